@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
+import { envCommand } from './env.js';
+import { SocketPathError } from '../ingest/socket-path.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
+const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);
+const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here (env ANSIBLE_OTEL_TRACES_FILE)');
+
+const program = new Command('ansible-otel')
+  .description('OpenTelemetry traces for ansible-playbook runs')
+  .version(pkg.version)
+  .enablePositionalOptions()
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run a command (ansible-playbook …) with a private sidecar; exits with its exit code')
+  .argument('<command...>', 'the command, after --')
+  .addOption(tracesFile())
+  .addOption(flushTimeout())
+  .addOption(maxFrameBytes())
+  .option('-q, --quiet', 'no end summary (warnings still shown)', false)
+  .passThroughOptions()
+  .action(async (command: string[], o) => {
+    process.exitCode = await runCommand(command, o);
+  });
+
+program
+  .command('serve')
+  .description('long-lived sidecar for many concurrent runs; SIGTERM flushes and exits 0')
+  .option('--socket <path>', 'Unix socket to listen on (default: $XDG_RUNTIME_DIR or ~/.cache, /ansible-otel/sidecar.sock)')
+  .addOption(tracesFile())
+  .addOption(flushTimeout())
+  .addOption(maxFrameBytes())
+  .action(async (o) => {
+    process.exitCode = await serveCommand(o);
+  });
+
+program
+  .command('env')
+  .description('print the shell exports that point a plain ansible-playbook at a running serve')
+  .option('--socket <path>', 'the socket serve listens on')
+  .action((o) => {
+    process.stdout.write(envCommand(o));
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`ansible-otel: error: ${message}\n`);
+  process.exitCode = 2;
+});

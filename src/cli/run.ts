@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { shimEnvironment } from './ansible-env.js';
+import { Sidecar } from './sidecar.js';
+import { printExportReport, printRunSummary } from './summary.js';
+import { Logger } from '../util/log.js';
+
+export interface RunOptions {
+  tracesFile?: string;
+  flushTimeout: number;
+  maxFrameBytes: number;
+  quiet: boolean;
+}
+
+export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
+/** After the command exits, how long its connection may take to deliver the last frames. */
+const LAST_FRAMES_GRACE_MS = 3_000;
+
+/** `ansible-otel run -- cmd…`: a private sidecar around one command; exits with its exit code. */
+export async function runCommand(command: string[], o: RunOptions): Promise<number> {
+  const log = new Logger(undefined, o.quiet);
+  const env = process.env;
+  const dir = mkdtempSync(join(tmpdir(), 'ansible-otel-')); // 0700
+  const socketPath = join(dir, 'sidecar.sock');
+  let runs = 0;
+  const sidecar = new Sidecar({
+    socketPath,
+    tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE,
+    defaultTracesFile: DEFAULT_TRACES_FILE,
+    maxFrameBytes: o.maxFrameBytes,
+    log,
+    env,
+    onRunEnd: (run) => {
+      runs += 1;
+      printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
+    },
+  });
+  try {
+    await sidecar.start();
+    const exitCode = await spawnForwardingSignals(command, { ...env, ...shimEnvironment(env, socketPath) }, log);
+    await sidecar.server.waitIdle(LAST_FRAMES_GRACE_MS);
+    const report = await sidecar.shutdown(0, o.flushTimeout * 1000);
+    if (runs === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);
+    printExportReport(log, report);
+    return exitCode;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function spawnForwardingSignals(command: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<number> {
+  const [file, ...args] = command as [string, ...string[]];
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, forward);
+    const done = (code: number): void => {
+      for (const s of signals) process.off(s, forward);
+      resolve(code);
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      log.error(`cannot run ${file}: ${err.code === 'ENOENT' ? 'command not found' : err.message}`);
+      done(err.code === 'ENOENT' ? 127 : 126);
+    });
+    child.once('exit', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+  });
+}

@@ -1,0 +1,33 @@
+import type { RunSummary } from '../model/run-model.js';
+import type { ExportReport } from '../export/tracing.js';
+import type { Logger } from '../util/log.js';
+
+const ORDER = ['ok', 'changed', 'failed', 'ignored', 'rescued', 'skipped', 'unreachable'] as const;
+
+export function traceLink(template: string | undefined, traceId: string): string | undefined {
+  return template ? template.replaceAll('{trace_id}', traceId) : undefined;
+}
+
+/** A run in a few lines: trace ids, counts by status, and anything that went missing. */
+export function printRunSummary(log: Logger, run: RunSummary, traceUrl: string | undefined): void {
+  for (const t of run.traces) {
+    log.info(`${t.playbook}: ${t.result}, trace ${t.traceId}`);
+    const link = traceLink(traceUrl, t.traceId);
+    if (link) log.info(`  ${link}`);
+  }
+  const counts = ORDER.filter((s) => run.hostResults[s]).map((s) => `${run.hostResults[s]} ${s}`);
+  if (counts.length) log.info(`host results: ${counts.join(', ')}`);
+  if (run.interrupted) log.warn(`run ${run.runId} ended before its playbook finished: open spans were closed as interrupted`);
+  if (run.framesMissing) log.warn(`run ${run.runId}: ${run.framesMissing} frames missing (sequence gaps)`);
+  if (run.shimDropped) log.warn(`run ${run.runId}: the shim dropped ${run.shimDropped} frames (queue full or sidecar unreachable)`);
+}
+
+export function printExportReport(log: Logger, report: ExportReport): void {
+  if (report.targets.length === 0) {
+    log.info(`${report.ended} spans, not exported (OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none)`);
+    return;
+  }
+  log.info(`${report.exported} spans → ${report.targets.join(', ')}`);
+  if (report.failed) log.warn(`${report.failed} spans failed to export`);
+  if (report.dropped) log.warn(`${report.dropped} spans dropped (export queue full or flush deadline reached)`);
+}

@@ -1,0 +1,60 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type HrTime, type Span, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Attributes, RemoteParent, SpanStatus, StartSpanOptions, TraceWriter } from '../model/trace-writer.js';
+
+const propagator = new W3CTraceContextPropagator();
+const KIND = { server: SpanKind.SERVER, internal: SpanKind.INTERNAL } as const;
+const CODE = { unset: SpanStatusCode.UNSET, ok: SpanStatusCode.OK, error: SpanStatusCode.ERROR } as const;
+
+/** Frame timestamps (ns since the epoch) as OTel HrTime, without going through milliseconds. */
+export function hrTime(ns: number): HrTime {
+  const seconds = Math.floor(ns / 1e9);
+  return [seconds, Math.max(0, Math.min(999_999_999, Math.round(ns - seconds * 1e9)))];
+}
+
+function clean(attributes: Attributes): Record<string, NonNullable<Attributes[string]>> {
+  const out: Record<string, NonNullable<Attributes[string]>> = {};
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function remoteContext(parent: RemoteParent): Context {
+  const carrier: Record<string, string> = { traceparent: parent.traceparent };
+  if (parent.tracestate) carrier.tracestate = parent.tracestate;
+  return propagator.extract(ROOT_CONTEXT, carrier, { get: (c, k) => c[k], keys: (c) => Object.keys(c) });
+}
+
+/** The run model's TraceWriter over an OTel Tracer; counts spans it ended. */
+export class OtelTraceWriter implements TraceWriter<Span> {
+  spansEnded = 0;
+
+  constructor(private readonly tracer: Tracer) {}
+
+  startSpan(o: StartSpanOptions<Span>): Span {
+    let ctx = ROOT_CONTEXT;
+    if (o.parent) ctx = trace.setSpan(ROOT_CONTEXT, o.parent);
+    else if (o.remoteParent) ctx = remoteContext(o.remoteParent);
+    return this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs), attributes: clean(o.attributes) }, ctx);
+  }
+
+  setAttributes(span: Span, attributes: Attributes): void {
+    span.setAttributes(clean(attributes));
+  }
+
+  addEvent(span: Span, name: string, tsNs: number, attributes?: Attributes): void {
+    span.addEvent(name, attributes ? clean(attributes) : undefined, hrTime(tsNs));
+  }
+
+  endSpan(span: Span, endNs: number, status: SpanStatus): void {
+    span.setStatus(status.message === undefined ? { code: CODE[status.code] } : { code: CODE[status.code], message: status.message });
+    span.end(hrTime(endNs));
+    this.spansEnded += 1;
+  }
+
+  traceId(span: Span): string {
+    return span.spanContext().traceId;
+  }
+}

@@ -1,0 +1,93 @@
+import { chmodSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { NdjsonSplitter } from './ndjson-splitter.js';
+
+export interface Connection {
+  readonly id: number;
+}
+
+/** What the server hands on: raw lines, per connection. Decoding happens behind it. */
+export interface LineHandler {
+  onLine(conn: Connection, line: string): void;
+  onOversized(conn: Connection, bytes: number): void;
+  onClose(conn: Connection): void;
+}
+
+export interface SocketServerOptions {
+  path: string;
+  /** Frames larger than this are refused (the shim truncates results long before). */
+  maxFrameBytes: number;
+  handler: LineHandler;
+}
+
+/** The Unix-socket edge: one connection per ansible-playbook process. */
+export class UnixSocketServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private idleWaiters: (() => void)[] = [];
+  private nextId = 1;
+
+  constructor(private readonly o: SocketServerOptions) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.o.path, () => {
+        this.server.off('error', reject);
+        chmodSync(this.o.path, 0o600);
+        resolve();
+      });
+    });
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** Resolves when no connection is open, or after `ms`. */
+  waitIdle(ms: number): Promise<void> {
+    if (this.sockets.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const waiter = (): void => done();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.idleWaiters.push(waiter);
+    });
+  }
+
+  /** Stops accepting; open connections get until the deadline to finish, then are cut. */
+  async shutdown(deadlineMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.waitIdle(deadlineMs);
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    const conn: Connection = { id: this.nextId++ };
+    const { handler } = this.o;
+    this.sockets.add(socket);
+    const splitter = new NdjsonSplitter(
+      this.o.maxFrameBytes,
+      (line) => handler.onLine(conn, line),
+      (bytes) => handler.onOversized(conn, bytes),
+    );
+    socket.on('data', (chunk) => splitter.push(chunk));
+    socket.on('error', () => {}); // a peer that vanishes is normal: 'close' follows
+    socket.on('close', () => {
+      splitter.end();
+      this.sockets.delete(socket);
+      handler.onClose(conn);
+      if (this.sockets.size === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+  }
+}

@@ -1,0 +1,71 @@
+// Attribute names. The `ansible.task.*` names are those of community.general.opentelemetry,
+// so existing dashboards keep working; the rest follow OTel semantic conventions.
+
+export const ATTR = {
+  // community.general.opentelemetry compatible
+  TASK_MODULE: 'ansible.task.module',
+  TASK_NAME: 'ansible.task.name',
+  TASK_MESSAGE: 'ansible.task.message',
+  TASK_RESULT: 'ansible.task.result',
+  TASK_HOST_NAME: 'ansible.task.host.name',
+  TASK_HOST_STATUS: 'ansible.task.host.status',
+  TASK_ARGS_NAME: 'ansible.task.args.name',
+  TASK_ARGS_VALUE: 'ansible.task.args.value',
+  VERSION: 'ansible.version',
+  SESSION: 'ansible.session',
+  HOST_NAME: 'ansible.host.name',
+  HOST_USER: 'ansible.host.user',
+  // richer
+  TASK_UUID: 'ansible.task.uuid',
+  TASK_ACTION: 'ansible.task.action',
+  TASK_ROLE: 'ansible.task.role',
+  TASK_TAGS: 'ansible.task.tags',
+  TASK_HANDLER: 'ansible.task.handler',
+  TASK_CHANGED: 'ansible.task.changed',
+  TASK_DELEGATED_TO: 'ansible.task.delegated_to',
+  TASK_ITEM_LABEL: 'ansible.task.item.label',
+  TASK_ITEM_INDEX: 'ansible.task.item.index',
+  TASK_SKIP_REASON: 'ansible.task.skip_reason',
+  TASK_NO_LOG: 'ansible.task.no_log',
+  TASK_ATTEMPTS: 'ansible.task.attempts',
+  SCOPE_KIND: 'ansible.scope.kind',
+  SCOPE_NAME: 'ansible.scope.name',
+  SCOPE_VIA: 'ansible.scope.via',
+  PLAY_NAME: 'ansible.play.name',
+  PLAY_UUID: 'ansible.play.uuid',
+  PLAY_HOSTS: 'ansible.play.hosts',
+  PLAY_STRATEGY: 'ansible.play.strategy',
+  PLAY_BATCHES: 'ansible.play.batches',
+  PLAYBOOK_PATH: 'ansible.playbook.path',
+  PLAYBOOK_NAME: 'ansible.playbook.name',
+  CHECK_MODE: 'ansible.check_mode',
+  DIFF_MODE: 'ansible.diff_mode',
+  RUN_INTERRUPTED: 'ansible.run.interrupted',
+  RUN_GAPS: 'ansible.run.frames_missing',
+  SHIM_DROPPED: 'ansible.shim.frames_dropped',
+  STATS_PREFIX: 'ansible.stats.',
+  FAILED_HOSTS: 'ansible.stats.failed_hosts',
+  UNREACHABLE_HOSTS: 'ansible.stats.unreachable_hosts',
+  PROCESS_PID: 'process.pid',
+  CODE_FILEPATH: 'code.filepath',
+  CODE_LINENO: 'code.lineno',
+  CODE_FILE_PATH: 'code.file.path',
+  CODE_LINE_NUMBER: 'code.line.number',
+  // OTel CI/CD semantic conventions (copied: the npm package has them only in its unstable entry point)
+  CICD_PIPELINE_NAME: 'cicd.pipeline.name',
+  CICD_PIPELINE_RUN_ID: 'cicd.pipeline.run.id',
+  CICD_PIPELINE_RESULT: 'cicd.pipeline.result',
+  CICD_PIPELINE_TASK_NAME: 'cicd.pipeline.task.name',
+  CICD_PIPELINE_TASK_RUN_ID: 'cicd.pipeline.task.run.id',
+  CICD_PIPELINE_TASK_RUN_RESULT: 'cicd.pipeline.task.run.result',
+  ERROR_TYPE: 'error.type',
+  EXCEPTION_TYPE: 'exception.type',
+  EXCEPTION_MESSAGE: 'exception.message',
+  EXCEPTION_STACKTRACE: 'exception.stacktrace',
+} as const;
+
+/** Values of cicd.pipeline.result / cicd.pipeline.task.run.result. */
+export type CicdResult = 'success' | 'failure' | 'error' | 'timeout' | 'cancellation' | 'skip';
+
+/** ansible.task.host.status values. */
+export type HostSpanStatus = 'ok' | 'changed' | 'failed' | 'ignored' | 'skipped' | 'unreachable' | 'rescued';

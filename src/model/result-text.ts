@@ -1,0 +1,58 @@
+import type { ResultSubset } from '../protocol/frames.js';
+import type { Attributes } from './trace-writer.js';
+import { ATTR } from './attributes.js';
+
+/** A value as attribute text: strings as they are, anything else as JSON. */
+export function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The one-line message ansible would show for a result. */
+export function resultMessage(res: ResultSubset | undefined, fallback?: string): string | undefined {
+  if (!res) return fallback;
+  if (res.censored !== undefined) return res.censored;
+  if (res.msg !== undefined && res.msg !== '') return asText(res.msg);
+  if (typeof res.skip_reason === 'string') return res.skip_reason;
+  if (typeof res.stderr === 'string' && res.stderr !== '') return res.stderr;
+  return fallback;
+}
+
+/** The `exception` span event of a failure (OTel exception semantic conventions). */
+export function exceptionAttributes(type: string, res: ResultSubset | undefined, message: string): Attributes {
+  const trace = res?.exception ?? (res?.stderr ? res.stderr : undefined);
+  return {
+    [ATTR.EXCEPTION_TYPE]: type,
+    [ATTR.EXCEPTION_MESSAGE]: message,
+    [ATTR.EXCEPTION_STACKTRACE]: trace === undefined ? undefined : asText(trace),
+  };
+}
+
+/** Task args as the two parallel arrays community.general.opentelemetry exports. */
+export function argsAttributes(args: Record<string, unknown> | undefined): Attributes {
+  if (!args) return {};
+  const names = Object.keys(args);
+  if (names.length === 0) return {};
+  return {
+    [ATTR.TASK_ARGS_NAME]: names,
+    [ATTR.TASK_ARGS_VALUE]: names.map((n) => asText(args[n])),
+  };
+}
+
+/** `file:line` of a task path into the code.* attributes. */
+export function codeAttributes(path: string | null | undefined): Attributes {
+  if (!path) return {};
+  const m = /^(.*):(\d+)$/.exec(path);
+  const file = m ? m[1] : path;
+  const line = m ? Number(m[2]) : undefined;
+  return {
+    [ATTR.CODE_FILEPATH]: file,
+    [ATTR.CODE_LINENO]: line,
+    [ATTR.CODE_FILE_PATH]: file,
+    [ATTR.CODE_LINE_NUMBER]: line,
+  };
+}

@@ -1,0 +1,509 @@
+import type { Frame, FrameOf, HostStats, Scope } from '../protocol/frames.js';
+import { ATTR, type CicdResult, type HostSpanStatus } from './attributes.js';
+import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
+import { SpanNode } from './span-node.js';
+import type { Attributes, TraceWriter } from './trace-writer.js';
+
+interface PlaybookState<S> {
+  node: SpanNode<S>;
+  name: string;
+  play?: PlayState<S>;
+}
+
+interface PlayState<S> {
+  node: SpanNode<S>;
+  uuid: string;
+  name: string;
+  batches: number;
+  scopes: ScopeState<S>[];
+  tasks: Map<string, TaskState<S>>;
+  openTasks: Set<TaskState<S>>;
+  failedHosts: Set<string>;
+}
+
+interface ScopeState<S> {
+  node: SpanNode<S>;
+  id: string;
+}
+
+interface TaskState<S> {
+  node: SpanNode<S>;
+  uuid: string;
+  name: string;
+  action: string | undefined;
+  argsAttrs: Attributes;
+  hosts: Map<string, HostState<S>>;
+  openHosts: number;
+  /** A later task has started; end as soon as the last open host is done. */
+  superseded: boolean;
+  results: Partial<Record<HostSpanStatus, number>>;
+}
+
+interface HostState<S> {
+  node: SpanNode<S>;
+  task: TaskState<S>;
+  host: string;
+  itemEndNs: number;
+  items: number;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  playbook: string;
+  result: CicdResult;
+}
+
+export interface RunSummary {
+  runId: string;
+  traces: TraceSummary[];
+  hostResults: Partial<Record<HostSpanStatus, number>>;
+  interrupted: boolean;
+  framesMissing: number;
+  shimDropped: number;
+}
+
+const INTERRUPTED = 'run ended before this finished (ansible-playbook killed, or its connection lost)';
+
+/**
+ * The run state machine: frames of one ansible-playbook command in, span operations out.
+ * Pure: no I/O, no clock; every timestamp comes from a frame. Spans end as soon as their work
+ * does, so a live run streams.
+ */
+export class RunModel<S> {
+  private hello: FrameOf<'hello'> | undefined;
+  private playbook: PlaybookState<S> | undefined;
+  private readonly openHostByName = new Map<string, HostState<S>>();
+  private readonly hostByJob = new Map<string, HostState<S>>();
+  private readonly pendingIncludes = new Map<string, number>();
+  private nextSeq = 0;
+  private lastTs = 0;
+  private done = false;
+  private readonly summary: RunSummary;
+
+  constructor(
+    private readonly writer: TraceWriter<S>,
+    readonly runId: string,
+  ) {
+    this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  result(): RunSummary {
+    return this.summary;
+  }
+
+  apply(frame: Frame): void {
+    if (this.done) return;
+    if (frame.seq > this.nextSeq) this.summary.framesMissing += frame.seq - this.nextSeq;
+    this.nextSeq = Math.max(this.nextSeq, frame.seq + 1);
+    if (frame.ts > this.lastTs) this.lastTs = frame.ts;
+    switch (frame.t) {
+      case 'hello':
+        this.hello = frame;
+        return;
+      case 'playbook_start':
+        return this.onPlaybookStart(frame);
+      case 'vars_prompt':
+        return this.ensurePlaybook(frame.ts).node.event('ansible.vars_prompt', frame.ts, { 'ansible.vars_prompt.name': frame.varname, 'ansible.vars_prompt.private': frame.private });
+      case 'play_start':
+        return this.onPlayStart(frame);
+      case 'task_start':
+        return this.onTaskStart(frame);
+      case 'host_start':
+        this.startHost(this.taskFor(frame.task, frame.ts), frame.host, frame.ts);
+        return;
+      case 'host_result':
+        return this.onHostResult(frame);
+      case 'item_result':
+        return this.onItemResult(frame);
+      case 'retry':
+        return this.onRetry(frame);
+      case 'async_poll':
+      case 'async_ok':
+      case 'async_failed':
+        return this.onAsync(frame);
+      case 'notify':
+        return this.onNotify(frame);
+      case 'include':
+        this.pendingIncludes.set(frame.task, frame.ts);
+        return;
+      case 'file_diff':
+        return this.onFileDiff(frame);
+      case 'no_hosts_matched':
+      case 'no_hosts_remaining': {
+        const target = this.playbook?.play?.node ?? this.playbook?.node;
+        target?.event(`ansible.${frame.t}`, frame.ts);
+        return;
+      }
+      case 'stats':
+        return this.onStats(frame);
+      case 'bye':
+        this.summary.shimDropped += frame.dropped ?? 0;
+        return this.finish();
+    }
+  }
+
+  /** Ends the run. Anything still open was cut off: it ends at the last timestamp seen, as ERROR. */
+  finish(): void {
+    if (this.done) return;
+    if (this.playbook) {
+      this.summary.interrupted = true;
+      this.closePlaybook(this.lastTs, true);
+    }
+    this.done = true;
+  }
+
+  // ---- playbook and play -------------------------------------------------------------------
+
+  private onPlaybookStart(f: FrameOf<'playbook_start'>): void {
+    if (this.playbook) this.closePlaybook(f.ts, false);
+    const name = f.name ?? f.path.split('/').pop() ?? f.path;
+    const h = this.hello;
+    const node = SpanNode.start(this.writer, undefined, {
+      name,
+      kind: 'server',
+      startNs: f.ts,
+      remoteParent: h?.traceparent ? { traceparent: h.traceparent, tracestate: h.tracestate ?? undefined } : undefined,
+      attributes: {
+        [ATTR.PLAYBOOK_PATH]: f.path,
+        [ATTR.PLAYBOOK_NAME]: name,
+        [ATTR.VERSION]: h?.ansible_version,
+        [ATTR.SESSION]: this.runId,
+        [ATTR.HOST_NAME]: h?.hostname,
+        [ATTR.HOST_USER]: h?.user,
+        [ATTR.CHECK_MODE]: h?.check,
+        [ATTR.DIFF_MODE]: h?.diff,
+        [ATTR.PROCESS_PID]: h?.pid,
+        [ATTR.CICD_PIPELINE_NAME]: name,
+        [ATTR.CICD_PIPELINE_RUN_ID]: this.runId,
+      },
+    });
+    this.playbook = { node, name };
+  }
+
+  private ensurePlaybook(ts: number): PlaybookState<S> {
+    // Frames before playbook_start (a sidecar started mid-run) still get a root.
+    if (!this.playbook) this.onPlaybookStart({ v: 1, t: 'playbook_start', run: this.runId, seq: -1, ts, path: 'unknown playbook' });
+    return this.playbook as PlaybookState<S>;
+  }
+
+  private onPlayStart(f: FrameOf<'play_start'>): void {
+    const pb = this.ensurePlaybook(f.ts);
+    const current = pb.play;
+    if (current && !current.node.ended && current.uuid === f.play) {
+      // `serial`: ansible-core starts the same play again for each batch.
+      current.batches += 1;
+      current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
+      current.node.set({ [ATTR.PLAY_BATCHES]: current.batches });
+      return;
+    }
+    if (current) this.closePlay(current, f.ts, false);
+    const node = pb.node.child({
+      name: f.name || 'play',
+      kind: 'internal',
+      startNs: f.ts,
+      attributes: {
+        [ATTR.PLAY_NAME]: f.name,
+        [ATTR.PLAY_UUID]: f.play,
+        [ATTR.PLAY_HOSTS]: f.hosts,
+        [ATTR.PLAY_STRATEGY]: f.strategy,
+        [ATTR.PLAY_BATCHES]: 1,
+      },
+    });
+    pb.play = { node, uuid: f.play, name: f.name, batches: 1, scopes: [], tasks: new Map(), openTasks: new Set(), failedHosts: new Set() };
+  }
+
+  private ensurePlay(ts: number): PlayState<S> {
+    const pb = this.ensurePlaybook(ts);
+    if (!pb.play || pb.play.node.ended) this.onPlayStart({ v: 1, t: 'play_start', run: this.runId, seq: -1, ts, play: 'unknown', name: 'unknown play' });
+    return pb.play as PlayState<S>;
+  }
+
+  private onStats(f: FrameOf<'stats'>): void {
+    const pb = this.ensurePlaybook(f.ts);
+    const totals: Record<keyof HostStats, number> = { ok: 0, changed: 0, failures: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 };
+    const failed: string[] = [];
+    const unreachable: string[] = [];
+    for (const [host, s] of Object.entries(f.hosts)) {
+      for (const k of Object.keys(totals) as (keyof HostStats)[]) totals[k] += Number(s[k] ?? 0);
+      if ((s.failures ?? 0) > 0) failed.push(host);
+      if ((s.unreachable ?? 0) > 0) unreachable.push(host);
+    }
+    const attrs: Attributes = { [ATTR.FAILED_HOSTS]: failed, [ATTR.UNREACHABLE_HOSTS]: unreachable };
+    for (const [k, n] of Object.entries(totals)) attrs[ATTR.STATS_PREFIX + k] = n;
+    pb.node.set(attrs);
+    this.closePlaybook(f.ts, false, failed.length + unreachable.length > 0 ? { failed, unreachable } : undefined);
+  }
+
+  private closePlaybook(ts: number, interrupted: boolean, failure?: { failed: string[]; unreachable: string[] }): void {
+    const pb = this.playbook;
+    if (!pb) return;
+    if (pb.play) this.closePlay(pb.play, ts, interrupted);
+    let result: CicdResult = 'success';
+    if (interrupted) {
+      result = 'error';
+      pb.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.ERROR_TYPE]: 'interrupted', [ATTR.CICD_PIPELINE_RESULT]: result });
+      pb.node.end(ts, { code: 'error', message: INTERRUPTED });
+    } else if (failure) {
+      result = 'failure';
+      const parts = [];
+      if (failure.failed.length) parts.push(`failed on ${failure.failed.join(', ')}`);
+      if (failure.unreachable.length) parts.push(`unreachable: ${failure.unreachable.join(', ')}`);
+      pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result, [ATTR.ERROR_TYPE]: failure.failed.length ? 'failed' : 'unreachable' });
+      pb.node.end(ts, { code: 'error', message: parts.join('; ') });
+    } else {
+      pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result });
+      pb.node.end(ts, { code: 'ok' });
+    }
+    if (this.summary.framesMissing) pb.node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
+    this.summary.traces.push({ traceId: pb.node.traceId, playbook: pb.name, result });
+    this.playbook = undefined;
+    this.openHostByName.clear();
+    this.hostByJob.clear();
+    this.pendingIncludes.clear();
+  }
+
+  private closePlay(play: PlayState<S>, ts: number, interrupted: boolean): void {
+    for (const task of play.openTasks) this.closeTask(play, task, ts, interrupted);
+    this.closeScopes(play, 0, ts, interrupted);
+    if (interrupted) {
+      play.node.set({ [ATTR.RUN_INTERRUPTED]: true });
+      play.node.end(ts, { code: 'error', message: INTERRUPTED });
+    } else if (play.failedHosts.size > 0) {
+      play.node.end(ts, { code: 'error', message: `failed hosts: ${[...play.failedHosts].join(', ')}` });
+    } else {
+      play.node.end(ts, { code: 'unset' });
+    }
+  }
+
+  // ---- scopes (roles, includes) and tasks -------------------------------------------------
+
+  private onTaskStart(f: FrameOf<'task_start'>): void {
+    const play = this.ensurePlay(f.ts);
+    for (const open of play.openTasks) {
+      if (open.openHosts === 0) this.closeTask(play, open, f.ts, false);
+      else open.superseded = true; // free strategy: hosts still busy on it
+    }
+    const parent = this.syncScopes(play, f.scopes ?? [], f.ts);
+    const argsAttrs = argsAttributes(f.args);
+    const node = parent.child({
+      name: f.name || f.action || 'task',
+      kind: 'internal',
+      startNs: f.ts,
+      attributes: {
+        [ATTR.TASK_NAME]: f.name,
+        [ATTR.TASK_UUID]: f.task,
+        [ATTR.TASK_MODULE]: f.action,
+        [ATTR.TASK_ACTION]: f.action,
+        [ATTR.TASK_ROLE]: f.role ?? undefined,
+        [ATTR.TASK_TAGS]: f.tags && f.tags.length ? f.tags : undefined,
+        [ATTR.TASK_HANDLER]: f.handler ?? false,
+        [ATTR.TASK_NO_LOG]: f.no_log || undefined,
+        [ATTR.PLAY_NAME]: play.name,
+        [ATTR.CICD_PIPELINE_TASK_NAME]: f.name,
+        [ATTR.CICD_PIPELINE_TASK_RUN_ID]: f.task,
+        ...codeAttributes(f.path),
+        ...argsAttrs,
+      },
+    });
+    const task: TaskState<S> = { node, uuid: f.task, name: f.name, action: f.action, argsAttrs, hosts: new Map(), openHosts: 0, superseded: false, results: {} };
+    play.tasks.set(f.task, task);
+    play.openTasks.add(task);
+  }
+
+  /** Brings the open role/include spans in line with a task's scopes; returns the task's parent. */
+  private syncScopes(play: PlayState<S>, scopes: Scope[], ts: number): SpanNode<S> {
+    let keep = 0;
+    while (keep < play.scopes.length && keep < scopes.length && play.scopes[keep]?.id === scopes[keep]?.id) keep++;
+    this.closeScopes(play, keep, ts, false);
+    let parent = play.scopes[keep - 1]?.node ?? play.node;
+    for (const scope of scopes.slice(keep)) {
+      const startNs = this.pendingIncludes.get(scope.id) ?? ts;
+      const node = parent.child({
+        name: scope.kind === 'include' ? `include ${scope.name}` : `role ${scope.name}`,
+        kind: 'internal',
+        startNs: Math.min(startNs, ts),
+        attributes: { [ATTR.SCOPE_KIND]: scope.kind, [ATTR.SCOPE_NAME]: scope.name, [ATTR.SCOPE_VIA]: scope.via, [ATTR.TASK_ROLE]: scope.kind === 'role' ? scope.name : undefined },
+      });
+      play.scopes.push({ node, id: scope.id });
+      parent = node;
+    }
+    return parent;
+  }
+
+  private closeScopes(play: PlayState<S>, from: number, ts: number, interrupted: boolean): void {
+    while (play.scopes.length > from) {
+      const scope = play.scopes.pop() as ScopeState<S>;
+      if (interrupted) {
+        scope.node.set({ [ATTR.RUN_INTERRUPTED]: true });
+        scope.node.end(ts, { code: 'error', message: INTERRUPTED });
+      } else {
+        // Ends with its last task, not when the next task outside it starts.
+        scope.node.end(scope.node.lastNs, { code: 'unset' });
+      }
+    }
+  }
+
+  private taskFor(uuid: string, ts: number): TaskState<S> {
+    const play = this.ensurePlay(ts);
+    const task = play.tasks.get(uuid);
+    if (task && !task.node.ended) return task;
+    // A result for a task whose start we never saw (or that already closed): give it a span.
+    this.onTaskStart({ v: 1, t: 'task_start', run: this.runId, seq: -1, ts, task: uuid, name: task?.name ?? `task ${uuid}`, action: task?.action });
+    return play.tasks.get(uuid) as TaskState<S>;
+  }
+
+  private closeTask(play: PlayState<S>, task: TaskState<S>, ts: number, interrupted: boolean): void {
+    for (const hs of task.hosts.values()) {
+      if (hs.node.ended) continue;
+      if (interrupted) {
+        hs.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.TASK_HOST_STATUS]: 'failed' });
+        hs.node.event('exception', ts, exceptionAttributes('ansible.interrupted', undefined, INTERRUPTED));
+        hs.node.end(ts, { code: 'error', message: INTERRUPTED });
+      } else {
+        hs.node.end(ts, { code: 'unset' });
+      }
+      this.forgetHost(hs);
+    }
+    play.openTasks.delete(task);
+    const r = task.results;
+    const failures = (r.failed ?? 0) + (r.unreachable ?? 0) + (r.rescued ?? 0);
+    const total = Object.values(r).reduce((a, b) => a + (b ?? 0), 0);
+    let result: CicdResult = failures ? 'failure' : total > 0 && r.skipped === total ? 'skip' : 'success';
+    if (interrupted) result = 'error';
+    task.node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: result, ...(interrupted ? { [ATTR.RUN_INTERRUPTED]: true } : {}) });
+    const endNs = interrupted ? ts : task.node.lastNs;
+    if (interrupted) task.node.end(endNs, { code: 'error', message: INTERRUPTED });
+    else if (failures) task.node.end(endNs, { code: 'error', message: `failed on ${failures} host${failures === 1 ? '' : 's'}` });
+    else task.node.end(endNs, { code: 'unset' });
+  }
+
+  // ---- hosts and items ---------------------------------------------------------------------
+
+  private startHost(task: TaskState<S>, host: string, ts: number): HostState<S> {
+    const node = task.node.child({
+      name: host,
+      kind: 'internal',
+      startNs: ts,
+      attributes: {
+        [ATTR.TASK_HOST_NAME]: host,
+        [ATTR.TASK_NAME]: task.name,
+        [ATTR.TASK_UUID]: task.uuid,
+        [ATTR.TASK_MODULE]: task.action,
+        [ATTR.CICD_PIPELINE_TASK_NAME]: task.name,
+        ...task.argsAttrs,
+      },
+    });
+    const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0 };
+    task.hosts.set(host, hs);
+    task.openHosts += 1;
+    this.openHostByName.set(host, hs);
+    return hs;
+  }
+
+  private openHost(taskUuid: string, host: string, ts: number): HostState<S> {
+    const task = this.taskFor(taskUuid, ts);
+    const hs = task.hosts.get(host);
+    return hs && !hs.node.ended ? hs : this.startHost(task, host, ts);
+  }
+
+  private forgetHost(hs: HostState<S>): void {
+    hs.task.openHosts -= 1;
+    if (this.openHostByName.get(hs.host) === hs) this.openHostByName.delete(hs.host);
+  }
+
+  private onHostResult(f: FrameOf<'host_result'>): void {
+    const hs = this.openHost(f.task, f.host, f.ts);
+    const play = this.playbook?.play as PlayState<S>;
+    let status: HostSpanStatus;
+    if (f.status === 'failed') status = f.ignored ? 'ignored' : f.rescued ? 'rescued' : 'failed';
+    else if (f.status === 'ok') status = f.changed ? 'changed' : 'ok';
+    else status = f.status;
+    const isError = status === 'failed' || status === 'rescued' || status === 'unreachable';
+    const message = resultMessage(f.res, isError || status === 'ignored' ? f.status : undefined);
+    hs.node.set({
+      [ATTR.TASK_HOST_STATUS]: status,
+      [ATTR.TASK_MODULE]: f.action ?? hs.task.action,
+      [ATTR.TASK_MESSAGE]: message,
+      [ATTR.TASK_RESULT]: typeof f.res?.rc === 'number' ? f.res.rc : undefined,
+      [ATTR.TASK_CHANGED]: f.changed ?? false,
+      [ATTR.TASK_DELEGATED_TO]: f.delegated_to ?? undefined,
+      [ATTR.TASK_SKIP_REASON]: f.res?.skip_reason,
+      [ATTR.TASK_NO_LOG]: f.no_log || undefined,
+      [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: isError ? 'failure' : status === 'skipped' ? 'skip' : 'success',
+      [ATTR.ERROR_TYPE]: isError ? f.status : undefined,
+    });
+    if (isError) hs.node.event('exception', f.ts, exceptionAttributes(`ansible.${f.status}`, f.res, message ?? f.status));
+    hs.node.end(f.ts, isError ? { code: 'error', message } : { code: 'unset' });
+    this.forgetHost(hs);
+    hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
+    this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
+    if (status === 'failed' || status === 'unreachable') play.failedHosts.add(f.host);
+    if (hs.task.superseded && hs.task.openHosts === 0) this.closeTask(play, hs.task, f.ts, false);
+  }
+
+  private onItemResult(f: FrameOf<'item_result'>): void {
+    const hs = this.openHost(f.task, f.host, f.ts);
+    hs.items += 1;
+    const label = f.label ?? `item ${hs.items}`;
+    const failed = f.status === 'failed';
+    const message = resultMessage(f.res, failed ? 'failed' : undefined);
+    const item = hs.node.child({
+      name: label.length > 120 ? `${label.slice(0, 119)}…` : label,
+      kind: 'internal',
+      startNs: Math.min(hs.itemEndNs, f.ts),
+      attributes: {
+        [ATTR.TASK_ITEM_LABEL]: label,
+        [ATTR.TASK_ITEM_INDEX]: hs.items - 1,
+        [ATTR.TASK_HOST_NAME]: f.host,
+        [ATTR.TASK_NAME]: hs.task.name,
+        [ATTR.TASK_HOST_STATUS]: f.status === 'ok' && f.changed ? 'changed' : f.status,
+        [ATTR.TASK_MESSAGE]: message,
+        [ATTR.TASK_RESULT]: typeof f.res?.rc === 'number' ? f.res.rc : undefined,
+        [ATTR.TASK_CHANGED]: f.changed ?? false,
+        [ATTR.TASK_NO_LOG]: f.no_log || undefined,
+      },
+    });
+    if (failed) item.event('exception', f.ts, exceptionAttributes('ansible.failed', f.res, message ?? 'failed'));
+    item.end(f.ts, failed ? { code: 'error', message } : { code: 'unset' });
+    hs.itemEndNs = f.ts;
+  }
+
+  private onRetry(f: FrameOf<'retry'>): void {
+    const hs = this.openHost(f.task, f.host, f.ts);
+    hs.node.event('ansible.retry', f.ts, {
+      [ATTR.TASK_ATTEMPTS]: f.attempt ?? f.res?.attempts,
+      'ansible.task.retries': f.retries ?? f.res?.retries,
+      [ATTR.TASK_MESSAGE]: resultMessage(f.res),
+    });
+    hs.node.set({ [ATTR.TASK_ATTEMPTS]: f.attempt ?? f.res?.attempts });
+  }
+
+  private onAsync(f: FrameOf<'async_poll' | 'async_ok' | 'async_failed'>): void {
+    // Each poll runs under a fresh task uuid: correlate by host + job id instead.
+    const key = `${f.host}\u0000${f.job ?? ''}`;
+    let hs = this.hostByJob.get(key) ?? this.openHostByName.get(f.host);
+    if (!hs || hs.node.ended) hs = this.openHost(f.task, f.host, f.ts);
+    this.hostByJob.set(key, hs);
+    hs.node.event(`ansible.${f.t}`, f.ts, {
+      'ansible.async.job_id': f.job,
+      'ansible.async.finished': typeof f.res?.finished === 'number' || typeof f.res?.finished === 'boolean' ? Number(f.res.finished) : undefined,
+      [ATTR.TASK_MESSAGE]: resultMessage(f.res),
+    });
+    hs.node.set({ 'ansible.async.job_id': f.job });
+  }
+
+  private onNotify(f: FrameOf<'notify'>): void {
+    const target = this.openHostByName.get(f.host)?.node ?? this.playbook?.play?.node;
+    target?.event('ansible.notify', f.ts, { 'ansible.handler.name': f.handler, 'ansible.handler.uuid': f.handler_task, [ATTR.TASK_HOST_NAME]: f.host });
+  }
+
+  private onFileDiff(f: FrameOf<'file_diff'>): void {
+    const hs = this.openHost(f.task, f.host, f.ts);
+    const headers = (f.diffs ?? []).map((d) => asText(d.after_header ?? d.before_header ?? ''));
+    hs.node.event('ansible.diff', f.ts, { 'ansible.diff.count': headers.length, 'ansible.diff.files': headers });
+  }
+}

@@ -1,0 +1,38 @@
+// The port between the pure run model and whatever records spans: the OTel SDK in
+// production (export/otel-trace-writer.ts), an in-memory recorder in unit tests.
+
+export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+export type Attributes = Record<string, AttributeValue | undefined>;
+
+export type SpanKindName = 'server' | 'internal';
+export type StatusCodeName = 'unset' | 'ok' | 'error';
+
+export interface SpanStatus {
+  code: StatusCodeName;
+  message?: string;
+}
+
+export interface RemoteParent {
+  traceparent: string;
+  tracestate?: string;
+}
+
+export interface StartSpanOptions<S> {
+  name: string;
+  kind: SpanKindName;
+  /** In-process parent; absent for a playbook root span. */
+  parent?: S;
+  /** W3C parent for root spans (TRACEPARENT of the run). */
+  remoteParent?: RemoteParent;
+  startNs: number;
+  attributes: Attributes;
+}
+
+export interface TraceWriter<S> {
+  startSpan(options: StartSpanOptions<S>): S;
+  setAttributes(span: S, attributes: Attributes): void;
+  addEvent(span: S, name: string, tsNs: number, attributes?: Attributes): void;
+  endSpan(span: S, endNs: number, status: SpanStatus): void;
+  /** Hex trace id of a span, for summaries and links. */
+  traceId(span: S): string;
+}

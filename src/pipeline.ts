@@ -1,0 +1,86 @@
+import type { Connection, LineHandler } from './ingest/socket-server.js';
+import { decodeFrame, FrameError } from './protocol/decode.js';
+import { RunModel, type RunSummary } from './model/run-model.js';
+import type { TraceWriter } from './model/trace-writer.js';
+import type { Logger } from './util/log.js';
+
+export interface PipelineCounters {
+  framesReceived: number;
+  framesRejected: number;
+  runsStarted: number;
+  runsEnded: number;
+}
+
+/**
+ * Connections in, runs out: decodes each line, keeps one RunModel per connection (a run per
+ * ansible-playbook process, kept apart by run id) and reports each run when it ends.
+ */
+export class Pipeline<S> implements LineHandler {
+  readonly counters: PipelineCounters = { framesReceived: 0, framesRejected: 0, runsStarted: 0, runsEnded: 0 };
+  private readonly runs = new Map<number, RunModel<S>>();
+  private readonly complained = new Set<number>();
+
+  constructor(
+    private readonly writer: TraceWriter<S>,
+    private readonly log: Logger,
+    private readonly onRunEnd: (summary: RunSummary) => void,
+  ) {}
+
+  get openRuns(): number {
+    return this.runs.size;
+  }
+
+  onLine(conn: Connection, line: string): void {
+    this.counters.framesReceived += 1;
+    let frame;
+    try {
+      frame = decodeFrame(line);
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      return this.reject(conn, err.code, err.message);
+    }
+    let run = this.runs.get(conn.id);
+    if (!run) {
+      run = new RunModel(this.writer, frame.run);
+      this.runs.set(conn.id, run);
+      this.counters.runsStarted += 1;
+    } else if (run.runId !== frame.run) {
+      return this.reject(conn, 'foreign_run', `frame for run ${frame.run} on the connection of run ${run.runId}`);
+    }
+    run.apply(frame);
+  }
+
+  onOversized(conn: Connection, bytes: number): void {
+    this.counters.framesReceived += 1;
+    this.reject(conn, 'frame_too_large', `frame of ${bytes} bytes is over the limit`);
+  }
+
+  onClose(conn: Connection): void {
+    const run = this.runs.get(conn.id);
+    this.complained.delete(conn.id);
+    if (!run) return;
+    this.runs.delete(conn.id);
+    this.end(run);
+  }
+
+  /** Ends every open run (sidecar shutdown or the wrapped command exited). */
+  endAll(): void {
+    for (const [id, run] of this.runs) {
+      this.runs.delete(id);
+      this.end(run);
+    }
+  }
+
+  private end(run: RunModel<S>): void {
+    run.finish();
+    this.counters.runsEnded += 1;
+    this.onRunEnd(run.result());
+  }
+
+  private reject(conn: Connection, code: string, message: string): void {
+    this.counters.framesRejected += 1;
+    if (this.complained.has(conn.id)) return;
+    this.complained.add(conn.id);
+    this.log.warn(`connection ${conn.id}: ${code}: ${message} (frame dropped; further bad frames on this connection are counted, not shown)`);
+  }
+}

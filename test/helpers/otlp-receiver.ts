@@ -1,0 +1,50 @@
+// A loopback OTLP/HTTP trace receiver standing in for Jaeger or a collector: it decodes what the
+// sidecar sends (http/json or http/protobuf, gzip or not) and keeps it for assertions.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { decodeProtobufRequest, spansOfRequest, type OtlpSpan } from './otlp-spans.js';
+
+export interface ReceivedRequest {
+  contentType: string;
+  encoding: string | undefined;
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+}
+
+export class OtlpReceiver {
+  readonly spans: OtlpSpan[] = [];
+  readonly requests: ReceivedRequest[] = [];
+  private server: Server | undefined;
+  /** Status codes to answer with before succeeding (to test retries/failures). */
+  failNext: number[] = [];
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const fail = this.failNext.shift();
+        if (fail) {
+          res.writeHead(fail).end();
+          return;
+        }
+        const encoding = req.headers['content-encoding'];
+        const raw = Buffer.concat(chunks);
+        const body = encoding === 'gzip' ? gunzipSync(raw) : raw;
+        const contentType = String(req.headers['content-type'] ?? '');
+        this.requests.push({ contentType, encoding, headers: req.headers, raw: body });
+        const request = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufRequest(body);
+        this.spans.push(...spansOfRequest(request));
+        res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
