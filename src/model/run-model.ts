@@ -289,12 +289,14 @@ export class RunModel<S> {
     }
     const parent = this.syncScopes(play, f.scopes ?? [], f.ts);
     const argsAttrs = argsAttributes(f.args);
+    // ansible shows role tasks as "role : name"; under a role span the plain name reads better.
+    const name = (f.role && f.name?.startsWith(`${f.role} : `) ? f.name.slice(f.role.length + 3) : f.name) || f.action || 'task';
     const node = parent.child({
-      name: f.name || f.action || 'task',
+      name,
       kind: 'internal',
       startNs: f.ts,
       attributes: {
-        [ATTR.TASK_NAME]: f.name,
+        [ATTR.TASK_NAME]: name,
         [ATTR.TASK_UUID]: f.task,
         [ATTR.TASK_MODULE]: f.action,
         [ATTR.TASK_ACTION]: f.action,
@@ -303,13 +305,13 @@ export class RunModel<S> {
         [ATTR.TASK_HANDLER]: f.handler ?? false,
         [ATTR.TASK_NO_LOG]: f.no_log || undefined,
         [ATTR.PLAY_NAME]: play.name,
-        [ATTR.CICD_PIPELINE_TASK_NAME]: f.name,
+        [ATTR.CICD_PIPELINE_TASK_NAME]: name,
         [ATTR.CICD_PIPELINE_TASK_RUN_ID]: f.task,
         ...codeAttributes(f.path),
         ...argsAttrs,
       },
     });
-    const task: TaskState<S> = { node, uuid: f.task, name: f.name, action: f.action, argsAttrs, hosts: new Map(), openHosts: 0, superseded: false, results: {} };
+    const task: TaskState<S> = { node, uuid: f.task, name, action: f.action, argsAttrs, hosts: new Map(), openHosts: 0, superseded: false, results: {} };
     play.tasks.set(f.task, task);
     play.openTasks.add(task);
   }

@@ -1,0 +1,50 @@
+// Runs the built CLI around a real ansible-playbook, with a clean environment.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const PLAYBOOKS = join(ROOT, 'test', 'playbooks');
+export const INVENTORY = join(PLAYBOOKS, 'inventory.ini');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** process.env without anything that would steer ansible or OTel from outside the test. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(OTEL_|ANSIBLE_|TRACEPARENT|TRACESTATE)/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
+}
+
+export function tempDir(prefix = 'otel-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void, cwd = ROOT): Promise<CliResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    onSpawn?.(child);
+  });
+}
+
+/** `ansible-otel run [sidecarArgs] -- ansible-playbook -i inventory playbooks…` */
+export function runPlaybooks(playbooks: string[], env: NodeJS.ProcessEnv, o: { sidecarArgs?: string[]; ansibleArgs?: string[]; onSpawn?: (c: ChildProcess) => void; cwd?: string } = {}): Promise<CliResult> {
+  const files = playbooks.map((p) => join(PLAYBOOKS, p));
+  return runCli(['run', ...(o.sidecarArgs ?? []), '--', 'ansible-playbook', '-i', INVENTORY, ...(o.ansibleArgs ?? []), ...files], env, o.onSpawn, o.cwd);
+}
