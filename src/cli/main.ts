@@ -34,7 +34,8 @@ program
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
   .passThroughOptions()
   .action(async (command: string[], o) => {
-    process.exitCode = await runCommand(command, o);
+    // Exit now: an exporter still retrying a dead collector must not hold the command past its deadline.
+    process.exit(await runCommand(command, o));
   });
 
 program

@@ -44,7 +44,7 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
     await sidecar.server.waitIdle(LAST_FRAMES_GRACE_MS);
     const report = await sidecar.shutdown(0, o.flushTimeout * 1000);
     if (runs === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);
-    printExportReport(log, report);
+    printExportReport(log, report, o.flushTimeout);
     return exitCode;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -34,6 +34,6 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   });
   log.info('shutting down: open runs end as interrupted');
   const report = await sidecar.shutdown(0, o.flushTimeout * 1000);
-  printExportReport(log, report);
+  printExportReport(log, report, o.flushTimeout);
   return 0;
 }

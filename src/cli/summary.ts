@@ -22,12 +22,18 @@ export function printRunSummary(log: Logger, run: RunSummary, traceUrl: string |
   if (run.shimDropped) log.warn(`run ${run.runId}: the shim dropped ${run.shimDropped} frames (queue full or sidecar unreachable)`);
 }
 
-export function printExportReport(log: Logger, report: ExportReport): void {
+export function printExportReport(log: Logger, report: ExportReport, flushSeconds: number): void {
   if (report.targets.length === 0) {
     log.info(`${report.ended} spans, not exported (OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none)`);
     return;
   }
-  log.info(`${report.exported} spans → ${report.targets.join(', ')}`);
-  if (report.failed) log.warn(`${report.failed} spans failed to export`);
-  if (report.dropped) log.warn(`${report.dropped} spans dropped (export queue full or flush deadline reached)`);
+  const where = report.targets.join(', ');
+  if (report.exported === report.ended) {
+    log.info(`${report.exported} spans → ${where}`);
+    return;
+  }
+  const lost = [];
+  if (report.failed) lost.push(`${report.failed} failed to export${report.lastError ? ` (${report.lastError})` : ''}`);
+  if (report.dropped) lost.push(`${report.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
+  log.warn(`${report.exported} of ${report.ended} spans → ${where}; ${lost.join('; ')}`);
 }

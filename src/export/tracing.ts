@@ -13,6 +13,7 @@ export interface ExportReport {
   /** Ended but neither exported nor failed: dropped by a full queue or cut by the deadline. */
   dropped: number;
   targets: string[];
+  lastError?: string;
 }
 
 /** Defaults that differ from the SDK's: a big queue (a task ending on 5,000 hosts at once must
@@ -75,10 +76,12 @@ export class Tracing {
     // With several exporters every span goes to each: report the worst one.
     let exported = this.exporters.length ? ended : 0;
     let failed = 0;
+    let lastError: string | undefined;
     for (const e of this.exporters) {
       exported = Math.min(exported, e.exported);
       failed = Math.max(failed, e.failed);
+      lastError ??= e.lastError;
     }
-    return { ended, exported, failed, dropped: this.exporters.length ? Math.max(0, ended - exported - failed) : 0, targets: this.targets };
+    return { ended, exported, failed, dropped: this.exporters.length ? Math.max(0, ended - exported - failed) : 0, targets: this.targets, lastError };
   }
 }

@@ -1,0 +1,82 @@
+// Several playbooks in one command, TRACEPARENT, check mode, a SIGKILLed ansible-playbook.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { cleanEnv, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
+import { SpanTree } from '../helpers/span-tree.js';
+import { KIND, STATUS } from '../helpers/otlp-spans.js';
+
+const receiver = new OtlpReceiver();
+let url: string;
+beforeAll(async () => {
+  url = await receiver.start();
+});
+afterAll(() => receiver.stop());
+
+function spansOfTrace(traceId: string): SpanTree {
+  return new SpanTree(receiver.spans.filter((s) => s.traceId === traceId));
+}
+
+describe('one command, several playbooks', () => {
+  it('gives each playbook its own root span, both children of TRACEPARENT, in check mode', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parent = '00f067aa0ba902b7';
+    const r = await runPlaybooks(['small-a.yml', 'small-b.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir(), TRACEPARENT: `00-${traceId}-${parent}-01` }), { ansibleArgs: ['--check'] });
+    expect(r.code, r.stderr).toBe(0);
+    const tree = spansOfTrace(traceId);
+    tree.expectWellFormed();
+    const roots = tree.spans.filter((s) => s.parentSpanId === parent);
+    expect(roots.map((s) => s.name).sort()).toEqual(['small-a.yml', 'small-b.yml']);
+    for (const root of roots) {
+      expect(root.kind).toBe(KIND.SERVER);
+      expect(root.attributes['ansible.check_mode']).toBe(true);
+      expect(root.status.code).toBe(STATUS.OK);
+    }
+    // per-playbook stats, although ansible-core's are cumulative over the command
+    expect(tree.one('small-a.yml').attributes['ansible.stats.changed']).toBe(1);
+    expect(tree.one('small-b.yml').attributes['ansible.stats.changed']).toBe(0);
+    expect(tree.one('small-b.yml').attributes['ansible.stats.ok']).toBe(1);
+    expect(tree.path(tree.one('h1', (s) => tree.parent(s)?.name === 'Say b'))).toEqual(['small-b.yml', 'Second playbook', 'Say b', 'h1']);
+    expect(r.stderr.match(/trace 4bf92f3577b34da6a3ce929d0e0e4736/g)).toHaveLength(2);
+  });
+});
+
+describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
+  it('exports every span, the open ones ERROR and marked interrupted', async () => {
+    const tmp = tempDir();
+    let killed = false;
+    const r = await runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), {
+      onSpawn: () => {
+        const poll = setInterval(() => {
+          if (!existsSync(join(tmp, 'started'))) return;
+          clearInterval(poll);
+          setTimeout(() => {
+            // the oldest python ansible-playbook process of this test is the controller, not a worker
+            const pid = execFileSync('pgrep', ['-o', '-f', `^[^ ]*python[^ ]* [^ ]*ansible-playbook .*${join('test', 'playbooks', 'killed.yml')}`]).toString().trim();
+            process.kill(Number(pid), 'SIGKILL');
+            killed = true;
+            // the orphaned worker still holds our stdout pipe: end it so the test need not wait
+            setTimeout(() => spawnSync('pkill', ['-f', 'sleep 25']), 1000);
+          }, 1500);
+        }, 100);
+      },
+    });
+    expect(killed).toBe(true);
+    expect(r.code).toBe(137);
+    expect(r.stderr).toMatch(/ended before its playbook finished/);
+    const root = receiver.spans.find((s) => s.name === 'killed.yml')!;
+    const tree = spansOfTrace(root.traceId);
+    tree.expectWellFormed();
+    for (const name of ['killed.yml', 'Long work', 'Sleep for a long time', 'h1']) {
+      const span = tree.one(name, (s) => name !== 'h1' || tree.parent(s)?.name === 'Sleep for a long time');
+      expect(span.status.code, name).toBe(STATUS.ERROR);
+      expect(span.attributes['ansible.run.interrupted'], name).toBe(true);
+    }
+    expect(root.attributes['cicd.pipeline.result']).toBe('error');
+    const marker = tree.one('h1', (s) => tree.parent(s)?.name === 'Leave a marker');
+    expect(marker.status.code).toBe(STATUS.UNSET);
+    expect(marker.attributes['ansible.task.host.status']).toBe('changed');
+  });
+});
