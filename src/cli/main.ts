@@ -16,6 +16,7 @@ function positive(value: string): number {
 
 const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
 const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);
+const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here (env ANSIBLE_OTEL_TRACES_FILE)');
 
 const program = new Command('ansible-otel')
@@ -31,6 +32,7 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(maxFrameBytes())
+  .addOption(recordFrames())
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
   .passThroughOptions()
   .action(async (command: string[], o) => {
@@ -45,6 +47,7 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(maxFrameBytes())
+  .addOption(recordFrames())
   .action(async (o) => {
     process.exitCode = await serveCommand(o);
   });

@@ -12,6 +12,7 @@ export interface RunOptions {
   tracesFile?: string;
   flushTimeout: number;
   maxFrameBytes: number;
+  recordFrames?: string;
   quiet: boolean;
 }
 
@@ -31,6 +32,7 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
     tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE,
     defaultTracesFile: DEFAULT_TRACES_FILE,
     maxFrameBytes: o.maxFrameBytes,
+    recordFrames: o.recordFrames,
     log,
     env,
     onRunEnd: (run) => {

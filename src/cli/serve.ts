@@ -9,6 +9,7 @@ export interface ServeOptions {
   tracesFile?: string;
   flushTimeout: number;
   maxFrameBytes: number;
+  recordFrames?: string;
 }
 
 /** `ansible-otel serve`: long-lived, many concurrent runs; SIGTERM/SIGINT flush and exit 0. */
@@ -22,6 +23,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
     tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE,
     defaultTracesFile: DEFAULT_TRACES_FILE,
     maxFrameBytes: o.maxFrameBytes,
+    recordFrames: o.recordFrames,
     log,
     env,
     onRunEnd: (run) => printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL),

@@ -1,4 +1,5 @@
 import { UnixSocketServer } from '../ingest/socket-server.js';
+import { FrameRecorder } from '../ingest/frame-recorder.js';
 import { Pipeline } from '../pipeline.js';
 import { Tracing, type ExportReport } from '../export/tracing.js';
 import type { RunSummary } from '../model/run-model.js';
@@ -9,6 +10,8 @@ export interface SidecarOptions {
   tracesFile?: string;
   defaultTracesFile: string;
   maxFrameBytes: number;
+  /** --record-frames: keep the raw frame stream in this file. */
+  recordFrames?: string;
   log: Logger;
   env: NodeJS.ProcessEnv;
   onRunEnd: (run: RunSummary) => void;
@@ -19,11 +22,13 @@ export class Sidecar {
   readonly tracing: Tracing;
   readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
   readonly server: UnixSocketServer;
+  private readonly recorder: FrameRecorder | undefined;
 
   constructor(o: SidecarOptions) {
     this.tracing = new Tracing({ env: o.env, tracesFile: o.tracesFile, defaultTracesFile: o.defaultTracesFile, log: o.log });
     this.pipeline = new Pipeline(this.tracing.writer, o.log, o.onRunEnd);
-    this.server = new UnixSocketServer({ path: o.socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.pipeline });
+    this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
+    this.server = new UnixSocketServer({ path: o.socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });
   }
 
   start(): Promise<void> {
@@ -37,6 +42,7 @@ export class Sidecar {
   async shutdown(graceMs: number, flushMs: number): Promise<ExportReport> {
     await this.server.shutdown(graceMs);
     this.pipeline.endAll();
+    await this.recorder?.close();
     return this.tracing.shutdown(flushMs);
   }
 }
