@@ -1,0 +1,1128 @@
+# -*- coding: utf-8 -*-
+# ansible-otel-sidecar: Ansible callback shim.
+#
+# Forwards every callback event ansible-core emits, as NDJSON frames (see
+# docs/protocol.md), to a local sidecar process over a Unix domain socket.
+# The sidecar turns the frames into OpenTelemetry traces.
+#
+# Design rules: standard library only (the file is installed by copying it
+# onto a controller), never block and never break the playbook, never leak
+# secrets (no_log results, task arguments of no_log tasks, URL credentials).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: otel_sidecar
+type: notification
+short_description: Stream playbook events to the ansible-otel sidecar for OpenTelemetry tracing
+description:
+  - Forwards every event of an C(ansible-playbook) run (plays, tasks, per-host results, loop items,
+    retries, async polls, handler notifications, includes, stats) as newline-delimited JSON frames
+    to a local sidecar process listening on a Unix domain socket. The sidecar builds OpenTelemetry
+    traces from them and exports them.
+  - The plugin never blocks the playbook. Frames are queued in memory and written by a background
+    thread. If the sidecar cannot be reached, a single warning is shown, the playbook goes on and
+    the undelivered frames are counted as dropped.
+  - Results of C(no_log) tasks and items are never sent, C(no_log) tasks never send their
+    arguments, and C(user:password@) credentials are removed from URLs in every frame.
+  - The plugin needs the sidecar to be running; it does not export traces by itself.
+author:
+  - ansible-otel-sidecar contributors
+requirements:
+  - A running ansible-otel sidecar listening on the configured Unix socket.
+  - Python standard library only on the controller.
+options:
+  socket:
+    description:
+      - Path of the Unix domain socket the sidecar listens on.
+      - When empty, C($XDG_RUNTIME_DIR/ansible-otel/sidecar.sock) is used if C(XDG_RUNTIME_DIR) is set,
+        else C(~/.cache/ansible-otel/sidecar.sock).
+    type: str
+    default: ''
+    env:
+      - name: ANSIBLE_OTEL_SOCKET
+    ini:
+      - section: callback_otel_sidecar
+        key: socket
+  hide_task_arguments:
+    description:
+      - Do not send task arguments at all.
+    type: bool
+    default: false
+    env:
+      - name: ANSIBLE_OTEL_HIDE_TASK_ARGUMENTS
+    ini:
+      - section: callback_otel_sidecar
+        key: hide_task_arguments
+  max_result_bytes:
+    description:
+      - Longest string (in UTF-8 bytes) sent for one value of a task argument or result field.
+        Longer strings are cut and end in C(…[truncated N bytes]).
+      - 0 or a negative number disables truncation.
+    type: int
+    default: 4096
+    env:
+      - name: ANSIBLE_OTEL_MAX_RESULT_BYTES
+    ini:
+      - section: callback_otel_sidecar
+        key: max_result_bytes
+  include_facts:
+    description:
+      - Send the C(ansible_facts) returned by tasks (for example fact gathering or C(set_fact)).
+    type: bool
+    default: false
+    env:
+      - name: ANSIBLE_OTEL_INCLUDE_FACTS
+    ini:
+      - section: callback_otel_sidecar
+        key: include_facts
+  queue_size:
+    description:
+      - Most frames held in memory while waiting to be written to the sidecar.
+        When the queue is full, new frames are dropped and counted (one warning is shown).
+    type: int
+    default: 10000
+    env:
+      - name: ANSIBLE_OTEL_QUEUE_SIZE
+    ini:
+      - section: callback_otel_sidecar
+        key: queue_size
+  drain_timeout:
+    description:
+      - Seconds to wait, when C(ansible-playbook) exits, for the queued frames to be written to the sidecar.
+    type: float
+    default: 2.0
+    env:
+      - name: ANSIBLE_OTEL_DRAIN_TIMEOUT
+    ini:
+      - section: callback_otel_sidecar
+        key: drain_timeout
+"""
+
+import atexit
+import collections
+import collections.abc
+import functools
+import getpass
+import json
+import os
+import platform
+import re
+import socket
+import sys
+import threading
+import time
+import uuid
+import weakref
+
+from ansible import constants as C
+from ansible import context
+from ansible.plugins.callback import CallbackBase
+
+try:
+    from ansible.release import __version__ as _ANSIBLE_VERSION
+except Exception:  # pragma: no cover - very old or unusual installs
+    _ANSIBLE_VERSION = None
+
+try:
+    from ansible.playbook.block import Block as _Block
+except Exception:  # pragma: no cover
+    _Block = None
+try:
+    from ansible.playbook.task_include import TaskInclude as _TaskInclude
+except Exception:  # pragma: no cover
+    _TaskInclude = None
+try:
+    from ansible.playbook.role_include import IncludeRole as _IncludeRole
+except Exception:  # pragma: no cover
+    _IncludeRole = None
+
+SHIM_VERSION = '0.1.0'
+PROTOCOL_VERSION = 1
+
+CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+CENSORED_LABEL = '(censored due to no_log)'
+
+# Keys of a module result that are forwarded (docs/protocol.md, "res").
+_RES_KEYS = ('msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reason', 'changed', 'failed',
+             'attempts', 'retries', 'ansible_job_id', 'finished')
+
+# scheme://userinfo@  ->  scheme://   (run over the serialized JSON text of a frame)
+# The userinfo may hold JSON escapes (\" or \\) but never whitespace, '/' or an unescaped quote.
+_URL_CREDENTIALS = re.compile(r'([A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s"/\\]|\\["\\])*@')
+
+_STATE_CONNECTING = 0
+_STATE_UP = 1
+_STATE_DOWN = 2
+
+_MAX_BATCH_BYTES = 1 << 20
+
+
+def default_socket_path(environ=None):
+    """Where the sidecar listens when the ``socket`` option is empty."""
+    env = os.environ if environ is None else environ
+    runtime = env.get('XDG_RUNTIME_DIR')
+    if runtime:
+        return os.path.join(runtime, 'ansible-otel', 'sidecar.sock')
+    return os.path.join(os.path.expanduser('~'), '.cache', 'ansible-otel', 'sidecar.sock')
+
+
+def _json_default(obj):
+    """Last resort for objects json cannot encode: never raise, never decrypt."""
+    name = type(obj).__name__
+    if name == 'AnsibleVaultEncryptedUnicode':
+        # str() would decrypt the vaulted value.
+        return '<vaulted>'
+    if isinstance(obj, (bytes, bytearray)):
+        return bytes(obj).decode('utf-8', 'replace')
+    if isinstance(obj, (set, frozenset)):
+        try:
+            return sorted(obj)
+        except TypeError:
+            return list(obj)
+    if isinstance(obj, collections.abc.Mapping):
+        return dict(obj)
+    try:
+        return str(obj)
+    except Exception:
+        return '<%s>' % name
+
+
+_ENCODER = json.JSONEncoder(default=_json_default, ensure_ascii=False, separators=(',', ':'))
+_dumps = _ENCODER.encode
+
+
+def _redact_argv(argv):
+    """argv with the values of -e/--extra-vars hidden (they often carry secrets)."""
+    out = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            out.append(arg if arg.startswith('@') else '<redacted>')
+            hide_next = False
+            continue
+        if arg in ('-e', '--extra-vars'):
+            out.append(arg)
+            hide_next = True
+        elif arg.startswith('--extra-vars='):
+            value = arg[len('--extra-vars='):]
+            out.append(arg if value.startswith('@') else '--extra-vars=<redacted>')
+        elif arg.startswith('-e') and not arg.startswith('--') and len(arg) > 2:
+            value = arg[2:]
+            out.append(arg if value.startswith('@') else '-e<redacted>')
+        else:
+            out.append(arg)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Truncation (compiled once per callback instance from max_result_bytes)
+
+def make_clippers(max_bytes):
+    """Return (clip_str, clip_value, clip_deep) closures bound to ``max_bytes``.
+
+    clip_str:   a string cut to max_bytes UTF-8 bytes, with a ``…[truncated N bytes]`` suffix.
+    clip_value: any value; strings are clipped, containers whose JSON form is longer than
+                max_bytes become a clipped string of that JSON.
+    clip_deep:  recursive; keeps the structure, clips every string inside.
+    """
+    if max_bytes is None or max_bytes <= 0:
+        def clip_str(s):
+            return s
+
+        def clip_value(v):
+            return v
+
+        def clip_deep(v):
+            return v
+
+        return clip_str, clip_value, clip_deep
+
+    quick = max_bytes // 4  # a str of at most this many chars is at most max_bytes UTF-8 bytes
+
+    def clip_str(s):
+        if len(s) <= quick:
+            return s
+        b = s.encode('utf-8', 'replace')
+        if len(b) <= max_bytes:
+            return s
+        head = b[:max_bytes].decode('utf-8', 'ignore')
+        kept = len(head.encode('utf-8'))
+        return u'%s\u2026[truncated %d bytes]' % (head, len(b) - kept)
+
+    def clip_value(v):
+        if isinstance(v, str):
+            return clip_str(v)
+        if v is None or isinstance(v, (bool, int, float)):
+            return v
+        if isinstance(v, (dict, list, tuple)):
+            try:
+                text = _dumps(v)
+            except Exception:
+                return clip_str(str(v))
+            if len(text) <= quick or len(text.encode('utf-8', 'replace')) <= max_bytes:
+                return v
+            return clip_str(text)
+        return v  # left to _json_default
+
+    def clip_deep(v, _depth=0):
+        if isinstance(v, str):
+            return clip_str(v)
+        if _depth > 32:
+            return clip_value(v)
+        if isinstance(v, dict):
+            return dict((k, clip_deep(x, _depth + 1)) for k, x in v.items())
+        if isinstance(v, (list, tuple)):
+            return [clip_deep(x, _depth + 1) for x in v]
+        return v
+
+    return clip_str, clip_value, clip_deep
+
+
+# --------------------------------------------------------------------------------------------
+# Writer: a bounded in-memory queue drained by a daemon thread into the Unix socket.
+
+_LIVE_WRITERS = weakref.WeakSet()
+_FORK_HOOK_LOCK = threading.Lock()
+_FORK_HOOK_INSTALLED = [False]
+
+
+def _after_fork_in_child():
+    # Runs in every forked child (ansible's worker processes). The writer thread does not
+    # exist there and its lock may be held: never touch the queue, only drop the inherited
+    # socket so the sidecar sees EOF as soon as ansible-playbook itself is gone.
+    for writer in list(_LIVE_WRITERS):
+        try:
+            writer._forked_child()
+        except Exception:
+            pass
+
+
+def _install_fork_hook():
+    with _FORK_HOOK_LOCK:
+        if _FORK_HOOK_INSTALLED[0]:
+            return
+        if hasattr(os, 'register_at_fork'):
+            os.register_at_fork(after_in_child=_after_fork_in_child)
+        _FORK_HOOK_INSTALLED[0] = True
+
+
+class FrameWriter(object):
+    """Owns the queue, the socket and the writer thread.
+
+    ``offer`` never blocks. Frames that cannot be delivered (queue full, sidecar unreachable,
+    connection broken) go to ``_undeliverable``, which counts them; a spool-file writer can
+    be slotted in there later.
+    """
+
+    CONNECT_BACKOFF = (0.05, 0.15, 0.3)  # sleeps between the connect attempts
+
+    def __init__(self, path, queue_size):
+        self.path = path
+        self.maxlen = max(1, int(queue_size))
+        self._q = collections.deque()
+        self._cv = threading.Condition(threading.Lock())
+        self._inflight = 0
+        self._closing = False
+        self._child = False
+        self._sock = None
+        self._state = _STATE_CONNECTING
+        self._thread = None
+        self.dropped = 0
+        self._full_warned = False
+        self._conn_warned = False
+        self.pending_warnings = []  # filled by the writer thread, shown by the callback threads
+        _install_fork_hook()
+        _LIVE_WRITERS.add(self)
+
+    # -- producer side ----------------------------------------------------------------------
+    def start(self):
+        if self._thread is None:
+            t = threading.Thread(target=self._run, name='otel-sidecar-writer')
+            t.daemon = True
+            self._thread = t
+            t.start()
+
+    def offer(self, data):
+        """Queue one encoded frame; never blocks. Returns False if it was dropped."""
+        with self._cv:
+            if len(self._q) >= self.maxlen:
+                self._undeliverable_locked(1, 'full')
+                return False
+            self._q.append(data)
+            self._cv.notify()
+        return True
+
+    # -- writer thread ----------------------------------------------------------------------
+    def _connect(self):
+        last = None
+        for attempt in range(len(self.CONNECT_BACKOFF) + 1):
+            if self._closing and attempt:
+                break
+            s = None
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(self.path)
+                return s
+            except OSError as e:
+                last = e
+                if s is not None:
+                    try:
+                        s.close()
+                    except OSError:
+                        pass
+            if attempt < len(self.CONNECT_BACKOFF):
+                time.sleep(self.CONNECT_BACKOFF[attempt])
+        self._connection_problem('cannot connect to the sidecar socket', last)
+        return None
+
+    def _connection_problem(self, what, exc):
+        if self._closing or self._conn_warned:
+            return
+        self._conn_warned = True
+        if isinstance(exc, OSError) and exc.errno:
+            reason = '[Errno %d] %s' % (exc.errno, os.strerror(exc.errno))
+        else:
+            reason = str(exc) or type(exc).__name__
+        self.pending_warnings.append(
+            'otel_sidecar: %s %s: %s; traces of this run are dropped (the playbook is not affected)'
+            % (what, self.path, reason))
+
+    def _run(self):
+        sock = self._connect()
+        with self._cv:
+            if sock is not None and not self._child and not self._closing:
+                self._sock = sock
+                self._state = _STATE_UP
+            else:
+                if sock is not None:
+                    sock.close()
+                    sock = None
+                self._state = _STATE_DOWN
+            self._cv.notify_all()
+        while True:
+            with self._cv:
+                while not self._q and not self._closing:
+                    self._cv.wait()
+                if not self._q:
+                    break
+                batch = []
+                size = 0
+                q = self._q
+                while q and size < _MAX_BATCH_BYTES:
+                    item = q.popleft()
+                    batch.append(item)
+                    size += len(item)
+                self._inflight = len(batch)
+            if sock is not None:
+                try:
+                    sock.sendall(b''.join(batch))
+                    batch = None
+                except OSError as e:
+                    self._connection_problem('lost the connection to the sidecar at', e)
+                    try:
+                        sock.close()
+                    except OSError:
+                        pass
+                    sock = None
+                    with self._cv:
+                        self._sock = None
+                        self._state = _STATE_DOWN
+            with self._cv:
+                if batch is not None:
+                    self._undeliverable_locked(len(batch), 'down')
+                self._inflight = 0
+                self._cv.notify_all()
+
+    def _undeliverable_locked(self, count, why):
+        # The one place frames are lost. A spool file writer would take them here.
+        self.dropped += count
+        if why == 'full' and not self._full_warned:
+            self._full_warned = True
+            self.pending_warnings.append(
+                'otel_sidecar: the frame queue is full (%d frames); frames are dropped until the sidecar '
+                'catches up' % self.maxlen)
+
+    # -- shutdown ---------------------------------------------------------------------------
+    def drain(self, timeout):
+        """Wait (at most ``timeout`` s) until everything queued was written. True if it was."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        with self._cv:
+            while self._q or self._inflight or self._state == _STATE_CONNECTING:
+                if self._thread is None or not self._thread.is_alive():
+                    return False
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cv.wait(left)
+            return True
+
+    def discard_queued(self):
+        """Give up on everything still queued (counted as dropped). Returns how many."""
+        with self._cv:
+            n = len(self._q)
+            if n:
+                self._q.clear()
+                self._undeliverable_locked(n, 'timeout')
+            return n
+
+    def unsent(self):
+        with self._cv:
+            return len(self._q) + self._inflight
+
+    def close(self):
+        with self._cv:
+            self._closing = True
+            sock = self._sock
+            self._sock = None
+            self._cv.notify_all()
+        if sock is not None:
+            try:
+                # Wakes a writer blocked in sendall on a sidecar that stopped reading.
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(0.2)
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def _forked_child(self):
+        self._child = True
+        self._closing = True
+        sock = self._sock
+        self._sock = None
+        self._thread = None
+        if sock is not None:
+            sock.close()  # this process' copy only; the parent's connection stays up
+
+    @property
+    def in_child(self):
+        return self._child
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers reading ansible objects
+
+def _is_static(node):
+    return bool(getattr(node, 'statically_loaded', False))
+
+
+def _dep_chain(node):
+    try:
+        chain = node.get_dep_chain()
+    except Exception:
+        return []
+    return list(chain) if chain else []
+
+
+def _same_role(a, b):
+    return a is b or getattr(a, '_uuid', None) == getattr(b, '_uuid', 0)
+
+
+def _role_name(role):
+    try:
+        return role.get_name()
+    except Exception:
+        return getattr(role, '_role_name', None) or '?'
+
+
+def task_scopes(task):
+    """Enclosing roles and includes of ``task``, outermost first (docs/protocol.md, scopes)."""
+    out = []
+    chain = _dep_chain(task)
+    node = getattr(task, '_parent', None)
+    guard = 0
+    while node is not None and guard < 256:
+        guard += 1
+        if _IncludeRole is not None and isinstance(node, _IncludeRole):
+            above = _dep_chain(node)
+            if len(above) <= len(chain) and all(_same_role(a, b) for a, b in zip(above, chain)):
+                owned = chain[len(above):]
+            else:
+                owned = chain[-1:]
+            for role in reversed(owned[1:]):
+                out.append({'kind': 'role', 'id': role._uuid, 'name': _role_name(role), 'via': 'dependency'})
+            name = _role_name(owned[0]) if owned else (getattr(node, '_role_name', None) or '?')
+            out.append({'kind': 'role', 'id': node._uuid, 'name': name,
+                        'via': 'import_role' if _is_static(node) else 'include_role'})
+            chain = above
+        elif _TaskInclude is not None and isinstance(node, _TaskInclude) and not _is_static(node):
+            args = getattr(node, 'args', None) or {}
+            name = args.get('_raw_params') or args.get('file')
+            out.append({'kind': 'include', 'id': node._uuid,
+                        'name': name if isinstance(name, str) else str(name), 'via': 'include_tasks'})
+        node = getattr(node, '_parent', None)
+    for i in range(len(chain) - 1, -1, -1):
+        role = chain[i]
+        out.append({'kind': 'role', 'id': role._uuid, 'name': _role_name(role),
+                    'via': 'roles' if i == 0 else 'dependency'})
+    out.reverse()
+    return out
+
+
+def _block_section(block, child):
+    """Which section of ``block`` (block/rescue/always) holds ``child``, or None."""
+    cu = child._uuid
+    cp = getattr(child, '_parent', None)
+    cpu = getattr(cp, '_uuid', None)
+    loose = None
+    for section in ('block', 'rescue', 'always'):
+        for item in getattr(block, section, None) or ():
+            if getattr(item, '_uuid', None) != cu:
+                continue
+            ip = getattr(item, '_parent', None)
+            if cpu is None or ip is None or getattr(ip, '_uuid', None) == cpu:
+                return section
+            if loose is None:
+                loose = section
+    return loose
+
+
+def task_is_rescued(task):
+    """True when ``task`` sits (directly, or through nested blocks/includes/imports) in the
+    ``block:`` section of a Block whose ``rescue:`` section is not empty."""
+    if _Block is None:
+        return False
+    child = task
+    node = getattr(task, '_parent', None)
+    guard = 0
+    while node is not None and guard < 256:
+        guard += 1
+        if isinstance(node, _Block):
+            if node.rescue and _block_section(node, child) == 'block':
+                return True
+            child = node
+        elif not _is_static(node):
+            # a dynamic include sits in its block like a task; static imports are flattened
+            # into their block, so keep looking for the imported block itself
+            child = node
+        node = getattr(node, '_parent', None)
+    return False
+
+
+def _truthy_no_log(value):
+    # A templated (not yet evaluated) no_log counts as true: never risk sending args.
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() not in ('', 'false', 'no', 'off', '0', 'n', 'f')
+    return bool(value)
+
+
+def _guard(method):
+    """No exception may escape into ansible: warn once, then go on silently."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as e:  # pylint: disable=broad-except
+            try:
+                self._internal_error(method.__name__, e)
+            except Exception:
+                pass
+        return None
+    return wrapper
+
+
+class CallbackModule(CallbackBase):
+    """Stream playbook events to the ansible-otel sidecar."""
+
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = 'notification'
+    CALLBACK_NAME = 'otel_sidecar'
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None, options=None):
+        self._ready = False
+        self._run_id = uuid.uuid4().hex
+        self._seq = 0
+        self._pid = os.getpid()
+        self._writer = None
+        self._hello_sent = False
+        self._error_warned = False
+        self._exited = False
+        self._hide_args = False
+        self._include_facts = False
+        self._drain_timeout = 2.0
+        self._socket_path = None
+        self._play_uuid = None
+        self._host_task = {}          # host name -> uuid of the task it last started (async_poll)
+        self._stats_prev = {}         # host -> summary at the previous stats frame
+        self._pb_hosts = set()        # hosts that reported results in the current playbook
+        self._clip_str, self._clip_value, self._clip_deep = make_clippers(4096)
+        super(CallbackModule, self).__init__(display=display, options=options)
+
+    # ---------------------------------------------------------------------------------------
+    # setup
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        try:
+            super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        except Exception:  # pylint: disable=broad-except
+            # not loaded through ansible's plugin loader (tests, embedding): direct options only
+            self._plugin_options = dict(direct or {})
+        if self._ready:
+            return
+        try:
+            self._configure()
+        except Exception as e:  # pylint: disable=broad-except
+            self._internal_error('set_options', e)
+
+    def _opt(self, name, default):
+        try:
+            value = self.get_option(name)
+        except KeyError:
+            return default
+        return default if value is None else value
+
+    def _configure(self):
+        path = self._opt('socket', '') or ''
+        path = os.path.expanduser(os.path.expandvars(str(path))) if path else default_socket_path()
+        self._socket_path = path
+        self._hide_args = bool(self._opt('hide_task_arguments', False))
+        self._include_facts = bool(self._opt('include_facts', False))
+        try:
+            max_bytes = int(self._opt('max_result_bytes', 4096))
+        except (TypeError, ValueError):
+            max_bytes = 4096
+        self._clip_str, self._clip_value, self._clip_deep = make_clippers(max_bytes)
+        try:
+            queue_size = int(self._opt('queue_size', 10000))
+        except (TypeError, ValueError):
+            queue_size = 10000
+        try:
+            self._drain_timeout = max(0.0, float(self._opt('drain_timeout', 2.0)))
+        except (TypeError, ValueError):
+            self._drain_timeout = 2.0
+        self._writer = FrameWriter(path, queue_size if queue_size > 0 else 10000)
+        self._ready = True
+        self._writer.start()
+        atexit.register(self._at_exit)
+        self._send_hello()
+
+    def _ensure_ready(self):
+        # set_options is normally called right after the plugin is loaded; be safe if not.
+        if not self._ready:
+            self.set_options()
+        return self._ready
+
+    # ---------------------------------------------------------------------------------------
+    # the fast path: pick fields -> dumps -> enqueue
+    def _emit(self, t, fields, ts=None):
+        if ts is None:
+            ts = time.time_ns()
+        writer = self._writer
+        if writer is None:
+            if not self._ensure_ready():
+                return
+            writer = self._writer
+        if writer._child:
+            return
+        body = _dumps(fields) if fields else '{}'
+        if '@' in body:
+            body = _URL_CREDENTIALS.sub(r'\1', body)
+        # Same as FrameWriter.offer, inlined: seq numbers and queue order must match.
+        with writer._cv:
+            seq = self._seq
+            self._seq = seq + 1
+            if len(body) > 2:
+                line = '{"v":%d,"t":"%s","run":"%s","seq":%d,"ts":%d,%s\n' % (
+                    PROTOCOL_VERSION, t, self._run_id, seq, ts, body[1:])
+            else:
+                line = '{"v":%d,"t":"%s","run":"%s","seq":%d,"ts":%d}\n' % (
+                    PROTOCOL_VERSION, t, self._run_id, seq, ts)
+            data = line.encode('utf-8', 'replace')
+            if len(writer._q) >= writer.maxlen:
+                writer._undeliverable_locked(1, 'full')
+            else:
+                writer._q.append(data)
+                writer._cv.notify()
+        if writer.pending_warnings:
+            self._flush_warnings()
+
+    def _flush_warnings(self):
+        writer = self._writer
+        while writer is not None and writer.pending_warnings:
+            try:
+                msg = writer.pending_warnings.pop(0)
+            except IndexError:
+                break
+            self._display.warning(msg)
+
+    def _internal_error(self, where, exc):
+        if self._error_warned:
+            return
+        self._error_warned = True
+        self._display.warning('otel_sidecar: internal error in %s: %s: %s (the playbook is not affected; '
+                              'further errors of this plugin are not shown)' % (where, type(exc).__name__, exc))
+
+    # ---------------------------------------------------------------------------------------
+    # result subset
+    def _res(self, r, no_log):
+        if no_log:
+            return {'censored': CENSORED}
+        clip = self._clip_value
+        out = {}
+        for key in _RES_KEYS:
+            if key in r:
+                out[key] = clip(r[key])
+        results = r.get('results')
+        if isinstance(results, list):
+            out['results_count'] = len(results)
+        if self._include_facts and 'ansible_facts' in r:
+            out['ansible_facts'] = self._clip_deep(r['ansible_facts'])
+        return out
+
+    @staticmethod
+    def _result_no_log(result):
+        r = result._result
+        if 'censored' in r or r.get('_ansible_no_log'):
+            return True
+        task = result._task
+        return task is not None and _truthy_no_log(getattr(task, 'no_log', None))
+
+    def _args(self, task, no_log):
+        if no_log or self._hide_args:
+            return None
+        args = getattr(task, 'args', None)
+        if not args:
+            return {}
+        clip = self._clip_value
+        return dict((k, clip(v)) for k, v in args.items()
+                    if not (isinstance(k, str) and k.startswith('_ansible_')))
+
+    def _label(self, r, no_log):
+        if no_log:
+            return CENSORED_LABEL
+        label = r.get('_ansible_item_label', r.get('item'))
+        if isinstance(label, str):
+            return self._clip_str(label)
+        if label is None:
+            return None
+        try:
+            return self._clip_str(_dumps(label))
+        except Exception:
+            return self._clip_str(str(label))
+
+    # ---------------------------------------------------------------------------------------
+    # frames
+    def _send_hello(self):
+        if self._hello_sent:
+            return
+        self._hello_sent = True
+        ts = time.time_ns()
+        cli = context.CLIARGS
+        try:
+            user = getpass.getuser()
+        except Exception:
+            user = str(os.getuid()) if hasattr(os, 'getuid') else None
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            cwd = None
+        self._emit('hello', {
+            'ansible_version': _ANSIBLE_VERSION,
+            'shim_version': SHIM_VERSION,
+            'python': platform.python_version(),
+            'pid': self._pid,
+            'argv': _redact_argv([str(a) for a in sys.argv]),
+            'cwd': cwd,
+            'user': user,
+            'hostname': socket.gethostname(),
+            'check': bool(cli.get('check', False)),
+            'diff': bool(cli.get('diff', False)),
+            'traceparent': os.environ.get('TRACEPARENT') or None,
+            'tracestate': os.environ.get('TRACESTATE') or None,
+        }, ts)
+
+    def _host_result(self, result, status, ignored=False):
+        ts = time.time_ns()
+        task = result._task
+        r = result._result
+        host = result._host.get_name()
+        no_log = self._result_no_log(result)
+        rescued = False
+        if status == 'failed' and not ignored:
+            rescued = task_is_rescued(task)
+        self._pb_hosts.add(host)
+        self._emit('host_result', {
+            'task': task._uuid,
+            'host': host,
+            'status': status,
+            'changed': bool(r.get('changed', False)),
+            'ignored': bool(ignored),
+            'rescued': rescued,
+            'action': getattr(task, 'resolved_action', None) or task.action,
+            'delegated_to': task.delegate_to if isinstance(task.delegate_to, str) else None,
+            'no_log': no_log,
+            'res': self._res(r, no_log),
+        }, ts)
+
+    def _item_result(self, result, status):
+        ts = time.time_ns()
+        r = result._result
+        no_log = self._result_no_log(result)
+        self._emit('item_result', {
+            'task': result._task._uuid,
+            'host': result._host.get_name(),
+            'status': status,
+            'changed': bool(r.get('changed', False)),
+            'label': self._label(r, no_log),
+            'no_log': no_log,
+            'res': self._res(r, no_log),
+        }, ts)
+
+    def _async(self, t, result):
+        ts = time.time_ns()
+        r = result._result
+        host = result._host.get_name()
+        job = r.get('ansible_job_id')
+        if not job and isinstance(r.get('async_result'), dict):
+            job = r['async_result'].get('ansible_job_id')
+        task_uuid = result._task._uuid
+        no_log = self._result_no_log(result)
+        if t == 'async_poll':
+            # ansible-core polls with a throw-away async_status task (fresh uuid, default no_log):
+            # report the task that started the job instead (a host runs one task at a time).
+            started = self._host_task.get(host)
+            if started is not None:
+                task_uuid = started[0]
+                no_log = no_log or started[1]
+        self._emit(t, {
+            'task': task_uuid,
+            'host': host,
+            'job': job,
+            'no_log': no_log,
+            'res': self._res(r, no_log),
+        }, ts)
+
+    def _task_start(self, task, handler):
+        ts = time.time_ns()
+        no_log = _truthy_no_log(getattr(task, 'no_log', None)) or bool(getattr(C, 'DEFAULT_NO_LOG', False))
+        role = getattr(task, '_role', None)
+        fields = {
+            'task': task._uuid,
+            'play': self._play_uuid,
+            'name': self._clip_str(task.get_name() or ''),
+            'action': task.action,
+            'handler': handler,
+            'path': task.get_path() or None,
+            'role': _role_name(role) if role is not None else None,
+            'tags': [task.tags] if isinstance(task.tags, str) else list(task.tags or []),
+            'no_log': no_log,
+        }
+        args = self._args(task, no_log)
+        if args is not None:
+            fields['args'] = args
+        fields['scopes'] = task_scopes(task)
+        self._emit('task_start', fields, ts)
+
+    # ---------------------------------------------------------------------------------------
+    # ansible-core callbacks
+    @_guard
+    def v2_playbook_on_start(self, playbook):
+        ts = time.time_ns()
+        self._ensure_ready()
+        self._pb_hosts = set()
+        path = getattr(playbook, '_file_name', None)
+        self._emit('playbook_start', {
+            'path': os.path.abspath(path) if path else None,
+            'name': os.path.basename(path) if path else None,
+        }, ts)
+
+    @_guard
+    def v2_playbook_on_vars_prompt(self, varname, private=True, prompt=None, encrypt=None, confirm=False,
+                                   salt_size=None, salt=None, default=None, unsafe=None):
+        self._emit('vars_prompt', {'varname': varname, 'private': bool(private)})
+
+    @_guard
+    def v2_playbook_on_play_start(self, play):
+        ts = time.time_ns()
+        self._play_uuid = play._uuid
+        hosts = play.hosts
+        if isinstance(hosts, str):
+            hosts = [hosts]
+        serial = getattr(play, 'serial', None)
+        check = getattr(play, 'check_mode', None)
+        self._emit('play_start', {
+            'play': play._uuid,
+            'name': self._clip_str(play.get_name() or ''),
+            'hosts': list(hosts or []),
+            'strategy': getattr(play, 'strategy', None),
+            'serial': list(serial) if isinstance(serial, (list, tuple)) and serial else None,
+            'check': check if isinstance(check, bool) else None,
+        }, ts)
+
+    @_guard
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._task_start(task, False)
+
+    @_guard
+    def v2_playbook_on_handler_task_start(self, task):
+        self._task_start(task, True)
+
+    @_guard
+    def v2_playbook_on_cleanup_task_start(self, task):
+        self._task_start(task, False)
+
+    @_guard
+    def v2_runner_on_start(self, host, task):
+        ts = time.time_ns()
+        name = host.get_name()
+        self._host_task[name] = (task._uuid, _truthy_no_log(getattr(task, 'no_log', None)))
+        self._emit('host_start', {'task': task._uuid, 'host': name}, ts)
+
+    @_guard
+    def v2_runner_on_ok(self, result):
+        self._host_result(result, 'ok')
+
+    @_guard
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._host_result(result, 'failed', ignored=bool(ignore_errors))
+
+    @_guard
+    def v2_runner_on_skipped(self, result):
+        self._host_result(result, 'skipped')
+
+    @_guard
+    def v2_runner_on_unreachable(self, result):
+        ignored = bool(getattr(result._task, 'ignore_unreachable', False))
+        self._host_result(result, 'unreachable', ignored=ignored)
+
+    @_guard
+    def v2_runner_item_on_ok(self, result):
+        self._item_result(result, 'ok')
+
+    @_guard
+    def v2_runner_item_on_failed(self, result):
+        self._item_result(result, 'failed')
+
+    @_guard
+    def v2_runner_item_on_skipped(self, result):
+        self._item_result(result, 'skipped')
+
+    @_guard
+    def v2_runner_retry(self, result):
+        ts = time.time_ns()
+        r = result._result
+        no_log = self._result_no_log(result)
+        self._emit('retry', {
+            'task': result._task._uuid,
+            'host': result._host.get_name(),
+            'attempt': r.get('attempts'),
+            'retries': r.get('retries'),
+            'no_log': no_log,
+            'res': self._res(r, no_log),
+        }, ts)
+
+    @_guard
+    def v2_runner_on_async_poll(self, result):
+        self._async('async_poll', result)
+
+    @_guard
+    def v2_runner_on_async_ok(self, result):
+        self._async('async_ok', result)
+
+    @_guard
+    def v2_runner_on_async_failed(self, result):
+        self._async('async_failed', result)
+
+    @_guard
+    def v2_playbook_on_notify(self, handler, host):
+        name = host.get_name() if hasattr(host, 'get_name') else str(host)
+        self._emit('notify', {
+            'handler': self._clip_str(handler.get_name() or ''),
+            'handler_task': handler._uuid,
+            'host': name,
+        })
+
+    @_guard
+    def v2_playbook_on_include(self, included_file):
+        self._emit('include', {
+            'file': included_file._filename,
+            'hosts': [h.get_name() for h in included_file._hosts],
+            'task': included_file._task._uuid,
+        })
+
+    @_guard
+    def v2_on_file_diff(self, result):
+        ts = time.time_ns()
+        r = result._result
+        if self._result_no_log(result) or 'diff' not in r:
+            return
+        diff = r['diff']
+        if isinstance(diff, dict):
+            diff = [diff]
+        if not isinstance(diff, list):
+            return
+        diffs = []
+        for d in diff:
+            if isinstance(d, dict):
+                diffs.append({'before_header': d.get('before_header'), 'after_header': d.get('after_header')})
+        self._emit('file_diff', {
+            'task': result._task._uuid,
+            'host': result._host.get_name(),
+            'diffs': diffs,
+        }, ts)
+
+    @_guard
+    def v2_playbook_on_no_hosts_matched(self):
+        self._emit('no_hosts_matched', {'play': self._play_uuid})
+
+    @_guard
+    def v2_playbook_on_no_hosts_remaining(self):
+        self._emit('no_hosts_remaining', {'play': self._play_uuid})
+
+    @_guard
+    def v2_playbook_on_stats(self, stats):
+        ts = time.time_ns()
+        hosts = set(self._pb_hosts)
+        hosts.update(getattr(stats, 'processed', {}) or {})
+        out = {}
+        prev_all = self._stats_prev
+        for host in sorted(hosts):
+            now = stats.summarize(host)
+            prev = prev_all.get(host)
+            if prev:
+                delta = dict((k, v - prev.get(k, 0)) for k, v in now.items())
+            else:
+                delta = dict(now)
+            prev_all[host] = now
+            if host in self._pb_hosts or any(delta.values()):
+                out[host] = delta
+        self._pb_hosts = set()
+        self._emit('stats', {'hosts': out}, ts)
+
+    # ---------------------------------------------------------------------------------------
+    # exit
+    def _at_exit(self):
+        writer = self._writer
+        if writer is None or writer.in_child or self._exited or os.getpid() != self._pid:
+            return
+        self._exited = True
+        try:
+            budget = self._drain_timeout
+            deadline = time.monotonic() + budget
+            # 1) let the queued frames (stats...) go out, keeping some time for bye
+            if not writer.drain(budget * 0.8):
+                writer.discard_queued()
+            # 2) bye carries the count of frames that could not be delivered
+            self._emit('bye', {'dropped': writer.dropped})
+            writer.drain(max(0.0, deadline - time.monotonic()))
+        except Exception as e:  # pylint: disable=broad-except
+            self._internal_error('exit', e)
+        finally:
+            try:
+                writer.close()
+            except Exception:
+                pass
+            try:
+                self._flush_warnings()
+            except Exception:
+                pass
