@@ -1,0 +1,255 @@
+"""Helpers shared by the shim's tests: a Unix-socket listener that collects NDJSON frames,
+and a runner for a real ``ansible-playbook`` with the otel_sidecar callback enabled.
+
+Standard library only; run the tests with the Python that has ansible (``/usr/bin/python3``).
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))          # test/shim
+ROOT = os.path.dirname(os.path.dirname(HERE))               # the repository
+PLUGIN_DIR = os.path.join(ROOT, 'plugin')
+PLAYBOOKS = os.path.join(HERE, 'playbooks')
+
+
+def _find_tool(name):
+    # Prefer the tool next to the interpreter running the tests (it has ansible).
+    import sys
+    here = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), name)
+    for candidate in (here, os.path.join('/usr/bin', name)):
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which(name) or name
+
+
+ANSIBLE_PLAYBOOK = _find_tool('ansible-playbook')
+ANSIBLE_DOC = _find_tool('ansible-doc')
+
+
+class Listener(object):
+    """A stand-in sidecar: accepts connections on a Unix socket and records the raw bytes.
+
+    mode:
+      'read'   read everything until EOF (normal sidecar)
+      'stall'  accept, then never read (a stuck sidecar)
+      'hangup' read the first chunk, then close the connection (a crashing sidecar)
+    """
+
+    def __init__(self, path, mode='read'):
+        self.path = path
+        self.mode = mode
+        self.connections = []   # one bytearray per accepted connection
+        self.eof_at = []        # time.monotonic() at EOF, per connection
+        self.first_data = threading.Event()
+        self._stop = threading.Event()
+        self._threads = []
+        self._conns = []
+        d = os.path.dirname(path)
+        if d and not os.path.isdir(d):
+            os.makedirs(d)
+        self._srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._srv.bind(path)
+        self._srv.listen(8)
+        self._srv.settimeout(0.1)
+        t = threading.Thread(target=self._accept_loop, name='listener-accept')
+        t.daemon = True
+        t.start()
+        self._accept_thread = t
+
+    def _accept_loop(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._srv.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            buf = bytearray()
+            self.connections.append(buf)
+            self.eof_at.append(None)
+            self._conns.append(conn)
+            t = threading.Thread(target=self._serve, args=(conn, buf, len(self.connections) - 1))
+            t.daemon = True
+            t.start()
+            self._threads.append(t)
+
+    def _serve(self, conn, buf, index):
+        try:
+            conn.settimeout(0.2)
+        except OSError:
+            return
+        if self.mode == 'stall':
+            while not self._stop.is_set():
+                time.sleep(0.05)
+            return
+        while not self._stop.is_set():
+            try:
+                data = conn.recv(1 << 16)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            buf.extend(data)
+            self.first_data.set()
+            if self.mode == 'hangup':
+                break
+        self.eof_at[index] = time.monotonic()
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+    def wait_eof(self, timeout=15.0, expect=1):
+        """Wait until ``expect`` connections were accepted and every accepted connection
+        reached EOF. True if they all did."""
+        deadline = time.monotonic() + timeout
+        while len(self._threads) < expect and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for t in list(self._threads):
+            t.join(max(0.0, deadline - time.monotonic()))
+        return all(not t.is_alive() for t in self._threads)
+
+    def close(self):
+        self._stop.set()
+        try:
+            self._srv.close()
+        except OSError:
+            pass
+        for c in self._conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        for t in self._threads:
+            t.join(1.0)
+        self._accept_thread.join(1.0)
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    @property
+    def raw(self):
+        return b''.join(bytes(c) for c in self.connections)
+
+    def frames(self, index=0):
+        data = bytes(self.connections[index]) if self.connections else b''
+        return parse_ndjson(data)
+
+
+def parse_ndjson(data):
+    text = data.decode('utf-8')
+    if not text:
+        return []
+    assert text.endswith('\n'), 'stream does not end with a newline'
+    lines = text.split('\n')[:-1]
+    for line in lines:
+        assert line, 'blank line in the NDJSON stream'
+    return [json.loads(line) for line in lines]
+
+
+PLUGIN_FILE = os.path.join(PLUGIN_DIR, 'otel_sidecar.py')
+
+
+class Workdir(object):
+    """A private temp directory with an empty ansible.cfg and temp dirs for ansible.
+
+    ANSIBLE_CALLBACK_PLUGINS is plugin/ itself (as the sidecar sets it) unless
+    ``single_file=True``: then a directory holding only the plugin file, the way users install
+    it by copying the file.
+    """
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix='otel-shim-')
+        for sub in ('home', 'local_tmp', 'remote_tmp', 'cp', 'async', 'callbacks'):
+            os.makedirs(os.path.join(self.path, sub))
+        self.callback_dir = os.path.join(self.path, 'callbacks')
+        try:
+            os.symlink(PLUGIN_FILE, os.path.join(self.callback_dir, 'otel_sidecar.py'))
+        except OSError:
+            shutil.copy(PLUGIN_FILE, self.callback_dir)
+        self.cfg = os.path.join(self.path, 'ansible.cfg')
+        with open(self.cfg, 'w') as f:
+            f.write('[defaults]\n')
+        self.sock = os.path.join(self.path, 's.sock')
+
+    def env(self, single_file=False, **extra):
+        env = dict((k, v) for k, v in os.environ.items()
+                   if not k.startswith('ANSIBLE_') and k not in ('TRACEPARENT', 'TRACESTATE'))
+        env.update({
+            'HOME': os.path.join(self.path, 'home'),
+            'ANSIBLE_CONFIG': self.cfg,
+            'ANSIBLE_CALLBACK_PLUGINS': self.callback_dir if single_file else PLUGIN_DIR,
+            'ANSIBLE_CALLBACKS_ENABLED': 'otel_sidecar',
+            'ANSIBLE_OTEL_SOCKET': self.sock,
+            'ANSIBLE_GATHERING': 'explicit',
+            'ANSIBLE_HOST_KEY_CHECKING': 'False',
+            'ANSIBLE_LOCAL_TEMP': os.path.join(self.path, 'local_tmp'),
+            'ANSIBLE_REMOTE_TEMP': os.path.join(self.path, 'remote_tmp'),
+            'ANSIBLE_SSH_CONTROL_PATH_DIR': os.path.join(self.path, 'cp'),
+            'ANSIBLE_ASYNC_DIR': os.path.join(self.path, 'async'),
+            'ANSIBLE_PYTHON_INTERPRETER': '/usr/bin/python3',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'False',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_STDOUT_CALLBACK': 'default',
+            'ANSIBLE_TIMEOUT': '5',
+        })
+        for k, v in extra.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+        return env
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def run_playbook(workdir, args, env=None, timeout=120):
+    """Run ansible-playbook in the playbooks dir; returns (CompletedProcess, seconds)."""
+    started = time.monotonic()
+    proc = subprocess.run([ANSIBLE_PLAYBOOK] + list(args), cwd=PLAYBOOKS, env=env or workdir.env(),
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout)
+    return proc, time.monotonic() - started
+
+
+def output_text(proc):
+    out = (proc.stdout or b'').decode('utf-8', 'replace') + '\n' + (proc.stderr or b'').decode('utf-8', 'replace')
+    return out
+
+
+def unwrap(text):
+    """ansible's Display wraps warnings: join the lines for matching."""
+    return re.sub(r'\s+', ' ', text)
+
+
+def squash(text):
+    """Without any whitespace (Display may wrap a long path at a hyphen)."""
+    return re.sub(r'\s+', '', text)
+
+
+def by_type(frames, t):
+    return [f for f in frames if f['t'] == t]
+
+
+def task_by_name(frames, name):
+    """The first task_start frame with this name (exact, or ending in ' : name' for role tasks)."""
+    for f in frames:
+        if f['t'] == 'task_start' and (f['name'] == name or f['name'].endswith(' : ' + name)):
+            return f
+    raise AssertionError('no task_start named %r' % name)
+
+
+def results_for(frames, task_uuid, t='host_result'):
+    return [f for f in frames if f['t'] == t and f.get('task') == task_uuid]

@@ -1,0 +1,597 @@
+"""Integration tests: a real ansible-playbook with the otel_sidecar callback talks to a small
+Unix-socket listener; the frames it receives are checked against docs/protocol.md."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+from . import support as S
+
+CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+UUID_HEX = re.compile(r'^[0-9a-f]{32}$')
+
+
+class PlaybookRun(unittest.TestCase):
+    """Runs one playbook command in setUpClass; the test methods inspect its frames."""
+
+    ARGS = None
+    ENV = {}
+    MODE = 'read'
+    EXPECT_RC = 0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = S.Workdir()
+        cls.listener = S.Listener(cls.work.sock, mode=cls.MODE)
+        try:
+            cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(**cls.ENV))
+            cls.listener.wait_eof()
+        finally:
+            cls.listener.close()
+        cls.output = S.output_text(cls.proc)
+        cls.raw = cls.listener.raw
+        cls.frames = cls.listener.frames() if cls.listener.connections else []
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.work.cleanup()
+
+    # helpers
+    def assertRc(self):
+        self.assertEqual(self.proc.returncode, self.EXPECT_RC, self.output[-3000:])
+
+    def assertEnvelope(self):
+        frames = self.frames
+        self.assertGreater(len(frames), 2)
+        self.assertEqual(frames[0]['t'], 'hello')
+        self.assertEqual(frames[-1]['t'], 'bye')
+        run = frames[0]['run']
+        self.assertRegex(run, UUID_HEX)
+        prev_ts = None
+        for i, f in enumerate(frames):
+            self.assertEqual(f['v'], 1)
+            self.assertEqual(f['seq'], i, 'seq must start at 0 and be contiguous')
+            self.assertEqual(f['run'], run)
+            self.assertIsInstance(f['ts'], int)
+            self.assertNotIsInstance(f['ts'], bool)
+            self.assertGreater(f['ts'], 1500000000 * 10 ** 9)
+            if prev_ts is not None:
+                self.assertGreater(f['ts'], prev_ts - 10 ** 9, 'ts goes back by more than a second')
+            prev_ts = f['ts']
+        self.assertEqual(frames[-1]['dropped'], 0)
+        self.assertEqual(self.raw.count(b'\n'), len(frames))
+
+    def t(self, name):
+        return S.task_by_name(self.frames, name)
+
+    def result(self, name, t='host_result'):
+        res = S.results_for(self.frames, self.t(name)['task'], t)
+        self.assertTrue(res, 'no %s for %r' % (t, name))
+        return res
+
+
+class TestFeatures(PlaybookRun):
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'features.yml']
+    EXPECT_RC = 2  # the last play fails on purpose
+
+    def test_rc_and_envelope(self):
+        self.assertRc()
+        self.assertEnvelope()
+        self.assertEqual(len(self.listener.connections), 1)
+
+    def test_hello(self):
+        h = self.frames[0]
+        for key in ('ansible_version', 'shim_version', 'python', 'pid', 'argv', 'cwd', 'user', 'hostname',
+                    'check', 'diff', 'traceparent', 'tracestate'):
+            self.assertIn(key, h)
+        self.assertIsInstance(h['pid'], int)
+        self.assertIsInstance(h['argv'], list)
+        self.assertIn('features.yml', h['argv'])
+        self.assertEqual(h['cwd'], S.PLAYBOOKS)
+        self.assertIs(h['check'], False)
+        self.assertIs(h['diff'], False)
+        self.assertIsNone(h['traceparent'])
+        self.assertRegex(h['ansible_version'], r'^\d+\.\d+')
+
+    def test_playbook_and_plays(self):
+        pbs = S.by_type(self.frames, 'playbook_start')
+        self.assertEqual(len(pbs), 1)
+        self.assertEqual(pbs[0]['path'], os.path.join(S.PLAYBOOKS, 'features.yml'))
+        self.assertEqual(pbs[0]['name'], 'features.yml')
+        plays = S.by_type(self.frames, 'play_start')
+        self.assertEqual([p['name'] for p in plays], ['features', 'block without rescue'])
+        self.assertNotEqual(plays[0]['play'], plays[1]['play'])
+        self.assertEqual(plays[0]['hosts'], ['localhost'])
+        self.assertEqual(plays[0]['strategy'], 'linear')
+        self.assertIsNone(plays[0]['serial'])
+        # task_start carries the play uuid
+        self.assertEqual(self.t('plain command')['play'], plays[0]['play'])
+        self.assertEqual(self.t('always runs')['play'], plays[1]['play'])
+
+    def test_task_start_fields(self):
+        t = self.t('plain command')
+        self.assertEqual(t['action'], 'ansible.builtin.command')
+        self.assertIs(t['handler'], False)
+        self.assertIs(t['no_log'], False)
+        self.assertRegex(t['path'], r'features\.yml:\d+$')
+        self.assertEqual(t['args'], {'_raw_params': 'echo hello'})
+        self.assertEqual(t['scopes'], [])
+        self.assertIsNone(t['role'])
+        self.assertIsInstance(t['tags'], list)
+        for f in S.by_type(self.frames, 'task_start'):
+            for key in f.get('args', {}):
+                self.assertFalse(key.startswith('_ansible_'), key)
+
+    def test_host_start_before_result(self):
+        t = self.t('plain command')
+        starts = S.results_for(self.frames, t['task'], 'host_start')
+        results = S.results_for(self.frames, t['task'])
+        self.assertEqual(len(starts), 1)
+        self.assertEqual(len(results), 1)
+        self.assertEqual(starts[0]['host'], 'localhost')
+        self.assertLess(t['seq'], starts[0]['seq'])
+        self.assertLess(starts[0]['seq'], results[0]['seq'])
+        r = results[0]
+        self.assertEqual(r['status'], 'ok')
+        self.assertEqual(r['action'], 'ansible.builtin.command')
+        self.assertEqual(r['res']['stdout'], 'hello')
+        self.assertEqual(r['res']['rc'], 0)
+        self.assertIs(r['changed'], False)
+        self.assertIsNone(r['delegated_to'])
+
+    def test_ignored_failure(self):
+        r = self.result('failure ignored')[0]
+        self.assertEqual(r['status'], 'failed')
+        self.assertIs(r['ignored'], True)
+        self.assertIs(r['rescued'], False)
+
+    def test_rescued_direct(self):
+        r = self.result('fails in block with rescue')[0]
+        self.assertEqual(r['status'], 'failed')
+        self.assertIs(r['rescued'], True)
+        self.assertIs(r['ignored'], False)
+        self.assertEqual(self.result('rescue runs')[0]['status'], 'ok')
+
+    def test_rescued_through_nested_block_and_include(self):
+        r = self.result('failing included task')[0]
+        self.assertEqual(r['status'], 'failed')
+        self.assertIs(r['rescued'], True)
+
+    def test_rescued_through_import_role(self):
+        r = self.result('failer fails')[0]
+        self.assertEqual(r['status'], 'failed')
+        self.assertIs(r['rescued'], True)
+
+    def test_ignored_failure_is_never_rescued(self):
+        r = self.result('ignored in rescued block')[0]
+        self.assertIs(r['ignored'], True)
+        self.assertIs(r['rescued'], False)
+
+    def test_block_without_rescue(self):
+        r = self.result('fails in block without rescue')[0]
+        self.assertEqual(r['status'], 'failed')
+        self.assertIs(r['rescued'], False)
+        self.assertIs(r['ignored'], False)
+
+    def test_loop_items(self):
+        items = self.result('loop with a failing item', 'item_result')
+        self.assertEqual([i['label'] for i in items], ['good', 'bad', 'other'])
+        self.assertEqual([i['status'] for i in items], ['ok', 'failed', 'ok'])
+        self.assertEqual(items[1]['res']['rc'], 1)
+        final = self.result('loop with a failing item')[0]
+        self.assertEqual(final['status'], 'failed')
+        self.assertIs(final['ignored'], True)
+        self.assertEqual(final['res']['results_count'], 3)
+        self.assertLess(items[-1]['seq'], final['seq'])
+        labels = [i['label'] for i in self.result('loop with labels', 'item_result')]
+        self.assertEqual(labels, ['alpha', 'beta'])
+
+    def test_retries(self):
+        retries = self.result('retried until third attempt', 'retry')
+        self.assertEqual([r['attempt'] for r in retries], [1, 2])
+        self.assertEqual(retries[0]['retries'], 6)  # ansible-core reports retries + 1
+        final = self.result('retried until third attempt')[0]
+        self.assertEqual(final['status'], 'ok')
+        self.assertEqual(final['res']['attempts'], 3)
+
+    def test_async_poll(self):
+        t = self.t('async with poll')
+        polls = [f for f in S.by_type(self.frames, 'async_poll') if f['task'] == t['task']]
+        oks = [f for f in S.by_type(self.frames, 'async_ok') if f['task'] == t['task']]
+        self.assertGreaterEqual(len(polls), 1)
+        self.assertEqual(len(oks), 1)
+        job = oks[0]['job']
+        self.assertTrue(job)
+        self.assertTrue(all(p['job'] == job for p in polls))
+        self.assertEqual(polls[0]['res']['finished'], 0)
+        self.assertEqual(oks[0]['res']['finished'], 1)
+        self.assertLess(polls[-1]['seq'], oks[0]['seq'])
+        self.assertEqual(self.result('async with poll')[0]['res']['ansible_job_id'], job)
+
+    def test_handlers(self):
+        notifies = S.by_type(self.frames, 'notify')
+        play_handler = [n for n in notifies if n['handler'] == 'play handler']
+        self.assertEqual(len(play_handler), 1)
+        self.assertEqual(play_handler[0]['host'], 'localhost')
+        h = self.t('play handler')
+        self.assertIs(h['handler'], True)
+        self.assertEqual(h['task'], play_handler[0]['handler_task'])
+        self.assertGreater(h['seq'], play_handler[0]['seq'])
+        self.assertEqual(self.result('play handler')[0]['status'], 'ok')
+        role_handler = [n for n in notifies if n['handler'].endswith('greet handler')]
+        self.assertEqual(len(role_handler), 1)
+        self.assertIs(self.t('greet handler')['handler'], True)
+        for f in S.by_type(self.frames, 'task_start'):
+            if 'handler' not in f['name']:
+                self.assertIs(f['handler'], False, f['name'])
+
+    def test_include_tasks(self):
+        inc = self.t('include tasks')
+        self.assertEqual(inc['action'], 'ansible.builtin.include_tasks')
+        frames = [f for f in S.by_type(self.frames, 'include') if f['task'] == inc['task']]
+        self.assertEqual(len(frames), 1)
+        self.assertEqual(frames[0]['file'], os.path.join(S.PLAYBOOKS, 'tasks', 'included.yml'))
+        self.assertEqual(frames[0]['hosts'], ['localhost'])
+        one = self.t('included task one')
+        self.assertGreater(one['seq'], frames[0]['seq'])
+        self.assertEqual(one['scopes'], [
+            {'kind': 'include', 'id': inc['task'], 'name': 'tasks/included.yml', 'via': 'include_tasks'}])
+        nested_inc = self.t('nested include')
+        nested = self.t('nested task')
+        self.assertEqual(nested['scopes'], [
+            {'kind': 'include', 'id': inc['task'], 'name': 'tasks/included.yml', 'via': 'include_tasks'},
+            {'kind': 'include', 'id': nested_inc['task'], 'name': 'nested.yml', 'via': 'include_tasks'}])
+        self.assertRegex(nested['path'], r'tasks/nested\.yml:1$')
+
+    def test_import_tasks_leave_no_scope(self):
+        self.assertEqual(self.t('imported task')['scopes'], [])
+
+    def test_roles_and_dependency_scopes(self):
+        base = self.t('base setup')
+        webapp = self.t('webapp configure')
+        self.assertEqual(webapp['role'], 'webapp')
+        self.assertEqual(base['role'], 'base')
+        self.assertEqual(len(webapp['scopes']), 1)
+        scope = webapp['scopes'][0]
+        self.assertEqual((scope['kind'], scope['name'], scope['via']), ('role', 'webapp', 'roles'))
+        self.assertEqual([(s['name'], s['via']) for s in base['scopes']],
+                         [('webapp', 'roles'), ('base', 'dependency')])
+        self.assertEqual(base['scopes'][0]['id'], scope['id'])
+        step = self.t('webapp step')
+        self.assertEqual(step['scopes'][0], scope)
+        self.assertEqual(step['scopes'][1]['kind'], 'include')
+        self.assertEqual(step['scopes'][1]['name'], 'steps.yml')
+        self.assertEqual(step['scopes'][1]['id'], self.t('webapp included steps')['task'])
+
+    def test_include_role_scope(self):
+        inc = self.t('include role')
+        extra = self.t('extra greet task')
+        self.assertEqual(extra['scopes'], [{'kind': 'role', 'id': inc['task'], 'name': 'greet', 'via': 'include_role'}])
+        self.assertEqual(extra['role'], 'greet')
+
+    def test_import_role_scope(self):
+        say = self.t('say greeting')
+        self.assertEqual(len(say['scopes']), 1)
+        s = say['scopes'][0]
+        self.assertEqual((s['kind'], s['name'], s['via']), ('role', 'greet', 'import_role'))
+        touch = self.t('touch greeting (changed, notifies role handler)')
+        self.assertEqual(touch['scopes'], say['scopes'])
+        failer = self.t('failer fails')
+        self.assertEqual([(x['name'], x['via']) for x in failer['scopes']], [('failer', 'import_role')])
+        self.assertNotEqual(failer['scopes'][0]['id'], s['id'])
+
+    def test_url_credentials_stripped(self):
+        self.assertNotIn(b's3cr3tpw', self.raw)
+        self.assertNotIn(b'user:', self.raw)
+        r = self.result('url with credentials')[0]
+        self.assertEqual(r['res']['msg'], 'cloning https://example.invalid/x and https://example.invalid/x')
+        self.assertIn('https://example.invalid/x', self.t('url with credentials')['args']['msg'])
+
+    def test_file_diff_headers_only(self):
+        t = self.t('write with diff')
+        diffs = [f for f in S.by_type(self.frames, 'file_diff') if f['task'] == t['task']]
+        self.assertEqual(len(diffs), 1)
+        self.assertEqual(diffs[0]['host'], 'localhost')
+        self.assertTrue(diffs[0]['diffs'])
+        for d in diffs[0]['diffs']:
+            self.assertEqual(set(d), {'before_header', 'after_header'})
+        self.assertNotIn(b'new content', b''.join(l for l in self.raw.split(b'\n') if b'"file_diff"' in l))
+
+    def test_skipped(self):
+        r = self.result('skipped task')[0]
+        self.assertEqual(r['status'], 'skipped')
+        self.assertIn('skip_reason', r['res'])
+
+    def test_stats_match_recap(self):
+        stats = S.by_type(self.frames, 'stats')
+        self.assertEqual(len(stats), 1)
+        s = stats[0]['hosts']['localhost']
+        m = re.search(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+'
+                      r'skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)', self.output)
+        self.assertTrue(m, self.output[-2000:])
+        ok, changed, unreachable, failed, skipped, rescued, ignored = [int(x) for x in m.groups()]
+        self.assertEqual(s, {'ok': ok, 'changed': changed, 'unreachable': unreachable, 'failures': failed,
+                             'skipped': skipped, 'rescued': rescued, 'ignored': ignored})
+        self.assertEqual(s['rescued'], 3)
+        self.assertEqual(s['ignored'], 3)
+        self.assertEqual(s['failures'], 1)
+        self.assertEqual(self.frames[-2]['t'], 'stats')
+
+    def test_every_result_has_a_started_task(self):
+        started = set(f['task'] for f in S.by_type(self.frames, 'task_start'))
+        for f in self.frames:
+            if f['t'] in ('host_start', 'host_result', 'item_result', 'retry', 'async_poll', 'async_ok',
+                          'file_diff'):
+                self.assertIn(f['task'], started, f)
+
+    def test_no_warnings(self):
+        # also: ansible's loader found nothing else to import under plugin/ (tests live deeper)
+        self.assertNotIn('otel_sidecar', self.output)
+        self.assertNotIn('[WARNING]', self.output)
+
+
+class TestSerial(PlaybookRun):
+    ARGS = ['-i', 'inventory_serial.ini', 'serial.yml']
+
+    def test_play_start_per_batch(self):
+        self.assertRc()
+        self.assertEnvelope()
+        plays = S.by_type(self.frames, 'play_start')
+        self.assertEqual(len(plays), 2)
+        self.assertEqual(plays[0]['play'], plays[1]['play'])
+        self.assertEqual(plays[0]['serial'], [2])
+        drain = [f for f in S.by_type(self.frames, 'task_start') if f['name'] == 'drain node']
+        self.assertEqual(len(drain), 2)
+        self.assertEqual(drain[0]['task'], drain[1]['task'])  # same task uuid in every batch
+        first = [f['host'] for f in self.frames if f['t'] == 'host_result' and plays[0]['seq'] < f['seq'] < plays[1]['seq']]
+        second = [f['host'] for f in self.frames if f['t'] == 'host_result' and f['seq'] > plays[1]['seq']]
+        self.assertEqual(sorted(set(first)), ['h1', 'h2'])
+        self.assertEqual(sorted(set(second)), ['h3'])
+        stats = S.by_type(self.frames, 'stats')[0]['hosts']
+        self.assertEqual(sorted(stats), ['h1', 'h2', 'h3'])
+        for h in stats.values():
+            self.assertEqual((h['ok'], h['changed']), (2, 1))
+
+
+class TestTwoPlaybooks(PlaybookRun):
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'stats_one.yml', 'stats_two.yml']
+
+    def test_stats_are_per_playbook_deltas(self):
+        self.assertRc()
+        self.assertEnvelope()
+        pbs = S.by_type(self.frames, 'playbook_start')
+        self.assertEqual([p['name'] for p in pbs], ['stats_one.yml', 'stats_two.yml'])
+        stats = S.by_type(self.frames, 'stats')
+        self.assertEqual(len(stats), 2)
+        self.assertLess(pbs[0]['seq'], stats[0]['seq'])
+        self.assertLess(stats[0]['seq'], pbs[1]['seq'])
+        self.assertLess(pbs[1]['seq'], stats[1]['seq'])
+        one = stats[0]['hosts']['localhost']
+        two = stats[1]['hosts']['localhost']
+        self.assertEqual(one, {'ok': 3, 'changed': 1, 'failures': 0, 'unreachable': 0, 'skipped': 0,
+                               'rescued': 0, 'ignored': 0})
+        self.assertEqual(two, {'ok': 2, 'changed': 0, 'failures': 0, 'unreachable': 0, 'skipped': 1,
+                               'rescued': 0, 'ignored': 1})
+
+
+class TestNoLog(PlaybookRun):
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'no_log.yml', '-e', 'extra_secret=SECRET-CANARY-3f9a1c-argv']
+
+    def test_canary_never_sent(self):
+        self.assertRc()
+        self.assertEnvelope()
+        self.assertGreater(len(self.raw), 1000)
+        self.assertEqual(self.raw.count(b'SECRET-CANARY'), 0)
+        self.assertEqual(self.raw.count(b'3f9a1c'), 0)
+
+    def test_no_log_tasks_have_no_args_and_censored_results(self):
+        for f in S.by_type(self.frames, 'task_start'):
+            self.assertIs(f['no_log'], True, f['name'])
+            self.assertNotIn('args', f)
+        for f in self.frames:
+            if f['t'] in ('host_result', 'retry', 'async_ok', 'async_poll', 'async_failed'):
+                self.assertIs(f['no_log'], True, f)
+                self.assertEqual(f['res'], {'censored': CENSORED})
+
+    def test_items(self):
+        labels = [i['label'] for i in self.result('no_log loop over secret items', 'item_result')]
+        self.assertEqual(labels, ['(censored due to no_log)'] * 2)
+        per_item = self.result('per-item no_log', 'item_result')
+        self.assertEqual([i['label'] for i in per_item], ['public-item', '(censored due to no_log)'])
+        self.assertEqual([i['no_log'] for i in per_item], [False, True])
+        self.assertEqual(per_item[0]['res']['msg'], 'public-item')
+        self.assertEqual(per_item[1]['res'], {'censored': CENSORED})
+
+    def test_retry_attempts_kept(self):
+        retries = self.result('no_log retries', 'retry')
+        self.assertEqual([r['attempt'] for r in retries], [1])
+
+    def test_argv_extra_vars_redacted(self):
+        argv = self.frames[0]['argv']
+        self.assertIn('-e', argv)
+        self.assertEqual(argv[argv.index('-e') + 1], '<redacted>')
+
+
+class TestOptionsCheckModeTraceparent(PlaybookRun):
+    """check mode, TRACEPARENT/TRACESTATE, hide_task_arguments, and the default socket path
+    ($XDG_RUNTIME_DIR/ansible-otel/sidecar.sock when the socket option is empty)."""
+
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'small.yml', '--check', '--diff']
+    TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = S.Workdir()
+        runtime = os.path.join(cls.work.path, 'run')
+        os.makedirs(runtime)
+        cls.work.sock = os.path.join(runtime, 'ansible-otel', 'sidecar.sock')
+        cls.ENV = {'TRACEPARENT': cls.TRACEPARENT, 'TRACESTATE': 'vendor=value',
+                   'ANSIBLE_OTEL_HIDE_TASK_ARGUMENTS': 'true', 'ANSIBLE_OTEL_SOCKET': None,
+                   'XDG_RUNTIME_DIR': runtime}
+        cls.listener = S.Listener(cls.work.sock)
+        try:
+            cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(**cls.ENV))
+            cls.listener.wait_eof()
+        finally:
+            cls.listener.close()
+        cls.output = S.output_text(cls.proc)
+        cls.raw = cls.listener.raw
+        cls.frames = cls.listener.frames() if cls.listener.connections else []
+
+    def test_default_socket_path_and_envelope(self):
+        self.assertRc()
+        self.assertEnvelope()
+
+    def test_hello_check_diff_traceparent(self):
+        h = self.frames[0]
+        self.assertIs(h['check'], True)
+        self.assertIs(h['diff'], True)
+        self.assertEqual(h['traceparent'], self.TRACEPARENT)
+        self.assertEqual(h['tracestate'], 'vendor=value')
+        self.assertIs(S.by_type(self.frames, 'play_start')[0]['check'], True)
+
+    def test_hide_task_arguments(self):
+        starts = S.by_type(self.frames, 'task_start')
+        self.assertEqual(len(starts), 2)
+        for f in starts:
+            self.assertNotIn('args', f)
+        self.assertNotIn(b'small-argument-value', self.raw)
+
+
+class TestSidecarAbsent(unittest.TestCase):
+    def test_playbook_succeeds_with_one_warning(self):
+        work = S.Workdir()
+        try:
+            missing = os.path.join(work.path, 'nobody-listens.sock')
+            proc, _ = S.run_playbook(work, ['-i', 'localhost,', '-c', 'local', 'small.yml'],
+                                     env=work.env(ANSIBLE_OTEL_SOCKET=missing))
+            out = S.output_text(proc)
+            self.assertEqual(proc.returncode, 0, out)
+            flat = S.unwrap(out)
+            self.assertEqual(flat.count('otel_sidecar'), 1, out)
+            self.assertEqual(flat.count('[WARNING]'), 1, out)
+            self.assertIn(S.squash(missing), S.squash(out))
+            self.assertIn('No such file or directory', flat)
+            self.assertIn('ok=2', out)
+        finally:
+            work.cleanup()
+
+
+class TestSidecarStopsReading(PlaybookRun):
+    """The sidecar accepts but never reads: the playbook must not hang (bounded by drain_timeout),
+    must succeed, and the dropped frames are reported once."""
+
+    MODE = 'stall'
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'flood.yml']
+    ENV = {'ANSIBLE_OTEL_MAX_RESULT_BYTES': '65536', 'ANSIBLE_OTEL_DRAIN_TIMEOUT': '1.0',
+           'ANSIBLE_OTEL_QUEUE_SIZE': '40'}
+
+    def test_does_not_hang(self):
+        self.assertRc()
+        # the same playbook takes ~1-2 s; allow generous slack for slow CI, but far below a hang
+        self.assertLess(self.elapsed, 30.0)
+        flat = S.unwrap(self.output)
+        self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
+        self.assertIn('queue is full', flat)
+        self.assertEqual(len(self.listener.connections), 1)
+
+
+class TestSidecarHangsUp(PlaybookRun):
+    """The sidecar closes the connection after the first bytes: one warning, playbook fine.
+    (Also the single-file install: the callback directory holds only otel_sidecar.py.)"""
+
+    MODE = 'hangup'
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'small.yml']
+    ENV = {'single_file': True}
+
+    def test_one_warning_and_success(self):
+        self.assertRc()
+        flat = S.unwrap(self.output)
+        self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
+        self.assertIn('lost the connection', flat)
+        self.assertIn(S.squash(self.work.sock), S.squash(self.output))
+        self.assertTrue(self.frames)
+        self.assertEqual(self.frames[0]['t'], 'hello')
+
+
+@unittest.skipUnless(shutil.which('ssh'), 'needs an ssh client for the unreachable-host check')
+class TestUnreachable(PlaybookRun):
+    ARGS = ['-i', 'inventory_unreachable.ini', 'unreachable.yml']
+    EXPECT_RC = 4
+
+    def test_unreachable_result(self):
+        self.assertRc()
+        self.assertEnvelope()
+        r = self.result('ping the unreachable host')[0]
+        self.assertEqual(r['host'], 'down')
+        self.assertEqual(r['status'], 'unreachable')
+        self.assertIs(r['ignored'], False)
+        self.assertIs(r['rescued'], False)
+        self.assertIn('msg', r['res'])
+        self.assertEqual(S.by_type(self.frames, 'stats')[0]['hosts']['down']['unreachable'], 1)
+
+
+class TestKilledPlaybookClosesConnection(unittest.TestCase):
+    """Forked workers must not keep the sidecar connection open: after ansible-playbook is
+    SIGKILLed while a worker still runs a task, the sidecar sees EOF right away."""
+
+    def test_eof_after_sigkill(self):
+        work = S.Workdir()
+        listener = S.Listener(work.sock)
+        proc = None
+        try:
+            pb = os.path.join(work.path, 'slow.yml')
+            with open(pb, 'w') as f:
+                f.write('- hosts: localhost\n  gather_facts: false\n  tasks:\n'
+                        '    - name: slow task\n      ansible.builtin.command: sleep 6\n')
+            proc = subprocess.Popen([S.ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local', pb],
+                                    cwd=S.PLAYBOOKS, env=work.env(), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if listener.connections and b'"host_start"' in bytes(listener.connections[0]):
+                    break
+                time.sleep(0.05)
+            else:
+                self.fail('the slow task never started')
+            time.sleep(0.3)  # the worker is running the task now
+            os.kill(proc.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            proc.wait(10)
+            self.assertTrue(listener.wait_eof(5.0), 'connection still open 5 s after SIGKILL')
+            self.assertLess(listener.eof_at[0] - killed_at, 2.0)
+        finally:
+            if proc is not None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)  # the orphaned worker of this test
+                except OSError:
+                    pass
+            listener.close()
+            work.cleanup()
+
+
+class TestAnsibleDoc(unittest.TestCase):
+    def test_doc_renders(self):
+        env = S.Workdir()
+        try:
+            proc = subprocess.run([S.ANSIBLE_DOC, '-t', 'callback', 'otel_sidecar'],
+                                  env=env.env(ANSIBLE_CALLBACK_PLUGINS=S.PLUGIN_DIR),
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=60)
+        finally:
+            env.cleanup()
+        out = S.output_text(proc)
+        self.assertEqual(proc.returncode, 0, out)
+        for name in ('socket', 'hide_task_arguments', 'max_result_bytes', 'include_facts', 'queue_size',
+                     'drain_timeout', 'ANSIBLE_OTEL_SOCKET', 'ANSIBLE_OTEL_DRAIN_TIMEOUT', 'callback_otel_sidecar'):
+            self.assertIn(name, out)
+        self.assertNotIn('ERROR', out)
+
+
+if __name__ == '__main__':
+    unittest.main()

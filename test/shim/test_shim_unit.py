@@ -1,0 +1,491 @@
+"""Unit tests of the shim: truncation, URL credential stripping, the writer, and the callback's
+fast path driven with real ansible objects (Task, Host, TaskResult) against a local socket."""
+
+import json
+import os
+import sys
+import time
+import unittest
+
+from . import support as S
+
+from ansible.executor.stats import AggregateStats
+from ansible.executor.task_result import TaskResult
+from ansible.inventory.host import Host
+from ansible.playbook.handler import Handler
+from ansible.playbook.task import Task
+from ansible.plugins.loader import callback_loader
+
+callback_loader.add_directory(S.PLUGIN_DIR)
+# the plugin module as ansible's loader imports it (ansible.plugins.callback.otel_sidecar)
+shim = sys.modules[callback_loader.get('otel_sidecar', class_only=True).__module__]
+
+CENSORED = shim.CENSORED
+
+
+class FakeDisplay(object):
+    verbosity = 0
+
+    def __init__(self):
+        self.warnings = []
+
+    def warning(self, msg, formatted=False):
+        self.warnings.append(msg)
+
+    def __getattr__(self, name):  # display(), vvvv(), ... are no-ops
+        return lambda *a, **k: None
+
+
+def wait_for(pred, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return pred()
+
+
+class CallbackCase(unittest.TestCase):
+    """A callback instance loaded through ansible's plugin loader, talking to a Listener."""
+
+    OPTIONS = {}
+    LISTEN = True
+
+    def setUp(self):
+        self.work = S.Workdir()
+        self.listener = S.Listener(self.work.sock) if self.LISTEN else None
+        self.cb = callback_loader.get('otel_sidecar')
+        self.display = FakeDisplay()
+        self.cb._display = self.display
+        opts = {'socket': self.work.sock, 'drain_timeout': 2.0}
+        opts.update(self.OPTIONS)
+        self.cb.set_options(direct=opts)
+
+    def tearDown(self):
+        self.cb._at_exit()  # what atexit does; later calls are no-ops
+        if self.listener is not None:
+            self.listener.wait_eof(5)
+            self.listener.close()
+        self.work.cleanup()
+
+    def finish(self):
+        """Exit the callback like the interpreter would; return the received frames."""
+        self.cb._at_exit()
+        self.listener.wait_eof(5)
+        return self.listener.frames()
+
+    # real ansible objects
+    ACTIONS = ('command', 'debug', 'set_fact')
+
+    @classmethod
+    def task(cls, data=None, **kw):
+        """A real Task; ``command: echo hi`` unless another action is given."""
+        d = {'name': 'a task'}
+        d.update(data or {})
+        d.update(kw)
+        if not any(k in d for k in cls.ACTIONS):
+            d['command'] = 'echo hi'
+        return Task.load(dict((k, v) for k, v in d.items() if v is not None))
+
+    @staticmethod
+    def result(task, res, host='h1'):
+        # the callback gets what TaskQueueManager.send_callback passes: a clean copy
+        return TaskResult(Host(host), task, res).clean_copy()
+
+
+class TestTruncation(unittest.TestCase):
+    def test_clip_str(self):
+        clip_str, clip_value, clip_deep = shim.make_clippers(10)
+        self.assertEqual(clip_str('short'), 'short')
+        self.assertEqual(clip_str('x' * 10), 'x' * 10)
+        self.assertEqual(clip_str('x' * 25), 'x' * 10 + u'\u2026[truncated 15 bytes]')
+
+    def test_clip_counts_utf8_bytes_and_never_splits_a_character(self):
+        clip_str = shim.make_clippers(10)[0]
+        s = u'\u00e9' * 8  # 16 bytes
+        out = clip_str(s)
+        self.assertTrue(out.startswith(u'\u00e9' * 5 + u'\u2026'))
+        self.assertTrue(out.endswith('[truncated 6 bytes]'))
+        s = u'ab\u20ac\u20ac\u20ac\u20ac'  # 2 + 12 bytes; cut at 10 keeps 'ab' + 2 euro signs (8 bytes)
+        self.assertEqual(clip_str(s), u'ab\u20ac\u20ac\u2026[truncated 6 bytes]')
+
+    def test_clip_value_and_deep(self):
+        _, clip_value, clip_deep = shim.make_clippers(20)
+        self.assertEqual(clip_value(12), 12)
+        self.assertIsNone(clip_value(None))
+        self.assertEqual(clip_value(['a', 'b']), ['a', 'b'])
+        big = ['abcdefghij'] * 10
+        out = clip_value(big)
+        self.assertIsInstance(out, str)
+        self.assertIn('[truncated', out)
+        deep = clip_deep({'a': ['y' * 50, {'b': 'z' * 50}], 'n': 1})
+        self.assertEqual(deep['n'], 1)
+        self.assertTrue(deep['a'][0].endswith('[truncated 30 bytes]'))
+        self.assertTrue(deep['a'][1]['b'].endswith('[truncated 30 bytes]'))
+
+    def test_disabled(self):
+        clip_str, clip_value, clip_deep = shim.make_clippers(0)
+        s = 'x' * 100000
+        self.assertIs(clip_str(s), s)
+        self.assertIs(clip_value(s), s)
+
+
+class TestUrlCredentials(unittest.TestCase):
+    def strip(self, text):
+        body = json.dumps({'m': text})
+        return json.loads(shim._URL_CREDENTIALS.sub(r'\1', body))['m']
+
+    def test_strip(self):
+        cases = {
+            'https://u:p@host/x': 'https://host/x',
+            'see https://user:s3cr3tpw@example.invalid/x now': 'see https://example.invalid/x now',
+            'git+ssh://git@github.com/a/b.git': 'git+ssh://github.com/a/b.git',
+            'http://user@host': 'http://host',
+            'https://u:p@ss@host:8443/x?y=1': 'https://host:8443/x?y=1',
+            'a http://h/x b mail@example.com': 'a http://h/x b mail@example.com',
+            'plain user@host text': 'plain user@host text',
+            'two https://a:b@h1/x and ftp://c:d@h2/y': 'two https://h1/x and ftp://h2/y',
+        }
+        for given, expected in cases.items():
+            self.assertEqual(self.strip(given), expected, given)
+
+    def test_json_stays_valid_with_escapes(self):
+        text = 'https://us\\er:p"w@host/x'
+        out = self.strip(text)
+        self.assertNotIn('us\\er', out)
+
+
+class TestHelpers(unittest.TestCase):
+    def test_default_socket_path(self):
+        self.assertEqual(shim.default_socket_path({'XDG_RUNTIME_DIR': '/run/user/7'}),
+                         '/run/user/7/ansible-otel/sidecar.sock')
+        self.assertEqual(shim.default_socket_path({}),
+                         os.path.join(os.path.expanduser('~'), '.cache', 'ansible-otel', 'sidecar.sock'))
+
+    def test_redact_argv(self):
+        argv = ['ansible-playbook', '-e', 'pw=x', '--extra-vars', '@vars.yml', '--extra-vars=a=b', '-epw=y',
+                '-i', 'inv', 'site.yml']
+        self.assertEqual(shim._redact_argv(argv),
+                         ['ansible-playbook', '-e', '<redacted>', '--extra-vars', '@vars.yml',
+                          '--extra-vars=<redacted>', '-e<redacted>', '-i', 'inv', 'site.yml'])
+
+    def test_json_default_never_decrypts_vault(self):
+        from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode
+        v = AnsibleVaultEncryptedUnicode(b'$ANSIBLE_VAULT;1.1;AES256\n3132')
+        self.assertEqual(shim._dumps({'pw': v}), '{"pw":"<vaulted>"}')
+        self.assertEqual(json.loads(shim._dumps({'s': {3, 1}, 'b': b'\xff', 'o': object()}))['s'], [1, 3])
+
+
+class TestWriter(unittest.TestCase):
+    def setUp(self):
+        self.work = S.Workdir()
+
+    def tearDown(self):
+        self.work.cleanup()
+
+    def test_delivers_in_order_and_drains(self):
+        listener = S.Listener(self.work.sock)
+        try:
+            w = shim.FrameWriter(self.work.sock, 1000)
+            w.start()
+            for i in range(500):
+                self.assertTrue(w.offer(b'{"i":%d}\n' % i))
+            self.assertTrue(w.drain(5))
+            w.close()
+            listener.wait_eof(5)
+            self.assertEqual([f['i'] for f in listener.frames()], list(range(500)))
+            self.assertEqual(w.dropped, 0)
+            self.assertEqual(w.pending_warnings, [])
+        finally:
+            listener.close()
+
+    def test_unreachable_socket_warns_once_with_path_and_errno(self):
+        path = os.path.join(self.work.path, 'missing.sock')
+        w = shim.FrameWriter(path, 100)
+        w.CONNECT_BACKOFF = (0.01,)
+        w.start()
+        for _ in range(5):
+            w.offer(b'{}\n')
+        self.assertTrue(w.drain(5))
+        for _ in range(5):
+            w.offer(b'{}\n')
+        self.assertTrue(w.drain(5))
+        w.close()
+        self.assertEqual(w.dropped, 10)
+        self.assertEqual(len(w.pending_warnings), 1)
+        self.assertIn(path, w.pending_warnings[0])
+        self.assertIn('No such file or directory', w.pending_warnings[0])
+
+    def test_full_queue_drops_and_never_blocks(self):
+        listener = S.Listener(self.work.sock, mode='stall')
+        try:
+            w = shim.FrameWriter(self.work.sock, 10)
+            w.start()
+            payload = b'x' * 100000 + b'\n'
+            for _ in range(200):
+                w.offer(payload)  # must return at once even though nobody reads
+            self.assertGreater(w.dropped, 0)
+            self.assertFalse(w.drain(0.2))
+            self.assertGreater(w.discard_queued() + w.unsent(), 0)
+            started = time.monotonic()
+            w.close()
+            self.assertLess(time.monotonic() - started, 2.0)
+            self.assertEqual(sum('queue is full' in m for m in w.pending_warnings), 1)
+        finally:
+            listener.close()
+
+
+class TestCallbackFrames(CallbackCase):
+    OPTIONS = {'max_result_bytes': 64}
+
+    def test_hello_first_and_bye_last(self):
+        frames = self.finish()
+        self.assertEqual([f['t'] for f in frames], ['hello', 'bye'])
+        self.assertEqual([f['seq'] for f in frames], [0, 1])
+        self.assertEqual(frames[0]['pid'], os.getpid())
+        self.assertEqual(frames[1]['dropped'], 0)
+        self.assertEqual(self.display.warnings, [])
+
+    def test_fast_path_host_result(self):
+        t = self.task()
+        self.cb.v2_playbook_on_task_start(t, False)
+        self.cb.v2_runner_on_start(Host('h1'), t)
+        res = {'rc': 0, 'stdout': 'o' * 200, 'stderr': '', 'changed': True, 'cmd': ['echo', 'hi'],
+               'start': 'x', 'invocation': {'module_args': {'x': 1}}}
+        for _ in range(50):
+            self.cb.v2_runner_on_ok(self.result(t, res))
+        frames = self.finish()
+        types = [f['t'] for f in frames]
+        self.assertEqual(types, ['hello', 'task_start', 'host_start'] + ['host_result'] * 50 + ['bye'])
+        self.assertEqual([f['seq'] for f in frames], list(range(len(frames))))
+        r = frames[3]
+        self.assertEqual(r['status'], 'ok')
+        self.assertEqual(r['action'], 'ansible.builtin.command')
+        self.assertIs(r['changed'], True)
+        self.assertEqual(set(r['res']), {'rc', 'stdout', 'stderr', 'changed'})
+        self.assertEqual(r['res']['stdout'], 'o' * 64 + u'\u2026[truncated 136 bytes]')
+        self.assertEqual(frames[1]['args'], {'_raw_params': 'echo hi'})
+        self.assertEqual(self.display.warnings, [])
+
+    def test_args_skip_internal_keys_and_are_truncated(self):
+        t = self.task(debug={'msg': 'm' * 100})
+        t.args['_ansible_check_mode'] = True  # internal keys ansible may add to task.args
+        self.cb.v2_playbook_on_task_start(t, False)
+        frames = self.finish()
+        self.assertEqual(frames[1]['args'], {'msg': 'm' * 64 + u'\u2026[truncated 36 bytes]'})
+
+    def test_no_log(self):
+        t = self.task(command='echo TOPSECRET-ARG', no_log=True)
+        self.cb.v2_playbook_on_task_start(t, False)
+        self.cb.v2_runner_on_ok(self.result(t, {'stdout': 'TOPSECRET-OUT', 'changed': False}))
+        self.cb.v2_runner_on_failed(self.result(t, {'stdout': 'TOPSECRET-OUT', 'failed': True}))
+        loop = self.task(debug={'msg': '{{ item }}'}, no_log=True)
+        item = {'msg': 'TOPSECRET-ITEM', 'item': 'TOPSECRET-ITEM', '_ansible_item_label': 'TOPSECRET-ITEM',
+                '_ansible_no_log': True}
+        self.cb.v2_runner_item_on_ok(self.result(loop, item))
+        # an item censored by its own no_log while the task's no_log is false
+        public = self.task(debug={'msg': '{{ item }}'})
+        self.cb.v2_runner_item_on_ok(self.result(public, dict(item)))
+        self.cb.v2_runner_item_on_ok(self.result(public, {'msg': 'ok', 'item': 'visible', '_ansible_no_log': False}))
+        frames = self.finish()
+        self.assertNotIn(b'TOPSECRET', self.listener.raw)
+        ts = frames[1]
+        self.assertIs(ts['no_log'], True)
+        self.assertNotIn('args', ts)
+        for f in frames[2:6]:
+            self.assertIs(f['no_log'], True)
+            self.assertEqual(f['res'], {'censored': CENSORED})
+        self.assertEqual(frames[4]['label'], '(censored due to no_log)')
+        self.assertEqual(frames[5]['label'], '(censored due to no_log)')
+        self.assertEqual(frames[6]['label'], 'visible')
+        self.assertIs(frames[6]['no_log'], False)
+
+    def test_templated_no_log_counts_as_no_log_for_args(self):
+        t = self.task(no_log='{{ hide_it }}', command='echo ARGVALUE')
+        self.cb.v2_playbook_on_task_start(t, False)
+        frames = self.finish()
+        self.assertIs(frames[1]['no_log'], True)
+        self.assertNotIn('args', frames[1])
+        self.assertNotIn(b'ARGVALUE', self.listener.raw)
+
+    def test_url_credentials_in_any_field(self):
+        t = self.task(name='get https://bob:hunter2@example.invalid/r', command='curl https://bob:hunter2@h/x')
+        self.cb.v2_playbook_on_task_start(t, False)
+        self.cb.v2_runner_on_ok(self.result(t, {'msg': 'from https://bob:hunter2@example.invalid/r'}))
+        frames = self.finish()
+        self.assertNotIn(b'hunter2', self.listener.raw)
+        self.assertNotIn(b'bob', self.listener.raw)
+        self.assertEqual(frames[1]['name'], 'get https://example.invalid/r')
+        self.assertEqual(frames[2]['res']['msg'], 'from https://example.invalid/r')
+
+    def test_facts_only_with_include_facts(self):
+        t = self.task(set_fact={'a': 1})
+        self.cb.v2_runner_on_ok(self.result(t, {'ansible_facts': {'a': 1}, 'changed': False}))
+        frames = self.finish()
+        self.assertNotIn('ansible_facts', frames[1]['res'])
+
+    def test_misc_frames(self):
+        self.cb.v2_playbook_on_vars_prompt('db_password', private=True, prompt='pw?', default='DEFAULTSECRET')
+        h = Handler.load({'name': 'restart app', 'debug': {'msg': 'x'}})
+        self.cb.v2_playbook_on_notify(h, Host('h1'))
+        self.cb.v2_playbook_on_handler_task_start(h)
+        self.cb.v2_playbook_on_cleanup_task_start(self.task())
+        self.cb.v2_playbook_on_no_hosts_matched()
+        self.cb.v2_playbook_on_no_hosts_remaining()
+        t = self.task()
+        self.cb.v2_runner_on_unreachable(self.result(t, {'unreachable': True, 'msg': 'ssh: refused'}))
+        self.cb.v2_runner_on_skipped(self.result(t, {'skipped': True, 'skip_reason': 'Conditional result was False'}))
+        self.cb.v2_runner_retry(self.result(t, {'attempts': 2, 'retries': 4, '_ansible_retry': True}))
+        self.cb.v2_on_file_diff(self.result(t, {'diff': [{'before_header': 'a', 'after_header': 'b',
+                                                          'before': 'OLDCONTENT', 'after': 'NEWCONTENT'}]}))
+        frames = self.finish()
+        by = dict((f['t'], f) for f in frames)
+        self.assertEqual(by['vars_prompt']['varname'], 'db_password')
+        self.assertIs(by['vars_prompt']['private'], True)
+        self.assertNotIn(b'DEFAULTSECRET', self.listener.raw)
+        self.assertEqual(by['notify']['handler'], 'restart app')
+        self.assertEqual(by['notify']['handler_task'], h._uuid)
+        starts = S.by_type(frames, 'task_start')
+        self.assertEqual([s['handler'] for s in starts], [True, False])
+        self.assertIn('no_hosts_matched', by)
+        self.assertIn('no_hosts_remaining', by)
+        self.assertEqual([r['status'] for r in S.by_type(frames, 'host_result')], ['unreachable', 'skipped'])
+        self.assertEqual((by['retry']['attempt'], by['retry']['retries']), (2, 4))
+        self.assertEqual(by['file_diff']['diffs'], [{'before_header': 'a', 'after_header': 'b'}])
+        self.assertNotIn(b'CONTENT', self.listener.raw)
+        self.assertEqual(self.display.warnings, [])
+
+    def test_stats_are_deltas(self):
+        stats = AggregateStats()
+        for what in ('ok', 'ok', 'changed', 'rescued', 'ignored'):
+            stats.increment(what, 'h1')
+        self.cb.v2_playbook_on_start(type('PB', (), {'_file_name': 'one.yml'})())
+        self.cb.v2_playbook_on_stats(stats)
+        self.cb.v2_playbook_on_start(type('PB', (), {'_file_name': 'two.yml'})())
+        stats.increment('ok', 'h1')
+        stats.increment('dark', 'h2')
+        self.cb.v2_playbook_on_stats(stats)
+        frames = self.finish()
+        one, two = S.by_type(frames, 'stats')
+        self.assertEqual(one['hosts'], {'h1': {'ok': 2, 'changed': 1, 'failures': 0, 'unreachable': 0,
+                                               'skipped': 0, 'rescued': 1, 'ignored': 1}})
+        self.assertEqual(two['hosts'], {
+            'h1': {'ok': 1, 'changed': 0, 'failures': 0, 'unreachable': 0, 'skipped': 0, 'rescued': 0, 'ignored': 0},
+            'h2': {'ok': 0, 'changed': 0, 'failures': 0, 'unreachable': 1, 'skipped': 0, 'rescued': 0, 'ignored': 0}})
+        self.assertEqual(S.by_type(frames, 'playbook_start')[1]['name'], 'two.yml')
+
+    def test_exceptions_never_escape_and_warn_once(self):
+        self.cb.v2_runner_on_ok(object())
+        self.cb.v2_playbook_on_task_start(None, False)
+        self.cb.v2_runner_on_skipped(None)
+        self.assertEqual(len(self.display.warnings), 1)
+        self.assertIn('internal error', self.display.warnings[0])
+        t = self.task()
+        self.cb.v2_playbook_on_task_start(t, False)  # still works afterwards
+        frames = self.finish()
+        self.assertEqual([f['t'] for f in frames], ['hello', 'task_start', 'bye'])
+
+
+class TestBlocksAndScopes(unittest.TestCase):
+    """task_is_rescued / task_scopes on a play compiled by ansible-core from the test roles."""
+
+    @classmethod
+    def setUpClass(cls):
+        from ansible.inventory.manager import InventoryManager
+        from ansible.parsing.dataloader import DataLoader
+        from ansible.playbook.play import Play
+        from ansible.vars.manager import VariableManager
+        loader = DataLoader()
+        loader.set_basedir(S.PLAYBOOKS)
+        inventory = InventoryManager(loader=loader, sources='localhost,')
+        vm = VariableManager(loader=loader, inventory=inventory)
+        play = Play.load({'hosts': 'localhost', 'gather_facts': False, 'roles': ['webapp'], 'tasks': [
+            # the same role imported in block and rescue: ansible-core gives both copies the same
+            # task uuids, only the import_role task (the parent) tells them apart
+            {'block': [{'import_role': {'name': 'failer'}}], 'rescue': [{'import_role': {'name': 'failer'}}]},
+            {'block': [{'block': [{'name': 'deep', 'fail': {'msg': 'x'}}]}],
+             'rescue': [{'name': 'in rescue', 'fail': {'msg': 'r'}}],
+             'always': [{'name': 'in always', 'fail': {'msg': 'a'}}]},
+            {'block': [{'name': 'no rescue here', 'fail': {'msg': 'n'}}], 'always': [{'debug': {'msg': 'a'}}]},
+        ]}, variable_manager=vm, loader=loader)
+        cls.found = []
+
+        def walk(block, path):
+            for section in ('block', 'rescue', 'always'):
+                for x in getattr(block, section) or ():
+                    if hasattr(x, 'block'):
+                        walk(x, path + (section,))
+                    elif x.action != 'meta':
+                        cls.found.append((path + (section,), x))
+        for b in play.compile():
+            walk(b, ())
+
+    def tasks(self, name):
+        return [(p, t) for p, t in self.found if t.get_name().endswith(name)]
+
+    def test_same_role_in_block_and_rescue(self):
+        copies = self.tasks('failer fails')
+        self.assertEqual(len(copies), 2)
+        self.assertEqual(copies[0][1]._uuid, copies[1][1]._uuid)
+        by_section = dict((p[0], shim.task_is_rescued(t)) for p, t in copies)
+        self.assertEqual(by_section, {'block': True, 'rescue': False})
+        for _, t in copies:
+            self.assertEqual([(s['via'], s['name']) for s in shim.task_scopes(t)], [('import_role', 'failer')])
+        ids = set(shim.task_scopes(t)[0]['id'] for _, t in copies)
+        self.assertEqual(len(ids), 2)
+
+    def test_sections(self):
+        self.assertTrue(shim.task_is_rescued(self.tasks('deep')[0][1]))
+        self.assertFalse(shim.task_is_rescued(self.tasks('in rescue')[0][1]))
+        self.assertFalse(shim.task_is_rescued(self.tasks('in always')[0][1]))
+        self.assertFalse(shim.task_is_rescued(self.tasks('no rescue here')[0][1]))
+
+    def test_roles_and_dependencies(self):
+        base = self.tasks('base setup')[0][1]
+        scopes = shim.task_scopes(base)
+        self.assertEqual([(s['kind'], s['via'], s['name']) for s in scopes],
+                         [('role', 'roles', 'webapp'), ('role', 'dependency', 'base')])
+        self.assertEqual(scopes[1]['id'], base._role._uuid)
+
+
+class TestForkedChild(CallbackCase):
+    def test_child_closes_its_copy_and_stays_silent(self):
+        self.cb.v2_playbook_on_task_start(self.task(), False)
+        self.assertTrue(wait_for(lambda: self.cb._writer._sock is not None))
+        child_task = self.task(name='from the child')  # built before fork: the child takes no locks
+        pid = os.fork()
+        if pid == 0:  # the child: like an ansible worker process
+            code = 0
+            try:
+                w = self.cb._writer
+                if not (w.in_child and w._sock is None):
+                    code = 3
+                self.cb.v2_playbook_on_task_start(child_task, False)
+                self.cb._at_exit()
+            except BaseException:
+                code = 4
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.WEXITSTATUS(status), 0)
+        self.cb.v2_playbook_on_task_start(self.task(name='after the fork'), False)
+        frames = self.finish()
+        self.assertEqual([f['t'] for f in frames], ['hello', 'task_start', 'task_start', 'bye'])
+        self.assertEqual(frames[2]['name'], 'after the fork')
+        self.assertEqual([f['seq'] for f in frames], [0, 1, 2, 3])
+
+
+class TestSidecarAbsentUnit(CallbackCase):
+    LISTEN = False
+
+    def test_one_warning_and_dropped_count(self):
+        for _ in range(20):
+            self.cb.v2_playbook_on_task_start(self.task(), False)
+        self.cb._at_exit()
+        self.assertEqual(len(self.display.warnings), 1)
+        self.assertIn(self.work.sock, self.display.warnings[0])
+        self.assertIn('[Errno 2]', self.display.warnings[0])
+        self.assertEqual(self.cb._writer.dropped, 22)  # hello + 20 tasks + bye
+
+
+if __name__ == '__main__':
+    unittest.main()
