@@ -58,6 +58,9 @@ function spawnForwardingSignals(command: string[], env: NodeJS.ProcessEnv, log: 
   return new Promise((resolve) => {
     const child = spawn(file, args, { env, stdio: 'inherit' });
     const forward = (signal: NodeJS.Signals): void => {
+      // Ctrl-C on a terminal already reached the whole foreground process group, ansible
+      // included: a second SIGINT would cut its cleanup short.
+      if (signal === 'SIGINT' && process.stdin.isTTY) return;
       child.kill(signal);
     };
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -80,3 +80,26 @@ describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
     expect(marker.attributes['ansible.task.host.status']).toBe('changed');
   });
 });
+
+describe('signals sent to ansible-otel run', () => {
+  it('forwards SIGTERM to ansible-playbook, exports the cut-off trace and exits with its status', async () => {
+    const tmp = tempDir();
+    const r = await runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), {
+      onSpawn: (cli) => {
+        const poll = setInterval(() => {
+          if (!existsSync(join(tmp, 'started'))) return;
+          clearInterval(poll);
+          setTimeout(() => {
+            cli.kill('SIGTERM');
+            setTimeout(() => spawnSync('pkill', ['-f', 'sleep 25']), 1000);
+          }, 1000);
+        }, 100);
+      },
+    });
+    expect(r.code).toBe(143);
+    const roots = receiver.spans.filter((s) => s.name === 'killed.yml' && s.startNs > 0n);
+    const root = roots[roots.length - 1]!;
+    expect(root.attributes['ansible.run.interrupted']).toBe(true);
+    expect(spansOfTrace(root.traceId).one('Sleep for a long time').status.code).toBe(STATUS.ERROR);
+  });
+});
