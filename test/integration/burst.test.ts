@@ -1,0 +1,54 @@
+// A task ending on 5,000 hosts at once: the batch processor's queue must not drop a span.
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { CLI, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+
+const HOSTS = 5_000;
+const receiver = new OtlpReceiver();
+let url: string;
+beforeAll(async () => {
+  url = await receiver.start();
+});
+afterAll(() => receiver.stop());
+
+function burst(): string {
+  const run = 'burst-run';
+  let seq = 0;
+  let ts = 1_700_000_000_000_000_000;
+  const lines: string[] = [];
+  const frame = (body: Record<string, unknown>): void => {
+    lines.push(JSON.stringify({ v: 1, run, seq: seq++, ts: (ts += 1000), ...body }));
+  };
+  frame({ t: 'hello', ansible_version: '2.14.18' });
+  frame({ t: 'playbook_start', path: '/repo/fleet.yml', name: 'fleet.yml' });
+  frame({ t: 'play_start', play: 'p', name: 'Fleet' });
+  frame({ t: 'task_start', task: 't', name: 'Ping everything', action: 'ping' });
+  for (let i = 0; i < HOSTS; i++) frame({ t: 'host_start', task: 't', host: `host${i}` });
+  for (let i = 0; i < HOSTS; i++) frame({ t: 'host_result', task: 't', host: `host${i}`, status: 'ok' });
+  frame({ t: 'stats', hosts: {} });
+  frame({ t: 'bye', dropped: 0 });
+  return `${lines.join('\n')}\n`;
+}
+
+describe('a burst of 5,000 host results', () => {
+  it('exports every span with the default batch settings', async () => {
+    const socket = join(tempDir(), 'sidecar.sock');
+    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket], { env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url }) });
+    let err = '';
+    serve.stderr.on('data', (c) => (err += c));
+    while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 20));
+    const client = connect(socket);
+    await new Promise((r) => client.once('connect', r));
+    await new Promise<void>((r) => client.end(burst(), () => r()));
+    while (!err.includes('fleet.yml: success')) await new Promise((r) => setTimeout(r, 20));
+    const exited = new Promise<number | null>((r) => serve.once('exit', r));
+    serve.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err).not.toMatch(/warning/);
+    expect(err).toContain(`${HOSTS + 3} spans → `);
+    expect(receiver.spans).toHaveLength(HOSTS + 3);
+  });
+});
