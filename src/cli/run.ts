@@ -1,52 +1,30 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { constants } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { shimEnvironment } from './ansible-env.js';
-import { Sidecar } from './sidecar.js';
-import { printExportReport, printRunSummary } from './summary.js';
+import { Sidecar, type SidecarOptions } from './sidecar.js';
 import { Logger } from '../util/log.js';
 
-export interface RunOptions {
-  tracesFile?: string;
-  flushTimeout: number;
-  maxFrameBytes: number;
-  recordFrames?: string;
+export interface RunOptions extends SidecarOptions {
   quiet: boolean;
 }
 
-export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
 /** After the command exits, how long its connection may take to deliver the last frames. */
 const LAST_FRAMES_GRACE_MS = 3_000;
 
 /** `ansible-otel run -- cmd…`: a private sidecar around one command; exits with its exit code. */
 export async function runCommand(command: string[], o: RunOptions): Promise<number> {
   const log = new Logger(undefined, o.quiet);
-  const env = process.env;
   const dir = mkdtempSync(join(tmpdir(), 'ansible-otel-')); // 0700
   const socketPath = join(dir, 'sidecar.sock');
-  let runs = 0;
-  const sidecar = new Sidecar({
-    socketPath,
-    tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE,
-    defaultTracesFile: DEFAULT_TRACES_FILE,
-    maxFrameBytes: o.maxFrameBytes,
-    recordFrames: o.recordFrames,
-    log,
-    env,
-    onRunEnd: (run) => {
-      runs += 1;
-      printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
-    },
-  });
+  const sidecar = new Sidecar(socketPath, o, log);
   try {
     await sidecar.start();
-    const exitCode = await spawnForwardingSignals(command, { ...env, ...shimEnvironment(env, socketPath) }, log);
+    const exitCode = await spawnForwardingSignals(command, { ...process.env, ...shimEnvironment(process.env, socketPath) }, log);
     await sidecar.server.waitIdle(LAST_FRAMES_GRACE_MS);
-    const report = await sidecar.shutdown(0, o.flushTimeout * 1000);
-    if (runs === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);
-    printExportReport(log, report, o.flushTimeout);
+    await sidecar.shutdown(0);
+    if (sidecar.runsEnded === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);
     return exitCode;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,34 +1,44 @@
 import { UnixSocketServer } from '../ingest/socket-server.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
 import { Pipeline } from '../pipeline.js';
-import { Tracing, type ExportReport } from '../export/tracing.js';
+import { Tracing } from '../export/tracing.js';
 import type { RunSummary } from '../model/run-model.js';
 import type { Logger } from '../util/log.js';
+import { printExportReport, printRunSummary } from './summary.js';
 
+/** The options `run` and `serve` share. */
 export interface SidecarOptions {
-  socketPath: string;
+  /** --traces-file (else ANSIBLE_OTEL_TRACES_FILE): OTLP/JSON lines here too. */
   tracesFile?: string;
-  defaultTracesFile: string;
+  flushTimeout: number;
   maxFrameBytes: number;
   /** --record-frames: keep the raw frame stream in this file. */
   recordFrames?: string;
-  log: Logger;
-  env: NodeJS.ProcessEnv;
-  onRunEnd: (run: RunSummary) => void;
 }
+
+export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
 
 /** Socket → pipeline → tracing, with one start and one shutdown-with-deadline. */
 export class Sidecar {
   readonly tracing: Tracing;
-  readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
   readonly server: UnixSocketServer;
+  private readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
   private readonly recorder: FrameRecorder | undefined;
+  runsEnded = 0;
 
-  constructor(o: SidecarOptions) {
-    this.tracing = new Tracing({ env: o.env, tracesFile: o.tracesFile, defaultTracesFile: o.defaultTracesFile, log: o.log });
-    this.pipeline = new Pipeline(this.tracing.writer, o.log, o.onRunEnd);
+  constructor(
+    socketPath: string,
+    private readonly o: SidecarOptions,
+    private readonly log: Logger,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, log });
+    this.pipeline = new Pipeline(this.tracing.writer, log, (run: RunSummary) => {
+      this.runsEnded += 1;
+      printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
+    });
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
-    this.server = new UnixSocketServer({ path: o.socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });
+    this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });
   }
 
   start(): Promise<void> {
@@ -37,12 +47,12 @@ export class Sidecar {
 
   /**
    * Lets open connections finish for `graceMs`, ends what is still open as interrupted,
-   * then flushes spans within `flushMs`.
+   * flushes spans within the flush timeout and reports what went where.
    */
-  async shutdown(graceMs: number, flushMs: number): Promise<ExportReport> {
+  async shutdown(graceMs: number): Promise<void> {
     await this.server.shutdown(graceMs);
     this.pipeline.endAll();
     await this.recorder?.close();
-    return this.tracing.shutdown(flushMs);
+    printExportReport(this.log, await this.tracing.shutdown(this.o.flushTimeout * 1000), this.o.flushTimeout);
   }
 }

@@ -26,6 +26,11 @@ class PlaybookRun(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work = S.Workdir()
+        cls.run_and_collect()
+
+    @classmethod
+    def run_and_collect(cls):
+        """Runs ARGS with ENV against a listener on cls.work.sock and keeps what arrived."""
         cls.listener = S.Listener(cls.work.sock, mode=cls.MODE)
         try:
             cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(**cls.ENV))
@@ -432,15 +437,7 @@ class TestOptionsCheckModeTraceparent(PlaybookRun):
         cls.ENV = {'TRACEPARENT': cls.TRACEPARENT, 'TRACESTATE': 'vendor=value',
                    'ANSIBLE_OTEL_HIDE_TASK_ARGUMENTS': 'true', 'ANSIBLE_OTEL_SOCKET': None,
                    'XDG_RUNTIME_DIR': runtime}
-        cls.listener = S.Listener(cls.work.sock)
-        try:
-            cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(**cls.ENV))
-            cls.listener.wait_eof()
-        finally:
-            cls.listener.close()
-        cls.output = S.output_text(cls.proc)
-        cls.raw = cls.listener.raw
-        cls.frames = cls.listener.frames() if cls.listener.connections else []
+        cls.run_and_collect()
 
     def test_default_socket_path_and_envelope(self):
         self.assertRc()
