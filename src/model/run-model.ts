@@ -45,6 +45,7 @@ interface HostState<S> {
   host: string;
   itemEndNs: number;
   items: number;
+  polls: number;
 }
 
 export interface TraceSummary {
@@ -399,7 +400,7 @@ export class RunModel<S> {
         ...task.argsAttrs,
       },
     });
-    const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0 };
+    const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0, polls: 0 };
     task.hosts.set(host, hs);
     task.openHosts += 1;
     this.openHostByName.set(host, hs);
@@ -490,12 +491,14 @@ export class RunModel<S> {
     let hs = this.hostByJob.get(key) ?? this.openHostByName.get(f.host);
     if (!hs || hs.node.ended) hs = this.openHost(f.task, f.host, f.ts);
     this.hostByJob.set(key, hs);
+    if (f.t === 'async_poll') hs.polls += 1;
     hs.node.event(`ansible.${f.t}`, f.ts, {
       'ansible.async.job_id': f.job,
+      'ansible.async.attempt': f.t === 'async_poll' ? hs.polls : undefined,
       'ansible.async.finished': typeof f.res?.finished === 'number' || typeof f.res?.finished === 'boolean' ? Number(f.res.finished) : undefined,
       [ATTR.TASK_MESSAGE]: resultMessage(f.res),
     });
-    hs.node.set({ 'ansible.async.job_id': f.job });
+    hs.node.set({ 'ansible.async.job_id': f.job, 'ansible.async.polls': hs.polls });
   }
 
   private onNotify(f: FrameOf<'notify'>): void {

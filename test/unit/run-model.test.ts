@@ -136,6 +136,7 @@ describe('run model: loops, async, handlers, scopes', () => {
     ]));
     expect(w.spans.map((s) => s.name)).toEqual(['site.yml', 'Deploy', 'Install', 'web1']);
     expect(w.one('web1').events.map((e) => e.name)).toEqual(['ansible.async_poll', 'ansible.async_poll', 'ansible.async_ok']);
+    expect(w.one('web1').events.map((e) => e.attributes['ansible.async.attempt'])).toEqual([1, 2, undefined]);
   });
 
   it('puts notify on the notifying host span and marks handler tasks', () => {
