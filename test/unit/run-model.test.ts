@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RunModel } from '../../src/model/run-model.js';
 import { MemoryWriter, type MemorySpan } from '../helpers/memory-writer.js';
 import { stream } from '../helpers/frames.js';
+import { expectWellFormed } from '../helpers/well-formed.js';
 import type { Frame } from '../../src/protocol/frames.js';
 
 function play(frames: Frame[], finish = true): { w: MemoryWriter; model: RunModel<MemorySpan> } {
@@ -10,18 +11,6 @@ function play(frames: Frame[], finish = true): { w: MemoryWriter; model: RunMode
   for (const f of frames) model.apply(f);
   if (finish) model.finish();
   return { w, model };
-}
-
-/** Nothing open, every child inside its parent's interval. */
-export function expectWellFormed(spans: MemorySpan[]): void {
-  for (const s of spans) {
-    expect(s.endNs, `${s.name} ended`).toBeDefined();
-    expect(s.endNs!).toBeGreaterThanOrEqual(s.startNs);
-    if (s.parent) {
-      expect(s.startNs, `${s.name} starts inside ${s.parent.name}`).toBeGreaterThanOrEqual(s.parent.startNs);
-      expect(s.endNs!, `${s.name} ends inside ${s.parent.name}`).toBeLessThanOrEqual(s.parent.endNs!);
-    }
-  }
 }
 
 const hello = { t: 'hello', ansible_version: '2.14.18', hostname: 'ctl', user: 'ci', check: false, diff: false, traceparent: null } as const;
