@@ -18,6 +18,7 @@ export function resultMessage(res: ResultSubset | undefined, fallback?: string):
   if (res.censored !== undefined) return res.censored;
   if (res.msg !== undefined && res.msg !== '') return asText(res.msg);
   if (typeof res.skip_reason === 'string') return res.skip_reason;
+  if (typeof res.reason === 'string' && res.reason !== '') return res.reason;
   if (typeof res.stderr === 'string' && res.stderr !== '') return res.stderr;
   return fallback;
 }

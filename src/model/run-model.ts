@@ -129,7 +129,8 @@ export class RunModel<S> {
       case 'notify':
         return this.onNotify(frame);
       case 'include':
-        this.pendingIncludes.set(frame.task, frame.ts);
+        // A looped include sends one frame per file: its span starts at the first.
+        if (!this.pendingIncludes.has(frame.task)) this.pendingIncludes.set(frame.task, frame.ts);
         return;
       case 'file_diff':
         return this.onFileDiff(frame);
@@ -373,7 +374,8 @@ export class RunModel<S> {
     }
     play.openTasks.delete(task);
     const r = task.results;
-    const failures = (r.failed ?? 0) + (r.unreachable ?? 0) + (r.rescued ?? 0);
+    // A rescued failure is ERROR on its host span only (the block's rescue handled it).
+    const failures = (r.failed ?? 0) + (r.unreachable ?? 0);
     const total = Object.values(r).reduce((a, b) => a + (b ?? 0), 0);
     let result: CicdResult = failures ? 'failure' : total > 0 && r.skipped === total ? 'skip' : 'success';
     if (interrupted) result = 'error';
@@ -408,6 +410,10 @@ export class RunModel<S> {
   }
 
   private openHost(taskUuid: string, host: string, ts: number): HostState<S> {
+    // The free strategy starts a task once per host: a host's frames belong to the instance the
+    // host started on, which need not be the latest one.
+    const busy = this.openHostByName.get(host);
+    if (busy && busy.task.uuid === taskUuid && !busy.node.ended) return busy;
     const task = this.taskFor(taskUuid, ts);
     const hs = task.hosts.get(host);
     return hs && !hs.node.ended ? hs : this.startHost(task, host, ts);
