@@ -2,6 +2,7 @@ import type { Connection, LineHandler } from './ingest/socket-server.js';
 import { decodeFrame, FrameError } from './protocol/decode.js';
 import { RunModel, type RunSummary } from './model/run-model.js';
 import type { TraceWriter } from './model/trace-writer.js';
+import type { RunObserver } from './model/run-observer.js';
 import type { Logger } from './util/log.js';
 
 export interface PipelineCounters {
@@ -24,6 +25,7 @@ export class Pipeline<S> implements LineHandler {
     private readonly writer: TraceWriter<S>,
     private readonly log: Logger,
     private readonly onRunEnd: (summary: RunSummary) => void,
+    private readonly observer: RunObserver = {},
   ) {}
 
   get openRuns(): number {
@@ -41,7 +43,7 @@ export class Pipeline<S> implements LineHandler {
     }
     let run = this.runs.get(conn.id);
     if (!run) {
-      run = new RunModel(this.writer, frame.run);
+      run = new RunModel(this.writer, frame.run, this.observer);
       this.runs.set(conn.id, run);
       this.counters.runsStarted += 1;
     } else if (run.runId !== frame.run) {

@@ -3,10 +3,13 @@ import { ATTR, type CicdResult, type HostSpanStatus } from './attributes.js';
 import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
 import type { Attributes, TraceWriter } from './trace-writer.js';
+import type { RunObserver, RunRef } from './run-observer.js';
 
 interface PlaybookState<S> {
   node: SpanNode<S>;
   name: string;
+  ref: RunRef;
+  stats: Record<string, Partial<HostStats>>;
   play?: PlayState<S>;
 }
 
@@ -31,6 +34,8 @@ interface TaskState<S> {
   uuid: string;
   name: string;
   action: string | undefined;
+  role: string | undefined;
+  handler: boolean;
   argsAttrs: Attributes;
   hosts: Map<string, HostState<S>>;
   openHosts: number;
@@ -46,6 +51,7 @@ interface HostState<S> {
   itemEndNs: number;
   items: number;
   polls: number;
+  retries: number;
 }
 
 export interface TraceSummary {
@@ -84,6 +90,7 @@ export class RunModel<S> {
   constructor(
     private readonly writer: TraceWriter<S>,
     readonly runId: string,
+    private readonly observer: RunObserver = {},
   ) {
     this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
   }
@@ -183,13 +190,20 @@ export class RunModel<S> {
         [ATTR.CICD_PIPELINE_RUN_ID]: this.runId,
       },
     });
-    this.playbook = { node, name };
+    const ref: RunRef = { runId: this.runId, playbook: name, playbookPath: f.path, traceId: node.traceId };
+    this.playbook = { node, name, ref, stats: {} };
+    this.observer.playbookStart?.({ ...ref, startNs: f.ts, ansibleVersion: h?.ansible_version, check: h?.check, controller: h?.hostname, user: h?.user });
   }
 
   private ensurePlaybook(ts: number): PlaybookState<S> {
     // Frames before playbook_start (a sidecar started mid-run) still get a root.
     if (!this.playbook) this.onPlaybookStart({ v: 1, t: 'playbook_start', run: this.runId, seq: -1, ts, path: 'unknown playbook' });
     return this.playbook as PlaybookState<S>;
+  }
+
+  /** The current playbook, for observer events (a playbook is always open when this is asked). */
+  private ref(): RunRef {
+    return this.ensurePlaybook(this.lastTs).ref;
   }
 
   private onPlayStart(f: FrameOf<'play_start'>): void {
@@ -200,6 +214,7 @@ export class RunModel<S> {
       current.batches += 1;
       current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
       current.node.set({ [ATTR.PLAY_BATCHES]: current.batches });
+      this.observer.playStart?.({ ...pb.ref, play: current.name, playUuid: f.play, startNs: f.ts, batch: current.batches });
       return;
     }
     if (current) this.closePlay(current, f.ts, false);
@@ -216,6 +231,7 @@ export class RunModel<S> {
       },
     });
     pb.play = { node, uuid: f.play, name: f.name, batches: 1, scopes: [], tasks: new Map(), openTasks: new Set(), failedHosts: new Set() };
+    this.observer.playStart?.({ ...pb.ref, play: f.name, playUuid: f.play, startNs: f.ts, batch: 1 });
   }
 
   private ensurePlay(ts: number): PlayState<S> {
@@ -237,6 +253,7 @@ export class RunModel<S> {
     const attrs: Attributes = { [ATTR.FAILED_HOSTS]: failed, [ATTR.UNREACHABLE_HOSTS]: unreachable };
     for (const [k, n] of Object.entries(totals)) attrs[ATTR.STATS_PREFIX + k] = n;
     pb.node.set(attrs);
+    pb.stats = f.hosts;
     this.closePlaybook(f.ts, false, failed.length + unreachable.length > 0 ? { failed, unreachable } : undefined);
   }
 
@@ -244,6 +261,7 @@ export class RunModel<S> {
     const pb = this.playbook;
     if (!pb) return;
     if (pb.play) this.closePlay(pb.play, ts, interrupted);
+    if (this.summary.framesMissing) pb.node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
     let result: CicdResult = 'success';
     if (interrupted) {
       result = 'error';
@@ -260,8 +278,17 @@ export class RunModel<S> {
       pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result });
       pb.node.end(ts, { code: 'ok' });
     }
-    if (this.summary.framesMissing) pb.node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
     this.summary.traces.push({ traceId: pb.node.traceId, playbook: pb.name, result });
+    this.observer.playbookEnd?.({
+      ...pb.ref,
+      startNs: pb.node.startNs,
+      endNs: Math.max(ts, pb.node.lastNs),
+      result,
+      interrupted,
+      stats: pb.stats,
+      failedHosts: failure?.failed ?? [],
+      unreachableHosts: failure?.unreachable ?? [],
+    });
     this.playbook = undefined;
     this.openHostByName.clear();
     this.hostByJob.clear();
@@ -313,9 +340,12 @@ export class RunModel<S> {
         ...argsAttrs,
       },
     });
-    const task: TaskState<S> = { node, uuid: f.task, name, action: f.action, argsAttrs, hosts: new Map(), openHosts: 0, superseded: false, results: {} };
+    const role = f.role ?? undefined;
+    const handler = f.handler ?? false;
+    const task: TaskState<S> = { node, uuid: f.task, name, action: f.action, role, handler, argsAttrs, hosts: new Map(), openHosts: 0, superseded: false, results: {} };
     play.tasks.set(f.task, task);
     play.openTasks.add(task);
+    this.observer.taskStart?.({ ...this.ref(), play: play.name, task: name, taskUuid: f.task, action: f.action, role, handler, startNs: f.ts });
   }
 
   /** Brings the open role/include spans in line with a task's scopes; returns the task's parent. */
@@ -402,7 +432,7 @@ export class RunModel<S> {
         ...task.argsAttrs,
       },
     });
-    const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0, polls: 0 };
+    const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0, polls: 0, retries: 0 };
     task.hosts.set(host, hs);
     task.openHosts += 1;
     this.openHostByName.set(host, hs);
@@ -448,6 +478,24 @@ export class RunModel<S> {
     if (isError) hs.node.event('exception', f.ts, exceptionAttributes(`ansible.${f.status}`, f.res, message ?? f.status));
     hs.node.end(f.ts, isError ? { code: 'error', message } : { code: 'unset' });
     this.forgetHost(hs);
+    const t = hs.task;
+    this.observer.hostResult?.({
+      ...this.ref(),
+      play: play.name,
+      task: t.name,
+      taskUuid: t.uuid,
+      module: f.action ?? t.action,
+      role: t.role,
+      handler: t.handler,
+      host: f.host,
+      status,
+      startNs: hs.node.startNs,
+      endNs: f.ts,
+      message,
+      rc: typeof f.res?.rc === 'number' ? f.res.rc : undefined,
+      items: hs.items,
+      retries: hs.retries,
+    });
     hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
     this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
     if (status === 'failed' || status === 'unreachable') play.failedHosts.add(f.host);
@@ -478,6 +526,17 @@ export class RunModel<S> {
     });
     if (failed) item.event('exception', f.ts, exceptionAttributes('ansible.failed', f.res, message ?? 'failed'));
     item.end(f.ts, failed ? { code: 'error', message } : { code: 'unset' });
+    this.observer.itemResult?.({
+      ...this.ref(),
+      play: this.playbook?.play?.name ?? '',
+      task: hs.task.name,
+      host: f.host,
+      label,
+      status: f.status === 'ok' && f.changed ? 'changed' : f.status,
+      startNs: item.startNs,
+      endNs: f.ts,
+      message,
+    });
     hs.itemEndNs = f.ts;
   }
 
@@ -489,6 +548,8 @@ export class RunModel<S> {
       [ATTR.TASK_MESSAGE]: resultMessage(f.res),
     });
     hs.node.set({ [ATTR.TASK_ATTEMPTS]: f.attempt ?? f.res?.attempts });
+    hs.retries += 1;
+    this.observer.retry?.({ ...this.ref(), task: hs.task.name, host: f.host, attempt: f.attempt ?? f.res?.attempts, tsNs: f.ts });
   }
 
   private onAsync(f: FrameOf<'async_poll' | 'async_ok' | 'async_failed'>): void {

@@ -1,0 +1,142 @@
+// The second port of the run model, beside TraceWriter: lifecycle events for everything that is
+// not a span — metrics, console output, notifications, reports, live watchers. Same frames,
+// same timestamps (ns since the epoch, from the shim), no I/O in the model.
+import type { HostStats } from '../protocol/frames.js';
+import type { CicdResult, HostSpanStatus } from './attributes.js';
+
+export interface RunRef {
+  runId: string;
+  /** Playbook file name (the root span's name). */
+  playbook: string;
+  playbookPath: string;
+  traceId: string;
+}
+
+export interface PlaybookStartEvent extends RunRef {
+  startNs: number;
+  ansibleVersion?: string;
+  check?: boolean;
+  controller?: string;
+  user?: string;
+}
+
+export interface PlayStartEvent extends RunRef {
+  play: string;
+  playUuid: string;
+  startNs: number;
+  /** 1 for the first `serial` batch, then 2, 3, … */
+  batch: number;
+}
+
+export interface TaskStartEvent extends RunRef {
+  play: string;
+  task: string;
+  taskUuid: string;
+  action?: string;
+  role?: string;
+  handler: boolean;
+  startNs: number;
+}
+
+export interface HostResultEvent extends RunRef {
+  play: string;
+  task: string;
+  taskUuid: string;
+  /** Resolved action, e.g. ansible.builtin.command. */
+  module?: string;
+  role?: string;
+  handler: boolean;
+  host: string;
+  status: HostSpanStatus;
+  startNs: number;
+  endNs: number;
+  message?: string;
+  rc?: number;
+  items: number;
+  retries: number;
+  spanId?: string;
+}
+
+export interface ItemResultEvent extends RunRef {
+  play: string;
+  task: string;
+  host: string;
+  label: string;
+  status: 'ok' | 'changed' | 'failed' | 'skipped';
+  startNs: number;
+  endNs: number;
+  message?: string;
+}
+
+export interface RetryEvent extends RunRef {
+  task: string;
+  host: string;
+  attempt?: number;
+  tsNs: number;
+}
+
+export interface PlaybookEndEvent extends RunRef {
+  startNs: number;
+  endNs: number;
+  result: CicdResult;
+  interrupted: boolean;
+  /** Per-host stats of this playbook (empty when the run was cut off before them). */
+  stats: Record<string, Partial<HostStats>>;
+  failedHosts: string[];
+  unreachableHosts: string[];
+}
+
+/** Every method optional: an observer takes what it needs. */
+export interface RunObserver {
+  playbookStart?(e: PlaybookStartEvent): void;
+  playStart?(e: PlayStartEvent): void;
+  taskStart?(e: TaskStartEvent): void;
+  hostResult?(e: HostResultEvent): void;
+  itemResult?(e: ItemResultEvent): void;
+  retry?(e: RetryEvent): void;
+  playbookEnd?(e: PlaybookEndEvent): void;
+}
+
+type Method = keyof RunObserver;
+
+/** Fans events out to several observers; one that throws is reported and does not stop the rest. */
+export class ObserverFanout implements Required<RunObserver> {
+  constructor(
+    private readonly observers: RunObserver[],
+    private readonly onError: (method: string, error: unknown) => void = () => {},
+  ) {}
+
+  private emit<M extends Method>(method: M, event: Parameters<NonNullable<RunObserver[M]>>[0]): void {
+    for (const o of this.observers) {
+      const fn = o[method] as ((e: typeof event) => void) | undefined;
+      if (!fn) continue;
+      try {
+        fn.call(o, event);
+      } catch (error) {
+        this.onError(method, error);
+      }
+    }
+  }
+
+  playbookStart(e: PlaybookStartEvent): void {
+    this.emit('playbookStart', e);
+  }
+  playStart(e: PlayStartEvent): void {
+    this.emit('playStart', e);
+  }
+  taskStart(e: TaskStartEvent): void {
+    this.emit('taskStart', e);
+  }
+  hostResult(e: HostResultEvent): void {
+    this.emit('hostResult', e);
+  }
+  itemResult(e: ItemResultEvent): void {
+    this.emit('itemResult', e);
+  }
+  retry(e: RetryEvent): void {
+    this.emit('retry', e);
+  }
+  playbookEnd(e: PlaybookEndEvent): void {
+    this.emit('playbookEnd', e);
+  }
+}
