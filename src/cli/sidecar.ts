@@ -3,7 +3,8 @@ import { FrameRecorder } from '../ingest/frame-recorder.js';
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
 import type { RunSummary } from '../model/run-model.js';
-import { ObserverFanout, type RunObserver } from '../model/run-observer.js';
+import { ObserverFanout } from '../model/run-observer.js';
+import { shutdownSinks, type Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import { printExportReport, printRunSummary } from './summary.js';
 
@@ -31,14 +32,14 @@ export class Sidecar {
     socketPath: string,
     private readonly o: SidecarOptions,
     private readonly log: Logger,
-    observers: RunObserver[] = [],
+    private readonly sinks: Sink[] = [],
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, log });
     this.pipeline = new Pipeline(this.tracing.writer, log, (run: RunSummary) => {
       this.runsEnded += 1;
       printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
-    }, new ObserverFanout(observers, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
+    }, new ObserverFanout(sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
     this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });
   }
@@ -55,6 +56,11 @@ export class Sidecar {
     await this.server.shutdown(graceMs);
     this.pipeline.endAll();
     await this.recorder?.close();
-    printExportReport(this.log, await this.tracing.shutdown(this.o.flushTimeout * 1000), this.o.flushTimeout);
+    const deadlineMs = this.o.flushTimeout * 1000;
+    const [, report] = await Promise.all([
+      shutdownSinks(this.sinks, deadlineMs, (sink, error) => this.log.warn(`${sink}: ${(error as Error)?.message ?? error}`)),
+      this.tracing.shutdown(deadlineMs),
+    ]);
+    printExportReport(this.log, report, this.o.flushTimeout);
   }
 }

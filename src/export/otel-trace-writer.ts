@@ -57,4 +57,8 @@ export class OtelTraceWriter implements TraceWriter<Span> {
   traceId(span: Span): string {
     return span.spanContext().traceId;
   }
+
+  spanId(span: Span): string {
+    return span.spanContext().spanId;
+  }
 }

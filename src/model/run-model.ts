@@ -495,6 +495,7 @@ export class RunModel<S> {
       rc: typeof f.res?.rc === 'number' ? f.res.rc : undefined,
       items: hs.items,
       retries: hs.retries,
+      spanId: hs.node.spanId,
     });
     hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
     this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;

@@ -54,7 +54,7 @@ export interface HostResultEvent extends RunRef {
   rc?: number;
   items: number;
   retries: number;
-  spanId?: string;
+  spanId: string;
 }
 
 export interface ItemResultEvent extends RunRef {

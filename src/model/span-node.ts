@@ -51,4 +51,8 @@ export class SpanNode<S> {
   get traceId(): string {
     return this.writer.traceId(this.span);
   }
+
+  get spanId(): string {
+    return this.writer.spanId(this.span);
+  }
 }

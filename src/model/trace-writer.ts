@@ -35,4 +35,6 @@ export interface TraceWriter<S> {
   endSpan(span: S, endNs: number, status: SpanStatus): void;
   /** Hex trace id of a span, for summaries and links. */
   traceId(span: S): string;
+  /** Hex span id, so other outputs can point at the span. */
+  spanId(span: S): string;
 }

@@ -43,6 +43,10 @@ export class MemoryWriter implements TraceWriter<MemorySpan> {
     return `trace-${root.id}`;
   }
 
+  spanId(span: MemorySpan): string {
+    return `span-${span.id}`;
+  }
+
   named(name: string): MemorySpan[] {
     return this.spans.filter((s) => s.name === name);
   }
