@@ -150,8 +150,9 @@ _RES_KEYS = ('msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reaso
              'attempts', 'retries', 'ansible_job_id', 'finished')
 
 # scheme://userinfo@  ->  scheme://   (run over the serialized JSON text of a frame)
-# The userinfo may hold JSON escapes (\" or \\) but never whitespace, '/' or an unescaped quote.
-_URL_CREDENTIALS = re.compile(r'([A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s"/\\]|\\["\\])*@')
+# The userinfo may hold JSON escapes (\" or \\) and unrendered Jinja ({{ secret }}, as task
+# args are sent as written) but never other whitespace, '/' or an unescaped quote.
+_URL_CREDENTIALS = re.compile(r'([A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s"/\\{]|\\["\\]|\{\{[^{}]*\}\}|\{)*@')
 
 _STATE_CONNECTING = 0
 _STATE_UP = 1

@@ -145,6 +145,8 @@ class TestUrlCredentials(unittest.TestCase):
             'a http://h/x b mail@example.com': 'a http://h/x b mail@example.com',
             'plain user@host text': 'plain user@host text',
             'two https://a:b@h1/x and ftp://c:d@h2/y': 'two https://h1/x and ftp://h2/y',
+            'https://deploy:{{ vault_pw }}@repo.example/p.tgz': 'https://repo.example/p.tgz',
+            'http://h/x {{ a }} b@c': 'http://h/x {{ a }} b@c',
         }
         for given, expected in cases.items():
             self.assertEqual(self.strip(given), expected, given)
