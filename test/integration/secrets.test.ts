@@ -42,5 +42,7 @@ describe('no_log and URL credentials', () => {
     expect(tree.children(loopHost)).toHaveLength(2);
     const url = tree.children(tree.one('Fetch with credentials in the URL'))[0]!;
     expect(url.attributes['ansible.task.message']).toBe('https://repo.example.invalid/pkg.tgz');
+    // the args as written, template unrendered: the user name goes too
+    expect(url.attributes['ansible.task.args.value']).toEqual(['https://repo.example.invalid/pkg.tgz']);
   });
 });
