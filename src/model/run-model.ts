@@ -403,6 +403,7 @@ export class RunModel<S> {
       this.forgetHost(hs);
     }
     play.openTasks.delete(task);
+    task.hosts.clear(); // memory follows open spans, not finished ones
     const r = task.results;
     // A rescued failure is ERROR on its host span only (the block's rescue handled it).
     const failures = (r.failed ?? 0) + (r.unreachable ?? 0);
