@@ -25,6 +25,9 @@ function isTrue(value: string | undefined): boolean {
   return value?.trim().toLowerCase() === 'true';
 }
 
+/** Where OTLP/HTTP traces go when only OTEL_TRACES_EXPORTER=otlp is set (the spec's default). */
+export const defaultOtlpTracesUrl = 'http://localhost:4318/v1/traces';
+
 function otlpUrl(env: NodeJS.ProcessEnv): string | undefined {
   const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   if (signal) return signal;
@@ -35,7 +38,7 @@ function otlpUrl(env: NodeJS.ProcessEnv): string | undefined {
 
 function otlpExporter(env: NodeJS.ProcessEnv, log: Logger): ExporterChoice {
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
-  const url = otlpUrl(env) ?? 'http://localhost:4318/v1/traces';
+  const url = otlpUrl(env) ?? defaultOtlpTracesUrl;
   // The exporters read endpoint, headers, compression and timeout from OTEL_* themselves.
   if (protocol === 'http/json') return { exporter: new OtlpHttpJsonExporter(), target: `${stripUrlCredentials(url)} (OTLP http/json)` };
   if (protocol !== 'http/protobuf') log.once(`protocol:${protocol}`, `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported; using http/protobuf`);
