@@ -1,6 +1,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type HrTime, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Attributes, RemoteParent, SpanStatus, StartSpanOptions, TraceWriter } from '../model/trace-writer.js';
+import type { KeyedIdGenerator } from './keyed-id-generator.js';
 
 const propagator = new W3CTraceContextPropagator();
 const KIND = { server: SpanKind.SERVER, internal: SpanKind.INTERNAL } as const;
@@ -31,13 +32,16 @@ function remoteContext(parent: RemoteParent): Context {
 export class OtelTraceWriter implements TraceWriter<Span> {
   spansEnded = 0;
 
-  constructor(private readonly tracer: Tracer) {}
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly ids: KeyedIdGenerator,
+  ) {}
 
   startSpan(o: StartSpanOptions<Span>): Span {
     let ctx = ROOT_CONTEXT;
     if (o.parent) ctx = trace.setSpan(ROOT_CONTEXT, o.parent);
     else if (o.remoteParent) ctx = remoteContext(o.remoteParent);
-    return this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs), attributes: clean(o.attributes) }, ctx);
+    return this.ids.withKey(o.key, () => this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs), attributes: clean(o.attributes) }, ctx));
   }
 
   setAttributes(span: Span, attributes: Attributes): void {

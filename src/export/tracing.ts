@@ -4,6 +4,7 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes }
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CountingSpanExporter } from './counting-exporter.js';
 import { OtelTraceWriter } from './otel-trace-writer.js';
+import { KeyedIdGenerator } from './keyed-id-generator.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
 
 export interface ExportReport {
@@ -48,11 +49,13 @@ export class Tracing {
     const resource = defaultResource()
       .merge(resourceFromAttributes({ 'service.name': 'ansible' }))
       .merge(detectResources({ detectors: [envDetector] }));
+    const ids = new KeyedIdGenerator();
     this.provider = new BasicTracerProvider({
       resource,
+      idGenerator: ids,
       spanProcessors: this.exporters.map((e) => new BatchSpanProcessor(e, bsp)),
     });
-    this.writer = new OtelTraceWriter(this.provider.getTracer('ansible-otel-sidecar'));
+    this.writer = new OtelTraceWriter(this.provider.getTracer('ansible-otel-sidecar'), ids);
   }
 
   get targets(): string[] {

@@ -171,7 +171,7 @@ export class RunModel<S> {
     if (this.playbook) this.closePlaybook(f.ts, false);
     const name = f.name ?? f.path.split('/').pop() ?? f.path;
     const h = this.hello;
-    const node = SpanNode.start(this.writer, undefined, {
+    const node = SpanNode.root(this.writer, `${this.runId}/${this.summary.traces.length}`, {
       name,
       kind: 'server',
       startNs: f.ts,

@@ -7,9 +7,11 @@ import type { Attributes, SpanStatus, StartSpanOptions, TraceWriter } from './tr
 export class SpanNode<S> {
   lastNs: number;
   ended = false;
+  private children = 0;
 
-  constructor(
+  private constructor(
     private readonly writer: TraceWriter<S>,
+    readonly key: string,
     readonly span: S,
     readonly startNs: number,
     readonly parent: SpanNode<S> | undefined,
@@ -17,13 +19,15 @@ export class SpanNode<S> {
     this.lastNs = startNs;
   }
 
-  static start<S>(writer: TraceWriter<S>, parent: SpanNode<S> | undefined, options: Omit<StartSpanOptions<S>, 'parent'>): SpanNode<S> {
-    const span = writer.startSpan({ ...options, parent: parent?.span });
-    return new SpanNode(writer, span, options.startNs, parent);
+  /** A root span; `key` must be unique across runs (it contains the run id). */
+  static root<S>(writer: TraceWriter<S>, key: string, options: Omit<StartSpanOptions<S>, 'parent' | 'key'>): SpanNode<S> {
+    return new SpanNode(writer, key, writer.startSpan({ ...options, key }), options.startNs, undefined);
   }
 
-  child(options: Omit<StartSpanOptions<S>, 'parent'>): SpanNode<S> {
-    return SpanNode.start(this.writer, this, options);
+  /** A child span, keyed by its parent's key and birth order: the same frames, the same keys. */
+  child(options: Omit<StartSpanOptions<S>, 'parent' | 'key'>): SpanNode<S> {
+    const key = `${this.key}/${this.children++}`;
+    return new SpanNode(this.writer, key, this.writer.startSpan({ ...options, key, parent: this.span }), options.startNs, this);
   }
 
   touch(ns: number): void {

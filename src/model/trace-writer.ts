@@ -18,6 +18,11 @@ export interface RemoteParent {
 }
 
 export interface StartSpanOptions<S> {
+  /**
+   * Stable identity of the span within its run (the same frames give the same keys), so a
+   * writer can derive ids deterministically and a replay re-creates the same spans.
+   */
+  key: string;
   name: string;
   kind: SpanKindName;
   /** In-process parent; absent for a playbook root span. */
