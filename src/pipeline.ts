@@ -1,5 +1,6 @@
 import type { Connection, LineHandler } from './ingest/socket-server.js';
 import { decodeFrame, FrameError } from './protocol/decode.js';
+import type { Frame } from './protocol/frames.js';
 import { RunModel, type RunSummary } from './model/run-model.js';
 import type { TraceWriter } from './model/trace-writer.js';
 import type { RunObserver } from './model/run-observer.js';
@@ -41,6 +42,11 @@ export class Pipeline<S> implements LineHandler {
       if (!(err instanceof FrameError)) throw err;
       return this.reject(conn, err.code, err.message);
     }
+    this.applyFrame(conn, frame);
+  }
+
+  /** A decoded frame (from a socket line, or a file replay that routes frames by run id). */
+  applyFrame(conn: Connection, frame: Frame): void {
     let run = this.runs.get(conn.id);
     if (!run) {
       run = new RunModel(this.writer, frame.run, this.observer);

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { envCommand } from './env.js';
+import { replayCommand } from './replay.js';
 import { SocketPathError } from '../ingest/socket-path.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,6 +51,16 @@ program
   .addOption(recordFrames())
   .action(async (o) => {
     process.exitCode = await serveCommand(o);
+  });
+
+program
+  .command('replay')
+  .description('turn recorded frame files (--record-frames, shim spool files) into the traces of their runs')
+  .argument('<files...>', 'NDJSON frame files')
+  .addOption(tracesFile())
+  .addOption(flushTimeout())
+  .action(async (files: string[], o) => {
+    process.exit(await replayCommand(files, o));
   });
 
 program
