@@ -121,7 +121,7 @@ export class RunModel<S> {
       case 'task_start':
         return this.onTaskStart(frame);
       case 'host_start':
-        this.startHost(this.taskFor(frame.task, frame.ts), frame.host, frame.ts);
+        this.openHost(frame.task, frame.host, frame.ts); // a span already open for it is kept
         return;
       case 'host_result':
         return this.onHostResult(frame);
