@@ -192,7 +192,7 @@ export class RunModel<S> {
     });
     const ref: RunRef = { runId: this.runId, playbook: name, playbookPath: f.path, traceId: node.traceId };
     this.playbook = { node, name, ref, stats: {} };
-    this.observer.playbookStart?.({ ...ref, startNs: f.ts, ansibleVersion: h?.ansible_version, check: h?.check, controller: h?.hostname, user: h?.user });
+    this.observer.playbookStart?.({ ...ref, startNs: f.ts, ansibleVersion: h?.ansible_version, check: h?.check, controller: h?.hostname, user: h?.user, spanId: node.spanId });
   }
 
   private ensurePlaybook(ts: number): PlaybookState<S> {
@@ -214,7 +214,7 @@ export class RunModel<S> {
       current.batches += 1;
       current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
       current.node.set({ [ATTR.PLAY_BATCHES]: current.batches });
-      this.observer.playStart?.({ ...pb.ref, play: current.name, playUuid: f.play, startNs: f.ts, batch: current.batches });
+      this.observer.playStart?.({ ...pb.ref, play: current.name, playUuid: f.play, startNs: f.ts, batch: current.batches, spanId: current.node.spanId });
       return;
     }
     if (current) this.closePlay(current, f.ts, false);
@@ -231,7 +231,7 @@ export class RunModel<S> {
       },
     });
     pb.play = { node, uuid: f.play, name: f.name, batches: 1, scopes: [], tasks: new Map(), openTasks: new Set(), failedHosts: new Set() };
-    this.observer.playStart?.({ ...pb.ref, play: f.name, playUuid: f.play, startNs: f.ts, batch: 1 });
+    this.observer.playStart?.({ ...pb.ref, play: f.name, playUuid: f.play, startNs: f.ts, batch: 1, spanId: node.spanId });
   }
 
   private ensurePlay(ts: number): PlayState<S> {
@@ -288,6 +288,7 @@ export class RunModel<S> {
       stats: pb.stats,
       failedHosts: failure?.failed ?? [],
       unreachableHosts: failure?.unreachable ?? [],
+      spanId: pb.node.spanId,
     });
     this.playbook = undefined;
     this.openHostByName.clear();
@@ -345,7 +346,7 @@ export class RunModel<S> {
     const task: TaskState<S> = { node, uuid: f.task, name, action: f.action, role, handler, argsAttrs, hosts: new Map(), openHosts: 0, superseded: false, results: {} };
     play.tasks.set(f.task, task);
     play.openTasks.add(task);
-    this.observer.taskStart?.({ ...this.ref(), play: play.name, task: name, taskUuid: f.task, action: f.action, role, handler, startNs: f.ts });
+    this.observer.taskStart?.({ ...this.ref(), play: play.name, task: name, taskUuid: f.task, action: f.action, role, handler, startNs: f.ts, spanId: node.spanId });
   }
 
   /** Brings the open role/include spans in line with a task's scopes; returns the task's parent. */
@@ -497,6 +498,8 @@ export class RunModel<S> {
       items: hs.items,
       retries: hs.retries,
       spanId: hs.node.spanId,
+      changed: f.changed ?? false,
+      result: f.res,
     });
     hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
     this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
@@ -538,6 +541,8 @@ export class RunModel<S> {
       startNs: item.startNs,
       endNs: f.ts,
       message,
+      spanId: item.spanId,
+      result: f.res,
     });
     hs.itemEndNs = f.ts;
   }
@@ -551,7 +556,7 @@ export class RunModel<S> {
     });
     hs.node.set({ [ATTR.TASK_ATTEMPTS]: f.attempt ?? f.res?.attempts });
     hs.retries += 1;
-    this.observer.retry?.({ ...this.ref(), task: hs.task.name, host: f.host, attempt: f.attempt ?? f.res?.attempts, tsNs: f.ts });
+    this.observer.retry?.({ ...this.ref(), task: hs.task.name, host: f.host, attempt: f.attempt ?? f.res?.attempts, tsNs: f.ts, spanId: hs.node.spanId, result: f.res });
   }
 
   private onAsync(f: FrameOf<'async_poll' | 'async_ok' | 'async_failed'>): void {

@@ -1,7 +1,7 @@
 // The second port of the run model, beside TraceWriter: lifecycle events for everything that is
 // not a span — metrics, console output, notifications, reports, live watchers. Same frames,
 // same timestamps (ns since the epoch, from the shim), no I/O in the model.
-import type { HostStats } from '../protocol/frames.js';
+import type { HostStats, ResultSubset } from '../protocol/frames.js';
 import type { CicdResult, HostSpanStatus } from './attributes.js';
 
 export interface RunRef {
@@ -18,6 +18,8 @@ export interface PlaybookStartEvent extends RunRef {
   check?: boolean;
   controller?: string;
   user?: string;
+  /** The playbook's root span. */
+  spanId: string;
 }
 
 export interface PlayStartEvent extends RunRef {
@@ -26,6 +28,8 @@ export interface PlayStartEvent extends RunRef {
   startNs: number;
   /** 1 for the first `serial` batch, then 2, 3, … */
   batch: number;
+  /** The play span (the same for every batch). */
+  spanId: string;
 }
 
 export interface TaskStartEvent extends RunRef {
@@ -36,6 +40,8 @@ export interface TaskStartEvent extends RunRef {
   role?: string;
   handler: boolean;
   startNs: number;
+  /** The task span. */
+  spanId: string;
 }
 
 export interface HostResultEvent extends RunRef {
@@ -55,6 +61,10 @@ export interface HostResultEvent extends RunRef {
   items: number;
   retries: number;
   spanId: string;
+  /** The frame's `changed` (a failed or ignored result can be changed too). */
+  changed: boolean;
+  /** The result subset the shim sent (docs/protocol.md, `res`): already truncated and censored. */
+  result?: ResultSubset;
 }
 
 export interface ItemResultEvent extends RunRef {
@@ -66,6 +76,9 @@ export interface ItemResultEvent extends RunRef {
   startNs: number;
   endNs: number;
   message?: string;
+  /** The item span. */
+  spanId: string;
+  result?: ResultSubset;
 }
 
 export interface RetryEvent extends RunRef {
@@ -73,6 +86,9 @@ export interface RetryEvent extends RunRef {
   host: string;
   attempt?: number;
   tsNs: number;
+  /** The host span the retry is an event of. */
+  spanId: string;
+  result?: ResultSubset;
 }
 
 export interface PlaybookEndEvent extends RunRef {
@@ -84,6 +100,8 @@ export interface PlaybookEndEvent extends RunRef {
   stats: Record<string, Partial<HostStats>>;
   failedHosts: string[];
   unreachableHosts: string[];
+  /** The playbook's root span. */
+  spanId: string;
 }
 
 /** Every method optional: an observer takes what it needs. */
