@@ -18,13 +18,15 @@ export class OtlpReceiver {
   private server: Server | undefined;
   /** Status codes to answer with before succeeding (to test retries/failures). */
   failNext: number[] = [];
+  /** While set, every request is answered with this status (a backend that is down). */
+  failWith: number | undefined;
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const fail = this.failNext.shift();
+        const fail = this.failWith ?? this.failNext.shift();
         if (fail) {
           res.writeHead(fail).end();
           return;

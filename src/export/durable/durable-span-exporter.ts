@@ -1,0 +1,110 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ISerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { DiskQueue } from './disk-queue.js';
+import type { OtlpByteSender } from './otlp-byte-sender.js';
+
+export interface DurableStats {
+  /** Spans in batches still waiting on disk. */
+  queuedItems: number;
+  queuedBatches: number;
+  evictedItems: number;
+  /** Spans the backend refused for good (4xx): re-sending could not help. */
+  refusedItems: number;
+}
+
+const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+
+/**
+ * An OTLP span exporter that loses nothing to an outage: a batch the backend does not take
+ * (down, 5xx, 429, timeouts after the library's own retries) goes to the disk queue, and the
+ * queue is re-sent oldest first, with backoff, until it is empty — also after a restart.
+ */
+export class DurableSpanExporter implements SpanExporter {
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private attempt = 0;
+  private refused = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly serializer: ISerializer<ReadableSpan[], unknown>,
+    private readonly sender: OtlpByteSender,
+    private readonly queue: DiskQueue,
+    private readonly onProblem: (message: string) => void,
+  ) {
+    if (queue.length > 0) this.schedule(0);
+  }
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    const bytes = this.serializer.serializeRequest(spans);
+    if (!bytes) return done({ code: ExportResultCode.SUCCESS });
+    // Keep order: while older batches wait on disk, new ones queue behind them.
+    if (this.queue.length > 0) return this.enqueue(bytes, spans.length, done);
+    void this.sender.send(bytes).then((outcome) => {
+      if (outcome.ok) return done({ code: ExportResultCode.SUCCESS });
+      if (!outcome.retryable) {
+        this.refused += spans.length;
+        return done({ code: ExportResultCode.FAILED, error: new Error(outcome.message) });
+      }
+      this.onProblem(`${outcome.message}: batches go to the disk queue at ${this.queue.dir} and are re-sent when the backend answers`);
+      this.enqueue(bytes, spans.length, done);
+    });
+  }
+
+  stats(): DurableStats {
+    return { queuedItems: this.queue.items, queuedBatches: this.queue.length, evictedItems: this.queue.evictedItems, refusedItems: this.refused };
+  }
+
+  private enqueue(bytes: Uint8Array, items: number, done: (result: ExportResult) => void): void {
+    try {
+      this.queue.push(bytes, items);
+      this.schedule(BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!);
+      done({ code: ExportResultCode.SUCCESS });
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.draining ??= this.drain().then(
+        () => {},
+        () => {},
+      ).finally(() => (this.draining = undefined));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Sends the queue oldest first; stops at the first retryable failure and backs off. */
+  private async drain(): Promise<boolean> {
+    for (let batch = this.queue.oldest(); batch; batch = this.queue.oldest()) {
+      const outcome = await this.sender.send(batch.bytes);
+      if (!outcome.ok && outcome.retryable) {
+        this.attempt += 1;
+        this.schedule(BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!);
+        return false;
+      }
+      if (!outcome.ok) this.refused += batch.items;
+      this.queue.remove(batch.name);
+      this.attempt = 0;
+    }
+    return true;
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.draining;
+  }
+
+  /** One last try within the SDK's shutdown; what stays on disk is sent by the next sidecar. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.draining;
+    if (this.queue.length > 0) await this.drain();
+    await this.sender.shutdown();
+  }
+}

@@ -1,0 +1,98 @@
+// The disk queue under an outage: nothing lost, nothing sent twice, and a restart sends what
+// an earlier sidecar left behind.
+import { readdirSync } from 'node:fs';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DiskQueue } from '../../src/export/durable/disk-queue.js';
+import { DurableSpanExporter } from '../../src/export/durable/durable-span-exporter.js';
+import { OtlpByteSender } from '../../src/export/durable/otlp-byte-sender.js';
+import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { tempDir } from '../helpers/sidecar-run.js';
+
+const receiver = new OtlpReceiver();
+
+beforeAll(async () => {
+  const url = await receiver.start();
+  // This test file runs in its own worker: the exporter reads its endpoint from here.
+  process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${url}/v1/traces`;
+  process.env.OTEL_EXPORTER_OTLP_TIMEOUT = '500';
+});
+afterAll(() => receiver.stop());
+
+function spans(n: number, prefix: string): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] }).getTracer('t');
+  for (let i = 0; i < n; i++) tracer.startSpan(`${prefix}${i}`).end();
+  return memory.getFinishedSpans();
+}
+
+function exporter(dir: string, problems: string[] = []): DurableSpanExporter {
+  const sender = new OtlpByteSender('TRACES', 'v1/traces', 'application/x-protobuf', ProtobufTraceSerializer);
+  return new DurableSpanExporter(ProtobufTraceSerializer, sender, new DiskQueue(dir, 64 * 1024 * 1024), (m) => problems.push(m));
+}
+
+const exportOnce = (e: DurableSpanExporter, batch: ReadableSpan[]): Promise<number> => new Promise((r) => e.export(batch, (res) => r(res.code)));
+
+async function until(check: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !check(); ) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('durable span export', () => {
+  it('queues batches on disk while the backend answers 503 and delivers each span exactly once after', async () => {
+    const dir = tempDir();
+    const problems: string[] = [];
+    const e = exporter(dir, problems);
+    receiver.failWith = 503;
+    const batches = [spans(3, 'a'), spans(4, 'b'), spans(5, 'c')];
+    for (const b of batches) expect(await exportOnce(e, b)).toBe(0);
+    expect(e.stats()).toMatchObject({ queuedBatches: 3, queuedItems: 12 });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(3);
+    expect(receiver.spans).toHaveLength(0);
+    receiver.failWith = undefined;
+    await until(() => e.stats().queuedBatches === 0, 20_000);
+    const names = receiver.spans.map((s) => s.name);
+    expect(names.sort()).toEqual(batches.flat().map((s) => s.name).sort());
+    expect(new Set(receiver.spans.map((s) => s.spanId)).size).toBe(12);
+    expect(problems.length).toBeGreaterThan(0);
+    await e.shutdown();
+    receiver.spans.length = 0;
+  });
+
+  it('sends what an earlier sidecar left in the queue when a new one starts', async () => {
+    const dir = tempDir();
+    receiver.failWith = 503;
+    const first = exporter(dir);
+    await exportOnce(first, spans(6, 'left'));
+    receiver.failWith = 503;
+    await first.shutdown(); // the last try fails too: the batch stays on disk
+    expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(1);
+    receiver.failWith = undefined;
+    const second = exporter(dir);
+    await until(() => second.stats().queuedBatches === 0, 20_000);
+    expect(receiver.spans.map((s) => s.name).sort()).toEqual(['left0', 'left1', 'left2', 'left3', 'left4', 'left5']);
+    await second.shutdown();
+    receiver.spans.length = 0;
+  });
+
+  it('drops a batch the backend refuses for good (400) instead of retrying it forever', async () => {
+    const dir = tempDir();
+    const e = exporter(dir);
+    receiver.failWith = 400;
+    expect(await exportOnce(e, spans(2, 'bad'))).toBe(1);
+    receiver.failWith = undefined;
+    expect(e.stats()).toMatchObject({ queuedBatches: 0, refusedItems: 2 });
+    await e.shutdown();
+  });
+
+  it('evicts the oldest batches beyond the size cap and counts them', () => {
+    const q = new DiskQueue(tempDir(), 100);
+    for (let i = 0; i < 5; i++) q.push(new Uint8Array(40), 2);
+    expect(q.length).toBe(2);
+    expect(q.evictedBatches).toBe(3);
+    expect(q.evictedItems).toBe(6);
+  });
+});
