@@ -1,8 +1,9 @@
 import { defaultSocketPath, prepareSocketPath } from '../ingest/socket-path.js';
 import { Sidecar, type SidecarOptions } from './sidecar.js';
 import { Logger } from '../util/log.js';
+import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
 
-export interface ServeOptions extends SidecarOptions {
+export interface ServeOptions extends SidecarOptions, NotificationOptions {
   socket?: string;
 }
 
@@ -11,9 +12,9 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   const log = new Logger();
   const socketPath = o.socket ?? defaultSocketPath();
   await prepareSocketPath(socketPath);
-  const sidecar = new Sidecar(socketPath, o, log);
+  const sidecar = new Sidecar(socketPath, o, log, notificationSinks(o, process.env, log));
   await sidecar.start();
-  log.info(`listening on ${socketPath}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}`);
+  log.info(`listening on ${socketPath}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -1,0 +1,168 @@
+// The one way notifications leave the sidecar: HTTP POST with a timeout, retries with backoff and
+// a bounded in-order queue. Slack and the webhook only build bodies; a durable on-disk queue can
+// later implement the same `Delivery` interface without either of them changing.
+
+export interface OutgoingRequest {
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export interface DeliveryReport {
+  delivered: number;
+  failed: number;
+  /** Still queued when the deadline came, or refused because the queue was full. */
+  undelivered: number;
+}
+
+/** What a sink hands its requests to. */
+export interface Delivery {
+  send(request: OutgoingRequest): void;
+  /** Delivers what is queued within the deadline; what is left is counted, never waited for. */
+  shutdown(deadlineMs: number): Promise<DeliveryReport>;
+}
+
+export interface HttpDeliveryOptions {
+  url: string;
+  /** Safe to print: never the URL itself (Slack webhook URLs are secrets in their path). */
+  target: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  /** Attempts after the first. */
+  retries?: number;
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  maxQueue?: number;
+  /** Called at most once per delivery: notification trouble is one warning line, never more. */
+  warn: (message: string) => void;
+  fetch?: typeof fetch;
+}
+
+const DEFAULTS = { timeoutMs: 5_000, retries: 4, backoffMs: 500, maxBackoffMs: 8_000, maxQueue: 10_000 };
+
+class Permanent extends Error {}
+
+/** `https://user:pw@host:1/path?q` → `https://host:1`: for log lines. */
+export function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
+/** fetch refuses `user:pw@` in URLs: they become a Basic authorization header (a given one wins). */
+function withoutCredentials(url: string, headers: Record<string, string> = {}): { url: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers };
+  }
+  if (!u.username && !u.password) return { url, headers };
+  const basic = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.href, headers: { authorization: basic, ...headers } };
+}
+
+export class HttpDelivery implements Delivery {
+  private readonly o: Required<Omit<HttpDeliveryOptions, 'headers' | 'fetch'>> & Pick<HttpDeliveryOptions, 'headers'>;
+  private readonly fetch: typeof fetch;
+  private readonly queue: OutgoingRequest[] = [];
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private warned = false;
+  private readonly report: DeliveryReport = { delivered: 0, failed: 0, undelivered: 0 };
+
+  constructor(o: HttpDeliveryOptions) {
+    this.o = { ...DEFAULTS, ...o, ...withoutCredentials(o.url, o.headers) };
+    this.fetch = o.fetch ?? fetch;
+  }
+
+  send(request: OutgoingRequest): void {
+    if (this.stopped) return;
+    if (this.queue.length >= this.o.maxQueue) {
+      this.report.undelivered += 1;
+      this.warnOnce(`notification queue full (${this.o.maxQueue}); further messages are dropped`);
+      return;
+    }
+    this.queue.push(request);
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  async shutdown(deadlineMs: number): Promise<DeliveryReport> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([this.draining, deadline]);
+    clearTimeout(timer);
+    this.stopped = true;
+    this.abort.abort(); // an attempt or a backoff sleep still running ends now
+    await this.draining;
+    this.report.undelivered += this.queue.length;
+    if (this.queue.length) this.warnOnce(`${this.queue.length} message(s) not delivered within the ${deadlineMs / 1000} s deadline`);
+    this.queue.length = 0;
+    return { ...this.report };
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length && !this.stopped) {
+      const request = this.queue[0] as OutgoingRequest;
+      try {
+        await this.deliver(request);
+        this.report.delivered += 1;
+      } catch (error) {
+        if (this.stopped) return; // cut by the deadline: counted as undelivered
+        this.report.failed += 1;
+        this.warnOnce((error as Error).message);
+      }
+      this.queue.shift();
+    }
+  }
+
+  /** One request, retried on network errors, timeouts, 429 and 5xx; other answers are final. */
+  private async deliver(request: OutgoingRequest): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let retryAfterMs: number | undefined;
+      let problem: string;
+      try {
+        const res = await this.fetch(this.o.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'ansible-otel', ...this.o.headers, ...request.headers },
+          body: request.body,
+          signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]),
+        });
+        await res.arrayBuffer().catch(() => undefined); // free the connection
+        if (res.ok) return;
+        problem = `HTTP ${res.status}`;
+        if (res.status !== 429 && res.status < 500) throw new Permanent(problem);
+        const after = Number(res.headers.get('retry-after'));
+        if (Number.isFinite(after) && after > 0) retryAfterMs = after * 1000;
+      } catch (error) {
+        if (error instanceof Permanent || this.stopped) throw error;
+        const e = error as Error & { cause?: { code?: string } };
+        // A TypeError without a cause is a request fetch cannot even build: retrying won't help.
+        if (e instanceof TypeError && !e.cause) throw new Permanent(e.message);
+        problem = e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs / 1000} s` : (e.cause?.code ?? e.message);
+      }
+      if (attempt >= this.o.retries) throw new Error(`${problem} after ${attempt + 1} attempts`);
+      const backoff = Math.min(this.o.maxBackoffMs, retryAfterMs ?? this.o.backoffMs * 2 ** attempt);
+      await this.sleep(backoff * (0.75 + Math.random() * 0.5));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const onAbort = (): void => (clearTimeout(timer), resolve());
+      const timer = setTimeout(() => (this.abort.signal.removeEventListener('abort', onAbort), resolve()), ms);
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private warnOnce(problem: string): void {
+    if (this.warned) return;
+    this.warned = true;
+    // Never the URL: only the target name, and the problem with any URL in it cut to its origin.
+    this.o.warn(`${this.o.target}: ${problem.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (u) => safeOrigin(u))} (said once; the playbook and the trace are not affected)`);
+  }
+}

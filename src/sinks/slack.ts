@@ -1,0 +1,93 @@
+// Slack incoming-webhook notifications. Failures are throttled per playbook: the first one is
+// sent at once, the ones after it are rolled up into one update per window, so a task failing
+// on 500 hosts gives two messages, not 500. The final summary closes the playbook.
+import type { HostResultEvent, PlaybookEndEvent, PlaybookStartEvent } from '../model/run-observer.js';
+import type { Delivery } from './http-delivery.js';
+import type { Sink } from './sink.js';
+import { alertMessage, rollupMessage, summaryMessage, type Failure, type MessageContext } from './slack-messages.js';
+
+export interface SlackOptions {
+  delivery: Delivery;
+  channel?: string;
+  /** Also announce playbooks that succeeded (failures and interruptions always are). */
+  notifyOnSuccess: boolean;
+  /** ANSIBLE_OTEL_TRACE_URL: `{trace_id}` is replaced. */
+  traceUrl?: string;
+  /** After a message, further failures wait this long and go out together. */
+  rollupWindowMs?: number;
+}
+
+interface PlaybookState {
+  context: MessageContext;
+  controller?: string;
+  pending: Failure[];
+  /** Set while a window is open: failures are held, not sent. */
+  timer?: NodeJS.Timeout;
+}
+
+export class SlackSink implements Sink {
+  readonly name = 'slack';
+  private readonly playbooks = new Map<string, PlaybookState>();
+  private readonly windowMs: number;
+
+  constructor(private readonly o: SlackOptions) {
+    this.windowMs = o.rollupWindowMs ?? 10_000;
+  }
+
+  playbookStart(e: PlaybookStartEvent): void {
+    this.state(e).controller = e.user && e.controller ? `${e.user}@${e.controller}` : e.controller;
+  }
+
+  hostResult(e: HostResultEvent): void {
+    if (e.status !== 'failed' && e.status !== 'unreachable') return;
+    const st = this.state(e);
+    const failure: Failure = { host: e.host, task: e.task, status: e.status, message: e.message };
+    if (st.timer) {
+      st.pending.push(failure);
+      return;
+    }
+    this.o.delivery.send({ body: alertMessage(st.context, failure) });
+    this.openWindow(st);
+  }
+
+  playbookEnd(e: PlaybookEndEvent): void {
+    const st = this.state(e);
+    this.flush(st);
+    this.playbooks.delete(e.traceId);
+    if (e.result === 'success' && !e.interrupted && !this.o.notifyOnSuccess) return;
+    this.o.delivery.send({ body: summaryMessage(st.context, e, st.controller) });
+  }
+
+  async shutdown(deadlineMs: number): Promise<void> {
+    for (const st of this.playbooks.values()) this.flush(st);
+    this.playbooks.clear();
+    await this.o.delivery.shutdown(deadlineMs);
+  }
+
+  private openWindow(st: PlaybookState): void {
+    st.timer = setTimeout(() => {
+      st.timer = undefined;
+      if (!st.pending.length) return; // quiet window: the next failure alerts at once again
+      this.o.delivery.send({ body: rollupMessage(st.context, st.pending.splice(0)) });
+      this.openWindow(st);
+    }, this.windowMs);
+    st.timer.unref();
+  }
+
+  /** Sends what the open window holds, before the summary or at shutdown. */
+  private flush(st: PlaybookState): void {
+    clearTimeout(st.timer);
+    st.timer = undefined;
+    if (st.pending.length) this.o.delivery.send({ body: rollupMessage(st.context, st.pending.splice(0)) });
+  }
+
+  private state(e: { traceId: string; playbook: string; runId: string }): PlaybookState {
+    let st = this.playbooks.get(e.traceId);
+    if (!st) {
+      const traceLink = this.o.traceUrl?.replaceAll('{trace_id}', e.traceId);
+      st = { context: { playbook: e.playbook, runId: e.runId, channel: this.o.channel, traceLink }, pending: [] };
+      this.playbooks.set(e.traceId, st);
+    }
+    return st;
+  }
+}
