@@ -1,0 +1,37 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { readTracesFile } from '../report/otlp-json-lines.js';
+import { ReportBuilder } from '../report/report-builder.js';
+import { replaySpans, selectTraces } from '../report/replay-spans.js';
+import { renderReportHtml } from '../report/render-html.js';
+import { ReportSink } from '../report/report-sink.js';
+import type { Sink } from '../sinks/sink.js';
+import { Logger } from '../util/log.js';
+
+export interface ReportOptions {
+  output: string;
+  trace?: string;
+}
+
+/** `ansible-otel report TRACES.jsonl -o report.html`: the latest run of the file (or --trace). */
+export async function reportCommand(tracesFile: string, o: ReportOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const log = new Logger();
+  const spans = await readTracesFile(tracesFile);
+  const traces = selectTraces(spans, o.trace);
+  const builder = new ReportBuilder();
+  replaySpans(spans, traces, builder);
+  if (builder.playbooks.length === 0) {
+    log.error(o.trace ? `${tracesFile}: no playbook of trace ${o.trace}` : `${tracesFile}: no playbook spans in it`);
+    return 1;
+  }
+  const out = resolve(o.output);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, renderReportHtml({ playbooks: builder.playbooks, traceUrl: env.ANSIBLE_OTEL_TRACE_URL }));
+  log.info(`report of ${builder.playbooks.map((p) => p.name).join(', ')} → ${out}`);
+  return 0;
+}
+
+/** `run --report PATH`: the sink that writes the report when the run is over. */
+export function runReportSinks(path: string | undefined, env: NodeJS.ProcessEnv, log: Logger): Sink[] {
+  return path ? [new ReportSink(path, env.ANSIBLE_OTEL_TRACE_URL || undefined, (p) => log.info(`report → ${p}`))] : [];
+}

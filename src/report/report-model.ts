@@ -1,0 +1,50 @@
+// The report's data model: one run (one or more playbooks) as playbook → play → task → host
+// results. Built only by ReportBuilder, from RunObserver events — live during `run --report`, or
+// replayed from an OTLP/JSON lines traces file by `ansible-otel report`.
+import type { CicdResult, HostSpanStatus } from '../model/attributes.js';
+
+export interface ReportHostResult {
+  host: string;
+  status: HostSpanStatus;
+  startNs: number;
+  endNs: number;
+  message?: string;
+}
+
+export interface ReportTask {
+  name: string;
+  uuid: string;
+  action?: string;
+  role?: string;
+  handler: boolean;
+  startNs: number;
+  /** Its last host result (or its start, if none came). */
+  endNs: number;
+  results: ReportHostResult[];
+}
+
+export interface ReportPlay {
+  name: string;
+  startNs: number;
+  endNs: number;
+  tasks: ReportTask[];
+}
+
+export interface ReportPlaybook {
+  name: string;
+  path: string;
+  traceId: string;
+  runId: string;
+  startNs: number;
+  endNs: number;
+  /** Undefined while the playbook has not ended. */
+  result?: CicdResult;
+  interrupted: boolean;
+  plays: ReportPlay[];
+}
+
+export interface ReportRun {
+  playbooks: ReportPlaybook[];
+  /** ANSIBLE_OTEL_TRACE_URL, `{trace_id}` still in it. */
+  traceUrl?: string;
+}
