@@ -5,6 +5,7 @@ import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { envCommand } from './env.js';
 import { replayCommand } from './replay.js';
+import { metricsOptions, prometheusEndpointOptions } from './metrics-options.js';
 import { SocketPathError } from '../ingest/socket-path.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -70,6 +71,10 @@ program
   .action((o) => {
     process.stdout.write(envCommand(o));
   });
+
+// Metrics outputs (src/cli/metrics-options.ts); the scrape endpoint only for the long-lived serve.
+for (const name of ['run', 'serve']) for (const opt of metricsOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
+for (const opt of prometheusEndpointOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);

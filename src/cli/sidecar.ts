@@ -2,11 +2,13 @@ import { UnixSocketServer } from '../ingest/socket-server.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
+import { Metrics } from '../export/metrics.js';
+import { isTrue } from '../export/otlp-env.js';
 import type { RunSummary } from '../model/run-model.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import { shutdownSinks, type Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
-import { printExportReport, printRunSummary } from './summary.js';
+import { printExportReport, printMetricsReport, printRunSummary } from './summary.js';
 
 /** The options `run` and `serve` share. */
 export interface SidecarOptions {
@@ -16,13 +18,22 @@ export interface SidecarOptions {
   maxFrameBytes: number;
   /** --record-frames: keep the raw frame stream in this file. */
   recordFrames?: string;
+  /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true): host name on per-host metrics. */
+  metricsHostAttribute?: boolean;
+  /** --prometheus-port / --prometheus-host: a scrape endpoint (loopback by default). */
+  prometheusPort?: number;
+  prometheusHost?: string;
+  /** --prometheus-textfile (else ANSIBLE_OTEL_PROMETHEUS_TEXTFILE): node_exporter textfile, rewritten per run. */
+  prometheusTextfile?: string;
 }
 
 export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
+export const DEFAULT_METRICS_FILE = 'ansible-otel-metrics.jsonl';
 
 /** Socket → pipeline → tracing, with one start and one shutdown-with-deadline. */
 export class Sidecar {
   readonly tracing: Tracing;
+  readonly metrics: Metrics;
   readonly server: UnixSocketServer;
   private readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
   private readonly recorder: FrameRecorder | undefined;
@@ -36,16 +47,28 @@ export class Sidecar {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, log });
+    this.metrics = new Metrics({
+      env,
+      log,
+      hostAttribute: o.metricsHostAttribute || isTrue(env.ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE),
+      prometheusPort: o.prometheusPort,
+      prometheusHost: o.prometheusHost,
+      textfile: o.prometheusTextfile ?? env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
+      defaultMetricsFile: DEFAULT_METRICS_FILE,
+      self: () => ({ framesReceived: this.pipeline.counters.framesReceived, framesRejected: this.pipeline.counters.framesRejected, runsActive: this.pipeline.openRuns, spans: this.tracing.report() }),
+    });
+    this.sinks = [...sinks, ...this.metrics.sinks];
     this.pipeline = new Pipeline(this.tracing.writer, log, (run: RunSummary) => {
       this.runsEnded += 1;
       printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
-    }, new ObserverFanout(sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
+    }, new ObserverFanout(this.sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
     this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });
   }
 
-  start(): Promise<void> {
-    return this.server.start();
+  async start(): Promise<void> {
+    await this.metrics.start();
+    await this.server.start();
   }
 
   /**
@@ -57,10 +80,12 @@ export class Sidecar {
     this.pipeline.endAll();
     await this.recorder?.close();
     const deadlineMs = this.o.flushTimeout * 1000;
-    const [, report] = await Promise.all([
+    const [, report, metrics] = await Promise.all([
       shutdownSinks(this.sinks, deadlineMs, (sink, error) => this.log.warn(`${sink}: ${(error as Error)?.message ?? error}`)),
       this.tracing.shutdown(deadlineMs),
+      this.metrics.shutdown(deadlineMs),
     ]);
     printExportReport(this.log, report, this.o.flushTimeout);
+    printMetricsReport(this.log, metrics, this.o.flushTimeout);
   }
 }

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../model/run-model.js';
 import type { ExportReport } from '../export/tracing.js';
+import type { MetricsReport } from '../export/metrics.js';
 import type { Logger } from '../util/log.js';
 
 const ORDER = ['ok', 'changed', 'failed', 'ignored', 'rescued', 'skipped', 'unreachable'] as const;
@@ -36,4 +37,12 @@ export function printExportReport(log: Logger, report: ExportReport, flushSecond
   if (report.failed) lost.push(`${report.failed} failed to export${report.lastError ? ` (${report.lastError})` : ''}`);
   if (report.dropped) lost.push(`${report.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
   log.warn(`${report.exported} of ${report.ended} spans → ${where}; ${lost.join('; ')}`);
+}
+
+export function printMetricsReport(log: Logger, report: MetricsReport, flushSeconds: number): void {
+  if (report.targets.length === 0) return;
+  const where = report.targets.join(', ');
+  if (report.failed) log.warn(`metrics → ${where}: ${report.failed} export${report.failed > 1 ? 's' : ''} failed${report.lastError ? ` (${report.lastError})` : ''}`);
+  else if (!report.flushed) log.warn(`metrics → ${where}: the last values were not delivered within the ${flushSeconds} s flush deadline`);
+  else log.info(`metrics → ${where}`);
 }

@@ -1,26 +1,20 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ExportTally } from './export-tally.js';
 
 /** Counts what an exporter really delivered, so dropped spans are reported, never silent. */
-export class CountingSpanExporter implements SpanExporter {
-  exported = 0;
-  failed = 0;
-  lastError: string | undefined;
-
+export class CountingSpanExporter extends ExportTally implements SpanExporter {
   constructor(
     readonly inner: SpanExporter,
-    readonly target: string,
-    private readonly onFirstFailure: (target: string, message: string) => void,
-  ) {}
+    target: string,
+    onFirstFailure: (target: string, message: string) => void,
+  ) {
+    super(target, onFirstFailure);
+  }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
-      if (result.code === ExportResultCode.SUCCESS) this.exported += spans.length;
-      else {
-        if (this.failed === 0) this.onFirstFailure(this.target, result.error?.message ?? 'export failed');
-        this.failed += spans.length;
-        this.lastError = result.error?.message;
-      }
+      this.tally(result, spans.length);
       done(result);
     });
   }

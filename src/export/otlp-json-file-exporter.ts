@@ -1,49 +1,30 @@
-import { mkdirSync, openSync, write, closeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { JsonLinesAppender } from './jsonl-appender.js';
 
 /**
  * Appends each batch as one OTLP/JSON ExportTraceServiceRequest per line: the layout of the
  * OpenTelemetry Collector's file exporter, so the file can be replayed into any collector.
  */
 export class OtlpJsonFileSpanExporter implements SpanExporter {
-  private fd: number | undefined;
-  private pending: Promise<void> = Promise.resolve();
+  private readonly file: JsonLinesAppender;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.file = new JsonLinesAppender(path);
+  }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    const line = Buffer.concat([Buffer.from(JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array()), Buffer.from('\n')]);
-    this.pending = this.pending.then(() =>
-      new Promise<void>((resolve) => {
-        try {
-          this.fd ??= this.open();
-        } catch (error) {
-          done({ code: ExportResultCode.FAILED, error: error as Error });
-          return resolve();
-        }
-        write(this.fd, line, (error) => {
-          done(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS });
-          resolve();
-        });
-      }),
+    void this.file.append(JsonTraceSerializer.serializeRequest(spans)).then((error) =>
+      done(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }),
     );
   }
 
-  private open(): number {
-    mkdirSync(dirname(this.path), { recursive: true });
-    return openSync(this.path, 'a', 0o600);
+  forceFlush(): Promise<void> {
+    return this.file.flush();
   }
 
-  async forceFlush(): Promise<void> {
-    await this.pending;
-  }
-
-  async shutdown(): Promise<void> {
-    await this.pending;
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+  shutdown(): Promise<void> {
+    return this.file.close();
   }
 }

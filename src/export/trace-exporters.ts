@@ -3,6 +3,7 @@ import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OtlpJsonFileSpanExporter } from './otlp-json-file-exporter.js';
+import { isTrue, otlpProtocol, otlpSignalUrl } from './otlp-env.js';
 import { stripUrlCredentials } from '../util/redact.js';
 import type { Logger } from '../util/log.js';
 
@@ -21,23 +22,13 @@ export interface ExporterOptions {
   log: Logger;
 }
 
-function isTrue(value: string | undefined): boolean {
-  return value?.trim().toLowerCase() === 'true';
-}
-
 /** Where OTLP/HTTP traces go when only OTEL_TRACES_EXPORTER=otlp is set (the spec's default). */
 export const defaultOtlpTracesUrl = 'http://localhost:4318/v1/traces';
 
-function otlpUrl(env: NodeJS.ProcessEnv): string | undefined {
-  const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  if (signal) return signal;
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (base) return `${base.replace(/\/+$/, '')}/v1/traces`;
-  return undefined;
-}
+const otlpUrl = (env: NodeJS.ProcessEnv): string | undefined => otlpSignalUrl(env, 'traces');
 
 function otlpExporter(env: NodeJS.ProcessEnv, log: Logger): ExporterChoice {
-  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  const protocol = otlpProtocol(env, 'traces');
   const url = otlpUrl(env) ?? defaultOtlpTracesUrl;
   // The exporters read endpoint, headers, compression and timeout from OTEL_* themselves.
   if (protocol === 'http/json') return { exporter: new OtlpHttpJsonExporter(), target: `${stripUrlCredentials(url)} (OTLP http/json)` };

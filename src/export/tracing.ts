@@ -1,11 +1,11 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { getNumberFromEnv } from '@opentelemetry/core';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CountingSpanExporter } from './counting-exporter.js';
 import { OtelTraceWriter } from './otel-trace-writer.js';
 import { KeyedIdGenerator } from './keyed-id-generator.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
+import { sidecarResource } from './resource.js';
 
 export interface ExportReport {
   ended: number;
@@ -46,12 +46,9 @@ export class Tracing {
       scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY') ?? BSP_DEFAULTS.scheduledDelayMillis,
       maxExportBatchSize: getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? BSP_DEFAULTS.maxExportBatchSize,
     };
-    const resource = defaultResource()
-      .merge(resourceFromAttributes({ 'service.name': 'ansible' }))
-      .merge(detectResources({ detectors: [envDetector] }));
     const ids = new KeyedIdGenerator();
     this.provider = new BasicTracerProvider({
-      resource,
+      resource: sidecarResource(),
       idGenerator: ids,
       spanProcessors: this.exporters.map((e) => new BatchSpanProcessor(e, bsp)),
     });

@@ -1,0 +1,24 @@
+import { InvalidArgumentError, Option } from 'commander';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+/** Metrics options of run and serve (docs/metrics.md). */
+export function metricsOptions(): Option[] {
+  return [
+    // The environment variables are read by the sidecar (src/cli/sidecar.ts), like ANSIBLE_OTEL_TRACES_FILE.
+    new Option('--prometheus-textfile <path>', 'write a node_exporter textfile (atomically) at the end of each run (env ANSIBLE_OTEL_PROMETHEUS_TEXTFILE)'),
+    new Option('--metrics-host-attribute', 'put the host name on per-host metrics: one series per host (env ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true)'),
+  ];
+}
+
+/** The scrape endpoint: serve only, a long-lived process Prometheus can reach. */
+export function prometheusEndpointOptions(): Option[] {
+  return [
+    new Option('--prometheus-port <port>', 'serve metrics for Prometheus to scrape on this port').argParser(port),
+    new Option('--prometheus-host <address>', 'address of the scrape endpoint (default 127.0.0.1, env OTEL_EXPORTER_PROMETHEUS_HOST)'),
+  ];
+}

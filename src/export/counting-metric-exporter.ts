@@ -1,0 +1,40 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { AggregationTemporality, AggregationType, type AggregationSelector, type InstrumentType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { ExportTally } from './export-tally.js';
+
+/** Counts failed metric exports and says the first one, so a dead collector is never silent. */
+export class CountingMetricExporter extends ExportTally implements PushMetricExporter {
+  constructor(
+    readonly inner: PushMetricExporter,
+    target: string,
+    onFirstFailure: (target: string, message: string) => void,
+    /** For exporters that take no aggregation option (console). */
+    private readonly aggregation?: AggregationSelector,
+  ) {
+    super(target, onFirstFailure);
+  }
+
+  export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
+    this.inner.export(metrics, (result) => {
+      // A failure is counted and said once by the tally; the reader would only log each one again.
+      this.tally(result, 1);
+      done({ code: ExportResultCode.SUCCESS });
+    });
+  }
+
+  selectAggregationTemporality(type: InstrumentType) {
+    return this.inner.selectAggregationTemporality?.(type) ?? AggregationTemporality.CUMULATIVE;
+  }
+
+  selectAggregation(type: InstrumentType) {
+    return this.aggregation?.(type) ?? this.inner.selectAggregation?.(type) ?? { type: AggregationType.DEFAULT };
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}

@@ -1,0 +1,111 @@
+import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import { ATTR } from '../model/attributes.js';
+import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, PlaybookStartEvent, RetryEvent } from '../model/run-observer.js';
+import type { Sink } from '../sinks/sink.js';
+
+/** Instrument names (docs/metrics.md lists each with its unit, attributes and a PromQL query). */
+export const METRIC = {
+  TASK_DURATION: 'ansible.task.duration',
+  HOST_RESULTS: 'ansible.task.host.results',
+  ITEMS: 'ansible.task.items',
+  RETRIES: 'ansible.task.retries',
+  PLAYBOOK_DURATION: 'ansible.playbook.duration',
+  PLAYBOOK_RUNS: 'ansible.playbook.runs',
+  CICD_RUN_DURATION: 'cicd.pipeline.run.duration',
+  CICD_RUN_ACTIVE: 'cicd.pipeline.run.active',
+  CICD_RUN_ERRORS: 'cicd.pipeline.run.errors',
+} as const;
+
+/** Seconds, not the SDK's millisecond defaults: a task takes from tens of ms to an hour. */
+export const TASK_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+/** A playbook takes from seconds to hours. */
+export const PLAYBOOK_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+
+export interface RecorderOptions {
+  /** Add ansible.task.host.name to per-host instruments: one series per host, so opt-in only. */
+  hostAttribute: boolean;
+}
+
+const seconds = (startNs: number, endNs: number): number => Math.max(0, endNs - startNs) / 1e9;
+
+/** error.type of a run that did not succeed: a small fixed set, never free text. */
+function errorType(e: PlaybookEndEvent): string {
+  if (e.interrupted) return 'interrupted';
+  if (e.failedHosts.length) return 'task_failed';
+  if (e.unreachableHosts.length) return 'host_unreachable';
+  return '_OTHER';
+}
+
+/**
+ * Records the OTel instruments from the run model's lifecycle events. Durations come from the
+ * shim's timestamps (never this process's clock); attributes are bounded (module, status,
+ * playbook, play) — no run ids, no messages, hosts only when the user asked.
+ */
+export class MetricsRecorder implements Sink {
+  readonly name = 'metrics';
+  private readonly taskDuration: Histogram;
+  private readonly hostResults: Counter;
+  private readonly items: Counter;
+  private readonly retries: Counter;
+  private readonly playbookDuration: Histogram;
+  private readonly playbookRuns: Counter;
+  private readonly cicdDuration: Histogram;
+  private readonly cicdActive: UpDownCounter;
+  private readonly cicdErrors: Counter;
+
+  constructor(meter: Meter, private readonly o: RecorderOptions) {
+    const taskAdvice = { advice: { explicitBucketBoundaries: TASK_BUCKETS } };
+    const playbookAdvice = { advice: { explicitBucketBoundaries: PLAYBOOK_BUCKETS } };
+    this.taskDuration = meter.createHistogram(METRIC.TASK_DURATION, { unit: 's', description: 'Duration of a task on one host, runner start to result', ...taskAdvice });
+    this.hostResults = meter.createCounter(METRIC.HOST_RESULTS, { unit: '{result}', description: 'Host results of tasks, by status' });
+    this.items = meter.createCounter(METRIC.ITEMS, { unit: '{item}', description: 'Loop item results, by status' });
+    this.retries = meter.createCounter(METRIC.RETRIES, { unit: '{retry}', description: 'Retries of until/retries tasks' });
+    this.playbookDuration = meter.createHistogram(METRIC.PLAYBOOK_DURATION, { unit: 's', description: 'Duration of a playbook run', ...playbookAdvice });
+    this.playbookRuns = meter.createCounter(METRIC.PLAYBOOK_RUNS, { unit: '{run}', description: 'Playbook runs ended, by result' });
+    this.cicdDuration = meter.createHistogram(METRIC.CICD_RUN_DURATION, { unit: 's', description: 'Duration of a pipeline run (OTel CI/CD semantic conventions)', ...playbookAdvice });
+    this.cicdActive = meter.createUpDownCounter(METRIC.CICD_RUN_ACTIVE, { unit: '{run}', description: 'Pipeline runs executing now' });
+    this.cicdErrors = meter.createCounter(METRIC.CICD_RUN_ERRORS, { unit: '{error}', description: 'Pipeline runs that ended in failure or error, by error.type' });
+  }
+
+  private host(host: string): Attributes {
+    return this.o.hostAttribute ? { [ATTR.TASK_HOST_NAME]: host } : {};
+  }
+
+  playbookStart(e: PlaybookStartEvent): void {
+    this.cicdActive.add(1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, 'cicd.pipeline.run.state': 'executing' });
+    // Create the success and failure series at 0 now, so increase() sees the first failure.
+    for (const result of ['success', 'failure']) this.playbookRuns.add(0, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: result });
+  }
+
+  hostResult(e: HostResultEvent): void {
+    const attrs: Attributes = {
+      [ATTR.TASK_HOST_STATUS]: e.status,
+      [ATTR.PLAYBOOK_NAME]: e.playbook,
+      [ATTR.PLAY_NAME]: e.play,
+      ...(e.module ? { [ATTR.TASK_MODULE]: e.module } : {}),
+      ...this.host(e.host),
+    };
+    this.taskDuration.record(seconds(e.startNs, e.endNs), attrs);
+    this.hostResults.add(1, attrs);
+  }
+
+  itemResult(e: ItemResultEvent): void {
+    this.items.add(1, { [ATTR.TASK_HOST_STATUS]: e.status, [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.PLAY_NAME]: e.play, ...this.host(e.host) });
+  }
+
+  retry(e: RetryEvent): void {
+    this.retries.add(1, { [ATTR.PLAYBOOK_NAME]: e.playbook, ...this.host(e.host) });
+  }
+
+  playbookEnd(e: PlaybookEndEvent): void {
+    const duration = seconds(e.startNs, e.endNs);
+    this.playbookDuration.record(duration, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result });
+    this.playbookRuns.add(1, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result });
+    const failed = e.result === 'failure' || e.result === 'error';
+    const cicd: Attributes = { [ATTR.CICD_PIPELINE_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result, 'cicd.pipeline.run.state': 'executing' };
+    if (failed) cicd[ATTR.ERROR_TYPE] = errorType(e);
+    this.cicdDuration.record(duration, cicd);
+    this.cicdActive.add(-1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, 'cicd.pipeline.run.state': 'executing' });
+    if (failed) this.cicdErrors.add(1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, [ATTR.ERROR_TYPE]: errorType(e) });
+  }
+}

@@ -1,0 +1,86 @@
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Sink } from '../sinks/sink.js';
+import type { Logger } from '../util/log.js';
+import { withinDeadline } from '../util/deadline.js';
+import { chooseMetricReaders, type MetricReaderChoice } from './metric-exporters.js';
+import { MetricsRecorder } from './metrics-recorder.js';
+import { PrometheusTextfile } from './prometheus-textfile.js';
+import { sidecarResource } from './resource.js';
+import { observeSelf, type SelfState } from './self-metrics.js';
+
+export interface MetricsOptions {
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  /** --metrics-host-attribute / ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true: one series per host. */
+  hostAttribute: boolean;
+  prometheusPort?: number;
+  prometheusHost?: string;
+  /** --prometheus-textfile / ANSIBLE_OTEL_PROMETHEUS_TEXTFILE. */
+  textfile?: string;
+  defaultMetricsFile: string;
+  /** The sidecar's own counters, read at collection time. */
+  self: () => Omit<SelfState, 'metricExportsFailed'>;
+}
+
+export interface MetricsReport {
+  targets: string[];
+  /** Push exports that failed, over every exporter. */
+  failed: number;
+  lastError?: string;
+  /** Whether the last push finished within the deadline. */
+  flushed: boolean;
+}
+
+/**
+ * The metrics side of the sidecar: one MeterProvider (the traces' resource) with the readers
+ * OTEL_* and the options ask for, the recorder fed by the run model, the textfile; start and
+ * shutdown-with-deadline (which pushes the final values).
+ */
+export class Metrics {
+  readonly sinks: Sink[] = [];
+  private readonly readers: MetricReaderChoice[];
+  private readonly provider: MeterProvider | undefined;
+  private readonly textfile: PrometheusTextfile | undefined;
+
+  constructor(o: MetricsOptions) {
+    const resource = sidecarResource();
+    this.readers = chooseMetricReaders({ env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
+    if (this.readers.length) {
+      this.provider = new MeterProvider({ resource, readers: this.readers.map((r) => r.reader) });
+      const meter = this.provider.getMeter('ansible-otel-sidecar');
+      this.sinks.push(new MetricsRecorder(meter, { hostAttribute: o.hostAttribute }));
+      observeSelf(meter, () => ({ ...o.self(), metricExportsFailed: this.failed() }));
+    }
+    if (o.textfile) {
+      this.textfile = new PrometheusTextfile(o.textfile, resource, { hostAttribute: o.hostAttribute }, (m) => o.log.warn(`writing the Prometheus textfile failed: ${m}`));
+      this.sinks.push(this.textfile);
+    }
+  }
+
+  get targets(): string[] {
+    return [...this.readers.map((r) => r.target), ...(this.textfile ? [`${this.textfile.path} (Prometheus textfile)`] : [])];
+  }
+
+  private failed(): number {
+    return this.readers.reduce((n, r) => n + (r.counting?.failed ?? 0), 0);
+  }
+
+  /** Starts the scrape endpoints; a port already taken fails the start with the address. */
+  async start(): Promise<void> {
+    for (const r of this.readers) {
+      if (!r.prometheus) continue;
+      try {
+        await r.prometheus.startServer();
+      } catch (error) {
+        throw new Error(`Prometheus endpoint ${r.target}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Pushes the final values and stops the endpoints; the textfile is a sink, shut down with the sinks. */
+  async shutdown(deadlineMs: number): Promise<MetricsReport> {
+    const flushed = this.provider ? await withinDeadline(this.provider.shutdown(), deadlineMs) : true;
+    const lastError = this.readers.map((r) => r.counting?.lastError).find(Boolean);
+    return { targets: this.targets, failed: this.failed(), lastError, flushed };
+  }
+}

@@ -1,0 +1,39 @@
+import type { Meter } from '@opentelemetry/api';
+import type { ExportReport } from './tracing.js';
+
+/** What the sidecar knows about itself at collection time. */
+export interface SelfState {
+  framesReceived: number;
+  framesRejected: number;
+  runsActive: number;
+  spans: ExportReport;
+  metricExportsFailed: number;
+}
+
+/**
+ * The sidecar's own health as observable instruments: read from the counters the pipeline and
+ * the exporters already keep, at collection time, so the hot path does no extra work.
+ */
+export function observeSelf(meter: Meter, state: () => SelfState): void {
+  const framesReceived = meter.createObservableCounter('ansible.sidecar.frames.received', { unit: '{frame}', description: 'Frames received from shims' });
+  const framesRejected = meter.createObservableCounter('ansible.sidecar.frames.rejected', { unit: '{frame}', description: 'Frames refused: invalid, oversized or foreign' });
+  const runsActive = meter.createObservableUpDownCounter('ansible.sidecar.runs.active', { unit: '{run}', description: 'Connections with a run in progress' });
+  const spansExported = meter.createObservableCounter('ansible.sidecar.spans.exported', { unit: '{span}', description: 'Spans delivered by the trace exporter' });
+  const spansFailed = meter.createObservableCounter('ansible.sidecar.spans.failed', { unit: '{span}', description: 'Spans an export attempt failed on' });
+  // Not monotonic: spans in the export queue count here until they are delivered.
+  const spansDropped = meter.createObservableUpDownCounter('ansible.sidecar.spans.dropped', { unit: '{span}', description: 'Spans ended but neither delivered nor failed: queued while running, lost after shutdown' });
+  const metricExportsFailed = meter.createObservableCounter('ansible.sidecar.metric_exports.failed', { unit: '{export}', description: 'Metric exports that failed' });
+  meter.addBatchObservableCallback(
+    (r) => {
+      const s = state();
+      r.observe(framesReceived, s.framesReceived);
+      r.observe(framesRejected, s.framesRejected);
+      r.observe(runsActive, s.runsActive);
+      r.observe(spansExported, s.spans.exported);
+      r.observe(spansFailed, s.spans.failed);
+      r.observe(spansDropped, s.spans.dropped);
+      r.observe(metricExportsFailed, s.metricExportsFailed);
+    },
+    [framesReceived, framesRejected, runsActive, spansExported, spansFailed, spansDropped, metricExportsFailed],
+  );
+}
