@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { decodeProtobufRequest, spansOfRequest, type OtlpSpan } from './otlp-spans.js';
+import { decodeProtobufMetrics, pointsOfRequest, type OtlpPoint } from './otlp-metrics.js';
 
 export interface ReceivedRequest {
   contentType: string;
@@ -15,6 +16,8 @@ export interface ReceivedRequest {
 export class OtlpReceiver {
   readonly spans: OtlpSpan[] = [];
   readonly requests: ReceivedRequest[] = [];
+  /** Metrics arrive on /v1/metrics: kept apart from the trace requests above. */
+  readonly metricRequests: (ReceivedRequest & { points: OtlpPoint[] })[] = [];
   private server: Server | undefined;
   /** Status codes to answer with before succeeding (to test retries/failures). */
   failNext: number[] = [];
@@ -35,6 +38,12 @@ export class OtlpReceiver {
         const raw = Buffer.concat(chunks);
         const body = encoding === 'gzip' ? gunzipSync(raw) : raw;
         const contentType = String(req.headers['content-type'] ?? '');
+        if (req.url?.endsWith('/v1/metrics')) {
+          const decoded = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufMetrics(body);
+          this.metricRequests.push({ contentType, encoding, headers: req.headers, raw: body, points: pointsOfRequest(decoded) });
+          res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
+          return;
+        }
         this.requests.push({ contentType, encoding, headers: req.headers, raw: body });
         const request = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufRequest(body);
         this.spans.push(...spansOfRequest(request));

@@ -41,7 +41,7 @@ function value(v: any): AttrValue {
   return undefined;
 }
 
-function attrs(list: any[] | undefined): Record<string, AttrValue> {
+export function attrs(list: any[] | undefined): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const kv of list ?? []) out[kv.key] = value(kv.value);
   return out;
@@ -88,8 +88,13 @@ export function decodeProtobufRequest(body: Buffer): any {
 
 /** Spans of an OTLP/JSON lines file (the collector file exporter layout). */
 export function spansOfJsonLines(text: string): OtlpSpan[] {
+  return ofJsonLines(text, spansOfRequest);
+}
+
+/** Every request of an OTLP/JSON lines file through `each` (spans here, metric points in otlp-metrics.ts). */
+export function ofJsonLines<T>(text: string, each: (request: any) => T[]): T[] {
   return text
     .split('\n')
     .filter((l) => l.trim())
-    .flatMap((l) => spansOfRequest(JSON.parse(l)));
+    .flatMap((l) => each(JSON.parse(l)));
 }

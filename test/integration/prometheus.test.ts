@@ -1,0 +1,128 @@
+// Prometheus's own tools on what the sidecar produces: promtool on the textfile, the scrape output
+// and the example alerting rules; a real Prometheus server scraping `serve` while playbooks run.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
+
+const EXAMPLES = join(ROOT, 'examples', 'prometheus');
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of started) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+function promtool(args: string[], input?: string): { code: number | null; out: string } {
+  const r = spawnSync('promtool', args, { input, encoding: 'utf8', cwd: EXAMPLES });
+  if (r.error) throw new Error(`promtool: ${r.error.message} (Debian package "prometheus")`);
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function exited(p: ChildProcess): Promise<number | null> {
+  return p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', r));
+}
+
+describe('Prometheus', () => {
+  it('has alerting rules that promtool checks and whose unit tests pass', () => {
+    const check = promtool(['check', 'rules', 'alerts.yml']);
+    expect(check.code, check.out).toBe(0);
+    const test = promtool(['test', 'rules', 'alerts.test.yml']);
+    expect(test.code, test.out).toBe(0);
+    expect(test.out).toContain('SUCCESS');
+  });
+
+  it('writes a node_exporter textfile atomically that promtool accepts', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'textfile', 'ansible.prom');
+    const r = await runPlaybooks(['small-a.yml', 'small-b.yml'], cleanEnv({ OTEL_TRACES_EXPORTER: 'none' }), { sidecarArgs: ['--prometheus-textfile', file], cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`metrics → ${file} (Prometheus textfile)`);
+    expect(readdirSync(dirname(file))).toEqual(['ansible.prom']); // the temp file was renamed, not left
+    const text = readFileSync(file, 'utf8');
+    const check = promtool(['check', 'metrics'], text);
+    expect(check.code, check.out).toBe(0);
+    expect(check.out.trim()).toBe('');
+    for (const playbook of ['small-a.yml', 'small-b.yml']) {
+      const labels = `{ansible_playbook_name="${playbook}"}`;
+      expect(text).toContain(`ansible_last_run_tasks${labels} 1`);
+      expect(text).toContain(`ansible_last_run_success${labels} 1`);
+      expect(text).toContain(`ansible_last_run_hosts_unreachable${labels} 0`);
+      expect(text).toMatch(new RegExp(`ansible_last_run_duration\\{ansible_playbook_name="${playbook}"\\} [0-9.e-]+`));
+      expect(text).toMatch(new RegExp(`ansible_last_run_timestamp\\{ansible_playbook_name="${playbook}"\\} 1[0-9.e+]+`));
+      expect(text).toContain(`ansible_last_run_task_duration_average${labels}`);
+    }
+    for (const status of ['ok', 'changed', 'failed', 'skipped']) expect(text).toContain(`ansible_last_run_tasks_by_status{ansible_playbook_name="small-a.yml",ansible_task_host_status="${status}"}`);
+    expect(text).toContain('# TYPE ansible_task_duration histogram');
+    expect(text).toContain('# TYPE ansible_playbook_duration histogram');
+    expect(text).toMatch(/ansible_task_duration_bucket\{.*le="0\.5"\}/);
+  });
+
+  it('is scraped from serve by a real Prometheus server while playbooks run, and counts them', async () => {
+    const dir = tempDir();
+    const [metricsPort, webPort] = [await freePort(), await freePort()];
+    const socket = join(dir, 'run', 'sidecar.sock');
+    const env = cleanEnv({ OTEL_TRACES_EXPORTER: 'none' });
+    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket, '--prometheus-port', String(metricsPort)], { env, cwd: dir });
+    started.push(serve);
+    let serveErr = '';
+    serve.stderr.on('data', (c) => (serveErr += c));
+    await until('serve', async () => (serveErr.includes('listening on') ? true : undefined));
+    expect(serveErr).toContain(`metrics → http://127.0.0.1:${metricsPort}/metrics (Prometheus scrape)`);
+
+    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ansible-otel\n    static_configs:\n      - targets: ["127.0.0.1:${metricsPort}"]\n`);
+    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${webPort}`], { stdio: 'ignore' });
+    started.push(prometheus);
+    const query = async (q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> => {
+      const res = await fetch(`http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      if (body.status !== 'success') throw new Error(JSON.stringify(body));
+      return body.data.result;
+    };
+    await until('prometheus to scrape serve', async () => ((await query('up{job="ansible-otel"} == 1')).length ? true : undefined));
+
+    const shim = Object.fromEntries([...(await runCli(['env', '--socket', socket], env)).stdout.matchAll(/^export (\w+)='(.*)'$/gm)].map((m) => [m[1]!, m[2]!]));
+    for (const playbook of ['small-a.yml', 'small-b.yml']) {
+      const p = spawn('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, playbook)], { env: { ...env, ...shim }, stdio: 'ignore' });
+      expect(await exited(p)).toBe(0);
+    }
+
+    const runs = await until('the runs in Prometheus', async () => {
+      const r = await query('sum by (ansible_playbook_name) (ansible_playbook_runs_total{cicd_pipeline_result="success"})');
+      return r.length === 2 && r.every((x) => x.value[1] === '1') ? r : undefined;
+    });
+    expect(runs.map((x) => x.metric.ansible_playbook_name).sort()).toEqual(['small-a.yml', 'small-b.yml']);
+    const results = await query('sum(ansible_task_host_results_total)');
+    expect(results[0]!.value[1]).toBe('2');
+    const tasks = await query('sum(ansible_task_duration_count)');
+    expect(tasks[0]!.value[1]).toBe('2');
+    expect((await query('ansible_sidecar_frames_received_total'))[0]!.value[1]).not.toBe('0');
+
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const check = promtool(['check', 'metrics'], scraped);
+    expect(check.code, check.out).toBe(0);
+
+    prometheus.kill('SIGTERM');
+    serve.kill('SIGTERM');
+    expect(await exited(serve)).toBe(0);
+    await exited(prometheus);
+  });
+});

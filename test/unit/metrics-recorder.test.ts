@@ -1,0 +1,95 @@
+// The metrics recorder fed by the run model's events, replayed from a recorded real run, read
+// through the SDK's in-memory exporter: no sockets, no clock.
+import { describe, expect, it } from 'vitest';
+import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type HistogramMetricData, type MetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import { RunModel } from '../../src/model/run-model.js';
+import { ObserverFanout, type HostResultEvent, type RunObserver } from '../../src/model/run-observer.js';
+import { METRIC, MetricsRecorder, TASK_BUCKETS } from '../../src/export/metrics-recorder.js';
+import { MemoryWriter } from '../helpers/memory-writer.js';
+import { loadFrames } from '../helpers/recorded-run.js';
+
+async function record(fixture: string, hostAttribute = false) {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  const hostResults: HostResultEvent[] = [];
+  const spy: RunObserver = { hostResult: (e) => hostResults.push(e) };
+  const frames = loadFrames(fixture);
+  const model = new RunModel(new MemoryWriter() as never, frames[0]!.run, new ObserverFanout([new MetricsRecorder(provider.getMeter('test'), { hostAttribute }), spy]));
+  for (const f of frames) model.apply(f);
+  model.finish();
+  await reader.forceFlush();
+  const metrics = exporter.getMetrics().at(-1)!.scopeMetrics.flatMap((s) => s.metrics);
+  await provider.shutdown();
+  const metric = (name: string): MetricData => {
+    const m = metrics.find((x) => x.descriptor.name === name);
+    if (!m) throw new Error(`no metric ${name} among ${metrics.map((x) => x.descriptor.name).join(', ')}`);
+    return m;
+  };
+  return { model, metrics, metric, hostResults };
+}
+
+const sumBy = (m: MetricData, key: string): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const p of (m as SumMetricData).dataPoints) out[String(p.attributes[key])] = (out[String(p.attributes[key])] ?? 0) + (p.value as number);
+  return out;
+};
+
+describe('metrics recorded from a real run', () => {
+  it('counts host results by status exactly as the run model does', async () => {
+    const { model, metric } = await record('features');
+    const counted = sumBy(metric(METRIC.HOST_RESULTS), 'ansible.task.host.status');
+    expect(counted).toEqual(model.result().hostResults);
+    expect(Object.keys(counted).sort()).toEqual(['changed', 'failed', 'ignored', 'ok', 'rescued', 'skipped', 'unreachable']);
+  });
+
+  it('records one task duration per host result, in seconds from the frame timestamps, in second buckets', async () => {
+    const { metric, hostResults } = await record('features');
+    const h = metric(METRIC.TASK_DURATION) as HistogramMetricData;
+    expect(h.descriptor.unit).toBe('s');
+    expect(h.dataPointType).toBe(DataPointType.HISTOGRAM);
+    const count = h.dataPoints.reduce((n, p) => n + p.value.count, 0);
+    const sum = h.dataPoints.reduce((n, p) => n + (p.value.sum ?? 0), 0);
+    expect(count).toBe(hostResults.length);
+    expect(sum).toBeCloseTo(hostResults.reduce((n, e) => n + (e.endNs - e.startNs) / 1e9, 0), 6);
+    for (const p of h.dataPoints) expect(p.value.buckets.boundaries).toEqual(TASK_BUCKETS);
+  });
+
+  it('keeps attributes bounded: module, status, playbook, play; no host, run id or message', async () => {
+    const { metric } = await record('features');
+    const keys = new Set((metric(METRIC.TASK_DURATION) as HistogramMetricData).dataPoints.flatMap((p) => Object.keys(p.attributes)));
+    expect([...keys].sort()).toEqual(['ansible.play.name', 'ansible.playbook.name', 'ansible.task.host.status', 'ansible.task.module']);
+    const failed = (metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints.find((p) => p.attributes['ansible.task.host.status'] === 'failed' && p.attributes['ansible.task.module'] === 'ansible.builtin.fail')!;
+    expect(failed.attributes).toEqual({ 'ansible.task.host.status': 'failed', 'ansible.playbook.name': 'features.yml', 'ansible.play.name': 'Everything else', 'ansible.task.module': 'ansible.builtin.fail' });
+  });
+
+  it('adds the host name only when the user opts in', async () => {
+    const { metric } = await record('features', true);
+    const hosts = new Set((metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints.map((p) => p.attributes['ansible.task.host.name']));
+    expect(hosts.has('h2')).toBe(true);
+    expect(hosts.has(undefined)).toBe(false);
+  });
+
+  it('counts items and retries', async () => {
+    const { metric } = await record('features');
+    expect(Object.values(sumBy(metric(METRIC.RETRIES), 'ansible.playbook.name'))).toEqual([4]);
+    expect(sumBy(metric(METRIC.ITEMS), 'ansible.task.host.status').failed).toBeGreaterThan(0);
+  });
+
+  it('records the playbook run, its result and the CI/CD pipeline metrics', async () => {
+    const { metric } = await record('features');
+    expect(sumBy(metric(METRIC.PLAYBOOK_RUNS), 'cicd.pipeline.result')).toEqual({ success: 0, failure: 1 });
+    const run = (metric(METRIC.CICD_RUN_DURATION) as HistogramMetricData).dataPoints;
+    expect(run).toHaveLength(1);
+    expect(run[0]!.attributes).toMatchObject({ 'cicd.pipeline.name': 'features.yml', 'cicd.pipeline.result': 'failure', 'error.type': 'task_failed' });
+    expect(metric(METRIC.PLAYBOOK_DURATION).descriptor.unit).toBe('s');
+    expect(sumBy(metric(METRIC.CICD_RUN_ACTIVE), 'cicd.pipeline.name')).toEqual({ 'features.yml': 0 });
+    expect(sumBy(metric(METRIC.CICD_RUN_ERRORS), 'error.type')).toEqual({ task_failed: 1 });
+  });
+
+  it('records an interrupted run as an error of type interrupted', async () => {
+    const { metric } = await record('killed');
+    expect(sumBy(metric(METRIC.CICD_RUN_ERRORS), 'error.type')).toEqual({ interrupted: 1 });
+    expect(sumBy(metric(METRIC.PLAYBOOK_RUNS), 'cicd.pipeline.result')).toMatchObject({ error: 1 });
+  });
+});
