@@ -6,6 +6,8 @@ import { serveCommand } from './serve.js';
 import { envCommand } from './env.js';
 import { replayCommand } from './replay.js';
 import { metricsOptions, prometheusEndpointOptions } from './metrics-options.js';
+import { notificationOptions } from './notification-sinks.js';
+import { reportCommand } from './report.js';
 import { SocketPathError } from '../ingest/socket-path.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +38,7 @@ program
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
+  .option('--report <path>', 'write the HTML report of the run here when it ends')
   .passThroughOptions()
   .action(async (command: string[], o) => {
     // Exit now: an exporter still retrying a dead collector must not hold the command past its deadline.
@@ -72,6 +75,18 @@ program
     process.stdout.write(envCommand(o));
   });
 
+program
+  .command('report')
+  .description('an HTML report (waterfall, failures, slowest tasks, recap) from an OTLP/JSON lines traces file')
+  .argument('<traces-file>', 'OTLP/JSON lines, as written by the sidecar or the collector file exporter')
+  .requiredOption('-o, --output <path>', 'the HTML file to write')
+  .option('--trace <trace-id>', 'report this trace (default: every playbook of the latest run in the file)')
+  .action(async (file: string, o) => {
+    process.exitCode = await reportCommand(file, o);
+  });
+
+// Slack and webhook notifications for run and serve (src/cli/notification-sinks.ts).
+for (const name of ['run', 'serve']) for (const opt of notificationOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
 // Metrics outputs (src/cli/metrics-options.ts); the scrape endpoint only for the long-lived serve.
 for (const name of ['run', 'serve']) for (const opt of metricsOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
 for (const opt of prometheusEndpointOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);

@@ -5,8 +5,12 @@ import { join } from 'node:path';
 import { shimEnvironment } from './ansible-env.js';
 import { Sidecar, type SidecarOptions } from './sidecar.js';
 import { Logger } from '../util/log.js';
+import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
+import { runReportSinks } from './report.js';
 
-export interface RunOptions extends SidecarOptions {
+export interface RunOptions extends SidecarOptions, NotificationOptions {
+  /** --report: the HTML report of the run, written when it ends. */
+  report?: string;
   quiet: boolean;
 }
 
@@ -18,7 +22,8 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
   const log = new Logger(undefined, o.quiet);
   const dir = mkdtempSync(join(tmpdir(), 'ansible-otel-')); // 0700
   const socketPath = join(dir, 'sidecar.sock');
-  const sidecar = new Sidecar(socketPath, o, log);
+  const sinks = [...notificationSinks(o, process.env, log), ...runReportSinks(o.report, process.env, log)];
+  const sidecar = new Sidecar(socketPath, o, log, sinks);
   try {
     await sidecar.start();
     const exitCode = await spawnForwardingSignals(command, { ...process.env, ...shimEnvironment(process.env, socketPath) }, log);
