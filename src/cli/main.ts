@@ -20,6 +20,7 @@ function positive(value: string): number {
 
 const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
 const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);
+const queueDir = (): Option => new Option('--queue-dir <dir>', 'disk queue for spans the backend does not take (env ANSIBLE_OTEL_QUEUE_DIR; "off" disables; default ~/.local/state/ansible-otel/queue)');
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here (env ANSIBLE_OTEL_TRACES_FILE)');
 
@@ -35,6 +36,7 @@ program
   .argument('<command...>', 'the command, after --')
   .addOption(tracesFile())
   .addOption(flushTimeout())
+  .addOption(queueDir())
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
@@ -51,6 +53,7 @@ program
   .option('--socket <path>', 'Unix socket to listen on (default: $XDG_RUNTIME_DIR or ~/.cache, /ansible-otel/sidecar.sock)')
   .addOption(tracesFile())
   .addOption(flushTimeout())
+  .addOption(queueDir())
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .action(async (o) => {
@@ -63,6 +66,7 @@ program
   .argument('<files...>', 'NDJSON frame files')
   .addOption(tracesFile())
   .addOption(flushTimeout())
+  .addOption(queueDir())
   .action(async (files: string[], o) => {
     process.exit(await replayCommand(files, o));
   });

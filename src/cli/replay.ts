@@ -1,5 +1,6 @@
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
+import { queueDirFrom } from '../export/durable/durable-trace-exporter.js';
 import { readFrameFiles } from '../ingest/frame-files.js';
 import { Logger } from '../util/log.js';
 import { DEFAULT_TRACES_FILE } from './sidecar.js';
@@ -8,6 +9,7 @@ import { printExportReport, printRunSummary } from './summary.js';
 export interface ReplayOptions {
   tracesFile?: string;
   flushTimeout: number;
+  queueDir?: string;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ReplayOptions {
 export async function replayCommand(files: string[], o: ReplayOptions): Promise<number> {
   const log = new Logger();
   const env = process.env;
-  const tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, log });
+  const tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), log });
   const pipeline = new Pipeline(tracing.writer, log, (run) => printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL));
   const connections = new Map<string, { id: number }>();
   let problems = 0;

@@ -2,6 +2,7 @@ import { UnixSocketServer } from '../ingest/socket-server.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
+import { queueDirFrom } from '../export/durable/durable-trace-exporter.js';
 import { Metrics } from '../export/metrics.js';
 import { isTrue } from '../export/otlp-env.js';
 import type { RunSummary } from '../model/run-model.js';
@@ -18,6 +19,8 @@ export interface SidecarOptions {
   maxFrameBytes: number;
   /** --record-frames: keep the raw frame stream in this file. */
   recordFrames?: string;
+  /** --queue-dir (else ANSIBLE_OTEL_QUEUE_DIR, else the default; "off": no disk queue). */
+  queueDir?: string;
   /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true): host name on per-host metrics. */
   metricsHostAttribute?: boolean;
   /** --prometheus-port / --prometheus-host: a scrape endpoint (loopback by default). */
@@ -46,7 +49,7 @@ export class Sidecar {
     private readonly sinks: Sink[] = [],
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, log });
+    this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), log });
     this.metrics = new Metrics({
       env,
       log,

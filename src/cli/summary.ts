@@ -28,15 +28,17 @@ export function printExportReport(log: Logger, report: ExportReport, flushSecond
     log.info(`${report.ended} spans, not exported (OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none)`);
     return;
   }
-  const where = report.targets.join(', ');
-  if (report.exported === report.ended) {
-    log.info(`${report.exported} spans → ${where}`);
-    return;
+  for (const t of report.perTarget) {
+    if (t.delivered === report.ended) {
+      log.info(`${t.delivered} spans → ${t.target}`);
+      continue;
+    }
+    const missing = [];
+    if (t.queued) missing.push(`${t.queued} wait in the disk queue ${t.queueDir} and go out when the backend answers (this or the next sidecar)`);
+    if (t.failed) missing.push(`${t.failed} failed to export${report.lastError ? ` (${report.lastError})` : ''}`);
+    if (t.dropped) missing.push(`${t.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
+    log.warn(`${t.delivered} of ${report.ended} spans → ${t.target}; ${missing.join('; ')}`);
   }
-  const lost = [];
-  if (report.failed) lost.push(`${report.failed} failed to export${report.lastError ? ` (${report.lastError})` : ''}`);
-  if (report.dropped) lost.push(`${report.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
-  log.warn(`${report.exported} of ${report.ended} spans → ${where}; ${lost.join('; ')}`);
 }
 
 export function printMetricsReport(log: Logger, report: MetricsReport, flushSeconds: number): void {

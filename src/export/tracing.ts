@@ -6,15 +6,30 @@ import { OtelTraceWriter } from './otel-trace-writer.js';
 import { KeyedIdGenerator } from './keyed-id-generator.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
 import { sidecarResource } from './resource.js';
+import type { DurableSpanExporter } from './durable/durable-span-exporter.js';
+
+/** What became of the spans sent to one destination. */
+export interface TargetReport {
+  target: string;
+  delivered: number;
+  /** Refused for good by the backend, or evicted from a full disk queue. */
+  failed: number;
+  /** Waiting in the disk queue for a backend that did not take them. */
+  queued: number;
+  queueDir?: string;
+  /** Ended but none of the above: dropped by a full export queue, or cut by the deadline. */
+  dropped: number;
+}
 
 export interface ExportReport {
   ended: number;
+  /** The worst destination's numbers (every span goes to every destination). */
   exported: number;
   failed: number;
-  /** Ended but neither exported nor failed: dropped by a full queue or cut by the deadline. */
   dropped: number;
   targets: string[];
   lastError?: string;
+  perTarget: TargetReport[];
 }
 
 /** Defaults that differ from the SDK's: a big queue (a task ending on 5,000 hosts at once must
@@ -26,6 +41,7 @@ export class Tracing {
   readonly writer: OtelTraceWriter;
   private readonly provider: BasicTracerProvider;
   private readonly exporters: CountingSpanExporter[];
+  private readonly durable: (DurableSpanExporter | undefined)[];
 
   constructor(o: ExporterOptions) {
     diag.setLogger(
@@ -38,7 +54,9 @@ export class Tracing {
       },
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
     );
-    this.exporters = chooseTraceExporters(o).map(
+    const choices = chooseTraceExporters(o);
+    this.durable = choices.map((c) => c.durable);
+    this.exporters = choices.map(
       (c) => new CountingSpanExporter(c.exporter, c.target, (target, message) => o.log.warn(`exporting spans to ${target} failed: ${message} (said once; counted in the summary)`)),
     );
     const bsp = {
@@ -68,20 +86,29 @@ export class Tracing {
     });
     await Promise.race([this.provider.shutdown().catch(() => {}), deadline]);
     clearTimeout(timer);
+    for (const d of this.durable) d?.spill();
     return this.report();
   }
 
   report(): ExportReport {
     const ended = this.writer.spansEnded;
-    // With several exporters every span goes to each: report the worst one.
-    let exported = this.exporters.length ? ended : 0;
-    let failed = 0;
-    let lastError: string | undefined;
-    for (const e of this.exporters) {
-      exported = Math.min(exported, e.exported);
-      failed = Math.max(failed, e.failed);
-      lastError ??= e.lastError;
-    }
-    return { ended, exported, failed, dropped: this.exporters.length ? Math.max(0, ended - exported - failed) : 0, targets: this.targets, lastError };
+    const perTarget = this.exporters.map((e, i): TargetReport => {
+      const d = this.durable[i]?.stats();
+      const delivered = d ? d.delivered : e.exported;
+      const failed = d ? d.refusedItems + d.evictedItems : e.failed;
+      const queued = d?.queuedItems ?? 0;
+      const dropped = Math.max(0, ended - delivered - failed - queued);
+      return { target: e.target, delivered, failed, queued, queueDir: queued ? this.durable[i]?.dir : undefined, dropped };
+    });
+    const worst = (f: (t: TargetReport) => number, pick: (a: number, b: number) => number, none: number): number => perTarget.map(f).reduce(pick, none);
+    return {
+      ended,
+      exported: perTarget.length ? worst((t) => t.delivered, Math.min, ended) : 0,
+      failed: worst((t) => t.failed, Math.max, 0),
+      dropped: worst((t) => t.dropped + t.queued, Math.max, 0),
+      targets: this.targets,
+      lastError: this.exporters.find((e) => e.lastError)?.lastError,
+      perTarget,
+    };
   }
 }

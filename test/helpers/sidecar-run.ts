@@ -22,7 +22,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
     if (/^(OTEL_|ANSIBLE_|TRACEPARENT|TRACESTATE)/.test(k)) continue;
     env[k] = v;
   }
-  return { ...env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
+  // A disk queue of the test's own: a real one under ~/.local/state would outlive the test.
+  return { ...env, ANSIBLE_OTEL_QUEUE_DIR: tempDir('otel-queue-'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
 }
 
 export function tempDir(prefix = 'otel-test-'): string {

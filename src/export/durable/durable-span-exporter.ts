@@ -5,6 +5,8 @@ import type { DiskQueue } from './disk-queue.js';
 import type { OtlpByteSender } from './otlp-byte-sender.js';
 
 export interface DurableStats {
+  /** Spans the backend took, directly or from the disk queue. */
+  delivered: number;
   /** Spans in batches still waiting on disk. */
   queuedItems: number;
   queuedBatches: number;
@@ -25,7 +27,10 @@ export class DurableSpanExporter implements SpanExporter {
   private draining: Promise<void> | undefined;
   private attempt = 0;
   private refused = 0;
+  private delivered = 0;
   private stopped = false;
+  /** Batches on their way to the backend: spilled to disk if the sidecar must stop first. */
+  private readonly inFlight = new Set<{ bytes: Uint8Array; items: number }>();
 
   constructor(
     private readonly serializer: ISerializer<ReadableSpan[], unknown>,
@@ -41,8 +46,14 @@ export class DurableSpanExporter implements SpanExporter {
     if (!bytes) return done({ code: ExportResultCode.SUCCESS });
     // Keep order: while older batches wait on disk, new ones queue behind them.
     if (this.queue.length > 0) return this.enqueue(bytes, spans.length, done);
+    const flight = { bytes, items: spans.length };
+    this.inFlight.add(flight);
     void this.sender.send(bytes).then((outcome) => {
-      if (outcome.ok) return done({ code: ExportResultCode.SUCCESS });
+      if (!this.inFlight.delete(flight)) return; // spilled at shutdown: the disk queue has it
+      if (outcome.ok) {
+        this.delivered += spans.length;
+        return done({ code: ExportResultCode.SUCCESS });
+      }
       if (!outcome.retryable) {
         this.refused += spans.length;
         return done({ code: ExportResultCode.FAILED, error: new Error(outcome.message) });
@@ -52,8 +63,27 @@ export class DurableSpanExporter implements SpanExporter {
     });
   }
 
+  /**
+   * The deadline came: whatever is still on its way goes to the disk queue, for the next sidecar
+   * to send (at least once; the span ids are deterministic, so a resend is the same span).
+   */
+  spill(): void {
+    for (const flight of this.inFlight) {
+      this.inFlight.delete(flight);
+      try {
+        this.queue.push(flight.bytes, flight.items);
+      } catch (error) {
+        this.onProblem(`cannot spill to ${this.queue.dir}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  get dir(): string {
+    return this.queue.dir;
+  }
+
   stats(): DurableStats {
-    return { queuedItems: this.queue.items, queuedBatches: this.queue.length, evictedItems: this.queue.evictedItems, refusedItems: this.refused };
+    return { delivered: this.delivered, queuedItems: this.queue.items, queuedBatches: this.queue.length, evictedItems: this.queue.evictedItems, refusedItems: this.refused };
   }
 
   private enqueue(bytes: Uint8Array, items: number, done: (result: ExportResult) => void): void {
@@ -87,7 +117,8 @@ export class DurableSpanExporter implements SpanExporter {
         this.schedule(BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!);
         return false;
       }
-      if (!outcome.ok) this.refused += batch.items;
+      if (outcome.ok) this.delivered += batch.items;
+      else this.refused += batch.items;
       this.queue.remove(batch.name);
       this.attempt = 0;
     }
