@@ -28,6 +28,11 @@ description:
   - Results of C(no_log) tasks and items are never sent, C(no_log) tasks never send their
     arguments, and C(user:password@) credentials are removed from URLs in every frame.
   - The plugin needs the sidecar to be running; it does not export traces by itself.
+  - It can also be the stdout callback (C(ANSIBLE_STDOUT_CALLBACK=otel_sidecar), or
+    C(stdout_callback = otel_sidecar) in ansible.cfg, as C(ansible-otel run --format table|json|summary)
+    sets it). It then prints no task output of its own, only the warnings and deprecations that
+    module results carry, and the sidecar formats the run instead. Prompts, warnings and errors that
+    ansible-core prints itself still appear.
 author:
   - ansible-otel-sidecar contributors
 requirements:
@@ -617,6 +622,28 @@ def _truthy_no_log(value):
     return bool(value)
 
 
+def _configured_as_stdout_callback():
+    """True when ansible-core is told to use this plugin as its stdout callback."""
+    try:
+        return getattr(C, 'DEFAULT_STDOUT_CALLBACK', None) == 'otel_sidecar'
+    except Exception:  # pylint: disable=broad-except
+        return False
+
+
+def _and_warnings(method):
+    """As the stdout callback: after the (guarded) frame, show the warnings and deprecations of
+    the result, as ansible-core's default callback does for the same events."""
+    @functools.wraps(method)
+    def wrapper(self, result, *args, **kwargs):
+        method(self, result, *args, **kwargs)
+        if self.CALLBACK_TYPE == 'stdout':
+            try:
+                self._handle_warnings(result._result)
+            except Exception:  # pylint: disable=broad-except
+                pass
+    return wrapper
+
+
 def _guard(method):
     """No exception may escape into ansible: warn once, then go on silently."""
     @functools.wraps(method)
@@ -636,7 +663,9 @@ class CallbackModule(CallbackBase):
     """Stream playbook events to the ansible-otel sidecar."""
 
     CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = 'notification'
+    # As the configured stdout callback it must say so: ansible-core then skips this class when
+    # it loads the enabled notification callbacks, so the run is not reported twice.
+    CALLBACK_TYPE = 'stdout' if _configured_as_stdout_callback() else 'notification'
     CALLBACK_NAME = 'otel_sidecar'
     CALLBACK_NEEDS_ENABLED = True
 
@@ -979,10 +1008,12 @@ class CallbackModule(CallbackBase):
         self._host_task[name] = (task._uuid, _truthy_no_log(getattr(task, 'no_log', None)))
         self._emit('host_start', {'task': task._uuid, 'host': name}, ts)
 
+    @_and_warnings
     @_guard
     def v2_runner_on_ok(self, result):
         self._host_result(result, 'ok')
 
+    @_and_warnings
     @_guard
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._host_result(result, 'failed', ignored=bool(ignore_errors))
@@ -1000,6 +1031,7 @@ class CallbackModule(CallbackBase):
     def v2_runner_item_on_ok(self, result):
         self._item_result(result, 'ok')
 
+    @_and_warnings
     @_guard
     def v2_runner_item_on_failed(self, result):
         self._item_result(result, 'failed')

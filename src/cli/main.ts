@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runCommand } from './run.js';
+import { CONSOLE_FORMATS } from './console-outputs.js';
 import { serveCommand } from './serve.js';
 import { envCommand } from './env.js';
 import { replayCommand } from './replay.js';
@@ -40,6 +41,8 @@ program
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
+  .addOption(new Option('--format <format>', "console output: ansible's own (default), or table, json, summary on stdout with ansible's quieted").choices(CONSOLE_FORMATS).default('default').env('ANSIBLE_OTEL_FORMAT'))
+  .addOption(new Option('--events-file <path>', 'append every event as a JSON line (the --format json schema) to this file').env('ANSIBLE_OTEL_EVENTS_FILE'))
   .option('--report <path>', 'write the HTML report of the run here when it ends')
   .passThroughOptions()
   .action(async (command: string[], o) => {

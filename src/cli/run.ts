@@ -4,11 +4,12 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shimEnvironment } from './ansible-env.js';
 import { Sidecar, type SidecarOptions } from './sidecar.js';
+import { ansibleConsole, consoleSinks, type ConsoleOutputOptions } from './console-outputs.js';
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
 import { runReportSinks } from './report.js';
 
-export interface RunOptions extends SidecarOptions, NotificationOptions {
+export interface RunOptions extends SidecarOptions, ConsoleOutputOptions, NotificationOptions {
   /** --report: the HTML report of the run, written when it ends. */
   report?: string;
   quiet: boolean;
@@ -20,13 +21,14 @@ const LAST_FRAMES_GRACE_MS = 3_000;
 /** `ansible-otel run -- cmd…`: a private sidecar around one command; exits with its exit code. */
 export async function runCommand(command: string[], o: RunOptions): Promise<number> {
   const log = new Logger(undefined, o.quiet);
+  const sinks = [...consoleSinks(o, process.env), ...notificationSinks(o, process.env, log), ...runReportSinks(o.report, process.env, log)];
+  const ansibleOut = ansibleConsole(o);
   const dir = mkdtempSync(join(tmpdir(), 'ansible-otel-')); // 0700
   const socketPath = join(dir, 'sidecar.sock');
-  const sinks = [...notificationSinks(o, process.env, log), ...runReportSinks(o.report, process.env, log)];
   const sidecar = new Sidecar(socketPath, o, log, sinks);
   try {
     await sidecar.start();
-    const exitCode = await spawnForwardingSignals(command, { ...process.env, ...shimEnvironment(process.env, socketPath) }, log);
+    const exitCode = await spawnForwardingSignals(command, { ...process.env, ...shimEnvironment(process.env, socketPath), ...ansibleOut.env }, log, ansibleOut.stdout);
     await sidecar.server.waitIdle(LAST_FRAMES_GRACE_MS);
     await sidecar.shutdown(0);
     if (sidecar.runsEnded === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);
@@ -36,10 +38,10 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
   }
 }
 
-function spawnForwardingSignals(command: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<number> {
+function spawnForwardingSignals(command: string[], env: NodeJS.ProcessEnv, log: Logger, stdout: 'inherit' | number = 'inherit'): Promise<number> {
   const [file, ...args] = command as [string, ...string[]];
   return new Promise((resolve) => {
-    const child = spawn(file, args, { env, stdio: 'inherit' });
+    const child = spawn(file, args, { env, stdio: ['inherit', stdout, 'inherit'] });
     const forward = (signal: NodeJS.Signals): void => {
       // Ctrl-C on a terminal already reached the whole foreground process group, ansible
       // included: a second SIGINT would cut its cleanup short.
