@@ -5,6 +5,7 @@ import { ConsoleSummarySink } from '../sinks/console-summary.js';
 import { ConsoleTableSink } from '../sinks/console-table.js';
 import { consoleJsonSink } from '../sinks/console-json.js';
 import { eventsFileSink } from '../sinks/events-file.js';
+import type { ConsoleOut } from '../sinks/ansi.js';
 import type { Sink } from '../sinks/sink.js';
 
 export const CONSOLE_FORMATS = ['default', 'table', 'json', 'summary'] as const;
@@ -20,11 +21,23 @@ export interface ConsoleOutputOptions {
 /** The sinks for --format and --events-file (an events file that cannot be opened throws). */
 export function consoleSinks(o: ConsoleOutputOptions, env: NodeJS.ProcessEnv): Sink[] {
   const sinks: Sink[] = [];
-  if (o.format === 'table') sinks.push(new ConsoleTableSink({ env }));
-  else if (o.format === 'json') sinks.push(consoleJsonSink());
-  else if (o.format === 'summary') sinks.push(new ConsoleSummarySink({ env, traceUrl: env.ANSIBLE_OTEL_TRACE_URL }));
+  if (o.format === 'table') sinks.push(new ConsoleTableSink({ out: stdout(), env }));
+  else if (o.format === 'json') sinks.push(consoleJsonSink(stdout()));
+  else if (o.format === 'summary') sinks.push(new ConsoleSummarySink({ out: stdout(), env, traceUrl: env.ANSIBLE_OTEL_TRACE_URL }));
   if (o.eventsFile) sinks.push(eventsFileSink(o.eventsFile));
   return sinks;
+}
+
+/**
+ * process.stdout for a console format. A reader that goes away (`| head`) makes writes fail with
+ * EPIPE: from then on the format stops, while the run, its trace and the other outputs go on.
+ */
+function stdout(): ConsoleOut {
+  let closed = false;
+  process.stdout.on('error', () => {
+    closed = true;
+  });
+  return { isTTY: process.stdout.isTTY, write: (text) => closed || process.stdout.write(text) };
 }
 
 /**
