@@ -12,7 +12,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   const log = new Logger();
   const socketPath = o.socket ?? defaultSocketPath();
   await prepareSocketPath(socketPath);
-  const sidecar = new Sidecar(socketPath, o, log, notificationSinks(o, process.env, log));
+  const sidecar = new Sidecar(socketPath, { spoolScanMs: 10_000, ...o }, log, notificationSinks(o, process.env, log));
   await sidecar.start();
   log.info(`listening on ${socketPath}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}`);
   await new Promise<void>((resolve) => {

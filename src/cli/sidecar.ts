@@ -1,5 +1,7 @@
 import { UnixSocketServer } from '../ingest/socket-server.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
+import { SpoolReplayer } from '../ingest/spool-replayer.js';
+import { spoolDirFrom } from '../ingest/spool.js';
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
 import { queueDirFrom } from '../export/durable/durable-trace-exporter.js';
@@ -19,6 +21,8 @@ export interface SidecarOptions {
   maxFrameBytes: number;
   /** --record-frames: keep the raw frame stream in this file. */
   recordFrames?: string;
+  /** How often to look for spooled runs after the one look at start; 0: at start only. */
+  spoolScanMs?: number;
   /** --queue-dir (else ANSIBLE_OTEL_QUEUE_DIR, else the default; "off": no disk queue). */
   queueDir?: string;
   /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true): host name on per-host metrics. */
@@ -40,6 +44,7 @@ export class Sidecar {
   readonly server: UnixSocketServer;
   private readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
   private readonly recorder: FrameRecorder | undefined;
+  private readonly spool: SpoolReplayer<ReturnType<Tracing['writer']['startSpan']>>;
   runsEnded = 0;
 
   constructor(
@@ -67,11 +72,14 @@ export class Sidecar {
     }, new ObserverFanout(this.sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
     this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });
+    this.spool = new SpoolReplayer(spoolDirFrom(env), this.pipeline, log, o.spoolScanMs);
   }
 
   async start(): Promise<void> {
     await this.metrics.start();
     await this.server.start();
+    // Runs the shim had to spool while no sidecar was listening: theirs is the first trace out.
+    await this.spool.start();
   }
 
   /**
@@ -80,6 +88,7 @@ export class Sidecar {
    */
   async shutdown(graceMs: number): Promise<void> {
     await this.server.shutdown(graceMs);
+    await this.spool.shutdown();
     this.pipeline.endAll();
     await this.recorder?.close();
     const deadlineMs = this.o.flushTimeout * 1000;
