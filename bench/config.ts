@@ -1,0 +1,74 @@
+// Benchmark sizes: defaults are the full bench; every one can be changed by an environment
+// variable (BENCH_*) or a flag of the same name (--shim-hosts 2).
+
+export interface BenchConfig {
+  /** Which sections to run: shim, throughput, latency, profile. */
+  sections: Set<string>;
+  shimHosts: number;
+  shimTasks: number;
+  shimForks: number;
+  shimReps: number;
+  streamHosts: number;
+  streamTasks: number;
+  /** The memory-flatness run is this fraction of the stream. */
+  smallFraction: number;
+  latencyRate: number;
+  latencySeconds: number;
+  latencyHosts: number;
+  /** Where BENCHMARKS.md goes. */
+  output: string;
+}
+
+const DEFAULTS: Record<string, string> = {
+  sections: 'shim,throughput,latency,profile',
+  shimHosts: '40',
+  shimTasks: '30',
+  shimForks: '10',
+  shimReps: '3',
+  streamHosts: '10000',
+  streamTasks: '100',
+  smallFraction: '0.1',
+  latencyRate: '2000',
+  latencySeconds: '20',
+  latencyHosts: '200',
+  output: 'BENCHMARKS.md',
+};
+
+const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (k: string): string => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase()}`;
+
+/** Flags (--shim-reps 1) win over the environment (BENCH_SHIM_REPS=1), which wins over defaults. */
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig {
+  const raw: Record<string, string> = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS)) {
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv;
+    const at = argv.indexOf(`--${kebab(key)}`);
+    const fromFlag = at >= 0 ? argv[at + 1] : undefined;
+    if (fromFlag !== undefined) raw[key] = fromFlag;
+  }
+  const num = (key: string): number => {
+    const n = Number(raw[key]);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${envName(key)} / --${kebab(key)}: not a positive number: ${raw[key]}`);
+    return n;
+  };
+  return {
+    sections: new Set((raw.sections ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    shimHosts: num('shimHosts'),
+    shimTasks: num('shimTasks'),
+    shimForks: num('shimForks'),
+    shimReps: num('shimReps'),
+    streamHosts: num('streamHosts'),
+    streamTasks: num('streamTasks'),
+    smallFraction: num('smallFraction'),
+    latencyRate: num('latencyRate'),
+    latencySeconds: num('latencySeconds'),
+    latencyHosts: num('latencyHosts'),
+    output: raw.output ?? 'BENCHMARKS.md',
+  };
+}
+
+/** The variable names, for the report ("BENCH_SHIM_REPS=1 npm run bench"). */
+export function configVariables(): string[] {
+  return Object.keys(DEFAULTS).map(envName);
+}

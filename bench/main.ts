@@ -1,0 +1,66 @@
+// `npm run bench`: runs the sections, writes BENCHMARKS.md. Sizes: bench/config.ts.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { configVariables, readConfig } from './config.js';
+import { hotspots, newestProfile } from './cpu-profile.js';
+import { hostSpanLatency } from './latency.js';
+import { describeMachine } from './machine.js';
+import { renderReport, type BenchResults } from './report.js';
+import { shimOverhead } from './shim-overhead.js';
+import { ROOT, SidecarProcess } from './sidecar-process.js';
+import { pipelineThroughput, rawSdkThroughput } from './throughput.js';
+
+const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
+
+async function main(): Promise<void> {
+  const config = readConfig(process.argv.slice(2), process.env);
+  const started = Date.now();
+  const r: BenchResults = { config, machine: describeMachine(), startedAt: new Date(started).toISOString(), minutes: 0 };
+  log(`load average ${r.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; sections: ${[...config.sections].join(', ')}`);
+  const work = mkdtempSync(join(tmpdir(), 'otel-bench-'));
+  const stream = { hosts: config.streamHosts, tasks: config.streamTasks };
+  try {
+    if (config.sections.has('shim')) {
+      log(`shim overhead: ${config.shimHosts} hosts × ${config.shimTasks} tasks, ${config.shimReps} reps × 4 modes`);
+      r.shim = await shimOverhead(join(work, 'playbook'), { hosts: config.shimHosts, tasks: config.shimTasks, forks: config.shimForks, reps: config.shimReps }, { profile: config.sections.has('profile') });
+    }
+    if (config.sections.has('throughput')) {
+      const small = { hosts: Math.max(1, Math.round(stream.hosts * config.smallFraction)), tasks: stream.tasks };
+      log(`throughput: ${small.hosts} × ${small.tasks}, then ${stream.hosts} × ${stream.tasks}, then the raw SDK`);
+      r.pipelineSmall = await pipelineThroughput(small);
+      r.pipeline = await pipelineThroughput(stream);
+      r.raw = await rawSdkThroughput(stream);
+    }
+    if (config.sections.has('latency')) {
+      log(`latency: ${config.latencyRate}/s for ${config.latencySeconds} s`);
+      r.latency = await hostSpanLatency({ rate: config.latencyRate, seconds: config.latencySeconds, hosts: config.latencyHosts });
+    }
+    if (config.sections.has('profile')) {
+      const size = { hosts: Math.max(1, Math.round(stream.hosts * config.smallFraction)), tasks: stream.tasks };
+      log(`sidecar CPU profile: ${size.hosts} × ${size.tasks}`);
+      const dir = join(work, 'cpu-prof');
+      await pipelineThroughput(size, { cpuProfDir: dir });
+      const profile = hotspots(newestProfile(dir), ROOT, 15);
+      r.sidecarProfile = { command: `node ${SidecarProcess.command('S', 'DIR').map((a) => a.replace(`${ROOT}/`, '')).join(' ')} (stream ${size.hosts} × ${size.tasks})`, ...profile };
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  r.minutes = (Date.now() - started) / 60_000;
+  const commands = [
+    '# everything (builds first); any size can be changed, e.g.:',
+    `# ${configVariables().join(' ')}`,
+    'npm run bench',
+    `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_HOSTS=${config.shimHosts} BENCH_SHIM_TASKS=${config.shimTasks} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
+    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile)',
+    '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
+  ];
+  const notes = join(ROOT, 'bench', 'analysis.md');
+  const analysis = existsSync(notes) ? readFileSync(notes, 'utf8') : '';
+  const out = resolve(ROOT, config.output);
+  writeFileSync(out, renderReport(r, commands, analysis));
+  log(`wrote ${out} (${r.minutes.toFixed(1)} min)`);
+}
+
+await main();

@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Runs a command and writes its wall time and the peak RSS of that one process as JSON.
+
+    python3 bench/max_rss.py OUT.json -- cmd args...
+
+Peak RSS is the kernel's high-water mark of the process itself (VmHWM in /proc/<pid>/status),
+polled every 20 ms while it runs; the last reading before exit is kept. Children (ansible's
+forked workers) are not counted: this is the controller's RSS. ru_maxrss from wait4 is given
+too; it is the maximum over the process and its reaped children.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def vm_hwm_kib(pid):
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def main():
+    out, sep, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+    assert sep == '--' and cmd, __doc__
+    started = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    hwm = 0
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        hwm = max(hwm, vm_hwm_kib(child.pid))
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    with open(out, 'w') as f:
+        json.dump({'wall_s': wall, 'vm_hwm_kib': hwm, 'ru_maxrss_kib': usage.ru_maxrss,
+                   'exit': os.waitstatus_to_exitcode(status)}, f)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""Profiles one ansible-playbook run in-process with cProfile and reports the shim's share.
+
+    python3 bench/shim_profile.py OUT.json -- /usr/bin/ansible-playbook args...
+
+Only the controller's main thread is profiled: that is where the callbacks run (the shim's
+writer thread does the socket I/O off the playbook's path). Reports the controller's total
+profiled time, the cumulative time of the shim's v2_* callbacks and the shim functions with the
+most own time. `callbacks_s` is the cumulative time of the shim's entry points.
+"""
+
+import cProfile
+import json
+import os
+import pstats
+import runpy
+import sys
+
+
+def main():
+    out, sep, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+    assert sep == '--' and argv, __doc__
+    sys.argv = argv
+    prof = cProfile.Profile()
+    code = 0
+    try:
+        prof.runcall(runpy.run_path, argv[0], run_name='__main__')
+    except SystemExit as e:
+        code = e.code or 0
+    stats = pstats.Stats(prof)
+    total = stats.total_tt
+    callbacks = 0.0
+    calls = 0
+    own = []
+    for (path, line, fn), (cc, nc, tt, ct, callers) in stats.stats.items():
+        if os.path.basename(path) != 'otel_sidecar.py':
+            continue
+        own.append({'function': '%s:%d(%s)' % (os.path.basename(path), line, fn), 'calls': nc, 'own_s': tt, 'cumulative_s': ct})
+        # the shim's entry points (called by ansible, not by the shim: the callback wrappers,
+        # the exit handler) add up to its cost on the main thread
+        if fn != '<module>' and not any(os.path.basename(c[0]) == 'otel_sidecar.py' for c in callers):
+            callbacks += ct
+            calls += nc
+    own.sort(key=lambda r: r['own_s'], reverse=True)
+    with open(out, 'w') as f:
+        json.dump({'exit': code, 'total_s': total, 'callbacks_s': callbacks, 'callback_calls': calls, 'top': own[:10]}, f)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,62 @@
+// `ansible-otel serve` as a separate process, exporting to the loopback receiver, with its peak
+// RSS watched and, on request, a V8 CPU profile written when it exits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join, resolve } from 'node:path';
+import { benchEnv } from './env.js';
+import { watchPeakRss } from './proc-rss.js';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+export interface SidecarExit {
+  code: number | null;
+  stderr: string;
+  peakRssKiB: number;
+}
+
+export class SidecarProcess {
+  private stderr = '';
+  private readonly rss: { stop(): number };
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stderr?.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.rss = watchPeakRss(child.pid ?? 0);
+  }
+
+  /** The node arguments used, for the report. */
+  static command(socket: string, cpuProfDir?: string): string[] {
+    return [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), CLI, 'serve', '--socket', socket];
+  }
+
+  static async start(socket: string, endpoint: string, o: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<SidecarProcess> {
+    const child = spawn(process.execPath, SidecarProcess.command(socket, o.cpuProfDir), {
+      env: benchEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', ...o.env }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const s = new SidecarProcess(child);
+    const deadline = Date.now() + 30_000;
+    while (!s.stderr.includes('listening on')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${s.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return s;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get output(): string {
+    return this.stderr;
+  }
+
+  /** SIGTERM: serve flushes and exits (the CPU profile is written then). */
+  async stop(): Promise<SidecarExit> {
+    const exited = once(this.child, 'exit') as Promise<[number | null]>;
+    const peakRssKiB = this.rss.stop();
+    this.child.kill('SIGTERM');
+    const [code] = await exited;
+    return { code, stderr: this.stderr, peakRssKiB };
+  }
+}

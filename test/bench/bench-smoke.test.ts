@@ -1,0 +1,111 @@
+// The benchmark code at tiny sizes, only to prove it works: shapes and counts, never timings.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrame } from '../../src/protocol/decode.js';
+
+type Mod<T> = Promise<T>;
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const dist = (name: string): string => join(ROOT, 'dist', 'bench', `${name}.js`);
+// The bench forks its own compiled files (receiver, raw SDK): test what `npm run bench` runs.
+const load = {
+  wire: (): Mod<typeof import('../../bench/otlp-wire.js')> => import(dist('otlp-wire')),
+  stream: (): Mod<typeof import('../../bench/frame-stream.js')> => import(dist('frame-stream')),
+  throughput: (): Mod<typeof import('../../bench/throughput.js')> => import(dist('throughput')),
+  latency: (): Mod<typeof import('../../bench/latency.js')> => import(dist('latency')),
+  shim: (): Mod<typeof import('../../bench/shim-overhead.js')> => import(dist('shim-overhead')),
+  profile: (): Mod<typeof import('../../bench/cpu-profile.js')> => import(dist('cpu-profile')),
+  report: (): Mod<typeof import('../../bench/report.js')> => import(dist('report')),
+  config: (): Mod<typeof import('../../bench/config.js')> => import(dist('config')),
+  machine: (): Mod<typeof import('../../bench/machine.js')> => import(dist('machine')),
+};
+
+let work: string;
+beforeAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], { stdio: 'inherit' });
+  work = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('benchmark building blocks', () => {
+  it('counts and picks spans in an OTLP protobuf request without decoding it all', async () => {
+    const { countSpans, pickSpans } = await load.wire();
+    const memory = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] }).getTracer('t');
+    for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`, { attributes: { 'ansible.task.host.name': `h${i}`, 'ansible.task.uuid': 'u', n: i } }).end();
+    const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans()) as Uint8Array);
+    expect(countSpans(body)).toBe(3);
+    const picked = pickSpans(body, new Set(['ansible.task.host.name', 'ansible.task.uuid']));
+    expect(picked.map((p) => p.attributes)).toEqual([0, 1, 2].map((i) => ({ 'ansible.task.host.name': `h${i}`, 'ansible.task.uuid': 'u' })));
+    expect(picked.every((p) => p.endNs > 0)).toBe(true);
+  });
+
+  it('generates a frame stream of the announced shape, every frame valid', async () => {
+    const { frameChunks, streamShape } = await load.stream();
+    const size = { hosts: 7, tasks: 3 };
+    const lines = [...frameChunks(size, 100)].join('').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(streamShape(size).frames);
+    expect(lines.map((l) => decodeFrame(l).seq)).toEqual(lines.map((_, i) => i));
+  });
+
+  it('reads sizes from flags over the environment over defaults', async () => {
+    const { readConfig } = await load.config();
+    const c = readConfig(['--shim-reps', '2'], { BENCH_SHIM_REPS: '5', BENCH_STREAM_HOSTS: '10' });
+    expect([c.shimReps, c.streamHosts, c.streamTasks]).toEqual([2, 10, 100]);
+    expect(() => readConfig([], { BENCH_SHIM_REPS: 'x' })).toThrow(/BENCH_SHIM_REPS/);
+  });
+});
+
+describe('benchmarks at tiny sizes', () => {
+  it('shim overhead: every mode runs the playbook, and the shim profile sees its callbacks', async () => {
+    const { shimOverhead, SHIM_MODES } = await load.shim();
+    const r = await shimOverhead(join(work, 'shim'), { hosts: 2, tasks: 3, forks: 2, reps: 1 }, { profile: true });
+    expect(r.samples.map((s) => [s.mode, s.exit])).toEqual(SHIM_MODES.map((m) => [m, 0]));
+    expect(r.modes.map((m) => m.mode)).toEqual([...SHIM_MODES]);
+    expect(r.samples.every((s) => s.wallS > 0 && s.vmHwmKiB > 0)).toBe(true);
+    expect(r.profile?.callbackCalls).toBeGreaterThan(0);
+  });
+
+  it('throughput: 20,000 frames through serve arrive as every span; the raw SDK sends the same number', async () => {
+    const { pipelineThroughput, rawSdkThroughput } = await load.throughput();
+    const { streamShape } = await load.stream();
+    const size = { hosts: 200, tasks: 100 };
+    const p = await pipelineThroughput(size);
+    expect(p.frames).toBe(streamShape(size).frames);
+    expect(p.receivedSpans).toBe(p.expectedSpans);
+    expect(p.sidecarExit).toBe(0);
+    expect(p.peakRssMiB).toBeGreaterThan(0);
+    const raw = await rawSdkThroughput(size);
+    expect(raw.receivedSpans).toBe(p.expectedSpans);
+  });
+
+  it('latency: every host result sent is matched to its span', async () => {
+    const { hostSpanLatency } = await load.latency();
+    const l = await hostSpanLatency({ rate: 200, seconds: 1, hosts: 20 });
+    expect(l.sent).toBe(200);
+    expect(l.matched).toBe(200);
+    expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
+  });
+
+  it('profile and report: a CPU profile of serve yields hotspots, and the report has every section', async () => {
+    const { pipelineThroughput } = await load.throughput();
+    const { hotspots, newestProfile } = await load.profile();
+    const dir = join(work, 'prof');
+    const p = await pipelineThroughput({ hosts: 20, tasks: 5 }, { cpuProfDir: dir });
+    const prof = hotspots(newestProfile(dir), ROOT, 5);
+    expect(prof.spots.length).toBeGreaterThan(0);
+    const { renderReport } = await load.report();
+    const { readConfig } = await load.config();
+    const { describeMachine } = await load.machine();
+    const md = renderReport(
+      { config: readConfig([], {}), machine: describeMachine(), startedAt: 'now', minutes: 0, pipeline: p, pipelineSmall: p, sidecarProfile: { command: 'x', ...prof } },
+      ['npm run bench'],
+      '',
+    );
+    for (const heading of ['## Machine', '## Commands', '## 2. Sidecar throughput', '## 3. Sidecar memory', '## 5. Sidecar CPU profile']) expect(md).toContain(heading);
+  });
+});
