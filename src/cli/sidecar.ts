@@ -30,6 +30,7 @@ export interface SidecarOptions {
   /** --prometheus-port / --prometheus-host: a scrape endpoint (loopback by default). */
   prometheusPort?: number;
   prometheusHost?: string;
+  prometheusToken?: string;
   /** --prometheus-textfile (else ANSIBLE_OTEL_PROMETHEUS_TEXTFILE): node_exporter textfile, rewritten per run. */
   prometheusTextfile?: string;
 }
@@ -61,6 +62,7 @@ export class Sidecar {
       hostAttribute: o.metricsHostAttribute || isTrue(env.ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE),
       prometheusPort: o.prometheusPort,
       prometheusHost: o.prometheusHost,
+      prometheusToken: o.prometheusToken,
       textfile: o.prometheusTextfile ?? env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
       defaultMetricsFile: DEFAULT_METRICS_FILE,
       self: () => ({ framesReceived: this.pipeline.counters.framesReceived, framesRejected: this.pipeline.counters.framesRejected, runsActive: this.pipeline.openRuns, spans: this.tracing.report() }),

@@ -3,6 +3,7 @@ import { getNumberFromEnv } from '@opentelemetry/core';
 import { ConsoleMetricExporter, AggregationType, InstrumentType, PeriodicExportingMetricReader, type AggregationSelector, type AggregationTemporalitySelector, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { CumulativeTemporalitySelector, DeltaTemporalitySelector, LowMemoryTemporalitySelector, OTLPMetricExporter as OtlpHttpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpHttpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { ScrapeEndpoint } from './scrape-endpoint.js';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { CountingMetricExporter } from './counting-metric-exporter.js';
 import { OtlpJsonFileMetricExporter } from './otlp-json-file-metric-exporter.js';
@@ -15,8 +16,8 @@ export interface MetricReaderChoice {
   /** Where metrics go, for the summary (credentials stripped). */
   target: string;
   counting?: CountingMetricExporter;
-  /** The Prometheus endpoint's server, started with the sidecar. */
-  prometheus?: PrometheusExporter;
+  /** The Prometheus endpoint, started with the sidecar. */
+  prometheus?: ScrapeEndpoint;
 }
 
 export interface MetricExporterOptions {
@@ -25,6 +26,8 @@ export interface MetricExporterOptions {
   /** --prometheus-port: a scrape endpoint whatever OTEL_METRICS_EXPORTER says. */
   prometheusPort?: number;
   prometheusHost?: string;
+  /** Bearer token the scrape endpoint asks for (required off loopback). */
+  prometheusToken?: string;
   /** Where the embedded default writes when nothing else is configured for metrics. */
   defaultMetricsFile: string;
   /** Another metrics output is configured (e.g. the Prometheus textfile): no default file. */
@@ -69,7 +72,8 @@ function prometheus(env: NodeJS.ProcessEnv, o: MetricExporterOptions): MetricRea
   const host = o.prometheusHost ?? env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() ?? '127.0.0.1';
   const port = o.prometheusPort ?? getNumberFromEnv('OTEL_EXPORTER_PROMETHEUS_PORT') ?? 9464;
   const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
-  return { reader: exporter, prometheus: exporter, target: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Prometheus scrape)` };
+  const token = o.prometheusToken ?? (env.ANSIBLE_OTEL_PROMETHEUS_TOKEN || undefined);
+  return { reader: exporter, prometheus: new ScrapeEndpoint(exporter, host, port, token), target: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Prometheus scrape)` };
 }
 
 /** The metric readers the OTel environment variables ask for (spec semantics), plus our options and default. */

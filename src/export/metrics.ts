@@ -15,6 +15,7 @@ export interface MetricsOptions {
   hostAttribute: boolean;
   prometheusPort?: number;
   prometheusHost?: string;
+  prometheusToken?: string;
   /** --prometheus-textfile / ANSIBLE_OTEL_PROMETHEUS_TEXTFILE. */
   textfile?: string;
   defaultMetricsFile: string;
@@ -44,7 +45,7 @@ export class Metrics {
 
   constructor(o: MetricsOptions) {
     const resource = sidecarResource();
-    this.readers = chooseMetricReaders({ env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
+    this.readers = chooseMetricReaders({ env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, prometheusToken: o.prometheusToken, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
     if (this.readers.length) {
       this.provider = new MeterProvider({ resource, readers: this.readers.map((r) => r.reader) });
       const meter = this.provider.getMeter('ansible-otel-sidecar');
@@ -70,7 +71,7 @@ export class Metrics {
     for (const r of this.readers) {
       if (!r.prometheus) continue;
       try {
-        await r.prometheus.startServer();
+        await r.prometheus.start();
       } catch (error) {
         throw new Error(`Prometheus endpoint ${r.target}: ${(error as Error).message}`);
       }
@@ -80,6 +81,7 @@ export class Metrics {
   /** Pushes the final values and stops the endpoints; the textfile is a sink, shut down with the sinks. */
   async shutdown(deadlineMs: number): Promise<MetricsReport> {
     const flushed = this.provider ? await withinDeadline(this.provider.shutdown(), deadlineMs) : true;
+    await Promise.all(this.readers.map((r) => r.prometheus?.shutdown()));
     const lastError = this.readers.map((r) => r.counting?.lastError).find(Boolean);
     return { targets: this.targets, failed: this.failed(), lastError, flushed };
   }

@@ -1,0 +1,55 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The Prometheus scrape endpoint, served by us around the exporter's request handler so it can
+ * ask for a bearer token: loopback needs none, any other address refuses to start without one.
+ */
+export class ScrapeEndpoint {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly exporter: PrometheusExporter,
+    readonly host: string,
+    readonly port: number,
+    private readonly token: string | undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    if (!this.token && !isLoopback(this.host)) {
+      throw new Error(`${this.host} is reachable from other machines: give the endpoint a token (--prometheus-token or ANSIBLE_OTEL_PROMETHEUS_TOKEN) and put it in the scrape config's authorization`);
+    }
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.port, this.host, () => resolve());
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.token && !sameSecret(req.headers.authorization ?? '', `Bearer ${this.token}`)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end('token required\n');
+      return;
+    }
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end('not found: GET /metrics\n');
+      return;
+    }
+    this.exporter.getMetricsRequestHandler(req, res);
+  }
+
+  shutdown(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
