@@ -11,6 +11,8 @@ export interface PipelineCounters {
   framesRejected: number;
   runsStarted: number;
   runsEnded: number;
+  /** Sequence gaps of ended runs (see framesMissing() for the running total). */
+  framesMissingEnded: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface PipelineCounters {
  * ansible-playbook process, kept apart by run id) and reports each run when it ends.
  */
 export class Pipeline<S> implements LineHandler {
-  readonly counters: PipelineCounters = { framesReceived: 0, framesRejected: 0, runsStarted: 0, runsEnded: 0 };
+  readonly counters: PipelineCounters = { framesReceived: 0, framesRejected: 0, runsStarted: 0, runsEnded: 0, framesMissingEnded: 0 };
   private readonly runs = new Map<number, RunModel<S>>();
   private readonly complained = new Set<number>();
 
@@ -31,6 +33,13 @@ export class Pipeline<S> implements LineHandler {
 
   get openRuns(): number {
     return this.runs.size;
+  }
+
+  /** Frames the shims numbered but the sidecar never got, over all runs so far. */
+  framesMissing(): number {
+    let n = this.counters.framesMissingEnded;
+    for (const run of this.runs.values()) n += run.result().framesMissing;
+    return n;
   }
 
   onLine(conn: Connection, line: string): void {
@@ -82,6 +91,7 @@ export class Pipeline<S> implements LineHandler {
   private end(run: RunModel<S>): void {
     run.finish();
     this.counters.runsEnded += 1;
+    this.counters.framesMissingEnded += run.result().framesMissing;
     this.onRunEnd(run.result());
   }
 

@@ -65,7 +65,7 @@ export class Sidecar {
       prometheusToken: o.prometheusToken,
       textfile: o.prometheusTextfile ?? env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
       defaultMetricsFile: DEFAULT_METRICS_FILE,
-      self: () => ({ framesReceived: this.pipeline.counters.framesReceived, framesRejected: this.pipeline.counters.framesRejected, runsActive: this.pipeline.openRuns, spans: this.tracing.report() }),
+      self: () => ({ framesReceived: this.pipeline.counters.framesReceived, framesRejected: this.pipeline.counters.framesRejected, framesMissing: this.pipeline.framesMissing(), runsActive: this.pipeline.openRuns, spans: this.tracing.report() }),
     });
     this.sinks = [...sinks, ...this.metrics.sinks];
     this.pipeline = new Pipeline(this.tracing.writer, log, (run: RunSummary) => {

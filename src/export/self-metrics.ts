@@ -5,6 +5,7 @@ import type { ExportReport } from './tracing.js';
 export interface SelfState {
   framesReceived: number;
   framesRejected: number;
+  framesMissing: number;
   runsActive: number;
   spans: ExportReport;
   metricExportsFailed: number;
@@ -17,6 +18,7 @@ export interface SelfState {
 export function observeSelf(meter: Meter, state: () => SelfState): void {
   const framesReceived = meter.createObservableCounter('ansible.sidecar.frames.received', { unit: '{frame}', description: 'Frames received from shims' });
   const framesRejected = meter.createObservableCounter('ansible.sidecar.frames.rejected', { unit: '{frame}', description: 'Frames refused: invalid, oversized or foreign' });
+  const framesMissing = meter.createObservableCounter('ansible.sidecar.frames.missing', { unit: '{frame}', description: 'Frames lost between shim and sidecar (gaps in the per-run sequence numbers)' });
   const runsActive = meter.createObservableUpDownCounter('ansible.sidecar.runs.active', { unit: '{run}', description: 'Connections with a run in progress' });
   const spansExported = meter.createObservableCounter('ansible.sidecar.spans.exported', { unit: '{span}', description: 'Spans delivered by the trace exporter' });
   const spansFailed = meter.createObservableCounter('ansible.sidecar.spans.failed', { unit: '{span}', description: 'Spans an export attempt failed on' });
@@ -28,12 +30,13 @@ export function observeSelf(meter: Meter, state: () => SelfState): void {
       const s = state();
       r.observe(framesReceived, s.framesReceived);
       r.observe(framesRejected, s.framesRejected);
+      r.observe(framesMissing, s.framesMissing);
       r.observe(runsActive, s.runsActive);
       r.observe(spansExported, s.spans.exported);
       r.observe(spansFailed, s.spans.failed);
       r.observe(spansDropped, s.spans.dropped);
       r.observe(metricExportsFailed, s.metricExportsFailed);
     },
-    [framesReceived, framesRejected, runsActive, spansExported, spansFailed, spansDropped, metricExportsFailed],
+    [framesReceived, framesRejected, framesMissing, runsActive, spansExported, spansFailed, spansDropped, metricExportsFailed],
   );
 }

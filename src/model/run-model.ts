@@ -105,7 +105,7 @@ export class RunModel<S> {
 
   apply(frame: Frame): void {
     if (this.done) return;
-    if (frame.seq > this.nextSeq) this.summary.framesMissing += frame.seq - this.nextSeq;
+    if (frame.seq > this.nextSeq) this.onGap(frame.seq - this.nextSeq);
     this.nextSeq = Math.max(this.nextSeq, frame.seq + 1);
     if (frame.ts > this.lastTs) this.lastTs = frame.ts;
     switch (frame.t) {
@@ -153,6 +153,14 @@ export class RunModel<S> {
         this.summary.shimDropped += frame.dropped ?? 0;
         return this.finish();
     }
+  }
+
+  /** Frames went missing: every span open now may lack some of its events or children. */
+  private onGap(missing: number): void {
+    this.summary.framesMissing += missing;
+    const play = this.playbook?.play;
+    const open = [this.playbook?.node, play?.node, ...(play?.scopes.map((s) => s.node) ?? []), ...[...(play?.openTasks ?? [])].flatMap((t) => [t.node, ...[...t.hosts.values()].map((h) => h.node)])];
+    for (const node of open) if (node && !node.ended) node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
   }
 
   /** Ends the run. Anything still open was cut off: it ends at the last timestamp seen, as ERROR. */

@@ -236,6 +236,27 @@ describe('run model: plays, playbooks, interruption', () => {
     expect(w.one('p.yml').attributes['cicd.pipeline.result']).toBe('error');
   });
 
+  it('marks the spans open at a sequence gap, not the ones already ended', () => {
+    const frames = stream([
+      hello,
+      { t: 'playbook_start', path: '/p.yml' },
+      { t: 'play_start', play: 'p1', name: 'P' },
+      { t: 'task_start', task: 'a', name: 'A' },
+      { t: 'host_result', task: 'a', host: 'h', status: 'ok' },
+      { t: 'task_start', task: 'b', name: 'B' },
+      { t: 'host_start', task: 'b', host: 'h' },
+      { t: 'host_result', task: 'b', host: 'h', status: 'ok' },
+      { t: 'stats', hosts: {} },
+    ]);
+    frames[7]!.seq = 9; // two frames lost while h worked on B
+    const { w } = play(frames);
+    for (const name of ['p.yml', 'P', 'B', 'h']) {
+      const span = name === 'h' ? w.named('h')[1]! : w.one(name);
+      expect(span.attributes['ansible.run.frames_missing'], name).toBe(2);
+    }
+    expect(w.one('A').attributes['ansible.run.frames_missing']).toBeUndefined();
+  });
+
   it('counts sequence gaps', () => {
     const frames = stream([hello, { t: 'playbook_start', path: '/p.yml' }, { t: 'stats', hosts: {} }]);
     frames[2]!.seq = 5;
