@@ -5,28 +5,68 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { HttpReceiver } from '../helpers/http-receiver.js';
 import { cleanEnv, runPlaybooks, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
 
 const canary = `canary${randomBytes(6).toString('hex')}`;
 const receiver = new OtlpReceiver();
+const slack = new HttpReceiver();
+const hook = new HttpReceiver();
 let r: CliResult;
+let tmp: string;
 let file: string;
 
 beforeAll(async () => {
   const url = await receiver.start();
-  file = join(tempDir(), 'traces.jsonl');
-  r = await runPlaybooks(['secrets.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_CANARY: canary }), { sidecarArgs: ['--traces-file', file] });
+  const slackUrl = await slack.start();
+  const hookUrl = await hook.start();
+  tmp = tempDir();
+  file = join(tmp, 'traces.jsonl');
+  r = await runPlaybooks(
+    ['secrets.yml'],
+    cleanEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_CANARY: canary,
+      SLACK_WEBHOOK_URL: `${slackUrl}/services/T/B/x`,
+      SLACK_NOTIFY_SUCCESS: 'true',
+      ANSIBLE_OTEL_WEBHOOK_URL: `${hookUrl}/hook`,
+    }),
+    {
+      sidecarArgs: [
+        '--traces-file', file,
+        '--format', 'json',
+        '--events-file', join(tmp, 'events.jsonl'),
+        '--report', join(tmp, 'report.html'),
+        '--prometheus-textfile', join(tmp, 'ansible.prom'),
+        '--record-frames', join(tmp, 'frames.ndjson'),
+      ],
+    },
+  );
 }, 120_000);
-afterAll(() => receiver.stop());
+afterAll(async () => {
+  await receiver.stop();
+  await slack.stop();
+  await hook.stop();
+});
 
 describe('no_log and URL credentials', () => {
-  it('never sends or writes the secret', () => {
+  it('never sends or writes the secret: spans, metrics, files, frames, console, notifications', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(receiver.spans.length).toBeGreaterThan(5);
-    for (const req of receiver.requests) expect(req.raw.toString('utf8')).not.toContain(canary);
-    expect(readFileSync(file, 'utf8')).not.toContain(canary);
-    expect(readFileSync(file, 'utf8')).toContain('Use a secret in loop items');
+    for (const req of [...receiver.requests, ...receiver.metricRequests]) expect(req.raw.toString('utf8')).not.toContain(canary);
+    expect(receiver.metricRequests.length).toBeGreaterThan(0);
+    for (const name of ['traces.jsonl', 'events.jsonl', 'report.html', 'ansible.prom', 'frames.ndjson']) {
+      const text = readFileSync(join(tmp, name), 'utf8');
+      expect(text, name).toContain('secrets.yml'); // the output is there, about this run
+      expect(text, name).not.toContain(canary);
+    }
+    for (const req of [...slack.requests, ...hook.requests]) expect(req.body).not.toContain(canary);
+    expect(slack.requests.length).toBeGreaterThan(0);
+    expect(hook.requests.length).toBeGreaterThan(0);
+    expect(r.stdout).toContain('"Use a secret in loop items"'); // --format json
+    expect(r.stdout).not.toContain(canary);
     const ours = r.stderr.split('\n').filter((l) => l.startsWith('ansible-otel'));
     expect(ours.join('\n')).not.toContain(canary);
   });
