@@ -41,14 +41,17 @@ export class OtelTraceWriter implements TraceWriter<Span> {
     let ctx = ROOT_CONTEXT;
     if (o.parent) ctx = trace.setSpan(ROOT_CONTEXT, o.parent);
     else if (o.remoteParent) ctx = remoteContext(o.remoteParent);
-    return this.ids.withKey(o.key, () => this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs), attributes: clean(o.attributes) }, ctx));
+    // No copy without the undefined values: span attributes skip them (Span.setAttribute
+    // ignores null and undefined), and this runs once or twice per frame.
+    return this.ids.withKey(o.key, () => this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs), attributes: o.attributes }, ctx));
   }
 
   setAttributes(span: Span, attributes: Attributes): void {
-    span.setAttributes(clean(attributes));
+    span.setAttributes(attributes);
   }
 
   addEvent(span: Span, name: string, tsNs: number, attributes?: Attributes): void {
+    // Event attributes do keep undefined values: cleaned here.
     span.addEvent(name, attributes ? clean(attributes) : undefined, hrTime(tsNs));
   }
 
