@@ -13,8 +13,17 @@ import { pipelineThroughput, rawSdkThroughput } from './throughput.js';
 
 const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
+/** Results are kept next to the temp dirs, so `--render FILE` can rewrite BENCHMARKS.md (e.g. after editing bench/analysis.md) without measuring again. */
+const RESULTS = join(tmpdir(), 'ansible-otel-bench-results.json');
+
 async function main(): Promise<void> {
-  const config = readConfig(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  const config = readConfig(argv, process.env);
+  const renderFrom = argv.indexOf('--render') >= 0 ? argv[argv.indexOf('--render') + 1] : undefined;
+  if (renderFrom) {
+    const saved = JSON.parse(readFileSync(renderFrom, 'utf8')) as BenchResults;
+    return write({ ...saved, config: { ...saved.config, sections: new Set(saved.config.sections) } }, resolve(ROOT, config.output));
+  }
   const started = Date.now();
   const r: BenchResults = { config, machine: describeMachine(), startedAt: new Date(started).toISOString(), minutes: 0 };
   log(`load average ${r.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; sections: ${[...config.sections].join(', ')}`);
@@ -48,6 +57,12 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   r.minutes = (Date.now() - started) / 60_000;
+  writeFileSync(RESULTS, JSON.stringify({ ...r, config: { ...config, sections: [...config.sections] } }));
+  write(r, resolve(ROOT, config.output));
+}
+
+function write(r: BenchResults, out: string): void {
+  const { config } = r;
   const commands = [
     '# everything (builds first); any size can be changed, e.g.:',
     `# ${configVariables().join(' ')}`,
@@ -58,9 +73,8 @@ async function main(): Promise<void> {
   ];
   const notes = join(ROOT, 'bench', 'analysis.md');
   const analysis = existsSync(notes) ? readFileSync(notes, 'utf8') : '';
-  const out = resolve(ROOT, config.output);
   writeFileSync(out, renderReport(r, commands, analysis));
-  log(`wrote ${out} (${r.minutes.toFixed(1)} min)`);
+  log(`wrote ${out} (${r.minutes.toFixed(1)} min; results also in ${RESULTS}, re-render with --render)`);
 }
 
 await main();
