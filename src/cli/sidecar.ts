@@ -11,6 +11,7 @@ import type { RunSummary } from '../model/run-model.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import { shutdownSinks, type Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
+import { appendJobSummary } from './job-summary.js';
 import { printExportReport, printMetricsReport, printRunSummary } from './summary.js';
 
 /** The options `run` and `serve` share. */
@@ -71,6 +72,7 @@ export class Sidecar {
     this.pipeline = new Pipeline(this.tracing.writer, log, (run: RunSummary) => {
       this.runsEnded += 1;
       printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
+      appendJobSummary(env, run);
     }, new ObserverFanout(this.sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
     this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });

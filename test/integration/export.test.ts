@@ -21,12 +21,18 @@ function namesOf(spans: { name: string }[]): string[] {
 describe('OTLP export options', () => {
   it('speaks http/json with gzip and the configured headers, and never prints the headers', async () => {
     const before = receiver.requests.length;
+    const summaryFile = join(tempDir(), 'step-summary.md');
     const r = await runPlaybooks(['small-b.yml'], cleanEnv({
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${url}/v1/traces`,
       OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
       OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
       OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20header-secret-42,x-tenant=ops',
       ANSIBLE_OTEL_TRACE_URL: 'http://localhost:16686/trace/{trace_id}',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme/infra',
+      GITHUB_RUN_ID: '4711',
+      GITHUB_SHA: 'abc123',
+      GITHUB_STEP_SUMMARY: summaryFile,
     }));
     expect(r.code, r.stderr).toBe(0);
     const requests = receiver.requests.slice(before);
@@ -41,6 +47,8 @@ describe('OTLP export options', () => {
     expect(r.stderr).toMatch(/OTLP http\/json/);
     expect(r.stderr).toMatch(/http:\/\/localhost:16686\/trace\/[0-9a-f]{32}/);
     const root = receiver.spans.find((s) => s.name === 'small-b.yml')!;
+    expect(readFileSync(summaryFile, 'utf8')).toContain(`\`small-b.yml\`: success — trace [${root.traceId}](http://localhost:16686/trace/${root.traceId})`);
+    expect(root.resource).toMatchObject({ 'cicd.pipeline.run.url.full': 'https://github.com/acme/infra/actions/runs/4711', 'vcs.ref.head.revision': 'abc123' });
     expect(namesOf(receiver.spans.filter((s) => s.traceId === root.traceId))).toEqual(['Say b', 'Second playbook', 'h1', 'small-b.yml']);
   });
 

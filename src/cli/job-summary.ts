@@ -1,0 +1,26 @@
+import { appendFileSync } from 'node:fs';
+import type { RunSummary } from '../model/run-model.js';
+import { traceLink } from './summary.js';
+
+const ICON: Record<string, string> = { success: '✅', failure: '❌', error: '⚠️' };
+
+/**
+ * On GitHub Actions, the run's result and trace link in the job summary ($GITHUB_STEP_SUMMARY),
+ * where people look first. Best effort: a summary that cannot be written changes nothing else.
+ */
+export function appendJobSummary(env: NodeJS.ProcessEnv, run: RunSummary): void {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  const lines = run.traces.map((t) => {
+    const link = traceLink(env.ANSIBLE_OTEL_TRACE_URL, t.traceId);
+    return `- ${ICON[t.result] ?? ''} \`${t.playbook}\`: ${t.result} — trace ${link ? `[${t.traceId}](${link})` : `\`${t.traceId}\``}`;
+  });
+  const counts = Object.entries(run.hostResults)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  try {
+    appendFileSync(file, `### ansible-otel\n\n${lines.join('\n')}\n\nHost results: ${counts || 'none'}\n\n`);
+  } catch {
+    // not ours to fail the job over
+  }
+}
