@@ -23,8 +23,11 @@ description:
     to a local sidecar process listening on a Unix domain socket. The sidecar builds OpenTelemetry
     traces from them and exports them.
   - The plugin never blocks the playbook. Frames are queued in memory and written by a background
-    thread. If the sidecar cannot be reached, a single warning is shown, the playbook goes on and
-    the undelivered frames are counted as dropped.
+    thread, which first appends them to a per-run spool file and then sends them to the sidecar.
+    If the sidecar cannot be reached, dies or stops reading, a single warning names the spool file
+    and the playbook goes on; a running C(ansible-otel serve) replays the file later (or run
+    C(ansible-otel replay FILE)). When every frame reached the sidecar the spool file is deleted.
+    With C(overflow=drop) there is no spool file and undelivered frames are counted as dropped.
   - Results of C(no_log) tasks and items are never sent, C(no_log) tasks never send their
     arguments, and C(user:password@) credentials are removed from URLs in every frame.
   - The plugin needs the sidecar to be running; it does not export traces by itself.
@@ -104,6 +107,47 @@ options:
     ini:
       - section: callback_otel_sidecar
         key: drain_timeout
+  spool_dir:
+    description:
+      - Directory of the spool files (one C(<run>-<pid>.ndjson) file per run, mode 0600), created
+        with mode 0700 when missing.
+      - When empty, C($XDG_CACHE_HOME/ansible-otel/spool) is used if C(XDG_CACHE_HOME) is set,
+        else C(~/.cache/ansible-otel/spool).
+    type: str
+    default: ''
+    env:
+      - name: ANSIBLE_OTEL_SPOOL_DIR
+    ini:
+      - section: callback_otel_sidecar
+        key: spool_dir
+  overflow:
+    description:
+      - What happens to frames the sidecar does not get (absent, dead, or not reading).
+      - C(spool) keeps a write-ahead copy of the whole run in a spool file under C(spool_dir); the
+        file is deleted at exit when every frame reached the sidecar, else kept for replay.
+      - C(drop) writes no file; undeliverable frames are dropped, counted, and reported at the end.
+      - Either way, frames that do not fit in the memory queue (C(queue_size)) are dropped and counted.
+    type: str
+    default: spool
+    choices: [spool, drop]
+    env:
+      - name: ANSIBLE_OTEL_OVERFLOW
+    ini:
+      - section: callback_otel_sidecar
+        key: overflow
+  send_timeout:
+    description:
+      - Seconds one write to the sidecar socket may take. When it does not complete in time (the
+        sidecar stopped reading), the connection is given up for the rest of the run and the frames
+        go to the spool file only (dropped with C(overflow=drop)).
+      - Must be greater than 0.
+    type: float
+    default: 5.0
+    env:
+      - name: ANSIBLE_OTEL_SEND_TIMEOUT
+    ini:
+      - section: callback_otel_sidecar
+        key: send_timeout
 """
 
 import atexit
@@ -166,13 +210,27 @@ _STATE_DOWN = 2
 _MAX_BATCH_BYTES = 1 << 20
 
 
+def _xdg_path(environ, var, *tail):
+    """``$var/tail`` if that variable is set, else ``~/.cache/tail``."""
+    env = os.environ if environ is None else environ
+    base = env.get(var) or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, *tail)
+
+
 def default_socket_path(environ=None):
     """Where the sidecar listens when the ``socket`` option is empty."""
-    env = os.environ if environ is None else environ
-    runtime = env.get('XDG_RUNTIME_DIR')
-    if runtime:
-        return os.path.join(runtime, 'ansible-otel', 'sidecar.sock')
-    return os.path.join(os.path.expanduser('~'), '.cache', 'ansible-otel', 'sidecar.sock')
+    return _xdg_path(environ, 'XDG_RUNTIME_DIR', 'ansible-otel', 'sidecar.sock')
+
+
+def default_spool_dir(environ=None):
+    """Where spool files go when the ``spool_dir`` option is empty."""
+    return _xdg_path(environ, 'XDG_CACHE_HOME', 'ansible-otel', 'spool')
+
+
+def _errno_text(exc):
+    if isinstance(exc, OSError) and exc.errno:
+        return '[Errno %d] %s' % (exc.errno, os.strerror(exc.errno))
+    return str(exc) or type(exc).__name__
 
 
 def _json_default(obj):
@@ -316,18 +374,23 @@ def _install_fork_hook():
 
 
 class FrameWriter(object):
-    """Owns the queue, the socket and the writer thread.
+    """Owns the queue, the socket, the spool file and the writer thread.
 
-    ``offer`` never blocks. Frames that cannot be delivered (queue full, sidecar unreachable,
-    connection broken) go to ``_undeliverable``, which counts them; a spool-file writer can
-    be slotted in there later.
+    ``offer`` never blocks. The writer thread appends each batch to the spool file (when
+    ``spool_path`` is set: write-ahead, before the socket) and then sends it to the socket with a
+    ``send_timeout``. A failed or timed-out send gives the connection up for the rest of the run;
+    later batches go to the spool file only. Frames that end up nowhere (queue full, no
+    connection and no spool file, still queued when the exit wait ran out) go to
+    ``_undeliverable_locked``, the one place where frames are counted as lost.
     """
 
     CONNECT_BACKOFF = (0.05, 0.15, 0.3)  # sleeps between the connect attempts
 
-    def __init__(self, path, queue_size):
+    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0):
         self.path = path
         self.maxlen = max(1, int(queue_size))
+        self.spool_path = spool_path     # None: overflow=drop, no spool file
+        self.send_timeout = send_timeout if send_timeout and send_timeout > 0 else 5.0
         self._q = collections.deque()
         self._cv = threading.Condition(threading.Lock())
         self._inflight = 0
@@ -336,7 +399,13 @@ class FrameWriter(object):
         self._sock = None
         self._state = _STATE_CONNECTING
         self._thread = None
+        self._give_up_reason = None
+        self._spool_fd = None            # raw fd (os.write: nothing buffered, nothing to flush)
+        self._spool_off = spool_path is None
+        self.spool_announced = False     # a warning already named the spool file
+        self.all_sent = True             # every batch the writer took was written whole to the socket
         self.dropped = 0
+        self.dropped_by = {}             # why ('full', 'down', 'timeout') -> frames
         self._full_warned = False
         self._conn_warned = False
         self.pending_warnings = []  # filled by the writer thread, shown by the callback threads
@@ -361,7 +430,72 @@ class FrameWriter(object):
             self._cv.notify()
         return True
 
-    # -- writer thread ----------------------------------------------------------------------
+    # -- writer thread: spool file ------------------------------------------------------------
+    @property
+    def spooling(self):
+        """True while batches still go to the spool file (overflow=spool and no write error)."""
+        return not self._spool_off
+
+    def _open_spool(self):
+        path = self.spool_path
+        d = os.path.dirname(path)
+        if not os.path.isdir(d):
+            parent = os.path.dirname(d)
+            if parent:
+                os.makedirs(parent, 0o700, exist_ok=True)
+            try:
+                os.mkdir(d, 0o700)
+            except FileExistsError:
+                pass
+            else:
+                os.chmod(d, 0o700)  # whatever the umask
+        if hasattr(os, 'getuid') and os.stat(d).st_uid != os.getuid():
+            raise OSError('the directory %s belongs to another user' % d)
+        # O_EXCL: the name holds a fresh random run id; never append to a file or symlink
+        # someone else put there.
+        flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+                 | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NOFOLLOW', 0))
+        return os.open(path, flags, 0o600)
+
+    def _spool_ready(self):
+        """Open the spool file at the first use. False when there is none (or it failed)."""
+        if self._spool_off:
+            return False
+        if self._spool_fd is None:
+            try:
+                self._spool_fd = self._open_spool()
+            except OSError as e:
+                self._spool_problem('cannot create the spool file', e)
+                return False
+        return True
+
+    def _spool(self, data):
+        """Append one batch to the spool file. True if all of it was written."""
+        if not self._spool_ready():
+            return False
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._spool_fd, view):]
+            return True
+        except OSError as e:
+            self._spool_problem('cannot write the spool file', e)
+            return False
+
+    def _spool_problem(self, what, exc):
+        self._spool_off = True
+        fd = self._spool_fd
+        self._spool_fd = None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.pending_warnings.append(
+            'otel_sidecar: %s %s: %s; going on without it (frames the sidecar does not get are lost)'
+            % (what, self.spool_path, _errno_text(exc)))
+
+    # -- writer thread: socket ------------------------------------------------------------------
     def _connect(self):
         last = None
         for attempt in range(len(self.CONNECT_BACKOFF) + 1):
@@ -371,6 +505,7 @@ class FrameWriter(object):
             try:
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.connect(self.path)
+                s.settimeout(self.send_timeout)  # sendall raises socket.timeout if nobody reads
                 return s
             except OSError as e:
                 last = e
@@ -388,13 +523,22 @@ class FrameWriter(object):
         if self._closing or self._conn_warned:
             return
         self._conn_warned = True
-        if isinstance(exc, OSError) and exc.errno:
-            reason = '[Errno %d] %s' % (exc.errno, os.strerror(exc.errno))
+        if self._give_up_reason:
+            what, reason = 'gave up the connection to the sidecar at', self._give_up_reason
+        elif isinstance(exc, socket.timeout):
+            what = 'gave up the connection to the sidecar at'
+            reason = 'a write made no progress for %g s (send_timeout): the sidecar stopped reading' % (
+                self.send_timeout)
         else:
-            reason = str(exc) or type(exc).__name__
-        self.pending_warnings.append(
-            'otel_sidecar: %s %s: %s; traces of this run are dropped (the playbook is not affected)'
-            % (what, self.path, reason))
+            reason = _errno_text(exc)
+        if self._spool_ready():
+            self.spool_announced = True
+            p = self.spool_path
+            tail = ('this run\'s frames are kept in the spool file %s (a running `ansible-otel serve` replays '
+                    'it, or run `ansible-otel replay %s`); the playbook is not affected' % (p, p))
+        else:
+            tail = 'traces of this run are dropped (the playbook is not affected)'
+        self.pending_warnings.append('otel_sidecar: %s %s: %s; %s' % (what, self.path, reason, tail))
 
     def _run(self):
         sock = self._connect()
@@ -422,34 +566,45 @@ class FrameWriter(object):
                     batch.append(item)
                     size += len(item)
                 self._inflight = len(batch)
+            data = b''.join(batch)
+            spooled = self._spool(data)  # write-ahead: the file holds at least what the sidecar got
+            sent = False
+            if sock is not None and self._sock is None and not self._closing:
+                sock = self._drop_socket(sock, None)  # given up (give_up_connection)
             if sock is not None:
                 try:
-                    sock.sendall(b''.join(batch))
-                    batch = None
-                except OSError as e:
-                    self._connection_problem('lost the connection to the sidecar at', e)
-                    try:
-                        sock.close()
-                    except OSError:
-                        pass
-                    sock = None
-                    with self._cv:
-                        self._sock = None
-                        self._state = _STATE_DOWN
+                    sock.sendall(data)
+                    sent = True
+                except OSError as e:  # EPIPE, ECONNRESET, socket.timeout (send_timeout)
+                    sock = self._drop_socket(sock, e)
             with self._cv:
-                if batch is not None:
-                    self._undeliverable_locked(len(batch), 'down')
+                if not sent:
+                    self.all_sent = False
+                    if not spooled:
+                        self._undeliverable_locked(len(batch), 'down')
                 self._inflight = 0
                 self._cv.notify_all()
 
+    def _drop_socket(self, sock, exc):
+        self._connection_problem('lost the connection to the sidecar at', exc)
+        try:
+            sock.close()
+        except OSError:
+            pass
+        with self._cv:
+            self._sock = None
+            self._state = _STATE_DOWN
+        return None
+
     def _undeliverable_locked(self, count, why):
-        # The one place frames are lost. A spool file writer would take them here.
+        # The one place frames are lost (with overflow=spool only those that are not on disk).
         self.dropped += count
+        self.dropped_by[why] = self.dropped_by.get(why, 0) + count
         if why == 'full' and not self._full_warned:
             self._full_warned = True
             self.pending_warnings.append(
-                'otel_sidecar: the frame queue is full (%d frames); frames are dropped until the sidecar '
-                'catches up' % self.maxlen)
+                'otel_sidecar: the frame queue is full (%d frames); new frames are dropped (not spooled) '
+                'until the writer catches up' % self.maxlen)
 
     # -- shutdown ---------------------------------------------------------------------------
     def drain(self, timeout):
@@ -464,6 +619,21 @@ class FrameWriter(object):
                     return False
                 self._cv.wait(left)
             return True
+
+    def give_up_connection(self, reason):
+        """End the connection (the writer goes on with the spool file only). False if none is up."""
+        with self._cv:
+            sock = self._sock
+            if sock is None:
+                return False
+            self._sock = None
+            self._state = _STATE_DOWN
+            self._give_up_reason = reason
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a writer blocked in sendall
+        except OSError:
+            pass
+        return True
 
     def discard_queued(self):
         """Give up on everything still queued (counted as dropped). Returns how many."""
@@ -499,12 +669,47 @@ class FrameWriter(object):
             except OSError:
                 pass
 
+    def finish_spool(self, delivered):
+        """After close(), in the controller: delete the spool file when ``delivered`` (every
+        frame, bye included, reached the sidecar), else keep it. Returns the kept path or None."""
+        path = self.spool_path
+        if path is None or self._child:
+            return None
+        t = self._thread
+        idle = delivered or t is None or not t.is_alive()  # else the writer may still append
+        fd = self._spool_fd
+        if idle and fd is not None:
+            self._spool_fd = None
+            self._spool_off = True
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if delivered:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            return None
+        return path if os.path.exists(path) else None
+
     def _forked_child(self):
         self._child = True
         self._closing = True
         sock = self._sock
         self._sock = None
         self._thread = None
+        # Only the controller writes (and deletes) the spool file: the child forgets it. A raw
+        # fd has no buffer, so closing this process' copy writes nothing.
+        fd = self._spool_fd
+        self._spool_fd = None
+        self._spool_off = True
+        self.spool_path = None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
         if sock is not None:
             sock.close()  # this process' copy only; the parent's connection stays up
 
@@ -681,6 +886,7 @@ class CallbackModule(CallbackBase):
         self._hide_args = False
         self._include_facts = False
         self._drain_timeout = 2.0
+        self._overflow = 'spool'
         self._socket_path = None
         self._play_uuid = None
         self._host_task = {}          # host name -> uuid of the task it last started (async_poll)
@@ -730,7 +936,19 @@ class CallbackModule(CallbackBase):
             self._drain_timeout = max(0.0, float(self._opt('drain_timeout', 2.0)))
         except (TypeError, ValueError):
             self._drain_timeout = 2.0
-        self._writer = FrameWriter(path, queue_size if queue_size > 0 else 10000)
+        overflow = str(self._opt('overflow', 'spool') or 'spool').strip().lower()
+        self._overflow = 'drop' if overflow == 'drop' else 'spool'
+        spool_path = None
+        if self._overflow == 'spool':
+            spool_dir = self._opt('spool_dir', '') or ''
+            spool_dir = os.path.expanduser(os.path.expandvars(str(spool_dir))) if spool_dir else default_spool_dir()
+            spool_path = os.path.join(os.path.abspath(spool_dir), '%s-%d.ndjson' % (self._run_id, self._pid))
+        try:
+            send_timeout = float(self._opt('send_timeout', 5.0))
+        except (TypeError, ValueError):
+            send_timeout = 5.0
+        self._writer = FrameWriter(path, queue_size if queue_size > 0 else 10000, spool_path=spool_path,
+                                   send_timeout=send_timeout if send_timeout > 0 else 5.0)
         self._ready = True
         self._writer.start()
         atexit.register(self._at_exit)
@@ -1139,15 +1357,22 @@ class CallbackModule(CallbackBase):
         if writer is None or writer.in_child or self._exited or os.getpid() != self._pid:
             return
         self._exited = True
+        delivered = False
         try:
             budget = self._drain_timeout
             deadline = time.monotonic() + budget
             # 1) let the queued frames (stats...) go out, keeping some time for bye
-            if not writer.drain(budget * 0.8):
-                writer.discard_queued()
+            if writer.spooling:
+                # a sidecar that is slow to take them loses the connection: the spool file is fast
+                if not writer.drain(budget * 0.6) and writer.give_up_connection(
+                        'it did not take the last frames within drain_timeout (%g s) at exit' % budget):
+                    writer.drain(max(0.0, deadline - budget * 0.2 - time.monotonic()))
+            else:
+                writer.drain(budget * 0.8)
+            writer.discard_queued()  # what is still queued now is lost (counted)
             # 2) bye carries the count of frames that could not be delivered
             self._emit('bye', {'dropped': writer.dropped})
-            writer.drain(max(0.0, deadline - time.monotonic()))
+            delivered = writer.drain(max(0.0, deadline - time.monotonic())) and writer.all_sent
         except Exception as e:  # pylint: disable=broad-except
             self._internal_error('exit', e)
         finally:
@@ -1156,6 +1381,27 @@ class CallbackModule(CallbackBase):
             except Exception:
                 pass
             try:
+                self._finish_spool(writer, delivered)
+            except Exception as e:  # pylint: disable=broad-except
+                self._internal_error('exit', e)
+            try:
                 self._flush_warnings()
             except Exception:
                 pass
+
+    def _finish_spool(self, writer, delivered):
+        # 3) the spool file: deleted when the sidecar got everything, else kept and named once
+        kept = writer.finish_spool(delivered)
+        if kept and not writer.spool_announced:
+            writer.spool_announced = True
+            writer.pending_warnings.append(
+                'otel_sidecar: not every frame of this run reached the sidecar; they are kept in the spool '
+                'file %s (a running `ansible-otel serve` replays it, or run `ansible-otel replay %s`); the '
+                'playbook is not affected' % (kept, kept))
+        if writer.dropped:
+            why = dict(writer.dropped_by)
+            parts = ['%d undeliverable' % why.pop('down', 0), '%d with the queue full' % why.pop('full', 0),
+                     '%d still queued at exit' % why.pop('timeout', 0)]
+            writer.pending_warnings.append(
+                'otel_sidecar: %d frame(s) of this run were dropped (%s; overflow=%s): the trace has gaps'
+                % (writer.dropped, ', '.join(p for p in parts if not p.startswith('0 ')), self._overflow))
