@@ -3,12 +3,14 @@
 
 Builds host_result frames from a realistic fake command result and reports the time spent in
 the callback per event (pick fields, json.dumps, enqueue), with the writer thread delivering
-to a local Unix socket reader, as in a real run.
+to a local Unix socket reader, as in a real run. With overflow=spool (the default) the writer
+thread also appends every batch to a spool file in a temp dir first (deleted at exit).
 
-    /usr/bin/python3 test/shim/bench_shim.py [events]
+    /usr/bin/python3 test/shim/bench_shim.py [events] [spool|drop]
 """
 
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -50,6 +52,7 @@ def sink(path, ready, counts):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    overflow = sys.argv[2] if len(sys.argv) > 2 else 'spool'
     tmp = tempfile.mkdtemp(prefix='otel-bench-')
     path = os.path.join(tmp, 's.sock')
     ready = threading.Event()
@@ -62,7 +65,8 @@ def main():
     callback_loader.add_directory(PLUGIN_DIR)
     cb = callback_loader.get('otel_sidecar')
     cb._display = QuietDisplay()
-    cb.set_options(direct={'socket': path, 'queue_size': n + 100})
+    spool_dir = os.path.join(tmp, 'spool')
+    cb.set_options(direct={'socket': path, 'queue_size': n + 100, 'spool_dir': spool_dir, 'overflow': overflow})
 
     task = Task.load({'name': 'restart the service', 'command': 'systemctl restart app'})
     host = Host('web01.example.com')
@@ -89,8 +93,11 @@ def main():
     cb._at_exit()
 
     t.join(5)
-    print('host_result: %.1f us/event over %d events (%d frames received, %d bytes/frame, dropped %d)'
-          % (elapsed / n * 1e6, n, counts[1], counts[0] // max(1, counts[1]), dropped))
+    left = os.listdir(spool_dir) if os.path.isdir(spool_dir) else []
+    print('host_result: %.1f us/event over %d events (overflow=%s; %d frames received, %d bytes/frame, '
+          'dropped %d, spool files left %d)'
+          % (elapsed / n * 1e6, n, overflow, counts[1], counts[0] // max(1, counts[1]), dropped, len(left)))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == '__main__':

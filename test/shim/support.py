@@ -41,11 +41,13 @@ class Listener(object):
       'read'   read everything until EOF (normal sidecar)
       'stall'  accept, then never read (a stuck sidecar)
       'hangup' read the first chunk, then close the connection (a crashing sidecar)
+      'hangup_after' read until ``frames`` complete frames arrived, then close the connection
     """
 
-    def __init__(self, path, mode='read'):
+    def __init__(self, path, mode='read', frames=None):
         self.path = path
         self.mode = mode
+        self.hangup_frames = frames
         self.connections = []   # one bytearray per accepted connection
         self.eof_at = []        # time.monotonic() at EOF, per connection
         self.first_data = threading.Event()
@@ -102,6 +104,8 @@ class Listener(object):
             buf.extend(data)
             self.first_data.set()
             if self.mode == 'hangup':
+                break
+            if self.mode == 'hangup_after' and buf.count(b'\n') >= self.hangup_frames:
                 break
         self.eof_at[index] = time.monotonic()
         try:
@@ -182,6 +186,14 @@ class Workdir(object):
         with open(self.cfg, 'w') as f:
             f.write('[defaults]\n')
         self.sock = os.path.join(self.path, 's.sock')
+        # never ~/.cache: the shim creates this one itself (0700) at the first frame
+        self.spool_dir = os.path.join(self.path, 'spool')
+
+    def spool_files(self):
+        """Paths of the spool files in this workdir's spool dir (sorted)."""
+        if not os.path.isdir(self.spool_dir):
+            return []
+        return sorted(os.path.join(self.spool_dir, n) for n in os.listdir(self.spool_dir))
 
     def env(self, single_file=False, **extra):
         env = dict((k, v) for k, v in os.environ.items()
@@ -192,6 +204,7 @@ class Workdir(object):
             'ANSIBLE_CALLBACK_PLUGINS': self.callback_dir if single_file else PLUGIN_DIR,
             'ANSIBLE_CALLBACKS_ENABLED': 'otel_sidecar',
             'ANSIBLE_OTEL_SOCKET': self.sock,
+            'ANSIBLE_OTEL_SPOOL_DIR': self.spool_dir,
             'ANSIBLE_GATHERING': 'explicit',
             'ANSIBLE_HOST_KEY_CHECKING': 'False',
             'ANSIBLE_LOCAL_TEMP': os.path.join(self.path, 'local_tmp'),
@@ -253,3 +266,11 @@ def task_by_name(frames, name):
 
 def results_for(frames, task_uuid, t='host_result'):
     return [f for f in frames if f['t'] == t and f.get('task') == task_uuid]
+
+
+def read_spool(path):
+    """(frames, raw bytes) of a spool file; a partial last line (cut by a kill) is left out."""
+    with open(path, 'rb') as f:
+        raw = f.read()
+    complete = raw[:raw.rfind(b'\n') + 1]
+    return parse_ndjson(complete), raw

@@ -73,6 +73,30 @@ class PlaybookRun(unittest.TestCase):
     def t(self, name):
         return S.task_by_name(self.frames, name)
 
+    def assertOneSpoolFile(self, work=None):
+        """The run's spool file: 0600 in a 0700 dir. Returns (path, frames, raw)."""
+        work = work or self.work
+        files = work.spool_files()
+        self.assertEqual(len(files), 1, files)
+        self.assertEqual(os.stat(work.spool_dir).st_mode & 0o777, 0o700)
+        self.assertEqual(os.stat(files[0]).st_mode & 0o777, 0o600)
+        frames, raw = S.read_spool(files[0])
+        self.assertTrue(frames)
+        self.assertEqual(os.path.basename(files[0]), '%s-%d.ndjson' % (frames[0]['run'], frames[0]['pid']))
+        return files[0], frames, raw
+
+    def assertContiguous(self, frames, complete=True):
+        """hello first, one run, seq 0..n-1 without a gap, bye last (when complete)."""
+        self.assertEqual(frames[0]['t'], 'hello')
+        self.assertEqual([f['seq'] for f in frames], list(range(len(frames))))
+        self.assertEqual(set(f['run'] for f in frames), {frames[0]['run']})
+        if complete:
+            self.assertEqual(frames[-1]['t'], 'bye')
+            self.assertEqual(frames[-1]['dropped'], 0)
+            self.assertEqual([f['t'] for f in frames].count('bye'), 1)
+        else:
+            self.assertNotIn('bye', [f['t'] for f in frames])
+
     def result(self, name, t='host_result'):
         res = S.results_for(self.frames, self.t(name)['task'], t)
         self.assertTrue(res, 'no %s for %r' % (t, name))
@@ -333,6 +357,10 @@ class TestFeatures(PlaybookRun):
                           'file_diff'):
                 self.assertIn(f['task'], started, f)
 
+    def test_spool_file_deleted_when_everything_arrived(self):
+        self.assertTrue(os.path.isdir(self.work.spool_dir))  # it was written during the run
+        self.assertEqual(self.work.spool_files(), [])
+
     def test_no_warnings(self):
         # also: ansible's loader found nothing else to import under plugin/ (tests live deeper)
         self.assertNotIn('otel_sidecar', self.output)
@@ -459,42 +487,109 @@ class TestOptionsCheckModeTraceparent(PlaybookRun):
         self.assertNotIn(b'small-argument-value', self.raw)
 
 
-class TestSidecarAbsent(unittest.TestCase):
-    def test_playbook_succeeds_with_one_warning(self):
-        work = S.Workdir()
-        try:
-            missing = os.path.join(work.path, 'nobody-listens.sock')
-            proc, _ = S.run_playbook(work, ['-i', 'localhost,', '-c', 'local', 'small.yml'],
-                                     env=work.env(ANSIBLE_OTEL_SOCKET=missing))
-            out = S.output_text(proc)
-            self.assertEqual(proc.returncode, 0, out)
-            flat = S.unwrap(out)
-            self.assertEqual(flat.count('otel_sidecar'), 1, out)
-            self.assertEqual(flat.count('[WARNING]'), 1, out)
-            self.assertIn(S.squash(missing), S.squash(out))
-            self.assertIn('No such file or directory', flat)
-            self.assertIn('ok=2', out)
-        finally:
-            work.cleanup()
+class TestSidecarAbsent(PlaybookRun):
+    """Nobody listens: the playbook is unaffected, one warning names the spool file, which holds
+    the whole run (hello to bye, no gap)."""
+
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'small.yml']
+
+    @classmethod
+    def run_and_collect(cls):
+        cls.missing = os.path.join(cls.work.path, 'nobody-listens.sock')
+        cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(ANSIBLE_OTEL_SOCKET=cls.missing))
+        cls.output = S.output_text(cls.proc)
+
+    def test_playbook_succeeds_with_one_warning_naming_the_spool_file(self):
+        self.assertRc()
+        out = self.output
+        flat = S.unwrap(out)
+        self.assertEqual(flat.count('otel_sidecar'), 1, out)
+        self.assertEqual(flat.count('[WARNING]'), 1, out)
+        self.assertIn(S.squash(self.missing), S.squash(out))
+        self.assertIn('No such file or directory', flat)
+        self.assertIn('ok=2', out)
+        path = self.work.spool_files()[0]
+        self.assertIn(S.squash(path), S.squash(out))
+        self.assertIn(S.squash('`ansible-otel replay %s`' % path), S.squash(out))
+        self.assertIn('`ansible-otel serve`', flat)
+
+    def test_spool_file_holds_the_whole_run(self):
+        _, frames, raw = self.assertOneSpoolFile()
+        self.assertContiguous(frames)
+        self.assertEqual([f['t'] for f in frames],
+                         ['hello', 'playbook_start', 'play_start'] + ['task_start', 'host_start', 'host_result'] * 2
+                         + ['stats', 'bye'])
+        self.assertTrue(raw.endswith(b'\n'))
+        self.assertEqual(raw.count(b'\n'), len(frames))
+
+
+class TestOverflowDropSidecarAbsent(PlaybookRun):
+    """overflow=drop and nobody listens: no spool file; the frames are counted and reported."""
+
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'small.yml']
+
+    @classmethod
+    def run_and_collect(cls):
+        cls.missing = os.path.join(cls.work.path, 'nobody-listens.sock')
+        cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(
+            ANSIBLE_OTEL_SOCKET=cls.missing, ANSIBLE_OTEL_OVERFLOW='drop'))
+        cls.output = S.output_text(cls.proc)
+
+    def test_no_spool_file_and_dropped_count_reported(self):
+        self.assertRc()
+        self.assertFalse(os.path.exists(self.work.spool_dir))
+        flat = S.unwrap(self.output)
+        self.assertEqual(flat.count('[WARNING]'), 2, self.output)  # the connection, then the count
+        self.assertIn('No such file or directory', flat)
+        self.assertIn('traces of this run are dropped', flat)
+        # hello, playbook_start, play_start, 2 x (task_start, host_start, host_result), stats, bye
+        self.assertIn('11 frame(s) of this run were dropped (11 undeliverable; overflow=drop)', flat)
+        self.assertIn('ok=2', self.output)
 
 
 class TestSidecarStopsReading(PlaybookRun):
-    """The sidecar accepts but never reads: the playbook must not hang (bounded by drain_timeout),
-    must succeed, and the dropped frames are reported once."""
+    """The sidecar accepts but never reads: after send_timeout the connection is given up, the run
+    goes on into the spool file, the playbook succeeds without hanging; one warning."""
 
     MODE = 'stall'
     ARGS = ['-i', 'localhost,', '-c', 'local', 'flood.yml']
     ENV = {'ANSIBLE_OTEL_MAX_RESULT_BYTES': '65536', 'ANSIBLE_OTEL_DRAIN_TIMEOUT': '1.0',
-           'ANSIBLE_OTEL_QUEUE_SIZE': '40'}
+           'ANSIBLE_OTEL_SEND_TIMEOUT': '1'}
 
     def test_does_not_hang(self):
         self.assertRc()
-        # the same playbook takes ~1-2 s; allow generous slack for slow CI, but far below a hang
+        # the same playbook takes ~1-2 s (+ at most send_timeout + drain_timeout); allow generous
+        # slack for slow CI, but far below a hang
         self.assertLess(self.elapsed, 30.0)
         flat = S.unwrap(self.output)
         self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
-        self.assertIn('queue is full', flat)
+        self.assertIn('send_timeout', flat)
+        self.assertNotIn('queue is full', flat)
         self.assertEqual(len(self.listener.connections), 1)
+
+    def test_spool_file_holds_the_whole_run(self):
+        path, frames, _ = self.assertOneSpoolFile()
+        self.assertIn(S.squash(path), S.squash(self.output))
+        self.assertContiguous(frames)
+        self.assertEqual(len(S.by_type(frames, 'item_result')), 150)
+
+
+class TestQueueFullOverflowDrop(PlaybookRun):
+    """overflow=drop, a tiny queue and a sidecar that stops reading: frames are dropped when the
+    queue is full (never blocking ansible), counted and reported; no spool file."""
+
+    MODE = 'stall'
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'flood.yml']
+    ENV = {'ANSIBLE_OTEL_MAX_RESULT_BYTES': '65536', 'ANSIBLE_OTEL_DRAIN_TIMEOUT': '1.0',
+           'ANSIBLE_OTEL_QUEUE_SIZE': '40', 'ANSIBLE_OTEL_OVERFLOW': 'drop'}
+
+    def test_does_not_hang_and_reports_drops(self):
+        self.assertRc()
+        self.assertLess(self.elapsed, 30.0)
+        flat = S.unwrap(self.output)
+        self.assertIn('queue is full', flat)
+        self.assertRegex(flat, r'\d+ frame\(s\) of this run were dropped \([^)]*with the queue full')
+        self.assertFalse(os.path.exists(self.work.spool_dir))
 
 
 class TestSidecarHangsUp(PlaybookRun):
@@ -513,6 +608,61 @@ class TestSidecarHangsUp(PlaybookRun):
         self.assertIn(S.squash(self.work.sock), S.squash(self.output))
         self.assertTrue(self.frames)
         self.assertEqual(self.frames[0]['t'], 'hello')
+
+
+class TestSidecarDiesMidRun(PlaybookRun):
+    """The sidecar closes the connection after a few frames: the exit code is unchanged and the
+    spool file holds the complete run, from hello to bye."""
+
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'features.yml']
+    EXPECT_RC = 2
+
+    @classmethod
+    def run_and_collect(cls):
+        cls.listener = S.Listener(cls.work.sock, mode='hangup_after', frames=5)
+        try:
+            cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env())
+            cls.listener.wait_eof()
+        finally:
+            cls.listener.close()
+        cls.output = S.output_text(cls.proc)
+        cls.raw = cls.listener.raw
+
+    def test_exit_code_unchanged_and_one_warning(self):
+        self.assertRc()
+        flat = S.unwrap(self.output)
+        self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
+        self.assertIn('lost the connection', flat)
+
+    def test_spool_file_holds_the_whole_run(self):
+        path, frames, raw = self.assertOneSpoolFile()
+        self.assertIn(S.squash(path), S.squash(self.output))
+        self.assertContiguous(frames)
+        self.assertGreater(len(frames), 100)
+        self.assertGreater(len(S.by_type(frames, 'stats')), 0)
+        self.assertTrue(raw.startswith(self.raw))  # the sidecar got a prefix of it
+        self.assertGreaterEqual(self.raw.count(b'\n'), 5)
+        self.assertLess(self.raw.count(b'\n'), len(frames))
+
+
+class TestNoLogSpooled(PlaybookRun):
+    """The no_log canary never reaches the spool file either."""
+
+    ARGS = TestNoLog.ARGS
+
+    @classmethod
+    def run_and_collect(cls):
+        cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(
+            ANSIBLE_OTEL_SOCKET=os.path.join(cls.work.path, 'nobody-listens.sock')))
+        cls.output = S.output_text(cls.proc)
+
+    def test_canary_never_spooled(self):
+        self.assertRc()
+        _, frames, raw = self.assertOneSpoolFile()
+        self.assertContiguous(frames)
+        self.assertGreater(len(raw), 1000)
+        self.assertEqual(raw.count(b'SECRET-CANARY'), 0)
+        self.assertEqual(raw.count(b'3f9a1c'), 0)
 
 
 @unittest.skipUnless(shutil.which('ssh'), 'needs an ssh client for the unreachable-host check')
@@ -562,6 +712,16 @@ class TestKilledPlaybookClosesConnection(unittest.TestCase):
             proc.wait(10)
             self.assertTrue(listener.wait_eof(5.0), 'connection still open 5 s after SIGKILL')
             self.assertLess(listener.eof_at[0] - killed_at, 2.0)
+            # the spool file survives, with every frame up to the kill
+            files = work.spool_files()
+            self.assertEqual(len(files), 1, files)
+            frames, raw = S.read_spool(files[0])
+            self.assertEqual(frames[0]['t'], 'hello')
+            self.assertEqual([f['seq'] for f in frames], list(range(len(frames))))
+            self.assertEqual(frames[-1]['t'], 'host_start')
+            self.assertNotIn('bye', [f['t'] for f in frames])
+            self.assertTrue(raw.endswith(b'\n'))
+            self.assertEqual(raw, bytes(listener.connections[0]))
         finally:
             if proc is not None:
                 try:
@@ -585,7 +745,9 @@ class TestAnsibleDoc(unittest.TestCase):
         out = S.output_text(proc)
         self.assertEqual(proc.returncode, 0, out)
         for name in ('socket', 'hide_task_arguments', 'max_result_bytes', 'include_facts', 'queue_size',
-                     'drain_timeout', 'ANSIBLE_OTEL_SOCKET', 'ANSIBLE_OTEL_DRAIN_TIMEOUT', 'callback_otel_sidecar'):
+                     'drain_timeout', 'spool_dir', 'overflow', 'send_timeout', 'ANSIBLE_OTEL_SOCKET',
+                     'ANSIBLE_OTEL_DRAIN_TIMEOUT', 'ANSIBLE_OTEL_SPOOL_DIR', 'ANSIBLE_OTEL_OVERFLOW',
+                     'ANSIBLE_OTEL_SEND_TIMEOUT', 'callback_otel_sidecar'):
             self.assertIn(name, out)
         self.assertNotIn('ERROR', out)
 

@@ -57,7 +57,7 @@ class CallbackCase(unittest.TestCase):
         self.cb = callback_loader.get('otel_sidecar')
         self.display = FakeDisplay()
         self.cb._display = self.display
-        opts = {'socket': self.work.sock, 'drain_timeout': 2.0}
+        opts = {'socket': self.work.sock, 'drain_timeout': 2.0, 'spool_dir': self.work.spool_dir}
         opts.update(self.OPTIONS)
         self.cb.set_options(direct=opts)
 
@@ -158,6 +158,11 @@ class TestUrlCredentials(unittest.TestCase):
 
 
 class TestHelpers(unittest.TestCase):
+    def test_default_spool_dir(self):
+        self.assertEqual(shim.default_spool_dir({'XDG_CACHE_HOME': '/c'}), '/c/ansible-otel/spool')
+        self.assertEqual(shim.default_spool_dir({}),
+                         os.path.join(os.path.expanduser('~'), '.cache', 'ansible-otel', 'spool'))
+
     def test_default_socket_path(self):
         self.assertEqual(shim.default_socket_path({'XDG_RUNTIME_DIR': '/run/user/7'}),
                          '/run/user/7/ansible-otel/sidecar.sock')
@@ -462,6 +467,8 @@ class TestForkedChild(CallbackCase):
                 w = self.cb._writer
                 if not (w.in_child and w._sock is None):
                     code = 3
+                if not (w._spool_fd is None and w.spool_path is None and not w.spooling):
+                    code = 5
                 self.cb.v2_playbook_on_task_start(child_task, False)
                 self.cb._at_exit()
             except BaseException:
@@ -470,7 +477,10 @@ class TestForkedChild(CallbackCase):
         _, status = os.waitpid(pid, 0)
         self.assertEqual(os.WEXITSTATUS(status), 0)
         self.cb.v2_playbook_on_task_start(self.task(name='after the fork'), False)
+        spool = self.cb._writer.spool_path
+        self.assertTrue(wait_for(lambda: os.path.exists(spool) and len(S.read_spool(spool)[0]) == 3))
         frames = self.finish()
+        self.assertFalse(os.path.exists(spool))  # everything reached the sidecar
         self.assertEqual([f['t'] for f in frames], ['hello', 'task_start', 'task_start', 'bye'])
         self.assertEqual(frames[2]['name'], 'after the fork')
         self.assertEqual([f['seq'] for f in frames], [0, 1, 2, 3])
@@ -479,14 +489,162 @@ class TestForkedChild(CallbackCase):
 class TestSidecarAbsentUnit(CallbackCase):
     LISTEN = False
 
-    def test_one_warning_and_dropped_count(self):
+    def test_one_warning_and_the_whole_run_spooled(self):
         for _ in range(20):
             self.cb.v2_playbook_on_task_start(self.task(), False)
         self.cb._at_exit()
-        self.assertEqual(len(self.display.warnings), 1)
+        path = self.cb._writer.spool_path
+        self.assertEqual(len(self.display.warnings), 1, self.display.warnings)
         self.assertIn(self.work.sock, self.display.warnings[0])
         self.assertIn('[Errno 2]', self.display.warnings[0])
+        self.assertIn('`ansible-otel replay %s`' % path, self.display.warnings[0])
+        self.assertEqual(self.cb._writer.dropped, 0)
+        self.assertEqual(self.work.spool_files(), [path])
+        frames, _ = S.read_spool(path)
+        self.assertEqual([f['t'] for f in frames], ['hello'] + ['task_start'] * 20 + ['bye'])
+        self.assertEqual([f['seq'] for f in frames], list(range(22)))
+        self.assertEqual(frames[-1]['dropped'], 0)
+        self.assertEqual(os.path.basename(path), '%s-%d.ndjson' % (self.cb._run_id, os.getpid()))
+
+
+class TestSidecarAbsentOverflowDrop(CallbackCase):
+    LISTEN = False
+    OPTIONS = {'overflow': 'drop'}
+
+    def test_dropped_counted_and_reported_no_spool(self):
+        for _ in range(20):
+            self.cb.v2_playbook_on_task_start(self.task(), False)
+        self.cb._at_exit()
+        self.assertIsNone(self.cb._writer.spool_path)
+        self.assertFalse(os.path.exists(self.work.spool_dir))
         self.assertEqual(self.cb._writer.dropped, 22)  # hello + 20 tasks + bye
+        self.assertEqual(len(self.display.warnings), 2, self.display.warnings)
+        self.assertIn('[Errno 2]', self.display.warnings[0])
+        self.assertIn('traces of this run are dropped', self.display.warnings[0])
+        self.assertIn('22 frame(s) of this run were dropped (22 undeliverable; overflow=drop)',
+                      self.display.warnings[1])
+
+
+class TestByeReportsQueueFullDrops(CallbackCase):
+    def test_bye_dropped_and_warning(self):
+        w = self.cb._writer
+        self.assertTrue(w.drain(5))
+        w.maxlen = 0  # as if the queue were full
+        for _ in range(3):
+            self.cb.v2_playbook_on_task_start(self.task(), False)
+        w.maxlen = 100
+        frames = self.finish()
+        self.assertEqual([f['t'] for f in frames], ['hello', 'bye'])
+        self.assertEqual(frames[-1]['dropped'], 3)
+        self.assertEqual(frames[-1]['seq'], 4)  # dropped frames take their seq numbers
+        self.assertTrue(any('queue is full' in m for m in self.display.warnings))
+        self.assertTrue(any('3 frame(s) of this run were dropped (3 with the queue full; overflow=spool)' in m
+                            for m in self.display.warnings), self.display.warnings)
+        self.assertEqual(self.work.spool_files(), [])  # delivered: the spool file adds nothing
+
+
+class TestSpoolWriter(unittest.TestCase):
+    """FrameWriter with a spool file: write-ahead, send timeout, unwritable spool."""
+
+    def setUp(self):
+        self.work = S.Workdir()
+        self.spool = os.path.join(self.work.spool_dir, 'run-1.ndjson')
+
+    def tearDown(self):
+        self.work.cleanup()
+
+    def test_write_ahead_then_socket_and_delete_when_delivered(self):
+        listener = S.Listener(self.work.sock)
+        try:
+            w = shim.FrameWriter(self.work.sock, 1000, spool_path=self.spool)
+            w.start()
+            for i in range(300):
+                w.offer(b'{"i":%d}\n' % i)
+            self.assertTrue(w.drain(5))
+            with open(self.spool, 'rb') as f:
+                self.assertEqual(f.read(), b''.join(b'{"i":%d}\n' % i for i in range(300)))
+            self.assertEqual(os.stat(self.spool).st_mode & 0o777, 0o600)
+            self.assertEqual(os.stat(self.work.spool_dir).st_mode & 0o777, 0o700)
+            w.close()
+            self.assertTrue(w.all_sent)
+            self.assertIsNone(w.finish_spool(True))
+            self.assertFalse(os.path.exists(self.spool))
+            listener.wait_eof(5)
+            self.assertEqual([f['i'] for f in listener.frames()], list(range(300)))
+            self.assertEqual(w.pending_warnings, [])
+        finally:
+            listener.close()
+
+    def test_send_timeout_gives_the_connection_up_and_spools_the_rest(self):
+        listener = S.Listener(self.work.sock, mode='stall')
+        try:
+            w = shim.FrameWriter(self.work.sock, 1000, spool_path=self.spool, send_timeout=0.3)
+            w.start()
+            payload = b'x' * 100000 + b'\n'
+            started = time.monotonic()
+            for _ in range(50):
+                self.assertTrue(w.offer(payload))  # never blocks, never full
+            self.assertTrue(w.drain(5))
+            self.assertLess(time.monotonic() - started, 3.0)
+            self.assertFalse(w.all_sent)
+            self.assertEqual(w.dropped, 0)
+            self.assertEqual(os.path.getsize(self.spool), 50 * len(payload))
+            self.assertEqual(len(w.pending_warnings), 1, w.pending_warnings)
+            self.assertIn('send_timeout', w.pending_warnings[0])
+            self.assertIn(self.spool, w.pending_warnings[0])
+            w.close()
+            self.assertEqual(w.finish_spool(False), self.spool)
+            self.assertTrue(os.path.exists(self.spool))
+        finally:
+            listener.close()
+
+    def test_unwritable_spool_warns_once_and_keeps_the_socket(self):
+        blocker = os.path.join(self.work.path, 'a-file')
+        open(blocker, 'w').close()
+        listener = S.Listener(self.work.sock)
+        try:
+            w = shim.FrameWriter(self.work.sock, 1000, spool_path=os.path.join(blocker, 'spool', 'r.ndjson'))
+            w.start()
+            for i in range(20):
+                w.offer(b'{"i":%d}\n' % i)
+            self.assertTrue(w.drain(5))
+            w.close()
+            listener.wait_eof(5)
+            self.assertEqual([f['i'] for f in listener.frames()], list(range(20)))
+            self.assertEqual(w.dropped, 0)
+            self.assertEqual(len(w.pending_warnings), 1, w.pending_warnings)
+            self.assertIn('cannot create the spool file', w.pending_warnings[0])
+            self.assertIn('[Errno', w.pending_warnings[0])
+            self.assertFalse(w.spooling)
+        finally:
+            listener.close()
+
+    def test_no_sidecar_and_unwritable_spool_counts_the_loss(self):
+        blocker = os.path.join(self.work.path, 'a-file')
+        open(blocker, 'w').close()
+        w = shim.FrameWriter(os.path.join(self.work.path, 'missing.sock'), 100,
+                             spool_path=os.path.join(blocker, 'r.ndjson'))
+        w.CONNECT_BACKOFF = (0.01,)
+        w.start()
+        for _ in range(7):
+            w.offer(b'{}\n')
+        self.assertTrue(w.drain(5))
+        w.close()
+        self.assertEqual(w.dropped, 7)
+        self.assertEqual(len(w.pending_warnings), 2, w.pending_warnings)
+        self.assertIn('traces of this run are dropped', w.pending_warnings[1])
+
+    def test_existing_file_is_never_reused(self):
+        os.makedirs(self.work.spool_dir, 0o700)
+        os.symlink(os.path.join(self.work.path, 'elsewhere'), self.spool)
+        w = shim.FrameWriter(os.path.join(self.work.path, 'missing.sock'), 100, spool_path=self.spool)
+        w.CONNECT_BACKOFF = (0.01,)
+        w.start()
+        w.offer(b'{}\n')
+        self.assertTrue(w.drain(5))
+        w.close()
+        self.assertFalse(os.path.exists(os.path.join(self.work.path, 'elsewhere')))
+        self.assertEqual(w.dropped, 1)
 
 
 if __name__ == '__main__':
