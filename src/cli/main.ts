@@ -6,6 +6,7 @@ import { CONSOLE_FORMATS } from './console-outputs.js';
 import { serveCommand } from './serve.js';
 import { envCommand } from './env.js';
 import { replayCommand } from './replay.js';
+import { importCommand } from './import.js';
 import { metricsOptions, prometheusEndpointOptions } from './metrics-options.js';
 import { notificationOptions } from './notification-sinks.js';
 import { reportCommand } from './report.js';
@@ -72,6 +73,17 @@ program
   .addOption(queueDir())
   .action(async (files: string[], o) => {
     process.exit(await replayCommand(files, o));
+  });
+
+program
+  .command('import')
+  .description('turn ansible-runner artifacts (private data dir, artifacts/ or artifacts/<ident>/) into the traces and metrics of their runs')
+  .argument('<dir>', 'ansible-runner private data dir, its artifacts/ dir, or one artifacts/<ident>/ dir')
+  .addOption(tracesFile())
+  .addOption(flushTimeout())
+  .addOption(queueDir())
+  .action(async (dir: string, o) => {
+    process.exit(await importCommand(dir, o));
   });
 
 program

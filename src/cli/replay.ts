@@ -1,16 +1,8 @@
-import { Pipeline } from '../pipeline.js';
-import { Tracing } from '../export/tracing.js';
-import { queueDirFrom } from '../export/durable/durable-trace-exporter.js';
 import { readFrameFiles } from '../ingest/frame-files.js';
 import { Logger } from '../util/log.js';
-import { DEFAULT_TRACES_FILE } from './sidecar.js';
-import { printExportReport, printRunSummary } from './summary.js';
+import { exportFrames, type FrameExportOptions } from './frame-export.js';
 
-export interface ReplayOptions {
-  tracesFile?: string;
-  flushTimeout: number;
-  queueDir?: string;
-}
+export type ReplayOptions = FrameExportOptions;
 
 /**
  * `ansible-otel replay FILE…`: recorded frame streams and spool files into the traces the live
@@ -19,28 +11,18 @@ export interface ReplayOptions {
  */
 export async function replayCommand(files: string[], o: ReplayOptions): Promise<number> {
   const log = new Logger();
-  const env = process.env;
-  const tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), log });
-  const pipeline = new Pipeline(tracing.writer, log, (run) => printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL));
-  const connections = new Map<string, { id: number }>();
   let problems = 0;
+  let runs: number;
   try {
-    for await (const frame of readFrameFiles(files, (p) => {
+    runs = await exportFrames(readFrameFiles(files, (p) => {
       problems += 1;
       if (problems === 1) log.warn(`${p.file}:${p.line}: ${p.code}: ${p.message} (line skipped; further bad lines are counted)`);
-    })) {
-      let conn = connections.get(frame.run);
-      if (!conn) connections.set(frame.run, (conn = { id: connections.size + 1 }));
-      pipeline.applyFrame(conn, frame);
-    }
+    }), o, log);
   } catch (err) {
     log.error(`cannot read frames: ${(err as Error).message}`);
     return 1;
-  } finally {
-    pipeline.endAll();
-    printExportReport(log, await tracing.shutdown(o.flushTimeout * 1000), o.flushTimeout);
   }
   if (problems > 1) log.warn(`${problems} bad lines skipped in all`);
-  if (connections.size === 0) log.warn('no frames found');
+  if (runs === 0) log.warn('no frames found');
   return 0;
 }

@@ -1,0 +1,61 @@
+import { Pipeline } from '../pipeline.js';
+import { Tracing } from '../export/tracing.js';
+import { queueDirFrom } from '../export/durable/durable-trace-exporter.js';
+import { Metrics } from '../export/metrics.js';
+import type { SelfState } from '../export/self-metrics.js';
+import { isTrue } from '../export/otlp-env.js';
+import { ObserverFanout } from '../model/run-observer.js';
+import type { Frame } from '../protocol/frames.js';
+import { shutdownSinks } from '../sinks/sink.js';
+import type { Logger } from '../util/log.js';
+import { DEFAULT_METRICS_FILE, DEFAULT_TRACES_FILE } from './sidecar.js';
+import { printExportReport, printMetricsReport, printRunSummary } from './summary.js';
+
+/** The options of the commands that turn stored frames into telemetry (replay, import). */
+export interface FrameExportOptions {
+  tracesFile?: string;
+  flushTimeout: number;
+  queueDir?: string;
+}
+
+/**
+ * Frames (of one or several runs, told apart by run id) → pipeline → exporters, then every run
+ * ended (a run without its final frames as interrupted) and flushed within the flush timeout.
+ * With `metrics`, the run's metrics go out too, as from a live sidecar. Returns the number of runs.
+ */
+export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame>, o: FrameExportOptions, log: Logger, withMetrics = false, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), log });
+  const connections = new Map<string, { id: number }>();
+  const metrics: Metrics | undefined = withMetrics
+    ? new Metrics({
+        env,
+        log,
+        hostAttribute: isTrue(env.ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE),
+        textfile: env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
+        defaultMetricsFile: DEFAULT_METRICS_FILE,
+        self: (): Omit<SelfState, 'metricExportsFailed'> => ({ framesReceived: pipeline.counters.framesReceived, framesRejected: pipeline.counters.framesRejected, framesMissing: pipeline.framesMissing(), runsActive: pipeline.openRuns, spans: tracing.report() }),
+      })
+    : undefined;
+  const sinks = metrics?.sinks ?? [];
+  const observer = new ObserverFanout(sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`));
+  const pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>> = new Pipeline(tracing.writer, log, (run) => printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL), observer);
+  await metrics?.start();
+  try {
+    for await (const frame of frames) {
+      let conn = connections.get(frame.run);
+      if (!conn) connections.set(frame.run, (conn = { id: connections.size + 1 }));
+      pipeline.applyFrame(conn, frame);
+    }
+  } finally {
+    pipeline.endAll();
+    const deadlineMs = o.flushTimeout * 1000;
+    const [, report, metricsReport] = await Promise.all([
+      shutdownSinks(sinks, deadlineMs, (sink, error) => log.warn(`${sink}: ${(error as Error)?.message ?? error}`)),
+      tracing.shutdown(deadlineMs),
+      metrics?.shutdown(deadlineMs),
+    ]);
+    printExportReport(log, report, o.flushTimeout);
+    if (metricsReport) printMetricsReport(log, metricsReport, o.flushTimeout);
+  }
+  return connections.size;
+}

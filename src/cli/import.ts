@@ -1,0 +1,35 @@
+import { readRunnerArtifacts, runnerEventsToFrames } from '../ingest/runner-events.js';
+import type { Frame } from '../protocol/frames.js';
+import { Logger } from '../util/log.js';
+import { exportFrames, type FrameExportOptions } from './frame-export.js';
+
+export type ImportOptions = FrameExportOptions;
+
+/**
+ * `ansible-otel import DIR`: ansible-runner artifacts (a private data dir, its artifacts/ or one
+ * artifacts/<ident>/) into the traces and metrics a live run would have given; one run per ident.
+ * A damaged event file is skipped with a warning; a run without its stats event ends as interrupted.
+ */
+export async function importCommand(dir: string, o: ImportOptions): Promise<number> {
+  const log = new Logger();
+  let frames: Frame[] = [];
+  try {
+    const artifacts = await readRunnerArtifacts(dir, (p) => log.warn(`${p.file}: ${p.message} (file skipped)`));
+    for (const a of artifacts) {
+      if (a.events.length === 0) {
+        log.warn(`${a.dir}: no job events`);
+        continue;
+      }
+      frames = frames.concat(runnerEventsToFrames(a.events, { ident: a.ident, command: a.command, cwd: a.cwd }));
+    }
+  } catch (err) {
+    log.error(`cannot read ansible-runner artifacts in ${dir}: ${(err as Error).message}`);
+    return 1;
+  }
+  if (frames.length === 0) {
+    log.warn(`no ansible-runner job events found under ${dir}`);
+    return 0;
+  }
+  await exportFrames(frames, o, log, true);
+  return 0;
+}
