@@ -32,8 +32,13 @@ export function tempDir(prefix = 'otel-test-'): string {
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void, cwd = ROOT): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+  return runProcess(process.execPath, [CLI, ...args], env, onSpawn, cwd);
+}
+
+/** Any command to its end, with its output collected. */
+export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void, cwd = ROOT): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

@@ -1,0 +1,115 @@
+// `ansible-otel import` on artifacts that Debian's ansible-runner writes for real playbooks, against
+// the same playbooks run live through `ansible-otel run`: the same span tree, statuses and events.
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spansOfJsonLines, STATUS, type OtlpSpan } from '../helpers/otlp-spans.js';
+import { cleanEnv, PLAYBOOKS, ROOT, runCli, runProcess, tempDir, type CliResult } from '../helpers/sidecar-run.js';
+import { SpanTree } from '../helpers/span-tree.js';
+
+const SHIM_PLAYBOOKS = join(ROOT, 'test', 'shim', 'playbooks');
+
+const ansibleRunner = (pdd: string, playbook: string, ident: string, env: NodeJS.ProcessEnv): Promise<CliResult> => runProcess('ansible-runner', ['run', pdd, '-p', playbook, '--ident', ident], env);
+
+/** Each span as its path of names from the root, its status and its event names (async polls: see below). */
+function shape(tree: SpanTree, spans: OtlpSpan[] = tree.spans): string[] {
+  // How many times ansible-core polls an async job depends on timing: compare their presence, not their count.
+  return spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}] ${[...new Set(s.events.map((e) => e.name))].join(',')}`).sort();
+}
+
+const spansOf = (file: string): SpanTree => new SpanTree(spansOfJsonLines(readFileSync(file, 'utf8')));
+const rootNamed = (tree: SpanTree, name: string): OtlpSpan[] => {
+  const roots = tree.roots().filter((r) => r.name === name);
+  return tree.spans.filter((s) => roots.some((r) => r.traceId === s.traceId));
+};
+
+let imported: SpanTree;
+let live: SpanTree;
+let importRun: CliResult;
+let pdd: string;
+const work = tempDir('otel-runner-');
+
+beforeAll(async () => {
+  pdd = join(work, 'pdd');
+  const project = join(pdd, 'project');
+  mkdirSync(join(pdd, 'inventory'), { recursive: true });
+  mkdirSync(project, { recursive: true });
+  for (const f of ['features.yml', 'included.yml']) copyFileSync(join(PLAYBOOKS, f), join(project, f));
+  cpSync(join(PLAYBOOKS, 'roles'), join(project, 'roles'), { recursive: true });
+  copyFileSync(join(SHIM_PLAYBOOKS, 'serial.yml'), join(project, 'serial.yml'));
+  copyFileSync(join(PLAYBOOKS, 'inventory.ini'), join(pdd, 'inventory', 'features'));
+  copyFileSync(join(SHIM_PLAYBOOKS, 'inventory_serial.ini'), join(pdd, 'inventory', 'serial'));
+
+  // The retry task counts attempts in a file under OTEL_TEST_TMP: one directory per run.
+  const runnerEnv = cleanEnv({ OTEL_TEST_TMP: tempDir() });
+  const liveEnv = cleanEnv({ OTEL_TEST_TMP: tempDir() });
+  const liveTraces = join(work, 'live.jsonl');
+  const [features, serial, cut, liveFeatures, liveSerial] = await Promise.all([
+    ansibleRunner(pdd, 'features.yml', 'features', runnerEnv),
+    ansibleRunner(pdd, 'serial.yml', 'serial', runnerEnv),
+    ansibleRunner(pdd, 'serial.yml', 'cut', runnerEnv),
+    runCli(['run', '--traces-file', liveTraces, '--', 'ansible-playbook', '-i', join(PLAYBOOKS, 'inventory.ini'), join(PLAYBOOKS, 'features.yml')], liveEnv, undefined, work),
+    runCli(['run', '--traces-file', liveTraces, '--', 'ansible-playbook', '-i', join(SHIM_PLAYBOOKS, 'inventory_serial.ini'), join(SHIM_PLAYBOOKS, 'serial.yml')], liveEnv, undefined, work),
+  ]);
+  expect(features.code, features.stdout).toBe(4); // unreachable host
+  expect(serial.code, serial.stdout).toBe(0);
+  expect(cut.code, cut.stdout).toBe(0);
+  expect(liveFeatures.code, liveFeatures.stderr).toBe(4);
+  expect(liveSerial.code, liveSerial.stderr).toBe(0);
+
+  // A run cut off before its recap: no playbook_on_stats event; and one damaged event file.
+  const cutEvents = join(pdd, 'artifacts', 'cut', 'job_events');
+  for (const f of readdirSync(cutEvents)) if (JSON.parse(readFileSync(join(cutEvents, f), 'utf8')).event === 'playbook_on_stats') rmSync(join(cutEvents, f));
+  writeFileSync(join(pdd, 'artifacts', 'serial', 'job_events', '999-partial.json'), '{"event": "runner_on_ok", "counter": 999, "event_da');
+
+  const importTraces = join(work, 'imported.jsonl');
+  importRun = await runCli(['import', pdd, '--traces-file', importTraces], cleanEnv(), undefined, work);
+  imported = spansOf(importTraces);
+  live = spansOf(liveTraces);
+}, 180_000);
+
+describe('ansible-otel import of ansible-runner artifacts', () => {
+  it('imports every ident of the artifacts dir as its own run', () => {
+    expect(importRun.code, importRun.stderr).toBe(0);
+    expect(imported.roots().map((r) => r.name).sort()).toEqual(['features.yml', 'serial.yml', 'serial.yml']);
+    expect(importRun.stderr).toMatch(/features\.yml: failure, trace [0-9a-f]{32}/);
+    imported.expectWellFormed();
+  });
+
+  it('skips a damaged event file with one warning and keeps the rest of its run', () => {
+    expect(importRun.stderr.match(/999-partial\.json: .*\(file skipped\)/g)).toHaveLength(1);
+  });
+
+  it('gives features.yml the span tree, statuses and events of the live run', () => {
+    expect(shape(imported, rootNamed(imported, 'features.yml'))).toEqual(shape(live, rootNamed(live, 'features.yml')));
+  });
+
+  it('keeps rescued, ignored, retries and async polls as the live run has them', () => {
+    const broken = imported.one('Break inside block');
+    for (const host of imported.children(broken)) expect(host.attributes['ansible.task.host.status']).toBe('rescued');
+    const retried = imported.one('h1', (s) => imported.parent(s)?.name === 'Retry until the third attempt');
+    expect(retried.events.filter((e) => e.name === 'ansible.retry').map((e) => e.attributes['ansible.task.attempts'])).toEqual([1, 2]);
+    const background = imported.one('h1', (s) => imported.parent(s)?.name === 'Run in the background');
+    expect(background.events.map((e) => e.name)).toContain('ansible.async_poll');
+    expect(background.events.at(-1)?.name).toBe('ansible.async_ok');
+    const ignored = imported.one('h1', (s) => imported.parent(s)?.name === 'Fail but carry on');
+    expect(ignored.attributes['ansible.task.host.status']).toBe('ignored');
+    expect(ignored.status.code).not.toBe(STATUS.ERROR);
+  });
+
+  it('keeps the serial batches of serial.yml inside one play span', () => {
+    const serialTraces = imported.roots().filter((r) => r.name === 'serial.yml' && r.status.code !== STATUS.ERROR);
+    expect(serialTraces).toHaveLength(1);
+    const spans = imported.spans.filter((s) => s.traceId === serialTraces[0]!.traceId);
+    expect(shape(imported, spans)).toEqual(shape(live, rootNamed(live, 'serial.yml')));
+    const play = spans.find((s) => s.name === 'rolling update')!;
+    expect(play.attributes['ansible.play.batches']).toBe(2);
+  });
+
+  it('ends a run without its stats event as interrupted', () => {
+    const cut = imported.roots().filter((r) => r.name === 'serial.yml' && r.status.code === STATUS.ERROR);
+    expect(cut).toHaveLength(1);
+    expect(cut[0]!.attributes['ansible.run.interrupted']).toBe(true);
+    expect(importRun.stderr).toMatch(/ended before its playbook finished/);
+  });
+});
