@@ -1,10 +1,31 @@
-// The environment for processes under measurement: nothing from outside steers ansible or OTel.
+// The environment for processes under measurement: nothing from outside steers ansible or OTel,
+// and the shim's spool files (written when no sidecar listens) stay in a directory of this bench
+// process, so no other sidecar on the machine replays them, and no bench sidecar replays others'.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let cacheHome: string | undefined;
+
+/** XDG_CACHE_HOME of everything the bench starts (the shim's and the sidecar's spool directory). */
+export function benchCacheHome(): string {
+  cacheHome ??= mkdtempSync(join(tmpdir(), 'otel-bench-cache-'));
+  return cacheHome;
+}
 
 export function benchEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(OTEL_|ANSIBLE_|TRACEPARENT|TRACESTATE|NODE_OPTIONS)/.test(k)) continue;
+    if (/^(OTEL_|ANSIBLE_|TRACEPARENT|TRACESTATE|NODE_OPTIONS|XDG_CACHE_HOME)/.test(k)) continue;
     env[k] = v;
   }
-  return { ...env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
+  return {
+    ...env,
+    XDG_CACHE_HOME: benchCacheHome(),
+    ANSIBLE_HOST_KEY_CHECKING: 'False',
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: 'False',
+    ANSIBLE_LOCALHOST_WARNING: 'False',
+    ...extra,
+  };
 }

@@ -6,6 +6,7 @@ import { configVariables, readConfig } from './config.js';
 import { hotspots, newestProfile } from './cpu-profile.js';
 import { hostSpanLatency } from './latency.js';
 import { describeMachine } from './machine.js';
+import { benchCacheHome } from './env.js';
 import { renderReport, type BenchResults } from './report.js';
 import { shimOverhead } from './shim-overhead.js';
 import { ROOT, SidecarProcess } from './sidecar-process.js';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
+    rmSync(benchCacheHome(), { recursive: true, force: true });
   }
   r.minutes = (Date.now() - started) / 60_000;
   writeFileSync(RESULTS, JSON.stringify({ ...r, config: { ...config, sections: [...config.sections] } }));

@@ -6,7 +6,7 @@
 Only the controller's main thread is profiled: that is where the callbacks run (the shim's
 writer thread does the socket I/O off the playbook's path). Reports the controller's total
 profiled time, the cumulative time of the shim's v2_* callbacks and the shim functions with the
-most own time. `callbacks_s` is the cumulative time of the shim's entry points.
+most own time. `callbacks_s` is the cumulative time of the calls into the shim from outside it.
 """
 
 import cProfile
@@ -36,11 +36,14 @@ def main():
         if os.path.basename(path) != 'otel_sidecar.py':
             continue
         own.append({'function': '%s:%d(%s)' % (os.path.basename(path), line, fn), 'calls': nc, 'own_s': tt, 'cumulative_s': ct})
-        # the shim's entry points (called by ansible, not by the shim: the callback wrappers,
-        # the exit handler) add up to its cost on the main thread
-        if fn != '<module>' and not any(os.path.basename(c[0]) == 'otel_sidecar.py' for c in callers):
-            callbacks += ct
-            calls += nc
+        # the calls that come from outside the shim (ansible calling the callback wrappers,
+        # atexit calling the exit handler) add up to its cost on the main thread
+        if fn == '<module>':
+            continue
+        for caller, (c_cc, c_nc, c_tt, c_ct) in callers.items():
+            if os.path.basename(caller[0]) != 'otel_sidecar.py':
+                callbacks += c_ct
+                calls += c_nc
     own.sort(key=lambda r: r['own_s'], reverse=True)
     with open(out, 'w') as f:
         json.dump({'exit': code, 'total_s': total, 'callbacks_s': callbacks, 'callback_calls': calls, 'top': own[:10]}, f)

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
-import { benchEnv } from './env.js';
+import { mkdtempSync } from 'node:fs';
+import { benchCacheHome, benchEnv } from './env.js';
 import { watchPeakRss } from './proc-rss.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -31,7 +32,8 @@ export class SidecarProcess {
 
   static async start(socket: string, endpoint: string, o: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<SidecarProcess> {
     const child = spawn(process.execPath, SidecarProcess.command(socket, o.cpuProfDir), {
-      env: benchEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', ...o.env }),
+      // A spool directory of its own: it must not replay runs the bench's shims spooled.
+      env: benchEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', ANSIBLE_OTEL_SPOOL_DIR: mkdtempSync(join(benchCacheHome(), 'sidecar-spool-')), ...o.env }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const s = new SidecarProcess(child);

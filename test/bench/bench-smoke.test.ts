@@ -29,7 +29,11 @@ beforeAll(() => {
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], { stdio: 'inherit' });
   work = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 }, 120_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  const { benchCacheHome } = (await import(dist('env'))) as typeof import('../../bench/env.js');
+  rmSync(benchCacheHome(), { recursive: true, force: true }); // the shim's spool files of the 'absent' mode
+});
 
 describe('benchmark building blocks', () => {
   it('counts and picks spans in an OTLP protobuf request without decoding it all', async () => {
