@@ -3,6 +3,7 @@
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pointsOfJsonLines } from '../helpers/otlp-metrics.js';
 import { spansOfJsonLines, STATUS, type OtlpSpan } from '../helpers/otlp-spans.js';
 import { cleanEnv, PLAYBOOKS, ROOT, runCli, runProcess, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
@@ -22,6 +23,17 @@ const rootNamed = (tree: SpanTree, name: string): OtlpSpan[] => {
   const roots = tree.roots().filter((r) => r.name === name);
   return tree.spans.filter((s) => roots.some((r) => r.traceId === s.traceId));
 };
+
+/** features.yml's host-result counter by play, module and status (the default metrics file in `dir`). */
+function hostResults(dir: string): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const p of pointsOfJsonLines(readFileSync(join(dir, 'ansible-otel-metrics.jsonl'), 'utf8'))) {
+    if (p.metric !== 'ansible.task.host.results' || p.attributes['ansible.playbook.name'] !== 'features.yml') continue;
+    const key = ['ansible.play.name', 'ansible.task.module', 'ansible.task.host.status'].map((a) => p.attributes[a]).join(' | ');
+    counts.set(key, Math.max(counts.get(key) ?? 0, p.value ?? 0)); // cumulative: the last export is the largest
+  }
+  return Object.fromEntries([...counts].sort());
+}
 
 let imported: SpanTree;
 let live: SpanTree;
@@ -63,7 +75,8 @@ beforeAll(async () => {
   writeFileSync(join(pdd, 'artifacts', 'serial', 'job_events', '999-partial.json'), '{"event": "runner_on_ok", "counter": 999, "event_da');
 
   const importTraces = join(work, 'imported.jsonl');
-  importRun = await runCli(['import', pdd, '--traces-file', importTraces], cleanEnv(), undefined, work);
+  mkdirSync(join(work, 'import'));
+  importRun = await runCli(['import', pdd, '--traces-file', importTraces], cleanEnv(), undefined, join(work, 'import'));
   imported = spansOf(importTraces);
   live = spansOf(liveTraces);
 }, 180_000);
@@ -82,6 +95,12 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
 
   it('gives features.yml the span tree, statuses and events of the live run', () => {
     expect(shape(imported, rootNamed(imported, 'features.yml'))).toEqual(shape(live, rootNamed(live, 'features.yml')));
+  });
+
+  it('gives the metrics of the live run', () => {
+    const live = hostResults(work);
+    expect(Object.keys(live).length).toBeGreaterThan(5);
+    expect(hostResults(join(work, 'import'))).toEqual(live);
   });
 
   it('keeps rescued, ignored, retries and async polls as the live run has them', () => {
