@@ -46,8 +46,9 @@ export class Tracing {
   constructor(o: ExporterOptions) {
     diag.setLogger(
       {
-        error: (m) => o.log.once(`diag:${m}`, `OpenTelemetry: ${m}`),
-        warn: (m) => o.log.once(`diag:${m}`, `OpenTelemetry: ${m}`),
+        // Said once per kind of message: "Dropped 12 spans…" and "Dropped 40 spans…" are one problem.
+        error: (m) => o.log.once(`diag:${m.replace(/\d+/g, 'N')}`, `OpenTelemetry: ${m}`),
+        warn: (m) => o.log.once(`diag:${m.replace(/\d+/g, 'N')}`, `OpenTelemetry: ${m}`),
         info: () => {},
         debug: () => {},
         verbose: () => {},
