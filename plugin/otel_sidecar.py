@@ -64,6 +64,38 @@ options:
     ini:
       - section: callback_otel_sidecar
         key: hide_task_arguments
+  redact_arg_names:
+    description:
+      - Task arguments whose name has one of these words as a part (split at C(_), C(-) and C(.),
+        case-insensitive) are sent as C(<redacted>), e.g. C(password), C(api_key), C(private_key).
+      - An empty list turns name-based redaction off.
+    type: list
+    elements: str
+    default: [password, passwd, pass, passphrase, secret, token, key, credential, credentials, auth, apikey]
+    env:
+      - name: ANSIBLE_OTEL_REDACT_ARG_NAMES
+    ini:
+      - section: callback_otel_sidecar
+        key: redact_arg_names
+  redact_value_patterns:
+    description:
+      - Regular expressions (Python C(re) syntax); every match anywhere in a frame (arguments, messages,
+        stdout, stderr, item labels) is replaced by C(<redacted>). Matched against the frame's JSON text,
+        so a newline inside a value is the two characters C(\n).
+      - Ansible splits list options at commas, so a pattern cannot contain one (write C(x{8,}) as C(x{8}x*)).
+      - The default catches PEM private keys, AWS access key ids, bearer tokens and GitHub tokens.
+    type: list
+    elements: str
+    default:
+      - '-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----'
+      - '\bAKIA[0-9A-Z]{16}\b'
+      - '(?i)\bbearer\s+[A-Za-z0-9._~+/-]{8}[A-Za-z0-9._~+/-]*=*'
+      - '\bgh[pousr]_[A-Za-z0-9]{20}[A-Za-z0-9]*\b'
+    env:
+      - name: ANSIBLE_OTEL_REDACT_VALUE_PATTERNS
+    ini:
+      - section: callback_otel_sidecar
+        key: redact_value_patterns
   max_result_bytes:
     description:
       - Longest string (in UTF-8 bytes) sent for one value of a task argument or result field.
@@ -202,6 +234,48 @@ _RES_KEYS = ('msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reaso
 # The userinfo may hold JSON escapes (\" or \\) and unrendered Jinja ({{ secret }}, as task
 # args are sent as written) but never other whitespace, '/' or an unescaped quote.
 _URL_CREDENTIALS = re.compile(r'([A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s"/\\{]|\\["\\]|\{\{[^{}]*\}\}|\{)*@')
+
+REDACTED = '<redacted>'
+_NAME_PARTS = re.compile(r'[_.\-]+')
+
+
+def _secret_name(name, words):
+    """True when a part of the argument name (api_key -> api, key) is one of the secret words."""
+    if not isinstance(name, str):
+        return False
+    lowered = name.lower()
+    return lowered in words or any(part in words for part in _NAME_PARTS.split(lowered))
+
+
+# Literal text each default pattern cannot match without: a frame holding none of it (nearly
+# every frame) skips that regex, which keeps redaction off the per-event bill.
+_PATTERN_HINTS = {
+    '-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----': ('PRIVATE KEY-----',),
+    '\\bAKIA[0-9A-Z]{16}\\b': ('AKIA',),
+    '(?i)\\bbearer\\s+[A-Za-z0-9._~+/-]{8}[A-Za-z0-9._~+/-]*=*': ('earer', 'EARER'),
+    '\\bgh[pousr]_[A-Za-z0-9]{20}[A-Za-z0-9]*\\b': ('ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'),
+}
+
+
+def _compile_value_patterns(patterns, display=None):
+    """[(regex, hints)] compiled once; hints is None for a user's own pattern (always searched).
+    A pattern that does not compile is skipped with a warning rather than breaking the plugin."""
+    out = []
+    for p in patterns:
+        try:
+            out.append((re.compile(p, re.DOTALL), _PATTERN_HINTS.get(p)))
+        except re.error as e:
+            if display is not None:
+                display.warning('otel_sidecar: redact_value_patterns: %r is not a valid regular expression (%s); ignored' % (p, e))
+    return out or None
+
+
+def _redact_values(body, patterns):
+    for rx, hints in patterns:
+        if hints is None or any(h in body for h in hints):
+            body = rx.sub(REDACTED, body)
+    return body
+
 
 _STATE_CONNECTING = 0
 _STATE_UP = 1
@@ -499,13 +573,14 @@ class FrameWriter(object):
     def _connect(self):
         last = None
         for attempt in range(len(self.CONNECT_BACKOFF) + 1):
-            if self._closing and attempt:
+            if (self._closing or self._give_up_reason) and attempt:
                 break
             s = None
             try:
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                # connect (a full backlog) and sendall (nobody reads) raise socket.timeout
+                s.settimeout(self.send_timeout)
                 s.connect(self.path)
-                s.settimeout(self.send_timeout)  # sendall raises socket.timeout if nobody reads
                 return s
             except OSError as e:
                 last = e
@@ -514,17 +589,22 @@ class FrameWriter(object):
                         s.close()
                     except OSError:
                         pass
+                if isinstance(e, socket.timeout):
+                    break
             if attempt < len(self.CONNECT_BACKOFF):
                 time.sleep(self.CONNECT_BACKOFF[attempt])
         self._connection_problem('cannot connect to the sidecar socket', last)
         return None
 
-    def _connection_problem(self, what, exc):
+    def _connection_problem(self, what, exc, given_up=None):
         if self._closing or self._conn_warned:
             return
         self._conn_warned = True
-        if self._give_up_reason:
-            what, reason = 'gave up the connection to the sidecar at', self._give_up_reason
+        if given_up:
+            what, reason = 'gave up the connection to the sidecar at', given_up
+        elif isinstance(exc, socket.timeout) and what.startswith('cannot connect'):
+            reason = 'no answer within %g s (send_timeout): the sidecar does not accept connections' % (
+                self.send_timeout)
         elif isinstance(exc, socket.timeout):
             what = 'gave up the connection to the sidecar at'
             reason = 'a write made no progress for %g s (send_timeout): the sidecar stopped reading' % (
@@ -543,7 +623,7 @@ class FrameWriter(object):
     def _run(self):
         sock = self._connect()
         with self._cv:
-            if sock is not None and not self._child and not self._closing:
+            if sock is not None and not self._child and not self._closing and not self._give_up_reason:
                 self._sock = sock
                 self._state = _STATE_UP
             else:
@@ -586,7 +666,7 @@ class FrameWriter(object):
                 self._cv.notify_all()
 
     def _drop_socket(self, sock, exc):
-        self._connection_problem('lost the connection to the sidecar at', exc)
+        self._connection_problem('lost the connection to the sidecar at', exc, self._give_up_reason)
         try:
             sock.close()
         except OSError:
@@ -625,7 +705,10 @@ class FrameWriter(object):
         with self._cv:
             sock = self._sock
             if sock is None:
-                return False
+                if self._state != _STATE_CONNECTING:
+                    return False
+                self._give_up_reason = reason  # stops the connect attempts
+                return True
             self._sock = None
             self._state = _STATE_DOWN
             self._give_up_reason = reason
@@ -922,6 +1005,8 @@ class CallbackModule(CallbackBase):
         path = os.path.expanduser(os.path.expandvars(str(path))) if path else default_socket_path()
         self._socket_path = path
         self._hide_args = bool(self._opt('hide_task_arguments', False))
+        self._secret_arg_words = frozenset(w.strip().lower() for w in (self._opt('redact_arg_names', None) or []) if str(w).strip())
+        self._secret_values = _compile_value_patterns(self._opt('redact_value_patterns', None) or [], self._display)
         self._include_facts = bool(self._opt('include_facts', False))
         try:
             max_bytes = int(self._opt('max_result_bytes', 4096))
@@ -975,6 +1060,8 @@ class CallbackModule(CallbackBase):
         body = _dumps(fields) if fields else '{}'
         if '@' in body:
             body = _URL_CREDENTIALS.sub(r'\1', body)
+        if self._secret_values is not None:
+            body = _redact_values(body, self._secret_values)
         # Same as FrameWriter.offer, inlined: seq numbers and queue order must match.
         with writer._cv:
             seq = self._seq
@@ -1042,7 +1129,8 @@ class CallbackModule(CallbackBase):
         if not args:
             return {}
         clip = self._clip_value
-        return dict((k, clip(v)) for k, v in args.items()
+        secret = self._secret_arg_words
+        return dict((k, REDACTED if secret and _secret_name(k, secret) else clip(v)) for k, v in args.items()
                     if not (isinstance(k, str) and k.startswith('_ansible_')))
 
     def _label(self, r, no_log):

@@ -634,6 +634,50 @@ class TestSpoolWriter(unittest.TestCase):
         self.assertEqual(len(w.pending_warnings), 2, w.pending_warnings)
         self.assertIn('traces of this run are dropped', w.pending_warnings[1])
 
+    def test_connect_timeout_when_the_sidecar_does_not_accept(self):
+        import socket
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(self.work.sock)
+        srv.listen(0)  # never accepts: fill the backlog so that connect blocks
+        fillers = []
+        try:
+            for _ in range(8):
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                c.setblocking(False)
+                fillers.append(c)
+                try:
+                    c.connect(self.work.sock)
+                except (BlockingIOError, InterruptedError):
+                    break
+            w = shim.FrameWriter(self.work.sock, 100, spool_path=self.spool, send_timeout=0.3)
+            w.start()
+            w.offer(b'{}\n')
+            started = time.monotonic()
+            self.assertTrue(w.drain(5))
+            self.assertLess(time.monotonic() - started, 2.0)
+            w.close()
+            self.assertEqual(w.dropped, 0)
+            self.assertEqual(len(w.pending_warnings), 1, w.pending_warnings)
+            # Linux answers EAGAIN at once (a socket with a timeout is non-blocking inside)
+            self.assertRegex(w.pending_warnings[0], r'does not accept connections|\[Errno 11\]')
+            self.assertEqual(os.path.getsize(self.spool), 3)
+        finally:
+            for c in fillers:
+                c.close()
+            srv.close()
+
+    def test_giving_up_while_connecting_stops_the_retries(self):
+        w = shim.FrameWriter(os.path.join(self.work.path, 'missing.sock'), 100, spool_path=self.spool)
+        w.CONNECT_BACKOFF = (0.5, 10.0, 10.0)
+        w.start()
+        w.offer(b'{}\n')
+        self.assertTrue(w.give_up_connection('at exit'))
+        self.assertTrue(w.drain(3))  # not 20 s of retries
+        w.close()
+        self.assertEqual(w.dropped, 0)
+        self.assertEqual(os.path.getsize(self.spool), 3)
+        self.assertIn('[Errno 2]', w.pending_warnings[0])
+
     def test_existing_file_is_never_reused(self):
         os.makedirs(self.work.spool_dir, 0o700)
         os.symlink(os.path.join(self.work.path, 'elsewhere'), self.spool)
@@ -649,3 +693,26 @@ class TestSpoolWriter(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class TestRedaction(unittest.TestCase):
+    def test_secret_argument_names_by_part(self):
+        words = frozenset(['password', 'token', 'key', 'auth'])
+        for name in ('password', 'db_password', 'API_KEY', 'auth-token', 'x.token'):
+            self.assertTrue(shim._secret_name(name, words), name)
+        for name in ('monkey', 'keyboard_layout', 'passwords_file_count', 'url', 42):
+            self.assertFalse(shim._secret_name(name, words), name)
+
+    def test_value_patterns_redact_inside_frames_and_skip_bad_ones(self):
+        warnings = []
+
+        class D(object):
+            def warning(self, msg):
+                warnings.append(msg)
+
+        rx = shim._compile_value_patterns(['\\bAKIA[0-9A-Z]{16}\\b', '(?i)\\bbearer\\s+[A-Za-z0-9._~+/-]{8,}=*', '([unclosed'], D())
+        body = json.dumps({'msg': 'id AKIAABCDEFGHIJKLMNOP and Authorization: Bearer abc.def-ghi_jkl', 'rc': 0})
+        out = json.loads(shim._redact_values(body, rx))
+        self.assertEqual(out['msg'], 'id <redacted> and Authorization: <redacted>')
+        self.assertEqual(len(warnings), 1)
+        self.assertIsNone(shim._compile_value_patterns([]))
