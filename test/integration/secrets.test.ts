@@ -80,6 +80,11 @@ describe('no_log and URL credentials', () => {
     expect(String(host.attributes['ansible.task.message'])).toMatch(/no_log/);
     const loopHost = tree.children(tree.one('Use a secret in loop items'))[0]!;
     expect(tree.children(loopHost)).toHaveLength(2);
+    const fact = tree.one('Keep a password in a fact (argument named like a secret)');
+    expect(fact.attributes['ansible.task.args.name']).toEqual(['db_password']);
+    expect(fact.attributes['ansible.task.args.value']).toEqual(['<redacted>']);
+    const key = tree.children(tree.one('Print a private key (value pattern)'))[0]!;
+    expect(key.attributes['ansible.task.message']).toBe('<redacted>');
     const url = tree.children(tree.one('Fetch with credentials in the URL'))[0]!;
     expect(url.attributes['ansible.task.message']).toBe('https://repo.example.invalid/pkg.tgz');
     // the args as written, template unrendered: the user name goes too
