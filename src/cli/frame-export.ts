@@ -32,6 +32,7 @@ export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame
         log,
         hostAttribute: isTrue(env.ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE),
         textfile: env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
+        queueDir: queueDirFrom(o.queueDir, env),
         defaultMetricsFile: DEFAULT_METRICS_FILE,
         self: (): Omit<SelfState, 'metricExportsFailed'> => ({ framesReceived: pipeline.counters.framesReceived, framesRejected: pipeline.counters.framesRejected, framesMissing: pipeline.framesMissing(), runsActive: pipeline.openRuns, spans: tracing.report() }),
       })

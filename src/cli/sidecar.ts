@@ -64,6 +64,7 @@ export class Sidecar {
       prometheusPort: o.prometheusPort,
       prometheusHost: o.prometheusHost,
       prometheusToken: o.prometheusToken,
+      queueDir: queueDirFrom(o.queueDir, env),
       textfile: o.prometheusTextfile ?? env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
       defaultMetricsFile: DEFAULT_METRICS_FILE,
       self: () => ({ framesReceived: this.pipeline.counters.framesReceived, framesRejected: this.pipeline.counters.framesRejected, framesMissing: this.pipeline.framesMissing(), runsActive: this.pipeline.openRuns, spans: this.tracing.report() }),

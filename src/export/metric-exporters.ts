@@ -4,6 +4,7 @@ import { ConsoleMetricExporter, AggregationType, InstrumentType, PeriodicExporti
 import { CumulativeTemporalitySelector, DeltaTemporalitySelector, LowMemoryTemporalitySelector, OTLPMetricExporter as OtlpHttpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpHttpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { ScrapeEndpoint } from './scrape-endpoint.js';
+import { DurableMetricExporter, durableMetricExporter } from './durable/durable-metric-exporter.js';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { CountingMetricExporter } from './counting-metric-exporter.js';
 import { OtlpJsonFileMetricExporter } from './otlp-json-file-metric-exporter.js';
@@ -18,6 +19,8 @@ export interface MetricReaderChoice {
   counting?: CountingMetricExporter;
   /** The Prometheus endpoint, started with the sidecar. */
   prometheus?: ScrapeEndpoint;
+  /** Set when exports the backend does not take wait on disk. */
+  durable?: DurableMetricExporter;
 }
 
 export interface MetricExporterOptions {
@@ -32,6 +35,8 @@ export interface MetricExporterOptions {
   defaultMetricsFile: string;
   /** Another metrics output is configured (e.g. the Prometheus textfile): no default file. */
   otherOutput: boolean;
+  /** Disk queue root for exports the backend does not take (shared with traces); undefined: none. */
+  queueDir?: string;
 }
 
 /** The spec's OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, for the exporters that do not read it themselves. */
@@ -50,9 +55,13 @@ function aggregationFromEnv(env: NodeJS.ProcessEnv, log: Logger): AggregationSel
   return (type) => (exponential && type === InstrumentType.HISTOGRAM ? { type: AggregationType.EXPONENTIAL_HISTOGRAM } : { type: AggregationType.DEFAULT });
 }
 
-function otlpMetricExporter(env: NodeJS.ProcessEnv, log: Logger, aggregationPreference: AggregationSelector): { exporter: PushMetricExporter; target: string } {
+function otlpMetricExporter(env: NodeJS.ProcessEnv, log: Logger, aggregationPreference: AggregationSelector, queueDir: string | undefined): { exporter: PushMetricExporter; target: string } {
   const protocol = otlpProtocol(env, 'metrics');
   const url = stripUrlCredentials(otlpSignalUrl(env, 'metrics') ?? 'http://localhost:4318/v1/metrics');
+  if (queueDir && (protocol === 'http/json' || protocol === 'http/protobuf')) {
+    const exporter = durableMetricExporter({ url, protocol, queueRoot: queueDir, log, temporality: temporalityFromEnv(env), aggregation: aggregationPreference });
+    return { exporter, target: `${url} (OTLP ${protocol})` };
+  }
   // Endpoint, headers, compression, timeout and temporality preference come from OTEL_* in the exporter itself.
   if (protocol === 'http/json') return { exporter: new OtlpHttpJsonMetricExporter({ aggregationPreference }), target: `${url} (OTLP http/json)` };
   if (protocol !== 'http/protobuf') log.once(`metrics-protocol:${protocol}`, `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=${protocol} is not supported; using http/protobuf`);
@@ -85,8 +94,8 @@ export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoic
   const aggregation = aggregationFromEnv(env, log);
   const file = (path: string): MetricReaderChoice => periodic(new OtlpJsonFileMetricExporter(resolve(path), temporalityFromEnv(env), aggregation), `${resolve(path)} (OTLP/JSON lines)`, log);
   const otlp = (): MetricReaderChoice => {
-    const { exporter, target } = otlpMetricExporter(env, log, aggregation);
-    return periodic(exporter, target, log);
+    const { exporter, target } = otlpMetricExporter(env, log, aggregation, o.queueDir);
+    return { ...periodic(exporter, target, log), durable: exporter instanceof DurableMetricExporter ? exporter : undefined };
   };
   const names = (env.OTEL_METRICS_EXPORTER ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) {

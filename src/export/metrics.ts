@@ -16,6 +16,8 @@ export interface MetricsOptions {
   prometheusPort?: number;
   prometheusHost?: string;
   prometheusToken?: string;
+  /** Disk queue root shared with traces (--queue-dir). */
+  queueDir?: string;
   /** --prometheus-textfile / ANSIBLE_OTEL_PROMETHEUS_TEXTFILE. */
   textfile?: string;
   defaultMetricsFile: string;
@@ -45,7 +47,7 @@ export class Metrics {
 
   constructor(o: MetricsOptions) {
     const resource = sidecarResource();
-    this.readers = chooseMetricReaders({ env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, prometheusToken: o.prometheusToken, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
+    this.readers = chooseMetricReaders({ env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, prometheusToken: o.prometheusToken, queueDir: o.queueDir, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
     if (this.readers.length) {
       this.provider = new MeterProvider({ resource, readers: this.readers.map((r) => r.reader) });
       const meter = this.provider.getMeter('ansible-otel-sidecar');
@@ -81,6 +83,7 @@ export class Metrics {
   /** Pushes the final values and stops the endpoints; the textfile is a sink, shut down with the sinks. */
   async shutdown(deadlineMs: number): Promise<MetricsReport> {
     const flushed = this.provider ? await withinDeadline(this.provider.shutdown(), deadlineMs) : true;
+    for (const r of this.readers) r.durable?.spill();
     await Promise.all(this.readers.map((r) => r.prometheus?.shutdown()));
     const lastError = this.readers.map((r) => r.counting?.lastError).find(Boolean);
     return { targets: this.targets, failed: this.failed(), lastError, flushed };

@@ -67,8 +67,9 @@ describe('a collector that is down', () => {
     expect(new Set(receiver.spans.map((x) => x.spanId)).size).toBe(total);
   });
 
-  it('down for a whole run: the spans wait on disk and the next sidecar sends them', async () => {
+  it('down for a whole run: spans and metrics wait on disk and the next sidecar sends them', async () => {
     receiver.spans.length = 0;
+    receiver.metricRequests.length = 0;
     const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '500', OTEL_TEST_TMP: tempDir() });
     const socket = join(tempDir(), 'sidecar.sock');
     receiver.failWith = 503;
@@ -78,10 +79,12 @@ describe('a collector that is down', () => {
     expect(await first.stop()).toBe(0);
     expect(first.err()).toMatch(/0 of 4 spans → .*4 wait in the disk queue/);
     expect(receiver.spans).toHaveLength(0);
+    expect(receiver.metricRequests).toHaveLength(0);
 
     receiver.failWith = undefined;
     const second = await serve(socket, env); // same ANSIBLE_OTEL_QUEUE_DIR and endpoint
-    await until(() => receiver.spans.length >= 4, 15_000);
+    const points = (): string[] => receiver.metricRequests.flatMap((m) => m.points.map((p) => p.metric));
+    await until(() => receiver.spans.length >= 4 && points().includes('ansible.task.host.results'), 15_000);
     expect(second.err()).toMatch(/4 spans left by an earlier sidecar/);
     expect(await second.stop()).toBe(0);
     expect(receiver.spans.map((x) => x.name).sort()).toEqual(['Change a file', 'First playbook', 'h1', 'small-a.yml']);

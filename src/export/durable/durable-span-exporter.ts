@@ -5,24 +5,25 @@ import type { DiskQueue } from './disk-queue.js';
 import type { OtlpByteSender } from './otlp-byte-sender.js';
 
 export interface DurableStats {
-  /** Spans the backend took, directly or from the disk queue. */
+  /** Items the backend took, directly or from the disk queue. */
   delivered: number;
-  /** Spans in batches still waiting on disk. */
+  /** Items (spans, data points) in batches still waiting on disk. */
   queuedItems: number;
   queuedBatches: number;
   evictedItems: number;
-  /** Spans the backend refused for good (4xx): re-sending could not help. */
+  /** Items the backend refused for good (4xx): re-sending could not help. */
   refusedItems: number;
 }
 
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 
 /**
- * An OTLP span exporter that loses nothing to an outage: a batch the backend does not take
- * (down, 5xx, 429, timeouts after the library's own retries) goes to the disk queue, and the
- * queue is re-sent oldest first, with backoff, until it is empty — also after a restart.
+ * An OTLP exporter — spans or metrics, the same mechanism — that loses nothing to an outage: a
+ * batch the backend does not take (down, 5xx, 429, timeouts after the library's own retries)
+ * goes to the disk queue, and the queue is re-sent oldest first, with backoff, until it is
+ * empty — also after a restart.
  */
-export class DurableSpanExporter implements SpanExporter {
+export class DurableOtlpExporter<T> {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private attempt = 0;
@@ -33,33 +34,36 @@ export class DurableSpanExporter implements SpanExporter {
   private readonly inFlight = new Set<{ bytes: Uint8Array; items: number }>();
 
   constructor(
-    private readonly serializer: ISerializer<ReadableSpan[], unknown>,
+    private readonly serializer: ISerializer<T, unknown>,
     private readonly sender: OtlpByteSender,
     private readonly queue: DiskQueue,
     private readonly onProblem: (message: string) => void,
+    /** Items in a batch (spans, data points), for the counts in the summary. */
+    private readonly count: (batch: T) => number,
   ) {
     if (queue.length > 0) this.schedule(0);
   }
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    const bytes = this.serializer.serializeRequest(spans);
+  export(batch: T, done: (result: ExportResult) => void): void {
+    const bytes = this.serializer.serializeRequest(batch);
+    const items = this.count(batch);
     if (!bytes) return done({ code: ExportResultCode.SUCCESS });
     // Keep order: while older batches wait on disk, new ones queue behind them.
-    if (this.queue.length > 0) return this.enqueue(bytes, spans.length, done);
-    const flight = { bytes, items: spans.length };
+    if (this.queue.length > 0) return this.enqueue(bytes, items, done);
+    const flight = { bytes, items };
     this.inFlight.add(flight);
     void this.sender.send(bytes).then((outcome) => {
       if (!this.inFlight.delete(flight)) return; // spilled at shutdown: the disk queue has it
       if (outcome.ok) {
-        this.delivered += spans.length;
+        this.delivered += items;
         return done({ code: ExportResultCode.SUCCESS });
       }
       if (!outcome.retryable) {
-        this.refused += spans.length;
+        this.refused += items;
         return done({ code: ExportResultCode.FAILED, error: new Error(outcome.message) });
       }
       this.onProblem(`${outcome.message}: batches go to the disk queue at ${this.queue.dir} and are re-sent when the backend answers`);
-      this.enqueue(bytes, spans.length, done);
+      this.enqueue(bytes, items, done);
     });
   }
 
@@ -137,5 +141,12 @@ export class DurableSpanExporter implements SpanExporter {
     await this.draining;
     if (this.queue.length > 0) await this.drain();
     await this.sender.shutdown();
+  }
+}
+
+/** The span exporter the SDK's BatchSpanProcessor talks to. */
+export class DurableSpanExporter extends DurableOtlpExporter<ReadableSpan[]> implements SpanExporter {
+  constructor(serializer: ISerializer<ReadableSpan[], unknown>, sender: OtlpByteSender, queue: DiskQueue, onProblem: (message: string) => void) {
+    super(serializer, sender, queue, onProblem, (spans) => spans.length);
   }
 }
