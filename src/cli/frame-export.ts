@@ -1,6 +1,6 @@
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
-import { queueDirFrom } from '../export/durable/durable-trace-exporter.js';
+import { queueDirFrom } from '../export/durable/signal-queue.js';
 import { Metrics } from '../export/metrics.js';
 import type { SelfState } from '../export/self-metrics.js';
 import { isTrue } from '../export/otlp-env.js';

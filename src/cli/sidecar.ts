@@ -4,7 +4,7 @@ import { SpoolReplayer } from '../ingest/spool-replayer.js';
 import { spoolDirFrom } from '../ingest/spool.js';
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
-import { queueDirFrom } from '../export/durable/durable-trace-exporter.js';
+import { queueDirFrom } from '../export/durable/signal-queue.js';
 import { Metrics } from '../export/metrics.js';
 import { isTrue } from '../export/otlp-env.js';
 import type { RunSummary } from '../model/run-model.js';

@@ -4,7 +4,7 @@ import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/export
 import { OTLPTraceExporter as OtlpHttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OtlpJsonFileSpanExporter } from './otlp-json-file-exporter.js';
 import { durableTraceExporter } from './durable/durable-trace-exporter.js';
-import type { DurableSpanExporter } from './durable/durable-span-exporter.js';
+import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { isTrue, otlpProtocol, otlpSignalUrl } from './otlp-env.js';
 import { stripUrlCredentials } from '../util/redact.js';
 import type { Logger } from '../util/log.js';

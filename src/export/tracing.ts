@@ -6,7 +6,7 @@ import { OtelTraceWriter } from './otel-trace-writer.js';
 import { KeyedIdGenerator } from './keyed-id-generator.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
 import { sidecarResource } from './resource.js';
-import type { DurableSpanExporter } from './durable/durable-span-exporter.js';
+import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 
 /** What became of the spans sent to one destination. */
 export interface TargetReport {

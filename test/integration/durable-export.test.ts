@@ -5,7 +5,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskQueue } from '../../src/export/durable/disk-queue.js';
-import { DurableSpanExporter } from '../../src/export/durable/durable-span-exporter.js';
+import { DurableSpanExporter } from '../../src/export/durable/durable-trace-exporter.js';
 import { OtlpByteSender } from '../../src/export/durable/otlp-byte-sender.js';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { tempDir } from '../helpers/sidecar-run.js';

@@ -1,6 +1,5 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { DiskQueue } from './disk-queue.js';
 import type { OtlpByteSender } from './otlp-byte-sender.js';
 
@@ -144,9 +143,3 @@ export class DurableOtlpExporter<T> {
   }
 }
 
-/** The span exporter the SDK's BatchSpanProcessor talks to. */
-export class DurableSpanExporter extends DurableOtlpExporter<ReadableSpan[]> implements SpanExporter {
-  constructor(serializer: ISerializer<ReadableSpan[], unknown>, sender: OtlpByteSender, queue: DiskQueue, onProblem: (message: string) => void) {
-    super(serializer, sender, queue, onProblem, (spans) => spans.length);
-  }
-}

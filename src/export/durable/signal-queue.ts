@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ISerializer } from '@opentelemetry/otlp-transformer';
+import { stripUrlCredentials } from '../../util/redact.js';
+import type { Logger } from '../../util/log.js';
+import { DiskQueue } from './disk-queue.js';
+import { OtlpByteSender } from './otlp-byte-sender.js';
+
+/** Default cap of one queue: an outage of a busy controller fits, a full disk does not happen. */
+export const DEFAULT_QUEUE_MAX_BYTES = 256 * 1024 * 1024;
+
+/** $XDG_STATE_HOME/ansible-otel/queue, else ~/.local/state/ansible-otel/queue. */
+export function defaultQueueDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'ansible-otel', 'queue');
+}
+
+/** The queue root from --queue-dir / ANSIBLE_OTEL_QUEUE_DIR; "off" disables the disk queue. */
+export function queueDirFrom(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = option ?? env.ANSIBLE_OTEL_QUEUE_DIR;
+  if (value === 'off') return undefined;
+  return value || defaultQueueDir(env);
+}
+
+export interface SignalQueueOptions<T> {
+  signal: 'traces' | 'metrics';
+  url: string;
+  protocol: 'http/json' | 'http/protobuf';
+  queueRoot: string;
+  log: Logger;
+  serializers: { json: ISerializer<T, unknown>; protobuf: ISerializer<T, unknown> };
+}
+
+/**
+ * What a durable exporter of one signal needs: its queue (one per signal, endpoint and protocol,
+ * so batches meant for one backend never go to another), serializer, sender, and the say-once
+ * problem report. Says so when an earlier sidecar left batches behind.
+ */
+export function openSignalQueue<T>(o: SignalQueueOptions<T>) {
+  const json = o.protocol === 'http/json';
+  const id = createHash('sha256').update(`${o.protocol} ${o.url}`).digest('hex').slice(0, 12);
+  const queue = new DiskQueue(join(o.queueRoot, `${o.signal}-${id}`), DEFAULT_QUEUE_MAX_BYTES);
+  const serializer = json ? o.serializers.json : o.serializers.protobuf;
+  const signal = o.signal === 'traces' ? 'TRACES' : 'METRICS';
+  const sender = new OtlpByteSender(signal, `v1/${o.signal}`, json ? 'application/json' : 'application/x-protobuf', serializer);
+  const where = stripUrlCredentials(o.url);
+  const items = o.signal === 'traces' ? 'spans' : 'metric data points';
+  if (queue.length > 0) o.log.info(`${queue.items} ${items} left by an earlier sidecar in ${queue.dir}: sending them to ${where}`);
+  const onProblem = (message: string): void => o.log.once(`durable:${queue.dir}`, `exporting ${o.signal} to ${where}: ${message}`);
+  return { queue, serializer, sender, onProblem };
+}
