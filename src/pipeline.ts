@@ -1,4 +1,4 @@
-import type { Connection, LineHandler } from './ingest/socket-server.js';
+import type { Connection, LineHandler } from './ingest/connection.js';
 import { decodeFrame, FrameError } from './protocol/decode.js';
 import type { Frame } from './protocol/frames.js';
 import { RunModel, type RunSummary } from './model/run-model.js';

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Connection, LineHandler } from './socket-server.js';
+import type { Connection, LineHandler } from './connection.js';
 
 /**
  * Tees every received line, as it arrived, into an NDJSON file (--record-frames): a frame

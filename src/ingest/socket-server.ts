@@ -1,17 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { NdjsonSplitter } from './ndjson-splitter.js';
-
-export interface Connection {
-  readonly id: number;
-}
-
-/** What the server hands on: raw lines, per connection. Decoding happens behind it. */
-export interface LineHandler {
-  onLine(conn: Connection, line: string): void;
-  onOversized(conn: Connection, bytes: number): void;
-  onClose(conn: Connection): void;
-}
+import { newConnection, type LineHandler } from './connection.js';
 
 export interface SocketServerOptions {
   path: string;
@@ -25,7 +15,6 @@ export class UnixSocketServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private idleWaiters: (() => void)[] = [];
-  private nextId = 1;
 
   constructor(private readonly o: SocketServerOptions) {
     this.server = createServer((socket) => this.accept(socket));
@@ -69,7 +58,7 @@ export class UnixSocketServer {
   }
 
   private accept(socket: Socket): void {
-    const conn: Connection = { id: this.nextId++ };
+    const conn = newConnection();
     const { handler } = this.o;
     this.sockets.add(socket);
     const splitter = new NdjsonSplitter(
