@@ -222,7 +222,7 @@ export class RunModel<S> {
       current.batches += 1;
       current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
       current.node.set({ [ATTR.PLAY_BATCHES]: current.batches });
-      this.observer.playStart?.({ ...pb.ref, play: current.name, playUuid: f.play, startNs: f.ts, batch: current.batches, spanId: current.node.spanId });
+      this.observer.playStart?.({ ...pb.ref, play: current.name, playUuid: f.play, startNs: f.ts, batch: current.batches, hostCount: f.host_count, spanId: current.node.spanId });
       return;
     }
     if (current) this.closePlay(current, f.ts, false);
@@ -239,7 +239,7 @@ export class RunModel<S> {
       },
     });
     pb.play = { node, uuid: f.play, name: f.name, batches: 1, scopes: [], tasks: new Map(), openTasks: new Set(), failedHosts: new Set() };
-    this.observer.playStart?.({ ...pb.ref, play: f.name, playUuid: f.play, startNs: f.ts, batch: 1, spanId: node.spanId });
+    this.observer.playStart?.({ ...pb.ref, play: f.name, playUuid: f.play, startNs: f.ts, batch: 1, hostCount: f.host_count, spanId: node.spanId });
   }
 
   private ensurePlay(ts: number): PlayState<S> {
@@ -446,6 +446,7 @@ export class RunModel<S> {
     task.hosts.set(host, hs);
     task.openHosts += 1;
     this.openHostByName.set(host, hs);
+    this.observer.hostStart?.({ ...this.ref(), task: task.name, taskUuid: task.uuid, host, startNs: ts });
     return hs;
   }
 

@@ -28,6 +28,8 @@ export interface PlayStartEvent extends RunRef {
   startNs: number;
   /** 1 for the first `serial` batch, then 2, 3, … */
   batch: number;
+  /** Hosts in this batch (the shim's `host_count`); undefined when the shim did not say. */
+  hostCount?: number;
   /** The play span (the same for every batch). */
   spanId: string;
 }
@@ -42,6 +44,13 @@ export interface TaskStartEvent extends RunRef {
   startNs: number;
   /** The task span. */
   spanId: string;
+}
+
+export interface HostStartEvent extends RunRef {
+  task: string;
+  taskUuid: string;
+  host: string;
+  startNs: number;
 }
 
 export interface HostResultEvent extends RunRef {
@@ -109,6 +118,7 @@ export interface RunObserver {
   playbookStart?(e: PlaybookStartEvent): void;
   playStart?(e: PlayStartEvent): void;
   taskStart?(e: TaskStartEvent): void;
+  hostStart?(e: HostStartEvent): void;
   hostResult?(e: HostResultEvent): void;
   itemResult?(e: ItemResultEvent): void;
   retry?(e: RetryEvent): void;
@@ -144,6 +154,9 @@ export class ObserverFanout implements Required<RunObserver> {
   }
   taskStart(e: TaskStartEvent): void {
     this.emit('taskStart', e);
+  }
+  hostStart(e: HostStartEvent): void {
+    this.emit('hostStart', e);
   }
   hostResult(e: HostResultEvent): void {
     this.emit('hostResult', e);

@@ -74,6 +74,8 @@ export type Frame = Envelope &
         strategy?: string;
         serial?: unknown[] | null;
         check?: boolean | null;
+        /** Hosts in this batch of the play (shim ≥ 0.2); absent from older shims and runner imports. */
+        host_count?: number;
       }
     | {
         t: 'task_start';
