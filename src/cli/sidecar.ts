@@ -1,4 +1,5 @@
 import { UnixSocketServer } from '../ingest/socket-server.js';
+import { backlogPressure, type Backpressure } from '../ingest/backpressure.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
 import { SpoolReplayer } from '../ingest/spool-replayer.js';
 import { spoolDirFrom } from '../ingest/spool.js';
@@ -44,6 +45,8 @@ export class Sidecar {
   readonly tracing: Tracing;
   readonly metrics: Metrics;
   readonly server: UnixSocketServer;
+  /** For every ingest server: behind while the span export queue is half full. */
+  readonly backpressure: Backpressure;
   private readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
   private readonly recorder: FrameRecorder | undefined;
   private readonly spool: SpoolReplayer<ReturnType<Tracing['writer']['startSpan']>>;
@@ -76,7 +79,9 @@ export class Sidecar {
       appendJobSummary(env, run);
     }, new ObserverFanout(this.sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
-    this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline });
+    // The SDK must never drop spans because we read faster than the backend takes them.
+    this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
+    this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline, backpressure: this.backpressure });
     this.spool = new SpoolReplayer(spoolDirFrom(env), this.pipeline, log, o.spoolScanMs);
   }
 

@@ -4,6 +4,9 @@ import { ExportTally } from './export-tally.js';
 
 /** Counts what an exporter really delivered, so dropped spans are reported, never silent. */
 export class CountingSpanExporter extends ExportTally implements SpanExporter {
+  /** Spans handed to `export` (settled or still in flight). */
+  handed = 0;
+
   constructor(
     readonly inner: SpanExporter,
     target: string,
@@ -12,7 +15,13 @@ export class CountingSpanExporter extends ExportTally implements SpanExporter {
     super(target, onFirstFailure);
   }
 
+  /** Spans whose export finished, delivered or failed. */
+  get settled(): number {
+    return this.exported + this.failed;
+  }
+
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.handed += spans.length;
     this.inner.export(spans, (result) => {
       this.tally(result, spans.length);
       done(result);

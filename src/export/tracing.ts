@@ -4,6 +4,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { CountingSpanExporter } from './counting-exporter.js';
 import { OtelTraceWriter } from './otel-trace-writer.js';
 import { KeyedIdGenerator } from './keyed-id-generator.js';
+import { QueueGauge } from './queue-gauge.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
 import { sidecarResource } from './resource.js';
 import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
@@ -42,6 +43,9 @@ export class Tracing {
   private readonly provider: BasicTracerProvider;
   private readonly exporters: CountingSpanExporter[];
   private readonly durable: (DurableSpanExporter | undefined)[];
+  private readonly gauges: QueueGauge[];
+  /** Ingest should wait while `backlog` is above this: half the export queue, the other half absorbs a chunk in flight. */
+  readonly backlogLimit: number;
 
   constructor(o: ExporterOptions) {
     diag.setLogger(
@@ -65,13 +69,22 @@ export class Tracing {
       scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY') ?? BSP_DEFAULTS.scheduledDelayMillis,
       maxExportBatchSize: getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? BSP_DEFAULTS.maxExportBatchSize,
     };
+    this.backlogLimit = Math.floor(bsp.maxQueueSize / 2);
+    this.gauges = this.exporters.map((e) => new QueueGauge(new BatchSpanProcessor(e, bsp), e, bsp.maxQueueSize));
     const ids = new KeyedIdGenerator();
     this.provider = new BasicTracerProvider({
       resource: sidecarResource(),
       idGenerator: ids,
-      spanProcessors: this.exporters.map((e) => new BatchSpanProcessor(e, bsp)),
+      spanProcessors: this.gauges,
     });
     this.writer = new OtelTraceWriter(this.provider.getTracer('ansible-otel-sidecar'), ids);
+  }
+
+  /** Spans ended but not yet exported or failed, at the slowest destination. */
+  get backlog(): number {
+    let worst = 0;
+    for (const g of this.gauges) worst = Math.max(worst, g.backlog);
+    return worst;
   }
 
   get targets(): string[] {

@@ -1,5 +1,6 @@
 import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Backpressure } from './backpressure.js';
 import { NdjsonSplitter } from './ndjson-splitter.js';
 import { newConnection, type LineHandler } from './connection.js';
 
@@ -8,6 +9,8 @@ export interface SocketServerOptions {
   /** Frames larger than this are refused (the shim truncates results long before). */
   maxFrameBytes: number;
   handler: LineHandler;
+  /** While it says behind, no socket is read (the sender's queue waits, not the export queue). */
+  backpressure?: Backpressure;
 }
 
 /** The Unix-socket edge: one connection per ansible-playbook process. */
@@ -59,7 +62,7 @@ export class UnixSocketServer {
 
   private accept(socket: Socket): void {
     const conn = newConnection();
-    const { handler } = this.o;
+    const { handler, backpressure } = this.o;
     this.sockets.add(socket);
     const splitter = new NdjsonSplitter(
       this.o.maxFrameBytes,
@@ -68,11 +71,16 @@ export class UnixSocketServer {
     );
     // One chunk, then back to the event loop: libuv would otherwise read a fast sender up to 32
     // chunks in a row, starving the span exporter's timers and HTTP responses until its queue
-    // overflows and drops spans (bench/: 1,000,000 frames lost 76 % of their spans).
+    // overflows and drops spans (bench/: 1,000,000 frames lost 76 % of their spans). Fairness
+    // alone guarantees nothing against a slow backend: backpressure keeps the socket paused.
+    const resume = (): void => {
+      socket.resume();
+    };
     socket.on('data', (chunk) => {
       splitter.push(chunk);
       socket.pause();
-      setImmediate(() => socket.resume());
+      if (backpressure?.behind()) void backpressure.whenClear().then(resume);
+      else setImmediate(resume);
     });
     socket.on('error', () => {}); // a peer that vanishes is normal: 'close' follows
     socket.on('close', () => {

@@ -23,6 +23,8 @@ export class OtlpReceiver {
   failNext: number[] = [];
   /** While set, every request is answered with this status (a backend that is down). */
   failWith: number | undefined;
+  /** Answers trace requests this many ms late (a backend slower than the sidecar reads). */
+  delayMs = 0;
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -47,7 +49,11 @@ export class OtlpReceiver {
         this.requests.push({ contentType, encoding, headers: req.headers, raw: body });
         const request = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufRequest(body);
         this.spans.push(...spansOfRequest(request));
-        res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
+        const answer = (): void => {
+          res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
+        };
+        if (this.delayMs) setTimeout(answer, this.delayMs);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

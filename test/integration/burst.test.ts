@@ -33,22 +33,42 @@ function burst(): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Sends the burst to a fresh `serve`, waits for the run's end, stops it; its stderr. */
+async function serveBurst(env: Record<string, string> = {}): Promise<string> {
+  const socket = join(tempDir(), 'sidecar.sock');
+  const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket], { env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ...env }) });
+  let err = '';
+  serve.stderr.on('data', (c) => (err += c));
+  while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 20));
+  const client = connect(socket);
+  await new Promise((r) => client.once('connect', r));
+  await new Promise<void>((r) => client.end(burst(), () => r()));
+  while (!err.includes('fleet.yml: success')) await new Promise((r) => setTimeout(r, 20));
+  const exited = new Promise<number | null>((r) => serve.once('exit', r));
+  serve.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  return err;
+}
+
 describe('a burst of 5,000 host results', () => {
   it('exports every span with the default batch settings', async () => {
-    const socket = join(tempDir(), 'sidecar.sock');
-    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket], { env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url }) });
-    let err = '';
-    serve.stderr.on('data', (c) => (err += c));
-    while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 20));
-    const client = connect(socket);
-    await new Promise((r) => client.once('connect', r));
-    await new Promise<void>((r) => client.end(burst(), () => r()));
-    while (!err.includes('fleet.yml: success')) await new Promise((r) => setTimeout(r, 20));
-    const exited = new Promise<number | null>((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const err = await serveBurst();
     expect(err).not.toMatch(/warning/);
     expect(err).toContain(`${HOSTS + 3} spans → `);
     expect(receiver.spans).toHaveLength(HOSTS + 3);
+  });
+
+  it('exports every span to a backend slower than the sidecar reads (backpressure, not drops)', async () => {
+    receiver.spans.length = 0;
+    receiver.delayMs = 20;
+    try {
+      // A queue of 2,048 spans against 5,003: read at full speed, the queue would drop most of them.
+      const err = await serveBurst({ OTEL_BSP_MAX_QUEUE_SIZE: '2048', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' });
+      expect(err).not.toMatch(/Dropped|dropped|warning/);
+      expect(err).toContain(`${HOSTS + 3} spans → `);
+      expect(receiver.spans).toHaveLength(HOSTS + 3);
+    } finally {
+      receiver.delayMs = 0;
+    }
   });
 });
