@@ -2,7 +2,8 @@ import type { Frame, FrameOf, HostStats, Scope } from '../protocol/frames.js';
 import { ATTR, type CicdResult, type HostSpanStatus } from './attributes.js';
 import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
-import type { Attributes, TraceWriter } from './trace-writer.js';
+import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus } from './host-span.js';
+import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
 
 interface PlaybookState<S> {
@@ -69,6 +70,8 @@ export interface RunSummary {
   shimDropped: number;
 }
 
+/** Shared: a host span's end status, once per frame. */
+const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
 const INTERRUPTED = 'run ended before this finished (ansible-playbook killed, or its connection lost)';
 
 /**
@@ -429,19 +432,7 @@ export class RunModel<S> {
   // ---- hosts and items ---------------------------------------------------------------------
 
   private startHost(task: TaskState<S>, host: string, ts: number): HostState<S> {
-    const node = task.node.child({
-      name: host,
-      kind: 'internal',
-      startNs: ts,
-      attributes: {
-        [ATTR.TASK_HOST_NAME]: host,
-        [ATTR.TASK_NAME]: task.name,
-        [ATTR.TASK_UUID]: task.uuid,
-        [ATTR.TASK_MODULE]: task.action,
-        [ATTR.CICD_PIPELINE_TASK_NAME]: task.name,
-        ...task.argsAttrs,
-      },
-    });
+    const node = task.node.child({ name: host, kind: 'internal', startNs: ts, attributes: hostStartAttributes(host, task) });
     const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0, polls: 0, retries: 0 };
     task.hosts.set(host, hs);
     task.openHosts += 1;
@@ -468,48 +459,43 @@ export class RunModel<S> {
   private onHostResult(f: FrameOf<'host_result'>): void {
     const hs = this.openHost(f.task, f.host, f.ts);
     const play = this.playbook?.play as PlayState<S>;
-    let status: HostSpanStatus;
-    if (f.status === 'failed') status = f.ignored ? 'ignored' : f.rescued ? 'rescued' : 'failed';
-    else if (f.status === 'ok') status = f.changed ? 'changed' : 'ok';
-    else status = f.status;
-    const isError = status === 'failed' || status === 'rescued' || status === 'unreachable';
+    const status = hostSpanStatus(f);
+    const isError = isErrorStatus(status);
     const message = resultMessage(f.res, isError || status === 'ignored' ? f.status : undefined);
-    hs.node.set({
-      [ATTR.TASK_HOST_STATUS]: status,
-      [ATTR.TASK_MODULE]: f.action ?? hs.task.action,
-      [ATTR.TASK_MESSAGE]: message,
-      [ATTR.TASK_RESULT]: typeof f.res?.rc === 'number' ? f.res.rc : undefined,
-      [ATTR.TASK_CHANGED]: f.changed ?? false,
-      [ATTR.TASK_DELEGATED_TO]: f.delegated_to ?? undefined,
-      [ATTR.TASK_SKIP_REASON]: f.res?.skip_reason,
-      [ATTR.TASK_NO_LOG]: f.no_log || undefined,
-      [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: isError ? 'failure' : status === 'skipped' ? 'skip' : 'success',
-      [ATTR.ERROR_TYPE]: isError ? f.status : undefined,
-    });
-    if (isError) hs.node.event('exception', f.ts, exceptionAttributes(`ansible.${f.status}`, f.res, message ?? f.status));
-    hs.node.end(f.ts, isError ? { code: 'error', message } : { code: 'unset' });
-    this.forgetHost(hs);
     const t = hs.task;
-    this.observer.hostResult?.({
-      ...this.ref(),
-      play: play.name,
-      task: t.name,
-      taskUuid: t.uuid,
-      module: f.action ?? t.action,
-      role: t.role,
-      handler: t.handler,
-      host: f.host,
-      status,
-      startNs: hs.node.startNs,
-      endNs: f.ts,
-      message,
-      rc: typeof f.res?.rc === 'number' ? f.res.rc : undefined,
-      items: hs.items,
-      retries: hs.retries,
-      spanId: hs.node.spanId,
-      changed: f.changed ?? false,
-      result: f.res,
-    });
+    const module = f.action ?? t.action;
+    hs.node.set(hostResultAttributes(f, status, module, message));
+    if (isError) hs.node.event('exception', f.ts, exceptionAttributes(`ansible.${f.status}`, f.res, message ?? f.status));
+    hs.node.end(f.ts, isError ? { code: 'error', message } : UNSET);
+    this.forgetHost(hs);
+    if (this.observer.hostResult) {
+      // Field by field, not a spread of the run's ref: this runs once per frame.
+      const ref = this.ref();
+      const rc = f.res?.rc;
+      this.observer.hostResult({
+        runId: ref.runId,
+        playbook: ref.playbook,
+        playbookPath: ref.playbookPath,
+        traceId: ref.traceId,
+        play: play.name,
+        task: t.name,
+        taskUuid: t.uuid,
+        module,
+        role: t.role,
+        handler: t.handler,
+        host: f.host,
+        status,
+        startNs: hs.node.startNs,
+        endNs: f.ts,
+        message,
+        rc: typeof rc === 'number' ? rc : undefined,
+        items: hs.items,
+        retries: hs.retries,
+        spanId: hs.node.spanId,
+        changed: f.changed ?? false,
+        result: f.res,
+      });
+    }
     hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
     this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
     if (status === 'failed' || status === 'unreachable') play.failedHosts.add(f.host);

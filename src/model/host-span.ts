@@ -1,0 +1,48 @@
+// What a host span carries: its status and attributes, from the task and the host_result frame.
+// Per host result, so built by plain stores with only the keys that have values: no computed-key
+// literals, spreads or undefined values for the SDK to walk (bench/analysis.md, hotspot 1).
+import type { FrameOf } from '../protocol/frames.js';
+import { ATTR, type HostSpanStatus } from './attributes.js';
+import type { Attributes } from './trace-writer.js';
+
+/** The span's status from the frame's (ignored and rescued failures, changed oks told apart). */
+export function hostSpanStatus(f: FrameOf<'host_result'>): HostSpanStatus {
+  if (f.status === 'failed') return f.ignored ? 'ignored' : f.rescued ? 'rescued' : 'failed';
+  if (f.status === 'ok') return f.changed ? 'changed' : 'ok';
+  return f.status;
+}
+
+export function isErrorStatus(status: HostSpanStatus): boolean {
+  return status === 'failed' || status === 'rescued' || status === 'unreachable';
+}
+
+/** Attributes of a host span at its start. */
+export function hostStartAttributes(host: string, task: { name: string; uuid: string; action: string | undefined; argsAttrs: Attributes }): Attributes {
+  const a: Attributes = {};
+  a[ATTR.TASK_HOST_NAME] = host;
+  a[ATTR.TASK_NAME] = task.name;
+  a[ATTR.TASK_UUID] = task.uuid;
+  if (task.action !== undefined) a[ATTR.TASK_MODULE] = task.action;
+  a[ATTR.CICD_PIPELINE_TASK_NAME] = task.name;
+  for (const key in task.argsAttrs) a[key] = task.argsAttrs[key];
+  return a;
+}
+
+/** Attributes a host result adds to its span (`module`: the frame's action, else the task's). */
+export function hostResultAttributes(f: FrameOf<'host_result'>, status: HostSpanStatus, module: string | undefined, message: string | undefined): Attributes {
+  const isError = isErrorStatus(status);
+  const a: Attributes = {};
+  a[ATTR.TASK_HOST_STATUS] = status;
+  if (module !== undefined) a[ATTR.TASK_MODULE] = module;
+  if (message !== undefined) a[ATTR.TASK_MESSAGE] = message;
+  const rc = f.res?.rc;
+  if (typeof rc === 'number') a[ATTR.TASK_RESULT] = rc;
+  a[ATTR.TASK_CHANGED] = f.changed ?? false;
+  if (f.delegated_to != null) a[ATTR.TASK_DELEGATED_TO] = f.delegated_to;
+  const skipReason = f.res?.skip_reason;
+  if (skipReason != null) a[ATTR.TASK_SKIP_REASON] = skipReason;
+  if (f.no_log) a[ATTR.TASK_NO_LOG] = f.no_log;
+  a[ATTR.CICD_PIPELINE_TASK_RUN_RESULT] = isError ? 'failure' : status === 'skipped' ? 'skip' : 'success';
+  if (isError) a[ATTR.ERROR_TYPE] = f.status;
+  return a;
+}
