@@ -1,8 +1,8 @@
 import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Backpressure } from './backpressure.js';
-import { NdjsonSplitter } from './ndjson-splitter.js';
-import { newConnection, type LineHandler } from './connection.js';
+import type { LineHandler } from './connection.js';
+import { ConnectionReader } from './connection-reader.js';
 
 export interface SocketServerOptions {
   path: string;
@@ -61,32 +61,13 @@ export class UnixSocketServer {
   }
 
   private accept(socket: Socket): void {
-    const conn = newConnection();
-    const { handler, backpressure } = this.o;
+    const reader = new ConnectionReader(socket, this.o.handler, this.o.maxFrameBytes, this.o.backpressure);
     this.sockets.add(socket);
-    const splitter = new NdjsonSplitter(
-      this.o.maxFrameBytes,
-      (line) => handler.onLine(conn, line),
-      (bytes) => handler.onOversized(conn, bytes),
-    );
-    // One chunk, then back to the event loop: libuv would otherwise read a fast sender up to 32
-    // chunks in a row, starving the span exporter's timers and HTTP responses until its queue
-    // overflows and drops spans (bench/: 1,000,000 frames lost 76 % of their spans). Fairness
-    // alone guarantees nothing against a slow backend: backpressure keeps the socket paused.
-    const resume = (): void => {
-      socket.resume();
-    };
-    socket.on('data', (chunk) => {
-      splitter.push(chunk);
-      socket.pause();
-      if (backpressure?.behind()) void backpressure.whenClear().then(resume);
-      else setImmediate(resume);
-    });
+    socket.on('data', (chunk) => reader.push(chunk));
     socket.on('error', () => {}); // a peer that vanishes is normal: 'close' follows
     socket.on('close', () => {
-      splitter.end();
       this.sockets.delete(socket);
-      handler.onClose(conn);
+      reader.close();
       if (this.sockets.size === 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
