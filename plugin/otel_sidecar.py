@@ -39,12 +39,14 @@ description:
 author:
   - ansible-otel-sidecar contributors
 requirements:
-  - A running ansible-otel sidecar listening on the configured Unix socket.
+  - A running ansible-otel sidecar listening on the configured Unix socket or WebSocket URL.
   - Python standard library only on the controller.
 options:
   socket:
     description:
-      - Path of the Unix domain socket the sidecar listens on.
+      - Path of the Unix domain socket the sidecar listens on, or the C(ws://host:port) URL of a sidecar
+        started with C(ansible-otel serve --ws-port PORT) (another container or pod). A URL without a
+        path means C(/frames). C(wss://) is not supported (no TLS client in the standard library).
       - When empty, C($XDG_RUNTIME_DIR/ansible-otel/sidecar.sock) is used if C(XDG_RUNTIME_DIR) is set,
         else C(~/.cache/ansible-otel/sidecar.sock).
     type: str
@@ -54,6 +56,18 @@ options:
     ini:
       - section: callback_otel_sidecar
         key: socket
+  token:
+    description:
+      - Bearer token sent when connecting to a C(ws://) sidecar (the C(Authorization) header of the
+        upgrade request); the sidecar's C(--ws-token) or C(ANSIBLE_OTEL_TOKEN). Never sent in a frame.
+      - Not used with a Unix socket (its file mode guards it).
+    type: str
+    default: ''
+    env:
+      - name: ANSIBLE_OTEL_TOKEN
+    ini:
+      - section: callback_otel_sidecar
+        key: token
   hide_task_arguments:
     description:
       - Do not send task arguments at all.
@@ -420,6 +434,139 @@ def make_clippers(max_bytes):
 
 
 # --------------------------------------------------------------------------------------------
+# WebSocket transport (RFC 6455, client side): the same NDJSON byte stream, carried in binary
+# messages whose boundaries mean nothing, for a sidecar in another container or pod.
+
+_WS_GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
+_WS_CHUNK = 256 * 1024  # well under the sidecar's default maxPayload (1 MiB)
+_WS_OP_BINARY = 0x2
+_WS_OP_CLOSE = 0x8
+_WS_OP_PING = 0x9
+_WS_OP_PONG = 0xA
+
+
+def is_websocket_url(path):
+    return path.startswith('ws://') or path.startswith('wss://')
+
+
+def _ws_mask(payload, key):
+    # One big-integer XOR: C speed, where a byte loop in Python would cost ~100 ns per byte.
+    n = len(payload)
+    if not n:
+        return b''
+    keys = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, 'little') ^ int.from_bytes(keys, 'little')).to_bytes(n, 'little')
+
+
+def _ws_frame(opcode, payload):
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x80 | opcode, 0x80 | n))
+    elif n < 65536:
+        head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, 'big')
+    else:
+        head = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, 'big')
+    key = os.urandom(4)
+    return head + key + _ws_mask(payload, key)
+
+
+class WebSocketError(OSError):
+    """The sidecar refused the upgrade, closed the connection, or spoke something else."""
+
+
+class WebSocketConnection(object):
+    """A connected ws:// client with the socket methods the writer uses (sendall, shutdown,
+    close); ``service`` answers the sidecar's pings (its heartbeat drops silent peers)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self._inbox = b''
+
+    @classmethod
+    def connect(cls, url, token, timeout):
+        from urllib.parse import urlsplit
+        import base64
+        import hashlib
+        parts = urlsplit(url)
+        if parts.scheme != 'ws':
+            raise WebSocketError('%s:// is not supported by the shim (standard library only, no TLS client): '
+                                 'use ws:// inside the pod, or a Unix socket' % parts.scheme)
+        host, port = parts.hostname or '127.0.0.1', parts.port or 80
+        path = parts.path if parts.path not in ('', '/') else '/frames'
+        sock = socket.create_connection((host, port), timeout)
+        try:
+            sock.settimeout(timeout)
+            key = base64.b64encode(os.urandom(16))
+            lines = ['GET %s HTTP/1.1' % path, 'Host: %s' % parts.netloc.rpartition('@')[2],
+                     'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13',
+                     'Sec-WebSocket-Key: %s' % key.decode('ascii'),
+                     'User-Agent: ansible-otel-shim/%s' % SHIM_VERSION]
+            if token:
+                lines.append('Authorization: Bearer %s' % token)
+            sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1'))
+            reply = b''
+            while b'\r\n\r\n' not in reply:
+                chunk = sock.recv(4096)
+                if not chunk or len(reply) > 16384:
+                    raise WebSocketError('the sidecar closed the connection during the WebSocket upgrade')
+                reply += chunk
+            head, _, rest = reply.partition(b'\r\n\r\n')
+            status = head.split(b'\r\n', 1)[0].decode('latin-1')
+            code = status.split(' ')[1] if status.count(' ') else status
+            if code == '401':
+                raise WebSocketError('the sidecar refused the token (HTTP 401): set the same token '
+                                     '(ANSIBLE_OTEL_TOKEN) for the shim and for `ansible-otel serve`')
+            if code != '101':
+                raise WebSocketError('the WebSocket upgrade was refused: %s' % status)
+            accept = base64.b64encode(hashlib.sha1(key + _WS_GUID).digest())
+            if accept not in head:
+                raise WebSocketError('not a WebSocket server (wrong Sec-WebSocket-Accept)')
+        except BaseException:
+            sock.close()
+            raise
+        conn = cls(sock)
+        conn._inbox = rest
+        return conn
+
+    def sendall(self, data):
+        view = memoryview(data)
+        for start in range(0, len(view), _WS_CHUNK):
+            self.sock.sendall(_ws_frame(_WS_OP_BINARY, view[start:start + _WS_CHUNK]))
+
+    def service(self):
+        """Read what the sidecar sent without blocking: answer pings, raise on close."""
+        import select
+        while select.select([self.sock], [], [], 0)[0]:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise WebSocketError('the sidecar closed the connection')
+            self._inbox += chunk
+        while len(self._inbox) >= 2:
+            b0, b1 = self._inbox[0], self._inbox[1]
+            n, at = b1 & 0x7F, 2
+            if n == 126:
+                n, at = int.from_bytes(self._inbox[2:4], 'big'), 4
+            elif n == 127:
+                n, at = int.from_bytes(self._inbox[2:10], 'big'), 10
+            if len(self._inbox) < at + n:
+                return
+            payload, self._inbox = self._inbox[at:at + n], self._inbox[at + n:]
+            opcode = b0 & 0x0F
+            if opcode == _WS_OP_PING:
+                self.sock.sendall(_ws_frame(_WS_OP_PONG, payload))
+            elif opcode == _WS_OP_CLOSE:
+                why = int.from_bytes(payload[:2], 'big') if len(payload) >= 2 else 1005
+                raise WebSocketError('the sidecar closed the WebSocket (%d %s)' % (
+                    why, payload[2:].decode('utf-8', 'replace')))
+
+    def shutdown(self, how):
+        self.sock.shutdown(how)
+
+    def close(self):
+        self.sock.close()
+
+
+# --------------------------------------------------------------------------------------------
 # Writer: a bounded in-memory queue drained by a daemon thread into the Unix socket.
 
 _LIVE_WRITERS = weakref.WeakSet()
@@ -460,8 +607,13 @@ class FrameWriter(object):
 
     CONNECT_BACKOFF = (0.05, 0.15, 0.3)  # sleeps between the connect attempts
 
-    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0):
+    # A WebSocket writer wakes this often while idle, to answer the sidecar's heartbeat pings.
+    WS_IDLE_WAKE = 1.0
+
+    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None):
         self.path = path
+        self.token = token
+        self._websocket = is_websocket_url(path)
         self.maxlen = max(1, int(queue_size))
         self.spool_path = spool_path     # None: overflow=drop, no spool file
         self.send_timeout = send_timeout if send_timeout and send_timeout > 0 else 5.0
@@ -577,6 +729,8 @@ class FrameWriter(object):
                 break
             s = None
             try:
+                if self._websocket:
+                    return WebSocketConnection.connect(self.path, self.token, self.send_timeout)
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 # connect (a full backlog) and sendall (nobody reads) raise socket.timeout
                 s.settimeout(self.send_timeout)
@@ -589,11 +743,11 @@ class FrameWriter(object):
                         s.close()
                     except OSError:
                         pass
-                if isinstance(e, socket.timeout):
-                    break
+                if isinstance(e, (socket.timeout, WebSocketError)):
+                    break  # retrying cannot help: the sidecar is stuck, or refused us
             if attempt < len(self.CONNECT_BACKOFF):
                 time.sleep(self.CONNECT_BACKOFF[attempt])
-        self._connection_problem('cannot connect to the sidecar socket', last)
+        self._connection_problem('cannot connect to the sidecar at', last)
         return None
 
     def _connection_problem(self, what, exc, given_up=None):
@@ -632,12 +786,22 @@ class FrameWriter(object):
                     sock = None
                 self._state = _STATE_DOWN
             self._cv.notify_all()
+        idle_wake = self.WS_IDLE_WAKE if self._websocket else None
         while True:
             with self._cv:
                 while not self._q and not self._closing:
-                    self._cv.wait()
-                if not self._q:
+                    if not self._cv.wait(idle_wake) and sock is not None:
+                        break  # idle: go and answer pings
+                if not self._q and self._closing:
                     break
+            if self._websocket and sock is not None:
+                try:
+                    sock.service()
+                except OSError as e:
+                    sock = self._drop_socket(sock, e)
+            with self._cv:
+                if not self._q:
+                    continue
                 batch = []
                 size = 0
                 q = self._q
@@ -803,6 +967,15 @@ class FrameWriter(object):
 
 # --------------------------------------------------------------------------------------------
 # Helpers reading ansible objects
+
+def _batch_host_count(play):
+    # ansible-core restricts the inventory to the serial batch before this callback: counting the
+    # play's pattern now gives the batch. Private attribute, hence the guard.
+    try:
+        return len(play.get_variable_manager()._inventory.get_hosts(play.hosts, order=play.order))
+    except Exception:
+        return None
+
 
 def _is_static(node):
     return bool(getattr(node, 'statically_loaded', False))
@@ -1002,7 +1175,10 @@ class CallbackModule(CallbackBase):
 
     def _configure(self):
         path = self._opt('socket', '') or ''
-        path = os.path.expanduser(os.path.expandvars(str(path))) if path else default_socket_path()
+        path = str(path).strip() if path else ''
+        if path and not is_websocket_url(path):
+            path = os.path.expanduser(os.path.expandvars(path))
+        path = path or default_socket_path()
         self._socket_path = path
         self._hide_args = bool(self._opt('hide_task_arguments', False))
         self._secret_arg_words = frozenset(w.strip().lower() for w in (self._opt('redact_arg_names', None) or []) if str(w).strip())
@@ -1033,7 +1209,8 @@ class CallbackModule(CallbackBase):
         except (TypeError, ValueError):
             send_timeout = 5.0
         self._writer = FrameWriter(path, queue_size if queue_size > 0 else 10000, spool_path=spool_path,
-                                   send_timeout=send_timeout if send_timeout > 0 else 5.0)
+                                   send_timeout=send_timeout if send_timeout > 0 else 5.0,
+                                   token=str(self._opt('token', '') or '') or None)
         self._ready = True
         self._writer.start()
         atexit.register(self._at_exit)
@@ -1293,6 +1470,7 @@ class CallbackModule(CallbackBase):
             'strategy': getattr(play, 'strategy', None),
             'serial': list(serial) if isinstance(serial, (list, tuple)) and serial else None,
             'check': check if isinstance(check, bool) else None,
+            'host_count': _batch_host_count(play),
         }, ts)
 
     @_guard

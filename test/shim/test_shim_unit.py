@@ -242,6 +242,36 @@ class TestWriter(unittest.TestCase):
             listener.close()
 
 
+class TestWebSocketFraming(unittest.TestCase):
+    """The client side of RFC 6455 the shim writes: masked binary frames, three length forms."""
+
+    def test_masking_is_its_own_inverse(self):
+        payload = os.urandom(70001)
+        key = b'\x01\x02\x03\xfe'
+        masked = shim._ws_mask(payload, key)
+        self.assertNotEqual(masked, payload)
+        self.assertEqual(bytes(b ^ key[i % 4] for i, b in enumerate(payload[:64])), masked[:64])
+        self.assertEqual(shim._ws_mask(masked, key), payload)
+        self.assertEqual(shim._ws_mask(b'', key), b'')
+
+    def test_frame_headers(self):
+        for n, header_len in ((0, 2), (125, 2), (126, 4), (65535, 4), (65536, 10)):
+            frame = shim._ws_frame(shim._WS_OP_BINARY, b'x' * n)
+            self.assertEqual(frame[0], 0x82)        # FIN + binary
+            self.assertTrue(frame[1] & 0x80)        # clients always mask
+            self.assertEqual(len(frame), header_len + 4 + n)
+            key = frame[header_len:header_len + 4]
+            self.assertEqual(shim._ws_mask(frame[header_len + 4:], key), b'x' * n)
+        self.assertEqual(shim._ws_frame(shim._WS_OP_BINARY, b'x' * 65536)[2:10], (65536).to_bytes(8, 'big'))
+
+    def test_only_ws_urls_take_the_websocket_path(self):
+        self.assertTrue(shim.is_websocket_url('ws://sidecar:4319'))
+        self.assertFalse(shim.is_websocket_url('/run/ansible-otel/sidecar.sock'))
+        with self.assertRaises(shim.WebSocketError) as cm:
+            shim.WebSocketConnection.connect('wss://sidecar:4319', None, 1.0)
+        self.assertIn('wss:// is not supported', str(cm.exception))
+
+
 class TestCallbackFrames(CallbackCase):
     OPTIONS = {'max_result_bytes': 64}
 
