@@ -9,6 +9,8 @@ import { replayCommand } from './replay.js';
 import { importCommand } from './import.js';
 import { metricsOptions, prometheusEndpointOptions } from './metrics-options.js';
 import { notificationOptions } from './notification-sinks.js';
+import { TOKEN_ENV, websocketOptions } from './websocket-options.js';
+import { watchCommand } from './watch.js';
 import { reportCommand } from './report.js';
 import { SocketPathError } from '../ingest/socket-path.js';
 
@@ -87,6 +89,18 @@ program
   });
 
 program
+  .command('watch')
+  .description('show the running playbooks of a serve --ws-port: play, task, hosts done / total, failures, elapsed, slowest host')
+  .argument('<url>', 'ws://HOST:PORT of serve --ws-port (path /watch)')
+  .addOption(new Option('--token <token>', 'the token serve asks for').env(TOKEN_ENV))
+  .option('--plain', 'plain lines even on a terminal', false)
+  .addOption(new Option('--progress-every <seconds>', 'plain lines: a progress line for a task still running after this long').argParser(positive).default(10))
+  .addOption(new Option('--runs <n>', 'exit 0 after this many playbooks ended').argParser(positive))
+  .action(async (url: string, o) => {
+    process.exit(await watchCommand(url, o));
+  });
+
+program
   .command('env')
   .description('print the shell exports that point a plain ansible-playbook at a running serve')
   .option('--socket <path>', 'the socket serve listens on')
@@ -109,6 +123,7 @@ for (const name of ['run', 'serve']) for (const opt of notificationOptions()) pr
 // Metrics outputs (src/cli/metrics-options.ts); the scrape endpoint only for the long-lived serve.
 for (const name of ['run', 'serve']) for (const opt of metricsOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
 for (const opt of prometheusEndpointOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
+for (const opt of websocketOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 
 program.parseAsync().catch((err: unknown) => {
   const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 
-function port(value: string): number {
+export function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;

@@ -14,7 +14,8 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   await prepareSocketPath(socketPath);
   const sidecar = new Sidecar(socketPath, { spoolScanMs: 10_000, ...o }, log, notificationSinks(o, process.env, log));
   await sidecar.start();
-  log.info(`listening on ${socketPath}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}`);
+  const ws = sidecar.websocket ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''})` : '';
+  log.info(`listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -1,6 +1,8 @@
 import { UnixSocketServer } from '../ingest/socket-server.js';
 import { backlogPressure, type Backpressure } from '../ingest/backpressure.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
+import { WebSocketServerEdge } from '../ingest/ws-server.js';
+import { WatchHub } from '../watch/watch-hub.js';
 import { SpoolReplayer } from '../ingest/spool-replayer.js';
 import { spoolDirFrom } from '../ingest/spool.js';
 import { Pipeline } from '../pipeline.js';
@@ -35,6 +37,14 @@ export interface SidecarOptions {
   prometheusToken?: string;
   /** --prometheus-textfile (else ANSIBLE_OTEL_PROMETHEUS_TEXTFILE): node_exporter textfile, rewritten per run. */
   prometheusTextfile?: string;
+  /** --ws-port (serve): also take shims over WebSocket and serve live watchers there. */
+  wsPort?: number;
+  wsHost?: string;
+  wsToken?: string;
+  /** Largest WebSocket message, bytes. */
+  wsMaxPayload?: number;
+  /** Seconds between heartbeat pings. */
+  wsHeartbeat?: number;
 }
 
 export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
@@ -45,6 +55,8 @@ export class Sidecar {
   readonly tracing: Tracing;
   readonly metrics: Metrics;
   readonly server: UnixSocketServer;
+  readonly websocket: WebSocketServerEdge | undefined;
+  readonly watch: WatchHub | undefined;
   /** For every ingest server: behind while the span export queue is half full. */
   readonly backpressure: Backpressure;
   private readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
@@ -73,21 +85,36 @@ export class Sidecar {
       self: () => ({ framesReceived: this.pipeline.counters.framesReceived, framesRejected: this.pipeline.counters.framesRejected, framesMissing: this.pipeline.framesMissing(), runsActive: this.pipeline.openRuns, spans: this.tracing.report() }),
     });
     this.sinks = [...sinks, ...this.metrics.sinks];
+    this.watch = o.wsPort === undefined ? undefined : new WatchHub({ intervalMs: 250 });
+    const observers = this.watch ? [...this.sinks, this.watch.observer] : this.sinks;
     this.pipeline = new Pipeline(this.tracing.writer, log, (run: RunSummary) => {
       this.runsEnded += 1;
       printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
       appendJobSummary(env, run);
-    }, new ObserverFanout(this.sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
+    }, new ObserverFanout(observers, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
     this.server = new UnixSocketServer({ path: socketPath, maxFrameBytes: o.maxFrameBytes, handler: this.recorder ?? this.pipeline, backpressure: this.backpressure });
+    this.websocket = this.watch && new WebSocketServerEdge({
+      host: o.wsHost ?? '127.0.0.1',
+      port: o.wsPort!,
+      token: o.wsToken,
+      maxPayload: o.wsMaxPayload ?? 1 << 20,
+      maxFrameBytes: o.maxFrameBytes,
+      heartbeatMs: (o.wsHeartbeat ?? 30) * 1000,
+      handler: this.recorder ?? this.pipeline,
+      watchers: this.watch,
+      backpressure: this.backpressure,
+    });
     this.spool = new SpoolReplayer(spoolDirFrom(env), this.pipeline, log, o.spoolScanMs);
   }
 
   async start(): Promise<void> {
     await this.metrics.start();
     await this.server.start();
+    await this.websocket?.start();
+    this.watch?.start();
     // Runs the shim had to spool while no sidecar was listening: theirs is the first trace out.
     await this.spool.start();
   }
@@ -97,9 +124,11 @@ export class Sidecar {
    * flushes spans within the flush timeout and reports what went where.
    */
   async shutdown(graceMs: number): Promise<void> {
-    await this.server.shutdown(graceMs);
+    await Promise.all([this.server.shutdown(graceMs), this.websocket?.drainShims(graceMs)]);
     await this.spool.shutdown();
     this.pipeline.endAll();
+    this.watch?.shutdown(); // watchers see the runs that were cut off end
+    await this.websocket?.close();
     await this.recorder?.close();
     const deadlineMs = this.o.flushTimeout * 1000;
     const [, report, metrics] = await Promise.all([

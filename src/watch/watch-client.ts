@@ -1,0 +1,77 @@
+import { WebSocket } from 'ws';
+import type { WatchMessage } from './watch-hub.js';
+
+export interface WatchClientHandlers {
+  onMessage(m: WatchMessage): void;
+  /** Connection news for the user (lost, back again), each said once per episode. */
+  onNotice(text: string): void;
+  /** Retrying cannot help (wrong token, not a watch endpoint): the watch ends. */
+  onFatal(text: string): void;
+}
+
+/** ws://host:port means ws://host:port/watch. */
+export function watchUrl(url: string): string {
+  const u = new URL(url);
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`${url}: not a ws:// or wss:// URL (serve --ws-port PORT listens on ws://HOST:PORT)`);
+  if (u.pathname === '' || u.pathname === '/') u.pathname = '/watch';
+  return u.toString();
+}
+
+/** Stays connected to a sidecar's watch endpoint: reconnects with backoff until stopped. */
+export class WatchClient {
+  private ws: WebSocket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private attempts = 0;
+  private lost = false;
+  private lastError = '';
+
+  constructor(
+    private readonly url: string,
+    private readonly token: string | undefined,
+    private readonly h: WatchClientHandlers,
+  ) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.ws?.close(1000);
+  }
+
+  private connect(): void {
+    const ws = new WebSocket(this.url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.attempts = 0;
+      if (this.lost) this.h.onNotice(`connected again to ${this.url}`);
+      this.lost = false;
+    });
+    ws.on('message', (data) => {
+      try {
+        this.h.onMessage(JSON.parse(String(data)) as WatchMessage);
+      } catch {
+        this.lastError = 'a message that is not JSON';
+      }
+    });
+    ws.on('unexpected-response', (req, res) => {
+      const refused = res.statusCode === 401 ? 'the sidecar refused the token (401): pass the token serve has (--token or ANSIBLE_OTEL_TOKEN)' : `the sidecar answered ${res.statusCode} ${res.statusMessage ?? ''}: is ${this.url} the watch endpoint (serve --ws-port)?`;
+      this.stopped = true;
+      req.destroy();
+      this.h.onFatal(refused);
+    });
+    ws.on('error', (err) => {
+      this.lastError = err.message;
+    });
+    ws.on('close', () => {
+      if (this.stopped) return;
+      if (!this.lost) this.h.onNotice(`no connection to ${this.url}${this.lastError ? ` (${this.lastError})` : ''}; retrying`);
+      this.lost = true;
+      this.attempts += 1;
+      this.timer = setTimeout(() => this.connect(), Math.min(5000, 250 * 2 ** this.attempts));
+    });
+  }
+}

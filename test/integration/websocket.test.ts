@@ -1,0 +1,180 @@
+// The WebSocket edge of `serve --ws-port`: shims over ws:// (same trace as over the Unix socket),
+// token auth on the upgrade, message size cap, heartbeat, and `ansible-otel watch` on a real run.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import type { OtlpSpan } from '../helpers/otlp-spans.js';
+import { SpanTree } from '../helpers/span-tree.js';
+import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runProcess, tempDir } from '../helpers/sidecar-run.js';
+
+const TOKEN = 'test-token-5f2c';
+const receiver = new OtlpReceiver();
+let serve: ChildProcessWithoutNullStreams;
+let serveErr = '';
+let socket: string;
+let wsUrl: string;
+let env: NodeJS.ProcessEnv;
+
+async function until(check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** ansible-playbook with the shim pointed at `endpoint` (a socket path or a ws:// URL). */
+function ansible(playbook: string, endpoint: string, extra: NodeJS.ProcessEnv = {}, inventory = INVENTORY) {
+  return runProcess('ansible-playbook', ['-i', inventory, join(PLAYBOOKS, playbook)], {
+    ...env,
+    ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'),
+    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
+    ANSIBLE_OTEL_SOCKET: endpoint,
+    OTEL_TEST_TMP: tempDir(),
+    ...extra,
+  });
+}
+
+/** A trace as structure: every span's path, kind, status and the attributes that do not vary between runs. */
+function shape(spans: OtlpSpan[]): string[] {
+  const tree = new SpanTree(spans);
+  const stable = ['ansible.task.host.status', 'ansible.task.module', 'ansible.task.changed', 'ansible.play.name', 'ansible.task.name', 'cicd.pipeline.task.run.result'];
+  return spans
+    .map((s) => {
+      const a = stable.filter((k) => s.attributes[k] !== undefined).map((k) => `${k}=${JSON.stringify(s.attributes[k])}`);
+      return `${tree.path(s).join(' > ')} | kind ${s.kind} | status ${s.status.code} | ${a.join(' ')}`;
+    })
+    .sort();
+}
+
+function traceOf(rootName: string, session: string): OtlpSpan[] {
+  const root = receiver.spans.find((s) => s.name === rootName && s.attributes['ansible.session'] === session);
+  return root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
+}
+
+function sessions(rootName: string): string[] {
+  return receiver.spans.filter((s) => s.name === rootName).map((s) => String(s.attributes['ansible.session']));
+}
+
+beforeAll(async () => {
+  const url = await receiver.start();
+  socket = join(tempDir(), 'run', 'sidecar.sock');
+  env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url });
+  serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket, '--ws-port', '0', '--ws-token', TOKEN, '--ws-heartbeat', '1'], { env });
+  serve.stderr.on('data', (c) => (serveErr += c));
+  await until(() => /listening on .* and ws:\/\/127\.0\.0\.1:\d+/.test(serveErr));
+  wsUrl = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(serveErr)![1]!;
+});
+
+afterAll(async () => {
+  serve.kill('SIGKILL');
+  await receiver.stop();
+});
+
+describe('serve --ws-port', () => {
+  it('gives a shim over ws:// the same trace as over the Unix socket', async () => {
+    const before = new Set(sessions('features.yml'));
+    const overSocket = await ansible('features.yml', socket);
+    const overWs = await ansible('features.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: TOKEN });
+    expect(overSocket.code).toBe(4); // features.yml has an unreachable host
+    expect(overWs.code).toBe(4);
+    expect(overWs.stdout + overWs.stderr).not.toMatch(/otel_sidecar/); // no warning: delivered
+    await until(() => sessions('features.yml').filter((s) => !before.has(s)).length === 2);
+    const [a, b] = sessions('features.yml').filter((s) => !before.has(s)).map((s) => traceOf('features.yml', s));
+    // the root ends last, so it is exported last: both traces are whole
+    expect(a!.length).toBeGreaterThan(20);
+    expect(shape(b!)).toEqual(shape(a!));
+    new SpanTree(b!).expectWellFormed();
+  }, 120_000);
+
+  it('carries a frame bigger than one WebSocket message (the stream is split across messages)', async () => {
+    const errBefore = serveErr.length;
+    const r = await ansible('big-output.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: TOKEN, ANSIBLE_OTEL_MAX_RESULT_BYTES: '0' });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/otel_sidecar/);
+    await until(() => receiver.spans.some((s) => s.name === 'big-output.yml'));
+    const host = receiver.spans.find((s) => s.name === 'h1' && s.attributes['ansible.task.name'] === 'Print 300 kB')!;
+    expect(host.attributes['ansible.task.host.status']).toBe('changed');
+    expect(serveErr.slice(errBefore)).not.toMatch(/warning|frame_too_large|bad_json/);
+  }, 60_000);
+
+  it('refuses a wrong or missing token at the upgrade, and the shim keeps its frames in the spool', async () => {
+    for (const headers of [{ authorization: 'Bearer wrong' }, {}]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${wsUrl}/frames`, { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => reject(new Error('upgrade accepted without the right token')));
+        ws.on('error', () => {});
+      });
+      expect(status).toBe(401);
+    }
+    const spoolDir = tempDir('otel-spool-');
+    const before = sessions('small-a.yml').length;
+    const r = await ansible('small-a.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: 'wrong', ANSIBLE_OTEL_SPOOL_DIR: spoolDir });
+    expect(r.code).toBe(0);
+    const out = (r.stdout + r.stderr).replace(/\s+/g, ' ');
+    expect(out).toMatch(/otel_sidecar: cannot connect to the sidecar at ws:\/\/127\.0\.0\.1:\d+: the sidecar refused the token \(HTTP 401\)/);
+    expect(out).not.toContain('wrong'); // the token itself is never printed
+    expect(readdirSync(spoolDir)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sessions('small-a.yml')).toHaveLength(before);
+  }, 60_000);
+
+  it('closes a connection whose message is over --ws-max-payload (1009)', async () => {
+    const ws = new WebSocket(`${wsUrl}/frames`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await new Promise((r) => ws.once('open', r));
+    const code = new Promise<number>((r) => ws.once('close', (c) => r(c)));
+    ws.send(Buffer.alloc(2 * 1024 * 1024, 0x20));
+    expect(await code).toBe(1009);
+  });
+
+  it('drops a peer that stops answering pings, and ends its run as interrupted', async () => {
+    const run = `dead${Date.now()}`;
+    const ts = Date.now() * 1e6;
+    const frames = [
+      { v: 1, t: 'hello', run, seq: 0, ts, pid: 1, check: false, diff: false },
+      { v: 1, t: 'playbook_start', run, seq: 1, ts: ts + 1, path: '/silent.yml', name: 'silent.yml' },
+      { v: 1, t: 'play_start', run, seq: 2, ts: ts + 2, play: 'p1', name: 'a play', hosts: ['h1'] },
+      { v: 1, t: 'task_start', run, seq: 3, ts: ts + 3, task: 't1', play: 'p1', name: 'hangs', action: 'command', handler: false },
+    ];
+    // autoPong off: a peer that is connected but frozen
+    const ws = new WebSocket(`${wsUrl}/frames`, { headers: { authorization: `Bearer ${TOKEN}` }, autoPong: false });
+    await new Promise((r) => ws.once('open', r));
+    const opened = Date.now();
+    ws.send(Buffer.from(frames.map((f) => `${JSON.stringify(f)}\n`).join('')));
+    await new Promise((r) => ws.once('close', r));
+    expect(Date.now() - opened).toBeLessThan(5000); // heartbeat 1 s: gone after one or two missed pings
+    await until(() => receiver.spans.some((s) => s.name === 'silent.yml'));
+    const root = receiver.spans.find((s) => s.name === 'silent.yml')!;
+    expect(root.attributes['ansible.run.interrupted']).toBe(true);
+  }, 30_000);
+});
+
+describe('ansible-otel watch', () => {
+  it('prints plain lines for a real run: each task with hosts done / total, failures, slowest host; then the end', async () => {
+    const watch = runCli(['watch', wsUrl, '--runs', '1'], { ...env, ANSIBLE_OTEL_TOKEN: TOKEN });
+    await new Promise((r) => setTimeout(r, 1000)); // connected before the run starts
+    const r = await ansible('many-fail.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: TOKEN, ANSIBLE_FORKS: '8' }, join(PLAYBOOKS, 'many-hosts.ini'));
+    expect(r.code).toBe(2);
+    const w = await watch;
+    expect(w.code, w.stderr).toBe(0);
+    const lines = w.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^many-fail\.yml \[[0-9a-f]{8}\] started on \S+ as \S+$/);
+    expect(w.stdout).not.toMatch(/\u001b\[/); // not a terminal: no colors, no cursor moves
+    const task = (name: string): string => lines.find((l) => l.includes(`task "${name}"`)) ?? '';
+    expect(task('Check the disk')).toMatch(/play "Roll out to the fleet" · task "Check the disk" · 24\/24 hosts · 0 failed · [\d.]+m?s · slowest m\d\d [\d.]+m?s$/);
+    expect(task('Apply the release')).toMatch(/· 24\/24 hosts · 23 failed · /);
+    // ansible runs no more tasks on the 23 failed hosts: one host left
+    expect(task('Restart the service')).toMatch(/· 1\/1 hosts · 0 failed · [\d.]+m?s · slowest m01 /);
+    expect(lines.at(-1)).toMatch(/^many-fail\.yml \[[0-9a-f]{8}\] ended: failure after [\d.]+m?s · 3 tasks · 24 hosts · 23 failures$/);
+  }, 90_000);
+
+  it('refuses to watch with a wrong token: exit 2 and why', async () => {
+    const w = await runCli(['watch', wsUrl], { ...env, ANSIBLE_OTEL_TOKEN: 'nope' });
+    expect(w.code).toBe(2);
+    expect(w.stderr).toContain('the sidecar refused the token (401)');
+  });
+});
