@@ -25,9 +25,11 @@ export class SpanNode<S> {
   }
 
   /** A child span, keyed by its parent's key and birth order: the same frames, the same keys. */
-  child(options: Omit<StartSpanOptions<S>, 'parent' | 'key'>): SpanNode<S> {
+  child(options: Omit<StartSpanOptions<S>, 'parent' | 'key' | 'remoteParent'>): SpanNode<S> {
     const key = `${this.key}/${this.children++}`;
-    return new SpanNode(this.writer, key, this.writer.startSpan({ ...options, key, parent: this.span }), options.startNs, this);
+    // Field by field: V8 spreads a fresh object literal slowly (µs), and this runs once per frame.
+    const span = this.writer.startSpan({ key, name: options.name, kind: options.kind, parent: this.span, startNs: options.startNs, attributes: options.attributes });
+    return new SpanNode(this.writer, key, span, options.startNs, this);
   }
 
   touch(ns: number): void {
