@@ -35,7 +35,7 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
       if (!tty) {
         if (lines.length) out.write(`${lines.join('\n')}\n`);
       } else if (lines.length || m.type === 'state') {
-        const block = m.type === 'state' ? ttyBlock(m.runs, paint, Math.max(20, out.columns ?? 80)) : undefined;
+        const block = m.type === 'state' ? ttyBlock(m.runs, paint, Math.max(20, out.columns || Number(process.env.COLUMNS) || 80)) : undefined;
         out.write(clearBlock() + lines.map((l) => `${l}\n`).join('') + (block ? block.map((l) => `${l}\n`).join('') : ''));
         if (block) drawn = block.length;
         else drawn = 0;
