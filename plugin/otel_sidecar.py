@@ -2,7 +2,7 @@
 # ansible-otel-sidecar: Ansible callback shim.
 #
 # Forwards every callback event ansible-core emits, as NDJSON frames (see
-# docs/protocol.md), to a local sidecar process over a Unix domain socket.
+# docs/protocol.md), to a sidecar process over a Unix domain socket or a WebSocket.
 # The sidecar turns the frames into OpenTelemetry traces.
 #
 # Design rules: standard library only (the file is installed by copying it
@@ -20,7 +20,8 @@ short_description: Stream playbook events to the ansible-otel sidecar for OpenTe
 description:
   - Forwards every event of an C(ansible-playbook) run (plays, tasks, per-host results, loop items,
     retries, async polls, handler notifications, includes, stats) as newline-delimited JSON frames
-    to a local sidecar process listening on a Unix domain socket. The sidecar builds OpenTelemetry
+    to a sidecar process listening on a Unix domain socket (or a WebSocket, for a sidecar in another
+    container or pod). The sidecar builds OpenTelemetry
     traces from them and exports them.
   - The plugin never blocks the playbook. Frames are queued in memory and written by a background
     thread, which first appends them to a per-run spool file and then sends them to the sidecar.
