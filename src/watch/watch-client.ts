@@ -66,8 +66,9 @@ export class WatchClient {
     ws.on('error', (err) => {
       this.lastError = err.message;
     });
-    ws.on('close', () => {
+    ws.on('close', (code, reason) => {
       if (this.stopped) return;
+      if (reason.length) this.lastError = `closed by the sidecar: ${code} ${String(reason)}`;
       if (!this.lost) this.h.onNotice(`no connection to ${this.url}${this.lastError ? ` (${this.lastError})` : ''}; retrying`);
       this.lost = true;
       this.attempts += 1;
