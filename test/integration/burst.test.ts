@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { CLI, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
 
@@ -33,16 +34,31 @@ function burst(): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Sends the burst to a fresh `serve`, waits for the run's end, stops it; its stderr. */
-async function serveBurst(env: Record<string, string> = {}): Promise<string> {
+/** The burst over a WebSocket, in 64 KiB messages (frames cut anywhere, as the shim may). */
+async function sendOverWebSocket(wsUrl: string): Promise<void> {
+  const ws = new WebSocket(`${wsUrl}/frames`);
+  await new Promise((r) => ws.once('open', r));
+  const data = Buffer.from(burst());
+  for (let at = 0; at < data.length; at += 65_536) ws.send(data.subarray(at, at + 65_536));
+  ws.close(1000);
+  await new Promise((r) => ws.once('close', r));
+}
+
+/** Sends the burst to a fresh `serve` (Unix socket, or --ws-port), waits for the run's end, stops it; its stderr. */
+async function serveBurst(env: Record<string, string> = {}, transport: 'unix' | 'ws' = 'unix'): Promise<string> {
   const socket = join(tempDir(), 'sidecar.sock');
-  const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket], { env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ...env }) });
+  const ws = transport === 'ws' ? ['--ws-port', '0'] : [];
+  const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket, ...ws], { env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ...env }) });
   let err = '';
   serve.stderr.on('data', (c) => (err += c));
   while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 20));
-  const client = connect(socket);
-  await new Promise((r) => client.once('connect', r));
-  await new Promise<void>((r) => client.end(burst(), () => r()));
+  if (transport === 'ws') {
+    await sendOverWebSocket(/ws:\/\/127\.0\.0\.1:\d+/.exec(err)![0]);
+  } else {
+    const client = connect(socket);
+    await new Promise((r) => client.once('connect', r));
+    await new Promise<void>((r) => client.end(burst(), () => r()));
+  }
   while (!err.includes('fleet.yml: success')) await new Promise((r) => setTimeout(r, 20));
   const exited = new Promise<number | null>((r) => serve.once('exit', r));
   serve.kill('SIGTERM');
@@ -58,17 +74,19 @@ describe('a burst of 5,000 host results', () => {
     expect(receiver.spans).toHaveLength(HOSTS + 3);
   });
 
-  it('exports every span to a backend slower than the sidecar reads (backpressure, not drops)', async () => {
-    receiver.spans.length = 0;
-    receiver.delayMs = 20;
-    try {
-      // A queue of 2,048 spans against 5,003: read at full speed, the queue would drop most of them.
-      const err = await serveBurst({ OTEL_BSP_MAX_QUEUE_SIZE: '2048', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' });
-      expect(err).not.toMatch(/Dropped|dropped|warning/);
-      expect(err).toContain(`${HOSTS + 3} spans → `);
-      expect(receiver.spans).toHaveLength(HOSTS + 3);
-    } finally {
-      receiver.delayMs = 0;
-    }
-  });
+  for (const transport of ['unix', 'ws'] as const) {
+    it(`exports every span to a backend slower than the sidecar reads (backpressure, not drops), over ${transport === 'ws' ? 'a WebSocket' : 'the Unix socket'}`, async () => {
+      receiver.spans.length = 0;
+      receiver.delayMs = 20;
+      try {
+        // A queue of 2,048 spans against 5,003: read at full speed, the queue would drop most of them.
+        const err = await serveBurst({ OTEL_BSP_MAX_QUEUE_SIZE: '2048', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' }, transport);
+        expect(err).not.toMatch(/Dropped|dropped|warning/);
+        expect(err).toContain(`${HOSTS + 3} spans → `);
+        expect(receiver.spans).toHaveLength(HOSTS + 3);
+      } finally {
+        receiver.delayMs = 0;
+      }
+    });
+  }
 });
