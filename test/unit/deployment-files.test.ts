@@ -83,6 +83,12 @@ describe('docker-compose.yml', () => {
     expect(services.jaeger.environment.COLLECTOR_OTLP_ENABLED).toBe('true');
   });
 
+  it('sets only variables the sidecar reads (a misspelt one would be ignored silently)', () => {
+    const read = (name: string): boolean => name.startsWith('OTEL_') || execFileSync('grep', ['-rlw', name, join(ROOT, 'src')]).length > 0;
+    for (const name of Object.keys(services.sidecar.environment)) expect(read(name), name).toBe(true);
+    expect(services.sidecar.environment.ANSIBLE_OTEL_WS_PORT).toMatch(/^\d+$/);
+  });
+
   it('lets Prometheus scrape the collector\'s exporter and load the alert rules', () => {
     const prom = yaml('examples/compose/prometheus.yml');
     const target = prom.scrape_configs[0].static_configs[0].targets[0] as string;
