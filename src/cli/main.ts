@@ -103,7 +103,7 @@ program
 program
   .command('env')
   .description('print the shell exports that point a plain ansible-playbook at a running serve')
-  .option('--socket <path>', 'the socket serve listens on')
+  .option('--socket <path>', 'the socket serve listens on, or ws://HOST:PORT of serve --ws-port (set ANSIBLE_OTEL_TOKEN yourself)')
   .action((o) => {
     process.stdout.write(envCommand(o));
   });
