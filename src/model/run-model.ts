@@ -417,7 +417,7 @@ export class RunModel<S> {
       this.forgetHost(hs);
     }
     play.openTasks.delete(task);
-    task.hosts.clear(); // memory follows open spans, not finished ones
+    task.hosts.clear();
     const r = task.results;
     // A rescued failure is ERROR on its host span only (the block's rescue handled it).
     const failures = (r.failed ?? 0) + (r.unreachable ?? 0);
@@ -453,9 +453,11 @@ export class RunModel<S> {
     return hs && !hs.node.ended ? hs : this.startHost(task, host, ts);
   }
 
+  /** A host span ended: nothing keeps it (memory follows open spans, not a task's finished hosts). */
   private forgetHost(hs: HostState<S>): void {
     hs.task.openHosts -= 1;
     if (this.openHostByName.get(hs.host) === hs) this.openHostByName.delete(hs.host);
+    if (hs.task.hosts.get(hs.host) === hs) hs.task.hosts.delete(hs.host);
   }
 
   private onHostResult(f: FrameOf<'host_result'>): void {
