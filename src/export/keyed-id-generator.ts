@@ -57,5 +57,8 @@ function hex8(n: number): string {
 
 /** An all-zero id is invalid in OTel; astronomically unlikely from the hash, but cheap to rule out. */
 function nonZero(id: string): string {
-  return /^0+$/.test(id) ? `${id.slice(0, -1)}1` : id;
+  return id === ZEROS_16 || id === ZEROS_32 ? `${id.slice(0, -1)}1` : id;
 }
+
+const ZEROS_16 = '0'.repeat(16);
+const ZEROS_32 = '0'.repeat(32);
