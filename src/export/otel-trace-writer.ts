@@ -41,9 +41,12 @@ export class OtelTraceWriter implements TraceWriter<Span> {
     let ctx = ROOT_CONTEXT;
     if (o.parent) ctx = trace.setSpan(ROOT_CONTEXT, o.parent);
     else if (o.remoteParent) ctx = remoteContext(o.remoteParent);
-    // No copy without the undefined values: span attributes skip them (Span.setAttribute
-    // ignores null and undefined), and this runs once or twice per frame.
-    return this.ids.withKey(o.key, () => this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs), attributes: o.attributes }, ctx));
+    const span = this.ids.withKey(o.key, () => this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs) }, ctx));
+    // Set after the start, not passed to it: startSpan copies start attributes twice
+    // (sanitizeAttributes, before and after sampling) for the sampler, and none of the samplers
+    // OTEL_TRACES_SAMPLER can choose reads them. Undefined values are skipped by setAttribute.
+    span.setAttributes(o.attributes);
+    return span;
   }
 
   setAttributes(span: Span, attributes: Attributes): void {
