@@ -47,13 +47,13 @@ function shimSection(s: ShimOverheadResult): string[] {
     '## 1. Shim overhead (ansible-playbook wall time and controller RSS)',
     '',
     `Playbook: ${s.size.hosts} hosts (\`ansible_connection=local\`) × ${s.size.tasks} tasks (set_fact, debug, skipped, debug, set_fact, command in turn), \`gather_facts: false\`, forks ${s.size.forks}; ${s.size.reps} repetitions, modes interleaved (order rotated each repetition).`,
-    `Each run: \`${s.command}\`. Wall time and peak RSS come from that wrapper: RSS is the controller process's own high-water mark (\`VmHWM\` in \`/proc/<pid>/status\`, polled every 20 ms; forked workers not counted).`,
+    `Each run: \`${s.command}\`. Wall time, CPU time and peak RSS come from that wrapper: CPU is user + system time of ansible-playbook and its reaped workers (\`wait4\`), steadier than wall time on a busy machine; RSS is the controller process's own high-water mark (\`VmHWM\` in \`/proc/<pid>/status\`, polled every 20 ms; forked workers not counted).`,
     '',
-    '| mode | median wall (s) | × baseline | median controller peak RSS (MiB) | added RSS (MiB) |',
-    '|---|---:|---:|---:|---:|',
-    ...s.modes.map((m) => `| ${MODE_LABEL[m.mode]} | ${fmt(m.medianWallS, 2)} | ${fmt(m.wallRatio, 3)} | ${fmt(m.medianRssMiB, 1)} | ${fmt(m.addedRssMiB, 1)} |`),
+    '| mode | median wall (s) | × baseline | median CPU (s, ansible + workers) | × baseline | median controller peak RSS (MiB) | added RSS (MiB) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...s.modes.map((m) => `| ${MODE_LABEL[m.mode]} | ${fmt(m.medianWallS, 2)} | ${fmt(m.wallRatio, 3)} | ${fmt(m.medianCpuS, 2)} | ${fmt(m.cpuRatio, 3)} | ${fmt(m.medianRssMiB, 1)} | ${fmt(m.addedRssMiB, 1)} |`),
     '',
-    `All samples (s): ${s.samples.map((x) => `${x.mode}#${x.rep} ${fmt(x.wallS, 2)}${x.exit ? ` (exit ${x.exit})` : ''}`).join(', ')}.`,
+    `All samples (wall s / CPU s): ${s.samples.map((x) => `${x.mode}#${x.rep} ${fmt(x.wallS, 2)} / ${fmt(x.cpuS, 2)}${x.exit ? ` (exit ${x.exit})` : ''}`).join(', ')}.`,
     '',
   ];
   if (live) out.push(`Goal ≤ ${GOALS.wallRatio}× wall: ${verdict(live.wallRatio <= GOALS.wallRatio)} (${fmt(live.wallRatio, 3)}×, live sidecar). Goal ≤ ${GOALS.addedRssMiB} MiB added RSS: ${verdict(live.addedRssMiB <= GOALS.addedRssMiB)} (${fmt(live.addedRssMiB, 1)} MiB).`, '');

@@ -31,6 +31,8 @@ export interface ShimSample {
   rep: number;
   wallS: number;
   vmHwmKiB: number;
+  /** CPU time of ansible-playbook and its workers. */
+  cpuS: number;
   exit: number;
 }
 
@@ -38,6 +40,8 @@ export interface ShimModeResult {
   mode: ShimMode;
   medianWallS: number;
   wallRatio: number;
+  medianCpuS: number;
+  cpuRatio: number;
   medianRssMiB: number;
   addedRssMiB: number;
 }
@@ -105,8 +109,8 @@ export async function shimOverhead(dir: string, size: PlaybookSize & { forks: nu
       for (const mode of order) {
         const out = join(dir, `${mode}-${rep}.json`);
         await run('python3', [WRAPPER, out, '--', ...ansible], { env: env[mode], cwd: dir, maxBuffer: 64 << 20 });
-        const r = JSON.parse(readFileSync(out, 'utf8')) as { wall_s: number; vm_hwm_kib: number; exit: number };
-        samples.push({ mode, rep, wallS: r.wall_s, vmHwmKiB: r.vm_hwm_kib, exit: r.exit });
+        const r = JSON.parse(readFileSync(out, 'utf8')) as { wall_s: number; vm_hwm_kib: number; cpu_s: number; exit: number };
+        samples.push({ mode, rep, wallS: r.wall_s, vmHwmKiB: r.vm_hwm_kib, cpuS: r.cpu_s, exit: r.exit });
       }
     }
     const profile = o.profile ? await profileShim(dir, ansible, env.live) : undefined;
@@ -122,10 +126,12 @@ function summarize(samples: ShimSample[]): ShimModeResult[] {
   const of = (mode: ShimMode): ShimSample[] => samples.filter((s) => s.mode === mode);
   const baseWall = median(of('none').map((s) => s.wallS));
   const baseRss = median(of('none').map((s) => s.vmHwmKiB)) / 1024;
+  const baseCpu = median(of('none').map((s) => s.cpuS));
   return SHIM_MODES.map((mode) => {
     const medianWallS = median(of(mode).map((s) => s.wallS));
+    const medianCpuS = median(of(mode).map((s) => s.cpuS));
     const medianRssMiB = median(of(mode).map((s) => s.vmHwmKiB)) / 1024;
-    return { mode, medianWallS, wallRatio: medianWallS / baseWall, medianRssMiB, addedRssMiB: medianRssMiB - baseRss };
+    return { mode, medianWallS, wallRatio: medianWallS / baseWall, medianCpuS, cpuRatio: medianCpuS / baseCpu, medianRssMiB, addedRssMiB: medianRssMiB - baseRss };
   });
 }
 

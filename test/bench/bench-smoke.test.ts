@@ -70,7 +70,7 @@ describe('benchmarks at tiny sizes', () => {
     const r = await shimOverhead(join(work, 'shim'), { hosts: 2, tasks: 3, forks: 2, reps: 1 }, { profile: true });
     expect(r.samples.map((s) => [s.mode, s.exit])).toEqual(SHIM_MODES.map((m) => [m, 0]));
     expect(r.modes.map((m) => m.mode)).toEqual([...SHIM_MODES]);
-    expect(r.samples.every((s) => s.wallS > 0 && s.vmHwmKiB > 0)).toBe(true);
+    expect(r.samples.every((s) => s.wallS > 0 && s.vmHwmKiB > 0 && s.cpuS > 0)).toBe(true);
     expect(r.profile?.callbackCalls).toBeGreaterThan(0);
   });
 
