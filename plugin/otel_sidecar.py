@@ -1630,9 +1630,11 @@ class CallbackModule(CallbackBase):
             deadline = time.monotonic() + budget
             # 1) let the queued frames (stats...) go out, keeping some time for bye
             if writer.spooling:
-                # a sidecar that is slow to take them loses the connection: the spool file is fast
-                if not writer.drain(budget * 0.6) and writer.give_up_connection(
-                        'it did not take the last frames within drain_timeout (%g s) at exit' % budget):
+                # a sidecar that is slow to take them loses the connection: the spool file is fast.
+                # Drain again even when there was no connection left to give up: the writer may
+                # have lost it (send_timeout) a moment ago and be spooling the rest now.
+                if not writer.drain(budget * 0.6):
+                    writer.give_up_connection('it did not take the last frames within drain_timeout (%g s) at exit' % budget)
                     writer.drain(max(0.0, deadline - budget * 0.2 - time.monotonic()))
             else:
                 writer.drain(budget * 0.8)

@@ -552,7 +552,7 @@ class TestSidecarStopsReading(PlaybookRun):
     goes on into the spool file, the playbook succeeds without hanging; one warning."""
 
     MODE = 'stall'
-    ARGS = ['-i', 'localhost,', '-c', 'local', 'flood.yml']
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'flood-then-wait.yml']
     ENV = {'ANSIBLE_OTEL_MAX_RESULT_BYTES': '65536', 'ANSIBLE_OTEL_DRAIN_TIMEOUT': '1.0',
            'ANSIBLE_OTEL_SEND_TIMEOUT': '1'}
 
@@ -572,6 +572,29 @@ class TestSidecarStopsReading(PlaybookRun):
         self.assertIn(S.squash(path), S.squash(self.output))
         self.assertContiguous(frames)
         self.assertEqual(len(S.by_type(frames, 'item_result')), 150)
+
+
+class TestSidecarStopsReadingAtExit(PlaybookRun):
+    """The run ends while the writer is stuck on a sidecar that stopped reading (send_timeout far
+    away): the drain at exit gives the connection up and the rest of the run goes to the spool
+    file; one warning, nothing lost."""
+
+    MODE = 'stall'
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'flood.yml']
+    ENV = {'ANSIBLE_OTEL_MAX_RESULT_BYTES': '65536', 'ANSIBLE_OTEL_DRAIN_TIMEOUT': '1.0',
+           'ANSIBLE_OTEL_SEND_TIMEOUT': '30'}
+
+    def test_gives_up_at_exit_and_keeps_everything(self):
+        self.assertRc()
+        self.assertLess(self.elapsed, 25.0)  # far below send_timeout: the exit did not wait for it
+        flat = S.unwrap(self.output)
+        self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
+        self.assertIn('did not take the last frames within drain_timeout', flat)
+        path, frames, _ = self.assertOneSpoolFile()
+        self.assertContiguous(frames)
+        self.assertEqual(len(S.by_type(frames, 'item_result')), 150)
+        self.assertEqual(frames[-1]['t'], 'bye')
+        self.assertEqual(frames[-1]['dropped'], 0)
 
 
 class TestQueueFullOverflowDrop(PlaybookRun):
