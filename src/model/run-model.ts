@@ -5,70 +5,9 @@ import { SpanNode } from './span-node.js';
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus } from './host-span.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
+import type { HostState, PlayState, PlaybookState, RunSummary, ScopeState, TaskState } from './run-state.js';
 
-interface PlaybookState<S> {
-  node: SpanNode<S>;
-  name: string;
-  ref: RunRef;
-  stats: Record<string, Partial<HostStats>>;
-  play?: PlayState<S>;
-}
-
-interface PlayState<S> {
-  node: SpanNode<S>;
-  uuid: string;
-  name: string;
-  batches: number;
-  scopes: ScopeState<S>[];
-  tasks: Map<string, TaskState<S>>;
-  openTasks: Set<TaskState<S>>;
-  failedHosts: Set<string>;
-}
-
-interface ScopeState<S> {
-  node: SpanNode<S>;
-  id: string;
-}
-
-interface TaskState<S> {
-  node: SpanNode<S>;
-  uuid: string;
-  name: string;
-  action: string | undefined;
-  role: string | undefined;
-  handler: boolean;
-  argsAttrs: Attributes;
-  hosts: Map<string, HostState<S>>;
-  openHosts: number;
-  /** A later task has started; end as soon as the last open host is done. */
-  superseded: boolean;
-  results: Partial<Record<HostSpanStatus, number>>;
-}
-
-interface HostState<S> {
-  node: SpanNode<S>;
-  task: TaskState<S>;
-  host: string;
-  itemEndNs: number;
-  items: number;
-  polls: number;
-  retries: number;
-}
-
-export interface TraceSummary {
-  traceId: string;
-  playbook: string;
-  result: CicdResult;
-}
-
-export interface RunSummary {
-  runId: string;
-  traces: TraceSummary[];
-  hostResults: Partial<Record<HostSpanStatus, number>>;
-  interrupted: boolean;
-  framesMissing: number;
-  shimDropped: number;
-}
+export type { RunSummary, TraceSummary } from './run-state.js';
 
 /** Shared: a host span's end status, once per frame. */
 const UNSET: SpanStatus = Object.freeze({ code: 'unset' });

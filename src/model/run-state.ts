@@ -1,0 +1,71 @@
+// What the run model keeps between frames: the open playbook, play, scopes, tasks and hosts,
+// and the run's summary. Only open spans are held; finished ones are let go as they end.
+import type { HostStats } from '../protocol/frames.js';
+import type { CicdResult, HostSpanStatus } from './attributes.js';
+import type { RunRef } from './run-observer.js';
+import type { SpanNode } from './span-node.js';
+import type { Attributes } from './trace-writer.js';
+
+export interface PlaybookState<S> {
+  node: SpanNode<S>;
+  name: string;
+  ref: RunRef;
+  stats: Record<string, Partial<HostStats>>;
+  play?: PlayState<S>;
+}
+
+export interface PlayState<S> {
+  node: SpanNode<S>;
+  uuid: string;
+  name: string;
+  batches: number;
+  scopes: ScopeState<S>[];
+  tasks: Map<string, TaskState<S>>;
+  openTasks: Set<TaskState<S>>;
+  failedHosts: Set<string>;
+}
+
+export interface ScopeState<S> {
+  node: SpanNode<S>;
+  id: string;
+}
+
+export interface TaskState<S> {
+  node: SpanNode<S>;
+  uuid: string;
+  name: string;
+  action: string | undefined;
+  role: string | undefined;
+  handler: boolean;
+  argsAttrs: Attributes;
+  hosts: Map<string, HostState<S>>;
+  openHosts: number;
+  /** A later task has started; end as soon as the last open host is done. */
+  superseded: boolean;
+  results: Partial<Record<HostSpanStatus, number>>;
+}
+
+export interface HostState<S> {
+  node: SpanNode<S>;
+  task: TaskState<S>;
+  host: string;
+  itemEndNs: number;
+  items: number;
+  polls: number;
+  retries: number;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  playbook: string;
+  result: CicdResult;
+}
+
+export interface RunSummary {
+  runId: string;
+  traces: TraceSummary[];
+  hostResults: Partial<Record<HostSpanStatus, number>>;
+  interrupted: boolean;
+  framesMissing: number;
+  shimDropped: number;
+}
