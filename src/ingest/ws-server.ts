@@ -92,6 +92,7 @@ export class WebSocketServerEdge {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {}); // a peer that resets mid-upgrade must not take the sidecar down
     const refuse = (status: string, text: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: text/plain\r\n${status.startsWith('401') ? 'www-authenticate: Bearer\r\n' : ''}\r\n${text}\n`);
     };
