@@ -789,28 +789,29 @@ class FrameWriter(object):
             self._cv.notify_all()
         idle_wake = self.WS_IDLE_WAKE if self._websocket else None
         while True:
+            batch = None
             with self._cv:
                 while not self._q and not self._closing:
                     if not self._cv.wait(idle_wake) and sock is not None:
                         break  # idle: go and answer pings
-                if not self._q and self._closing:
+                if self._q:
+                    batch = []
+                    size = 0
+                    q = self._q
+                    while q and size < _MAX_BATCH_BYTES:
+                        item = q.popleft()
+                        batch.append(item)
+                        size += len(item)
+                    self._inflight = len(batch)
+                elif self._closing:
                     break
             if self._websocket and sock is not None:
                 try:
-                    sock.service()
+                    sock.service()  # pings first: the sidecar drops a peer that does not answer
                 except OSError as e:
                     sock = self._drop_socket(sock, e)
-            with self._cv:
-                if not self._q:
-                    continue
-                batch = []
-                size = 0
-                q = self._q
-                while q and size < _MAX_BATCH_BYTES:
-                    item = q.popleft()
-                    batch.append(item)
-                    size += len(item)
-                self._inflight = len(batch)
+            if batch is None:
+                continue
             data = b''.join(batch)
             spooled = self._spool(data)  # write-ahead: the file holds at least what the sidecar got
             sent = False
