@@ -9,6 +9,7 @@ import { DurableSpanExporter } from '../../src/export/durable/durable-trace-expo
 import { OtlpByteSender } from '../../src/export/durable/otlp-byte-sender.js';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { tempDir } from '../helpers/sidecar-run.js';
+import { until } from '../helpers/until.js';
 
 const receiver = new OtlpReceiver();
 
@@ -33,13 +34,6 @@ function exporter(dir: string, problems: string[] = []): DurableSpanExporter {
 }
 
 const exportOnce = (e: DurableSpanExporter, batch: ReadableSpan[]): Promise<number> => new Promise((r) => e.export(batch, (res) => r(res.code)));
-
-async function until(check: () => boolean, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !check(); ) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('durable span export', () => {
   it('queues batches on disk while the backend answers 503 and delivers each span exactly once after', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { CLI, INVENTORY, PLAYBOOKS, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { until } from '../helpers/until.js';
 
 const receiver = new OtlpReceiver();
 let url: string;
@@ -37,13 +38,6 @@ async function serve(socket: string, env: NodeJS.ProcessEnv): Promise<Serve> {
 function ansible(playbook: string, socket: string, env: NodeJS.ProcessEnv): Promise<number | null> {
   const shim = { ANSIBLE_CALLBACK_PLUGINS: join(PLAYBOOKS, '..', '..', 'plugin'), ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar', ANSIBLE_OTEL_SOCKET: socket };
   return new Promise((resolve) => spawn('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, playbook)], { env: { ...env, ...shim }, stdio: 'ignore' }).on('close', resolve));
-}
-
-async function until(check: () => boolean, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !check(); ) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const ended = (stderr: string): number => Number(/(\d+) spans → /.exec(stderr)?.[1] ?? /of (\d+) spans → /.exec(stderr)?.[1]);

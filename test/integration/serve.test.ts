@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { CLI, INVENTORY, PLAYBOOKS, cleanEnv, runCli, tempDir } from '../helpers/sidecar-run.js';
 import { STATUS } from '../helpers/otlp-spans.js';
+import { until } from '../helpers/until.js';
 
 const receiver = new OtlpReceiver();
 let serve: ChildProcessWithoutNullStreams;
@@ -25,14 +26,6 @@ function ansible(playbook: string, extra: NodeJS.ProcessEnv): Promise<number | n
     const p = spawn('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, playbook)], { env: { ...env, ...extra }, stdio: 'ignore' });
     p.on('close', resolve);
   });
-}
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import type { OtlpSpan } from '../helpers/otlp-spans.js';
 import { SpanTree } from '../helpers/span-tree.js';
 import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runProcess, tempDir } from '../helpers/sidecar-run.js';
+import { until } from '../helpers/until.js';
 
 const TOKEN = 'test-token-5f2c';
 const receiver = new OtlpReceiver();
@@ -17,14 +18,6 @@ let serveErr = '';
 let socket: string;
 let wsUrl: string;
 let env: NodeJS.ProcessEnv;
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** ansible-playbook with the shim pointed at `endpoint` (a socket path or a ws:// URL). */
 function ansible(playbook: string, endpoint: string, extra: NodeJS.ProcessEnv = {}, inventory = INVENTORY) {
