@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
 import { CONSOLE_FORMATS } from './console-outputs.js';
 import { serveCommand } from './serve.js';
@@ -13,14 +13,9 @@ import { TOKEN_ENV, websocketOptions } from './websocket-options.js';
 import { watchCommand } from './watch.js';
 import { reportCommand } from './report.js';
 import { SocketPathError } from '../ingest/socket-path.js';
+import { positive } from './option-parsers.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
 
 const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
 const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);

@@ -1,10 +1,5 @@
-import { InvalidArgumentError, Option } from 'commander';
-
-export function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
-  return n;
-}
+import { Option } from 'commander';
+import { port } from './option-parsers.js';
 
 /** Metrics options of run and serve (docs/metrics.md). */
 export function metricsOptions(): Option[] {

@@ -1,11 +1,5 @@
-import { InvalidArgumentError, Option } from 'commander';
-import { port } from './metrics-options.js';
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
+import { Option } from 'commander';
+import { port, positive } from './option-parsers.js';
 
 /** The token shims, watchers and serve share (one secret per deployment). */
 export const TOKEN_ENV = 'ANSIBLE_OTEL_TOKEN';
