@@ -69,10 +69,6 @@ export class WebSocketServerEdge {
     return `ws://${host}:${port}`;
   }
 
-  get connections(): number {
-    return this.shims.size;
-  }
-
   /** Shims get until the deadline to finish their runs (watchers stay), then are cut. */
   async drainShims(deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;

@@ -47,10 +47,6 @@ export class WatchHub {
     ws.send(JSON.stringify(this.stateMessage()));
   }
 
-  get size(): number {
-    return this.watchers.size;
-  }
-
   /** Sends what ended last, then closes every watcher with 1001 (going away). */
   shutdown(): void {
     clearInterval(this.timer);

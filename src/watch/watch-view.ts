@@ -33,7 +33,7 @@ export function endLine(r: LiveRun, paint: Paint): string {
   return `${runLabel(r)} ended: ${paint(style, result)} after ${formatDuration(nsFromMs(r.elapsedMs))} · ${plural(r.tasksDone, 'task')} · ${plural(r.hostsSeen, 'host')} · ${failures}`;
 }
 
-export function startLine(r: { playbook: string; runId: string; controller?: string; user?: string }): string {
+function startLine(r: { playbook: string; runId: string; controller?: string; user?: string }): string {
   const where = r.controller ? ` on ${printable(r.controller)}${r.user ? ` as ${printable(r.user)}` : ''}` : '';
   return `${runLabel(r)} started${where}`;
 }
