@@ -206,6 +206,7 @@ import json
 import os
 import platform
 import re
+import select
 import socket
 import sys
 import threading
@@ -536,7 +537,6 @@ class WebSocketConnection(object):
 
     def service(self):
         """Read what the sidecar sent without blocking: answer pings, raise on close."""
-        import select
         while select.select([self.sock], [], [], 0)[0]:
             chunk = self.sock.recv(65536)
             if not chunk:
