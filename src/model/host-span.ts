@@ -4,6 +4,7 @@
 import type { FrameOf } from '../protocol/frames.js';
 import { ATTR, type HostSpanStatus } from './attributes.js';
 import type { Attributes } from './trace-writer.js';
+import { asText } from './result-text.js';
 
 /** The span's status from the frame's (ignored and rescued failures, changed oks told apart). */
 export function hostSpanStatus(f: FrameOf<'host_result'>): HostSpanStatus {
@@ -40,7 +41,7 @@ export function hostResultAttributes(f: FrameOf<'host_result'>, status: HostSpan
   a[ATTR.TASK_CHANGED] = f.changed ?? false;
   if (f.delegated_to != null) a[ATTR.TASK_DELEGATED_TO] = f.delegated_to;
   const skipReason = f.res?.skip_reason;
-  if (skipReason != null) a[ATTR.TASK_SKIP_REASON] = skipReason;
+  if (skipReason != null) a[ATTR.TASK_SKIP_REASON] = asText(skipReason);
   if (f.no_log) a[ATTR.TASK_NO_LOG] = f.no_log;
   a[ATTR.CICD_PIPELINE_TASK_RUN_RESULT] = isError ? 'failure' : status === 'skipped' ? 'skip' : 'success';
   if (isError) a[ATTR.ERROR_TYPE] = f.status;

@@ -11,6 +11,8 @@ export type { RunSummary, TraceSummary } from './run-state.js';
 
 /** Shared: a host span's end status, once per frame. */
 const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
+/** A number from module output (`res`), which may hold anything. */
+const finiteOrUndefined = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const INTERRUPTED = 'run ended before this finished (ansible-playbook killed, or its connection lost)';
 
 /**
@@ -132,7 +134,7 @@ export class RunModel<S> {
         [ATTR.VERSION]: h?.ansible_version,
         [ATTR.SESSION]: this.runId,
         [ATTR.HOST_NAME]: h?.hostname,
-        [ATTR.HOST_USER]: h?.user,
+        [ATTR.HOST_USER]: h?.user ?? undefined,
         [ATTR.CHECK_MODE]: h?.check,
         [ATTR.DIFF_MODE]: h?.diff,
         [ATTR.PROCESS_PID]: h?.pid,
@@ -144,7 +146,7 @@ export class RunModel<S> {
     // per event, node 20), and every observer event starts with a spread of it.
     const ref: RunRef = Object.freeze({ runId: this.runId, playbook: name, playbookPath: f.path, traceId: node.traceId });
     this.playbook = { node, name, ref, stats: {} };
-    this.observer.playbookStart?.({ ...ref, startNs: f.ts, ansibleVersion: h?.ansible_version, check: h?.check, controller: h?.hostname, user: h?.user, spanId: node.spanId });
+    this.observer.playbookStart?.({ ...ref, startNs: f.ts, ansibleVersion: h?.ansible_version, check: h?.check, controller: h?.hostname, user: h?.user ?? undefined, spanId: node.spanId });
   }
 
   private ensurePlaybook(ts: number): PlaybookState<S> {
@@ -166,7 +168,7 @@ export class RunModel<S> {
       current.batches += 1;
       current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
       current.node.set({ [ATTR.PLAY_BATCHES]: current.batches });
-      this.observer.playStart?.({ ...pb.ref, play: current.name, playUuid: f.play, startNs: f.ts, batch: current.batches, hostCount: f.host_count, spanId: current.node.spanId });
+      this.observer.playStart?.({ ...pb.ref, play: current.name, playUuid: f.play, startNs: f.ts, batch: current.batches, hostCount: f.host_count ?? undefined, spanId: current.node.spanId });
       return;
     }
     if (current) this.closePlay(current, f.ts, false);
@@ -178,12 +180,12 @@ export class RunModel<S> {
         [ATTR.PLAY_NAME]: f.name,
         [ATTR.PLAY_UUID]: f.play,
         [ATTR.PLAY_HOSTS]: f.hosts,
-        [ATTR.PLAY_STRATEGY]: f.strategy,
+        [ATTR.PLAY_STRATEGY]: f.strategy ?? undefined,
         [ATTR.PLAY_BATCHES]: 1,
       },
     });
     pb.play = { node, uuid: f.play, name: f.name, batches: 1, scopes: [], tasks: new Map(), openTasks: new Set(), failedHosts: new Set() };
-    this.observer.playStart?.({ ...pb.ref, play: f.name, playUuid: f.play, startNs: f.ts, batch: 1, hostCount: f.host_count, spanId: node.spanId });
+    this.observer.playStart?.({ ...pb.ref, play: f.name, playUuid: f.play, startNs: f.ts, batch: 1, hostCount: f.host_count ?? undefined, spanId: node.spanId });
   }
 
   private ensurePlay(ts: number): PlayState<S> {
@@ -283,7 +285,7 @@ export class RunModel<S> {
         [ATTR.TASK_MODULE]: f.action,
         [ATTR.TASK_ACTION]: f.action,
         [ATTR.TASK_ROLE]: f.role ?? undefined,
-        [ATTR.TASK_TAGS]: f.tags && f.tags.length ? f.tags : undefined,
+        [ATTR.TASK_TAGS]: f.tags && f.tags.length ? f.tags.map(String) : undefined,
         [ATTR.TASK_HANDLER]: f.handler ?? false,
         [ATTR.TASK_NO_LOG]: f.no_log || undefined,
         [ATTR.PLAY_NAME]: play.name,
@@ -487,14 +489,15 @@ export class RunModel<S> {
 
   private onRetry(f: FrameOf<'retry'>): void {
     const hs = this.openHost(f.task, f.host, f.ts);
+    const attempt = f.attempt ?? finiteOrUndefined(f.res?.attempts);
     hs.node.event('ansible.retry', f.ts, {
-      [ATTR.TASK_ATTEMPTS]: f.attempt ?? f.res?.attempts,
-      'ansible.task.retries': f.retries ?? f.res?.retries,
+      [ATTR.TASK_ATTEMPTS]: attempt,
+      'ansible.task.retries': f.retries ?? finiteOrUndefined(f.res?.retries),
       [ATTR.TASK_MESSAGE]: resultMessage(f.res),
     });
-    hs.node.set({ [ATTR.TASK_ATTEMPTS]: f.attempt ?? f.res?.attempts });
+    hs.node.set({ [ATTR.TASK_ATTEMPTS]: attempt });
     hs.retries += 1;
-    this.observer.retry?.({ ...this.ref(), task: hs.task.name, host: f.host, attempt: f.attempt ?? f.res?.attempts, tsNs: f.ts, spanId: hs.node.spanId, result: f.res });
+    this.observer.retry?.({ ...this.ref(), task: hs.task.name, host: f.host, attempt, tsNs: f.ts, spanId: hs.node.spanId, result: f.res });
   }
 
   private onAsync(f: FrameOf<'async_poll' | 'async_ok' | 'async_failed'>): void {
@@ -505,12 +508,12 @@ export class RunModel<S> {
     this.hostByJob.set(key, hs);
     if (f.t === 'async_poll') hs.polls += 1;
     hs.node.event(`ansible.${f.t}`, f.ts, {
-      'ansible.async.job_id': f.job,
+      'ansible.async.job_id': f.job ?? undefined,
       'ansible.async.attempt': f.t === 'async_poll' ? hs.polls : undefined,
       'ansible.async.finished': typeof f.res?.finished === 'number' || typeof f.res?.finished === 'boolean' ? Number(f.res.finished) : undefined,
       [ATTR.TASK_MESSAGE]: resultMessage(f.res),
     });
-    hs.node.set({ 'ansible.async.job_id': f.job, 'ansible.async.polls': hs.polls });
+    hs.node.set({ 'ansible.async.job_id': f.job ?? undefined, 'ansible.async.polls': hs.polls });
   }
 
   private onNotify(f: FrameOf<'notify'>): void {

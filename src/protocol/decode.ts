@@ -1,4 +1,6 @@
-import { PROTOCOL_VERSION, type Frame, type FrameType } from './frames.js';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TObject, TSchema } from '@sinclair/typebox';
+import { Envelope, FRAMES, PROTOCOL_VERSION, type Frame } from './schema.js';
 
 /** Why a line was refused; stable codes for logs and counters. */
 export type DecodeErrorCode = 'bad_json' | 'not_object' | 'bad_version' | 'bad_envelope' | 'unknown_type' | 'bad_field';
@@ -12,31 +14,41 @@ export class FrameError extends Error {
   }
 }
 
-// Required string fields per frame type; optional fields are type-checked where the model
-// depends on them. Unknown keys are allowed (forward compatibility, docs/protocol.md).
-const REQUIRED: Record<FrameType, readonly string[]> = {
-  hello: [],
-  playbook_start: ['path'],
-  vars_prompt: ['varname'],
-  play_start: ['play', 'name'],
-  task_start: ['task', 'name'],
-  host_start: ['task', 'host'],
-  host_result: ['task', 'host', 'status'],
-  item_result: ['task', 'host', 'status'],
-  retry: ['task', 'host'],
-  async_poll: ['task', 'host'],
-  async_ok: ['task', 'host'],
-  async_failed: ['task', 'host'],
-  notify: ['handler', 'host'],
-  include: ['file', 'task'],
-  file_diff: ['task', 'host'],
-  no_hosts_matched: [],
-  no_hosts_remaining: [],
-  stats: [],
-  bye: [],
-};
+/** The `t` values one frame schema stands for (a literal, or a union of literals). */
+export function frameTypes(schema: TObject): string[] {
+  const t = schema.properties.t as TSchema;
+  return t.anyOf ? (t.anyOf as TSchema[]).map((x) => x.const as string) : [t.const as string];
+}
 
-const HOST_STATUSES = new Set(['ok', 'failed', 'skipped', 'unreachable']);
+// Compiled once at load: one check per frame type, so a frame is checked against its own schema only.
+const envelope = TypeCompiler.Compile(Envelope);
+const byType = new Map<string, TypeCheck<TObject>>();
+for (const schema of Object.values(FRAMES) as TObject[]) {
+  const check = TypeCompiler.Compile(schema);
+  for (const t of frameTypes(schema)) byType.set(t, check);
+}
+
+function firstError(check: TypeCheck<TSchema>, value: unknown): string {
+  const e = check.Errors(value).First();
+  return e ? `${e.path || '/'}: ${e.message}` : 'invalid';
+}
+
+/** Checks a parsed JSON value against the frame schema: the Frame, or a FrameError. */
+export function checkFrame(value: unknown): Frame {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FrameError('not_object', 'frame is not a JSON object');
+  }
+  const f = value as Record<string, unknown>;
+  if (f.v !== PROTOCOL_VERSION) {
+    throw new FrameError('bad_version', `unsupported protocol version ${JSON.stringify(f.v)} (this sidecar speaks ${PROTOCOL_VERSION})`);
+  }
+  if (!envelope.Check(value)) throw new FrameError('bad_envelope', `envelope ${firstError(envelope, f)}`);
+  const t = f.t;
+  const check = typeof t === 'string' ? byType.get(t) : undefined;
+  if (!check) throw new FrameError('unknown_type', `unknown frame type ${JSON.stringify(t)}`);
+  if (!check.Check(f)) throw new FrameError('bad_field', `${t as string} ${firstError(check, f)}`);
+  return f as unknown as Frame;
+}
 
 /** Parses and validates one NDJSON line into a Frame, or throws FrameError. */
 export function decodeFrame(line: string): Frame {
@@ -46,31 +58,5 @@ export function decodeFrame(line: string): Frame {
   } catch (err) {
     throw new FrameError('bad_json', `invalid JSON: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new FrameError('not_object', 'frame is not a JSON object');
-  }
-  const f = value as Record<string, unknown>;
-  if (f.v !== PROTOCOL_VERSION) {
-    throw new FrameError('bad_version', `unsupported protocol version ${JSON.stringify(f.v)} (this sidecar speaks ${PROTOCOL_VERSION})`);
-  }
-  if (typeof f.run !== 'string' || f.run === '' || !Number.isInteger(f.seq) || typeof f.ts !== 'number' || !Number.isFinite(f.ts)) {
-    throw new FrameError('bad_envelope', 'frame needs run (string), seq (integer) and ts (number)');
-  }
-  const type = f.t;
-  if (typeof type !== 'string' || !Object.hasOwn(REQUIRED, type)) {
-    throw new FrameError('unknown_type', `unknown frame type ${JSON.stringify(type)}`);
-  }
-  for (const key of REQUIRED[type as FrameType]) {
-    if (typeof f[key] !== 'string') throw new FrameError('bad_field', `${type}: field "${key}" must be a string`);
-  }
-  if ((type === 'host_result' || type === 'item_result') && !HOST_STATUSES.has(f.status as string)) {
-    throw new FrameError('bad_field', `${type}: unknown status ${JSON.stringify(f.status)}`);
-  }
-  if (type === 'stats' && (typeof f.hosts !== 'object' || f.hosts === null)) {
-    throw new FrameError('bad_field', 'stats: field "hosts" must be an object');
-  }
-  if (type === 'task_start' && f.scopes !== undefined && !Array.isArray(f.scopes)) {
-    throw new FrameError('bad_field', 'task_start: field "scopes" must be a list');
-  }
-  return f as unknown as Frame;
+  return checkFrame(value);
 }

@@ -27,8 +27,38 @@ describe('frame decoder', () => {
     ['{"v":1,"t":"host_start","run":"r","seq":0,"ts":1,"task":"u"}', 'bad_field'],
     ['{"v":1,"t":"host_result","run":"r","seq":0,"ts":1,"task":"u","host":"h","status":"exploded"}', 'bad_field'],
     ['{"v":1,"t":"toString","run":"r","seq":0,"ts":1}', 'unknown_type'],
+    ['{"v":1,"t":"__proto__","run":"r","seq":0,"ts":1}', 'unknown_type'],
+    ['{"v":1,"t":"hello","run":"r","seq":-1,"ts":1}', 'bad_envelope'],
+    ['{"v":1,"t":"hello","run":"r","seq":0,"ts":1.5}', 'bad_envelope'],
+    ['{"v":1,"t":"hello","run":"r","seq":0,"ts":1e300}', 'bad_envelope'],
+    ['{"v":1,"t":"task_start","run":"r","seq":3,"ts":1,"task":"u","name":"n","scopes":[null]}', 'bad_field'],
+    ['{"v":1,"t":"task_start","run":"r","seq":3,"ts":1,"task":"u","name":"n","scopes":[{"kind":"block","id":"i","name":"n"}]}', 'bad_field'],
+    ['{"v":1,"t":"stats","run":"r","seq":9,"ts":1,"hosts":{"h":null}}', 'bad_field'],
+    ['{"v":1,"t":"stats","run":"r","seq":9,"ts":1,"hosts":{"h":{"ok":-1}}}', 'bad_field'],
+    ['{"v":1,"t":"file_diff","run":"r","seq":5,"ts":1,"task":"u","host":"h","diffs":"x"}', 'bad_field'],
+    ['{"v":1,"t":"play_start","run":"r","seq":2,"ts":1,"play":"p","name":null}', 'bad_field'],
+    ['{"v":1,"t":"retry","run":"r","seq":2,"ts":1,"task":"u","host":"h","attempt":"2"}', 'bad_field'],
+    ['{"v":1,"t":"bye","run":"r","seq":2,"ts":1,"dropped":1e300}', 'bad_field'],
+    ['{"v":1,"t":"hello","run":"r","seq":0,"ts":1,"argv":[1]}', 'bad_field'],
   ])('refuses %s with %s', (line, code) => {
     expect(codeOf(line)).toBe(code);
+  });
+
+  it('names the field that is wrong', () => {
+    expect(() => decodeFrame('{"v":1,"t":"stats","run":"r","seq":9,"ts":1,"hosts":{"h":null}}')).toThrow('stats /hosts/h: ');
+  });
+
+  it('accepts what the shim sends as null, and module output of any type in res', () => {
+    const lines = [
+      '{"v":1,"t":"hello","run":"r","seq":0,"ts":1,"cwd":null,"user":null,"traceparent":null,"tracestate":null}',
+      '{"v":1,"t":"play_start","run":"r","seq":2,"ts":1,"play":"p","name":"","strategy":null,"serial":[2,"30%"],"check":null,"host_count":null}',
+      '{"v":1,"t":"task_start","run":"r","seq":3,"ts":1,"task":"u","play":null,"name":"n","path":null,"role":null,"tags":["a",1]}',
+      '{"v":1,"t":"item_result","run":"r","seq":4,"ts":1,"task":"u","host":"h","status":"ok","label":null,"res":{"rc":"0","msg":["a"],"changed":"yes"}}',
+      '{"v":1,"t":"retry","run":"r","seq":5,"ts":1,"task":"u","host":"h","attempt":null,"retries":null}',
+      '{"v":1,"t":"file_diff","run":"r","seq":6,"ts":1,"task":"u","host":"h","diffs":[{"before_header":null,"after_header":"/etc/x"}]}',
+      '{"v":1,"t":"no_hosts_matched","run":"r","seq":7,"ts":1,"play":null}',
+    ];
+    for (const line of lines) expect(codeOf(line), line).toBeUndefined();
   });
 });
 

@@ -1,0 +1,246 @@
+// The frame protocol, declared once. The TypeScript types (frames.ts), the validator at the edge
+// (decode.ts) and the frame tables of docs/protocol.md (schema-doc.ts) all come from here.
+// Objects allow unknown keys: a newer shim may send more (forward compatibility).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const PROTOCOL_VERSION = 1;
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Count = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+const Uuid = (description: string) => Type.String({ description });
+
+export const Envelope = Type.Object({
+  v: Type.Integer({ description: `protocol version, \`${PROTOCOL_VERSION}\`` }),
+  run: Type.String({ minLength: 1, description: 'run id: a random UUID4 hex chosen by the shim at load time' }),
+  seq: Count('per-run sequence number, starting at 0 with `hello`, +1 per frame (numbers are taken by dropped frames too)'),
+  // int64 nanoseconds: beyond 2^63 no OTLP timestamp can hold it.
+  ts: Type.Integer({ minimum: 0, exclusiveMaximum: 2 ** 63, description: "the shim's wall clock when the event happened, nanoseconds since the Unix epoch (`time.time_ns()`)" }),
+});
+
+const AS_RETURNED = 'as the module returned it (any JSON)';
+
+/** The module result subset: values are the module's own, so only the shim's own keys are typed. */
+export const ResultSubset = Type.Object(
+  {
+    msg: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    rc: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    stdout: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    stderr: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    exception: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    skip_reason: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    reason: Type.Optional(Type.Unknown({ description: `${AS_RETURNED}, e.g. why an included file could not be loaded` })),
+    changed: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    failed: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    attempts: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    retries: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    ansible_job_id: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    finished: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    results_count: Type.Optional(Count('length of `results` for loops')),
+    censored: Type.Optional(Type.String({ description: 'with `no_log`: the only key, the censored notice' })),
+    ansible_facts: Type.Optional(Type.Unknown({ description: 'only with `include_facts`' })),
+  },
+  { description: 'result subset' },
+);
+
+export const Scope = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('role'), Type.Literal('include')], { description: 'a role or an `include_tasks`' }),
+    id: Type.String({ description: 'what makes two tasks share the scope (see below)' }),
+    name: Type.String({ description: 'role name, or the included file as written' }),
+    via: Type.Optional(Type.String({ description: '`roles`, `import_role`, `include_role`, `dependency` or `include_tasks`' })),
+  },
+  { description: 'scope' },
+);
+
+export const HostStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('unreachable')]);
+const ItemStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')]);
+
+export const HostStats = Type.Object(
+  {
+    ok: Type.Optional(Count('')),
+    changed: Type.Optional(Count('')),
+    failures: Type.Optional(Count('')),
+    unreachable: Type.Optional(Count('')),
+    skipped: Type.Optional(Count('')),
+    rescued: Type.Optional(Count('')),
+    ignored: Type.Optional(Count('')),
+  },
+  { description: 'host stats' },
+);
+
+const NO_LOG = 'task or item `no_log`';
+const RES = 'result subset (below)';
+
+/**
+ * One frame type: its envelope, its `t`, its keys. `callback` is the ansible-core callback that
+ * sends it; `notes` what the docs say about the frame as a whole.
+ */
+function frame<T extends string, P extends Record<string, TSchema>>(t: T | T[], callback: string, props: P, notes = '') {
+  const types = Array.isArray(t) ? t : [t];
+  const tSchema = types.length === 1 ? Type.Literal(types[0] as T) : Type.Union(types.map((x) => Type.Literal(x)));
+  return Type.Object({ ...Envelope.properties, t: tSchema, ...props }, { callback, notes });
+}
+
+const taskOf = (what = 'the task') => Uuid(`uuid of ${what}`);
+const hostName = Type.String({ description: 'inventory host name' });
+
+export const FRAMES = {
+  hello: frame('hello', 'plugin load (ansible-core loads callbacks just before the first `playbook_start`)', {
+    ansible_version: Type.Optional(Type.String({ description: 'ansible-core version' })),
+    shim_version: Type.Optional(Type.String({ description: 'shim version' })),
+    python: Type.Optional(Type.String({ description: 'Python version' })),
+    pid: Type.Optional(Count('the controller pid')),
+    argv: Type.Optional(Type.Array(Type.String(), { description: 'the command line; the value of every `-e`/`--extra-vars` is replaced by `<redacted>` unless it is an `@file` reference' })),
+    cwd: Type.Optional(Nullable(Type.String({ description: 'working directory (null when it is gone)' }))),
+    user: Type.Optional(Nullable(Type.String({ description: 'user name (null when unknown)' }))),
+    hostname: Type.Optional(Type.String({ description: 'controller host name' })),
+    check: Type.Optional(Type.Boolean({ description: '`--check`' })),
+    diff: Type.Optional(Type.Boolean({ description: '`--diff`' })),
+    traceparent: Type.Optional(Nullable(Type.String({ description: '`TRACEPARENT` of the environment' }))),
+    tracestate: Type.Optional(Nullable(Type.String({ description: '`TRACESTATE` of the environment' }))),
+  }),
+  playbook_start: frame('playbook_start', '`v2_playbook_on_start`', {
+    path: Type.String({ description: 'absolute playbook path' }),
+    name: Type.Optional(Nullable(Type.String({ description: 'file name' }))),
+  }),
+  vars_prompt: frame(
+    'vars_prompt',
+    '`v2_playbook_on_vars_prompt`',
+    {
+      varname: Type.String({ description: 'the variable prompted for — never the value' }),
+      private: Type.Optional(Type.Boolean({ description: 'input hidden' })),
+    },
+    'Not sent for variables given with `-e`: ansible-core does not prompt for them.',
+  ),
+  play_start: frame(
+    'play_start',
+    '`v2_playbook_on_play_start`',
+    {
+      play: Uuid('the play'),
+      name: Type.String({ description: 'play name' }),
+      hosts: Type.Optional(Type.Array(Type.String(), { description: 'host pattern list' })),
+      strategy: Type.Optional(Nullable(Type.String({ description: 'strategy plugin' }))),
+      serial: Type.Optional(Nullable(Type.Array(Type.Union([Type.Integer(), Type.String()]), { description: 'the play\'s `serial`, e.g. `[2]` or `["30%"]`, or null' }))),
+      check: Type.Optional(Nullable(Type.Boolean({ description: "the play's check mode, or null" }))),
+      host_count: Type.Optional(Nullable(Count('the hosts of this batch, or null when the shim could not tell; absent from shims before 0.2 and from runner imports'))),
+    },
+    'Fires again with the same `play` uuid for every `serial` batch.',
+  ),
+  task_start: frame('task_start', '`v2_playbook_on_task_start`, `v2_playbook_on_handler_task_start`, `v2_playbook_on_cleanup_task_start`', {
+    task: taskOf(),
+    play: Type.Optional(Nullable(Uuid('the play being run, or null'))),
+    name: Type.String({ description: 'as ansible displays it: `role : name` for role tasks, the action when unnamed' }),
+    action: Type.Optional(Type.String({ description: 'as written, e.g. `ansible.builtin.command` or `command`' })),
+    handler: Type.Optional(Type.Boolean({ description: 'true only for handler tasks' })),
+    path: Type.Optional(Nullable(Type.String({ description: '`file:line`, or null' }))),
+    role: Type.Optional(Nullable(Type.String({ description: "the task's own role name (for a dependency the dependency's), or null" }))),
+    tags: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]), { description: 'tags as written' })),
+    no_log: Type.Optional(Type.Boolean({ description: 'a templated `no_log` such as `"{{ item.secret }}"` counts as true here' })),
+    args: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "the task's arguments as written, templates unrendered, `_ansible_*` keys left out, values truncated; omitted for `no_log` tasks and with `hide_task_arguments`" })),
+    scopes: Type.Optional(Type.Array(Scope, { description: 'enclosing roles and includes, outermost first (see below)' })),
+  }),
+  host_start: frame('host_start', '`v2_runner_on_start`', { task: taskOf(), host: hostName }),
+  host_result: frame(
+    'host_result',
+    '`v2_runner_on_ok` / `_failed` / `_skipped` / `_unreachable`',
+    {
+      task: taskOf(),
+      host: hostName,
+      status: HostStatus,
+      changed: Type.Optional(Type.Boolean({ description: 'the result changed something' })),
+      ignored: Type.Optional(Type.Boolean({ description: 'failed with `ignore_errors`, or unreachable with `ignore_unreachable`' })),
+      rescued: Type.Optional(Type.Boolean({ description: 'failed, not ignored, and the task sits — directly or through nested blocks, includes or imports — in the `block:` section of a block whose `rescue:` section is not empty' })),
+      action: Type.Optional(Type.String({ description: 'resolved action, e.g. `ansible.builtin.command`; for includes the include action' })),
+      delegated_to: Type.Optional(Nullable(Type.String({ description: 'delegate host, or null' }))),
+      no_log: Type.Optional(Type.Boolean({ description: NO_LOG })),
+      res: Type.Optional(ResultSubset),
+    },
+    'When an `include_tasks` file cannot be loaded, ansible-core sends the include\'s `ok` result and then a second `host_result` with `status` `failed` (`res.reason` says why).',
+  ),
+  item_result: frame('item_result', '`v2_runner_item_on_ok` / `_failed` / `_skipped`', {
+    task: taskOf(),
+    host: hostName,
+    status: ItemStatus,
+    changed: Type.Optional(Type.Boolean({ description: 'the item changed something' })),
+    label: Type.Optional(Nullable(Type.String({ description: '`loop_control.label` or the item (non-string items JSON-encoded; `(censored due to no_log)` with `no_log`); null when there is no item' }))),
+    no_log: Type.Optional(Type.Boolean({ description: NO_LOG })),
+    res: Type.Optional(ResultSubset),
+  }),
+  retry: frame('retry', '`v2_runner_retry`', {
+    task: taskOf(),
+    host: hostName,
+    attempt: Type.Optional(Nullable(Count('the attempt that just failed its `until`, from 1'))),
+    retries: Type.Optional(Nullable(Count("as ansible-core reports it: the task's `retries` + 1"))),
+    no_log: Type.Optional(Type.Boolean({ description: NO_LOG })),
+    res: Type.Optional(ResultSubset),
+  }),
+  async: frame(
+    ['async_poll', 'async_ok', 'async_failed'],
+    '`v2_runner_on_async_poll` / `_ok` / `_failed`',
+    {
+      task: taskOf('the task that started the job (ansible-core polls with a throw-away task of its own, so the shim reports the task the host last started)'),
+      host: hostName,
+      job: Type.Optional(Nullable(Type.String({ description: '`ansible_job_id`; null when unknown, e.g. `no_log` tasks' }))),
+      no_log: Type.Optional(Type.Boolean({ description: NO_LOG })),
+      res: Type.Optional(ResultSubset),
+    },
+    '`async_poll` fires only while the job is unfinished; a job that finishes before the first poll has no `async_poll`.',
+  ),
+  notify: frame('notify', '`v2_playbook_on_notify`', {
+    handler: Type.String({ description: 'handler name' }),
+    handler_task: Type.Optional(Uuid('the handler task')),
+    host: hostName,
+  }),
+  include: frame(
+    'include',
+    '`v2_playbook_on_include` (`include_tasks` only; `include_role` has no such event)',
+    {
+      file: Type.String({ description: 'absolute path of the included file' }),
+      hosts: Type.Optional(Type.Array(Type.String(), { description: 'hosts that include it' })),
+      task: taskOf('the include task'),
+    },
+    'An `include_tasks` with a loop sends one `include` per distinct file/item, all with the same `task`.',
+  ),
+  file_diff: frame(
+    'file_diff',
+    '`v2_on_file_diff` (only in diff mode: `--diff` or the task\'s `diff: true`; per item for loops)',
+    {
+      task: taskOf(),
+      host: hostName,
+      diffs: Type.Optional(
+        Type.Array(
+          Type.Object({ before_header: Type.Optional(Nullable(Type.String())), after_header: Type.Optional(Nullable(Type.String())) }),
+          { description: 'list of `{before_header, after_header}` (strings or null; no content)' },
+        ),
+      ),
+    },
+    'Not sent for `no_log` results.',
+  ),
+  no_hosts: frame(['no_hosts_matched', 'no_hosts_remaining'], '`v2_playbook_on_no_hosts_matched` / `v2_playbook_on_no_hosts_remaining`', {
+    play: Type.Optional(Nullable(Uuid('the current play, or null'))),
+  }),
+  stats: frame(
+    'stats',
+    '`v2_playbook_on_stats` (once per playbook file)',
+    {
+      hosts: Type.Record(Type.String(), HostStats, { description: '`{host: {ok, changed, failures, unreachable, skipped, rescued, ignored}}` (counts ≥ 0) for **this playbook only**' }),
+    },
+    "ansible-core's stats are cumulative across the playbooks of one command; the shim sends the difference. Lists the hosts that had a result in this playbook or a non-zero difference.",
+  ),
+  bye: frame(
+    'bye',
+    'interpreter exit (`atexit`), after waiting up to `drain_timeout` for the queue to empty',
+    { dropped: Type.Optional(Count('frames the shim could not deliver so far: queue full, or still queued when the wait ran out')) },
+    'Missing when ansible-playbook is killed or the connection was lost: the run ends at EOF either way.',
+  ),
+};
+
+export const FrameSchema = Type.Union(Object.values(FRAMES));
+
+export type Envelope = Static<typeof Envelope>;
+export type Frame = Static<typeof FrameSchema>;
+/** Open: a newer shim may forward more keys of the module result. */
+export type ResultSubset = Static<typeof ResultSubset> & { [key: string]: unknown };
+export type Scope = Static<typeof Scope>;
+export type HostStats = Required<Static<typeof HostStats>>;
+export type HostStatus = Static<typeof HostStatus>;
