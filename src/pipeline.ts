@@ -5,6 +5,11 @@ import { RunModel, type RunSummary } from './model/run-model.js';
 import type { TraceWriter } from './model/trace-writer.js';
 import type { RunObserver } from './model/run-observer.js';
 import type { Logger } from './util/log.js';
+import type { SelfState } from './export/self-metrics.js';
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
 
 export interface PipelineCounters {
   framesReceived: number;
@@ -13,14 +18,18 @@ export interface PipelineCounters {
   runsEnded: number;
   /** Sequence gaps of ended runs (see framesMissing() for the running total). */
   framesMissingEnded: number;
+  /** Runs ended because applying one of their frames threw (RunModel.abort). */
+  runsFailed: number;
 }
 
 /**
  * Connections in, runs out: decodes each line, keeps one RunModel per connection (a run per
  * ansible-playbook process, kept apart by run id) and reports each run when it ends.
+ * Every ingest path (socket, WebSocket, spool, replay, import) applies frames here, so this is
+ * the one guard: a frame that breaks its run ends that run, never the process.
  */
 export class Pipeline<S> implements LineHandler {
-  readonly counters: PipelineCounters = { framesReceived: 0, framesRejected: 0, runsStarted: 0, runsEnded: 0, framesMissingEnded: 0 };
+  readonly counters: PipelineCounters = { framesReceived: 0, framesRejected: 0, runsStarted: 0, runsEnded: 0, framesMissingEnded: 0, runsFailed: 0 };
   private readonly runs = new Map<number, RunModel<S>>();
   private readonly complained = new Set<number>();
 
@@ -31,15 +40,17 @@ export class Pipeline<S> implements LineHandler {
     private readonly observer: RunObserver = {},
   ) {}
 
-  get openRuns(): number {
-    return this.runs.size;
-  }
-
   /** Frames the shims numbered but the sidecar never got, over all runs so far. */
   framesMissing(): number {
     let n = this.counters.framesMissingEnded;
     for (const run of this.runs.values()) n += run.result().framesMissing;
     return n;
+  }
+
+  /** The pipeline's part of the sidecar's self-metrics (observeSelf). */
+  selfState(): Pick<SelfState, 'framesReceived' | 'framesRejected' | 'framesMissing' | 'runsActive' | 'runsFailed'> {
+    const c = this.counters;
+    return { framesReceived: c.framesReceived, framesRejected: c.framesRejected, framesMissing: this.framesMissing(), runsActive: this.runs.size, runsFailed: c.runsFailed };
   }
 
   onLine(conn: Connection, line: string): void {
@@ -48,23 +59,48 @@ export class Pipeline<S> implements LineHandler {
     try {
       frame = decodeFrame(line);
     } catch (err) {
-      if (!(err instanceof FrameError)) throw err;
-      return this.reject(conn, err.code, err.message);
+      return err instanceof FrameError ? this.reject(conn, err.code, err.message) : this.reject(conn, 'bad_frame', errorText(err));
     }
     this.applyFrame(conn, frame);
   }
 
-  /** A decoded frame (from a socket line, or a file replay that routes frames by run id). */
-  applyFrame(conn: Connection, frame: Frame): void {
+  /**
+   * A decoded frame (from a socket line, or a file replay that routes frames by run id).
+   * False when it was refused or broke its run.
+   */
+  applyFrame(conn: Connection, frame: Frame): boolean {
     let run = this.runs.get(conn.id);
     if (!run) {
       run = new RunModel(this.writer, frame.run, this.observer);
       this.runs.set(conn.id, run);
       this.counters.runsStarted += 1;
     } else if (run.runId !== frame.run) {
-      return this.reject(conn, 'foreign_run', `frame for run ${frame.run} on the connection of run ${run.runId}`);
+      this.reject(conn, 'foreign_run', `frame for run ${frame.run} on the connection of run ${run.runId}`);
+      return false;
     }
-    run.apply(frame);
+    if (run.result().failure !== undefined) {
+      this.reject(conn, 'run_failed', `frame ${frame.t} #${frame.seq} of run ${run.runId}, which failed earlier`);
+      return false;
+    }
+    try {
+      run.apply(frame);
+      return true;
+    } catch (err) {
+      this.fail(run, `${frame.t} #${frame.seq}: ${errorText(err)}`, conn);
+      return false;
+    }
+  }
+
+  /** Counts and reports a failed run and ends it; the connection's later frames are refused quietly. */
+  private fail(run: RunModel<S>, failure: string, conn?: Connection): void {
+    this.counters.runsFailed += 1;
+    if (conn) this.complained.add(conn.id);
+    this.log.warn(`run ${run.runId}: failed on frame ${failure}: its open spans end as ERROR, its later frames are refused`);
+    try {
+      run.abort(failure);
+    } catch (err) {
+      this.log.warn(`run ${run.runId}: ending it after the failure failed too: ${errorText(err)}`);
+    }
   }
 
   onOversized(conn: Connection, bytes: number): void {
@@ -89,7 +125,11 @@ export class Pipeline<S> implements LineHandler {
   }
 
   private end(run: RunModel<S>): void {
-    run.finish();
+    try {
+      run.finish();
+    } catch (err) {
+      this.fail(run, `end of run: ${errorText(err)}`);
+    }
     this.counters.runsEnded += 1;
     this.counters.framesMissingEnded += run.result().framesMissing;
     this.onRunEnd(run.result());

@@ -34,7 +34,7 @@ export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame
         textfile: env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
         queueDir: queueDirFrom(o.queueDir, env),
         defaultMetricsFile: DEFAULT_METRICS_FILE,
-        self: (): Omit<SelfState, 'metricExportsFailed'> => ({ framesReceived: pipeline.counters.framesReceived, framesRejected: pipeline.counters.framesRejected, framesMissing: pipeline.framesMissing(), runsActive: pipeline.openRuns, spans: tracing.report() }),
+        self: (): Omit<SelfState, 'metricExportsFailed'> => ({ ...pipeline.selfState(), spans: tracing.report() }),
       })
     : undefined;
   const sinks = metrics?.sinks ?? [];

@@ -82,7 +82,7 @@ export class Sidecar {
       queueDir: queueDirFrom(o.queueDir, env),
       textfile: o.prometheusTextfile ?? env.ANSIBLE_OTEL_PROMETHEUS_TEXTFILE,
       defaultMetricsFile: DEFAULT_METRICS_FILE,
-      self: () => ({ framesReceived: this.pipeline.counters.framesReceived, framesRejected: this.pipeline.counters.framesRejected, framesMissing: this.pipeline.framesMissing(), runsActive: this.pipeline.openRuns, spans: this.tracing.report() }),
+      self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
     });
     this.sinks = [...sinks, ...this.metrics.sinks];
     this.watch = o.wsPort === undefined ? undefined : new WatchHub({ intervalMs: 250 });

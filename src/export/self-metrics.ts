@@ -7,6 +7,7 @@ export interface SelfState {
   framesRejected: number;
   framesMissing: number;
   runsActive: number;
+  runsFailed: number;
   spans: ExportReport;
   metricExportsFailed: number;
 }
@@ -20,6 +21,7 @@ export function observeSelf(meter: Meter, state: () => SelfState): void {
   const framesRejected = meter.createObservableCounter('ansible.sidecar.frames.rejected', { unit: '{frame}', description: 'Frames refused: invalid, oversized or foreign' });
   const framesMissing = meter.createObservableCounter('ansible.sidecar.frames.missing', { unit: '{frame}', description: 'Frames lost between shim and sidecar (gaps in the per-run sequence numbers)' });
   const runsActive = meter.createObservableUpDownCounter('ansible.sidecar.runs.active', { unit: '{run}', description: 'Connections with a run in progress' });
+  const runsFailed = meter.createObservableCounter('ansible.sidecar.runs.failed', { unit: '{run}', description: 'Runs ended early because one of their frames could not be applied' });
   const spansExported = meter.createObservableCounter('ansible.sidecar.spans.exported', { unit: '{span}', description: 'Spans delivered by the trace exporter' });
   const spansFailed = meter.createObservableCounter('ansible.sidecar.spans.failed', { unit: '{span}', description: 'Spans an export attempt failed on' });
   // Not monotonic: spans in the export queue count here until they are delivered.
@@ -32,11 +34,12 @@ export function observeSelf(meter: Meter, state: () => SelfState): void {
       r.observe(framesRejected, s.framesRejected);
       r.observe(framesMissing, s.framesMissing);
       r.observe(runsActive, s.runsActive);
+      r.observe(runsFailed, s.runsFailed);
       r.observe(spansExported, s.spans.exported);
       r.observe(spansFailed, s.spans.failed);
       r.observe(spansDropped, s.spans.dropped);
       r.observe(metricExportsFailed, s.metricExportsFailed);
     },
-    [framesReceived, framesRejected, framesMissing, runsActive, spansExported, spansFailed, spansDropped, metricExportsFailed],
+    [framesReceived, framesRejected, framesMissing, runsActive, runsFailed, spansExported, spansFailed, spansDropped, metricExportsFailed],
   );
 }

@@ -42,6 +42,8 @@ export const ATTR = {
   DIFF_MODE: 'ansible.diff_mode',
   RUN_INTERRUPTED: 'ansible.run.interrupted',
   RUN_GAPS: 'ansible.run.frames_missing',
+  /** Why the sidecar gave up on a run: a frame it could not apply (the error message). */
+  RUN_FAILURE: 'ansible.run.failure',
   SHIM_DROPPED: 'ansible.shim.frames_dropped',
   STATS_PREFIX: 'ansible.stats.',
   FAILED_HOSTS: 'ansible.stats.failed_hosts',

@@ -26,6 +26,7 @@ export class RunModel<S> {
   private readonly openHostByName = new Map<string, HostState<S>>();
   private readonly hostByJob = new Map<string, HostState<S>>();
   private readonly pendingIncludes = new Map<string, number>();
+  private readonly openNodes = new Set<SpanNode<S>>();
   private nextSeq = 0;
   private lastTs = 0;
   private done = false;
@@ -117,6 +118,32 @@ export class RunModel<S> {
     this.done = true;
   }
 
+  /**
+   * Ends the run because applying a frame threw: every open span ends as ERROR, interrupted, with
+   * the failure named. The state may be half-updated, so what the usual close leaves open (or
+   * cannot reach) is ended from the registry of open spans, children first.
+   */
+  abort(failure: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.summary.interrupted = true;
+    this.summary.failure = failure;
+    const attrs = { [ATTR.RUN_INTERRUPTED]: true, [ATTR.RUN_FAILURE]: failure };
+    for (const node of this.openNodes) node.set(attrs);
+    try {
+      this.closePlaybook(this.lastTs, true);
+    } catch {
+      // the broken state broke the close too: the sweep below ends the rest
+    }
+    for (const node of [...this.openNodes].reverse()) {
+      try {
+        node.end(this.lastTs, { code: 'error', message: failure });
+      } catch {
+        // ended (marked) before the writer threw: the sweep goes on
+      }
+    }
+  }
+
   // ---- playbook and play -------------------------------------------------------------------
 
   private onPlaybookStart(f: FrameOf<'playbook_start'>): void {
@@ -141,7 +168,7 @@ export class RunModel<S> {
         [ATTR.CICD_PIPELINE_NAME]: name,
         [ATTR.CICD_PIPELINE_RUN_ID]: this.runId,
       },
-    });
+    }, this.openNodes);
     // Frozen: V8 spreads a frozen object into an event literal ≈ 30× faster (≈ 0.1 µs against ≈ 2.8 µs
     // per event, node 20), and every observer event starts with a spread of it.
     const ref: RunRef = Object.freeze({ runId: this.runId, playbook: name, playbookPath: f.path, traceId: node.traceId });

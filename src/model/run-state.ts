@@ -66,6 +66,8 @@ export interface RunSummary {
   traces: TraceSummary[];
   hostResults: Partial<Record<HostSpanStatus, number>>;
   interrupted: boolean;
+  /** Set when applying a frame failed: the run was ended there (RunModel.abort). */
+  failure?: string;
   framesMissing: number;
   shimDropped: number;
 }

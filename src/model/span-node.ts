@@ -15,13 +15,18 @@ export class SpanNode<S> {
     readonly span: S,
     readonly startNs: number,
     readonly parent: SpanNode<S> | undefined,
+    private readonly open: Set<SpanNode<S>>,
   ) {
     this.lastNs = startNs;
+    open.add(this);
   }
 
-  /** A root span; `key` must be unique across runs (it contains the run id). */
-  static root<S>(writer: TraceWriter<S>, key: string, options: Omit<StartSpanOptions<S>, 'parent' | 'key'>): SpanNode<S> {
-    return new SpanNode(writer, key, writer.startSpan({ ...options, key }), options.startNs, undefined);
+  /**
+   * A root span; `key` must be unique across runs (it contains the run id). `open` holds every
+   * span of the tree until it ends: what a run whose state broke still has to end.
+   */
+  static root<S>(writer: TraceWriter<S>, key: string, options: Omit<StartSpanOptions<S>, 'parent' | 'key'>, open = new Set<SpanNode<S>>()): SpanNode<S> {
+    return new SpanNode(writer, key, writer.startSpan({ ...options, key }), options.startNs, undefined, open);
   }
 
   /** A child span, keyed by its parent's key and birth order: the same frames, the same keys. */
@@ -29,7 +34,7 @@ export class SpanNode<S> {
     const key = `${this.key}/${this.children++}`;
     // Field by field: V8 spreads a fresh object literal slowly (µs), and this runs once per frame.
     const span = this.writer.startSpan({ key, name: options.name, kind: options.kind, parent: this.span, startNs: options.startNs, attributes: options.attributes });
-    return new SpanNode(this.writer, key, span, options.startNs, this);
+    return new SpanNode(this.writer, key, span, options.startNs, this, this.open);
   }
 
   touch(ns: number): void {
@@ -50,6 +55,7 @@ export class SpanNode<S> {
     if (this.ended) return;
     const endNs = Math.max(ns, this.lastNs);
     this.ended = true;
+    this.open.delete(this);
     this.writer.endSpan(this.span, endNs, status);
     this.parent?.touch(endNs);
   }
