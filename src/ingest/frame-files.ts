@@ -16,17 +16,22 @@ export interface FileProblem {
  */
 export async function* readFrameFiles(files: string[], onProblem: (p: FileProblem) => void): AsyncGenerator<Frame> {
   for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    const input = createReadStream(file);
+    const lines = createInterface({ input, crlfDelay: Infinity });
     let n = 0;
-    for await (const line of lines) {
-      n += 1;
-      if (line.trim() === '') continue;
-      try {
-        yield decodeFrame(line);
-      } catch (err) {
-        if (!(err instanceof FrameError)) throw err;
-        onProblem({ file, line: n, code: err.code, message: err.message });
+    try {
+      for await (const line of lines) {
+        n += 1;
+        if (line.trim() === '') continue;
+        try {
+          yield decodeFrame(line);
+        } catch (err) {
+          if (!(err instanceof FrameError)) throw err;
+          onProblem({ file, line: n, code: err.code, message: err.message });
+        }
       }
+    } finally {
+      input.destroy(); // a reader that stopped early (a poisoned spool file) lets the file go now
     }
   }
 }

@@ -1,7 +1,17 @@
+import { renameSync } from 'node:fs';
 import type { Pipeline } from '../pipeline.js';
 import type { Logger } from '../util/log.js';
-import { readFrameFiles } from './frame-files.js';
+import { readFrameFiles, type FileProblem } from './frame-files.js';
 import { claimSpoolFiles, removeSpoolFile } from './spool.js';
+
+/** Where the replay of a spool file stopped, and why. */
+interface Poison {
+  at: string;
+  reason: string;
+}
+
+/** Where a spool file that cannot be replayed to its end is kept, for a look (never claimed again). */
+export const poisonedName = (file: string): string => `${file.replace(/\.replaying-\d+$/, '')}.bad`;
 
 /**
  * Replays the runs the shim had to spool (sidecar absent, killed, or not reading) into the
@@ -35,20 +45,54 @@ export class SpoolReplayer<S> {
   private async replayClaimed(): Promise<void> {
     for (const file of claimSpoolFiles(this.dir)) {
       const conns = new Map<string, { id: number }>();
+      let poison: Poison | undefined;
       try {
-        for await (const frame of readFrameFiles([file], (p) => this.log.once(`spool:${file}`, `${p.file}:${p.line}: ${p.code}: ${p.message} (line skipped)`))) {
-          let conn = conns.get(frame.run);
-          if (!conn) conns.set(frame.run, (conn = { id: this.nextConn-- }));
-          this.pipeline.applyFrame(conn, frame);
-        }
+        poison = await this.replayUntilPoison(file, conns);
       } catch (err) {
         this.log.warn(`cannot replay spool file ${file}: ${(err as Error).message}`);
         continue;
       }
+      // A run cut short by a poison frame ends here, as interrupted: never one left open.
       for (const conn of conns.values()) this.pipeline.onClose(conn);
+      if (poison) {
+        this.setAside(file, poison);
+        continue;
+      }
       this.log.info(`replayed the spooled run${conns.size === 1 ? '' : 's'} of ${file.replace(/\.replaying-\d+$/, '')}`);
       removeSpoolFile(file);
     }
+  }
+
+  private setAside(file: string, poison: Poison): void {
+    const bad = poisonedName(file);
+    try {
+      renameSync(file, bad);
+    } catch (err) {
+      this.log.warn(`cannot move spool file ${file} aside: ${(err as Error).message}`);
+      return;
+    }
+    this.log.warn(`spool file ${bad}: ${poison.at}: ${poison.reason} (its runs were exported up to there and ended as interrupted; the file is kept aside)`);
+  }
+
+  /**
+   * Applies the file's frames up to the first one that is refused or breaks its run. Only a torn
+   * last line (a write cut short) is dropped quietly, as the protocol says readers do.
+   */
+  private async replayUntilPoison(file: string, conns: Map<string, { id: number }>): Promise<Poison | undefined> {
+    let poison: FileProblem | undefined;
+    let torn: FileProblem | undefined;
+    const onProblem = (p: FileProblem): void => {
+      if (torn || p.code !== 'bad_json') poison ??= torn ?? p;
+      else torn = p;
+    };
+    for await (const frame of readFrameFiles([file], onProblem)) {
+      poison ??= torn;
+      if (poison) break;
+      let conn = conns.get(frame.run);
+      if (!conn) conns.set(frame.run, (conn = { id: this.nextConn-- }));
+      if (!this.pipeline.applyFrame(conn, frame)) return { at: `frame ${frame.t} #${frame.seq}`, reason: 'refused or broke its run (see above)' };
+    }
+    return poison && { at: `line ${poison.line}`, reason: `${poison.code}: ${poison.message}` };
   }
 
   async shutdown(): Promise<void> {
