@@ -7,7 +7,7 @@ export const PROTOCOL_VERSION = 1;
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Count = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
-const Uuid = (description: string) => Type.String({ description });
+const Uuid = (of: string) => Type.String({ description: `uuid of ${of}` });
 
 export const Envelope = Type.Object({
   v: Type.Integer({ description: `protocol version, \`${PROTOCOL_VERSION}\`` }),
@@ -17,29 +17,30 @@ export const Envelope = Type.Object({
   ts: Type.Integer({ minimum: 0, exclusiveMaximum: 2 ** 63, description: "the shim's wall clock when the event happened, nanoseconds since the Unix epoch (`time.time_ns()`)" }),
 });
 
-const AS_RETURNED = 'as the module returned it (any JSON)';
+/** A value of the module's result, forwarded as it is: any JSON (the shim does not type it). */
+const fromModule = (description: string) => Type.Optional(Type.Unknown({ description }));
 
 /** The module result subset: values are the module's own, so only the shim's own keys are typed. */
 export const ResultSubset = Type.Object(
   {
-    msg: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    rc: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    stdout: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    stderr: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    exception: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    skip_reason: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    reason: Type.Optional(Type.Unknown({ description: `${AS_RETURNED}, e.g. why an included file could not be loaded` })),
-    changed: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    failed: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    attempts: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    retries: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    ansible_job_id: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
-    finished: Type.Optional(Type.Unknown({ description: AS_RETURNED })),
+    msg: fromModule('message'),
+    rc: fromModule('return code'),
+    stdout: fromModule('standard output'),
+    stderr: fromModule('standard error'),
+    exception: fromModule('traceback of a module failure'),
+    skip_reason: fromModule('why the task was skipped'),
+    reason: fromModule('e.g. why an included file could not be loaded'),
+    changed: fromModule('the module changed something'),
+    failed: fromModule('the module failed (rarely present: ansible-core removes it)'),
+    attempts: fromModule('attempts of an `until` loop'),
+    retries: fromModule('retries of an `until` loop'),
+    ansible_job_id: fromModule('async job id'),
+    finished: fromModule('async job finished (`1`/`0`)'),
     results_count: Type.Optional(Count('length of `results` for loops')),
     censored: Type.Optional(Type.String({ description: 'with `no_log`: the only key, the censored notice' })),
-    ansible_facts: Type.Optional(Type.Unknown({ description: 'only with `include_facts`' })),
+    ansible_facts: fromModule('only with `include_facts`'),
   },
-  { description: 'result subset' },
+  { title: 'result subset', description: 'the module result subset (`res`, below)' },
 );
 
 export const Scope = Type.Object(
@@ -49,11 +50,11 @@ export const Scope = Type.Object(
     name: Type.String({ description: 'role name, or the included file as written' }),
     via: Type.Optional(Type.String({ description: '`roles`, `import_role`, `include_role`, `dependency` or `include_tasks`' })),
   },
-  { description: 'scope' },
+  { title: 'scope' },
 );
 
-export const HostStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('unreachable')]);
-const ItemStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')]);
+export const HostStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('unreachable')], { description: 'how the task ended on the host' });
+const ItemStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')], { description: 'how the item ended' });
 
 export const HostStats = Type.Object(
   {
@@ -65,11 +66,10 @@ export const HostStats = Type.Object(
     rescued: Type.Optional(Count('')),
     ignored: Type.Optional(Count('')),
   },
-  { description: 'host stats' },
+  { title: 'host stats' },
 );
 
 const NO_LOG = 'task or item `no_log`';
-const RES = 'result subset (below)';
 
 /**
  * One frame type: its envelope, its `t`, its keys. `callback` is the ansible-core callback that
@@ -81,7 +81,7 @@ function frame<T extends string, P extends Record<string, TSchema>>(t: T | T[], 
   return Type.Object({ ...Envelope.properties, t: tSchema, ...props }, { callback, notes });
 }
 
-const taskOf = (what = 'the task') => Uuid(`uuid of ${what}`);
+const taskOf = (what = 'the task') => Uuid(what);
 const hostName = Type.String({ description: 'inventory host name' });
 
 export const FRAMES = {
