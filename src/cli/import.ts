@@ -1,5 +1,6 @@
 import { readRunnerArtifacts, runnerEventsToFrames } from '../ingest/runner-events.js';
 import type { Frame } from '../protocol/frames.js';
+import { checkFrame, FrameError } from '../protocol/decode.js';
 import { Logger } from '../util/log.js';
 import { exportFrames, type FrameExportOptions } from './frame-export.js';
 
@@ -30,6 +31,23 @@ export async function importCommand(dir: string, o: ImportOptions): Promise<numb
     log.warn(`no ansible-runner job events found under ${dir}`);
     return 0;
   }
-  await exportFrames(frames, o, log, true);
+  await exportFrames(checked(frames, log), o, log, true);
   return 0;
+}
+
+/** Runner events are foreign input too: their frames pass the same schema as a shim's. */
+function checked(frames: Frame[], log: Logger): Frame[] {
+  let refused = 0;
+  const valid = frames.filter((f) => {
+    try {
+      checkFrame(f);
+      return true;
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      if (refused++ === 0) log.warn(`run ${f.run}: ${err.code}: ${err.message} (event skipped; further ones are counted)`);
+      return false;
+    }
+  });
+  if (refused > 1) log.warn(`${refused} events skipped in all`);
+  return valid;
 }
