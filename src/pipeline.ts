@@ -132,7 +132,12 @@ export class Pipeline<S> implements LineHandler {
     }
     this.counters.runsEnded += 1;
     this.counters.framesMissingEnded += run.result().framesMissing;
-    this.onRunEnd(run.result());
+    try {
+      this.onRunEnd(run.result());
+    } catch (err) {
+      // a report that failed (summary, job summary file): the run itself is over and exported
+      this.log.warn(`run ${run.runId}: reporting its end failed: ${errorText(err)}`);
+    }
   }
 
   private reject(conn: Connection, code: string, message: string): void {

@@ -93,6 +93,19 @@ describe('pipeline guard', () => {
     expect(pipeline.counters.runsFailed).toBe(1);
     expect(lines.join('')).toContain('run cut: failed on frame end of run: Error: exporter went away');
   });
+
+  it('contains a failure of what reports a run end', () => {
+    const writer = new MemoryWriter();
+    const lines: string[] = [];
+    const pipeline = new Pipeline(writer, new Logger((l) => lines.push(l)), () => {
+      throw new Error('job summary file: permission denied');
+    });
+    const conn = { id: 9 };
+    for (const f of run('reported', 'second')) pipeline.onLine(conn, line(f));
+    expect(() => pipeline.onClose(conn)).not.toThrow();
+    expect(lines.join('')).toContain('run reported: reporting its end failed: Error: job summary file: permission denied');
+    expect(writer.open()).toEqual([]);
+  });
 });
 
 function rootOf(s: MemorySpan): MemorySpan {
