@@ -2,11 +2,11 @@
 // and the example alerting rules; a real Prometheus server scraping `serve` while playbooks run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
 import { exitOf, startServe } from '../helpers/serve-process.js';
+import { childStderr } from '../helpers/child-output.js';
 import { until } from '../helpers/until.js';
 
 const EXAMPLES = join(ROOT, 'examples', 'prometheus');
@@ -19,14 +19,6 @@ function promtool(args: string[], input?: string): { code: number | null; out: s
   const r = spawnSync('promtool', args, { input, encoding: 'utf8', cwd: EXAMPLES });
   if (r.error) throw new Error(`promtool: ${r.error.message} (Debian package "prometheus")`);
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('Prometheus', () => {
@@ -66,16 +58,20 @@ describe('Prometheus', () => {
 
   it('is scraped from serve by a real Prometheus server while playbooks run, and counts them', async () => {
     const dir = tempDir();
-    const [metricsPort, webPort] = [await freePort(), await freePort()];
     const socket = join(dir, 'run', 'sidecar.sock');
     const env = cleanEnv({ OTEL_TRACES_EXPORTER: 'none' });
-    const serve = await startServe(['--socket', socket, '--prometheus-port', String(metricsPort)], env, dir);
+    const serve = await startServe(['--socket', socket, '--prometheus-port', '0'], env, dir);
     started.push(serve.proc);
-    expect(serve.stderr.text()).toContain(`metrics → http://127.0.0.1:${metricsPort}/metrics (Prometheus scrape)`);
+    const metricsPort = /metrics → http:\/\/127\.0\.0\.1:(\d+)\/metrics \(Prometheus scrape\)/.exec(serve.stderr.text())?.[1];
+    expect(Number(metricsPort), serve.stderr.text()).toBeGreaterThan(0);
 
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ansible-otel\n    static_configs:\n      - targets: ["127.0.0.1:${metricsPort}"]\n`);
-    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${webPort}`], { stdio: 'ignore' });
+    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     started.push(prometheus);
+    const prometheusLog = childStderr(prometheus);
+    const listening = /msg="Listening on" address=127\.0\.0\.1:(\d+)/;
+    await prometheusLog.waitFor(listening);
+    const webPort = listening.exec(prometheusLog.text())![1];
     const query = async (q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> => {
       const res = await fetch(`http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent(q)}`);
       const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
