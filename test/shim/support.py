@@ -7,6 +7,7 @@ Standard library only; run the tests with the Python that has ansible (``/usr/bi
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -52,7 +53,8 @@ class Listener(object):
 
     mode:
       'read'   read everything until EOF (normal sidecar)
-      'stall'  accept, then never read (a stuck sidecar)
+      'stall'  accept, then never read (a stuck sidecar); when the shim gives the connection up,
+               touch ``peer-closed`` next to the socket (flood-then-wait.yml waits for it)
       'hangup' read the first chunk, then close the connection (a crashing sidecar)
       'hangup_after' read until ``frames`` complete frames arrived, then close the connection
     """
@@ -100,8 +102,7 @@ class Listener(object):
         except OSError:
             return
         if self.mode == 'stall':
-            while not self._stop.is_set():
-                time.sleep(0.05)
+            self._wait_hangup(conn)
             return
         while not self._stop.is_set():
             try:
@@ -122,6 +123,15 @@ class Listener(object):
             conn.close()
         except OSError:
             pass
+
+    def _wait_hangup(self, conn):
+        # POLLRDHUP: the peer closed, although its unread bytes are still queued here
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLRDHUP)
+        while not self._stop.is_set():
+            if poller.poll(100):
+                open(os.path.join(os.path.dirname(self.path), 'peer-closed'), 'a').close()
+                return
 
     def wait_eof(self, timeout=30.0, expect=1):
         """Wait until ``expect`` connections were accepted and every accepted connection
