@@ -82,7 +82,8 @@ function prometheus(env: NodeJS.ProcessEnv, o: MetricExporterOptions): MetricRea
   const port = o.prometheusPort ?? getNumberFromEnv('OTEL_EXPORTER_PROMETHEUS_PORT') ?? 9464;
   const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
   const token = o.prometheusToken ?? (env.ANSIBLE_OTEL_PROMETHEUS_TOKEN || undefined);
-  return { reader: exporter, prometheus: new ScrapeEndpoint(exporter, host, port, token), target: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Prometheus scrape)` };
+  const endpoint = new ScrapeEndpoint(exporter, host, port, token);
+  return { reader: exporter, prometheus: endpoint, target: endpoint.target };
 }
 
 /** The metric readers the OTel environment variables ask for (spec semantics), plus our options and default. */

@@ -74,6 +74,7 @@ export class Metrics {
       if (!r.prometheus) continue;
       try {
         await r.prometheus.start();
+        r.target = r.prometheus.target;
       } catch (error) {
         throw new Error(`Prometheus endpoint ${r.target}: ${(error as Error).message}`);
       }

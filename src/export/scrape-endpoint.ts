@@ -16,6 +16,13 @@ export class ScrapeEndpoint {
     private readonly token: string | undefined,
   ) {}
 
+  /** Where to scrape, for the summary: with the port bound once started (`--prometheus-port 0`: any free one). */
+  get target(): string {
+    const address = this.server?.address();
+    const port = address && typeof address === 'object' ? address.port : this.port;
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}/metrics (Prometheus scrape)`;
+  }
+
   async start(): Promise<void> {
     if (!this.token && !isLoopback(this.host)) {
       throw new Error(`${this.host} is reachable from other machines: give the endpoint a token (--prometheus-token or ANSIBLE_OTEL_PROMETHEUS_TOKEN) and put it in the scrape config's authorization`);

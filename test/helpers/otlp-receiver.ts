@@ -23,6 +23,8 @@ export class OtlpReceiver {
   failNext: number[] = [];
   /** While set, every request is answered with this status (a backend that is down). */
   failWith: number | undefined;
+  /** Requests answered with a failure status so far. */
+  refused = 0;
   /** Answers trace requests this many ms late (a backend slower than the sidecar reads). */
   delayMs = 0;
 
@@ -33,6 +35,7 @@ export class OtlpReceiver {
       req.on('end', () => {
         const fail = this.failWith ?? this.failNext.shift();
         if (fail) {
+          this.refused++;
           res.writeHead(fail).end();
           return;
         }

@@ -23,7 +23,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
     env[k] = v;
   }
   // A disk queue of the test's own: a real one under ~/.local/state would outlive the test.
-  return { ...env, ANSIBLE_OTEL_QUEUE_DIR: tempDir('otel-queue-'), ANSIBLE_OTEL_SPOOL_DIR: tempDir('otel-spool-'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
+  // OTEL_TEST_TMP: where test playbooks keep their counters and markers (one dir per env).
+  return { ...env, OTEL_TEST_TMP: tempDir('otel-run-'), ANSIBLE_OTEL_QUEUE_DIR: tempDir('otel-queue-'), ANSIBLE_OTEL_SPOOL_DIR: tempDir('otel-spool-'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
 }
 
 export function tempDir(prefix = 'otel-test-'): string {

@@ -1,11 +1,11 @@
 // A task ending on 5,000 hosts at once: the batch processor's queue must not drop a span.
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import { CLI, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { startServe } from '../helpers/serve-process.js';
 
 const HOSTS = 5_000;
 const receiver = new OtlpReceiver();
@@ -48,22 +48,17 @@ async function sendOverWebSocket(wsUrl: string): Promise<void> {
 async function serveBurst(env: Record<string, string> = {}, transport: 'unix' | 'ws' = 'unix'): Promise<string> {
   const socket = join(tempDir(), 'sidecar.sock');
   const ws = transport === 'ws' ? ['--ws-port', '0'] : [];
-  const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket, ...ws], { env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ...env }) });
-  let err = '';
-  serve.stderr.on('data', (c) => (err += c));
-  while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 20));
+  const serve = await startServe(['--socket', socket, ...ws], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ...env }));
   if (transport === 'ws') {
-    await sendOverWebSocket(/ws:\/\/127\.0\.0\.1:\d+/.exec(err)![0]);
+    await sendOverWebSocket(/ws:\/\/127\.0\.0\.1:\d+/.exec(serve.stderr.text())![0]);
   } else {
     const client = connect(socket);
     await new Promise((r) => client.once('connect', r));
     await new Promise<void>((r) => client.end(burst(), () => r()));
   }
-  while (!err.includes('fleet.yml: success')) await new Promise((r) => setTimeout(r, 20));
-  const exited = new Promise<number | null>((r) => serve.once('exit', r));
-  serve.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  return err;
+  await serve.stderr.waitFor('fleet.yml: success');
+  expect(await serve.stop()).toBe(0);
+  return serve.stderr.text();
 }
 
 describe('a burst of 5,000 host results', () => {

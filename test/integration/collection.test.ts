@@ -1,9 +1,10 @@
 // The shim as an Ansible collection: built with ansible-galaxy, installed, enabled by FQCN.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { startServe } from '../helpers/serve-process.js';
 import { spansOfJsonLines } from '../helpers/otlp-spans.js';
 
 describe('ansible_otel.sidecar collection', () => {
@@ -22,19 +23,14 @@ describe('ansible_otel.sidecar collection', () => {
 
     const socket = join(tempDir(), 's.sock');
     const traces = join(tempDir(), 'traces.jsonl');
-    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket, '--traces-file', traces], { env });
-    let err = '';
-    serve.stderr.on('data', (c) => (err += c));
-    while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 50));
+    const serve = await startServe(['--socket', socket, '--traces-file', traces], env);
     const run = spawnSync('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, 'small-b.yml')], {
       env: { ...env, ANSIBLE_CALLBACKS_ENABLED: 'ansible_otel.sidecar.otel_sidecar', ANSIBLE_OTEL_SOCKET: socket },
       encoding: 'utf8',
     });
     expect(run.status, run.stderr).toBe(0);
-    while (!err.includes('small-b.yml: success')) await new Promise((r) => setTimeout(r, 50));
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    await serve.stderr.waitFor('small-b.yml: success');
+    expect(await serve.stop()).toBe(0);
     expect(spansOfJsonLines(readFileSync(traces, 'utf8')).map((s) => s.name).sort()).toEqual(['Say b', 'Second playbook', 'h1', 'small-b.yml']);
   }, 120_000);
 });

@@ -1,10 +1,11 @@
 // Several playbooks in one command, TRACEPARENT, check mode, a SIGKILLed ansible-playbook.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import { cleanEnv, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
+import { cleanEnv, runPlaybooks, tempDir, type CliResult } from '../helpers/sidecar-run.js';
+import { until } from '../helpers/until.js';
 import { SpanTree } from '../helpers/span-tree.js';
 import { KIND, STATUS } from '../helpers/otlp-spans.js';
 
@@ -43,27 +44,31 @@ describe('one command, several playbooks', () => {
   });
 });
 
+/** killed.yml through `run`, recording frames: resolves once the sidecar has the host start of "Sleep for a long time". */
+function killedRun(tmp: string, onSpawn?: (cli: ChildProcess) => void): { result: Promise<CliResult>; sleeping: Promise<void>; endOrphanedSleep: () => Promise<void> } {
+  const frames = join(tmp, 'frames.ndjson');
+  const result = runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), { sidecarArgs: ['--record-frames', frames], onSpawn });
+  const hostStarted = (): boolean => {
+    const text = existsSync(frames) ? readFileSync(frames, 'utf8') : '';
+    const at = text.indexOf('"name":"Sleep for a long time"');
+    return at >= 0 && text.includes('"t":"host_start"', at);
+  };
+  let ended = false;
+  void result.finally(() => (ended = true));
+  // An orphaned `sleep 25` would hold the run's stdout pipe: end it (once it exists) so the test need not wait.
+  const endOrphanedSleep = (): Promise<void> => until(() => ended || spawnSync('pkill', ['-f', '^sleep 25$']).status === 0, 60_000, 'the run to end or its orphaned sleep 25');
+  return { result, sleeping: until(hostStarted, 60_000, 'the host start of "Sleep for a long time"'), endOrphanedSleep };
+}
+
 describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
   it('exports every span, the open ones ERROR and marked interrupted', async () => {
-    const tmp = tempDir();
-    let killed = false;
-    const r = await runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), {
-      onSpawn: () => {
-        const poll = setInterval(() => {
-          if (!existsSync(join(tmp, 'started'))) return;
-          clearInterval(poll);
-          setTimeout(() => {
-            // the oldest python ansible-playbook process of this test is the controller, not a worker
-            const pid = execFileSync('pgrep', ['-o', '-f', `^[^ ]*python[^ ]* [^ ]*ansible-playbook .*${join('test', 'playbooks', 'killed.yml')}`]).toString().trim();
-            process.kill(Number(pid), 'SIGKILL');
-            killed = true;
-            // the orphaned worker still holds our stdout pipe: end it so the test need not wait
-            setTimeout(() => spawnSync('pkill', ['-f', 'sleep 25']), 1000);
-          }, 1500);
-        }, 100);
-      },
-    });
-    expect(killed).toBe(true);
+    const { result, sleeping, endOrphanedSleep } = killedRun(tempDir());
+    await sleeping;
+    // the oldest python ansible-playbook process of this test is the controller, not a worker
+    const pid = execFileSync('pgrep', ['-o', '-f', `^[^ ]*python[^ ]* [^ ]*ansible-playbook .*${join('test', 'playbooks', 'killed.yml')}`]).toString().trim();
+    process.kill(Number(pid), 'SIGKILL');
+    await endOrphanedSleep();
+    const r = await result;
     expect(r.code).toBe(137);
     expect(r.stderr).toMatch(/ended before its playbook finished/);
     const root = receiver.spans.find((s) => s.name === 'killed.yml')!;
@@ -83,19 +88,12 @@ describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
 
 describe('signals sent to ansible-otel run', () => {
   it('forwards SIGTERM to ansible-playbook, exports the cut-off trace and exits with its status', async () => {
-    const tmp = tempDir();
-    const r = await runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), {
-      onSpawn: (cli) => {
-        const poll = setInterval(() => {
-          if (!existsSync(join(tmp, 'started'))) return;
-          clearInterval(poll);
-          setTimeout(() => {
-            cli.kill('SIGTERM');
-            setTimeout(() => spawnSync('pkill', ['-f', 'sleep 25']), 1000);
-          }, 1000);
-        }, 100);
-      },
-    });
+    let cli: ChildProcess | undefined;
+    const { result, sleeping, endOrphanedSleep } = killedRun(tempDir(), (c) => (cli = c));
+    await sleeping;
+    cli!.kill('SIGTERM');
+    await endOrphanedSleep();
+    const r = await result;
     expect(r.code).toBe(143);
     const roots = receiver.spans.filter((s) => s.name === 'killed.yml' && s.startNs > 0n);
     const root = roots[roots.length - 1]!;

@@ -1,9 +1,11 @@
 // A collector that is down: mid-run, and across a sidecar restart. Every span arrives exactly once.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import { CLI, INVENTORY, PLAYBOOKS, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { INVENTORY, PLAYBOOKS, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { until } from '../helpers/until.js';
 
 const receiver = new OtlpReceiver();
@@ -13,27 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.stop());
 
-interface Serve {
-  proc: ChildProcessWithoutNullStreams;
-  err: () => string;
-  stop: () => Promise<number | null>;
-}
-
-async function serve(socket: string, env: NodeJS.ProcessEnv): Promise<Serve> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--socket', socket], { env });
-  let err = '';
-  proc.stderr.on('data', (c) => (err += c));
-  await until(() => err.includes('listening on'), 10_000);
-  return {
-    proc,
-    err: () => err,
-    stop: () => {
-      const exited = new Promise<number | null>((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+const serve = (socket: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> => startServe(['--socket', socket], env);
 
 function ansible(playbook: string, socket: string, env: NodeJS.ProcessEnv): Promise<number | null> {
   const shim = { ANSIBLE_CALLBACK_PLUGINS: join(PLAYBOOKS, '..', '..', 'plugin'), ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar', ANSIBLE_OTEL_SOCKET: socket };
@@ -45,18 +27,25 @@ const ended = (stderr: string): number => Number(/(\d+) spans → /.exec(stderr)
 describe('a collector that is down', () => {
   it('answering 503 mid-run: once it recovers, every span arrives exactly once', async () => {
     receiver.spans.length = 0;
-    const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_TEST_TMP: tempDir() });
+    // features.yml's async task holds the run (after its first poll) until the gate file exists:
+    // the collector refuses spans of this run, then recovers, while the run is still going.
+    const tmp = tempDir();
+    const gate = join(tmp, 'gate');
+    const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_TEST_TMP: tmp, OTEL_TEST_GATE: gate });
     const socket = join(tempDir(), 'sidecar.sock');
     const s = await serve(socket, env);
     receiver.failWith = 503;
+    receiver.refused = 0;
     const run = ansible('features.yml', socket, env);
-    setTimeout(() => (receiver.failWith = undefined), 4_000);
+    await until(() => existsSync(join(tmp, 'polled-h1')) && receiver.refused > 0, 60_000, 'the first async poll and a refused export');
+    receiver.failWith = undefined;
+    writeFileSync(gate, '');
     expect(await run).toBe(4);
-    await until(() => s.err().includes('features.yml: failure'), 10_000);
+    await s.stderr.waitFor('features.yml: failure');
     expect(await s.stop()).toBe(0);
-    const total = ended(s.err());
+    const total = ended(s.stderr.text());
     expect(total).toBeGreaterThan(50);
-    expect(s.err()).toContain(`${total} spans → `);
+    expect(s.stderr.text()).toContain(`${total} spans → `);
     expect(receiver.spans).toHaveLength(total);
     expect(new Set(receiver.spans.map((x) => x.spanId)).size).toBe(total);
   });
@@ -69,9 +58,9 @@ describe('a collector that is down', () => {
     receiver.failWith = 503;
     const first = await serve(socket, env);
     expect(await ansible('small-a.yml', socket, env)).toBe(0);
-    await until(() => first.err().includes('small-a.yml: success'), 10_000);
+    await first.stderr.waitFor('small-a.yml: success');
     expect(await first.stop()).toBe(0);
-    expect(first.err()).toMatch(/0 of 4 spans → .*4 wait in the disk queue/);
+    expect(first.stderr.text()).toMatch(/0 of 4 spans → .*4 wait in the disk queue/);
     expect(receiver.spans).toHaveLength(0);
     expect(receiver.metricRequests).toHaveLength(0);
 
@@ -79,7 +68,7 @@ describe('a collector that is down', () => {
     const second = await serve(socket, env); // same ANSIBLE_OTEL_QUEUE_DIR and endpoint
     const points = (): string[] => receiver.metricRequests.flatMap((m) => m.points.map((p) => p.metric));
     await until(() => receiver.spans.length >= 4 && points().includes('ansible.task.host.results'), 15_000);
-    expect(second.err()).toMatch(/4 spans left by an earlier sidecar/);
+    expect(second.stderr.text()).toMatch(/4 spans left by an earlier sidecar/);
     expect(await second.stop()).toBe(0);
     expect(receiver.spans.map((x) => x.name).sort()).toEqual(['Change a file', 'First playbook', 'h1', 'small-a.yml']);
   });

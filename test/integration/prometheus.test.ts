@@ -2,10 +2,12 @@
 // and the example alerting rules; a real Prometheus server scraping `serve` while playbooks run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
+import { INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
+import { exitOf, startServe } from '../helpers/serve-process.js';
+import { childStderr } from '../helpers/child-output.js';
+import { until } from '../helpers/until.js';
 
 const EXAMPLES = join(ROOT, 'examples', 'prometheus');
 const started: ChildProcess[] = [];
@@ -17,28 +19,6 @@ function promtool(args: string[], input?: string): { code: number | null; out: s
   const r = spawnSync('promtool', args, { input, encoding: 'utf8', cwd: EXAMPLES });
   if (r.error) throw new Error(`promtool: ${r.error.message} (Debian package "prometheus")`);
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function exited(p: ChildProcess): Promise<number | null> {
-  return p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', r));
 }
 
 describe('Prometheus', () => {
@@ -78,37 +58,40 @@ describe('Prometheus', () => {
 
   it('is scraped from serve by a real Prometheus server while playbooks run, and counts them', async () => {
     const dir = tempDir();
-    const [metricsPort, webPort] = [await freePort(), await freePort()];
     const socket = join(dir, 'run', 'sidecar.sock');
     const env = cleanEnv({ OTEL_TRACES_EXPORTER: 'none' });
-    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket, '--prometheus-port', String(metricsPort)], { env, cwd: dir });
-    started.push(serve);
-    let serveErr = '';
-    serve.stderr.on('data', (c) => (serveErr += c));
-    await until('serve', async () => (serveErr.includes('listening on') ? true : undefined));
-    expect(serveErr).toContain(`metrics → http://127.0.0.1:${metricsPort}/metrics (Prometheus scrape)`);
+    const serve = await startServe(['--socket', socket, '--prometheus-port', '0'], env, dir);
+    started.push(serve.proc);
+    const metricsPort = /metrics → http:\/\/127\.0\.0\.1:(\d+)\/metrics \(Prometheus scrape\)/.exec(serve.stderr.text())?.[1];
+    expect(Number(metricsPort), serve.stderr.text()).toBeGreaterThan(0);
 
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ansible-otel\n    static_configs:\n      - targets: ["127.0.0.1:${metricsPort}"]\n`);
-    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${webPort}`], { stdio: 'ignore' });
+    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     started.push(prometheus);
+    const prometheusLog = childStderr(prometheus);
+    const listening = /msg="Listening on" address=127\.0\.0\.1:(\d+)/;
+    await prometheusLog.waitFor(listening);
+    const webPort = listening.exec(prometheusLog.text())![1];
     const query = async (q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> => {
       const res = await fetch(`http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent(q)}`);
       const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
       if (body.status !== 'success') throw new Error(JSON.stringify(body));
       return body.data.result;
     };
-    await until('prometheus to scrape serve', async () => ((await query('up{job="ansible-otel"} == 1')).length ? true : undefined));
+    // Prometheus answers only once it is up: a failed query is "not yet"
+    await until(async () => (await query('up{job="ansible-otel"} == 1').catch(() => [])).length > 0, 30_000, 'Prometheus to scrape serve');
 
     const shim = Object.fromEntries([...(await runCli(['env', '--socket', socket], env)).stdout.matchAll(/^export (\w+)='(.*)'$/gm)].map((m) => [m[1]!, m[2]!]));
     for (const playbook of ['small-a.yml', 'small-b.yml']) {
       const p = spawn('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, playbook)], { env: { ...env, ...shim }, stdio: 'ignore' });
-      expect(await exited(p)).toBe(0);
+      expect(await exitOf(p)).toBe(0);
     }
 
-    const runs = await until('the runs in Prometheus', async () => {
-      const r = await query('sum by (ansible_playbook_name) (ansible_playbook_runs_total{cicd_pipeline_result="success"})');
-      return r.length === 2 && r.every((x) => x.value[1] === '1') ? r : undefined;
-    });
+    let runs: Awaited<ReturnType<typeof query>> = [];
+    await until(async () => {
+      runs = await query('sum by (ansible_playbook_name) (ansible_playbook_runs_total{cicd_pipeline_result="success"})').catch(() => []);
+      return runs.length === 2 && runs.every((x) => x.value[1] === '1');
+    }, 30_000, 'the runs in Prometheus');
     expect(runs.map((x) => x.metric.ansible_playbook_name).sort()).toEqual(['small-a.yml', 'small-b.yml']);
     const results = await query('sum(ansible_task_host_results_total)');
     expect(results[0]!.value[1]).toBe('2');
@@ -120,9 +103,7 @@ describe('Prometheus', () => {
     const check = promtool(['check', 'metrics'], scraped);
     expect(check.code, check.out).toBe(0);
 
-    prometheus.kill('SIGTERM');
-    serve.kill('SIGTERM');
-    expect(await exited(serve)).toBe(0);
-    await exited(prometheus);
+    expect(await serve.stop()).toBe(0);
+    await exitOf(prometheus, 'SIGTERM');
   });
 });

@@ -14,7 +14,8 @@ const ansibleRunner = (pdd: string, playbook: string, ident: string, env: NodeJS
 
 /** Each span as its path of names from the root, its status and its event names (async polls: see below). */
 function shape(tree: SpanTree, spans: OtlpSpan[] = tree.spans): string[] {
-  // How many times ansible-core polls an async job depends on timing: compare their presence, not their count.
+  // Every run polls the async job at least once (it waits for the first poll), but how many more
+  // times depends on timing: compare their presence, not their count.
   return spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}] ${[...new Set(s.events.map((e) => e.name))].join(',')}`).sort();
 }
 
@@ -48,6 +49,8 @@ beforeAll(async () => {
   mkdirSync(project, { recursive: true });
   for (const f of ['features.yml', 'included.yml']) copyFileSync(join(PLAYBOOKS, f), join(project, f));
   cpSync(join(PLAYBOOKS, 'roles'), join(project, 'roles'), { recursive: true });
+  // the async task waits for ansible's first poll, which this playbook-adjacent callback marks
+  cpSync(join(PLAYBOOKS, 'callback_plugins'), join(project, 'callback_plugins'), { recursive: true });
   copyFileSync(join(SHIM_PLAYBOOKS, 'serial.yml'), join(project, 'serial.yml'));
   copyFileSync(join(PLAYBOOKS, 'inventory.ini'), join(pdd, 'inventory', 'features'));
   copyFileSync(join(SHIM_PLAYBOOKS, 'inventory_serial.ini'), join(pdd, 'inventory', 'serial'));

@@ -1,41 +1,26 @@
 // A scrape endpoint reachable from other machines must ask for a token.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, runCli, tempDir } from '../helpers/sidecar-run.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { cleanEnv, runCli, tempDir } from '../helpers/sidecar-run.js';
+import { startServe } from '../helpers/serve-process.js';
 
 describe('serve --prometheus-host off loopback', () => {
   it('refuses to start without a token, and says why', async () => {
-    const r = await runCli(['serve', '--socket', join(tempDir(), 's.sock'), '--prometheus-port', String(await freePort()), '--prometheus-host', '0.0.0.0'], cleanEnv({}));
+    const r = await runCli(['serve', '--socket', join(tempDir(), 's.sock'), '--prometheus-port', '0', '--prometheus-host', '0.0.0.0'], cleanEnv({}));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/0\.0\.0\.0 is reachable from other machines: give the endpoint a token/);
   });
 
   it('answers 401 without the bearer token and the metrics with it', async () => {
-    const port = await freePort();
-    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', join(tempDir(), 's.sock'), '--prometheus-port', String(port), '--prometheus-host', '0.0.0.0'], { env: cleanEnv({ ANSIBLE_OTEL_PROMETHEUS_TOKEN: 'scrape-secret' }) });
-    let err = '';
-    serve.stderr.on('data', (c) => (err += c));
-    while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 50));
+    const serve = await startServe(['--socket', join(tempDir(), 's.sock'), '--prometheus-port', '0', '--prometheus-host', '0.0.0.0'], cleanEnv({ ANSIBLE_OTEL_PROMETHEUS_TOKEN: 'scrape-secret' }));
+    const port = /metrics → http:\/\/0\.0\.0\.0:(\d+)\/metrics/.exec(serve.stderr.text())![1];
     const url = `http://127.0.0.1:${port}/metrics`;
     expect((await fetch(url)).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: 'Bearer wrong-secret!' } })).status).toBe(401);
     const ok = await fetch(url, { headers: { authorization: 'Bearer scrape-secret' } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toMatch(/ansible_sidecar_frames_received/);
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(err).not.toContain('scrape-secret');
+    expect(await serve.stop()).toBe(0);
+    expect(serve.stderr.text()).not.toContain('scrape-secret');
   });
 });

@@ -1,20 +1,14 @@
 // The sidecar SIGKILLed mid-run: the playbook does not notice, the shim spools, the next sidecar
 // replays the spool, and the trace is the same as an undisturbed run's.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { exitOf, startServe } from '../helpers/serve-process.js';
 import { spansOfJsonLines } from '../helpers/otlp-spans.js';
 import { SpanTree } from '../helpers/span-tree.js';
-
-async function serve(socket: string, traces: string, env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcessWithoutNullStreams; err: () => string }> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--socket', socket, '--traces-file', traces], { env });
-  let err = '';
-  proc.stderr.on('data', (c) => (err += c));
-  while (!err.includes('listening on')) await new Promise((r) => setTimeout(r, 50));
-  return { proc, err: () => err };
-}
+import { until } from '../helpers/until.js';
 
 function ansible(socket: string, env: NodeJS.ProcessEnv): Promise<number | null> {
   const shim = { ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'), ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar', ANSIBLE_OTEL_SOCKET: socket };
@@ -27,36 +21,35 @@ function shape(file: string): string[] {
   return tree.spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}]`).sort();
 }
 
-async function stop(proc: ChildProcessWithoutNullStreams): Promise<void> {
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await exited;
-}
-
 describe('a sidecar SIGKILLed mid-run', () => {
   it('costs the playbook nothing, and the next sidecar replays the spool into the undisturbed trace', async () => {
-    const env = cleanEnv({ OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_TEST_TMP: tempDir() });
-
+    const exporters = { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' };
+    const calmEnv = cleanEnv(exporters);
     const calm = join(tempDir(), 'calm.jsonl');
-    const undisturbedSocket = join(tempDir(), 'u.sock');
-    const u = await serve(undisturbedSocket, calm, env);
-    expect(await ansible(undisturbedSocket, env)).toBe(4);
-    while (!u.err().includes('features.yml: failure')) await new Promise((r) => setTimeout(r, 50));
-    await stop(u.proc);
+    const calmSocket = join(tempDir(), 'u.sock');
+    const u = await startServe(['--socket', calmSocket, '--traces-file', calm], calmEnv);
+    expect(await ansible(calmSocket, calmEnv)).toBe(4);
+    await u.stderr.waitFor('features.yml: failure');
+    expect(await u.stop()).toBe(0);
 
+    // features.yml's async task holds the run (after its first poll) until the gate file exists:
+    // the sidecar dies while the playbook is surely between its first and its last frame.
+    const tmp = tempDir();
+    const gate = join(tmp, 'gate');
+    const env = cleanEnv({ ...exporters, OTEL_TEST_TMP: tmp, OTEL_TEST_GATE: gate });
     const socket = join(tempDir(), 'k.sock');
-    const partial = join(tempDir(), 'partial.jsonl');
-    const victim = await serve(socket, partial, env);
+    const victim = await startServe(['--socket', socket, '--traces-file', join(tempDir(), 'partial.jsonl')], env);
     const run = ansible(socket, env);
-    await new Promise((r) => setTimeout(r, 2500));
-    victim.proc.kill('SIGKILL');
+    await until(() => existsSync(join(tmp, 'polled-h1')) && existsSync(join(tmp, 'polled-h2')), 60_000, 'the first async poll of h1 and h2');
+    await exitOf(victim.proc, 'SIGKILL');
+    writeFileSync(gate, '');
     expect(await run).toBe(4); // the same exit code as the undisturbed run
 
     const replayed = join(tempDir(), 'replayed.jsonl');
-    const next = await serve(join(tempDir(), 'n.sock'), replayed, env);
-    while (!next.err().includes('replayed the spooled run')) await new Promise((r) => setTimeout(r, 50));
-    await stop(next.proc);
+    const next = await startServe(['--socket', join(tempDir(), 'n.sock'), '--traces-file', replayed], env);
+    await next.stderr.waitFor('replayed the spooled run');
+    expect(await next.stop()).toBe(0);
     expect(existsSync(replayed)).toBe(true);
     expect(shape(replayed)).toEqual(shape(calm));
-  }, 120_000);
+  }, 300_000); // two runs of features.yml on a loaded machine
 });

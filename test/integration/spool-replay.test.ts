@@ -1,10 +1,11 @@
 // serve picks up the runs the shim spooled while no sidecar listened (docs/protocol.md, "Spool files").
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import { CLI, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { startServe } from '../helpers/serve-process.js';
 import { loadFrames } from '../helpers/recorded-run.js';
 
 const receiver = new OtlpReceiver();
@@ -29,17 +30,10 @@ describe('serve and spool files', () => {
     copyFileSync(join(ROOT, 'test/fixtures/small-a-b-check.ndjson'), live);
 
     const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ANSIBLE_OTEL_SPOOL_DIR: spool });
-    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', join(tempDir(), 's.sock')], { env });
-    let err = '';
-    serve.stderr.on('data', (c) => (err += c));
-    for (const end = Date.now() + 15_000; !err.includes('replayed the spooled run'); ) {
-      if (Date.now() > end) throw new Error(`no replay: ${err}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(err).toMatch(/features\.yml: failure, trace [0-9a-f]{32}/);
+    const serve = await startServe(['--socket', join(tempDir(), 's.sock')], env);
+    await serve.stderr.waitFor('replayed the spooled run');
+    expect(await serve.stop()).toBe(0);
+    expect(serve.stderr.text()).toMatch(/features\.yml: failure, trace [0-9a-f]{32}/);
     expect(existsSync(done)).toBe(false);
     expect(existsSync(live)).toBe(true);
     expect(readdirSync(spool)).toEqual([live.split('/').pop()]);

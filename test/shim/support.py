@@ -7,6 +7,7 @@ Standard library only; run the tests with the Python that has ansible (``/usr/bi
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))          # test/shim
 ROOT = os.path.dirname(os.path.dirname(HERE))               # the repository
 PLUGIN_DIR = os.path.join(ROOT, 'plugin')
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
+
+
+def until(check, timeout=30.0, interval=0.02):
+    """Polls ``check`` until it is true; returns whether it became true within ``timeout`` s.
+
+    The one wait of the shim's tests: they wait on an event (a frame, a file, EOF), never a fixed
+    time; ``timeout`` only bounds a test that would otherwise hang."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return bool(check())
+        time.sleep(interval)
+    return True
 
 
 def _find_tool(name):
@@ -39,7 +53,8 @@ class Listener(object):
 
     mode:
       'read'   read everything until EOF (normal sidecar)
-      'stall'  accept, then never read (a stuck sidecar)
+      'stall'  accept, then never read (a stuck sidecar); when the shim gives the connection up,
+               touch ``peer-closed`` next to the socket (flood-then-wait.yml waits for it)
       'hangup' read the first chunk, then close the connection (a crashing sidecar)
       'hangup_after' read until ``frames`` complete frames arrived, then close the connection
     """
@@ -49,7 +64,6 @@ class Listener(object):
         self.mode = mode
         self.hangup_frames = frames
         self.connections = []   # one bytearray per accepted connection
-        self.eof_at = []        # time.monotonic() at EOF, per connection
         self.first_data = threading.Event()
         self._stop = threading.Event()
         self._threads = []
@@ -76,21 +90,19 @@ class Listener(object):
                 return
             buf = bytearray()
             self.connections.append(buf)
-            self.eof_at.append(None)
             self._conns.append(conn)
-            t = threading.Thread(target=self._serve, args=(conn, buf, len(self.connections) - 1))
+            t = threading.Thread(target=self._serve, args=(conn, buf))
             t.daemon = True
             t.start()
             self._threads.append(t)
 
-    def _serve(self, conn, buf, index):
+    def _serve(self, conn, buf):
         try:
             conn.settimeout(0.2)
         except OSError:
             return
         if self.mode == 'stall':
-            while not self._stop.is_set():
-                time.sleep(0.05)
+            self._wait_hangup(conn)
             return
         while not self._stop.is_set():
             try:
@@ -107,21 +119,25 @@ class Listener(object):
                 break
             if self.mode == 'hangup_after' and buf.count(b'\n') >= self.hangup_frames:
                 break
-        self.eof_at[index] = time.monotonic()
         try:
             conn.close()
         except OSError:
             pass
 
-    def wait_eof(self, timeout=15.0, expect=1):
+    def _wait_hangup(self, conn):
+        # POLLRDHUP: the peer closed, although its unread bytes are still queued here
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLRDHUP)
+        while not self._stop.is_set():
+            if poller.poll(100):
+                open(os.path.join(os.path.dirname(self.path), 'peer-closed'), 'a').close()
+                return
+
+    def wait_eof(self, timeout=30.0, expect=1):
         """Wait until ``expect`` connections were accepted and every accepted connection
         reached EOF. True if they all did."""
-        deadline = time.monotonic() + timeout
-        while len(self._threads) < expect and time.monotonic() < deadline:
-            time.sleep(0.01)
-        for t in list(self._threads):
-            t.join(max(0.0, deadline - time.monotonic()))
-        return all(not t.is_alive() for t in self._threads)
+        return until(lambda: len(self._threads) >= expect and not any(t.is_alive() for t in self._threads),
+                     timeout)
 
     def close(self):
         self._stop.set()
@@ -205,6 +221,7 @@ class Workdir(object):
             'ANSIBLE_CALLBACKS_ENABLED': 'otel_sidecar',
             'ANSIBLE_OTEL_SOCKET': self.sock,
             'ANSIBLE_OTEL_SPOOL_DIR': self.spool_dir,
+            'OTEL_TEST_TMP': self.path,  # markers of test playbooks (callback_plugins/async_poll_marker.py)
             'ANSIBLE_GATHERING': 'explicit',
             'ANSIBLE_HOST_KEY_CHECKING': 'False',
             'ANSIBLE_LOCAL_TEMP': os.path.join(self.path, 'local_tmp'),
@@ -228,13 +245,13 @@ class Workdir(object):
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def run_playbook(workdir, args, env=None, timeout=120):
-    """Run ansible-playbook in the playbooks dir; returns (CompletedProcess, seconds)."""
-    started = time.monotonic()
-    proc = subprocess.run([ANSIBLE_PLAYBOOK] + list(args), cwd=PLAYBOOKS, env=env or workdir.env(),
+def run_playbook(workdir, args, env=None, timeout=300):
+    """Run ansible-playbook in the playbooks dir; its CompletedProcess. A run that hangs past
+    ``timeout`` raises (subprocess.TimeoutExpired): that, not a measured duration, is what the
+    tests of "never blocks" rely on."""
+    return subprocess.run([ANSIBLE_PLAYBOOK] + list(args), cwd=PLAYBOOKS, env=env or workdir.env(),
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=timeout)
-    return proc, time.monotonic() - started
 
 
 def output_text(proc):

@@ -6,7 +6,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 import unittest
 
 from . import support as S
@@ -33,7 +32,7 @@ class PlaybookRun(unittest.TestCase):
         """Runs ARGS with ENV against a listener on cls.work.sock and keeps what arrived."""
         cls.listener = S.Listener(cls.work.sock, mode=cls.MODE)
         try:
-            cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(**cls.ENV))
+            cls.proc = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(**cls.ENV))
             cls.listener.wait_eof()
         finally:
             cls.listener.close()
@@ -496,7 +495,7 @@ class TestSidecarAbsent(PlaybookRun):
     @classmethod
     def run_and_collect(cls):
         cls.missing = os.path.join(cls.work.path, 'nobody-listens.sock')
-        cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(ANSIBLE_OTEL_SOCKET=cls.missing))
+        cls.proc = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(ANSIBLE_OTEL_SOCKET=cls.missing))
         cls.output = S.output_text(cls.proc)
 
     def test_playbook_succeeds_with_one_warning_naming_the_spool_file(self):
@@ -531,7 +530,7 @@ class TestOverflowDropSidecarAbsent(PlaybookRun):
     @classmethod
     def run_and_collect(cls):
         cls.missing = os.path.join(cls.work.path, 'nobody-listens.sock')
-        cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(
+        cls.proc = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(
             ANSIBLE_OTEL_SOCKET=cls.missing, ANSIBLE_OTEL_OVERFLOW='drop'))
         cls.output = S.output_text(cls.proc)
 
@@ -557,10 +556,7 @@ class TestSidecarStopsReading(PlaybookRun):
            'ANSIBLE_OTEL_SEND_TIMEOUT': '1'}
 
     def test_does_not_hang(self):
-        self.assertRc()
-        # the same playbook takes ~1-2 s (+ at most send_timeout + drain_timeout); allow generous
-        # slack for slow CI, but far below a hang
-        self.assertLess(self.elapsed, 30.0)
+        self.assertRc()  # a hang would have raised TimeoutExpired in setUpClass (run_playbook)
         flat = S.unwrap(self.output)
         self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
         self.assertIn('send_timeout', flat)
@@ -581,12 +577,12 @@ class TestSidecarStopsReadingAtExit(PlaybookRun):
 
     MODE = 'stall'
     ARGS = ['-i', 'localhost,', '-c', 'local', 'flood.yml']
+    # send_timeout beyond run_playbook's 300 s: an exit that waited for it would raise TimeoutExpired
     ENV = {'ANSIBLE_OTEL_MAX_RESULT_BYTES': '65536', 'ANSIBLE_OTEL_DRAIN_TIMEOUT': '1.0',
-           'ANSIBLE_OTEL_SEND_TIMEOUT': '30'}
+           'ANSIBLE_OTEL_SEND_TIMEOUT': '3600'}
 
     def test_gives_up_at_exit_and_keeps_everything(self):
         self.assertRc()
-        self.assertLess(self.elapsed, 25.0)  # far below send_timeout: the exit did not wait for it
         flat = S.unwrap(self.output)
         self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
         self.assertIn('did not take the last frames within drain_timeout', flat)
@@ -607,8 +603,7 @@ class TestQueueFullOverflowDrop(PlaybookRun):
            'ANSIBLE_OTEL_QUEUE_SIZE': '40', 'ANSIBLE_OTEL_OVERFLOW': 'drop'}
 
     def test_does_not_hang_and_reports_drops(self):
-        self.assertRc()
-        self.assertLess(self.elapsed, 30.0)
+        self.assertRc()  # a hang would have raised TimeoutExpired in setUpClass (run_playbook)
         flat = S.unwrap(self.output)
         self.assertIn('queue is full', flat)
         self.assertRegex(flat, r'\d+ frame\(s\) of this run were dropped \([^)]*with the queue full')
@@ -644,7 +639,7 @@ class TestSidecarDiesMidRun(PlaybookRun):
     def run_and_collect(cls):
         cls.listener = S.Listener(cls.work.sock, mode='hangup_after', frames=5)
         try:
-            cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env())
+            cls.proc = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env())
             cls.listener.wait_eof()
         finally:
             cls.listener.close()
@@ -675,7 +670,7 @@ class TestNoLogSpooled(PlaybookRun):
 
     @classmethod
     def run_and_collect(cls):
-        cls.proc, cls.elapsed = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(
+        cls.proc = S.run_playbook(cls.work, cls.ARGS, env=cls.work.env(
             ANSIBLE_OTEL_SOCKET=os.path.join(cls.work.path, 'nobody-listens.sock')))
         cls.output = S.output_text(cls.proc)
 
@@ -707,7 +702,7 @@ class TestUnreachable(PlaybookRun):
 
 class TestKilledPlaybookClosesConnection(unittest.TestCase):
     """Forked workers must not keep the sidecar connection open: after ansible-playbook is
-    SIGKILLed while a worker still runs a task, the sidecar sees EOF right away."""
+    SIGKILLed while a worker still runs a task, the sidecar sees EOF while that task still runs."""
 
     def test_eof_after_sigkill(self):
         work = S.Workdir()
@@ -715,26 +710,25 @@ class TestKilledPlaybookClosesConnection(unittest.TestCase):
         proc = None
         try:
             pb = os.path.join(work.path, 'slow.yml')
+            running = os.path.join(work.path, 'running')  # the pid of the task's sleep, once it runs
             with open(pb, 'w') as f:
                 f.write('- hosts: localhost\n  gather_facts: false\n  tasks:\n'
-                        '    - name: slow task\n      ansible.builtin.command: sleep 6\n')
+                        '    - name: slow task\n'
+                        '      ansible.builtin.shell: echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 120\n'
+                        % (running, running, running))
             proc = subprocess.Popen([S.ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local', pb],
                                     cwd=S.PLAYBOOKS, env=work.env(), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                if listener.connections and b'"host_start"' in bytes(listener.connections[0]):
-                    break
-                time.sleep(0.05)
-            else:
-                self.fail('the slow task never started')
-            time.sleep(0.3)  # the worker is running the task now
+            self.assertTrue(S.until(lambda: listener.connections and os.path.exists(running)
+                                    and b'"host_start"' in bytes(listener.connections[0])),
+                            'the slow task never started')
+            with open(running) as f:
+                sleeper = int(f.read())
             os.kill(proc.pid, signal.SIGKILL)
-            killed_at = time.monotonic()
-            proc.wait(10)
-            self.assertTrue(listener.wait_eof(5.0), 'connection still open 5 s after SIGKILL')
-            self.assertLess(listener.eof_at[0] - killed_at, 2.0)
+            proc.wait(30)
+            self.assertTrue(listener.wait_eof(), 'connection still open after SIGKILL')
+            os.kill(sleeper, 0)  # raises if the task had ended: EOF came from the kill, not the task's end
             # the spool file survives, with every frame up to the kill
             files = work.spool_files()
             self.assertEqual(len(files), 1, files)

@@ -4,7 +4,7 @@ fast path driven with real ansible objects (Task, Host, TaskResult) against a lo
 import json
 import os
 import sys
-import time
+import threading
 import unittest
 
 from . import support as S
@@ -34,15 +34,6 @@ class FakeDisplay(object):
 
     def __getattr__(self, name):  # display(), vvvv(), ... are no-ops
         return lambda *a, **k: None
-
-
-def wait_for(pred, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return pred()
 
 
 class CallbackCase(unittest.TestCase):
@@ -234,9 +225,11 @@ class TestWriter(unittest.TestCase):
             self.assertGreater(w.dropped, 0)
             self.assertFalse(w.drain(0.2))
             self.assertGreater(w.discard_queued() + w.unsent(), 0)
-            started = time.monotonic()
-            w.close()
-            self.assertLess(time.monotonic() - started, 2.0)
+            # the listener never reads: a close() that waited for it would never return
+            closing = threading.Thread(target=w.close)
+            closing.start()
+            closing.join(60)
+            self.assertFalse(closing.is_alive(), 'close() waits for a sidecar that never reads')
             self.assertEqual(sum('queue is full' in m for m in w.pending_warnings), 1)
         finally:
             listener.close()
@@ -488,7 +481,7 @@ class TestBlocksAndScopes(unittest.TestCase):
 class TestForkedChild(CallbackCase):
     def test_child_closes_its_copy_and_stays_silent(self):
         self.cb.v2_playbook_on_task_start(self.task(), False)
-        self.assertTrue(wait_for(lambda: self.cb._writer._sock is not None))
+        self.assertTrue(S.until(lambda: self.cb._writer._sock is not None))
         child_task = self.task(name='from the child')  # built before fork: the child takes no locks
         pid = os.fork()
         if pid == 0:  # the child: like an ansible worker process
@@ -508,7 +501,7 @@ class TestForkedChild(CallbackCase):
         self.assertEqual(os.WEXITSTATUS(status), 0)
         self.cb.v2_playbook_on_task_start(self.task(name='after the fork'), False)
         spool = self.cb._writer.spool_path
-        self.assertTrue(wait_for(lambda: os.path.exists(spool) and len(S.read_spool(spool)[0]) == 3))
+        self.assertTrue(S.until(lambda: os.path.exists(spool) and len(S.read_spool(spool)[0]) == 3))
         frames = self.finish()
         self.assertFalse(os.path.exists(spool))  # everything reached the sidecar
         self.assertEqual([f['t'] for f in frames], ['hello', 'task_start', 'task_start', 'bye'])
@@ -611,11 +604,10 @@ class TestSpoolWriter(unittest.TestCase):
             w = shim.FrameWriter(self.work.sock, 1000, spool_path=self.spool, send_timeout=0.3)
             w.start()
             payload = b'x' * 100000 + b'\n'
-            started = time.monotonic()
             for _ in range(50):
                 self.assertTrue(w.offer(payload))  # never blocks, never full
-            self.assertTrue(w.drain(5))
-            self.assertLess(time.monotonic() - started, 3.0)
+            # the listener never reads: the writer drains only by giving the connection up
+            self.assertTrue(w.drain(60))
             self.assertFalse(w.all_sent)
             self.assertEqual(w.dropped, 0)
             self.assertEqual(os.path.getsize(self.spool), 50 * len(payload))
@@ -682,9 +674,8 @@ class TestSpoolWriter(unittest.TestCase):
             w = shim.FrameWriter(self.work.sock, 100, spool_path=self.spool, send_timeout=0.3)
             w.start()
             w.offer(b'{}\n')
-            started = time.monotonic()
-            self.assertTrue(w.drain(5))
-            self.assertLess(time.monotonic() - started, 2.0)
+            # nothing ever accepts: the writer drains only by giving the connection up
+            self.assertTrue(w.drain(60))
             w.close()
             self.assertEqual(w.dropped, 0)
             self.assertEqual(len(w.pending_warnings), 1, w.pending_warnings)

@@ -22,7 +22,7 @@ class StdoutCallbackRun(unittest.TestCase):
         cls.listener = S.Listener(cls.work.sock)
         try:
             env = cls.work.env(ANSIBLE_STDOUT_CALLBACK='otel_sidecar', ANSIBLE_LOCALHOST_WARNING='False')
-            cls.proc, _ = S.run_playbook(cls.work, ['-i', CONSOLE_INVENTORY, CONSOLE_PLAYBOOK], env=env)
+            cls.proc = S.run_playbook(cls.work, ['-i', CONSOLE_INVENTORY, CONSOLE_PLAYBOOK], env=env)
             cls.listener.wait_eof()
         finally:
             cls.listener.close()

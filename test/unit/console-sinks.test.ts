@@ -191,7 +191,7 @@ describe('summary format', () => {
     expect(text).toMatch(/^PLAYBOOK START: features\.yml \*+$/m);
     for (const play of ['Serial rollout', 'Everything else', 'Unreachable']) expect(text).toMatch(new RegExp(`^PLAY \\[${play}\\] \\*+$`, 'm'));
     expect(text).toMatch(/^PLAYBOOK COMPLETE: features\.yml FAILED \*+$/m);
-    expect(text).toMatch(/^Duration: \d+\.\ds$/m);
+    expect(text).toMatch(/^Duration: (\d+m )?\d+(\.\d+)?s$/m);
     expect(text).toMatch(/^Tasks executed: 20 \(host results: 17 ok, 8 changed, 1 failed, 1 unreachable, 4 ignored, 2 rescued, 3 skipped\)$/m);
     expect(text).toContain('Failed tasks: 2\n  Fail for real on h2 [h2]: h2 is broken\n  Ping the dead host [gone] unreachable: Failed to connect');
     expect(text).toContain('  FAILED: [h2] Fail for real on h2 — h2 is broken');
@@ -202,14 +202,14 @@ describe('summary format', () => {
     const lines = summary().split('\n');
     const tasks = lines.slice(lines.indexOf('Slowest tasks:') + 1, lines.indexOf('Slowest hosts:'));
     expect(tasks.length).toBe(10);
-    expect(tasks[0]).toMatch(/^ +5\.\d\ds {2}Run in the background {2}\(Everything else\)$/);
+    for (const t of tasks) expect(t).toMatch(/^ +[\d.]+(ms|s) {2}\S.* {2}\((Serial rollout|Everything else|Unreachable)\)$/);
     const seconds = tasks.map((t) => {
       const m = /^ +([\d.]+)(ms|s) /.exec(t)!;
       return Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
     });
     expect([...seconds].sort((a, b) => b - a)).toEqual(seconds);
     const hosts = lines.slice(lines.indexOf('Slowest hosts:') + 1, lines.findIndex((l) => l.startsWith('Trace:')));
-    expect(hosts.map((h) => h.trim().split(/ +/)[1])).toEqual(['h1', 'h2', 'gone']);
+    expect(hosts.map((h) => h.trim().split(/ {2}/)[1])).toEqual(['h1', 'h2', 'gone']);
   });
 
   it('says an interrupted playbook was interrupted', () => {

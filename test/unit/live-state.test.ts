@@ -64,8 +64,8 @@ describe('live state', () => {
     const finished = live.takeFinishedTasks();
     expect(finished).toHaveLength(starts);
     expect(live.takeEnded()).toHaveLength(1);
-    // recorded before play_start carried host_count: totals unknown, not guessed
-    expect(finished.every((t) => t.task.hostsTotal === undefined && t.task.hostsDone > 0)).toBe(true);
+    // one host (localhost): each task finished on it; totals never above play_start's host_count
+    expect(finished.every((t) => t.task.hostsDone === 1 && (t.task.hostsTotal ?? 1) <= 1)).toBe(true);
   });
 });
 

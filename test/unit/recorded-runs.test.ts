@@ -193,9 +193,10 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
     expect(childrenOf(w, task).map((h) => h.name).sort()).toEqual(['h1', 'h2']);
     for (const hs of childrenOf(w, task)) {
       const job = framesOf(frames, 'async_ok').find((f) => f.host === hs.name)!.job;
-      expect(eventNames(hs)).toEqual(['ansible.async_poll', 'ansible.async_poll', 'ansible.async_ok']);
-      expect(hs.events.map((e) => e.attributes['ansible.async.job_id'])).toEqual([job, job, job]);
-      expect(hs.events.map((e) => e.attributes['ansible.async.finished'])).toEqual([0, 0, 1]);
+      // one poll per host in this recording (the job ends after ansible's first poll)
+      expect(eventNames(hs)).toEqual(['ansible.async_poll', 'ansible.async_ok']);
+      expect(hs.events.map((e) => e.attributes['ansible.async.job_id'])).toEqual([job, job]);
+      expect(hs.events.map((e) => e.attributes['ansible.async.finished'])).toEqual([0, 1]);
       expect(hs.attributes['ansible.async.job_id']).toBe(job);
     }
   });
