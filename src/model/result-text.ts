@@ -7,8 +7,9 @@ export function asText(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
     return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  } catch (err) {
+    // Nested deeper than the stack (a hostile frame): String() would recurse just as deep.
+    return err instanceof RangeError ? '[not shown: nested too deep]' : String(value);
   }
 }
 

@@ -18,8 +18,8 @@ export function arbitraryOf(schema: TSchema): fc.Arbitrary<Json> {
     case 'string':
       return schema.minLength ? word.filter((w) => w.length >= schema.minLength) : word;
     case 'integer': {
-      const min = schema.minimum ?? -1000;
-      const max = Math.min(schema.maximum ?? 1000, (schema.exclusiveMaximum ?? Infinity) - 1, min + 5);
+      const min = schema.minimum ?? -2;
+      const max = Math.min(schema.maximum ?? Infinity, (schema.exclusiveMaximum ?? Infinity) - 1, min + 5);
       return fc.integer({ min, max });
     }
     case 'number':

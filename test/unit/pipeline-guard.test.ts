@@ -94,6 +94,18 @@ describe('pipeline guard', () => {
     expect(lines.join('')).toContain('run cut: failed on frame end of run: Error: exporter went away');
   });
 
+  it('shows a value nested deeper than the stack as a notice, without failing the run', () => {
+    const writer = new MemoryWriter();
+    const { pipeline } = pipelineWith(writer);
+    const deep = `${'['.repeat(300_000)}${']'.repeat(300_000)}`; // JSON.parse takes it, JSON.stringify cannot
+    const frames = run('deep', 'second').map((f) => (f.t === 'task_start' ? { ...f, args: { x: 'DEEP' } } : f.t === 'host_result' ? { ...f, res: { msg: 'DEEP' } } : f));
+    for (const f of frames) pipeline.onLine({ id: 3 }, line(f).replace('"DEEP"', deep));
+    pipeline.onClose({ id: 3 });
+    expect(pipeline.counters.runsFailed).toBe(0);
+    expect(writer.one('second').attributes['ansible.task.args.value']).toEqual(['[not shown: nested too deep]']);
+    expect(writer.open()).toEqual([]);
+  });
+
   it('contains a failure of what reports a run end', () => {
     const writer = new MemoryWriter();
     const lines: string[] = [];
