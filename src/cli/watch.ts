@@ -1,3 +1,4 @@
+import { readOptionFile } from '../util/option-file.js';
 import { colorEnabled, painter } from '../sinks/ansi.js';
 import { WatchClient, watchUrl } from '../watch/watch-client.js';
 import type { WatchMessage } from '../watch/watch-hub.js';
@@ -5,6 +6,8 @@ import { PlainView, ttyBlock } from '../watch/watch-view.js';
 
 export interface WatchOptions {
   token?: string;
+  /** --ca: PEM file of the CAs that verify a wss:// sidecar. */
+  ca?: string;
   plain?: boolean;
   /** Plain mode: a progress line for a task still running after this many seconds. */
   progressEvery: number;
@@ -43,6 +46,7 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
       if (m.type === 'ended' && o.runs !== undefined && ++ended >= o.runs) finish(0);
     };
     try {
+      const ca = o.ca === undefined ? undefined : readOptionFile('--ca', o.ca);
       client = new WatchClient(watchUrl(url), o.token, {
         onMessage,
         onNotice: (text) => process.stderr.write(`ansible-otel: ${text}\n`),
@@ -50,7 +54,7 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
           process.stderr.write(`ansible-otel: error: ${text}\n`);
           finish(2);
         },
-      });
+      }, ca);
     } catch (err) {
       process.stderr.write(`ansible-otel: error: ${(err as Error).message}\n`);
       return resolve(2);

@@ -30,6 +30,8 @@ export class WatchClient {
     private readonly url: string,
     private readonly token: string | undefined,
     private readonly h: WatchClientHandlers,
+    /** PEM CAs that alone verify a wss:// sidecar; without them, Node's own plus NODE_EXTRA_CA_CERTS. */
+    private readonly ca?: Buffer,
   ) {}
 
   start(): void {
@@ -43,7 +45,7 @@ export class WatchClient {
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(this.url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, handshakeTimeout: 10_000, ca: this.ca });
     this.ws = ws;
     ws.on('open', () => {
       this.attempts = 0;
