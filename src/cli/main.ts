@@ -89,6 +89,8 @@ program
   .argument('<url>', 'ws:// or wss://HOST:PORT of serve --ws-port (path /watch)')
   .addOption(new Option('--token <token>', 'the token serve asks for').env(TOKEN_ENV))
   .option('--ca <file>', 'PEM CA certificates that verify a wss:// sidecar (else the system\'s, plus NODE_EXTRA_CA_CERTS)')
+  .option('--cert <file>', 'PEM client certificate, for a sidecar with --ws-tls-client-ca')
+  .option('--key <file>', 'PEM private key of --cert')
   .option('--plain', 'plain lines even on a terminal', false)
   .addOption(new Option('--progress-every <seconds>', 'plain lines: a progress line for a task still running after this long').argParser(positive).default(10))
   .addOption(new Option('--runs <n>', 'exit 0 after this many playbooks ended').argParser(positive))
