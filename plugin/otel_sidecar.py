@@ -47,7 +47,8 @@ options:
     description:
       - Path of the Unix domain socket the sidecar listens on, or the C(ws://host:port) URL of a sidecar
         started with C(ansible-otel serve --ws-port PORT) (another container or pod). A URL without a
-        path means C(/frames). C(wss://) is not supported (no TLS client in the standard library).
+        path means C(/frames). Use C(wss://host:port) for a sidecar started with C(--ws-tls-cert); the
+        server certificate and its name are verified (system CAs, or C(tls_ca_file)).
       - When empty, C($XDG_RUNTIME_DIR/ansible-otel/sidecar.sock) is used if C(XDG_RUNTIME_DIR) is set,
         else C(~/.cache/ansible-otel/sidecar.sock).
     type: str
@@ -59,8 +60,10 @@ options:
         key: socket
   token:
     description:
-      - Bearer token sent when connecting to a C(ws://) sidecar (the C(Authorization) header of the
+      - Bearer token sent when connecting to a WebSocket sidecar (the C(Authorization) header of the
         upgrade request); the sidecar's C(--ws-token) or C(ANSIBLE_OTEL_TOKEN). Never sent in a frame.
+      - Sent only over C(wss://) or to a loopback address. With C(ws://) to any other host the shim
+        does not connect (one warning) and the run goes to the spool file.
       - Not used with a Unix socket (its file mode guards it).
     type: str
     default: ''
@@ -69,6 +72,35 @@ options:
     ini:
       - section: callback_otel_sidecar
         key: token
+  tls_ca_file:
+    description:
+      - PEM file of the CA certificates that verify a C(wss://) sidecar's certificate, instead of the
+        system's. The certificate must also name the host of the C(socket) URL.
+    type: path
+    env:
+      - name: ANSIBLE_OTEL_TLS_CA_FILE
+    ini:
+      - section: callback_otel_sidecar
+        key: tls_ca_file
+  tls_client_cert:
+    description:
+      - PEM client certificate presented to a C(wss://) sidecar that requires one
+        (C(ansible-otel serve --ws-tls-client-ca)). The key is in C(tls_client_key), or in this file.
+    type: path
+    env:
+      - name: ANSIBLE_OTEL_TLS_CLIENT_CERT
+    ini:
+      - section: callback_otel_sidecar
+        key: tls_client_cert
+  tls_client_key:
+    description:
+      - PEM private key of C(tls_client_cert), unencrypted.
+    type: path
+    env:
+      - name: ANSIBLE_OTEL_TLS_CLIENT_KEY
+    ini:
+      - section: callback_otel_sidecar
+        key: tls_client_key
   hide_task_arguments:
     description:
       - Do not send task arguments at all.
@@ -476,28 +508,77 @@ class WebSocketError(OSError):
     """The sidecar refused the upgrade, closed the connection, or spoke something else."""
 
 
-class WebSocketConnection(object):
-    """A connected ws:// client with the socket methods the writer uses (sendall, shutdown,
-    close); ``service`` answers the sidecar's pings (its heartbeat drops silent peers)."""
+# The files of the wss:// client side: CA bundle (None: the system's), client certificate and key.
+TlsFiles = collections.namedtuple('TlsFiles', 'ca_file client_cert client_key')
 
-    def __init__(self, sock):
+
+def _is_loopback(host):
+    return host in ('localhost', '::1') or re.match(r'^127\.\d+\.\d+\.\d+$', host) is not None
+
+
+def _tls_context(files):
+    """Verifies the sidecar's certificate and name (ssl.create_default_context); reads the files
+    now, so a missing one is a connect problem like any other."""
+    import ssl
+    files = files or TlsFiles(None, None, None)
+    what = 'tls_ca_file %s' % files.ca_file if files.ca_file else 'the system CAs'
+    try:
+        context = ssl.create_default_context(cafile=files.ca_file or None)
+        if files.client_cert:
+            what = 'tls_client_cert %s' % files.client_cert
+            context.load_cert_chain(files.client_cert, files.client_key or None)
+    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+        raise WebSocketError('TLS: cannot load %s: %s' % (what, _tls_reason(e)))
+    return context
+
+
+def _tls_reason(exc):
+    import ssl  # loaded already: only wss:// gets here
+    verify = getattr(exc, 'verify_message', None)
+    if verify:
+        return ('certificate verify failed: %s (the sidecar\'s certificate must be signed by a CA of '
+                'tls_ca_file, or of the system when it is empty, and name the host of the URL)' % verify)
+    if isinstance(exc, ssl.SSLError):  # its errno is OpenSSL's, not the system's
+        text = re.sub(r'\s*\(_ssl\.c:\d+\)$', '', str(exc))
+    else:
+        text = _errno_text(exc)
+    if 'CERTIFICATE_REQUIRED' in text:
+        text += ' (the sidecar requires a client certificate: tls_client_cert)'
+    return text
+
+
+class WebSocketConnection(object):
+    """A connected ws:// or wss:// client with the socket methods the writer uses (sendall,
+    shutdown, close); ``service`` answers the sidecar's pings (its heartbeat drops silent peers)."""
+
+    def __init__(self, sock, timeout=None, would_block=None):
         self.sock = sock
         self._inbox = b''
+        self._timeout = timeout
+        # TLS only: the exceptions of a non-blocking read that found no data.
+        self._would_block = would_block
 
     @classmethod
-    def connect(cls, url, token, timeout):
+    def connect(cls, url, token, timeout, tls=None):
+        """Connects and upgrades; runs on the writer thread (the TLS handshake too)."""
         from urllib.parse import urlsplit
         import base64
         import hashlib
         parts = urlsplit(url)
-        if parts.scheme != 'ws':
-            raise WebSocketError('%s:// is not supported by the shim (standard library only, no TLS client): '
-                                 'use ws:// inside the pod, or a Unix socket' % parts.scheme)
-        host, port = parts.hostname or '127.0.0.1', parts.port or 80
+        if parts.scheme not in ('ws', 'wss'):
+            raise WebSocketError('%s:// is not a WebSocket URL: use ws://, wss:// or a Unix socket path' % parts.scheme)
+        secure = parts.scheme == 'wss'
+        host, port = parts.hostname or '127.0.0.1', parts.port or (443 if secure else 80)
+        if token and not secure and not _is_loopback(host):
+            raise WebSocketError('not sending the token in cleartext to %s: use wss:// (serve --ws-tls-cert), '
+                                 'or ws:// only to a loopback address' % host)
         path = parts.path if parts.path not in ('', '/') else '/frames'
+        context = _tls_context(tls) if secure else None
         sock = socket.create_connection((host, port), timeout)
         try:
             sock.settimeout(timeout)
+            if context is not None:
+                sock = context.wrap_socket(sock, server_hostname=host)
             key = base64.b64encode(os.urandom(16))
             lines = ['GET %s HTTP/1.1' % path, 'Host: %s' % parts.netloc.rpartition('@')[2],
                      'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13',
@@ -510,7 +591,8 @@ class WebSocketConnection(object):
             while b'\r\n\r\n' not in reply:
                 chunk = sock.recv(4096)
                 if not chunk or len(reply) > 16384:
-                    raise WebSocketError('the sidecar closed the connection during the WebSocket upgrade')
+                    raise WebSocketError('the sidecar closed the connection during the WebSocket upgrade%s'
+                                         % ('' if secure else ' (a wss:// sidecar?)'))
                 reply += chunk
             head, _, rest = reply.partition(b'\r\n\r\n')
             status = head.split(b'\r\n', 1)[0].decode('latin-1')
@@ -523,10 +605,16 @@ class WebSocketConnection(object):
             accept = base64.b64encode(hashlib.sha1(key + _WS_GUID).digest())
             if accept not in head:
                 raise WebSocketError('not a WebSocket server (wrong Sec-WebSocket-Accept)')
-        except BaseException:
+        except BaseException as e:
             sock.close()
+            if context is not None and isinstance(e, OSError) and not isinstance(e, (WebSocketError, socket.timeout)):
+                raise WebSocketError('TLS: ' + _tls_reason(e))  # a refused handshake: retrying cannot help
             raise
-        conn = cls(sock)
+        if context is None:
+            conn = cls(sock)
+        else:
+            import ssl
+            conn = cls(sock, timeout, (ssl.SSLWantReadError, ssl.SSLWantWriteError))
         conn._inbox = rest
         return conn
 
@@ -537,8 +625,10 @@ class WebSocketConnection(object):
 
     def service(self):
         """Read what the sidecar sent without blocking: answer pings, raise on close."""
-        while select.select([self.sock], [], [], 0)[0]:
-            chunk = self.sock.recv(65536)
+        while True:
+            chunk = self._recv_now()
+            if chunk is None:
+                break
             if not chunk:
                 raise WebSocketError('the sidecar closed the connection')
             self._inbox += chunk
@@ -559,6 +649,21 @@ class WebSocketConnection(object):
                 why = int.from_bytes(payload[:2], 'big') if len(payload) >= 2 else 1005
                 raise WebSocketError('the sidecar closed the WebSocket (%d %s)' % (
                     why, payload[2:].decode('utf-8', 'replace')))
+
+    def _recv_now(self):
+        """What can be read without waiting: bytes, b'' at EOF, None when nothing is there."""
+        if self._would_block is None:
+            return self.sock.recv(65536) if select.select([self.sock], [], [], 0)[0] else None
+        # TLS: select() sees the socket, not the bytes the TLS layer already decrypted (they would
+        # wait for the next packet), and a record without data makes the socket readable while a
+        # blocking read would wait for data that may never come.
+        self.sock.settimeout(0.0)
+        try:
+            return self.sock.recv(65536)
+        except self._would_block:
+            return None
+        finally:
+            self.sock.settimeout(self._timeout)
 
     def shutdown(self, how):
         self.sock.shutdown(how)
@@ -611,9 +716,10 @@ class FrameWriter(object):
     # A WebSocket writer wakes this often while idle, to answer the sidecar's heartbeat pings.
     WS_IDLE_WAKE = 1.0
 
-    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None):
+    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None):
         self.path = path
         self.token = token
+        self.tls = tls                   # TlsFiles for wss://
         self._websocket = is_websocket_url(path)
         self.maxlen = max(1, int(queue_size))
         self.spool_path = spool_path     # None: overflow=drop, no spool file
@@ -731,7 +837,7 @@ class FrameWriter(object):
             s = None
             try:
                 if self._websocket:
-                    return WebSocketConnection.connect(self.path, self.token, self.send_timeout)
+                    return WebSocketConnection.connect(self.path, self.token, self.send_timeout, self.tls)
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 # connect (a full backlog) and sendall (nobody reads) raise socket.timeout
                 s.settimeout(self.send_timeout)
@@ -1212,7 +1318,9 @@ class CallbackModule(CallbackBase):
             send_timeout = 5.0
         self._writer = FrameWriter(path, queue_size if queue_size > 0 else 10000, spool_path=spool_path,
                                    send_timeout=send_timeout if send_timeout > 0 else 5.0,
-                                   token=str(self._opt('token', '') or '') or None)
+                                   token=str(self._opt('token', '') or '') or None,
+                                   tls=TlsFiles(*(str(self._opt(k, '') or '') or None
+                                                  for k in ('tls_ca_file', 'tls_client_cert', 'tls_client_key'))))
         self._ready = True
         self._writer.start()
         atexit.register(self._at_exit)

@@ -86,8 +86,11 @@ program
 program
   .command('watch')
   .description('show the running playbooks of a serve --ws-port: play, task, hosts done / total, failures, elapsed, slowest host')
-  .argument('<url>', 'ws://HOST:PORT of serve --ws-port (path /watch)')
+  .argument('<url>', 'ws:// or wss://HOST:PORT of serve --ws-port (path /watch)')
   .addOption(new Option('--token <token>', 'the token serve asks for').env(TOKEN_ENV))
+  .option('--ca <file>', 'PEM CA certificates that verify a wss:// sidecar (else the system\'s, plus NODE_EXTRA_CA_CERTS)')
+  .option('--cert <file>', 'PEM client certificate, for a sidecar with --ws-tls-client-ca')
+  .option('--key <file>', 'PEM private key of --cert')
   .option('--plain', 'plain lines even on a terminal', false)
   .addOption(new Option('--progress-every <seconds>', 'plain lines: a progress line for a task still running after this long').argParser(positive).default(10))
   .addOption(new Option('--runs <n>', 'exit 0 after this many playbooks ended').argParser(positive))
@@ -98,7 +101,10 @@ program
 program
   .command('env')
   .description('print the shell exports that point a plain ansible-playbook at a running serve')
-  .option('--socket <path>', 'the socket serve listens on, or ws://HOST:PORT of serve --ws-port (set ANSIBLE_OTEL_TOKEN yourself)')
+  .option('--socket <path>', 'the socket serve listens on, or ws:// / wss://HOST:PORT of serve --ws-port (set ANSIBLE_OTEL_TOKEN yourself)')
+  .option('--ca <file>', 'wss://: PEM CA certificates that verify the sidecar (else the system\'s)')
+  .option('--client-cert <file>', 'wss://: PEM client certificate, for serve --ws-tls-client-ca')
+  .option('--client-key <file>', 'wss://: PEM private key of --client-cert')
   .action((o) => {
     process.stdout.write(envCommand(o));
   });

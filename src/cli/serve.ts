@@ -14,7 +14,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   await prepareSocketPath(socketPath);
   const sidecar = new Sidecar(socketPath, { spoolScanMs: 10_000, ...o }, log, notificationSinks(o, process.env, log));
   await sidecar.start();
-  const ws = sidecar.websocket ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''})` : '';
+  const ws = sidecar.websocket ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})` : '';
   log.info(`listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

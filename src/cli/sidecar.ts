@@ -2,6 +2,7 @@ import { UnixSocketServer } from '../ingest/socket-server.js';
 import { backlogPressure, type Backpressure } from '../ingest/backpressure.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
 import { WebSocketServerEdge } from '../ingest/ws-server.js';
+import { readWsTls, type WsTlsFiles } from '../ingest/ws-tls.js';
 import { WatchHub } from '../watch/watch-hub.js';
 import { SpoolReplayer } from '../ingest/spool-replayer.js';
 import { spoolDirFrom } from '../ingest/spool.js';
@@ -18,7 +19,7 @@ import { appendJobSummary } from './job-summary.js';
 import { printExportReport, printMetricsReport, printRunSummary } from './summary.js';
 
 /** The options `run` and `serve` share. */
-export interface SidecarOptions {
+export interface SidecarOptions extends WsTlsFiles {
   /** --traces-file (else ANSIBLE_OTEL_TRACES_FILE): OTLP/JSON lines here too. */
   tracesFile?: string;
   flushTimeout: number;
@@ -41,6 +42,8 @@ export interface SidecarOptions {
   wsPort?: number;
   wsHost?: string;
   wsToken?: string;
+  /** --ws-insecure: a --ws-host off loopback without TLS is the user's choice. */
+  wsInsecure?: boolean;
   /** Largest WebSocket message, bytes. */
   wsMaxPayload?: number;
   /** Seconds between heartbeat pings. */
@@ -100,6 +103,8 @@ export class Sidecar {
       host: o.wsHost ?? '127.0.0.1',
       port: o.wsPort!,
       token: o.wsToken,
+      tls: readWsTls(o),
+      insecure: o.wsInsecure,
       maxPayload: o.wsMaxPayload ?? 1 << 20,
       maxFrameBytes: o.maxFrameBytes,
       heartbeatMs: (o.wsHeartbeat ?? 30) * 1000,

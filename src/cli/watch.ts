@@ -1,3 +1,4 @@
+import { readOptionFile } from '../util/option-file.js';
 import { colorEnabled, painter } from '../sinks/ansi.js';
 import { WatchClient, watchUrl } from '../watch/watch-client.js';
 import type { WatchMessage } from '../watch/watch-hub.js';
@@ -5,6 +6,10 @@ import { PlainView, ttyBlock } from '../watch/watch-view.js';
 
 export interface WatchOptions {
   token?: string;
+  /** --ca: PEM file of the CAs that verify a wss:// sidecar; --cert/--key: a client certificate for it. */
+  ca?: string;
+  cert?: string;
+  key?: string;
   plain?: boolean;
   /** Plain mode: a progress line for a task still running after this many seconds. */
   progressEvery: number;
@@ -43,6 +48,8 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
       if (m.type === 'ended' && o.runs !== undefined && ++ended >= o.runs) finish(0);
     };
     try {
+      const file = (flag: string, path?: string): Buffer | undefined => (path === undefined ? undefined : readOptionFile(flag, path));
+      const tls = { ca: file('--ca', o.ca), cert: file('--cert', o.cert), key: file('--key', o.key) };
       client = new WatchClient(watchUrl(url), o.token, {
         onMessage,
         onNotice: (text) => process.stderr.write(`ansible-otel: ${text}\n`),
@@ -50,7 +57,7 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
           process.stderr.write(`ansible-otel: error: ${text}\n`);
           finish(2);
         },
-      });
+      }, tls);
     } catch (err) {
       process.stderr.write(`ansible-otel: error: ${(err as Error).message}\n`);
       return resolve(2);

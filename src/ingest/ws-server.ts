@@ -1,10 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Backpressure } from './backpressure.js';
 import type { LineHandler } from './connection.js';
 import { ConnectionReader } from './connection-reader.js';
 import { isLoopback, sameSecret } from '../util/bearer.js';
+import type { WsTls } from './ws-tls.js';
 
 /** Where shims send frames and where watchers listen (docs/protocol.md, "WebSocket"). */
 export const FRAMES_PATH = '/frames';
@@ -15,6 +17,10 @@ export interface WsServerOptions {
   port: number;
   /** Bearer token every upgrade must carry; required off loopback. */
   token?: string;
+  /** https/wss instead of http/ws; required off loopback unless `insecure`. */
+  tls?: WsTls;
+  /** Off loopback without TLS: the user accepts token and frames in cleartext. */
+  insecure?: boolean;
   /** Largest WebSocket message; a bigger one closes the connection (1009). Frames may span messages. */
   maxPayload: number;
   maxFrameBytes: number;
@@ -37,20 +43,25 @@ export class WebSocketServerEdge {
   private readonly alive = new WeakSet<WebSocket>();
   private heartbeat: NodeJS.Timeout | undefined;
 
+  /** Refuses, before anything listens, an address other machines reach without a token or without TLS. */
   constructor(private readonly o: WsServerOptions) {
+    if (!isLoopback(o.host)) {
+      if (!o.token) throw new Error(`--ws-host ${o.host} is reachable from other machines: give it a token (--ws-token or ANSIBLE_OTEL_TOKEN), the same for the shims`);
+      if (!o.tls && !o.insecure) throw new Error(`--ws-host ${o.host} is reachable from other machines: the token and the frames would cross the network in cleartext; give it a certificate (--ws-tls-cert and --ws-tls-key, shims then use wss://) or pass --ws-insecure`);
+    }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload });
-    this.http = createServer((req, res) => {
+    const answer: RequestListener = (req, res) => {
       // Liveness probes need no token and learn nothing.
       if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       else res.writeHead(426, { upgrade: 'websocket' }).end(`WebSocket only: ${FRAMES_PATH} for shims, ${WATCH_PATH} for watchers\n`);
-    });
+    };
+    const t = o.tls;
+    // With a client CA, the TLS handshake itself refuses a peer without a certificate it signed.
+    this.http = t ? createTlsServer({ cert: t.cert, key: t.key, ca: t.clientCa, requestCert: !!t.clientCa, rejectUnauthorized: !!t.clientCa }, answer) : createServer(answer);
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
   async start(): Promise<void> {
-    if (!this.o.token && !isLoopback(this.o.host)) {
-      throw new Error(`--ws-host ${this.o.host} is reachable from other machines: give it a token (--ws-token or ANSIBLE_OTEL_TOKEN), the same for the shims`);
-    }
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(this.o.port, this.o.host, () => {
@@ -61,12 +72,12 @@ export class WebSocketServerEdge {
     this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs).unref();
   }
 
-  /** ws://host:port, with the port actually bound (for --ws-port 0). */
+  /** ws:// or wss://host:port, with the port actually bound (for --ws-port 0). */
   get url(): string {
     const a = this.http.address();
     const port = a && typeof a === 'object' ? a.port : this.o.port;
     const host = this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host;
-    return `ws://${host}:${port}`;
+    return `${this.o.tls ? 'wss' : 'ws'}://${host}:${port}`;
   }
 
   /** Shims get until the deadline to finish their runs (watchers stay), then are cut. */

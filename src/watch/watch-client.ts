@@ -9,6 +9,15 @@ export interface WatchClientHandlers {
   onFatal(text: string): void;
 }
 
+/** wss:// only: PEM files' contents. */
+export interface WatchTls {
+  /** CAs that alone verify the sidecar; without them, Node's own plus NODE_EXTRA_CA_CERTS. */
+  ca?: Buffer;
+  /** Client certificate and key, for a sidecar with --ws-tls-client-ca. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 /** ws://host:port means ws://host:port/watch. */
 export function watchUrl(url: string): string {
   const u = new URL(url);
@@ -30,6 +39,7 @@ export class WatchClient {
     private readonly url: string,
     private readonly token: string | undefined,
     private readonly h: WatchClientHandlers,
+    private readonly tls: WatchTls = {},
   ) {}
 
   start(): void {
@@ -43,7 +53,7 @@ export class WatchClient {
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(this.url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, handshakeTimeout: 10_000, ...this.tls });
     this.ws = ws;
     ws.on('open', () => {
       this.attempts = 0;

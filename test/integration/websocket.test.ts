@@ -8,7 +8,8 @@ import { WebSocket } from 'ws';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import type { OtlpSpan } from '../helpers/otlp-spans.js';
 import { SpanTree } from '../helpers/span-tree.js';
-import { INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runProcess, tempDir } from '../helpers/sidecar-run.js';
+import { playbookViaShim, sessionsOf, traceOf as traceOfSession, traceShape } from '../helpers/shim-traces.js';
+import { INVENTORY, PLAYBOOKS, cleanEnv, runCli, tempDir } from '../helpers/sidecar-run.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { until } from '../helpers/until.js';
 
@@ -19,38 +20,12 @@ let socket: string;
 let wsUrl: string;
 let env: NodeJS.ProcessEnv;
 
-/** ansible-playbook with the shim pointed at `endpoint` (a socket path or a ws:// URL). */
 function ansible(playbook: string, endpoint: string, extra: NodeJS.ProcessEnv = {}, inventory = INVENTORY) {
-  return runProcess('ansible-playbook', ['-i', inventory, join(PLAYBOOKS, playbook)], {
-    ...env,
-    ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'),
-    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
-    ANSIBLE_OTEL_SOCKET: endpoint,
-    OTEL_TEST_TMP: tempDir(),
-    ...extra,
-  });
+  return playbookViaShim(env, playbook, endpoint, extra, inventory);
 }
 
-/** A trace as structure: every span's path, kind, status and the attributes that do not vary between runs. */
-function shape(spans: OtlpSpan[]): string[] {
-  const tree = new SpanTree(spans);
-  const stable = ['ansible.task.host.status', 'ansible.task.module', 'ansible.task.changed', 'ansible.play.name', 'ansible.task.name', 'cicd.pipeline.task.run.result'];
-  return spans
-    .map((s) => {
-      const a = stable.filter((k) => s.attributes[k] !== undefined).map((k) => `${k}=${JSON.stringify(s.attributes[k])}`);
-      return `${tree.path(s).join(' > ')} | kind ${s.kind} | status ${s.status.code} | ${a.join(' ')}`;
-    })
-    .sort();
-}
-
-function traceOf(rootName: string, session: string): OtlpSpan[] {
-  const root = receiver.spans.find((s) => s.name === rootName && s.attributes['ansible.session'] === session);
-  return root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
-}
-
-function sessions(rootName: string): string[] {
-  return receiver.spans.filter((s) => s.name === rootName).map((s) => String(s.attributes['ansible.session']));
-}
+const traceOf = (rootName: string, session: string): OtlpSpan[] => traceOfSession(receiver.spans, rootName, session);
+const sessions = (rootName: string): string[] => sessionsOf(receiver.spans, rootName);
 
 /**
  * A TCP relay in front of the sidecar's WebSocket port: `accepted` resolves when the sidecar
@@ -98,7 +73,7 @@ describe('serve --ws-port', () => {
     const [a, b] = sessions('features.yml').filter((s) => !before.has(s)).map((s) => traceOf('features.yml', s));
     // the root ends last, so it is exported last: both traces are whole
     expect(a!.length).toBeGreaterThan(20);
-    expect(shape(b!)).toEqual(shape(a!));
+    expect(traceShape(b!)).toEqual(traceShape(a!));
     new SpanTree(b!).expectWellFormed();
   }, 300_000); // two runs of features.yml on a loaded machine
 

@@ -764,7 +764,9 @@ class TestAnsibleDoc(unittest.TestCase):
         for name in ('socket', 'hide_task_arguments', 'max_result_bytes', 'include_facts', 'queue_size',
                      'drain_timeout', 'spool_dir', 'overflow', 'send_timeout', 'ANSIBLE_OTEL_SOCKET',
                      'ANSIBLE_OTEL_DRAIN_TIMEOUT', 'ANSIBLE_OTEL_SPOOL_DIR', 'ANSIBLE_OTEL_OVERFLOW',
-                     'ANSIBLE_OTEL_SEND_TIMEOUT', 'token', 'ANSIBLE_OTEL_TOKEN', 'callback_otel_sidecar'):
+                     'ANSIBLE_OTEL_SEND_TIMEOUT', 'token', 'ANSIBLE_OTEL_TOKEN', 'callback_otel_sidecar',
+                     'tls_ca_file', 'ANSIBLE_OTEL_TLS_CA_FILE', 'tls_client_cert', 'ANSIBLE_OTEL_TLS_CLIENT_CERT',
+                     'tls_client_key', 'ANSIBLE_OTEL_TLS_CLIENT_KEY'):
             self.assertIn(name, out)
         self.assertNotIn('ERROR', out)
 

@@ -259,10 +259,11 @@ class TestWebSocketFraming(unittest.TestCase):
 
     def test_only_ws_urls_take_the_websocket_path(self):
         self.assertTrue(shim.is_websocket_url('ws://sidecar:4319'))
+        self.assertTrue(shim.is_websocket_url('wss://sidecar:4319'))
         self.assertFalse(shim.is_websocket_url('/run/ansible-otel/sidecar.sock'))
         with self.assertRaises(shim.WebSocketError) as cm:
-            shim.WebSocketConnection.connect('wss://sidecar:4319', None, 1.0)
-        self.assertIn('wss:// is not supported', str(cm.exception))
+            shim.WebSocketConnection.connect('http://sidecar:4319', None, 1.0)
+        self.assertIn('http:// is not a WebSocket URL', str(cm.exception))
 
 
 class TestCallbackFrames(CallbackCase):
