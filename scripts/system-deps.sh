@@ -9,7 +9,8 @@ set -eu
 
 # Why the tests need them: ssh dials a closed port for the unreachable-host test; pgrep finds the
 # ansible-playbook to SIGKILL; promtool and prometheus check and scrape the metrics; chromium
-# renders the HTML report; ansible-runner writes the artifacts that `ansible-otel import` reads.
+# renders the HTML report; ansible-runner writes the artifacts that `ansible-otel import` reads;
+# openssl makes the throwaway CA and certificates of the wss:// tests.
 # To add a tool: one line, "command  Debian package  the npm scripts that need it".
 TABLE='
 ansible-playbook  ansible-core            example test
@@ -19,6 +20,7 @@ promtool          prometheus              test
 prometheus        prometheus              test
 chromium          chromium                test
 ansible-runner    python3-ansible-runner  test
+openssl           openssl                 test
 '
 
 usage() {
