@@ -1,6 +1,6 @@
 import type { Connection, LineHandler } from './ingest/connection.js';
 import { decodeFrame, FrameError } from './protocol/decode.js';
-import type { Frame } from './protocol/frames.js';
+import type { Frame, FrameOf } from './protocol/frames.js';
 import { RunModel, type RunSummary } from './model/run-model.js';
 import type { TraceWriter } from './model/trace-writer.js';
 import type { RunObserver } from './model/run-observer.js';
@@ -29,6 +29,8 @@ export class Pipeline<S> implements LineHandler {
     private readonly log: Logger,
     private readonly onRunEnd: (summary: RunSummary) => void,
     private readonly observer: RunObserver = {},
+    /** The run's last frame was applied: every span of it has ended (the ack waits for their export). */
+    private readonly onBye?: (conn: Connection, bye: FrameOf<'bye'>, run: RunSummary) => void,
   ) {}
 
   get openRuns(): number {
@@ -65,6 +67,7 @@ export class Pipeline<S> implements LineHandler {
       return this.reject(conn, 'foreign_run', `frame for run ${frame.run} on the connection of run ${run.runId}`);
     }
     run.apply(frame);
+    if (frame.t === 'bye') this.onBye?.(conn, frame, run.result());
   }
 
   onOversized(conn: Connection, bytes: number): void {
@@ -72,12 +75,14 @@ export class Pipeline<S> implements LineHandler {
     this.reject(conn, 'frame_too_large', `frame of ${bytes} bytes is over the limit`);
   }
 
-  onClose(conn: Connection): void {
+  /** The connection's run ends here; returns its summary (replays wait for its spans' export). */
+  onClose(conn: Connection): RunSummary | undefined {
     const run = this.runs.get(conn.id);
     this.complained.delete(conn.id);
-    if (!run) return;
+    if (!run) return undefined;
     this.runs.delete(conn.id);
     this.end(run);
+    return run.result();
   }
 
   /** Ends every open run (sidecar shutdown or the wrapped command exited). */
