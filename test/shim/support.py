@@ -42,6 +42,8 @@ class Listener(object):
       'stall'  accept, then never read (a stuck sidecar)
       'hangup' read the first chunk, then close the connection (a crashing sidecar)
       'hangup_after' read until ``frames`` complete frames arrived, then close the connection
+      'ack'    read like 'read', announce acks on accept and ack the run once ``bye`` arrived
+      'no_ack' announce acks on accept, read, never ack (a sidecar whose export does not finish)
     """
 
     def __init__(self, path, mode='read', frames=None):
@@ -92,6 +94,9 @@ class Listener(object):
             while not self._stop.is_set():
                 time.sleep(0.05)
             return
+        if self.mode in ('ack', 'no_ack'):
+            conn.sendall(b'{"t":"ready","ack":true}\n')
+        acked = False
         while not self._stop.is_set():
             try:
                 data = conn.recv(1 << 16)
@@ -107,6 +112,12 @@ class Listener(object):
                 break
             if self.mode == 'hangup_after' and buf.count(b'\n') >= self.hangup_frames:
                 break
+            if self.mode == 'ack' and not acked and b'"bye"' in buf:
+                bye = [f for f in parse_ndjson(bytes(buf[:buf.rfind(b'\n') + 1])) if f.get('t') == 'bye']
+                if bye:
+                    acked = True
+                    ack = {'t': 'ack', 'run': bye[0]['run'], 'seq': bye[0]['seq']}
+                    conn.sendall(json.dumps(ack).encode('utf-8') + b'\n')
         self.eof_at[index] = time.monotonic()
         try:
             conn.close()
