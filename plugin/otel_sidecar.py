@@ -1730,8 +1730,9 @@ class CallbackModule(CallbackBase):
             self._emit('bye', {'dropped': writer.dropped})
             delivered = writer.drain(max(0.0, deadline - time.monotonic())) and writer.all_sent
             # 3) the spool file may go once the sidecar says the run is safely exported (an older
-            # sidecar never says so: for it, every frame reaching it is enough, as before)
-            if delivered:
+            # sidecar never says so: for it, every frame reaching it is enough, as before; with no
+            # spool file there is nothing to wait for)
+            if delivered and writer.spooling:
                 acked = writer.await_ack(self._run_id, max(0.0, deadline - time.monotonic()))
                 delivered = acked or not writer.sidecar_acks
                 unconfirmed = not delivered
