@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSynced } from '../../util/durable-file.js';
+import { syncDir, writeSynced } from '../../util/durable-file.js';
 
 export interface QueuedBatch {
   name: string;
@@ -69,6 +69,7 @@ export class DiskQueue {
     this.files.splice(i, 1);
     try {
       unlinkSync(join(this.dir, name));
+      syncDir(this.dir); // a machine crash must not bring back a batch the backend took
     } catch {
       // already gone: nothing to send
     }

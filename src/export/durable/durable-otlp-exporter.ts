@@ -126,6 +126,8 @@ export class DurableOtlpExporter<T> {
       }
       if (outcome.ok) this.delivered += batch.items;
       else this.refused += batch.items;
+      // In the same tick as the 200: a sidecar killed between the backend's commit and this
+      // unlink sends the batch again (the queue's one duplicate window).
       this.queue.remove(batch.name);
       this.attempt = 0;
     }
