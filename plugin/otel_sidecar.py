@@ -27,7 +27,8 @@ description:
     thread, which first appends them to a per-run spool file and then sends them to the sidecar.
     If the sidecar cannot be reached, dies or stops reading, a single warning names the spool file
     and the playbook goes on; a running C(ansible-otel serve) replays the file later (or run
-    C(ansible-otel replay FILE)). When every frame reached the sidecar the spool file is deleted.
+    C(ansible-otel replay FILE)). The spool file is deleted at exit once the sidecar acks that the
+    run is exported (with an older sidecar that never acks, once every frame reached it).
     With C(overflow=drop) there is no spool file and undelivered frames are counted as dropped.
   - Results of C(no_log) tasks and items are never sent, C(no_log) tasks never send their
     arguments, and C(user:password@) credentials are removed from URLs in every frame.
@@ -178,7 +179,8 @@ options:
         key: queue_size
   drain_timeout:
     description:
-      - Seconds to wait, when C(ansible-playbook) exits, for the queued frames to be written to the sidecar.
+      - Seconds to wait, when C(ansible-playbook) exits, for the queued frames to be written to the sidecar
+        and for its ack (the run is exported, the spool file can go).
     type: float
     default: 2.0
     env:
@@ -477,6 +479,7 @@ _WS_OP_BINARY = 0x2
 _WS_OP_CLOSE = 0x8
 _WS_OP_PING = 0x9
 _WS_OP_PONG = 0xA
+_WS_OPS_DATA = (0x0, 0x1, 0x2)  # continuation, text, binary
 
 
 def is_websocket_url(path):
@@ -557,6 +560,7 @@ class WebSocketConnection(object):
         self._timeout = timeout
         # TLS only: the exceptions of a non-blocking read that found no data.
         self._would_block = would_block
+        self.received = b''  # payload of the sidecar's data messages: its ready and ack lines
 
     @classmethod
     def connect(cls, url, token, timeout, tls=None):
@@ -643,7 +647,9 @@ class WebSocketConnection(object):
                 return
             payload, self._inbox = self._inbox[at:at + n], self._inbox[at + n:]
             opcode = b0 & 0x0F
-            if opcode == _WS_OP_PING:
+            if opcode in _WS_OPS_DATA and len(self.received) < _ACK_BUF_MAX:
+                self.received += payload
+            elif opcode == _WS_OP_PING:
                 self.sock.sendall(_ws_frame(_WS_OP_PONG, payload))
             elif opcode == _WS_OP_CLOSE:
                 why = int.from_bytes(payload[:2], 'big') if len(payload) >= 2 else 1005
@@ -700,6 +706,12 @@ def _install_fork_hook():
         _FORK_HOOK_INSTALLED[0] = True
 
 
+# The sidecar says on connect that it acks ({"t":"ready","ack":true}); a sidecar that said nothing
+# within this long at exit is older and never acks.
+_ACK_READY_GRACE = 0.25
+_ACK_BUF_MAX = 65536
+
+
 class FrameWriter(object):
     """Owns the queue, the socket, the spool file and the writer thread.
 
@@ -742,6 +754,11 @@ class FrameWriter(object):
         self._full_warned = False
         self._conn_warned = False
         self.pending_warnings = []  # filled by the writer thread, shown by the callback threads
+        self._ack_run = None             # at exit: the run whose ack the writer thread waits for
+        self._ack_deadline = 0.0
+        self._ack_buf = b''
+        self.acked = False               # the sidecar has the run safely exported
+        self.sidecar_acks = False        # the sidecar announced acks (an older one never sends them)
         _install_fork_hook()
         _LIVE_WRITERS.add(self)
 
@@ -897,7 +914,7 @@ class FrameWriter(object):
         while True:
             batch = None
             with self._cv:
-                while not self._q and not self._closing:
+                while not self._q and not self._closing and self._ack_run is None:
                     if not self._cv.wait(idle_wake) and sock is not None:
                         break  # idle: go and answer pings
                 if self._q:
@@ -917,6 +934,8 @@ class FrameWriter(object):
                 except OSError as e:
                     sock = self._drop_socket(sock, e)
             if batch is None:
+                if sock is not None and self._ack_run is not None:
+                    self._read_ack(sock)
                 continue
             data = b''.join(batch)
             spooled = self._spool(data)  # write-ahead: the file holds at least what the sidecar got
@@ -936,6 +955,58 @@ class FrameWriter(object):
                         self._undeliverable_locked(len(batch), 'down')
                 self._inflight = 0
                 self._cv.notify_all()
+
+    def _read_ack(self, sock):
+        """Writer thread, at exit: read the sidecar's lines until its ack of this run, the
+        deadline, or EOF. An older sidecar announces nothing: then there is no ack to wait for."""
+        raw = sock.sock if self._websocket else sock
+        grace_end = time.monotonic() + _ACK_READY_GRACE
+        try:
+            while True:
+                if self._websocket:
+                    # reads without waiting, bytes the TLS layer already decrypted too (select
+                    # would not see those)
+                    sock.service()
+                if self._ack_lines(sock):
+                    break
+                now = time.monotonic()
+                left = self._ack_deadline - now
+                if not self.sidecar_acks:
+                    left = min(left, grace_end - now)
+                if left <= 0 or not select.select([raw], [], [], left)[0]:
+                    break
+                if not self._websocket:
+                    data = raw.recv(4096)
+                    if not data:
+                        break
+                    self._ack_buf += data
+        except (OSError, ValueError):
+            pass  # the sidecar went away: no ack, the spool file stays
+        with self._cv:
+            self._ack_run = None
+            self._cv.notify_all()
+
+    def _ack_lines(self, sock):
+        """Parse the lines the sidecar sent so far. True once this run's ack is among them."""
+        if self._websocket:
+            self._ack_buf += sock.received
+            sock.received = b''
+        while b'\n' in self._ack_buf:
+            line, self._ack_buf = self._ack_buf.split(b'\n', 1)
+            try:
+                msg = json.loads(line.decode('utf-8'))
+            except ValueError:
+                continue
+            if not isinstance(msg, dict):
+                continue
+            if msg.get('t') == 'ready' and msg.get('ack') is True:
+                self.sidecar_acks = True
+            elif msg.get('t') == 'ack' and msg.get('run') == self._ack_run:
+                with self._cv:
+                    self.acked = True
+                return True
+        self._ack_buf = self._ack_buf[-_ACK_BUF_MAX:]
+        return False
 
     def _drop_socket(self, sock, exc):
         self._connection_problem('lost the connection to the sidecar at', exc, self._give_up_reason)
@@ -971,6 +1042,24 @@ class FrameWriter(object):
                     return False
                 self._cv.wait(left)
             return True
+
+    def await_ack(self, run_id, timeout):
+        """At exit, after ``bye`` went out: wait at most ``timeout`` s for the sidecar to say the
+        run is safely exported (the writer thread reads). True if it did."""
+        with self._cv:
+            t = self._thread
+            if self._sock is None or t is None or not t.is_alive():
+                return False
+            self._ack_deadline = time.monotonic() + max(0.0, timeout)
+            self._ack_run = run_id
+            self._cv.notify_all()
+            while not self.acked and self._ack_run is not None:
+                left = self._ack_deadline + 0.05 - time.monotonic()
+                if left <= 0 or not t.is_alive():
+                    break
+                self._cv.wait(left)
+            self._ack_run = None
+            return self.acked
 
     def give_up_connection(self, reason):
         """End the connection (the writer goes on with the spool file only). False if none is up."""
@@ -1025,8 +1114,9 @@ class FrameWriter(object):
                 pass
 
     def finish_spool(self, delivered):
-        """After close(), in the controller: delete the spool file when ``delivered`` (every
-        frame, bye included, reached the sidecar), else keep it. Returns the kept path or None."""
+        """After close(), in the controller: delete the spool file when ``delivered`` (the
+        sidecar acked the run, or an older sidecar that never acks got every frame, bye
+        included), else keep it. Returns the kept path or None."""
         path = self.spool_path
         if path is None or self._child:
             return None
@@ -1733,7 +1823,7 @@ class CallbackModule(CallbackBase):
         if writer is None or writer.in_child or self._exited or os.getpid() != self._pid:
             return
         self._exited = True
-        delivered = False
+        delivered = unconfirmed = False
         try:
             budget = self._drain_timeout
             deadline = time.monotonic() + budget
@@ -1751,6 +1841,13 @@ class CallbackModule(CallbackBase):
             # 2) bye carries the count of frames that could not be delivered
             self._emit('bye', {'dropped': writer.dropped})
             delivered = writer.drain(max(0.0, deadline - time.monotonic())) and writer.all_sent
+            # 3) the spool file may go once the sidecar says the run is safely exported (an older
+            # sidecar never says so: for it, every frame reaching it is enough, as before; with no
+            # spool file there is nothing to wait for)
+            if delivered and writer.spooling:
+                acked = writer.await_ack(self._run_id, max(0.0, deadline - time.monotonic()))
+                delivered = acked or not writer.sidecar_acks
+                unconfirmed = not delivered
         except Exception as e:  # pylint: disable=broad-except
             self._internal_error('exit', e)
         finally:
@@ -1759,7 +1856,7 @@ class CallbackModule(CallbackBase):
             except Exception:
                 pass
             try:
-                self._finish_spool(writer, delivered)
+                self._finish_spool(writer, delivered, unconfirmed)
             except Exception as e:  # pylint: disable=broad-except
                 self._internal_error('exit', e)
             try:
@@ -1767,15 +1864,17 @@ class CallbackModule(CallbackBase):
             except Exception:
                 pass
 
-    def _finish_spool(self, writer, delivered):
-        # 3) the spool file: deleted when the sidecar got everything, else kept and named once
+    def _finish_spool(self, writer, delivered, unconfirmed):
+        # 4) the spool file: deleted when the sidecar has the run, else kept and named once
         kept = writer.finish_spool(delivered)
         if kept and not writer.spool_announced:
             writer.spool_announced = True
+            what = ('the sidecar did not confirm within drain_timeout (%g s) that this run is exported; its frames'
+                    % self._drain_timeout if unconfirmed else 'not every frame of this run reached the sidecar; they')
             writer.pending_warnings.append(
-                'otel_sidecar: not every frame of this run reached the sidecar; they are kept in the spool '
+                'otel_sidecar: %s are kept in the spool '
                 'file %s (a running `ansible-otel serve` replays it, or run `ansible-otel replay %s`); the '
-                'playbook is not affected' % (kept, kept))
+                'playbook is not affected' % (what, kept, kept))
         if writer.dropped:
             why = dict(writer.dropped_by)
             parts = ['%d undeliverable' % why.pop('down', 0), '%d with the queue full' % why.pop('full', 0),

@@ -1,6 +1,6 @@
 import type { Connection, LineHandler } from './ingest/connection.js';
 import { decodeFrame, FrameError } from './protocol/decode.js';
-import type { Frame } from './protocol/frames.js';
+import type { Frame, FrameOf } from './protocol/frames.js';
 import { RunModel, type RunSummary } from './model/run-model.js';
 import type { TraceWriter } from './model/trace-writer.js';
 import type { RunObserver } from './model/run-observer.js';
@@ -38,6 +38,8 @@ export class Pipeline<S> implements LineHandler {
     private readonly log: Logger,
     private readonly onRunEnd: (summary: RunSummary) => void,
     private readonly observer: RunObserver = {},
+    /** The run's last frame was applied: every span of it has ended (the ack waits for their export). */
+    private readonly onBye?: (conn: Connection, bye: FrameOf<'bye'>, run: RunSummary) => void,
   ) {}
 
   /** Frames the shims numbered but the sidecar never got, over all runs so far. */
@@ -84,11 +86,12 @@ export class Pipeline<S> implements LineHandler {
     }
     try {
       run.apply(frame);
-      return true;
     } catch (err) {
       this.fail(run, `${frame.t} #${frame.seq}: ${errorText(err)}`, conn);
       return false;
     }
+    if (frame.t === 'bye') this.onBye?.(conn, frame, run.result());
+    return true;
   }
 
   /** Counts and reports a failed run and ends it; the connection's later frames are refused quietly. */
@@ -108,12 +111,14 @@ export class Pipeline<S> implements LineHandler {
     this.reject(conn, 'frame_too_large', `frame of ${bytes} bytes is over the limit`);
   }
 
-  onClose(conn: Connection): void {
+  /** The connection's run ends here; returns its summary (replays wait for its spans' export). */
+  onClose(conn: Connection): RunSummary | undefined {
     const run = this.runs.get(conn.id);
     this.complained.delete(conn.id);
-    if (!run) return;
+    if (!run) return undefined;
     this.runs.delete(conn.id);
     this.end(run);
+    return run.result();
   }
 
   /** Ends every open run (sidecar shutdown or the wrapped command exited). */

@@ -20,6 +20,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
 const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);
 const queueDir = (): Option => new Option('--queue-dir <dir>', 'disk queue for spans the backend does not take (env ANSIBLE_OTEL_QUEUE_DIR; "off" disables; default ~/.local/state/ansible-otel/queue)');
+const ledgerDir = (): Option => new Option('--ledger-dir <dir>', 'span ledger: what each destination took, so a replay after a crash sends no span twice (env ANSIBLE_OTEL_LEDGER_DIR; "off" disables; default: ledger/ in the queue dir)');
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here (env ANSIBLE_OTEL_TRACES_FILE)');
 
@@ -36,6 +37,7 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
+  .addOption(ledgerDir())
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
@@ -55,6 +57,7 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
+  .addOption(ledgerDir())
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .action(async (o) => {

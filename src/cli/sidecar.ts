@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { UnixSocketServer } from '../ingest/socket-server.js';
 import { backlogPressure, type Backpressure } from '../ingest/backpressure.js';
 import { FrameRecorder } from '../ingest/frame-recorder.js';
@@ -9,6 +10,12 @@ import { spoolDirFrom } from '../ingest/spool.js';
 import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
 import { queueDirFrom } from '../export/durable/signal-queue.js';
+import { ledgerDirFrom } from '../export/ledger/ledger-dir.js';
+import { RunMarks } from '../export/ledger/run-marks.js';
+import { RunSettlement } from '../export/ledger/run-settlement.js';
+import type { Connection } from '../ingest/connection.js';
+import type { FrameOf } from '../protocol/frames.js';
+import { ackLine } from '../protocol/replies.js';
 import { Metrics } from '../export/metrics.js';
 import { isTrue } from '../export/otlp-env.js';
 import type { RunSummary } from '../model/run-model.js';
@@ -30,6 +37,8 @@ export interface SidecarOptions extends WsTlsFiles {
   spoolScanMs?: number;
   /** --queue-dir (else ANSIBLE_OTEL_QUEUE_DIR, else the default; "off": no disk queue). */
   queueDir?: string;
+  /** --ledger-dir (else ANSIBLE_OTEL_LEDGER_DIR, else `ledger` in the queue root; "off": none). */
+  ledgerDir?: string;
   /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true): host name on per-host metrics. */
   metricsHostAttribute?: boolean;
   /** --prometheus-port / --prometheus-host: a scrape endpoint (loopback by default). */
@@ -65,6 +74,8 @@ export class Sidecar {
   private readonly pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>>;
   private readonly recorder: FrameRecorder | undefined;
   private readonly spool: SpoolReplayer<ReturnType<Tracing['writer']['startSpan']>>;
+  private readonly settlement: RunSettlement;
+  private pruneTimer: NodeJS.Timeout | undefined;
   runsEnded = 0;
 
   constructor(
@@ -74,7 +85,9 @@ export class Sidecar {
     private readonly sinks: Sink[] = [],
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), log });
+    const ledgerDir = ledgerDirFrom(o.ledgerDir, queueDirFrom(o.queueDir, env), env);
+    this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), ledgerDir, log });
+    this.settlement = new RunSettlement(this.tracing, ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs')), log);
     this.metrics = new Metrics({
       env,
       log,
@@ -94,7 +107,7 @@ export class Sidecar {
       this.runsEnded += 1;
       printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
       appendJobSummary(env, run);
-    }, new ObserverFanout(observers, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)));
+    }, new ObserverFanout(observers, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`)), (conn, bye, run) => this.ack(conn, bye, run));
     this.recorder = o.recordFrames ? new FrameRecorder(this.pipeline, o.recordFrames) : undefined;
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
@@ -112,16 +125,31 @@ export class Sidecar {
       watchers: this.watch,
       backpressure: this.backpressure,
     });
-    this.spool = new SpoolReplayer(spoolDirFrom(env), this.pipeline, log, o.spoolScanMs);
+    this.spool = new SpoolReplayer(spoolDirFrom(env), this.pipeline, log, o.spoolScanMs, this.settlement);
+  }
+
+  /**
+   * A live run sent its last frame: once its spans are safely out, the shim may delete its spool
+   * file (docs/protocol.md, "Ack"). No ack when an export failed: the spool stays for a replay.
+   */
+  private ack(conn: Connection, bye: FrameOf<'bye'>, run: RunSummary): void {
+    const reply = conn.reply;
+    if (!reply) return; // a replay: the replayer settles its file itself
+    void this.settlement.settle([run]).then((ok) => {
+      if (ok) reply(ackLine(run.runId, bye.seq));
+    });
   }
 
   async start(): Promise<void> {
+    this.settlement.prune();
+    this.pruneTimer = setInterval(() => this.settlement.prune(), 3_600_000).unref();
     await this.metrics.start();
     await this.server.start();
     await this.websocket?.start();
     this.watch?.start();
     // Runs the shim had to spool while no sidecar was listening: theirs is the first trace out.
-    await this.spool.start();
+    // Not awaited: a spool file goes only once its export settled, which may wait on the backend.
+    void this.spool.start();
   }
 
   /**
@@ -131,6 +159,7 @@ export class Sidecar {
   async shutdown(graceMs: number): Promise<void> {
     await Promise.all([this.server.shutdown(graceMs), this.websocket?.drainShims(graceMs)]);
     await this.spool.shutdown();
+    clearInterval(this.pruneTimer);
     this.pipeline.endAll();
     this.watch?.shutdown(); // watchers see the runs that were cut off end
     await this.websocket?.close();

@@ -25,6 +25,8 @@ export interface ExporterOptions {
   defaultTracesFile: string;
   /** Disk queue root for OTLP batches the backend does not take; undefined: no queue. */
   queueDir?: string;
+  /** Span ledger root (exactly once per destination across crashes); undefined: off. */
+  ledgerDir?: string;
   log: Logger;
 }
 

@@ -8,6 +8,9 @@ import { QueueGauge } from './queue-gauge.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
 import { sidecarResource } from './resource.js';
 import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
+import { LedgerSpanExporter } from './ledger/ledger-exporter.js';
+import { SpanLedger } from './ledger/span-ledger.js';
+import { destinationDir } from './ledger/ledger-dir.js';
 
 /** What became of the spans sent to one destination. */
 export interface TargetReport {
@@ -43,6 +46,7 @@ export class Tracing {
   private readonly provider: BasicTracerProvider;
   private readonly exporters: CountingSpanExporter[];
   private readonly durable: (DurableSpanExporter | undefined)[];
+  private readonly ledgers: LedgerSpanExporter[];
   private readonly gauges: QueueGauge[];
   /** Ingest should wait while `backlog` is above this: half the export queue, the other half absorbs a chunk in flight. */
   readonly backlogLimit: number;
@@ -61,8 +65,9 @@ export class Tracing {
     );
     const choices = chooseTraceExporters(o);
     this.durable = choices.map((c) => c.durable);
+    this.ledgers = choices.map((c) => new LedgerSpanExporter(c.exporter, o.ledgerDir === undefined ? undefined : new SpanLedger(destinationDir(o.ledgerDir, c.target))));
     this.exporters = choices.map(
-      (c) => new CountingSpanExporter(c.exporter, c.target, (target, message) => o.log.warn(`exporting spans to ${target} failed: ${message} (said once; counted in the summary)`)),
+      (c, i) => new CountingSpanExporter(this.ledgers[i]!, c.target, (target, message) => o.log.warn(`exporting spans to ${target} failed: ${message} (said once; counted in the summary)`)),
     );
     const bsp = {
       maxQueueSize: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? BSP_DEFAULTS.maxQueueSize,
@@ -91,6 +96,21 @@ export class Tracing {
     return this.exporters.map((e) => e.target);
   }
 
+  /** Ledger directories, one per destination (for pruning). */
+  get ledgerDirs(): string[] {
+    return this.ledgers.flatMap((l) => (l.dir === undefined ? [] : [l.dir]));
+  }
+
+  /**
+   * Exports every span ended so far and waits for the exports under way; true when no export of
+   * a span of these traces failed at any destination (then the ledgers have them all on disk).
+   */
+  async settle(traceIds: readonly string[]): Promise<boolean> {
+    await this.provider.forceFlush().catch(() => {});
+    await Promise.all(this.ledgers.map((l) => l.idle()));
+    return this.ledgers.every((l) => l.exportedWhole(traceIds));
+  }
+
   /** Flushes and shuts down; whatever is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<ExportReport> {
     let timer: NodeJS.Timeout | undefined;
@@ -108,7 +128,8 @@ export class Tracing {
     const ended = this.writer.spansEnded;
     const perTarget = this.exporters.map((e, i): TargetReport => {
       const d = this.durable[i]?.stats();
-      const delivered = d ? d.delivered : e.exported;
+      // The ledger's skips were delivered before (a replay after a crash): the counter saw them as exported.
+      const delivered = d ? d.delivered + this.ledgers[i]!.skipped : e.exported;
       const failed = d ? d.refusedItems + d.evictedItems : e.failed;
       const queued = d?.queuedItems ?? 0;
       const dropped = Math.max(0, ended - delivered - failed - queued);

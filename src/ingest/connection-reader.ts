@@ -1,6 +1,7 @@
 import type { Backpressure } from './backpressure.js';
 import { newConnection, type Connection, type LineHandler } from './connection.js';
 import { NdjsonSplitter } from './ndjson-splitter.js';
+import { READY_LINE } from '../protocol/replies.js';
 
 /** A peer we can stop reading: a net.Socket or a WebSocket. */
 export interface Pausable {
@@ -16,7 +17,7 @@ export interface Pausable {
  * or, while the export queue is behind, once it is clear: the sender's bounded queue waits.
  */
 export class ConnectionReader {
-  readonly conn: Connection = newConnection();
+  readonly conn: Connection;
   private readonly splitter: NdjsonSplitter;
   private readonly resume = (): void => this.peer.resume();
 
@@ -25,7 +26,10 @@ export class ConnectionReader {
     private readonly handler: LineHandler,
     maxFrameBytes: number,
     private readonly backpressure?: Backpressure,
+    reply?: (line: string) => void,
   ) {
+    this.conn = newConnection(reply);
+    reply?.(READY_LINE); // this sidecar acks: the shim keeps its spool file until it does
     this.splitter = new NdjsonSplitter(
       maxFrameBytes,
       (line) => handler.onLine(this.conn, line),

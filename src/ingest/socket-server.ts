@@ -61,7 +61,8 @@ export class UnixSocketServer {
   }
 
   private accept(socket: Socket): void {
-    const reader = new ConnectionReader(socket, this.o.handler, this.o.maxFrameBytes, this.o.backpressure);
+    const reply = (line: string): void => void (socket.writable && socket.write(line));
+    const reader = new ConnectionReader(socket, this.o.handler, this.o.maxFrameBytes, this.o.backpressure, reply);
     this.sockets.add(socket);
     socket.on('data', (chunk) => reader.push(chunk));
     socket.on('error', () => {}); // a peer that vanishes is normal: 'close' follows

@@ -1,5 +1,6 @@
 import { renameSync } from 'node:fs';
 import type { Pipeline } from '../pipeline.js';
+import type { RunSummary } from '../model/run-model.js';
 import type { Logger } from '../util/log.js';
 import { readFrameFiles, type FileProblem } from './frame-files.js';
 import { claimSpoolFiles, removeSpoolFile } from './spool.js';
@@ -12,6 +13,14 @@ interface Poison {
 
 /** Where a spool file that cannot be replayed to its end is kept, for a look (never claimed again). */
 export const poisonedName = (file: string): string => `${file.replace(/\.replaying-\d+$/, '')}.bad`;
+
+/** What the export side knows about runs: for a spool file, whether it must be replayed at all. */
+export interface ReplayGate {
+  /** Every span of the run is already out at every destination: its spool goes without a replay. */
+  done(runId: string): boolean;
+  /** Resolves true once the replayed runs' spans are safely exported (then they count as done). */
+  settle(runs: RunSummary[]): Promise<boolean>;
+}
 
 /**
  * Replays the runs the shim had to spool (sidecar absent, killed, or not reading) into the
@@ -27,6 +36,7 @@ export class SpoolReplayer<S> {
     private readonly pipeline: Pipeline<S>,
     private readonly log: Logger,
     private readonly intervalMs = 0,
+    private readonly gate?: ReplayGate,
   ) {}
 
   start(): Promise<void> {
@@ -44,6 +54,15 @@ export class SpoolReplayer<S> {
 
   private async replayClaimed(): Promise<void> {
     for (const file of claimSpoolFiles(this.dir)) {
+      const name = file.replace(/\.replaying-\d+$/, '');
+      const runId = /([0-9a-f]+)-\d+\.ndjson$/.exec(name)?.[1];
+      if (runId && this.gate?.done(runId)) {
+        // Exported whole before (the shim missed the ack, or a sidecar died before deleting it):
+        // no replay, so outputs do not see the run twice.
+        this.log.info(`spool file ${name}: its run was already exported; removed`);
+        removeSpoolFile(file);
+        continue;
+      }
       const conns = new Map<string, { id: number }>();
       let poison: Poison | undefined;
       try {
@@ -53,12 +72,21 @@ export class SpoolReplayer<S> {
         continue;
       }
       // A run cut short by a poison frame ends here, as interrupted: never one left open.
-      for (const conn of conns.values()) this.pipeline.onClose(conn);
+      const runs: RunSummary[] = [];
+      for (const conn of conns.values()) {
+        const run = this.pipeline.onClose(conn);
+        if (run) runs.push(run);
+      }
       if (poison) {
         this.setAside(file, poison);
         continue;
       }
-      this.log.info(`replayed the spooled run${conns.size === 1 ? '' : 's'} of ${file.replace(/\.replaying-\d+$/, '')}`);
+      // The file goes only once its spans are safely out: a crash before that replays it again.
+      if (this.gate && !(await this.gate.settle(runs))) {
+        this.log.warn(`spool file ${name}: not every span of its run was exported; kept as ${file} for the next sidecar`);
+        continue;
+      }
+      this.log.info(`replayed the spooled run${conns.size === 1 ? '' : 's'} of ${name}`);
       removeSpoolFile(file);
     }
   }

@@ -1,6 +1,6 @@
 // A loopback OTLP/HTTP trace receiver standing in for Jaeger or a collector: it decodes what the
 // sidecar sends (http/json or http/protobuf, gzip or not) and keeps it for assertions.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { decodeProtobufRequest, spansOfRequest, type OtlpSpan } from './otlp-spans.js';
@@ -27,6 +27,12 @@ export class OtlpReceiver {
   refused = 0;
   /** Answers trace requests this many ms late (a backend slower than the sidecar reads). */
   delayMs = 0;
+  /** Keep a trace request only when it is answered 200 to a client still connected: a backend
+   * that commits on its 200 (a client killed before the answer never had it delivered). */
+  commitOnAnswer = false;
+  /** While set, trace requests wait unanswered for release(): an export in flight. */
+  hold = false;
+  private held: { answer: () => void; req: IncomingMessage }[] = [];
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -49,19 +55,45 @@ export class OtlpReceiver {
           res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
           return;
         }
-        this.requests.push({ contentType, encoding, headers: req.headers, raw: body });
         const request = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufRequest(body);
-        this.spans.push(...spansOfRequest(request));
+        const commit = (): void => {
+          this.requests.push({ contentType, encoding, headers: req.headers, raw: body });
+          this.spans.push(...spansOfRequest(request));
+        };
+        if (!this.commitOnAnswer) commit();
         const answer = (): void => {
+          if (this.commitOnAnswer) {
+            if (req.socket.destroyed) return; // the client is gone: nothing was delivered
+            commit();
+          }
           res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
         };
-        if (this.delayMs) setTimeout(answer, this.delayMs);
+        if (this.hold) this.held.push({ answer, req });
+        else if (this.delayMs) setTimeout(answer, this.delayMs);
         else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
+  }
+
+  /** Trace requests waiting for release(). */
+  get heldRequests(): number {
+    return this.held.length;
+  }
+
+  /** True when every held request's client has hung up (it was killed while waiting). */
+  get heldAbandoned(): boolean {
+    return this.held.every((h) => h.req.socket.destroyed);
+  }
+
+  /** Answers the held requests (and stops holding new ones). */
+  release(): void {
+    this.hold = false;
+    const held = this.held;
+    this.held = [];
+    for (const h of held) h.answer();
   }
 
   async stop(): Promise<void> {

@@ -57,6 +57,8 @@ class Listener(object):
                touch ``peer-closed`` next to the socket (flood-then-wait.yml waits for it)
       'hangup' read the first chunk, then close the connection (a crashing sidecar)
       'hangup_after' read until ``frames`` complete frames arrived, then close the connection
+      'ack'    read like 'read', announce acks on accept and ack the run once ``bye`` arrived
+      'no_ack' announce acks on accept, read, never ack (a sidecar whose export does not finish)
     """
 
     def __init__(self, path, mode='read', frames=None):
@@ -104,6 +106,9 @@ class Listener(object):
         if self.mode == 'stall':
             self._wait_hangup(conn)
             return
+        if self.mode in ('ack', 'no_ack'):
+            conn.sendall(b'{"t":"ready","ack":true}\n')
+        acked = False
         while not self._stop.is_set():
             try:
                 data = conn.recv(1 << 16)
@@ -119,6 +124,12 @@ class Listener(object):
                 break
             if self.mode == 'hangup_after' and buf.count(b'\n') >= self.hangup_frames:
                 break
+            if self.mode == 'ack' and not acked and b'"bye"' in buf:
+                bye = [f for f in parse_ndjson(bytes(buf[:buf.rfind(b'\n') + 1])) if f.get('t') == 'bye']
+                if bye:
+                    acked = True
+                    ack = {'t': 'ack', 'run': bye[0]['run'], 'seq': bye[0]['seq']}
+                    conn.sendall(json.dumps(ack).encode('utf-8') + b'\n')
         try:
             conn.close()
         except OSError:

@@ -522,6 +522,41 @@ class TestSidecarAbsent(PlaybookRun):
         self.assertEqual(raw.count(b'\n'), len(frames))
 
 
+class TestSidecarAcks(PlaybookRun):
+    """A sidecar that announces acks and acks the run after bye: the spool file goes, silently."""
+
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'small.yml']
+    MODE = 'ack'
+
+    def test_spool_file_deleted_after_the_ack(self):
+        self.assertRc()
+        self.assertEnvelope()
+        self.assertTrue(os.path.isdir(self.work.spool_dir))  # it was written during the run
+        self.assertEqual(self.work.spool_files(), [])
+        self.assertNotIn('otel_sidecar', self.output)
+
+
+class TestSidecarNeverAcks(PlaybookRun):
+    """A sidecar that announces acks but does not ack (its export did not finish, or it died
+    after taking bye): every frame reached it, yet the spool file stays, whole, for a replay;
+    the playbook ends within drain_timeout with one warning naming the file."""
+
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'small.yml']
+    MODE = 'no_ack'
+    ENV = {'ANSIBLE_OTEL_DRAIN_TIMEOUT': '0.5'}
+
+    def test_spool_file_kept_whole_with_one_warning(self):
+        self.assertRc()
+        self.assertEnvelope()
+        _, frames, _ = self.assertOneSpoolFile()
+        self.assertContiguous(frames)
+        self.assertEqual(frames, self.frames)  # the sidecar got it all: only the ack is missing
+        flat = S.unwrap(self.output)
+        self.assertEqual(flat.count('otel_sidecar'), 1, self.output)
+        self.assertIn('did not confirm', flat)
+        self.assertIn(S.squash(self.work.spool_files()[0]), S.squash(self.output))
+
+
 class TestOverflowDropSidecarAbsent(PlaybookRun):
     """overflow=drop and nobody listens: no spool file; the frames are counted and reported."""
 

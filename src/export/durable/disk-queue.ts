@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { syncDir, writeSynced } from '../../util/durable-file.js';
 
 export interface QueuedBatch {
   name: string;
@@ -11,7 +12,9 @@ export interface QueuedBatch {
 /**
  * Serialized OTLP requests waiting for their backend, one file each, oldest first. Size-capped:
  * over the cap the oldest batches are evicted (and counted) so an outage cannot fill the disk.
- * Survives restarts: a new sidecar finds and sends what an old one left.
+ * Survives restarts: a new sidecar finds and sends what an old one left. A batch is fsync'd
+ * before `push` returns (the span ledger counts it as taken from then on) and removed right
+ * after the backend's 200: a crash between that 200 and the unlink sends it once more.
  */
 export class DiskQueue {
   private files: { name: string; size: number; items: number }[] = [];
@@ -43,9 +46,7 @@ export class DiskQueue {
   push(bytes: Uint8Array, items: number): void {
     // Sortable names: time, then a counter for batches within the same millisecond.
     const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${items}.otlp`;
-    const tmp = join(this.dir, `.${name}.tmp`);
-    writeFileSync(tmp, bytes, { mode: 0o600 });
-    renameSync(tmp, join(this.dir, name));
+    writeSynced(this.dir, name, bytes);
     this.files.push({ name, size: bytes.length, items });
     this.total += bytes.length;
     while (this.total > this.maxBytes && this.files.length > 1) {
@@ -68,6 +69,7 @@ export class DiskQueue {
     this.files.splice(i, 1);
     try {
       unlinkSync(join(this.dir, name));
+      syncDir(this.dir); // a machine crash must not bring back a batch the backend took
     } catch {
       // already gone: nothing to send
     }

@@ -30,7 +30,7 @@ export class DurableOtlpExporter<T> {
   private delivered = 0;
   private stopped = false;
   /** Batches on their way to the backend: spilled to disk if the sidecar must stop first. */
-  private readonly inFlight = new Set<{ bytes: Uint8Array; items: number }>();
+  private readonly inFlight = new Set<{ bytes: Uint8Array; items: number; done: (result: ExportResult) => void }>();
 
   constructor(
     private readonly serializer: ISerializer<T, unknown>,
@@ -49,7 +49,7 @@ export class DurableOtlpExporter<T> {
     if (!bytes) return done({ code: ExportResultCode.SUCCESS });
     // Keep order: while older batches wait on disk, new ones queue behind them.
     if (this.queue.length > 0) return this.enqueue(bytes, items, done);
-    const flight = { bytes, items };
+    const flight = { bytes, items, done };
     this.inFlight.add(flight);
     void this.sender.send(bytes).then((outcome) => {
       if (!this.inFlight.delete(flight)) return; // spilled at shutdown: the disk queue has it
@@ -68,15 +68,19 @@ export class DurableOtlpExporter<T> {
 
   /**
    * The deadline came: whatever is still on its way goes to the disk queue, for the next sidecar
-   * to send (at least once; the span ids are deterministic, so a resend is the same span).
+   * to send, and the batch counts as taken (the span ledger records it: no replay sends it
+   * again). If the backend did take the request in flight, the queue sends it a second time:
+   * that is the one window of a graceful stop.
    */
   spill(): void {
     for (const flight of this.inFlight) {
       this.inFlight.delete(flight);
       try {
         this.queue.push(flight.bytes, flight.items);
+        flight.done({ code: ExportResultCode.SUCCESS });
       } catch (error) {
         this.onProblem(`cannot spill to ${this.queue.dir}: ${(error as Error).message}`);
+        flight.done({ code: ExportResultCode.FAILED, error: error as Error });
       }
     }
   }
@@ -122,6 +126,8 @@ export class DurableOtlpExporter<T> {
       }
       if (outcome.ok) this.delivered += batch.items;
       else this.refused += batch.items;
+      // In the same tick as the 200: a sidecar killed between the backend's commit and this
+      // unlink sends the batch again (the queue's one duplicate window).
       this.queue.remove(batch.name);
       this.attempt = 0;
     }

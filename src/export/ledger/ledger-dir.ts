@@ -1,0 +1,21 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { defaultQueueDir } from '../durable/signal-queue.js';
+
+/** How long ledger files are kept after their last write: longer than any spool waits for a replay. */
+export const LEDGER_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * The ledger root from --ledger-dir / ANSIBLE_OTEL_LEDGER_DIR; "off" disables it. By default it
+ * sits in the disk queue's root (the sidecar's state), so both move together.
+ */
+export function ledgerDirFrom(option: string | undefined, queueRoot: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = option ?? env.ANSIBLE_OTEL_LEDGER_DIR;
+  if (value === 'off') return undefined;
+  return value || join(queueRoot ?? defaultQueueDir(env), 'ledger');
+}
+
+/** One directory per destination: what one backend took says nothing about another. */
+export function destinationDir(root: string, target: string): string {
+  return join(root, `spans-${createHash('sha256').update(target).digest('hex').slice(0, 12)}`);
+}

@@ -1,0 +1,98 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { LedgerSpanExporter } from '../../src/export/ledger/ledger-exporter.js';
+import { SpanLedger } from '../../src/export/ledger/span-ledger.js';
+import { RunMarks } from '../../src/export/ledger/run-marks.js';
+import { tempDir } from '../helpers/sidecar-run.js';
+
+const TRACE = 'a'.repeat(32);
+const span = (spanId: string, traceId = TRACE): ReadableSpan => ({ spanContext: () => ({ traceId, spanId, traceFlags: 1 }) }) as unknown as ReadableSpan;
+const ids = (spans: ReadableSpan[]): string[] => spans.map((s) => s.spanContext().spanId);
+
+/** A destination whose exports settle when the test says so. */
+class Destination implements SpanExporter {
+  readonly batches: { spans: ReadableSpan[]; done: (r: ExportResult) => void }[] = [];
+  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
+    this.batches.push({ spans, done });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+function exportNow(e: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
+  return new Promise((resolve) => e.export(spans, resolve));
+}
+
+describe('the span ledger of a destination', () => {
+  it('has the span ids on disk before the success goes upstream, and a new sidecar skips them', async () => {
+    const dir = tempDir();
+    const dest = new Destination();
+    const exporter = new LedgerSpanExporter(dest, new SpanLedger(dir));
+    let onDiskAtSuccess = '';
+    exporter.export([span('1111111111111111'), span('2222222222222222')], () => (onDiskAtSuccess = readFileSync(join(dir, TRACE), 'utf8')));
+    dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
+    expect(onDiskAtSuccess).toBe('1111111111111111\n2222222222222222\n');
+
+    const dest2 = new Destination();
+    const restarted = new LedgerSpanExporter(dest2, new SpanLedger(dir));
+    const result = exportNow(restarted, [span('1111111111111111'), span('3333333333333333')]);
+    expect(ids(dest2.batches[0]!.spans)).toEqual(['3333333333333333']);
+    dest2.batches[0]!.done({ code: ExportResultCode.SUCCESS });
+    expect((await result).code).toBe(ExportResultCode.SUCCESS);
+    expect(restarted.skipped).toBe(1);
+    expect(await exportNow(restarted, [span('3333333333333333')])).toEqual({ code: ExportResultCode.SUCCESS });
+    expect(dest2.batches.length).toBe(1); // nothing left to send: not even an empty request
+  });
+
+  it('records nothing of a failed export, and says the trace is not out', async () => {
+    const dir = tempDir();
+    const dest = new Destination();
+    const exporter = new LedgerSpanExporter(dest, new SpanLedger(dir));
+    const result = exportNow(exporter, [span('1111111111111111')]);
+    dest.batches[0]!.done({ code: ExportResultCode.FAILED, error: new Error('503') });
+    expect((await result).code).toBe(ExportResultCode.FAILED);
+    expect(exporter.exportedWhole([TRACE])).toBe(false);
+    expect(exporter.exportedWhole(['b'.repeat(32)])).toBe(true);
+    expect(new SpanLedger(dir).has(TRACE, '1111111111111111')).toBe(false);
+  });
+
+  it('sends a span once when a replay re-creates it while the first copy is still on its way', async () => {
+    const dest = new Destination();
+    const exporter = new LedgerSpanExporter(dest, new SpanLedger(tempDir()));
+    exporter.export([span('1111111111111111'), span('1111111111111111')], () => {});
+    exporter.export([span('1111111111111111'), span('2222222222222222')], () => {});
+    expect(dest.batches.map((b) => ids(b.spans))).toEqual([['1111111111111111'], ['2222222222222222']]);
+    const idle = exporter.idle();
+    let settled = false;
+    void idle.then(() => (settled = true));
+    dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
+    await Promise.resolve();
+    expect(settled).toBe(false); // the second export is still out
+    dest.batches[1]!.done({ code: ExportResultCode.SUCCESS });
+    await idle;
+  });
+
+  it('ignores a line a crash cut short (it was never reported as sent)', () => {
+    const dir = tempDir();
+    new SpanLedger(dir).record(TRACE, ['1111111111111111']);
+    appendFileSync(join(dir, TRACE), '22222222');
+    const ledger = new SpanLedger(dir);
+    expect(ledger.has(TRACE, '1111111111111111')).toBe(true);
+    expect(ledger.has(TRACE, '22222222')).toBe(false);
+    ledger.record(TRACE, ['3333333333333333']); // on a line of its own, not glued to the torn one
+    const reread = new SpanLedger(dir);
+    expect(reread.has(TRACE, '1111111111111111') && reread.has(TRACE, '3333333333333333')).toBe(true);
+  });
+});
+
+describe('run marks', () => {
+  it('survive a restart and say nothing of other runs', () => {
+    const dir = tempDir();
+    new RunMarks(dir).mark('0123abcd');
+    expect(new RunMarks(dir).done('0123abcd')).toBe(true);
+    expect(new RunMarks(dir).done('0123abce')).toBe(false);
+    expect(new RunMarks(dir).done('../../etc/passwd')).toBe(false);
+  });
+});
