@@ -135,9 +135,10 @@ export class Sidecar {
   private ack(conn: Connection, bye: FrameOf<'bye'>, run: RunSummary): void {
     const reply = conn.reply;
     if (!reply) return; // a replay: the replayer settles its file itself
-    void this.settlement.settle([run]).then((ok) => {
-      if (ok) reply(ackLine(run.runId, bye.seq));
-    });
+    this.settlement
+      .settle([run])
+      .then((ok) => ok && reply(ackLine(run.runId, bye.seq)))
+      .catch((error) => this.log.once('ack', `cannot ack run ${run.runId}: ${(error as Error)?.message ?? error} (its spool file stays; said once)`));
   }
 
   async start(): Promise<void> {

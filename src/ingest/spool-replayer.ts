@@ -48,7 +48,10 @@ export class SpoolReplayer<S> {
   }
 
   scan(): Promise<void> {
-    this.busy ??= this.replayClaimed().finally(() => (this.busy = undefined));
+    // never a rejection out of here: the interval calls this unawaited, and one would end the process
+    this.busy ??= this.replayClaimed()
+      .catch((err) => this.log.warn(`spool replay in ${this.dir} failed: ${(err as Error)?.message ?? err} (the files stay for the next scan)`))
+      .finally(() => (this.busy = undefined));
     return this.busy;
   }
 
