@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import type { OtlpSpan } from '../helpers/otlp-spans.js';
 import { SpanTree } from '../helpers/span-tree.js';
-import { INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runCli, runProcess, tempDir } from '../helpers/sidecar-run.js';
+import { INVENTORY, PLAYBOOKS, cleanEnv, runCli, runShimmed, tempDir } from '../helpers/sidecar-run.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { until } from '../helpers/until.js';
 
@@ -21,14 +21,7 @@ let env: NodeJS.ProcessEnv;
 
 /** ansible-playbook with the shim pointed at `endpoint` (a socket path or a ws:// URL). */
 function ansible(playbook: string, endpoint: string, extra: NodeJS.ProcessEnv = {}, inventory = INVENTORY) {
-  return runProcess('ansible-playbook', ['-i', inventory, join(PLAYBOOKS, playbook)], {
-    ...env,
-    ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'),
-    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
-    ANSIBLE_OTEL_SOCKET: endpoint,
-    OTEL_TEST_TMP: tempDir(),
-    ...extra,
-  });
+  return runShimmed(playbook, endpoint, { ...env, OTEL_TEST_TMP: tempDir(), ...extra }, inventory);
 }
 
 /** A trace as structure: every span's path, kind, status and the attributes that do not vary between runs. */
