@@ -1,20 +1,12 @@
 // A plain ansible-playbook with the shim pointed at a sidecar endpoint, and the traces it leaves
 // in a receiver, compared by structure (the ws:// and wss:// tests hold them against the Unix socket's).
-import { join } from 'node:path';
 import type { OtlpSpan } from './otlp-spans.js';
-import { INVENTORY, PLAYBOOKS, ROOT, runProcess, tempDir, type CliResult } from './sidecar-run.js';
+import { INVENTORY, runShimmed, tempDir, type CliResult } from './sidecar-run.js';
 import { SpanTree } from './span-tree.js';
 
-/** ansible-playbook with the shim pointed at `endpoint` (a socket path, a ws:// or wss:// URL). */
+/** ansible-playbook with the shim pointed at `endpoint` (a socket path, a ws:// or wss:// URL), its own OTEL_TEST_TMP. */
 export function playbookViaShim(env: NodeJS.ProcessEnv, playbook: string, endpoint: string, extra: NodeJS.ProcessEnv = {}, inventory = INVENTORY): Promise<CliResult> {
-  return runProcess('ansible-playbook', ['-i', inventory, join(PLAYBOOKS, playbook)], {
-    ...env,
-    ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'),
-    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
-    ANSIBLE_OTEL_SOCKET: endpoint,
-    OTEL_TEST_TMP: tempDir(),
-    ...extra,
-  });
+  return runShimmed(playbook, endpoint, { ...env, OTEL_TEST_TMP: tempDir(), ...extra }, inventory);
 }
 
 /** A trace as structure: every span's path, kind, status and the attributes that do not vary between runs. */

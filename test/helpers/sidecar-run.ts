@@ -50,6 +50,12 @@ export function runProcess(command: string, args: string[], env: NodeJS.ProcessE
   });
 }
 
+/** ansible-playbook on its own, its shim enabled (as `ansible-otel env` does) and sending to `endpoint`: a socket path or ws:// URL. */
+export function runShimmed(playbook: string, endpoint: string, env: NodeJS.ProcessEnv, inventory = INVENTORY): Promise<CliResult> {
+  const shim = { ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'), ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar', ANSIBLE_OTEL_SOCKET: endpoint };
+  return runProcess('ansible-playbook', ['-i', inventory, join(PLAYBOOKS, playbook)], { ...env, ...shim });
+}
+
 /** `ansible-otel run [sidecarArgs] -- ansible-playbook -i inventory playbooks…` */
 export function runPlaybooks(playbooks: string[], env: NodeJS.ProcessEnv, o: { sidecarArgs?: string[]; ansibleArgs?: string[]; onSpawn?: (c: ChildProcess) => void; cwd?: string } = {}): Promise<CliResult> {
   const files = playbooks.map((p) => join(PLAYBOOKS, p));

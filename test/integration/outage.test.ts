@@ -1,10 +1,9 @@
 // A collector that is down: mid-run, and across a sidecar restart. Every span arrives exactly once.
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import { INVENTORY, PLAYBOOKS, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { cleanEnv, runShimmed, tempDir } from '../helpers/sidecar-run.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { until } from '../helpers/until.js';
 
@@ -17,10 +16,7 @@ afterAll(() => receiver.stop());
 
 const serve = (socket: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> => startServe(['--socket', socket], env);
 
-function ansible(playbook: string, socket: string, env: NodeJS.ProcessEnv): Promise<number | null> {
-  const shim = { ANSIBLE_CALLBACK_PLUGINS: join(PLAYBOOKS, '..', '..', 'plugin'), ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar', ANSIBLE_OTEL_SOCKET: socket };
-  return new Promise((resolve) => spawn('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, playbook)], { env: { ...env, ...shim }, stdio: 'ignore' }).on('close', resolve));
-}
+const ansible = async (playbook: string, socket: string, env: NodeJS.ProcessEnv): Promise<number | null> => (await runShimmed(playbook, socket, env)).code;
 
 const ended = (stderr: string): number => Number(/(\d+) spans → /.exec(stderr)?.[1] ?? /of (\d+) spans → /.exec(stderr)?.[1]);
 

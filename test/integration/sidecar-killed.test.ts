@@ -1,19 +1,15 @@
 // The sidecar SIGKILLed mid-run: the playbook does not notice, the shim spools, the next sidecar
 // replays the spool, and the trace is the same as an undisturbed run's.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { cleanEnv, runShimmed, tempDir } from '../helpers/sidecar-run.js';
 import { exitOf, startServe } from '../helpers/serve-process.js';
 import { spansOfJsonLines } from '../helpers/otlp-spans.js';
 import { SpanTree } from '../helpers/span-tree.js';
 import { until } from '../helpers/until.js';
 
-function ansible(socket: string, env: NodeJS.ProcessEnv): Promise<number | null> {
-  const shim = { ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'), ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar', ANSIBLE_OTEL_SOCKET: socket };
-  return new Promise((resolve) => spawn('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, 'features.yml')], { env: { ...env, ...shim }, stdio: 'ignore' }).on('close', resolve));
-}
+const ansible = async (socket: string, env: NodeJS.ProcessEnv): Promise<number | null> => (await runShimmed('features.yml', socket, env)).code;
 
 /** The tree without ids or times: each span as its path from the root and its status. */
 function shape(file: string): string[] {
