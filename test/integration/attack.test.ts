@@ -13,7 +13,7 @@ import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { STATUS, type OtlpSpan } from '../helpers/otlp-spans.js';
 import { mutation } from '../helpers/schema-arbitrary.js';
 import { SpanTree } from '../helpers/span-tree.js';
-import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, runProcess, tempDir } from '../helpers/sidecar-run.js';
+import { CLI, ROOT, cleanEnv, runShimmed, tempDir } from '../helpers/sidecar-run.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'attack-test-token';
@@ -65,6 +65,7 @@ function socketAttacker(payload: Buffer | string): Promise<void> {
   return new Promise((resolve) => {
     const s = connect(socket, () => s.end(payload));
     s.on('error', () => {}); // serve may cut a client short; the close still comes
+    s.resume(); // serve's ready line must be read, else the socket never sees the end and closes
     s.on('close', () => resolve());
   });
 }
@@ -84,14 +85,7 @@ function wsAttacker(payload: Buffer | string): Promise<void> {
 }
 
 function ansible(playbook: string, endpoint: string) {
-  return runProcess('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, playbook)], {
-    ...env,
-    ANSIBLE_CALLBACK_PLUGINS: join(ROOT, 'plugin'),
-    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
-    ANSIBLE_OTEL_SOCKET: endpoint,
-    ANSIBLE_OTEL_TOKEN: TOKEN,
-    OTEL_TEST_TMP: tempDir(),
-  });
+  return runShimmed(playbook, endpoint, { ...env, ANSIBLE_OTEL_TOKEN: TOKEN, OTEL_TEST_TMP: tempDir() });
 }
 
 /** A trace as structure: each span's path from the root and its status. */
