@@ -2,7 +2,6 @@
 // one over ws://), hostile clients on both edges send mutated copies of recorded frames, frames
 // of the wrong types (the three that used to kill the process among them) and random bytes.
 // Both real traces must come out whole, and serve must still answer SIGTERM with exit 0.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -13,14 +12,14 @@ import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { STATUS, type OtlpSpan } from '../helpers/otlp-spans.js';
 import { mutation } from '../helpers/schema-arbitrary.js';
 import { SpanTree } from '../helpers/span-tree.js';
-import { CLI, ROOT, cleanEnv, runShimmed, tempDir } from '../helpers/sidecar-run.js';
+import { ROOT, cleanEnv, runShimmed, tempDir } from '../helpers/sidecar-run.js';
+import { exitOf, startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'attack-test-token';
 const SEED = 20261201;
 const receiver = new OtlpReceiver();
-let serve: ChildProcessWithoutNullStreams;
-let serveErr = '';
+let serve: ServeProcess;
 let socket: string;
 let wsUrl: string;
 let env: NodeJS.ProcessEnv;
@@ -102,14 +101,12 @@ beforeAll(async () => {
   const url = await receiver.start();
   socket = join(tempDir(), 'run', 'sidecar.sock');
   env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url });
-  serve = spawn(process.execPath, [CLI, 'serve', '--socket', socket, '--ws-port', '0', '--ws-token', TOKEN], { env });
-  serve.stderr.on('data', (c) => (serveErr += c));
-  await until(() => /listening on .* and ws:\/\/127\.0\.0\.1:\d+/.test(serveErr));
-  wsUrl = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(serveErr)![1]!;
+  serve = await startServe(['--socket', socket, '--ws-port', '0', '--ws-token', TOKEN], env);
+  wsUrl = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(serve.stderr.text())![1]!;
 });
 
 afterAll(async () => {
-  if (serve.exitCode === null) serve.kill('SIGKILL');
+  await exitOf(serve.proc, 'SIGKILL');
   await receiver.stop();
 });
 
@@ -144,6 +141,7 @@ describe('serve under attack', () => {
       `small-b.yml | status ${STATUS.OK}`,
     ]);
 
+    const serveErr = serve.stderr.text();
     // Each named poison was refused at the edge, on both edges, in every wave.
     // (a mutated frame may be refused with the same words: at least, then)
     expect(serveErr.match(/bad_field: task_start \/scopes\/0/g)?.length).toBeGreaterThanOrEqual(2 * waves);
@@ -154,8 +152,6 @@ describe('serve under attack', () => {
     expect(new Set(complaints).size).toBe(complaints.length);
     expect(serveErr).not.toMatch(/failed on frame/);
 
-    const exited = new Promise<number | null>((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await serve.stop()).toBe(0);
   }, 120_000);
 });

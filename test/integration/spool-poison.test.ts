@@ -1,12 +1,13 @@
 // A spool file with a poison frame: exported up to it, its run ended as interrupted, the file
 // moved aside as <name>.bad and reported once; a torn last line is no poison.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { STATUS } from '../helpers/otlp-spans.js';
-import { CLI, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { startServe } from '../helpers/serve-process.js';
 import { loadFrames } from '../helpers/recorded-run.js';
 import { until } from '../helpers/until.js';
 
@@ -40,13 +41,10 @@ describe('serve and a poisoned spool file', () => {
     writeFileSync(torn, `${readFileSync(torn, 'utf8')}{"v":1,"t":"host_res`);
 
     const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ANSIBLE_OTEL_SPOOL_DIR: spool });
-    const serve = spawn(process.execPath, [CLI, 'serve', '--socket', join(tempDir(), 's.sock')], { env });
-    let err = '';
-    serve.stderr.on('data', (c) => (err += c));
-    await until(() => err.includes('kept aside') && err.includes('replayed the spooled run'));
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const serve = await startServe(['--socket', join(tempDir(), 's.sock')], env);
+    await until(() => serve.stderr.text().includes('kept aside') && serve.stderr.text().includes('replayed the spooled run'));
+    expect(await serve.stop()).toBe(0);
+    const err = serve.stderr.text();
 
     expect(readdirSync(spool)).toEqual([`${poisoned.split('/').pop()}.bad`]);
     expect(err.match(/kept aside/g)).toHaveLength(1);
