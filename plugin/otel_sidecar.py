@@ -357,12 +357,23 @@ def _errno_text(exc):
     return str(exc) or type(exc).__name__
 
 
+# Vault values of every ansible-core: 2.14's AnsibleVaultEncryptedUnicode, 2.19's EncryptedString
+# (no longer a str) and VaultExceptionMarker (an undecryptable one). str() of any of them decrypts
+# (or raises), so they are recognised by class, before json or the clippers ever call str().
+_VAULT_TYPES = frozenset(('AnsibleVaultEncryptedUnicode', 'EncryptedString', 'VaultExceptionMarker'))
+VAULTED = '<vaulted>'
+
+
+def is_vaulted(obj):
+    t = type(obj)
+    return t.__name__ in _VAULT_TYPES or (t.__module__ or '').startswith('ansible.parsing.vault')
+
+
 def _json_default(obj):
     """Last resort for objects json cannot encode: never raise, never decrypt."""
     name = type(obj).__name__
-    if name == 'AnsibleVaultEncryptedUnicode':
-        # str() would decrypt the vaulted value.
-        return '<vaulted>'
+    if is_vaulted(obj):
+        return VAULTED
     if isinstance(obj, (bytes, bytearray)):
         return bytes(obj).decode('utf-8', 'replace')
     if isinstance(obj, (set, frozenset)):
@@ -449,7 +460,7 @@ def make_clippers(max_bytes):
             try:
                 text = _dumps(v)
             except Exception:
-                return clip_str(str(v))
+                return '<%s>' % type(v).__name__  # str() could decrypt a vault value inside
             if len(text) <= quick or len(text.encode('utf-8', 'replace')) <= max_bytes:
                 return v
             return clip_str(text)
@@ -467,6 +478,141 @@ def make_clippers(max_bytes):
         return v
 
     return clip_str, clip_value, clip_deep
+
+
+# --------------------------------------------------------------------------------------------
+# Vault plaintexts: registered when the controller comes across them (once per play or task),
+# masked by the writer thread in every frame it writes after that, the way CI systems mask
+# registered secrets. ansible's own console shows a task that echoes a vaulted value in clear.
+
+MASK = '***'
+# Shorter plaintexts are not registered: masking "yes" or "8080" would blank ordinary words and
+# numbers all over the trace. They are still never decrypted into a frame (VAULTED).
+MIN_SECRET_CHARS = 6
+_ENVELOPE_KEYS = frozenset(('v', 't', 'run', 'seq', 'ts'))
+
+
+def vault_plaintext(obj):
+    """The decrypted text of a vault object, or None when it cannot be decrypted here."""
+    name = type(obj).__name__
+    try:
+        if name == 'AnsibleVaultEncryptedUnicode':
+            # without a vault, .data is the ciphertext itself
+            return obj.data if getattr(obj, 'vault', None) else None
+        if name == 'EncryptedString':
+            return str.__str__(str(obj))  # decrypts on purpose; a plain str, without data tags
+    except Exception:  # pylint: disable=broad-except  (no password for this vault id, ...)
+        return None
+    return None
+
+
+def iter_vaulted(value, budget):
+    """The vault objects inside ``value`` (nested dicts, lists, tuples), looking at no more than
+    ``budget[0]`` values (shared across calls, so a huge structure costs a bounded time)."""
+    stack = [value]
+    while stack and budget[0] > 0:
+        v = stack.pop()
+        budget[0] -= 1
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            continue
+        if is_vaulted(v):
+            yield v
+        elif isinstance(v, collections.abc.Mapping):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            stack.extend(v)
+
+
+def _secret_forms(text):
+    """The texts one plaintext is registered as: the whole (stripped: ansible strips stdout) and
+    each line of a multi-line one, each long enough to be worth masking."""
+    whole = text.strip()
+    lines = [line.strip() for line in whole.splitlines()]
+    forms = [whole] + (lines if len(lines) > 1 else [])
+    return [f for f in dict.fromkeys(forms) if len(f) >= MIN_SECRET_CHARS]
+
+
+class VaultSecrets(object):
+    """The plaintexts registered so far. ``masks`` is replaced whole (never mutated), so the
+    writer thread reads a consistent tuple without a lock."""
+
+    def __init__(self):
+        self._ciphertexts = set()   # vault values already decrypted (decrypt each once)
+        self._texts = set()
+        self.masks = ()             # ((needles as bytes), (texts to replace)) per plaintext
+
+    def collect(self, value, budget):
+        for obj in iter_vaulted(value, budget):
+            key = getattr(obj, '_ciphertext', None)
+            if key is None:
+                continue
+            key = bytes(key) if isinstance(key, (bytes, bytearray)) else str(key)
+            if key in self._ciphertexts:
+                continue
+            self._ciphertexts.add(key)
+            text = vault_plaintext(obj)
+            if isinstance(text, str):
+                self.add(text)
+
+    def add(self, text):
+        masks = list(self.masks)
+        for form in _secret_forms(text):
+            if form in self._texts:
+                continue
+            self._texts.add(form)
+            escaped = _dumps(form)[1:-1]              # as in the frame's JSON text
+            twice = _dumps(escaped)[1:-1]             # inside a JSON text in a string (labels)
+            texts = tuple(sorted({form, escaped}, key=len, reverse=True))
+            needles = tuple(sorted({escaped.encode('utf-8'), twice.encode('utf-8')}, key=len))
+            masks.append((needles, texts))
+        # longest first: a secret that contains another is masked whole
+        self.masks = tuple(sorted(masks, key=lambda m: -len(m[1][0])))
+
+
+def mask_batch(data, masks):
+    """``data`` (NDJSON lines) with every registered plaintext replaced by MASK. Runs on the
+    writer thread. A batch without any (nearly all) costs one substring search per plaintext; a
+    line with one is decoded and re-encoded, so a secret that looks like a number or a key never
+    breaks the JSON, and the envelope (run, seq, ts) is never touched."""
+    hits = [m for m in masks if any(n in data for n in m[0])]
+    if not hits:
+        return data
+    lines = data.split(b'\n')
+    for i, line in enumerate(lines):
+        if line and any(n in line for m in hits for n in m[0]):
+            lines[i] = _mask_line(line, hits)
+    return b'\n'.join(lines)
+
+
+def _mask_line(line, hits):
+    try:
+        frame = json.loads(line.decode('utf-8'))
+    except ValueError:  # never the shim's own frames; still, mask what can be found
+        for needles, _ in hits:
+            for n in needles:
+                line = line.replace(n, MASK.encode('ascii'))
+        return line
+    texts = [t for m in hits for t in m[1]]
+    for k in list(frame):
+        if k not in _ENVELOPE_KEYS:
+            frame[k] = _mask_value(frame[k], texts)
+    return _dumps(frame).encode('utf-8')
+
+
+def _mask_value(v, texts):
+    if isinstance(v, str):
+        for t in texts:
+            if t in v:
+                v = v.replace(t, MASK)
+        return v
+    if isinstance(v, dict):
+        return dict((_mask_value(k, texts), _mask_value(x, texts)) for k, x in v.items())
+    if isinstance(v, list):
+        return [_mask_value(x, texts) for x in v]
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        text = _dumps(v)
+        return MASK if any(t in text for t in texts) else v
+    return v
 
 
 # --------------------------------------------------------------------------------------------
@@ -754,6 +900,7 @@ class FrameWriter(object):
         self._full_warned = False
         self._conn_warned = False
         self.pending_warnings = []  # filled by the writer thread, shown by the callback threads
+        self.masks = ()                  # VaultSecrets.masks, set by the controller thread
         self._ack_run = None             # at exit: the run whose ack the writer thread waits for
         self._ack_deadline = 0.0
         self._ack_buf = b''
@@ -938,6 +1085,9 @@ class FrameWriter(object):
                     self._read_ack(sock)
                 continue
             data = b''.join(batch)
+            masks = self.masks
+            if masks:
+                data = mask_batch(data, masks)
             spooled = self._spool(data)  # write-ahead: the file holds at least what the sidecar got
             sent = False
             if sock is not None and self._sock is None and not self._closing:
@@ -1166,6 +1316,59 @@ class FrameWriter(object):
 # --------------------------------------------------------------------------------------------
 # Helpers reading ansible objects
 
+# 2.19+ hands callbacks a CallbackTaskResult with public ``result``, ``task`` and ``host``; its
+# ``_result``, ``_task`` and ``_host`` are compatibility properties to be deprecated (2.23). 2.14
+# has only those. Never ``task_fields``: 2.22 warns on it.
+def result_data(result):
+    data = getattr(result, 'result', None)
+    return result._result if data is None else data
+
+
+def result_task(result):
+    task = getattr(result, 'task', None)
+    return result._task if task is None else task
+
+
+def result_host(result):
+    host = getattr(result, 'host', None)
+    return result._host if host is None else host
+
+
+def notifications(notify):
+    """The names in a task's ``notify`` (one name or a list)."""
+    if isinstance(notify, str):
+        return [notify]
+    if isinstance(notify, (list, tuple)):
+        return [n for n in notify if isinstance(n, str)]
+    return []
+
+
+def _handler_names(handler):
+    names = {getattr(handler, 'name', None)}
+    for fqcn in (False, True):
+        try:
+            names.add(handler.get_name(include_role_fqcn=fqcn))
+        except Exception:  # pylint: disable=broad-except
+            pass
+    return names
+
+
+def handlers_notified(play, notification):
+    """The play's handlers that ``notification`` reaches, as the strategy resolves it: the last
+    handler with that name (plain or role-qualified), and every handler listening to it."""
+    handlers = [h for b in reversed(getattr(play, 'handlers', None) or []) for h in (getattr(b, 'block', None) or [])]
+    out = []
+    for h in handlers:
+        if notification in _handler_names(h):
+            out.append(h)
+            break
+    for h in handlers:
+        listen = getattr(h, 'listen', None) or []
+        if notification in ([listen] if isinstance(listen, str) else listen) and not any(h is o for o in out):
+            out.append(h)
+    return out
+
+
 def _batch_host_count(play):
     # ansible-core restricts the inventory to the serial batch before this callback: counting the
     # play's pattern now gives the batch. Private attribute, hence the guard.
@@ -1297,7 +1500,7 @@ def _and_warnings(method):
         method(self, result, *args, **kwargs)
         if self.CALLBACK_TYPE == 'stdout':
             try:
-                self._handle_warnings(result._result)
+                self._handle_warnings(result_data(result))
             except Exception:  # pylint: disable=broad-except
                 pass
     return wrapper
@@ -1347,6 +1550,12 @@ class CallbackModule(CallbackBase):
         self._stats_prev = {}         # host -> summary at the previous stats frame
         self._pb_hosts = set()        # hosts that reported results in the current playbook
         self._clip_str, self._clip_value, self._clip_deep = make_clippers(4096)
+        self._play = None
+        self._vault = VaultSecrets()
+        self._loader = None           # ansible's DataLoader: its cache of parsed files
+        self._files_seen = 0          # how many of those were searched for vault values
+        self._pending = {}            # host name -> uuid of the task whose result is due
+        self._awaiting_flush = set()  # (handler uuid, host) sent, until ansible flushes handlers
         super(CallbackModule, self).__init__(display=display, options=options)
 
     # ---------------------------------------------------------------------------------------
@@ -1493,10 +1702,10 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def _result_no_log(result):
-        r = result._result
+        r = result_data(result)
         if 'censored' in r or r.get('_ansible_no_log'):
             return True
-        task = result._task
+        task = result_task(result)
         return task is not None and _truthy_no_log(getattr(task, 'no_log', None))
 
     def _args(self, task, no_log):
@@ -1521,7 +1730,69 @@ class CallbackModule(CallbackBase):
         try:
             return self._clip_str(_dumps(label))
         except Exception:
-            return self._clip_str(str(label))
+            return '<%s>' % type(label).__name__  # str() could decrypt a vault value inside
+
+    # ---------------------------------------------------------------------------------------
+    # vault secrets: searched once per play and per task, never per result
+    SECRET_SEARCH_BUDGET = 200000  # values looked at per play or task, at most
+
+    def _collect_secrets(self, *values):
+        budget = [self.SECRET_SEARCH_BUDGET]
+        for value in values:
+            if value:
+                self._vault.collect(value, budget)
+        writer = self._writer
+        if writer is not None and writer.masks is not self._vault.masks:
+            writer.masks = self._vault.masks
+
+    def _play_secret_sources(self, play):
+        """Where vaulted variables are cheap to reach: the play's vars and vars_files, extra vars,
+        the inventory's host and group vars, and every file ansible's loader parsed and cached
+        (playbooks, roles, host_vars and group_vars files)."""
+        out = [getattr(play, 'vars', None)]
+        try:
+            vm = play.get_variable_manager()
+        except Exception:  # pylint: disable=broad-except
+            return out
+        self._loader = getattr(vm, '_loader', None)
+        inventory = getattr(vm, '_inventory', None)
+        try:
+            out.append(vm.extra_vars)
+            out.extend(h.vars for h in inventory.hosts.values())
+            out.extend(g.vars for g in inventory.groups.values())
+        except Exception:  # pylint: disable=broad-except
+            pass
+        out.extend(self._vars_files(play))
+        out.extend(self._files_loaded_since())
+        return out
+
+    def _vars_files(self, play):
+        """The play's vars_files with a literal path (ansible-core reads them per host, uncached)."""
+        loader = self._loader
+        try:
+            names = play.get_vars_files()
+        except Exception:  # pylint: disable=broad-except
+            return []
+        out = []
+        for name in names or ():
+            if isinstance(name, str) and '{{' not in name and loader is not None:
+                try:
+                    out.append(loader.load_from_file(name, unsafe=True))
+                except Exception:  # pylint: disable=broad-except
+                    pass
+        return out
+
+    def _files_loaded_since(self):
+        """The parsed files the loader cached since the last look (a count, per task)."""
+        try:
+            cache = self._loader._FILE_CACHE
+        except AttributeError:
+            return []
+        if len(cache) == self._files_seen:
+            return []
+        data = list(cache.values())
+        new, self._files_seen = data[self._files_seen:], len(data)
+        return new
 
     # ---------------------------------------------------------------------------------------
     # frames
@@ -1556,14 +1827,17 @@ class CallbackModule(CallbackBase):
 
     def _host_result(self, result, status, ignored=False):
         ts = time.time_ns()
-        task = result._task
-        r = result._result
-        host = result._host.get_name()
+        task = result_task(result)
+        r = result_data(result)
+        host = result_host(result).get_name()
         no_log = self._result_no_log(result)
         rescued = False
         if status == 'failed' and not ignored:
             rescued = task_is_rescued(task)
         self._pb_hosts.add(host)
+        pending = self._pending.pop(host, None)
+        if status == 'ok' and r.get('changed') and getattr(task, 'notify', None):
+            self._notify_from_result(task, host, pending[1] if pending else set(), ts)
         self._emit('host_result', {
             'task': task._uuid,
             'host': host,
@@ -1579,11 +1853,11 @@ class CallbackModule(CallbackBase):
 
     def _item_result(self, result, status):
         ts = time.time_ns()
-        r = result._result
+        r = result_data(result)
         no_log = self._result_no_log(result)
         self._emit('item_result', {
-            'task': result._task._uuid,
-            'host': result._host.get_name(),
+            'task': result_task(result)._uuid,
+            'host': result_host(result).get_name(),
             'status': status,
             'changed': bool(r.get('changed', False)),
             'label': self._label(r, no_log),
@@ -1593,12 +1867,12 @@ class CallbackModule(CallbackBase):
 
     def _async(self, t, result):
         ts = time.time_ns()
-        r = result._result
-        host = result._host.get_name()
+        r = result_data(result)
+        host = result_host(result).get_name()
         job = r.get('ansible_job_id')
         if not job and isinstance(r.get('async_result'), dict):
             job = r['async_result'].get('ansible_job_id')
-        task_uuid = result._task._uuid
+        task_uuid = result_task(result)._uuid
         no_log = self._result_no_log(result)
         if t == 'async_poll':
             # ansible-core polls with a throw-away async_status task (fresh uuid, default no_log):
@@ -1617,6 +1891,7 @@ class CallbackModule(CallbackBase):
 
     def _task_start(self, task, handler):
         ts = time.time_ns()
+        self._collect_secrets(getattr(task, 'args', None), getattr(task, 'vars', None), *self._files_loaded_since())
         no_log = _truthy_no_log(getattr(task, 'no_log', None)) or bool(getattr(C, 'DEFAULT_NO_LOG', False))
         role = getattr(task, '_role', None)
         fields = {
@@ -1658,6 +1933,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_play_start(self, play):
         ts = time.time_ns()
         self._play_uuid = play._uuid
+        self._play = play
+        self._collect_secrets(*self._play_secret_sources(play))
         hosts = play.hosts
         if isinstance(hosts, str):
             hosts = [hosts]
@@ -1690,6 +1967,7 @@ class CallbackModule(CallbackBase):
         ts = time.time_ns()
         name = host.get_name()
         self._host_task[name] = (task._uuid, _truthy_no_log(getattr(task, 'no_log', None)))
+        self._pending[name] = (task._uuid, set())
         self._emit('host_start', {'task': task._uuid, 'host': name}, ts)
 
     @_and_warnings
@@ -1708,7 +1986,7 @@ class CallbackModule(CallbackBase):
 
     @_guard
     def v2_runner_on_unreachable(self, result):
-        ignored = bool(getattr(result._task, 'ignore_unreachable', False))
+        ignored = bool(getattr(result_task(result), 'ignore_unreachable', False))
         self._host_result(result, 'unreachable', ignored=ignored)
 
     @_guard
@@ -1727,11 +2005,11 @@ class CallbackModule(CallbackBase):
     @_guard
     def v2_runner_retry(self, result):
         ts = time.time_ns()
-        r = result._result
+        r = result_data(result)
         no_log = self._result_no_log(result)
         self._emit('retry', {
-            'task': result._task._uuid,
-            'host': result._host.get_name(),
+            'task': result_task(result)._uuid,
+            'host': result_host(result).get_name(),
             'attempt': r.get('attempts'),
             'retries': r.get('retries'),
             'no_log': no_log,
@@ -1753,11 +2031,43 @@ class CallbackModule(CallbackBase):
     @_guard
     def v2_playbook_on_notify(self, handler, host):
         name = host.get_name() if hasattr(host, 'get_name') else str(host)
+        pending = self._pending.get(name)
+        if pending is not None:
+            # while the notifying result is processed: always on 2.14-2.17, on 2.18+ only for a
+            # handler that notifies another one; the result's own notify may follow (deduped)
+            self._send_notify(handler, name, pending[1])
+        elif (handler._uuid, name) in self._awaiting_flush:
+            # 2.18+ calls this when it flushes handlers: already sent with the notifying result
+            self._awaiting_flush.discard((handler._uuid, name))
+        else:
+            # a notification the shim could not resolve itself (a templated name): late is
+            # better than lost
+            self._send_notify(handler, name, None)
+
+    def _notify_from_result(self, task, host, sent, ts):
+        """``notify`` frames of a changed ``ok`` result, before its host_result: the strategy's own
+        condition, checked here on every version, because from 2.18 on ansible-core calls
+        v2_playbook_on_notify only when it flushes handlers (for hosts still running then)."""
+        for name in notifications(task.notify):
+            if '{{' in name:
+                continue  # templated per host or item: left to v2_playbook_on_notify
+            for handler in handlers_notified(self._play, name):
+                self._send_notify(handler, host, sent, ts)
+
+    def _send_notify(self, handler, host, sent, ts=None):
+        """One ``notify`` frame per handler and host result (``sent``: the handlers this result
+        already notified), remembered until ansible-core flushes that handler."""
+        uuid_ = handler._uuid
+        if sent is not None:
+            if uuid_ in sent:
+                return
+            sent.add(uuid_)
+        self._awaiting_flush.add((uuid_, host))
         self._emit('notify', {
             'handler': self._clip_str(handler.get_name() or ''),
-            'handler_task': handler._uuid,
-            'host': name,
-        })
+            'handler_task': uuid_,
+            'host': host,
+        }, ts)
 
     @_guard
     def v2_playbook_on_include(self, included_file):
@@ -1770,7 +2080,7 @@ class CallbackModule(CallbackBase):
     @_guard
     def v2_on_file_diff(self, result):
         ts = time.time_ns()
-        r = result._result
+        r = result_data(result)
         if self._result_no_log(result) or 'diff' not in r:
             return
         diff = r['diff']
@@ -1783,8 +2093,8 @@ class CallbackModule(CallbackBase):
             if isinstance(d, dict):
                 diffs.append({'before_header': d.get('before_header'), 'after_header': d.get('after_header')})
         self._emit('file_diff', {
-            'task': result._task._uuid,
-            'host': result._host.get_name(),
+            'task': result_task(result)._uuid,
+            'host': result_host(result).get_name(),
             'diffs': diffs,
         }, ts)
 

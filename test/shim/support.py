@@ -35,10 +35,12 @@ def until(check, timeout=30.0, interval=0.02):
 
 
 def _find_tool(name):
-    # Prefer the tool next to the interpreter running the tests (it has ansible).
+    # The ansible-core under test: OTEL_TEST_ANSIBLE_BIN (e.g. scripts/ansible-core-2.19.sh's bin/),
+    # else the tool next to the interpreter running the tests (it has ansible).
     import sys
     here = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), name)
-    for candidate in (here, os.path.join('/usr/bin', name)):
+    chosen = os.environ.get('OTEL_TEST_ANSIBLE_BIN')
+    for candidate in ((os.path.join(chosen, name),) if chosen else (here, os.path.join('/usr/bin', name))):
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return shutil.which(name) or name

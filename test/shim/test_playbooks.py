@@ -808,3 +808,103 @@ class TestAnsibleDoc(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+SUITE_PLAYBOOKS = os.path.join(S.ROOT, 'test', 'playbooks')
+VAULT_PLAINTEXTS = (b'VAULT-SCALAR-7q2w', b'VAULT-LIST-8e4r', b'VAULT-PLAYVAR-9t6y', b'VAULT-NOLOG-5u1i')
+
+
+class TestVault(PlaybookRun):
+    """Vault values (inline in args, a vaulted play var templated into args, results and a loop
+    label, inline in a no_log task) never leave in clear, on any ansible-core: a vault value is
+    sent as <vaulted>, and each plaintext the shim came across is masked (***) in every frame,
+    the socket's and the spool file's (kept: the sidecar never acks)."""
+
+    ARGS = ['-i', os.path.join(SUITE_PLAYBOOKS, 'inventory.ini'), os.path.join(SUITE_PLAYBOOKS, 'vault.yml'),
+            '--vault-password-file', os.path.join(SUITE_PLAYBOOKS, 'vault-password')]
+    MODE = 'no_ack'
+    ENV = {'ANSIBLE_OTEL_DRAIN_TIMEOUT': '0.5'}
+
+    def test_no_plaintext_in_frames_or_spool_file(self):
+        self.assertRc()
+        self.assertEnvelope()
+        _, spooled, spool_raw = self.assertOneSpoolFile()
+        self.assertEqual(spooled, self.frames)
+        for plain in VAULT_PLAINTEXTS:
+            self.assertEqual(self.raw.count(plain), 0, plain)
+            self.assertEqual(spool_raw.count(plain), 0, plain)
+        # ansible itself printed them (the default stdout callback): the run really decrypted
+        self.assertIn('VAULT-PLAYVAR-9t6y', self.output)
+
+    def test_inline_vault_arguments_are_vaulted(self):
+        self.assertEqual(self.t('Inline vault in a scalar argument')['args'], {'msg': '<vaulted>'})
+        self.assertEqual(self.t('Inline vault in a list argument')['args'], {'argv': ['echo', '<vaulted>']})
+        self.assertNotIn('args', self.t('Inline vault in a no_log task'))
+
+    def test_plaintexts_in_results_and_labels_are_masked(self):
+        res = self.result('Inline vault in a list argument')[0]['res']
+        self.assertEqual(res['stdout'], '***')
+        self.assertEqual(self.result('Vaulted play var in command arguments')[0]['res']['stdout'], '***')
+        self.assertEqual(self.result('Vaulted play var in a message')[0]['res']['msg'], 'the value is ***')
+        self.assertEqual([i['label'] for i in self.result('Vaulted play var in a loop label', 'item_result')], ['***'])
+        # 2.14 hands the debug module the vault object (<vaulted>), 2.19 its plaintext (masked)
+        self.assertIn(self.result('Inline vault in a scalar argument')[0]['res']['msg'], ('<vaulted>', '***'))
+
+
+class TestNotify(PlaybookRun):
+    """Every host whose changed result notifies a handler gets one notify frame per handler, just
+    before that result's host_result: on 2.14 (ansible calls v2_playbook_on_notify then) and on
+    2.18+ (it calls it when handlers are flushed, for the hosts still running), for a host that
+    fails before the flush, for the items of a loop, through listen, and from a handler."""
+
+    ARGS = ['-i', 'inventory_notify.ini', 'notify.yml']
+    EXPECT_RC = 2
+
+    def notifications(self):
+        """(handler, host, name of the task whose host_result comes next for that host)"""
+        names = dict((f['task'], f['name']) for f in S.by_type(self.frames, 'task_start'))
+        out = []
+        for i, f in enumerate(self.frames):
+            if f['t'] != 'notify':
+                continue
+            after = [g for g in self.frames[i + 1:] if g.get('host') == f['host'] and g['t'] != 'notify']
+            self.assertEqual(after[0]['t'], 'host_result', f)
+            self.assertEqual(after[0]['status'], 'ok', f)
+            out.append((f['handler'], f['host'], names[after[0]['task']]))
+        return sorted(out)
+
+    def test_each_notifying_result_notifies_once_before_its_host_result(self):
+        self.assertRc()
+        self.assertEqual(self.notifications(), sorted([
+            ('restart app', 'h1', 'Change on every host'),
+            ('restart app', 'h2', 'Change on every host'),
+            ('restart app', 'h3', 'Change on every host'),
+            ('reload config', 'h1', 'Change on h1 only'),
+            ('topic listener', 'h1', 'Loop where only some items change'),
+            ('topic listener', 'h2', 'Loop where only some items change'),
+            ('after restart', 'h1', 'restart app'),
+            ('after restart', 'h3', 'restart app'),
+        ]))
+
+    def test_handler_task_uuid(self):
+        for f in S.by_type(self.frames, 'notify'):
+            self.assertEqual(self.t(f['handler'])['task'], f['handler_task'])
+            self.assertIs(self.t(f['handler'])['handler'], True)
+
+    def test_handlers_run_for_the_hosts_still_running(self):
+        self.assertEqual(sorted(r['host'] for r in self.result('restart app')), ['h1', 'h3'])
+        self.assertEqual(sorted(r['host'] for r in self.result('topic listener')), ['h1'])
+
+
+class TestDeprecationWarnings(PlaybookRun):
+    """With deprecation warnings on, the shim causes none on the version under test."""
+
+    ARGS = ['-i', 'localhost,', '-c', 'local', 'features.yml']
+    ENV = {'ANSIBLE_DEPRECATION_WARNINGS': 'true'}
+    EXPECT_RC = TestFeatures.EXPECT_RC
+
+    def test_no_deprecation_warning(self):
+        self.assertRc()
+        self.assertEnvelope()
+        self.assertNotIn('DEPRECATION', self.output)
+        self.assertNotIn('otel_sidecar', self.output)
