@@ -7,7 +7,7 @@
 #
 # Design rules: standard library only (the file is installed by copying it
 # onto a controller), never block and never break the playbook, never leak
-# secrets (no_log results, task arguments of no_log tasks, URL credentials).
+# secrets (no_log results, task arguments of no_log tasks, URL credentials, vault plaintexts).
 
 from __future__ import absolute_import, division, print_function
 
@@ -32,6 +32,10 @@ description:
     With C(overflow=drop) there is no spool file and undelivered frames are counted as dropped.
   - Results of C(no_log) tasks and items are never sent, C(no_log) tasks never send their
     arguments, and C(user:password@) credentials are removed from URLs in every frame.
+  - Vault values are sent as C(<vaulted>), never decrypted. The plaintexts of the individually
+    vaulted values the plugin can reach (play vars, vars files, extra vars, inventory and
+    host_vars/group_vars, task arguments) are replaced by C(***) wherever a result shows them;
+    plaintexts shorter than 6 characters are not.
   - The plugin needs the sidecar to be running; it does not export traces by itself.
   - It can also be the stdout callback (C(ANSIBLE_STDOUT_CALLBACK=otel_sidecar), or
     C(stdout_callback = otel_sidecar) in ansible.cfg, as C(ansible-otel run --format table|json|summary)
@@ -1319,6 +1323,17 @@ class FrameWriter(object):
 # 2.19+ hands callbacks a CallbackTaskResult with public ``result``, ``task`` and ``host``; its
 # ``_result``, ``_task`` and ``_host`` are compatibility properties to be deprecated (2.23). 2.14
 # has only those. Never ``task_fields``: 2.22 warns on it.
+def _no_cache(loader):
+    """load_from_file's "do not cache" on this version (2.14: False, 2.19+: 'none'): a copy the
+    shim read must never be the one ansible-core finds later (2.19 caches trust tags with it)."""
+    try:
+        import inspect
+        default = inspect.signature(loader.load_from_file).parameters['cache'].default
+    except Exception:  # pylint: disable=broad-except
+        return False
+    return False if isinstance(default, bool) else 'none'
+
+
 def result_data(result):
     data = getattr(result, 'result', None)
     return result._result if data is None else data
@@ -1553,6 +1568,7 @@ class CallbackModule(CallbackBase):
         self._play = None
         self._vault = VaultSecrets()
         self._loader = None           # ansible's DataLoader: its cache of parsed files
+        self._inventory = None        # the inventory whose vars were searched
         self._files_seen = 0          # how many of those were searched for vault values
         self._pending = {}            # host name -> uuid of the task whose result is due
         self._awaiting_flush = set()  # (handler uuid, host) sent, until ansible flushes handlers
@@ -1756,12 +1772,14 @@ class CallbackModule(CallbackBase):
             return out
         self._loader = getattr(vm, '_loader', None)
         inventory = getattr(vm, '_inventory', None)
-        try:
-            out.append(vm.extra_vars)
-            out.extend(h.vars for h in inventory.hosts.values())
-            out.extend(g.vars for g in inventory.groups.values())
-        except Exception:  # pylint: disable=broad-except
-            pass
+        if inventory is not None and inventory is not self._inventory:
+            self._inventory = inventory  # once per run, not per play or serial batch
+            try:
+                out.append(vm.extra_vars)
+                out.extend(h.vars for h in inventory.hosts.values())
+                out.extend(g.vars for g in inventory.groups.values())
+            except Exception:  # pylint: disable=broad-except
+                pass
         out.extend(self._vars_files(play))
         out.extend(self._files_loaded_since())
         return out
@@ -1777,7 +1795,7 @@ class CallbackModule(CallbackBase):
         for name in names or ():
             if isinstance(name, str) and '{{' not in name and loader is not None:
                 try:
-                    out.append(loader.load_from_file(name, unsafe=True))
+                    out.append(loader.load_from_file(name, cache=_no_cache(loader), unsafe=True))
                 except Exception:  # pylint: disable=broad-except
                     pass
         return out

@@ -186,11 +186,16 @@ export const FRAMES = {
     },
     '`async_poll` fires only while the job is unfinished; a job that finishes before the first poll has no `async_poll`.',
   ),
-  notify: frame('notify', '`v2_playbook_on_notify`', {
-    handler: Type.String({ description: 'handler name' }),
-    handler_task: Type.Optional(Uuid('the handler task')),
-    host: hostName,
-  }),
+  notify: frame(
+    'notify',
+    'a changed `ok` result whose task notifies handlers, just before its `host_result` (one per handler the notification reaches by name or `listen`), on every ansible-core; and on `v2_playbook_on_notify` for what the shim could not resolve itself (a templated handler name)',
+    {
+      handler: Type.String({ description: 'handler name' }),
+      handler_task: Type.Optional(Uuid('the handler task')),
+      host: hostName,
+    },
+    'ansible-core 2.18+ calls `v2_playbook_on_notify` only when it flushes handlers, and only for the hosts still running then: the shim reads the notification from the result instead (the task\'s `notify` and the result\'s `changed`, the condition ansible-core itself checks), and drops the flush-time call of a notification it already sent.',
+  ),
   include: frame(
     'include',
     '`v2_playbook_on_include` (`include_tasks` only; `include_role` has no such event)',

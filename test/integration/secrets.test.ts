@@ -1,12 +1,13 @@
 // The canary: a secret in no_log args, results, loop items and URL credentials appears nowhere
-// the sidecar sends or writes.
+// the sidecar sends or writes. The vault test: no vault plaintext of vault.yml either, on the
+// ansible-core under test (2.19's EncryptedString as much as 2.14's vault objects).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { HttpReceiver } from '../helpers/http-receiver.js';
-import { cleanEnv, runPlaybooks, tempDir, type CliResult } from '../helpers/sidecar-run.js';
+import { PLAYBOOKS, cleanEnv, runPlaybooks, runShimmed, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
 
 const canary = `canary${randomBytes(6).toString('hex')}`;
@@ -89,5 +90,91 @@ describe('no_log and URL credentials', () => {
     expect(url.attributes['ansible.task.message']).toBe('https://repo.example.invalid/pkg.tgz');
     // the args as written, template unrendered: the user name goes too
     expect(url.attributes['ansible.task.args.value']).toEqual(['https://repo.example.invalid/pkg.tgz']);
+  });
+});
+
+// The plaintexts of test/playbooks/vault.yml (test values; the password is in vault-password).
+const PLAINTEXTS = ['VAULT-SCALAR-7q2w', 'VAULT-LIST-8e4r', 'VAULT-PLAYVAR-9t6y', 'VAULT-NOLOG-5u1i', 'VAULT-VARSFILE-3k5m'];
+const expectNoPlaintext = (text: string, where: string) => {
+  for (const p of PLAINTEXTS) expect(text, `${where}: ${p}`).not.toContain(p);
+};
+
+describe('vault values', () => {
+  const otlp = new OtlpReceiver();
+  const out = tempDir('otel-vault-');
+  const vaultEnv = (extra: Record<string, string> = {}) => cleanEnv({ ANSIBLE_VAULT_PASSWORD_FILE: join(PLAYBOOKS, 'vault-password'), ...extra });
+  let json: CliResult;
+  const consoles: Record<string, CliResult> = {};
+  let spoolDir: string;
+  let shimmed: CliResult;
+
+  beforeAll(async () => {
+    const url = await otlp.start();
+    json = await runPlaybooks(['vault.yml'], vaultEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), {
+      sidecarArgs: [
+        '--traces-file', join(out, 'traces.jsonl'),
+        '--prometheus-textfile', join(out, 'ansible.prom'),
+        '--format', 'json',
+        '--events-file', join(out, 'events.jsonl'),
+        '--report', join(out, 'report.html'),
+        '--record-frames', join(out, 'frames.ndjson'),
+      ],
+    });
+    for (const format of ['table', 'summary']) consoles[format] = await runPlaybooks(['vault.yml'], vaultEnv(), { sidecarArgs: ['--format', format] });
+    // no sidecar listening: the shim keeps the whole run in its spool file
+    const env = vaultEnv();
+    spoolDir = env.ANSIBLE_OTEL_SPOOL_DIR!;
+    shimmed = await runShimmed('vault.yml', join(out, 'nobody.sock'), env);
+  }, 240_000);
+  afterAll(async () => {
+    await otlp.stop();
+  });
+
+  it('sends <vaulted> for vault values and masks their plaintexts (***), in every output', () => {
+    expect(json.code, json.stderr).toBe(0);
+    const frames = readFileSync(join(out, 'frames.ndjson'), 'utf8');
+    expect(frames).toContain('"argv":["echo","<vaulted>"]');
+    expect(frames).toContain('"msg":"the value is ***"');
+    expectNoPlaintext(frames, 'frames');
+    const otlpText = [...otlp.requests, ...otlp.metricRequests].map((r) => r.raw.toString('utf8')).join('\n');
+    expect(otlpText).toContain('<vaulted>');
+    expect(otlpText).toContain('***');
+    expectNoPlaintext(otlpText, 'OTLP');
+    for (const name of ['traces.jsonl', 'ansible.prom', 'events.jsonl', 'report.html']) {
+      const text = readFileSync(join(out, name), 'utf8');
+      expect(text, name).toContain('vault.yml'); // about this run
+      expectNoPlaintext(text, name);
+    }
+    expect(readFileSync(join(out, 'traces.jsonl'), 'utf8')).toContain('the value is ***');
+    expect(json.stdout).toContain('Vaulted play var in a loop label');
+    expectNoPlaintext(json.stdout + json.stderr, '--format json');
+  });
+
+  it('leaves no plaintext on the console in table and summary formats', () => {
+    for (const [format, r] of Object.entries(consoles)) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout, format).toMatch(/vault/i);
+      expectNoPlaintext(r.stdout + r.stderr, `--format ${format}`);
+    }
+  });
+
+  it('spools none either', () => {
+    expect(shimmed.code, shimmed.stderr).toBe(0);
+    const files = readdirSync(spoolDir);
+    expect(files).toHaveLength(1);
+    const spooled = readFileSync(join(spoolDir, files[0]!), 'utf8');
+    expect(spooled).toContain('<vaulted>');
+    expect(spooled).toContain('***');
+    expectNoPlaintext(spooled, 'spool file');
+  });
+
+  it('shows the vaulted and masked values on the spans', () => {
+    const tree = new SpanTree(otlp.spans);
+    const scalar = tree.one('Inline vault in a scalar argument');
+    expect(scalar.attributes['ansible.task.args.value']).toEqual(['<vaulted>']);
+    const message = tree.children(tree.one('Vaulted play var in a message'))[0]!;
+    expect(message.attributes['ansible.task.message']).toBe('the value is ***');
+    const noLog = tree.one('Inline vault in a no_log task');
+    expect(noLog.attributes['ansible.task.args.name']).toBeUndefined();
   });
 });

@@ -20,7 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))                      # test/shim
 PLUGIN_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'plugin')
 
-from ansible.executor import task_result as _task_result  # noqa: E402
+from support import callback_result  # noqa: E402
 from ansible.inventory.host import Host  # noqa: E402
 from ansible.playbook.task import Task  # noqa: E402
 from ansible.plugins.loader import callback_loader  # noqa: E402
@@ -48,17 +48,6 @@ def sink(path, ready, counts):
             break
         counts[0] += len(data)
         counts[1] += data.count(b'\n')
-
-
-def callback_result(host, task, raw):
-    """The result object a callback gets: 2.19+ builds a CallbackTaskResult from a raw one
-    (its ``result`` copy is cached: touch it once so the loop measures the shim only)."""
-    raw_cls = getattr(_task_result, '_RawTaskResult', None)
-    if raw_cls is None:
-        return _task_result.TaskResult(host, task, raw).clean_copy()
-    result = raw_cls(host, task, raw, {}).as_callback_task_result()
-    result.result  # noqa: B018 - fills the cached copy
-    return result
 
 
 def main():

@@ -180,6 +180,19 @@ class Listener(object):
         return parse_ndjson(data)
 
 
+def callback_result(host, task, res):
+    """The result object a callback gets from TaskQueueManager.send_callback, on any version:
+    2.14's clean copy of a TaskResult, 2.19+'s CallbackTaskResult made from the raw result (its
+    ``result`` copy is cached: built here, so a benchmark measures the shim only)."""
+    from ansible.executor import task_result
+    raw_cls = getattr(task_result, '_RawTaskResult', None)
+    if raw_cls is None:
+        return task_result.TaskResult(host, task, res).clean_copy()
+    result = raw_cls(host, task, res, {}).as_callback_task_result()
+    result.result  # noqa: B018 - fills the cached copy
+    return result
+
+
 def parse_ndjson(data):
     text = data.decode('utf-8')
     if not text:

@@ -811,7 +811,8 @@ if __name__ == '__main__':
 
 
 SUITE_PLAYBOOKS = os.path.join(S.ROOT, 'test', 'playbooks')
-VAULT_PLAINTEXTS = (b'VAULT-SCALAR-7q2w', b'VAULT-LIST-8e4r', b'VAULT-PLAYVAR-9t6y', b'VAULT-NOLOG-5u1i')
+VAULT_PLAINTEXTS = (b'VAULT-SCALAR-7q2w', b'VAULT-LIST-8e4r', b'VAULT-PLAYVAR-9t6y', b'VAULT-NOLOG-5u1i',
+                    b'VAULT-VARSFILE-3k5m')
 
 
 class TestVault(PlaybookRun):
@@ -847,6 +848,7 @@ class TestVault(PlaybookRun):
         self.assertEqual(self.result('Vaulted play var in command arguments')[0]['res']['stdout'], '***')
         self.assertEqual(self.result('Vaulted play var in a message')[0]['res']['msg'], 'the value is ***')
         self.assertEqual([i['label'] for i in self.result('Vaulted play var in a loop label', 'item_result')], ['***'])
+        self.assertEqual(self.result('Vaulted var of a vars file in a message')[0]['res']['msg'], '***')
         # 2.14 hands the debug module the vault object (<vaulted>), 2.19 its plaintext (masked)
         self.assertIn(self.result('Inline vault in a scalar argument')[0]['res']['msg'], ('<vaulted>', '***'))
 
