@@ -859,7 +859,7 @@ class TestNotify(PlaybookRun):
     2.18+ (it calls it when handlers are flushed, for the hosts still running), for a host that
     fails before the flush, for the items of a loop, through listen, and from a handler."""
 
-    ARGS = ['-i', 'inventory_notify.ini', 'notify.yml']
+    ARGS = ['-i', os.path.join(SUITE_PLAYBOOKS, 'inventory.ini'), os.path.join(SUITE_PLAYBOOKS, 'notify.yml')]
     EXPECT_RC = 2
 
     def notifications(self):
@@ -880,12 +880,9 @@ class TestNotify(PlaybookRun):
         self.assertEqual(self.notifications(), sorted([
             ('restart app', 'h1', 'Change on every host'),
             ('restart app', 'h2', 'Change on every host'),
-            ('restart app', 'h3', 'Change on every host'),
             ('reload config', 'h1', 'Change on h1 only'),
             ('topic listener', 'h1', 'Loop where only some items change'),
-            ('topic listener', 'h2', 'Loop where only some items change'),
             ('after restart', 'h1', 'restart app'),
-            ('after restart', 'h3', 'restart app'),
         ]))
 
     def test_handler_task_uuid(self):
@@ -894,8 +891,8 @@ class TestNotify(PlaybookRun):
             self.assertIs(self.t(f['handler'])['handler'], True)
 
     def test_handlers_run_for_the_hosts_still_running(self):
-        self.assertEqual(sorted(r['host'] for r in self.result('restart app')), ['h1', 'h3'])
-        self.assertEqual(sorted(r['host'] for r in self.result('topic listener')), ['h1'])
+        self.assertEqual([r['host'] for r in self.result('restart app')], ['h1'])
+        self.assertEqual([r['host'] for r in self.result('topic listener')], ['h1'])
 
 
 class TestDeprecationWarnings(PlaybookRun):
