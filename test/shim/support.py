@@ -35,8 +35,12 @@ def until(check, timeout=30.0, interval=0.02):
 
 
 def _find_tool(name):
-    # Prefer the tool next to the interpreter running the tests (it has ansible).
+    # OTEL_TEST_ANSIBLE_BIN (test/shim/run.sh) names the ansible-core under test; else prefer the
+    # tool next to the interpreter running the tests (it has ansible).
     import sys
+    chosen = os.path.join(os.environ.get('OTEL_TEST_ANSIBLE_BIN', ''), name)
+    if os.environ.get('OTEL_TEST_ANSIBLE_BIN') and os.access(chosen, os.X_OK):
+        return chosen
     here = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), name)
     for candidate in (here, os.path.join('/usr/bin', name)):
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
