@@ -104,7 +104,7 @@ function recapOf(fixture: string): Record<string, number> {
   return total;
 }
 
-describe.each(['features', 'shim-features', 'includes', 'secrets', 'small-a-b-check'])('host results against the recorded PLAY RECAP: %s', (fixture) => {
+describe.each(['features', 'features-2.19', 'shim-features', 'includes', 'secrets', 'small-a-b-check'])('host results against the recorded PLAY RECAP: %s', (fixture) => {
   it('sums ansible.task.changed="true" to the recap changed, and failed, unreachable, skipped, rescued, ignored by status', async () => {
     const { metric } = await record(fixture);
     const recap = recapOf(fixture);
