@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/print-ansible-version.ts'],
     // Integration tests run real ansible-playbook processes: two cores, keep it to two at a time.
     maxWorkers: 2,
     testTimeout: 120_000,

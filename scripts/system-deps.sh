@@ -10,7 +10,9 @@ set -eu
 # Why the tests need them: ssh dials a closed port for the unreachable-host test; pgrep finds the
 # ansible-playbook to SIGKILL; promtool and prometheus check and scrape the metrics; chromium
 # renders the HTML report; ansible-runner writes the artifacts that `ansible-otel import` reads;
-# openssl makes the throwaway CA and certificates of the wss:// tests.
+# openssl makes the throwaway CA and certificates of the wss:// tests; dpkg-deb and gpgv let
+# scripts/ansible-core-2.19.sh fetch and unpack trixie's ansible-core (apt-get and the
+# debian-archive-keyring it verifies with come with apt itself).
 # To add a tool: one line, "command  Debian package  the npm scripts that need it".
 TABLE='
 ansible-playbook  ansible-core            example test
@@ -21,6 +23,8 @@ prometheus        prometheus              test
 chromium          chromium                test
 ansible-runner    python3-ansible-runner  test
 openssl           openssl                 test
+dpkg-deb          dpkg                    test
+gpgv              gpgv                    test
 '
 
 usage() {

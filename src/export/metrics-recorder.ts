@@ -37,6 +37,16 @@ function errorType(e: PlaybookEndEvent): string {
 }
 
 /**
+ * Whether ansible's PLAY RECAP counts this result in `changed`: a changed ok result, and an ignored
+ * failure that changed (counted as both ignored and changed). A failed, rescued or unreachable
+ * result is never counted changed by ansible, whatever its `changed` says (strategy/__init__.py,
+ * `_process_pending_results`, 2.14 to 2.19).
+ */
+export function countsAsChanged(e: Pick<HostResultEvent, 'status' | 'changed'>): boolean {
+  return e.status === 'changed' || (e.status === 'ignored' && e.changed);
+}
+
+/**
  * Records the OTel instruments from the run model's lifecycle events. Durations come from the
  * shim's timestamps (never this process's clock); attributes are bounded (module, status,
  * playbook, play) — no run ids, no messages, hosts only when the user asked.
@@ -86,7 +96,8 @@ export class MetricsRecorder implements Sink {
       ...this.host(e.host),
     };
     this.taskDuration.record(seconds(e.startNs, e.endNs), attrs);
-    this.hostResults.add(1, attrs);
+    // changed only on the counter: its sum over "true" is the PLAY RECAP's changed column
+    this.hostResults.add(1, { ...attrs, [ATTR.TASK_CHANGED]: countsAsChanged(e) });
   }
 
   itemResult(e: ItemResultEvent): void {

@@ -7,7 +7,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { ATTR, type HostSpanStatus } from '../model/attributes.js';
 import type { HostResultEvent, PlaybookEndEvent, PlaybookStartEvent, RunObserver } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
-import { MetricsRecorder, type RecorderOptions } from './metrics-recorder.js';
+import { countsAsChanged, MetricsRecorder, type RecorderOptions } from './metrics-recorder.js';
 import { withinDeadline } from '../util/deadline.js';
 
 const STATUSES: HostSpanStatus[] = ['ok', 'changed', 'failed', 'ignored', 'skipped', 'unreachable', 'rescued'];
@@ -24,6 +24,8 @@ class PullReader extends MetricReader {
 
 interface RunTally {
   byStatus: Record<HostSpanStatus, number>;
+  /** What the PLAY RECAP counts as changed (countsAsChanged). */
+  changed: number;
   results: number;
   taskSeconds: number;
 }
@@ -36,7 +38,7 @@ interface LastRun extends RunTally {
   failedHosts: number;
 }
 
-const emptyTally = (): RunTally => ({ byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<HostSpanStatus, number>, results: 0, taskSeconds: 0 });
+const emptyTally = (): RunTally => ({ byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<HostSpanStatus, number>, changed: 0, results: 0, taskSeconds: 0 });
 
 /**
  * The node_exporter textfile: the last run of each playbook (the seed plugin's totals and
@@ -68,6 +70,7 @@ export class PrometheusTextfile implements Sink {
     const gauge = (name: string, unit: string, description: string) => meter.createObservableGauge(name, { unit, description });
     const tasks = gauge('ansible.last_run.tasks', '{task}', 'Host results of the last run (task × host), all statuses');
     const byStatus = gauge('ansible.last_run.tasks.by_status', '{task}', 'Host results of the last run, by ansible.task.host.status');
+    const changed = gauge('ansible.last_run.tasks.changed', '{task}', 'Host results of the last run that the PLAY RECAP counts as changed');
     const unreachable = gauge('ansible.last_run.hosts.unreachable', '{host}', 'Hosts unreachable in the last run');
     const failed = gauge('ansible.last_run.hosts.failed', '{host}', 'Hosts with a failed task in the last run');
     const duration = gauge('ansible.last_run.duration', 's', 'Duration of the last run');
@@ -80,6 +83,7 @@ export class PrometheusTextfile implements Sink {
           const attrs: Attributes = { [ATTR.PLAYBOOK_NAME]: playbook };
           r.observe(tasks, run.results, attrs);
           for (const s of STATUSES) r.observe(byStatus, run.byStatus[s], { ...attrs, [ATTR.TASK_HOST_STATUS]: s });
+          r.observe(changed, run.changed, attrs);
           r.observe(unreachable, run.unreachableHosts, attrs);
           r.observe(failed, run.failedHosts, attrs);
           r.observe(duration, run.durationSeconds, attrs);
@@ -88,7 +92,7 @@ export class PrometheusTextfile implements Sink {
           r.observe(success, run.success ? 1 : 0, attrs);
         }
       },
-      [tasks, byStatus, unreachable, failed, duration, average, timestamp, success],
+      [tasks, byStatus, changed, unreachable, failed, duration, average, timestamp, success],
     );
   }
 
@@ -105,6 +109,7 @@ export class PrometheusTextfile implements Sink {
     const t = this.open.get(this.key(e));
     if (t) {
       t.byStatus[e.status] += 1;
+      if (countsAsChanged(e)) t.changed += 1;
       t.results += 1;
       t.taskSeconds += Math.max(0, e.endNs - e.startNs) / 1e9;
     }

@@ -109,6 +109,8 @@ interface OpenScope extends Scope {
   parentFile?: string;
   before?: Set<string>;
   tasks: Set<string>;
+  /** Task paths (file:line) run in this instance: ansible-core 2.19 gives an included role's tasks new uuids, so a repeated path, not only a repeated uuid, starts a new instance. */
+  paths: Set<string>;
 }
 
 /** Role and include scopes from what runner events carry (role name, task file, include events). */
@@ -141,15 +143,16 @@ class ScopeTracker {
     this.pending.push({ id: task, file, name, parentFile: includerFile });
   }
 
-  taskStart(uuid: string, file: string | undefined, role: string | undefined, action: string | undefined, handler: boolean): Scope[] {
+  taskStart(uuid: string, path: string | undefined, role: string | undefined, action: string | undefined, handler: boolean): Scope[] {
+    const file = fileOf(path);
     if (handler) {
-      this.stack = role ? [{ kind: 'role', id: this.roleIds.get(role) ?? this.roleId(role), name: role, via: 'roles', tasks: new Set() }] : [];
+      this.stack = role ? [{ kind: 'role', id: this.roleIds.get(role) ?? this.roleId(role), name: role, via: 'roles', tasks: new Set(), paths: new Set() }] : [];
     } else {
-      while (this.stack.length && !this.contains(this.stack[this.stack.length - 1]!, uuid, file, role)) this.stack.pop();
+      while (this.stack.length && !this.contains(this.stack[this.stack.length - 1]!, uuid, path, role)) this.stack.pop();
       const inc = file ? this.pending.findIndex((p) => p.file === file) : -1;
       if (inc >= 0) {
         const p = this.pending.splice(inc, 1)[0]!;
-        this.stack.push({ kind: 'include', id: p.id, name: p.name, via: 'include_tasks', file: p.file, parentFile: p.parentFile, before: new Set(this.files), tasks: new Set() });
+        this.stack.push({ kind: 'include', id: p.id, name: p.name, via: 'include_tasks', file: p.file, parentFile: p.parentFile, before: new Set(this.files), tasks: new Set(), paths: new Set() });
       }
       if (role && !this.stack.some((s) => s.kind === 'role' && s.name === role)) {
         const prev = this.previous;
@@ -157,11 +160,14 @@ class ScopeTracker {
         const via = included ? 'include_role' : this.plainTaskSeen ? 'import_role' : 'roles';
         const id = included ? prev.uuid : this.roleId(role);
         this.roleIds.set(role, id);
-        this.stack.push({ kind: 'role', id, name: role, via, tasks: new Set() });
+        this.stack.push({ kind: 'role', id, name: role, via, tasks: new Set(), paths: new Set() });
       }
       if (!role && this.stack.length === 0) this.plainTaskSeen = true;
     }
-    for (const s of this.stack) s.tasks.add(uuid);
+    for (const s of this.stack) {
+      s.tasks.add(uuid);
+      if (path) s.paths.add(path);
+    }
     if (file) this.files.add(file);
     this.previous = { uuid, action };
     return this.stack.map(({ kind, id, name, via }) => ({ kind, id, name, via }));
@@ -172,8 +178,9 @@ class ScopeTracker {
     return `${this.play}:role:${role}:${this.roleCount}`;
   }
 
-  private contains(s: OpenScope, uuid: string, file: string | undefined, role: string | undefined): boolean {
-    if (s.tasks.has(uuid)) return false; // the same task again: a new instance of the scope
+  private contains(s: OpenScope, uuid: string, path: string | undefined, role: string | undefined): boolean {
+    if (s.tasks.has(uuid) || (path && s.paths.has(path))) return false; // the same task again: a new instance of the scope
+    const file = fileOf(path);
     if (s.kind === 'role') return role === s.name;
     if (!file) return true;
     return file === s.file || (file !== s.parentFile && !s.before?.has(file));
@@ -276,7 +283,7 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
         taskFiles.set(task, file);
         const action = str(d.task_action);
         const name = str(d.name) ?? (role && str(d.task) ? `${role} : ${d.task}` : str(d.task)) ?? action ?? 'task';
-        return push(created, { t: 'task_start', task, play, name: stripUrlCredentials(name), action, handler, path: str(d.task_path) ?? null, role: role ?? null, tags: [], scopes: scopes.taskStart(task, file, role, action, handler) });
+        return push(created, { t: 'task_start', task, play, name: stripUrlCredentials(name), action, handler, path: str(d.task_path) ?? null, role: role ?? null, tags: [], scopes: scopes.taskStart(task, str(d.task_path), role, action, handler) });
       }
       case 'runner_on_start': {
         if (!task || !host) return;
@@ -289,7 +296,8 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
       case 'playbook_on_include': {
         const file = str(d.included_file);
         if (!task || !file) return;
-        scopes.include(task, file, taskFiles.get(task) ?? fileOf(d.task_path));
+        // 2.19 also sends it for include_role, with the role's name as the file: no task include
+        if (isAbsolute(file)) scopes.include(task, file, taskFiles.get(task) ?? fileOf(d.task_path));
         const hosts = /\bfor (.+)$/.exec(stripAnsi(e.stdout ?? '').trim())?.[1]?.split(/,\s*/);
         return push(created, { t: 'include', file, hosts, task });
       }

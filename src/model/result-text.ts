@@ -24,13 +24,34 @@ export function resultMessage(res: ResultSubset | undefined, fallback?: string):
   return fallback;
 }
 
-/** The `exception` span event of a failure (OTel exception semantic conventions). */
+/**
+ * ansible-core 2.19 puts an `exception` on every failed or unreachable result; unless
+ * ANSIBLE_DISPLAY_TRACEBACK includes `error` it is this placeholder, and a `fail:` gets a
+ * "(traceback missing)" head before the controller's own frames. Neither says anything about the
+ * failure (docs/compatibility.md, "Every failure carries exception").
+ */
+const PLACEHOLDER_TRACEBACK = /^\(traceback (unavailable|missing)\)/;
+
+const present = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : asText(v));
+
+/** The result's `exception` when it is a real traceback (a module crash, or 2.19 with tracebacks on). */
+export function realTraceback(exception: unknown): string | undefined {
+  const text = present(exception);
+  return text !== undefined && PLACEHOLDER_TRACEBACK.test(text) ? undefined : text;
+}
+
+/**
+ * The `exception` span event of a failure (OTel exception semantic conventions). The stacktrace is
+ * what the user reads after the message: the module's stderr first, then a real traceback; a
+ * placeholder traceback never takes stderr's place.
+ */
 export function exceptionAttributes(type: string, res: ResultSubset | undefined, message: string): Attributes {
-  const trace = res?.exception ?? (res?.stderr ? res.stderr : undefined);
+  const parts = [present(res?.stderr), realTraceback(res?.exception)].filter((p) => p !== undefined);
+  const trace = parts.length ? parts.join('\n\n') : undefined;
   return {
     [ATTR.EXCEPTION_TYPE]: type,
     [ATTR.EXCEPTION_MESSAGE]: message,
-    [ATTR.EXCEPTION_STACKTRACE]: trace === undefined ? undefined : asText(trace),
+    [ATTR.EXCEPTION_STACKTRACE]: trace,
   };
 }
 

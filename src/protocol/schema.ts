@@ -35,7 +35,7 @@ export const ResultSubset = Type.Object(
     attempts: fromModule('attempts of an `until` loop'),
     retries: fromModule('retries of an `until` loop'),
     ansible_job_id: fromModule('async job id'),
-    finished: fromModule('async job finished (`1`/`0`)'),
+    finished: fromModule('async job finished: `1`/`0`, `true`/`false` since ansible-core 2.19'),
     results_count: Type.Optional(Count('length of `results` for loops')),
     censored: Type.Optional(Type.String({ description: 'with `no_log`: the only key, the censored notice' })),
     ansible_facts: fromModule('only with `include_facts`'),

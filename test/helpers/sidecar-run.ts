@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ANSIBLE_BIN, pathWith } from './ansible-version.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -15,7 +16,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** process.env without anything that would steer ansible or OTel from outside the test. */
+/** process.env without anything that would steer ansible or OTel from outside the test; OTEL_TEST_ANSIBLE_BIN's ansible first on PATH (an `extra` PATH wins). */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -24,7 +25,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   }
   // A disk queue of the test's own: a real one under ~/.local/state would outlive the test.
   // OTEL_TEST_TMP: where test playbooks keep their counters and markers (one dir per env).
-  return { ...env, OTEL_TEST_TMP: tempDir('otel-run-'), ANSIBLE_OTEL_QUEUE_DIR: tempDir('otel-queue-'), ANSIBLE_OTEL_SPOOL_DIR: tempDir('otel-spool-'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
+  return { ...env, PATH: pathWith(ANSIBLE_BIN), OTEL_TEST_TMP: tempDir('otel-run-'), ANSIBLE_OTEL_QUEUE_DIR: tempDir('otel-queue-'), ANSIBLE_OTEL_SPOOL_DIR: tempDir('otel-spool-'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
 }
 
 export function tempDir(prefix = 'otel-test-'): string {

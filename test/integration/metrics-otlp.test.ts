@@ -4,6 +4,7 @@ import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pointsOfJsonLines, TEMPORALITY, type OtlpPoint } from '../helpers/otlp-metrics.js';
+import { recap } from '../helpers/play-recap.js';
 import { cleanEnv, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
 
 const receiver = new OtlpReceiver();
@@ -12,14 +13,6 @@ beforeAll(async () => {
   url = await receiver.start();
 });
 afterAll(() => receiver.stop());
-
-/** PLAY RECAP totals over all hosts, from ansible-playbook's own output. */
-function recap(stdout: string): Record<string, number> {
-  const total: Record<string, number> = {};
-  const section = stdout.slice(stdout.lastIndexOf('PLAY RECAP'));
-  for (const m of section.matchAll(/(\w+)=(\d+)/g)) total[m[1]!] = (total[m[1]!] ?? 0) + Number(m[2]);
-  return total;
-}
 
 function byStatus(points: OtlpPoint[]): Record<string, number> {
   const out: Record<string, number> = {};

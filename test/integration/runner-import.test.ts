@@ -56,8 +56,11 @@ beforeAll(async () => {
   copyFileSync(join(SHIM_PLAYBOOKS, 'inventory_serial.ini'), join(pdd, 'inventory', 'serial'));
 
   // The retry task counts attempts in a file under OTEL_TEST_TMP: one directory per run.
-  const runnerEnv = cleanEnv({ OTEL_TEST_TMP: tempDir() });
-  const liveEnv = cleanEnv({ OTEL_TEST_TMP: tempDir() });
+  // serial.yml's inventory names no interpreter: ansible-core 2.19's discovery would take a
+  // python3.13 from a pyenv first on PATH (docs/compatibility.md), so name Debian's.
+  const interpreter = { ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3' };
+  const runnerEnv = cleanEnv({ OTEL_TEST_TMP: tempDir(), ...interpreter });
+  const liveEnv = cleanEnv({ OTEL_TEST_TMP: tempDir(), ...interpreter });
   const liveTraces = join(work, 'live.jsonl');
   const [features, serial, cut, liveFeatures, liveSerial] = await Promise.all([
     ansibleRunner(pdd, 'features.yml', 'features', runnerEnv),

@@ -55,12 +55,12 @@ describe('metrics recorded from a real run', () => {
     for (const p of h.dataPoints) expect(p.value.buckets.boundaries).toEqual(TASK_BUCKETS);
   });
 
-  it('keeps attributes bounded: module, status, playbook, play; no host, run id or message', async () => {
+  it('keeps attributes bounded: module, status, playbook, play (and changed on the results counter); no host, run id or message', async () => {
     const { metric } = await record('features');
     const keys = new Set((metric(METRIC.TASK_DURATION) as HistogramMetricData).dataPoints.flatMap((p) => Object.keys(p.attributes)));
     expect([...keys].sort()).toEqual(['ansible.play.name', 'ansible.playbook.name', 'ansible.task.host.status', 'ansible.task.module']);
     const failed = (metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints.find((p) => p.attributes['ansible.task.host.status'] === 'failed' && p.attributes['ansible.task.module'] === 'ansible.builtin.fail')!;
-    expect(failed.attributes).toEqual({ 'ansible.task.host.status': 'failed', 'ansible.playbook.name': 'features.yml', 'ansible.play.name': 'Everything else', 'ansible.task.module': 'ansible.builtin.fail' });
+    expect(failed.attributes).toEqual({ 'ansible.task.host.status': 'failed', 'ansible.playbook.name': 'features.yml', 'ansible.play.name': 'Everything else', 'ansible.task.module': 'ansible.builtin.fail', 'ansible.task.changed': false });
   });
 
   it('adds the host name only when the user opts in', async () => {
@@ -91,5 +91,34 @@ describe('metrics recorded from a real run', () => {
     const { metric } = await record('killed');
     expect(sumBy(metric(METRIC.CICD_RUN_ERRORS), 'error.type')).toEqual({ interrupted: 1 });
     expect(sumBy(metric(METRIC.PLAYBOOK_RUNS), 'cicd.pipeline.result')).toMatchObject({ error: 1 });
+  });
+});
+
+/** ansible's own PLAY RECAP numbers of a recording: its stats frames summed over hosts and playbooks. */
+function recapOf(fixture: string): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const f of loadFrames(fixture)) {
+    if (f.t !== 'stats') continue;
+    for (const counts of Object.values(f.hosts)) for (const [k, n] of Object.entries(counts)) total[k] = (total[k] ?? 0) + (n ?? 0);
+  }
+  return total;
+}
+
+describe.each(['features', 'features-2.19', 'shim-features', 'includes', 'secrets', 'small-a-b-check'])('host results against the recorded PLAY RECAP: %s', (fixture) => {
+  it('sums ansible.task.changed="true" to the recap changed, and failed, unreachable, skipped, rescued, ignored by status', async () => {
+    const { metric } = await record(fixture);
+    const recap = recapOf(fixture);
+    const points = (metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints;
+    const sum = (where: (a: Record<string, unknown>) => boolean): number => points.filter((p) => where(p.attributes)).reduce((n, p) => n + (p.value as number), 0);
+    expect(recap.changed).toBeGreaterThan(0);
+    expect(sum((a) => a['ansible.task.changed'] === true)).toBe(recap.changed);
+    const status = (s: string) => sum((a) => a['ansible.task.host.status'] === s);
+    expect({ failures: status('failed'), unreachable: status('unreachable'), skipped: status('skipped'), rescued: status('rescued'), ignored: status('ignored') }).toEqual({
+      failures: recap.failures ?? 0,
+      unreachable: recap.unreachable ?? 0,
+      skipped: recap.skipped ?? 0,
+      rescued: recap.rescued ?? 0,
+      ignored: recap.ignored ?? 0,
+    });
   });
 });

@@ -6,7 +6,7 @@ import type { MemorySpan, MemoryWriter } from '../helpers/memory-writer.js';
 import { childrenOf, loadFrames, pathOf, replay } from '../helpers/recorded-run.js';
 import { expectWellFormed } from '../helpers/well-formed.js';
 
-const FIXTURES = ['features', 'small-a-b-check', 'secrets', 'killed', 'shim-features', 'shim-serial', 'shim-no-log', 'includes'];
+const FIXTURES = ['features', 'features-2.19', 'small-a-b-check', 'secrets', 'killed', 'shim-features', 'shim-serial', 'shim-no-log', 'includes'];
 
 const INTERRUPTED = 'ansible.run.interrupted';
 const HOST_STATUS = 'ansible.task.host.status';

@@ -183,6 +183,32 @@ describe('runnerEventsToFrames', () => {
     expect(pathOf(w.spans.find((s) => s.name === 'Step one')!).join(' > ')).toBe('site.yml > P > include steps/more.yml > Step one');
   });
 
+  it('on ansible-core 2.19: an include_role announced by playbook_on_include and its tasks under their own uuids still make two role instances', () => {
+    const events = [
+      ev('playbook_on_start'),
+      ev('playbook_on_play_start', { play: 'P', play_uuid: PLAY }),
+      task('t2', 'Include role', { task_action: 'ansible.builtin.include_role', task_path: '/p/site.yml:12' }),
+      ...hostRun('runner_on_ok', 't2', 'h1', {}),
+      ev('playbook_on_include', { task_uuid: 't2', included_file: 'lister' }, { stdout: 'included: lister for h1' }),
+      task('l9', 'lister : List', { role: 'lister', task_path: '/p/roles/lister/tasks/main.yml:1' }),
+      ...hostRun('runner_on_ok', 'l9', 'h1', {}),
+      task('l1', 'lister : List', { role: 'lister', task_path: '/p/roles/lister/tasks/main.yml:1' }),
+      ...hostRun('runner_on_ok', 'l1', 'h1', {}),
+      task('t3', 'After', { task_path: '/p/site.yml:20' }),
+      ...hostRun('runner_on_ok', 't3', 'h1', {}),
+      stats({ ok: { h1: 4 } }),
+    ];
+    const frames = runnerEventsToFrames(events, { ident: 'x' });
+    expect(of(frames, 'task_start').map((t) => [t.name, (t.scopes ?? []).map((s) => `${s.kind}:${s.name}:${s.via}`)])).toEqual([
+      ['Include role', []],
+      ['lister : List', ['role:lister:include_role']],
+      ['lister : List', ['role:lister:import_role']],
+      ['After', []],
+    ]);
+    expect(of(frames, 'include')[0]).toMatchObject({ task: 't2', file: 'lister', hosts: ['h1'] });
+    expect(new Set(model(frames).spans.filter((s) => s.name === 'List').map((s) => s.parent))).toHaveProperty('size', 2);
+  });
+
   it('ends a run without playbook_on_stats as interrupted: no stats, no bye', () => {
     const events = [ev('playbook_on_start'), ev('playbook_on_play_start', { play: 'P', play_uuid: PLAY }), task('t1', 'Long'), ev('runner_on_start', { task_uuid: 't1', host: 'h1' })];
     const frames = runnerEventsToFrames(events, { ident: 'cut' });
