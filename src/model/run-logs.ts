@@ -94,7 +94,8 @@ export class RunLogs implements RunObserver {
     const base = this.taskAttributes(e, status);
     const where = `[${e.host}] ${e.task}${e.label === undefined ? '' : ` (${e.label})`}`;
     if (isErrorStatus(status as HostSpanStatus) || status === 'ignored') {
-      const a: Attributes = { ...base, [ATTR.ERROR_TYPE]: status === 'ignored' ? undefined : status };
+      // As on the span: the frame's status (a rescued failure is `failed`).
+      const a: Attributes = { ...base, [ATTR.ERROR_TYPE]: status === 'ignored' ? undefined : status === 'unreachable' ? 'unreachable' : 'failed' };
       const stderr = text(res?.stderr);
       if (stderr !== undefined) a[ATTR.TASK_STDERR_TAIL] = tail(stderr, STDERR_TAIL_LINES);
       const severity: Severity = status === 'ignored' ? 'WARN' : 'ERROR';
