@@ -56,11 +56,12 @@ export class RunLogs implements RunObserver {
   ) {}
 
   hostResult(e: HostResultEvent): void {
-    this.resultRecords(e, e.status);
+    // A loop's result repeats its items' warnings, which went out on the item spans already.
+    this.resultRecords(e, e.status, e.items === 0);
   }
 
   itemResult(e: ItemResultEvent): void {
-    this.resultRecords(e, e.status);
+    this.resultRecords(e, e.status, true);
   }
 
   playbookEnd(e: PlaybookEndEvent): void {
@@ -89,7 +90,7 @@ export class RunLogs implements RunObserver {
     this.emit(e, e.endNs, 'INFO', EVENT.SUMMARY, [head, ...recap].join('\n'), a);
   }
 
-  private resultRecords(e: ResultEvent, status: HostSpanStatus | ItemResultEvent['status']): void {
+  private resultRecords(e: ResultEvent, status: HostSpanStatus | ItemResultEvent['status'], withWarnings: boolean): void {
     const res = e.result;
     const base = this.taskAttributes(e, status);
     const where = `[${e.host}] ${e.task}${e.label === undefined ? '' : ` (${e.label})`}`;
@@ -101,7 +102,7 @@ export class RunLogs implements RunObserver {
       const severity: Severity = status === 'ignored' ? 'WARN' : 'ERROR';
       this.emit(e, e.endNs, severity, EVENT.FAILURE, `${where}: ${e.message ?? status}${status === 'ignored' ? ' (ignored)' : ''}`, a);
     }
-    this.warnings(e, res, base, where);
+    if (withWarnings) this.warnings(e, res, base, where);
     if (!this.o.taskOutput) return;
     for (const stream of ['stdout', 'stderr'] as const) {
       const body = text(res?.[stream]);

@@ -156,6 +156,21 @@ describe('log records of results with warnings, and of secrets', () => {
     expect(warns[0]!.timeNs).toBe(warned[3]!.ts);
   });
 
+  it('sends the warnings of a loop once, on the item spans (the loop result repeats them)', () => {
+    const loop = stream([
+      { t: 'playbook_start', path: '/p/site.yml' },
+      { t: 'play_start', play: 'p1', name: 'Play' },
+      { t: 'task_start', task: 't1', name: 'Warn in a loop', action: 'warn_me' },
+      { t: 'item_result', task: 't1', host: 'h1', status: 'ok', label: 'a', res: { warnings: ['says a'] } },
+      { t: 'item_result', task: 't1', host: 'h1', status: 'ok', label: 'b', res: { warnings: ['says b'] } },
+      { t: 'host_result', task: 't1', host: 'h1', status: 'ok', changed: false, res: { warnings: ['says a', 'says b'], results_count: 2 } },
+    ]);
+    const { logs, w } = logsOf(loop);
+    const warns = logs.records.filter((r) => r.eventName === EVENT.WARNING);
+    expect(warns.map((r) => r.body)).toEqual(['[h1] Warn in a loop (a): says a', '[h1] Warn in a loop (b): says b']);
+    expect(warns.map((r) => w.spanId(w.one(String(r.attributes['ansible.task.item.label']))))).toEqual(warns.map((r) => r.spanId));
+  });
+
   it('carries nothing of a no_log result (secrets.ndjson: the canary is in no record)', () => {
     const { logs } = logsOf(loadFrames('secrets'));
     expect(logs.records.some((r) => r.eventName === EVENT.FAILURE)).toBe(true);
