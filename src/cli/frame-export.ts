@@ -2,18 +2,21 @@ import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
 import { queueDirFrom } from '../export/durable/signal-queue.js';
 import { Metrics } from '../export/metrics.js';
+import { Logs, taskOutputFrom } from '../export/logs.js';
 import type { SelfState } from '../export/self-metrics.js';
 import { isTrue } from '../export/otlp-env.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import type { Frame } from '../protocol/frames.js';
 import { shutdownSinks } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
-import { DEFAULT_METRICS_FILE, DEFAULT_TRACES_FILE } from './sidecar.js';
-import { printExportReport, printMetricsReport, printRunSummary } from './summary.js';
+import { DEFAULT_LOGS_FILE, DEFAULT_METRICS_FILE, DEFAULT_TRACES_FILE } from './sidecar.js';
+import { printExportReport, printLogsReport, printMetricsReport, printRunSummary } from './summary.js';
 
 /** The options of the commands that turn stored frames into telemetry (replay, import). */
 export interface FrameExportOptions {
   tracesFile?: string;
+  logsFile?: string;
+  logTaskOutput?: boolean;
   flushTimeout: number;
   queueDir?: string;
 }
@@ -38,7 +41,9 @@ export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame
       })
     : undefined;
   const sinks = metrics?.sinks ?? [];
-  const observer = new ObserverFanout(sinks, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`));
+  // Log records too: a replay re-sends them (no ledger for logs), as the spans it re-creates.
+  const logs = new Logs({ env, log, logsFile: o.logsFile ?? env.ANSIBLE_OTEL_LOGS_FILE, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: taskOutputFrom(o.logTaskOutput, env) });
+  const observer = new ObserverFanout([...sinks, logs.observer], (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`));
   const pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>> = new Pipeline(tracing.writer, log, (run) => printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL), observer);
   await metrics?.start();
   try {
@@ -50,13 +55,15 @@ export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame
   } finally {
     pipeline.endAll();
     const deadlineMs = o.flushTimeout * 1000;
-    const [, report, metricsReport] = await Promise.all([
+    const [, report, metricsReport, logsReport] = await Promise.all([
       shutdownSinks(sinks, deadlineMs, (sink, error) => log.warn(`${sink}: ${(error as Error)?.message ?? error}`)),
       tracing.shutdown(deadlineMs),
       metrics?.shutdown(deadlineMs),
+      logs.shutdown(deadlineMs),
     ]);
     printExportReport(log, report, o.flushTimeout);
     if (metricsReport) printMetricsReport(log, metricsReport, o.flushTimeout);
+    printLogsReport(log, logsReport, o.flushTimeout);
   }
   return connections.size;
 }

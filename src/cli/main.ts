@@ -23,6 +23,8 @@ const queueDir = (): Option => new Option('--queue-dir <dir>', 'disk queue for s
 const ledgerDir = (): Option => new Option('--ledger-dir <dir>', 'span ledger: what each destination took, so a replay after a crash sends no span twice (env ANSIBLE_OTEL_LEDGER_DIR; "off" disables; default: ledger/ in the queue dir)');
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here (env ANSIBLE_OTEL_TRACES_FILE)');
+const logsFile = (): Option => new Option('--logs-file <path>', 'also write log records as OTLP/JSON lines here (env ANSIBLE_OTEL_LOGS_FILE)');
+const noLogTaskOutput = (): Option => new Option('--no-log-task-output', 'no log records of task stdout/stderr (env ANSIBLE_OTEL_LOG_TASK_OUTPUT=false); failures, warnings and the summary still go');
 
 const program = new Command('ansible-otel')
   .description('OpenTelemetry traces for ansible-playbook runs')
@@ -122,6 +124,8 @@ program
     process.exitCode = await reportCommand(file, o);
   });
 
+// The logs signal's options, for every command that exports.
+for (const name of ['run', 'serve', 'replay', 'import']) for (const opt of [logsFile(), noLogTaskOutput()]) program.commands.find((c) => c.name() === name)?.addOption(opt);
 // Slack and webhook notifications for run and serve (src/cli/notification-sinks.ts).
 for (const name of ['run', 'serve']) for (const opt of notificationOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
 // Metrics outputs (src/cli/metrics-options.ts); the scrape endpoint only for the long-lived serve.

@@ -15,7 +15,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   const sidecar = new Sidecar(socketPath, { spoolScanMs: 10_000, ...o }, log, notificationSinks(o, process.env, log));
   await sidecar.start();
   const ws = sidecar.websocket ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})` : '';
-  log.info(`listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}`);
+  log.info(`listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}; logs → ${sidecar.logs.targets.join(', ') || 'nowhere'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -17,18 +17,23 @@ import type { Connection } from '../ingest/connection.js';
 import type { FrameOf } from '../protocol/frames.js';
 import { ackLine } from '../protocol/replies.js';
 import { Metrics } from '../export/metrics.js';
+import { Logs, taskOutputFrom } from '../export/logs.js';
 import { isTrue } from '../export/otlp-env.js';
 import type { RunSummary } from '../model/run-model.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import { shutdownSinks, type Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import { appendJobSummary } from './job-summary.js';
-import { printExportReport, printMetricsReport, printRunSummary } from './summary.js';
+import { printExportReport, printLogsReport, printMetricsReport, printRunSummary } from './summary.js';
 
 /** The options `run` and `serve` share. */
 export interface SidecarOptions extends WsTlsFiles {
   /** --traces-file (else ANSIBLE_OTEL_TRACES_FILE): OTLP/JSON lines here too. */
   tracesFile?: string;
+  /** --logs-file (else ANSIBLE_OTEL_LOGS_FILE): log records as OTLP/JSON lines here too. */
+  logsFile?: string;
+  /** false with --no-log-task-output: no task output records (see taskOutputFrom). */
+  logTaskOutput?: boolean;
   flushTimeout: number;
   maxFrameBytes: number;
   /** --record-frames: keep the raw frame stream in this file. */
@@ -61,11 +66,13 @@ export interface SidecarOptions extends WsTlsFiles {
 
 export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
 export const DEFAULT_METRICS_FILE = 'ansible-otel-metrics.jsonl';
+export const DEFAULT_LOGS_FILE = 'ansible-otel-logs.jsonl';
 
 /** Socket → pipeline → tracing, with one start and one shutdown-with-deadline. */
 export class Sidecar {
   readonly tracing: Tracing;
   readonly metrics: Metrics;
+  readonly logs: Logs;
   readonly server: UnixSocketServer;
   readonly websocket: WebSocketServerEdge | undefined;
   readonly watch: WatchHub | undefined;
@@ -100,9 +107,10 @@ export class Sidecar {
       defaultMetricsFile: DEFAULT_METRICS_FILE,
       self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
     });
+    this.logs = new Logs({ env, log, logsFile: o.logsFile ?? env.ANSIBLE_OTEL_LOGS_FILE, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: taskOutputFrom(o.logTaskOutput, env) });
     this.sinks = [...sinks, ...this.metrics.sinks];
     this.watch = o.wsPort === undefined ? undefined : new WatchHub({ intervalMs: 250 });
-    const observers = this.watch ? [...this.sinks, this.watch.observer] : this.sinks;
+    const observers = [...this.sinks, this.logs.observer, ...(this.watch ? [this.watch.observer] : [])];
     this.pipeline = new Pipeline(this.tracing.writer, log, (run: RunSummary) => {
       this.runsEnded += 1;
       printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL);
@@ -145,6 +153,7 @@ export class Sidecar {
     this.settlement.prune();
     this.pruneTimer = setInterval(() => this.settlement.prune(), 3_600_000).unref();
     await this.metrics.start();
+    await this.logs.start();
     await this.server.start();
     await this.websocket?.start();
     this.watch?.start();
@@ -166,12 +175,14 @@ export class Sidecar {
     await this.websocket?.close();
     await this.recorder?.close();
     const deadlineMs = this.o.flushTimeout * 1000;
-    const [, report, metrics] = await Promise.all([
+    const [, report, metrics, logs] = await Promise.all([
       shutdownSinks(this.sinks, deadlineMs, (sink, error) => this.log.warn(`${sink}: ${(error as Error)?.message ?? error}`)),
       this.tracing.shutdown(deadlineMs),
       this.metrics.shutdown(deadlineMs),
+      this.logs.shutdown(deadlineMs),
     ]);
     printExportReport(this.log, report, this.o.flushTimeout);
     printMetricsReport(this.log, metrics, this.o.flushTimeout);
+    printLogsReport(this.log, logs, this.o.flushTimeout);
   }
 }

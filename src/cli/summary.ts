@@ -1,6 +1,7 @@
 import type { RunSummary } from '../model/run-model.js';
 import type { ExportReport } from '../export/tracing.js';
 import type { MetricsReport } from '../export/metrics.js';
+import type { LogsReport } from '../export/logs.js';
 import type { Logger } from '../util/log.js';
 
 const ORDER = ['ok', 'changed', 'failed', 'ignored', 'rescued', 'skipped', 'unreachable'] as const;
@@ -47,4 +48,17 @@ export function printMetricsReport(log: Logger, report: MetricsReport, flushSeco
   if (report.failed) log.warn(`metrics → ${where}: ${report.failed} export${report.failed > 1 ? 's' : ''} failed${report.lastError ? ` (${report.lastError})` : ''}`);
   else if (!report.flushed) log.warn(`metrics → ${where}: the last values were not delivered within the ${flushSeconds} s flush deadline`);
   else log.info(`metrics → ${where}`);
+}
+
+export function printLogsReport(log: Logger, report: LogsReport, flushSeconds: number): void {
+  for (const t of report.perTarget) {
+    if (t.delivered === report.emitted) {
+      log.info(`${t.delivered} log records → ${t.target}`);
+      continue;
+    }
+    const missing = [];
+    if (t.failed) missing.push(`${t.failed} failed to export${report.lastError ? ` (${report.lastError})` : ''}`);
+    if (t.dropped) missing.push(`${t.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
+    log.warn(`${t.delivered} of ${report.emitted} log records → ${t.target}; ${missing.join('; ')}`);
+  }
 }

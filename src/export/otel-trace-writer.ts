@@ -13,7 +13,8 @@ export function hrTime(ns: number): HrTime {
   return [seconds, Math.max(0, Math.min(999_999_999, Math.round(ns - seconds * 1e9)))];
 }
 
-function clean(attributes: Attributes): Record<string, NonNullable<Attributes[string]>> {
+/** Attributes without their undefined values (the SDKs warn about those, or keep them). */
+export function clean(attributes: Attributes): Record<string, NonNullable<Attributes[string]>> {
   const out: Record<string, NonNullable<Attributes[string]>> = {};
   for (const key in attributes) {
     const value = attributes[key];

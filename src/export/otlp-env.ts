@@ -1,6 +1,6 @@
 // The OTEL_* variables every signal reads the same way (spec: signal-specific first, then the base).
 
-export type Signal = 'traces' | 'metrics';
+export type Signal = 'traces' | 'metrics' | 'logs';
 
 export function isTrue(value: string | undefined): boolean {
   return value?.trim().toLowerCase() === 'true';

@@ -31,7 +31,7 @@ export interface RunnerRunInfo {
 }
 
 export const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
-const RES_KEYS = ['msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reason', 'changed', 'failed', 'attempts', 'retries', 'ansible_job_id', 'finished'] as const;
+const RES_KEYS = ['msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reason', 'changed', 'failed', 'attempts', 'retries', 'ansible_job_id', 'finished', 'warnings', 'deprecations'] as const;
 const STATS_KEYS: [keyof HostStats, string][] = [['ok', 'ok'], ['changed', 'changed'], ['failures', 'failures'], ['unreachable', 'dark'], ['skipped', 'skipped'], ['rescued', 'rescued'], ['ignored', 'ignored']];
 const HOST_RESULTS: Record<string, 'ok' | 'failed' | 'skipped' | 'unreachable'> = { runner_on_ok: 'ok', runner_on_failed: 'failed', runner_on_skipped: 'skipped', runner_on_unreachable: 'unreachable' };
 const ITEM_RESULTS: Record<string, 'ok' | 'failed' | 'skipped'> = { runner_item_on_ok: 'ok', runner_item_on_failed: 'failed', runner_item_on_skipped: 'skipped' };

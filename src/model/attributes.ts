@@ -61,6 +61,13 @@ export const ATTR = {
   CICD_PIPELINE_TASK_RUN_ID: 'cicd.pipeline.task.run.id',
   CICD_PIPELINE_TASK_RUN_RESULT: 'cicd.pipeline.task.run.result',
   ERROR_TYPE: 'error.type',
+  // log records (src/model/run-logs.ts)
+  /** OTel general logs semconv: which stream of the task the output record holds. */
+  LOG_IOSTREAM: 'log.iostream',
+  TASK_STDERR_TAIL: 'ansible.task.stderr.tail',
+  DEPRECATION_VERSION: 'ansible.deprecation.version',
+  DEPRECATION_DATE: 'ansible.deprecation.date',
+  DEPRECATION_COLLECTION: 'ansible.deprecation.collection_name',
   EXCEPTION_TYPE: 'exception.type',
   EXCEPTION_MESSAGE: 'exception.message',
   EXCEPTION_STACKTRACE: 'exception.stacktrace',

@@ -502,6 +502,8 @@ export class RunModel<S> {
       ...this.ref(),
       play: this.playbook?.play?.name ?? '',
       task: hs.task.name,
+      taskUuid: hs.task.uuid,
+      module: hs.task.action,
       host: f.host,
       label,
       status: f.status === 'ok' && f.changed ? 'changed' : f.status,

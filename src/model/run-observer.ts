@@ -79,6 +79,9 @@ export interface HostResultEvent extends RunRef {
 export interface ItemResultEvent extends RunRef {
   play: string;
   task: string;
+  taskUuid: string;
+  /** The task's action, e.g. ansible.builtin.command. */
+  module?: string;
   host: string;
   label: string;
   status: 'ok' | 'changed' | 'failed' | 'skipped';

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { decodeProtobufRequest, spansOfRequest, type OtlpSpan } from './otlp-spans.js';
 import { decodeProtobufMetrics, pointsOfRequest, type OtlpPoint } from './otlp-metrics.js';
+import { decodeProtobufLogs, recordsOfRequest, type OtlpLogRecord } from './otlp-logs.js';
 
 export interface ReceivedRequest {
   contentType: string;
@@ -18,6 +19,9 @@ export class OtlpReceiver {
   readonly requests: ReceivedRequest[] = [];
   /** Metrics arrive on /v1/metrics: kept apart from the trace requests above. */
   readonly metricRequests: (ReceivedRequest & { points: OtlpPoint[] })[] = [];
+  /** Logs arrive on /v1/logs: their requests and every record decoded. */
+  readonly logRequests: ReceivedRequest[] = [];
+  readonly logRecords: OtlpLogRecord[] = [];
   private server: Server | undefined;
   /** Status codes to answer with before succeeding (to test retries/failures). */
   failNext: number[] = [];
@@ -39,21 +43,32 @@ export class OtlpReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const encoding = req.headers['content-encoding'];
+        const raw = Buffer.concat(chunks);
+        const contentType = String(req.headers['content-type'] ?? '');
+        const ok = (): void => {
+          res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
+        };
+        const decompressed = (): Buffer => (encoding === 'gzip' ? gunzipSync(raw) : raw);
+        if (req.url?.endsWith('/v1/logs')) {
+          // Always taken: the failure and delay knobs below are for spans and metrics.
+          const body = decompressed();
+          const decoded = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufLogs(body);
+          this.logRequests.push({ contentType, encoding, headers: req.headers, raw: body });
+          this.logRecords.push(...recordsOfRequest(decoded));
+          return ok();
+        }
         const fail = this.failWith ?? this.failNext.shift();
         if (fail) {
           this.refused++;
           res.writeHead(fail).end();
           return;
         }
-        const encoding = req.headers['content-encoding'];
-        const raw = Buffer.concat(chunks);
-        const body = encoding === 'gzip' ? gunzipSync(raw) : raw;
-        const contentType = String(req.headers['content-type'] ?? '');
+        const body = decompressed();
         if (req.url?.endsWith('/v1/metrics')) {
           const decoded = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufMetrics(body);
           this.metricRequests.push({ contentType, encoding, headers: req.headers, raw: body, points: pointsOfRequest(decoded) });
-          res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
-          return;
+          return ok();
         }
         const request = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : decodeProtobufRequest(body);
         const commit = (): void => {
@@ -66,7 +81,7 @@ export class OtlpReceiver {
             if (req.socket.destroyed) return; // the client is gone: nothing was delivered
             commit();
           }
-          res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
+          ok();
         };
         if (this.hold) this.held.push({ answer, req });
         else if (this.delayMs) setTimeout(answer, this.delayMs);

@@ -25,13 +25,13 @@ export interface OtlpSpan {
 export const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
 export const STATUS = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 
-function hex(id: unknown): string {
+export function hex(id: unknown): string {
   if (id === undefined || id === null || id === '') return '';
   if (typeof id === 'string') return /^[0-9a-f]+$/i.test(id) && id.length % 16 === 0 ? id.toLowerCase() : Buffer.from(id, 'base64').toString('hex');
   return Buffer.from(id as Uint8Array).toString('hex');
 }
 
-function value(v: any): AttrValue {
+export function value(v: any): AttrValue {
   if (!v) return undefined;
   if ('stringValue' in v) return v.stringValue;
   if ('boolValue' in v) return v.boolValue;
@@ -47,7 +47,7 @@ export function attrs(list: any[] | undefined): Record<string, AttrValue> {
   return out;
 }
 
-function ns(v: unknown): bigint {
+export function ns(v: unknown): bigint {
   if (v === undefined || v === null) return 0n;
   if (typeof v === 'object' && v !== null && 'low' in v) {
     const { low, high } = v as { low: number; high: number };

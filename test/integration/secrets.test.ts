@@ -37,6 +37,7 @@ beforeAll(async () => {
     {
       sidecarArgs: [
         '--traces-file', file,
+        '--logs-file', join(tmp, 'logs.jsonl'),
         '--format', 'json',
         '--events-file', join(tmp, 'events.jsonl'),
         '--report', join(tmp, 'report.html'),
@@ -53,12 +54,13 @@ afterAll(async () => {
 });
 
 describe('no_log and URL credentials', () => {
-  it('never sends or writes the secret: spans, metrics, files, frames, console, notifications', () => {
+  it('never sends or writes the secret: spans, metrics, log records, files, frames, console, notifications', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(receiver.spans.length).toBeGreaterThan(5);
-    for (const req of [...receiver.requests, ...receiver.metricRequests]) expect(req.raw.toString('utf8')).not.toContain(canary);
+    for (const req of [...receiver.requests, ...receiver.metricRequests, ...receiver.logRequests]) expect(req.raw.toString('utf8')).not.toContain(canary);
     expect(receiver.metricRequests.length).toBeGreaterThan(0);
-    for (const name of ['traces.jsonl', 'events.jsonl', 'report.html', 'ansible.prom', 'frames.ndjson']) {
+    expect(receiver.logRecords.length).toBeGreaterThan(0);
+    for (const name of ['traces.jsonl', 'logs.jsonl', 'events.jsonl', 'report.html', 'ansible.prom', 'frames.ndjson']) {
       const text = readFileSync(join(tmp, name), 'utf8');
       expect(text, name).toContain('secrets.yml'); // the output is there, about this run
       expect(text, name).not.toContain(canary);
@@ -88,6 +90,11 @@ describe('no_log and URL credentials', () => {
     expect(key.attributes['ansible.task.message']).toBe('<redacted>');
     const url = tree.children(tree.one('Fetch with credentials in the URL'))[0]!;
     expect(url.attributes['ansible.task.message']).toBe('https://repo.example.invalid/pkg.tgz');
+    // the log records of the failed no_log task say it failed, and nothing of what it printed
+    const failed = tree.children(tree.one('Fail with a secret'))[0]!;
+    const records = receiver.logRecords.filter((l) => l.spanId === failed.spanId);
+    expect(records.map((l) => l.body)).toEqual([`[h1] Fail with a secret: ${failed.attributes['ansible.task.message']} (ignored)`]);
+    expect(String(records[0]!.body)).toMatch(/no_log/);
     // the args as written, template unrendered: the user name goes too
     expect(url.attributes['ansible.task.args.value']).toEqual(['https://repo.example.invalid/pkg.tgz']);
   });

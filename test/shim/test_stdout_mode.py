@@ -50,6 +50,12 @@ class StdoutCallbackRun(unittest.TestCase):
         self.assertIn('[WARNING]: warn_me says: heads up', self.stderr)
         self.assertIn('[DEPRECATION WARNING]: warn_me is deprecated for the test', self.stderr)
 
+    def test_result_frames_carry_warnings_and_deprecations(self):
+        # the sidecar turns them into WARN log records (src/model/run-logs.ts)
+        warned = [f for f in self.listener.frames() if f['t'] == 'host_result' and (f.get('res') or {}).get('warnings')]
+        self.assertEqual([(f['host'], f['res']['warnings']) for f in warned], [('h1', ['warn_me says: heads up'])])
+        self.assertEqual([d['msg'] for d in warned[0]['res']['deprecations']], ['warn_me is deprecated for the test'])
+
     def test_ansible_own_warnings_and_prompt_notice_still_shown(self):
         self.assertIn('Could not match supplied host pattern, ignoring: no_such_host_pattern', self.stderr)
         # not a terminal: ansible-core takes the prompt's default and says so

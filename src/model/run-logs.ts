@@ -1,0 +1,150 @@
+// Run events → log records: the failures, warnings, task output and end-of-run summary a CI user
+// reads, each on the span it belongs to (trace-to-logs in Grafana, Elastic, OneUptime). Pure, like
+// the model: timestamps from the frames, no I/O; the records go to a LogWriter.
+import type { ResultSubset } from '../protocol/frames.js';
+import { ATTR, type HostSpanStatus } from './attributes.js';
+import { isErrorStatus } from './host-span.js';
+import type { LogWriter, Severity } from './log-writer.js';
+import { asText } from './result-text.js';
+import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, RunObserver } from './run-observer.js';
+import type { Attributes } from './trace-writer.js';
+
+export interface RunLogsOptions {
+  /** Task stdout/stderr as INFO records (--no-log-task-output turns it off). */
+  taskOutput: boolean;
+}
+
+/** Lines of stderr an ERROR record keeps: the end, where the error usually is. */
+export const STDERR_TAIL_LINES = 20;
+
+export const EVENT = {
+  FAILURE: 'ansible.host.failure',
+  WARNING: 'ansible.warning',
+  DEPRECATION: 'ansible.deprecation',
+  OUTPUT: 'ansible.task.output',
+  SUMMARY: 'ansible.run.summary',
+} as const;
+
+const STATS = ['ok', 'changed', 'unreachable', 'failures', 'skipped', 'rescued', 'ignored'] as const;
+/** ansible's PLAY RECAP says `failed=`, its stats say `failures`. */
+const RECAP_NAME: Record<string, string> = { failures: 'failed' };
+
+/** Text of a module value, or undefined when there is nothing to read. */
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (Array.isArray(value) && value.length === 0) return undefined;
+  return asText(value);
+}
+
+export function tail(value: string, lines: number): string {
+  const all = value.replace(/\n+$/, '').split('\n');
+  return all.length <= lines ? all.join('\n') : all.slice(-lines).join('\n');
+}
+
+/** `warnings` / `deprecations` of a result: a list, or (clipped by the shim) one JSON text. */
+function entries(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  return text(value) === undefined ? [] : [value];
+}
+
+type ResultEvent = (HostResultEvent | ItemResultEvent) & { label?: string };
+
+export class RunLogs implements RunObserver {
+  constructor(
+    private readonly writer: LogWriter,
+    private readonly o: RunLogsOptions,
+  ) {}
+
+  hostResult(e: HostResultEvent): void {
+    // A loop's result repeats its items' warnings, which went out on the item spans already.
+    this.resultRecords(e, e.status, e.items === 0);
+  }
+
+  itemResult(e: ItemResultEvent): void {
+    this.resultRecords(e, e.status, true);
+  }
+
+  playbookEnd(e: PlaybookEndEvent): void {
+    const totals: Record<string, number> = {};
+    const recap: string[] = [];
+    for (const [host, s] of Object.entries(e.stats)) {
+      recap.push(`${host} : ${STATS.map((k) => `${RECAP_NAME[k] ?? k}=${Number(s[k] ?? 0)}`).join(' ')}`);
+      for (const k of STATS) totals[k] = (totals[k] ?? 0) + Number(s[k] ?? 0);
+    }
+    const why = [];
+    if (e.interrupted) why.push('interrupted before its end');
+    if (e.failedHosts.length) why.push(`failed on ${e.failedHosts.join(', ')}`);
+    if (e.unreachableHosts.length) why.push(`unreachable: ${e.unreachableHosts.join(', ')}`);
+    const a: Attributes = {
+      [ATTR.CICD_PIPELINE_NAME]: e.playbook,
+      [ATTR.CICD_PIPELINE_RUN_ID]: e.runId,
+      [ATTR.CICD_PIPELINE_RESULT]: e.result,
+      [ATTR.PLAYBOOK_NAME]: e.playbook,
+      [ATTR.PLAYBOOK_PATH]: e.playbookPath,
+      [ATTR.RUN_INTERRUPTED]: e.interrupted || undefined,
+      [ATTR.FAILED_HOSTS]: e.failedHosts,
+      [ATTR.UNREACHABLE_HOSTS]: e.unreachableHosts,
+    };
+    for (const k of STATS) a[ATTR.STATS_PREFIX + k] = totals[k] ?? 0;
+    const head = `${e.playbook}: ${e.result}${why.length ? ` (${why.join('; ')})` : ''}`;
+    this.emit(e, e.endNs, 'INFO', EVENT.SUMMARY, [head, ...recap].join('\n'), a);
+  }
+
+  private resultRecords(e: ResultEvent, status: HostSpanStatus | ItemResultEvent['status'], withWarnings: boolean): void {
+    const res = e.result;
+    const base = this.taskAttributes(e, status);
+    const where = `[${e.host}] ${e.task}${e.label === undefined ? '' : ` (${e.label})`}`;
+    if (isErrorStatus(status as HostSpanStatus) || status === 'ignored') {
+      // As on the span: the frame's status (a rescued failure is `failed`).
+      const a: Attributes = { ...base, [ATTR.ERROR_TYPE]: status === 'ignored' ? undefined : status === 'unreachable' ? 'unreachable' : 'failed' };
+      const stderr = text(res?.stderr);
+      if (stderr !== undefined) a[ATTR.TASK_STDERR_TAIL] = tail(stderr, STDERR_TAIL_LINES);
+      const severity: Severity = status === 'ignored' ? 'WARN' : 'ERROR';
+      this.emit(e, e.endNs, severity, EVENT.FAILURE, `${where}: ${e.message ?? status}${status === 'ignored' ? ' (ignored)' : ''}`, a);
+    }
+    if (withWarnings) this.warnings(e, res, base, where);
+    if (!this.o.taskOutput) return;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const body = text(res?.[stream]);
+      if (body !== undefined) this.emit(e, e.endNs, 'INFO', EVENT.OUTPUT, body, { ...base, [ATTR.LOG_IOSTREAM]: stream });
+    }
+  }
+
+  private warnings(e: ResultEvent, res: ResultSubset | undefined, base: Attributes, where: string): void {
+    for (const w of entries(res?.warnings)) this.emit(e, e.endNs, 'WARN', EVENT.WARNING, `${where}: ${asText(w)}`, base);
+    for (const d of entries(res?.deprecations)) {
+      const o = typeof d === 'object' && d !== null ? (d as Record<string, unknown>) : { msg: d };
+      this.emit(e, e.endNs, 'WARN', EVENT.DEPRECATION, `${where}: ${asText(o.msg ?? d)}`, {
+        ...base,
+        [ATTR.DEPRECATION_VERSION]: text(o.version),
+        [ATTR.DEPRECATION_DATE]: text(o.date),
+        [ATTR.DEPRECATION_COLLECTION]: text(o.collection_name),
+      });
+    }
+  }
+
+  private taskAttributes(e: ResultEvent, status: string): Attributes {
+    const rc = e.result?.rc;
+    const failed = isErrorStatus(status as HostSpanStatus) || status === 'failed';
+    return {
+      [ATTR.CICD_PIPELINE_NAME]: e.playbook,
+      [ATTR.CICD_PIPELINE_RUN_ID]: e.runId,
+      [ATTR.CICD_PIPELINE_TASK_NAME]: e.task,
+      [ATTR.CICD_PIPELINE_TASK_RUN_ID]: e.taskUuid,
+      [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: failed ? 'failure' : status === 'skipped' ? 'skip' : 'success',
+      [ATTR.PLAY_NAME]: e.play,
+      [ATTR.TASK_NAME]: e.task,
+      [ATTR.TASK_ACTION]: e.module,
+      [ATTR.TASK_ROLE]: 'role' in e ? e.role : undefined,
+      [ATTR.TASK_HOST_NAME]: e.host,
+      [ATTR.TASK_HOST_STATUS]: status,
+      [ATTR.TASK_ITEM_LABEL]: e.label,
+      [ATTR.TASK_MESSAGE]: e.message,
+      [ATTR.TASK_RESULT]: typeof rc === 'number' ? rc : undefined,
+    };
+  }
+
+  private emit(e: { traceId: string; spanId: string }, timeNs: number, severity: Severity, eventName: string, body: string, attributes: Attributes): void {
+    this.writer.emit({ timeNs, severity, body, eventName, traceId: e.traceId, spanId: e.spanId, attributes });
+  }
+}
