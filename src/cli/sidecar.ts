@@ -17,7 +17,8 @@ import type { Connection } from '../ingest/connection.js';
 import type { FrameOf } from '../protocol/frames.js';
 import { ackLine } from '../protocol/replies.js';
 import { Metrics } from '../export/metrics.js';
-import { isTrue } from '../export/otlp-env.js';
+import { otelSetup } from '../export/otel-setup.js';
+import { isTrue } from './option-parsers.js';
 import type { RunSummary } from '../model/run-model.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import { shutdownSinks, type Sink } from '../sinks/sink.js';
@@ -86,9 +87,12 @@ export class Sidecar {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     const ledgerDir = ledgerDirFrom(o.ledgerDir, queueDirFrom(o.queueDir, env), env);
-    this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), ledgerDir, log });
+    const { otel, resource } = otelSetup(log, env);
+    this.tracing = new Tracing({ otel, resource, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), ledgerDir, log });
     this.settlement = new RunSettlement(this.tracing, ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs')), log);
     this.metrics = new Metrics({
+      otel,
+      resource,
       env,
       log,
       hostAttribute: o.metricsHostAttribute || isTrue(env.ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE),
@@ -142,6 +146,7 @@ export class Sidecar {
   }
 
   async start(): Promise<void> {
+    await this.tracing.ready();
     this.settlement.prune();
     this.pruneTimer = setInterval(() => this.settlement.prune(), 3_600_000).unref();
     await this.metrics.start();

@@ -1,21 +1,25 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { JsonLogsSerializer, JsonTraceSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { JsonLinesAppender } from './jsonl-appender.js';
 
 /**
- * Appends each batch as one OTLP/JSON ExportTraceServiceRequest per line: the layout of the
+ * Appends each batch as one OTLP/JSON Export*ServiceRequest per line: the layout of the
  * OpenTelemetry Collector's file exporter, so the file can be replayed into any collector.
  */
-export class OtlpJsonFileSpanExporter implements SpanExporter {
+export class OtlpJsonFileExporter<T> {
   private readonly file: JsonLinesAppender;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly serializer: ISerializer<T[], unknown>,
+  ) {
     this.file = new JsonLinesAppender(path);
   }
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    void this.file.append(JsonTraceSerializer.serializeRequest(spans)).then((error) =>
+  export(items: T[], done: (result: ExportResult) => void): void {
+    void this.file.append(this.serializer.serializeRequest(items)).then((error) =>
       done(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }),
     );
   }
@@ -26,5 +30,17 @@ export class OtlpJsonFileSpanExporter implements SpanExporter {
 
   shutdown(): Promise<void> {
     return this.file.close();
+  }
+}
+
+export class OtlpJsonFileSpanExporter extends OtlpJsonFileExporter<ReadableSpan> {
+  constructor(path: string) {
+    super(path, JsonTraceSerializer);
+  }
+}
+
+export class OtlpJsonFileLogExporter extends OtlpJsonFileExporter<ReadableLogRecord> {
+  constructor(path: string) {
+    super(path, JsonLogsSerializer);
   }
 }

@@ -13,7 +13,25 @@ export interface ReceivedRequest {
   raw: Buffer;
 }
 
-export class OtlpReceiver {
+/** What the OTLP receivers (HTTP here, gRPC in otlp-grpc-receiver.ts) share, so a test can run over either transport. */
+export interface OtlpReceiving {
+  readonly spans: OtlpSpan[];
+  readonly requests: ReceivedRequest[];
+  readonly metricRequests: (ReceivedRequest & { points: OtlpPoint[] })[];
+  /** HTTP status to answer every request with while set (gRPC: the equivalent status, 503 → UNAVAILABLE). */
+  failWith: number | undefined;
+  refused: number;
+  hold: boolean;
+  commitOnAnswer: boolean;
+  readonly heldRequests: number;
+  readonly heldAbandoned: boolean;
+  release(): void;
+  /** The endpoint to put in OTEL_EXPORTER_OTLP_ENDPOINT. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export class OtlpReceiver implements OtlpReceiving {
   readonly spans: OtlpSpan[] = [];
   readonly requests: ReceivedRequest[] = [];
   /** Metrics arrive on /v1/metrics: kept apart from the trace requests above. */

@@ -29,7 +29,7 @@ function spans(n: number, prefix: string): ReadableSpan[] {
 }
 
 function exporter(dir: string, problems: string[] = []): DurableSpanExporter {
-  const sender = new OtlpByteSender('TRACES', 'v1/traces', 'application/x-protobuf', ProtobufTraceSerializer);
+  const sender = new OtlpByteSender('traces', 'http/protobuf', process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT!, ProtobufTraceSerializer);
   return new DurableSpanExporter(ProtobufTraceSerializer, sender, new DiskQueue(dir, 64 * 1024 * 1024), (m) => problems.push(m));
 }
 
