@@ -7,7 +7,7 @@ import { Server, ServerCredentials, status, type Metadata, type ServerUnaryCall,
 import type { IncomingHttpHeaders } from 'node:http';
 import { attrs, spansOfRequest, type AttrValue, type OtlpSpan } from './otlp-spans.js';
 import { pointsOfRequest, type OtlpPoint } from './otlp-metrics.js';
-import type { OtlpReceiving, ReceivedRequest } from './otlp-receiver.js';
+import { HeldAnswers, type OtlpReceiving, type ReceivedRequest } from './otlp-receiver.js';
 
 const require = createRequire(import.meta.url);
 const root = require('otlp-proto-decoder/build/src/generated/root.js');
@@ -59,7 +59,7 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
   refused = 0;
   hold = false;
   commitOnAnswer = false;
-  private held: { answer: () => void; call: ServerUnaryCall<Buffer, Buffer> }[] = [];
+  private readonly held = new HeldAnswers();
   private server: Server | undefined;
 
   /** Plaintext on loopback; with `tls`, TLS with that certificate (the client checks it against OTEL_EXPORTER_OTLP_CERTIFICATE). */
@@ -101,7 +101,7 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
             }
             callback(null, {});
           };
-          if (this.hold && signal === 'trace') this.held.push({ answer, call });
+          if (this.hold && signal === 'trace') this.held.add(answer, () => call.cancelled);
           else answer();
         },
       });
@@ -119,18 +119,16 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
   }
 
   get heldRequests(): number {
-    return this.held.length;
+    return this.held.count;
   }
 
   get heldAbandoned(): boolean {
-    return this.held.every((h) => h.call.cancelled);
+    return this.held.abandoned;
   }
 
   release(): void {
     this.hold = false;
-    const held = this.held;
-    this.held = [];
-    for (const h of held) h.answer();
+    this.held.answerAll();
   }
 
   async stop(): Promise<void> {

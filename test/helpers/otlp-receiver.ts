@@ -1,6 +1,6 @@
 // A loopback OTLP/HTTP trace receiver standing in for Jaeger or a collector: it decodes what the
 // sidecar sends (http/json or http/protobuf, gzip or not) and keeps it for assertions.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { decodeProtobufRequest, spansOfRequest, type OtlpSpan } from './otlp-spans.js';
@@ -31,6 +31,30 @@ export interface OtlpReceiving {
   stop(): Promise<void>;
 }
 
+/** Trace requests left unanswered while a receiver holds: an export in flight. */
+export class HeldAnswers {
+  private held: { answer: () => void; gone: () => boolean }[] = [];
+
+  add(answer: () => void, gone: () => boolean): void {
+    this.held.push({ answer, gone });
+  }
+
+  get count(): number {
+    return this.held.length;
+  }
+
+  /** True when every held request's client has hung up (it was killed while waiting). */
+  get abandoned(): boolean {
+    return this.held.every((h) => h.gone());
+  }
+
+  answerAll(): void {
+    const held = this.held;
+    this.held = [];
+    for (const h of held) h.answer();
+  }
+}
+
 export class OtlpReceiver implements OtlpReceiving {
   readonly spans: OtlpSpan[] = [];
   readonly requests: ReceivedRequest[] = [];
@@ -50,7 +74,7 @@ export class OtlpReceiver implements OtlpReceiving {
   commitOnAnswer = false;
   /** While set, trace requests wait unanswered for release(): an export in flight. */
   hold = false;
-  private held: { answer: () => void; req: IncomingMessage }[] = [];
+  private readonly held = new HeldAnswers();
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -86,7 +110,7 @@ export class OtlpReceiver implements OtlpReceiving {
           }
           res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
         };
-        if (this.hold) this.held.push({ answer, req });
+        if (this.hold) this.held.add(answer, () => req.socket.destroyed);
         else if (this.delayMs) setTimeout(answer, this.delayMs);
         else answer();
       });
@@ -98,20 +122,17 @@ export class OtlpReceiver implements OtlpReceiving {
 
   /** Trace requests waiting for release(). */
   get heldRequests(): number {
-    return this.held.length;
+    return this.held.count;
   }
 
-  /** True when every held request's client has hung up (it was killed while waiting). */
   get heldAbandoned(): boolean {
-    return this.held.every((h) => h.req.socket.destroyed);
+    return this.held.abandoned;
   }
 
   /** Answers the held requests (and stops holding new ones). */
   release(): void {
     this.hold = false;
-    const held = this.held;
-    this.held = [];
-    for (const h of held) h.answer();
+    this.held.answerAll();
   }
 
   async stop(): Promise<void> {
