@@ -62,8 +62,11 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
   private readonly held = new HeldAnswers();
   private server: Server | undefined;
 
-  /** Plaintext on loopback; with `tls`, TLS with that certificate (the client checks it against OTEL_EXPORTER_OTLP_CERTIFICATE). */
-  constructor(private readonly tls?: { cert: Buffer; key: Buffer }) {}
+  /**
+   * Plaintext on loopback; with `tls`, TLS with that certificate (the client checks it against
+   * OTEL_EXPORTER_OTLP_CERTIFICATE), and with `clientCa` a client certificate it signed is required.
+   */
+  constructor(private readonly tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer }) {}
 
   async start(): Promise<string> {
     const server = new Server();
@@ -113,7 +116,7 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
     });
     service('metrics', 'Metrics', (request, raw, headers) => this.metricRequests.push({ ...meta(raw, headers), points: pointsOfRequest(request) }));
     service('logs', 'Logs', (request) => this.logRecords.push(...logRecordsOf(request)));
-    const credentials = this.tls ? ServerCredentials.createSsl(null, [{ cert_chain: this.tls.cert, private_key: this.tls.key }]) : ServerCredentials.createInsecure();
+    const credentials = this.tls ? ServerCredentials.createSsl(this.tls.clientCa ?? null, [{ cert_chain: this.tls.cert, private_key: this.tls.key }], this.tls.clientCa !== undefined) : ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (error, p) => (error ? reject(error) : resolve(p))));
     return `${this.tls ? 'https' : 'http'}://${this.tls ? 'localhost' : '127.0.0.1'}:${port}`;
   }

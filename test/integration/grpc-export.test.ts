@@ -1,7 +1,6 @@
 // OTEL_EXPORTER_OTLP_PROTOCOL=grpc: the whole trace and the metrics reach a loopback OTLP/gRPC
-// receiver, headers become gRPC metadata, TLS follows the spec (https:// + _CERTIFICATE).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// receiver, headers become gRPC metadata, TLS follows the spec (https://, _CERTIFICATE, _CLIENT_*).
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.js';
 import { cleanEnv, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
@@ -39,17 +38,22 @@ describe('OTLP over gRPC', () => {
     expect(receiver.metricRequests[0]!.headers.authorization).toBe('Bearer grpc-secret-7');
   });
 
-  it('speaks TLS to an https:// endpoint, trusting OTEL_EXPORTER_OTLP_CERTIFICATE; with an untrusted CA nothing is delivered', async () => {
+  it('speaks TLS to an https:// endpoint, trusting OTEL_EXPORTER_OTLP_CERTIFICATE and presenting OTEL_EXPORTER_OTLP_CLIENT_*; without either, nothing is delivered', async () => {
     const pki = makeTestPki();
-    const tls = new OtlpGrpcReceiver({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) });
+    const tls = new OtlpGrpcReceiver({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey), clientCa: readFileSync(pki.ca) });
     const tlsUrl = await tls.start();
     try {
-      const env = (ca: string): NodeJS.ProcessEnv => cleanEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tlsUrl, OTEL_EXPORTER_OTLP_CERTIFICATE: ca, OTEL_METRICS_EXPORTER: 'none' });
-      const refused = await runPlaybooks(['small-b.yml'], env(pki.otherCa), { sidecarArgs: ['--flush-timeout', '2', '--queue-dir', 'off'] });
-      expect(refused.code).toBe(0);
+      const env = (vars: Record<string, string>): NodeJS.ProcessEnv => cleanEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tlsUrl, OTEL_METRICS_EXPORTER: 'none', ...vars });
+      const client = { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: pki.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: pki.clientKey };
+      const refused = async (vars: Record<string, string>): Promise<string> => {
+        const r = await runPlaybooks(['small-b.yml'], env(vars), { sidecarArgs: ['--flush-timeout', '2', '--queue-dir', 'off'] });
+        expect(r.code).toBe(0);
+        return r.stderr;
+      };
+      expect(await refused({ OTEL_EXPORTER_OTLP_CERTIFICATE: pki.otherCa, ...client })).toMatch(/warning: 0 of 4 spans → /); // the server is not trusted
+      expect(await refused({ OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: pki.ca })).toMatch(/warning: 0 of 4 spans → /); // no client certificate
       expect(tls.spans).toHaveLength(0);
-      expect(refused.stderr).toMatch(/warning: 0 of 4 spans → /);
-      const trusted = await runPlaybooks(['small-b.yml'], env(pki.ca));
+      const trusted = await runPlaybooks(['small-b.yml'], env({ OTEL_EXPORTER_OTLP_CERTIFICATE: pki.ca, ...client }));
       expect(trusted.code, trusted.stderr).toBe(0);
       expect(trusted.stderr).toContain(`4 spans → ${tlsUrl} (OTLP grpc, TLS)`);
       expect(tls.spans.map((s) => s.name).sort()).toEqual(['Say b', 'Second playbook', 'h1', 'small-b.yml']);
