@@ -4,10 +4,14 @@
 import { readdirSync } from 'node:fs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskQueue } from '../../src/export/durable/disk-queue.js';
 import { DurableSpanExporter } from '../../src/export/durable/durable-trace-exporter.js';
 import { OtlpByteSender } from '../../src/export/durable/otlp-byte-sender.js';
+import { durableLogExporter } from '../../src/export/durable/durable-log-exporter.js';
+import { Logger } from '../../src/util/log.js';
 import { OtlpReceiver, type OtlpReceiving } from '../helpers/otlp-receiver.js';
 import { OtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.js';
 import type { OtlpProtocol } from '../../src/export/otel-env.js';
@@ -99,5 +103,29 @@ describe('the disk queue', () => {
     expect(q.length).toBe(2);
     expect(q.evictedBatches).toBe(3);
     expect(q.evictedItems).toBe(6);
+  });
+});
+
+describe('durable log export over OTLP/gRPC', () => {
+  const receiver = new OtlpGrpcReceiver();
+  afterAll(() => receiver.stop());
+
+  it('keeps log records on disk while the collector answers UNAVAILABLE, then delivers each once with its span ids', async () => {
+    const url = await receiver.start();
+    const memory = new InMemoryLogRecordExporter();
+    const logger = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] }).getLogger('t');
+    const span = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED };
+    for (const body of ['failed: h1', 'failed: h2']) logger.emit({ body, severityText: 'ERROR', context: trace.setSpanContext(ROOT_CONTEXT, span) });
+    const e = durableLogExporter({ url, protocol: 'grpc', queueRoot: tempDir(), log: new Logger(() => {}) });
+    receiver.failWith = 503;
+    expect(await new Promise((r) => e.export(memory.getFinishedLogRecords(), (res) => r(res.code)))).toBe(0);
+    expect(e.stats()).toMatchObject({ queuedItems: 2 });
+    receiver.failWith = undefined;
+    await until(() => e.stats().queuedBatches === 0, 20_000);
+    expect(receiver.logRecords.map((l) => [l.body, l.traceId, l.spanId])).toEqual([
+      ['failed: h1', span.traceId, span.spanId],
+      ['failed: h2', span.traceId, span.spanId],
+    ]);
+    await e.shutdown();
   });
 });
