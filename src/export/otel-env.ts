@@ -76,7 +76,8 @@ function endpointOf(signal: Signal, protocol: OtlpProtocol): OtlpEndpoint {
   }
   // gRPC has one endpoint for every signal: the base is used as is (the method names the signal).
   const url = own ?? base ?? DEFAULT_OTLP_GRPC;
-  const insecure = getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_INSECURE`) !== undefined ? getBooleanFromEnv(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_INSECURE`) : getBooleanFromEnv('OTEL_EXPORTER_OTLP_INSECURE');
+  const signalInsecure = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_INSECURE`;
+  const insecure = getBooleanFromEnv(getStringFromEnv(signalInsecure) !== undefined ? signalInsecure : 'OTEL_EXPORTER_OTLP_INSECURE');
   // The scheme wins over _INSECURE (otlp-grpc-exporter-base applies the same rule when it connects).
   const tls = url.startsWith('https://') || (!url.startsWith('http://') && !insecure);
   return { protocol, url, configured, tls };

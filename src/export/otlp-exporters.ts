@@ -54,9 +54,15 @@ export function otlpLogExporter(e: OtlpEndpoint, o: OtlpOptions): OtlpChoice<Log
   return { exporter: new Exporter({ url: e.url }), target: target(e) };
 }
 
-export function otlpMetricExporter(e: OtlpEndpoint, o: OtlpOptions & { temporality: AggregationTemporalitySelector; aggregation: AggregationSelector }): OtlpChoice<PushMetricExporter, DurableMetricExporter> {
+interface MetricOptions extends OtlpOptions {
+  temporality: AggregationTemporalitySelector;
+  aggregation: AggregationSelector;
+}
+
+export function otlpMetricExporter(e: OtlpEndpoint, o: MetricOptions): OtlpChoice<PushMetricExporter, DurableMetricExporter> {
   if (o.queueDir) {
-    const durable = durableMetricExporter({ url: e.url, protocol: e.protocol, queueRoot: o.queueDir, log: o.log, temporality: o.temporality, aggregation: o.aggregation });
+    const { temporality, aggregation } = o;
+    const durable = durableMetricExporter({ url: e.url, protocol: e.protocol, queueRoot: o.queueDir, log: o.log, temporality, aggregation });
     return { exporter: durable, durable, target: target(e) };
   }
   // The temporality preference the SDK's metric exporters read from OTEL_* themselves.

@@ -1,4 +1,15 @@
-import { defaultResource, detectResources, envDetector, hostDetector, osDetector, processDetector, resourceFromAttributes, serviceInstanceIdDetector, type Resource, type ResourceDetector } from '@opentelemetry/resources';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  resourceFromAttributes,
+  serviceInstanceIdDetector,
+  type Resource,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
 import type { Logger } from '../util/log.js';
 import { ciAttributes } from './ci-environment.js';
 
@@ -26,7 +37,8 @@ export function resourceDetectors(names: string[] | undefined, log: Logger): Res
   const list = names ?? ['all'];
   if (list.includes('all')) return [...DETECTORS.values()];
   if (list.includes('none')) return [];
-  for (const name of list) if (!DETECTORS.has(name)) log.once(`detector:${name}`, `OTEL_NODE_RESOURCE_DETECTORS value "${name}" is not one of ${[...DETECTORS.keys()].join(', ')}, all, none; ignored`);
+  const known = [...DETECTORS.keys()].join(', ');
+  for (const name of list) if (!DETECTORS.has(name)) log.once(`detector:${name}`, `OTEL_NODE_RESOURCE_DETECTORS value "${name}" is not one of ${known}, all, none; ignored`);
   return [...DETECTORS].filter(([name]) => list.includes(name)).map(([, detector]) => detector);
 }
 

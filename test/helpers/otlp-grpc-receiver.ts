@@ -24,7 +24,15 @@ export interface OtlpLogRecord {
 }
 
 /** The gRPC status a collector answers where an HTTP one would answer this HTTP status (OTLP spec). */
-const GRPC_STATUS: Record<number, status> = { 400: status.INVALID_ARGUMENT, 401: status.UNAUTHENTICATED, 403: status.PERMISSION_DENIED, 429: status.RESOURCE_EXHAUSTED, 502: status.UNAVAILABLE, 503: status.UNAVAILABLE, 504: status.UNAVAILABLE };
+const GRPC_STATUS: Record<number, status> = {
+  400: status.INVALID_ARGUMENT,
+  401: status.UNAUTHENTICATED,
+  403: status.PERMISSION_DENIED,
+  429: status.RESOURCE_EXHAUSTED,
+  502: status.UNAVAILABLE,
+  503: status.UNAVAILABLE,
+  504: status.UNAVAILABLE,
+};
 
 const hex = (b: string | undefined): string => (b ? Buffer.from(b, 'base64').toString('hex') : '');
 
@@ -116,7 +124,8 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
     });
     service('metrics', 'Metrics', (request, raw, headers) => this.metricRequests.push({ ...meta(raw, headers), points: pointsOfRequest(request) }));
     service('logs', 'Logs', (request) => this.logRecords.push(...logRecordsOf(request)));
-    const credentials = this.tls ? ServerCredentials.createSsl(this.tls.clientCa ?? null, [{ cert_chain: this.tls.cert, private_key: this.tls.key }], this.tls.clientCa !== undefined) : ServerCredentials.createInsecure();
+    const tls = this.tls;
+    const credentials = tls ? ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined) : ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (error, p) => (error ? reject(error) : resolve(p))));
     return `${this.tls ? 'https' : 'http'}://${this.tls ? 'localhost' : '127.0.0.1'}:${port}`;
   }

@@ -20,6 +20,9 @@ const GRPC_SERVICE: Record<Signal, [name: string, path: string]> = {
 /** The SDK's name of a signal's item (its self-observability metrics; none are recorded here). */
 const ITEM = { traces: 'span', metrics: 'metric_data_point', logs: 'log' } as const;
 
+/** The component name the SDK's delegates take (for their self-observability metrics, off here). */
+const COMPONENT = 'ansible_otel_durable_exporter';
+
 /** Whether a failed request may succeed when sent again, from the transport's status code. */
 export function retryable(protocol: OtlpProtocol, code: number | undefined): boolean {
   // No status at all: the backend was not reached (refused, reset): try again later.
@@ -51,10 +54,12 @@ export class OtlpByteSender {
     const helper = { name: ITEM[signal], countItems: () => 0 };
     if (protocol === 'grpc') {
       const [name, path] = GRPC_SERVICE[signal];
-      this.delegate = createOtlpGrpcExportDelegate(convertLegacyOtlpGrpcOptions({ url }, id), passThrough, 'ansible_otel_durable_exporter', helper, undefined, name, path);
+      const options = convertLegacyOtlpGrpcOptions({ url }, id);
+      this.delegate = createOtlpGrpcExportDelegate(options, passThrough, COMPONENT, helper, undefined, name, path);
     } else {
       const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
-      this.delegate = createOtlpHttpExportDelegate(convertLegacyHttpOptions({ url }, id, `v1/${signal}`, { 'Content-Type': contentType }), passThrough, 'ansible_otel_durable_exporter', helper, undefined);
+      const options = convertLegacyHttpOptions({ url }, id, `v1/${signal}`, { 'Content-Type': contentType });
+      this.delegate = createOtlpHttpExportDelegate(options, passThrough, COMPONENT, helper, undefined);
     }
   }
 
