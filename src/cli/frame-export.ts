@@ -4,7 +4,8 @@ import { queueDirFrom } from '../export/durable/signal-queue.js';
 import { Metrics } from '../export/metrics.js';
 import { Logs, taskOutputFrom } from '../export/logs.js';
 import type { SelfState } from '../export/self-metrics.js';
-import { isTrue } from '../export/otlp-env.js';
+import { otelSetup } from '../export/otel-setup.js';
+import { isTrue } from './option-parsers.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import type { Frame } from '../protocol/frames.js';
 import { shutdownSinks } from '../sinks/sink.js';
@@ -27,10 +28,13 @@ export interface FrameExportOptions {
  * With `metrics`, the run's metrics go out too, as from a live sidecar. Returns the number of runs.
  */
 export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame>, o: FrameExportOptions, log: Logger, withMetrics = false, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), log });
+  const { otel, resource } = otelSetup(log, env);
+  const tracing = new Tracing({ otel, resource, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), log });
   const connections = new Map<string, { id: number }>();
   const metrics: Metrics | undefined = withMetrics
     ? new Metrics({
+        otel,
+        resource,
         env,
         log,
         hostAttribute: isTrue(env.ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE),
@@ -42,9 +46,10 @@ export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame
     : undefined;
   const sinks = metrics?.sinks ?? [];
   // Log records too: a replay re-sends them (no ledger for logs), as the spans it re-creates.
-  const logs = new Logs({ env, log, logsFile: o.logsFile ?? env.ANSIBLE_OTEL_LOGS_FILE, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: taskOutputFrom(o.logTaskOutput, env) });
+  const logs = new Logs({ otel, resource, queueDir: queueDirFrom(o.queueDir, env), log, logsFile: o.logsFile ?? env.ANSIBLE_OTEL_LOGS_FILE, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: taskOutputFrom(o.logTaskOutput, env) });
   const observer = new ObserverFanout([...sinks, logs.observer], (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`));
   const pipeline: Pipeline<ReturnType<Tracing['writer']['startSpan']>> = new Pipeline(tracing.writer, log, (run) => printRunSummary(log, run, env.ANSIBLE_OTEL_TRACE_URL), observer);
+  await tracing.ready();
   await metrics?.start();
   try {
     for await (const frame of frames) {

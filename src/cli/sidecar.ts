@@ -18,7 +18,8 @@ import type { FrameOf } from '../protocol/frames.js';
 import { ackLine } from '../protocol/replies.js';
 import { Metrics } from '../export/metrics.js';
 import { Logs, taskOutputFrom } from '../export/logs.js';
-import { isTrue } from '../export/otlp-env.js';
+import { otelSetup } from '../export/otel-setup.js';
+import { isTrue } from './option-parsers.js';
 import type { RunSummary } from '../model/run-model.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import { shutdownSinks, type Sink } from '../sinks/sink.js';
@@ -93,9 +94,12 @@ export class Sidecar {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     const ledgerDir = ledgerDirFrom(o.ledgerDir, queueDirFrom(o.queueDir, env), env);
-    this.tracing = new Tracing({ env, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), ledgerDir, log });
+    const { otel, resource } = otelSetup(log, env);
+    this.tracing = new Tracing({ otel, resource, tracesFile: o.tracesFile ?? env.ANSIBLE_OTEL_TRACES_FILE, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: queueDirFrom(o.queueDir, env), ledgerDir, log });
     this.settlement = new RunSettlement(this.tracing, ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs')), log);
     this.metrics = new Metrics({
+      otel,
+      resource,
       env,
       log,
       hostAttribute: o.metricsHostAttribute || isTrue(env.ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE),
@@ -107,7 +111,7 @@ export class Sidecar {
       defaultMetricsFile: DEFAULT_METRICS_FILE,
       self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
     });
-    this.logs = new Logs({ env, log, logsFile: o.logsFile ?? env.ANSIBLE_OTEL_LOGS_FILE, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: taskOutputFrom(o.logTaskOutput, env) });
+    this.logs = new Logs({ otel, resource, queueDir: queueDirFrom(o.queueDir, env), log, logsFile: o.logsFile ?? env.ANSIBLE_OTEL_LOGS_FILE, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: taskOutputFrom(o.logTaskOutput, env) });
     this.sinks = [...sinks, ...this.metrics.sinks];
     this.watch = o.wsPort === undefined ? undefined : new WatchHub({ intervalMs: 250 });
     const observers = [...this.sinks, this.logs.observer, ...(this.watch ? [this.watch.observer] : [])];
@@ -150,6 +154,7 @@ export class Sidecar {
   }
 
   async start(): Promise<void> {
+    await this.tracing.ready();
     this.settlement.prune();
     this.pruneTimer = setInterval(() => this.settlement.prune(), 3_600_000).unref();
     await this.metrics.start();

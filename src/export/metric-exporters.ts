@@ -1,15 +1,13 @@
 import { resolve } from 'node:path';
-import { getNumberFromEnv } from '@opentelemetry/core';
 import { ConsoleMetricExporter, AggregationType, InstrumentType, PeriodicExportingMetricReader, type AggregationSelector, type AggregationTemporalitySelector, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import { CumulativeTemporalitySelector, DeltaTemporalitySelector, LowMemoryTemporalitySelector, OTLPMetricExporter as OtlpHttpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OtlpHttpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { ScrapeEndpoint } from './scrape-endpoint.js';
-import { DurableMetricExporter, durableMetricExporter } from './durable/durable-metric-exporter.js';
+import { CumulativeTemporalitySelector, DeltaTemporalitySelector, LowMemoryTemporalitySelector } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { ScrapeEndpoint } from './scrape-endpoint.js';
+import type { DurableMetricExporter } from './durable/durable-metric-exporter.js';
 import { CountingMetricExporter } from './counting-metric-exporter.js';
 import { OtlpJsonFileMetricExporter } from './otlp-json-file-metric-exporter.js';
-import { isTrue, otlpProtocol, otlpSignalUrl } from './otlp-env.js';
-import { stripUrlCredentials } from '../util/redact.js';
+import { otlpMetricExporter } from './otlp-exporters.js';
+import type { OtelEnv } from './otel-env.js';
 import type { Logger } from '../util/log.js';
 
 export interface MetricReaderChoice {
@@ -24,6 +22,8 @@ export interface MetricReaderChoice {
 }
 
 export interface MetricExporterOptions {
+  /** The OTEL_* configuration, resolved once (otel-env.ts). */
+  otel: OtelEnv;
   env: NodeJS.ProcessEnv;
   log: Logger;
   /** --prometheus-port: a scrape endpoint whatever OTEL_METRICS_EXPORTER says. */
@@ -40,46 +40,31 @@ export interface MetricExporterOptions {
 }
 
 /** The spec's OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, for the exporters that do not read it themselves. */
-function temporalityFromEnv(env: NodeJS.ProcessEnv): AggregationTemporalitySelector {
-  const value = env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE?.trim().toLowerCase();
-  if (value === 'delta') return DeltaTemporalitySelector;
-  if (value === 'lowmemory') return LowMemoryTemporalitySelector;
+function temporalityOf(otel: OtelEnv): AggregationTemporalitySelector {
+  if (otel.temporality === 'delta') return DeltaTemporalitySelector;
+  if (otel.temporality === 'lowmemory') return LowMemoryTemporalitySelector;
   return CumulativeTemporalitySelector;
 }
 
 /** OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: explicit buckets (default) or base-2 exponential. */
-function aggregationFromEnv(env: NodeJS.ProcessEnv, log: Logger): AggregationSelector {
-  const value = env.OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION?.trim().toLowerCase();
+function aggregationOf(otel: OtelEnv, log: Logger): AggregationSelector {
+  const value = otel.histogramAggregation;
   const exponential = value === 'base2_exponential_bucket_histogram';
-  if (value && !exponential && value !== 'explicit_bucket_histogram') log.once(`histogram:${value}`, `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=${value} is not supported; using explicit_bucket_histogram`);
+  if (!exponential && value !== 'explicit_bucket_histogram') log.once(`histogram:${value}`, `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=${value} is not supported; using explicit_bucket_histogram`);
   return (type) => (exponential && type === InstrumentType.HISTOGRAM ? { type: AggregationType.EXPONENTIAL_HISTOGRAM } : { type: AggregationType.DEFAULT });
 }
 
-function otlpMetricExporter(env: NodeJS.ProcessEnv, log: Logger, aggregationPreference: AggregationSelector, queueDir: string | undefined): { exporter: PushMetricExporter; target: string } {
-  const protocol = otlpProtocol(env, 'metrics');
-  const url = stripUrlCredentials(otlpSignalUrl(env, 'metrics') ?? 'http://localhost:4318/v1/metrics');
-  if (queueDir && (protocol === 'http/json' || protocol === 'http/protobuf')) {
-    const exporter = durableMetricExporter({ url, protocol, queueRoot: queueDir, log, temporality: temporalityFromEnv(env), aggregation: aggregationPreference });
-    return { exporter, target: `${url} (OTLP ${protocol})` };
-  }
-  // Endpoint, headers, compression, timeout and temporality preference come from OTEL_* in the exporter itself.
-  if (protocol === 'http/json') return { exporter: new OtlpHttpJsonMetricExporter({ aggregationPreference }), target: `${url} (OTLP http/json)` };
-  if (protocol !== 'http/protobuf') log.once(`metrics-protocol:${protocol}`, `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=${protocol} is not supported; using http/protobuf`);
-  return { exporter: new OtlpHttpProtoMetricExporter({ aggregationPreference }), target: `${url} (OTLP http/protobuf)` };
-}
-
 /** Seconds between pushes (OTEL_METRIC_EXPORT_INTERVAL, default 60 s); `run` pushes once more at shutdown. */
-function periodic(exporter: PushMetricExporter, target: string, log: Logger, aggregation?: AggregationSelector): MetricReaderChoice {
-  const intervalMs = getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
-  const timeoutMs = Math.min(getNumberFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, intervalMs);
+function periodic(otel: OtelEnv, exporter: PushMetricExporter, target: string, log: Logger, aggregation?: AggregationSelector): MetricReaderChoice {
+  const { intervalMillis: intervalMs, timeoutMillis: timeoutMs } = otel.metricExport;
   const counting = new CountingMetricExporter(exporter, target, (t, message) => log.warn(`exporting metrics to ${t} failed: ${message} (said once; counted in the summary)`), aggregation);
   return { reader: new PeriodicExportingMetricReader({ exporter: counting, exportIntervalMillis: intervalMs, exportTimeoutMillis: timeoutMs }), target, counting };
 }
 
 function prometheus(env: NodeJS.ProcessEnv, o: MetricExporterOptions): MetricReaderChoice {
   // Loopback unless asked otherwise: the endpoint has no authentication.
-  const host = o.prometheusHost ?? env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() ?? '127.0.0.1';
-  const port = o.prometheusPort ?? getNumberFromEnv('OTEL_EXPORTER_PROMETHEUS_PORT') ?? 9464;
+  const host = o.prometheusHost ?? o.otel.prometheus.host ?? '127.0.0.1';
+  const port = o.prometheusPort ?? o.otel.prometheus.port ?? 9464;
   const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
   const token = o.prometheusToken ?? (env.ANSIBLE_OTEL_PROMETHEUS_TOKEN || undefined);
   const endpoint = new ScrapeEndpoint(exporter, host, port, token);
@@ -88,27 +73,28 @@ function prometheus(env: NodeJS.ProcessEnv, o: MetricExporterOptions): MetricRea
 
 /** The metric readers the OTel environment variables ask for (spec semantics), plus our options and default. */
 export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoice[] {
-  const { env, log } = o;
+  const { env, log, otel } = o;
   const chosen: MetricReaderChoice[] = [];
   if (o.prometheusPort !== undefined) chosen.push(prometheus(env, o));
-  if (isTrue(env.OTEL_SDK_DISABLED)) return chosen;
-  const aggregation = aggregationFromEnv(env, log);
-  const file = (path: string): MetricReaderChoice => periodic(new OtlpJsonFileMetricExporter(resolve(path), temporalityFromEnv(env), aggregation), `${resolve(path)} (OTLP/JSON lines)`, log);
+  if (otel.disabled) return chosen;
+  const aggregation = aggregationOf(otel, log);
+  const temporality = temporalityOf(otel);
+  const file = (path: string): MetricReaderChoice => periodic(otel, new OtlpJsonFileMetricExporter(resolve(path), temporality, aggregation), `${resolve(path)} (OTLP/JSON lines)`, log);
   const otlp = (): MetricReaderChoice => {
-    const { exporter, target } = otlpMetricExporter(env, log, aggregation, o.queueDir);
-    return { ...periodic(exporter, target, log), durable: exporter instanceof DurableMetricExporter ? exporter : undefined };
+    const { exporter, target, durable } = otlpMetricExporter(otel.metrics.otlp, { queueDir: o.queueDir, log, temporality, aggregation });
+    return { ...periodic(otel, exporter, target, log), durable };
   };
-  const names = (env.OTEL_METRICS_EXPORTER ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) {
+  const names = otel.metrics.exporters;
+  if (names === undefined) {
     // Embedded default, as for traces: no endpoint and no other metrics output → a local file.
-    if (otlpSignalUrl(env, 'metrics')) chosen.push(otlp());
+    if (otel.metrics.otlp.configured) chosen.push(otlp());
     else if (chosen.length === 0 && !o.otherOutput) chosen.push(file(o.defaultMetricsFile));
     return chosen;
   }
   for (const name of new Set(names)) {
     if (name === 'none') continue;
     if (name === 'otlp') chosen.push(otlp());
-    else if (name === 'console') chosen.push(periodic(new ConsoleMetricExporter({ temporalitySelector: temporalityFromEnv(env) }), 'console', log, aggregation));
+    else if (name === 'console') chosen.push(periodic(otel, new ConsoleMetricExporter({ temporalitySelector: temporality }), 'console', log, aggregation));
     else if (name === 'prometheus') {
       if (o.prometheusPort === undefined) chosen.push(prometheus(env, o));
     } else log.once(`metrics-exporter:${name}`, `OTEL_METRICS_EXPORTER value "${name}" is not supported (use otlp, console, prometheus or none); ignored`);

@@ -5,10 +5,14 @@ import { withinDeadline } from '../util/deadline.js';
 import { chooseMetricReaders, type MetricReaderChoice } from './metric-exporters.js';
 import { MetricsRecorder } from './metrics-recorder.js';
 import { PrometheusTextfile } from './prometheus-textfile.js';
-import { sidecarResource } from './resource.js';
+import type { Resource } from '@opentelemetry/resources';
+import type { OtelEnv } from './otel-env.js';
 import { observeSelf, type SelfState } from './self-metrics.js';
 
 export interface MetricsOptions {
+  /** The OTEL_* configuration and the resource every signal shares (otel-setup.ts). */
+  otel: OtelEnv;
+  resource: Resource;
   env: NodeJS.ProcessEnv;
   log: Logger;
   /** --metrics-host-attribute / ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true: one series per host. */
@@ -44,10 +48,12 @@ export class Metrics {
   private readonly readers: MetricReaderChoice[];
   private readonly provider: MeterProvider | undefined;
   private readonly textfile: PrometheusTextfile | undefined;
+  private readonly resource: Resource;
 
   constructor(o: MetricsOptions) {
-    const resource = sidecarResource();
-    this.readers = chooseMetricReaders({ env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, prometheusToken: o.prometheusToken, queueDir: o.queueDir, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
+    const resource = o.resource;
+    this.resource = resource;
+    this.readers = chooseMetricReaders({ otel: o.otel, env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, prometheusToken: o.prometheusToken, queueDir: o.queueDir, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
     if (this.readers.length) {
       this.provider = new MeterProvider({ resource, readers: this.readers.map((r) => r.reader) });
       const meter = this.provider.getMeter('ansible-otel-sidecar');
@@ -70,6 +76,7 @@ export class Metrics {
 
   /** Starts the scrape endpoints; a port already taken fails the start with the address. */
   async start(): Promise<void> {
+    await this.resource.waitForAsyncAttributes?.();
     for (const r of this.readers) {
       if (!r.prometheus) continue;
       try {

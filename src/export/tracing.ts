@@ -1,12 +1,11 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { getNumberFromEnv } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CountingSpanExporter } from './counting-exporter.js';
 import { OtelTraceWriter } from './otel-trace-writer.js';
 import { KeyedIdGenerator } from './keyed-id-generator.js';
 import { QueueGauge } from './queue-gauge.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
-import { sidecarResource } from './resource.js';
+import type { Resource } from '@opentelemetry/resources';
 import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { LedgerSpanExporter } from './ledger/ledger-exporter.js';
 import { SpanLedger } from './ledger/span-ledger.js';
@@ -36,10 +35,6 @@ export interface ExportReport {
   perTarget: TargetReport[];
 }
 
-/** Defaults that differ from the SDK's: a big queue (a task ending on 5,000 hosts at once must
- * not drop) and a short delay (traces show up live). OTEL_BSP_* still win. */
-const BSP_DEFAULTS = { maxQueueSize: 65_536, scheduledDelayMillis: 1_000, maxExportBatchSize: 512 } as const;
-
 /** The OTel side of the sidecar: provider, processors, exporters; start and shutdown-with-deadline. */
 export class Tracing {
   readonly writer: OtelTraceWriter;
@@ -51,7 +46,10 @@ export class Tracing {
   /** Ingest should wait while `backlog` is above this: half the export queue, the other half absorbs a chunk in flight. */
   readonly backlogLimit: number;
 
-  constructor(o: ExporterOptions) {
+  private readonly resource: Resource;
+
+  constructor(o: ExporterOptions & { resource: Resource }) {
+    this.resource = o.resource;
     diag.setLogger(
       {
         // Said once per kind of message: "Dropped 12 spans…" and "Dropped 40 spans…" are one problem.
@@ -69,20 +67,22 @@ export class Tracing {
     this.exporters = choices.map(
       (c, i) => new CountingSpanExporter(this.ledgers[i]!, c.target, (target, message) => o.log.warn(`exporting spans to ${target} failed: ${message} (said once; counted in the summary)`)),
     );
-    const bsp = {
-      maxQueueSize: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? BSP_DEFAULTS.maxQueueSize,
-      scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY') ?? BSP_DEFAULTS.scheduledDelayMillis,
-      maxExportBatchSize: getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? BSP_DEFAULTS.maxExportBatchSize,
-    };
+    // OTEL_BSP_*, with our defaults (otel-env.ts BSP_DEFAULTS: a bigger queue, a shorter delay).
+    const bsp = o.otel.bsp;
     this.backlogLimit = Math.floor(bsp.maxQueueSize / 2);
     this.gauges = this.exporters.map((e) => new QueueGauge(new BatchSpanProcessor(e, bsp), e, bsp.maxQueueSize));
     const ids = new KeyedIdGenerator();
     this.provider = new BasicTracerProvider({
-      resource: sidecarResource(),
+      resource: o.resource,
       idGenerator: ids,
       spanProcessors: this.gauges,
     });
     this.writer = new OtelTraceWriter(this.provider.getTracer('ansible-otel-sidecar'), ids);
+  }
+
+  /** Resolves when the resource's detected attributes (host.id…) have settled: before the first span ends. */
+  async ready(): Promise<void> {
+    await this.resource.waitForAsyncAttributes?.();
   }
 
   /** Spans ended but not yet exported or failed, at the slowest destination. */

@@ -1,6 +1,6 @@
 // A loopback OTLP/HTTP trace receiver standing in for Jaeger or a collector: it decodes what the
 // sidecar sends (http/json or http/protobuf, gzip or not) and keeps it for assertions.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { decodeProtobufRequest, spansOfRequest, type OtlpSpan } from './otlp-spans.js';
@@ -14,7 +14,49 @@ export interface ReceivedRequest {
   raw: Buffer;
 }
 
-export class OtlpReceiver {
+/** What the OTLP receivers (HTTP here, gRPC in otlp-grpc-receiver.ts) share, so a test can run over either transport. */
+export interface OtlpReceiving {
+  readonly spans: OtlpSpan[];
+  readonly requests: ReceivedRequest[];
+  readonly metricRequests: (ReceivedRequest & { points: OtlpPoint[] })[];
+  /** HTTP status to answer every request with while set (gRPC: the equivalent status, 503 → UNAVAILABLE). */
+  failWith: number | undefined;
+  refused: number;
+  hold: boolean;
+  commitOnAnswer: boolean;
+  readonly heldRequests: number;
+  readonly heldAbandoned: boolean;
+  release(): void;
+  /** The endpoint to put in OTEL_EXPORTER_OTLP_ENDPOINT. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Trace requests left unanswered while a receiver holds: an export in flight. */
+export class HeldAnswers {
+  private held: { answer: () => void; gone: () => boolean }[] = [];
+
+  add(answer: () => void, gone: () => boolean): void {
+    this.held.push({ answer, gone });
+  }
+
+  get count(): number {
+    return this.held.length;
+  }
+
+  /** True when every held request's client has hung up (it was killed while waiting). */
+  get abandoned(): boolean {
+    return this.held.every((h) => h.gone());
+  }
+
+  answerAll(): void {
+    const held = this.held;
+    this.held = [];
+    for (const h of held) h.answer();
+  }
+}
+
+export class OtlpReceiver implements OtlpReceiving {
   readonly spans: OtlpSpan[] = [];
   readonly requests: ReceivedRequest[] = [];
   /** Metrics arrive on /v1/metrics: kept apart from the trace requests above. */
@@ -36,7 +78,7 @@ export class OtlpReceiver {
   commitOnAnswer = false;
   /** While set, trace requests wait unanswered for release(): an export in flight. */
   hold = false;
-  private held: { answer: () => void; req: IncomingMessage }[] = [];
+  private readonly held = new HeldAnswers();
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -83,7 +125,7 @@ export class OtlpReceiver {
           }
           ok();
         };
-        if (this.hold) this.held.push({ answer, req });
+        if (this.hold) this.held.add(answer, () => req.socket.destroyed);
         else if (this.delayMs) setTimeout(answer, this.delayMs);
         else answer();
       });
@@ -95,20 +137,17 @@ export class OtlpReceiver {
 
   /** Trace requests waiting for release(). */
   get heldRequests(): number {
-    return this.held.length;
+    return this.held.count;
   }
 
-  /** True when every held request's client has hung up (it was killed while waiting). */
   get heldAbandoned(): boolean {
-    return this.held.every((h) => h.req.socket.destroyed);
+    return this.held.abandoned;
   }
 
   /** Answers the held requests (and stops holding new ones). */
   release(): void {
     this.hold = false;
-    const held = this.held;
-    this.held = [];
-    for (const h of held) h.answer();
+    this.held.answerAll();
   }
 
   async stop(): Promise<void> {

@@ -1,25 +1,32 @@
 // The disk queue under an outage: nothing lost, nothing sent twice, and a restart sends what
-// an earlier sidecar left behind.
+// an earlier sidecar left behind — over OTLP/HTTP and OTLP/gRPC (503 ↔ UNAVAILABLE is retried,
+// 400 ↔ INVALID_ARGUMENT is not).
 import { readdirSync } from 'node:fs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskQueue } from '../../src/export/durable/disk-queue.js';
 import { DurableSpanExporter } from '../../src/export/durable/durable-trace-exporter.js';
 import { OtlpByteSender } from '../../src/export/durable/otlp-byte-sender.js';
-import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { durableLogExporter } from '../../src/export/durable/durable-log-exporter.js';
+import { Logger } from '../../src/util/log.js';
+import { OtlpReceiver, type OtlpReceiving } from '../helpers/otlp-receiver.js';
+import { OtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.js';
+import type { OtlpProtocol } from '../../src/export/otel-env.js';
 import { tempDir } from '../helpers/sidecar-run.js';
 import { until } from '../helpers/until.js';
 
-const receiver = new OtlpReceiver();
+const transports: [OtlpProtocol, OtlpReceiving, (base: string) => string][] = [
+  ['http/protobuf', new OtlpReceiver(), (base) => `${base}/v1/traces`],
+  ['grpc', new OtlpGrpcReceiver(), (base) => base],
+];
 
-beforeAll(async () => {
-  const url = await receiver.start();
-  // This test file runs in its own worker: the exporter reads its endpoint from here.
-  process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${url}/v1/traces`;
+beforeAll(() => {
+  // This test file runs in its own worker: the transports read their timeout from here.
   process.env.OTEL_EXPORTER_OTLP_TIMEOUT = '500';
 });
-afterAll(() => receiver.stop());
 
 function spans(n: number, prefix: string): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
@@ -28,15 +35,21 @@ function spans(n: number, prefix: string): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-function exporter(dir: string, problems: string[] = []): DurableSpanExporter {
-  const sender = new OtlpByteSender('TRACES', 'v1/traces', 'application/x-protobuf', ProtobufTraceSerializer);
-  return new DurableSpanExporter(ProtobufTraceSerializer, sender, new DiskQueue(dir, 64 * 1024 * 1024), (m) => problems.push(m));
-}
-
 const exportOnce = (e: DurableSpanExporter, batch: ReadableSpan[]): Promise<number> => new Promise((r) => e.export(batch, (res) => r(res.code)));
 
-describe('durable span export', () => {
-  it('queues batches on disk while the backend answers 503 and delivers each span exactly once after', async () => {
+describe.each(transports)('durable span export over %s', (protocol, receiver, endpoint) => {
+  let url: string;
+  beforeAll(async () => {
+    url = endpoint(await receiver.start());
+  });
+  afterAll(() => receiver.stop());
+
+  function exporter(dir: string, problems: string[] = []): DurableSpanExporter {
+    const sender = new OtlpByteSender('traces', protocol, url, ProtobufTraceSerializer);
+    return new DurableSpanExporter(ProtobufTraceSerializer, sender, new DiskQueue(dir, 64 * 1024 * 1024), (m) => problems.push(m));
+  }
+
+  it('queues batches on disk while the backend answers 503 (UNAVAILABLE) and delivers each span exactly once after', async () => {
     const dir = tempDir();
     const problems: string[] = [];
     const e = exporter(dir, problems);
@@ -72,7 +85,7 @@ describe('durable span export', () => {
     receiver.spans.length = 0;
   });
 
-  it('drops a batch the backend refuses for good (400) instead of retrying it forever', async () => {
+  it('drops a batch the backend refuses for good (400, INVALID_ARGUMENT) instead of retrying it forever', async () => {
     const dir = tempDir();
     const e = exporter(dir);
     receiver.failWith = 400;
@@ -81,12 +94,38 @@ describe('durable span export', () => {
     expect(e.stats()).toMatchObject({ queuedBatches: 0, refusedItems: 2 });
     await e.shutdown();
   });
+});
 
+describe('the disk queue', () => {
   it('evicts the oldest batches beyond the size cap and counts them', () => {
     const q = new DiskQueue(tempDir(), 100);
     for (let i = 0; i < 5; i++) q.push(new Uint8Array(40), 2);
     expect(q.length).toBe(2);
     expect(q.evictedBatches).toBe(3);
     expect(q.evictedItems).toBe(6);
+  });
+});
+
+describe('durable log export over OTLP/gRPC', () => {
+  const receiver = new OtlpGrpcReceiver();
+  afterAll(() => receiver.stop());
+
+  it('keeps log records on disk while the collector answers UNAVAILABLE, then delivers each once with its span ids', async () => {
+    const url = await receiver.start();
+    const memory = new InMemoryLogRecordExporter();
+    const logger = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] }).getLogger('t');
+    const span = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED };
+    for (const body of ['failed: h1', 'failed: h2']) logger.emit({ body, severityText: 'ERROR', context: trace.setSpanContext(ROOT_CONTEXT, span) });
+    const e = durableLogExporter({ url, protocol: 'grpc', queueRoot: tempDir(), log: new Logger(() => {}) });
+    receiver.failWith = 503;
+    expect(await new Promise((r) => e.export(memory.getFinishedLogRecords(), (res) => r(res.code)))).toBe(0);
+    expect(e.stats()).toMatchObject({ queuedItems: 2 });
+    receiver.failWith = undefined;
+    await until(() => e.stats().queuedBatches === 0, 20_000);
+    expect(receiver.logRecords.map((l) => [l.body, l.traceId, l.spanId])).toEqual([
+      ['failed: h1', span.traceId, span.spanId],
+      ['failed: h2', span.traceId, span.spanId],
+    ]);
+    await e.shutdown();
   });
 });

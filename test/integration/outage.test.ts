@@ -1,18 +1,18 @@
-// A collector that is down: mid-run, and across a sidecar restart. Every span arrives exactly once.
+// A collector that is down: mid-run, and across a sidecar restart. Every span arrives exactly
+// once, over OTLP/HTTP and over OTLP/gRPC alike.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { OtlpReceiver, type OtlpReceiving } from '../helpers/otlp-receiver.js';
+import { OtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.js';
 import { cleanEnv, runShimmed, tempDir } from '../helpers/sidecar-run.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { until } from '../helpers/until.js';
 
-const receiver = new OtlpReceiver();
-let url: string;
-beforeAll(async () => {
-  url = await receiver.start();
-});
-afterAll(() => receiver.stop());
+const transports: [string, OtlpReceiving, Record<string, string>][] = [
+  ['OTLP/HTTP', new OtlpReceiver(), {}],
+  ['OTLP/gRPC', new OtlpGrpcReceiver(), { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }],
+];
 
 const serve = (socket: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> => startServe(['--socket', socket], env);
 
@@ -20,14 +20,20 @@ const ansible = async (playbook: string, socket: string, env: NodeJS.ProcessEnv)
 
 const ended = (stderr: string): number => Number(/(\d+) spans → /.exec(stderr)?.[1] ?? /of (\d+) spans → /.exec(stderr)?.[1]);
 
-describe('a collector that is down', () => {
+describe.each(transports)('a collector that is down, over %s', (_, receiver, protocol) => {
+  let url: string;
+  beforeAll(async () => {
+    url = await receiver.start();
+  });
+  afterAll(() => receiver.stop());
+
   it('answering 503 mid-run: once it recovers, every span arrives exactly once', async () => {
     receiver.spans.length = 0;
     // features.yml's async task holds the run (after its first poll) until the gate file exists:
     // the collector refuses spans of this run, then recovers, while the run is still going.
     const tmp = tempDir();
     const gate = join(tmp, 'gate');
-    const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_TEST_TMP: tmp, OTEL_TEST_GATE: gate });
+    const env = cleanEnv({ ...protocol, OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_TEST_TMP: tmp, OTEL_TEST_GATE: gate });
     const socket = join(tempDir(), 'sidecar.sock');
     const s = await serve(socket, env);
     receiver.failWith = 503;
@@ -49,7 +55,7 @@ describe('a collector that is down', () => {
   it('down for a whole run: spans and metrics wait on disk and the next sidecar sends them', async () => {
     receiver.spans.length = 0;
     receiver.metricRequests.length = 0;
-    const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '500', OTEL_TEST_TMP: tempDir() });
+    const env = cleanEnv({ ...protocol, OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '500', OTEL_TEST_TMP: tempDir() });
     const socket = join(tempDir(), 'sidecar.sock');
     receiver.failWith = 503;
     const first = await serve(socket, env);

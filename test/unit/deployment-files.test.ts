@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultOtlpTracesUrl } from '../../src/export/trace-exporters.js';
+import { DEFAULT_OTLP_GRPC, DEFAULT_OTLP_HTTP } from '../../src/export/otel-env.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -42,7 +42,11 @@ describe('otel-collector.yaml', () => {
   });
 
   it('receives OTLP/HTTP on the port the sidecar sends to by default', () => {
-    expect(portOf(collector.receivers.otlp.protocols.http.endpoint)).toBe(portOf(defaultOtlpTracesUrl));
+    expect(portOf(collector.receivers.otlp.protocols.http.endpoint)).toBe(portOf(DEFAULT_OTLP_HTTP));
+  });
+
+  it('receives OTLP/gRPC on the port the sidecar sends to with OTEL_EXPORTER_OTLP_PROTOCOL=grpc', () => {
+    expect(portOf(collector.receivers.otlp.protocols.grpc.endpoint)).toBe(portOf(DEFAULT_OTLP_GRPC));
   });
 });
 

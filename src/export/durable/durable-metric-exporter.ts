@@ -2,6 +2,7 @@ import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry
 import type { AggregationSelector, AggregationTemporalitySelector, InstrumentType, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ExportResult } from '@opentelemetry/core';
 import type { Logger } from '../../util/log.js';
+import type { OtlpProtocol } from '../otel-env.js';
 import { DurableOtlpExporter } from './durable-otlp-exporter.js';
 import { openSignalQueue } from './signal-queue.js';
 
@@ -44,7 +45,7 @@ export class DurableMetricExporter implements PushMetricExporter {
   }
 }
 
-export function durableMetricExporter(o: { url: string; protocol: 'http/json' | 'http/protobuf'; queueRoot: string; log: Logger; temporality: AggregationTemporalitySelector; aggregation: AggregationSelector }): DurableMetricExporter {
+export function durableMetricExporter(o: { url: string; protocol: OtlpProtocol; queueRoot: string; log: Logger; temporality: AggregationTemporalitySelector; aggregation: AggregationSelector }): DurableMetricExporter {
   const { queue, serializer, sender, onProblem } = openSignalQueue({ ...o, signal: 'metrics', serializers: { json: JsonMetricsSerializer, protobuf: ProtobufMetricsSerializer } });
   const durable = new DurableOtlpExporter<ResourceMetrics>(serializer, sender, queue, onProblem, dataPoints);
   return new DurableMetricExporter(durable, o.temporality, o.aggregation);

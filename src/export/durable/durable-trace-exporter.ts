@@ -2,6 +2,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../../util/log.js';
+import type { OtlpProtocol } from '../otel-env.js';
 import type { DiskQueue } from './disk-queue.js';
 import { DurableOtlpExporter } from './durable-otlp-exporter.js';
 import type { OtlpByteSender } from './otlp-byte-sender.js';
@@ -14,8 +15,8 @@ export class DurableSpanExporter extends DurableOtlpExporter<ReadableSpan[]> imp
   }
 }
 
-/** An OTLP/HTTP span exporter with a disk queue of its own. */
-export function durableTraceExporter(o: { url: string; protocol: 'http/json' | 'http/protobuf'; queueRoot: string; log: Logger }): DurableSpanExporter {
+/** An OTLP span exporter (HTTP or gRPC) with a disk queue of its own. */
+export function durableTraceExporter(o: { url: string; protocol: OtlpProtocol; queueRoot: string; log: Logger }): DurableSpanExporter {
   const { queue, serializer, sender, onProblem } = openSignalQueue({ ...o, signal: 'traces', serializers: { json: JsonTraceSerializer, protobuf: ProtobufTraceSerializer } });
   return new DurableSpanExporter(serializer, sender, queue, onProblem);
 }

@@ -1,39 +1,74 @@
-import { ExportResultCode } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
+import type { OtlpProtocol, Signal } from '../otel-env.js';
 
 export type SendOutcome = { ok: true } | { ok: false; retryable: boolean; message: string };
 
+/** gRPC status codes the OTLP spec says to retry: CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS. */
+const GRPC_RETRYABLE = new Set([1, 4, 8, 10, 11, 14, 15]);
+
+/** The spec's service of each signal: the gRPC method the SDK's own exporters call. */
+const GRPC_SERVICE: Record<Signal, [name: string, path: string]> = {
+  traces: ['TraceExportService', '/opentelemetry.proto.collector.trace.v1.TraceService/Export'],
+  metrics: ['MetricsExportService', '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export'],
+  logs: ['LogsExportService', '/opentelemetry.proto.collector.logs.v1.LogsService/Export'],
+};
+
+/** The SDK's name of a signal's item (its self-observability metrics; none are recorded here). */
+const ITEM = { traces: 'span', metrics: 'metric_data_point', logs: 'log' } as const;
+
+/** The component name the SDK's delegates take (for their self-observability metrics, off here). */
+const COMPONENT = 'ansible_otel_durable_exporter';
+
+/** Whether a failed request may succeed when sent again, from the transport's status code. */
+export function retryable(protocol: OtlpProtocol, code: number | undefined): boolean {
+  // No status at all: the backend was not reached (refused, reset): try again later.
+  if (typeof code !== 'number') return true;
+  if (protocol === 'grpc') return GRPC_RETRYABLE.has(code);
+  // HTTP 4xx other than 429: the backend refuses this request for good; re-sending cannot help.
+  return !(code >= 400 && code < 500 && code !== 429);
+}
+
 /**
- * Posts already-serialized OTLP requests with the OTel library's own HTTP transport, so the
- * OTEL_EXPORTER_OTLP_* settings (endpoint, headers, compression, timeout, retries) apply exactly
- * as for the SDK's exporters; the bytes come from the library's serializers.
+ * Sends already-serialized OTLP requests with the OTel library's own transport (HTTP or gRPC),
+ * so the OTEL_EXPORTER_OTLP_* settings (headers, compression, timeout, TLS, insecure) apply
+ * exactly as for the SDK's exporters; the bytes come from the library's serializers.
  */
 export class OtlpByteSender {
-  private readonly delegate;
+  private readonly delegate: IOtlpExportDelegate<Uint8Array>;
 
-  constructor(signal: 'TRACES' | 'METRICS', path: string, contentType: string, response: ISerializer<unknown, unknown>) {
+  constructor(
+    signal: Signal,
+    private readonly protocol: OtlpProtocol,
+    url: string,
+    response: ISerializer<unknown, unknown>,
+  ) {
     const passThrough: ISerializer<Uint8Array, unknown> = {
       serializeRequest: (bytes) => bytes,
       deserializeResponse: (data) => response.deserializeResponse(data),
     };
-    this.delegate = createOtlpHttpExportDelegate(
-      convertLegacyHttpOptions({}, signal, path, { 'Content-Type': contentType }),
-      passThrough,
-      'ansible_otel_durable_exporter',
-      { name: signal === 'TRACES' ? 'span' : 'metric_data_point', countItems: () => 0 },
-      undefined,
-    );
+    const id = signal.toUpperCase();
+    const helper = { name: ITEM[signal], countItems: () => 0 };
+    if (protocol === 'grpc') {
+      const [name, path] = GRPC_SERVICE[signal];
+      const options = convertLegacyOtlpGrpcOptions({ url }, id);
+      this.delegate = createOtlpGrpcExportDelegate(options, passThrough, COMPONENT, helper, undefined, name, path);
+    } else {
+      const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+      const options = convertLegacyHttpOptions({ url }, id, `v1/${signal}`, { 'Content-Type': contentType });
+      this.delegate = createOtlpHttpExportDelegate(options, passThrough, COMPONENT, helper, undefined);
+    }
   }
 
   send(bytes: Uint8Array): Promise<SendOutcome> {
     return new Promise((resolve) => {
-      this.delegate.export(bytes, (result) => {
+      this.delegate.export(bytes, (result: ExportResult) => {
         if (result.code === ExportResultCode.SUCCESS) return resolve({ ok: true });
         const code = (result.error as { code?: number } | undefined)?.code;
-        // 4xx other than 429: the backend refuses this request for good; re-sending cannot help.
-        const permanent = typeof code === 'number' && code >= 400 && code < 500 && code !== 429;
-        resolve({ ok: false, retryable: !permanent, message: result.error?.message ?? 'export failed' });
+        resolve({ ok: false, retryable: retryable(this.protocol, code), message: result.error?.message ?? 'export failed' });
       });
     });
   }

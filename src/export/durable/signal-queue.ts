@@ -6,6 +6,7 @@ import { stripUrlCredentials } from '../../util/redact.js';
 import type { Logger } from '../../util/log.js';
 import { DiskQueue } from './disk-queue.js';
 import { OtlpByteSender } from './otlp-byte-sender.js';
+import type { OtlpProtocol, Signal } from '../otel-env.js';
 
 /** Default cap of one queue: an outage of a busy controller fits, a full disk does not happen. */
 export const DEFAULT_QUEUE_MAX_BYTES = 256 * 1024 * 1024;
@@ -23,9 +24,9 @@ export function queueDirFrom(option: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 export interface SignalQueueOptions<T> {
-  signal: 'traces' | 'metrics';
+  signal: Signal;
   url: string;
-  protocol: 'http/json' | 'http/protobuf';
+  protocol: OtlpProtocol;
   queueRoot: string;
   log: Logger;
   serializers: { json: ISerializer<T, unknown>; protobuf: ISerializer<T, unknown> };
@@ -41,10 +42,9 @@ export function openSignalQueue<T>(o: SignalQueueOptions<T>) {
   const id = createHash('sha256').update(`${o.protocol} ${o.url}`).digest('hex').slice(0, 12);
   const queue = new DiskQueue(join(o.queueRoot, `${o.signal}-${id}`), DEFAULT_QUEUE_MAX_BYTES);
   const serializer = json ? o.serializers.json : o.serializers.protobuf;
-  const signal = o.signal === 'traces' ? 'TRACES' : 'METRICS';
-  const sender = new OtlpByteSender(signal, `v1/${o.signal}`, json ? 'application/json' : 'application/x-protobuf', serializer);
+  const sender = new OtlpByteSender(o.signal, o.protocol, o.url, serializer);
   const where = stripUrlCredentials(o.url);
-  const items = o.signal === 'traces' ? 'spans' : 'metric data points';
+  const items = { traces: 'spans', metrics: 'metric data points', logs: 'log records' }[o.signal];
   if (queue.length > 0) o.log.info(`${queue.items} ${items} left by an earlier sidecar in ${queue.dir}: sending them to ${where}`);
   const onProblem = (message: string): void => o.log.once(`durable:${queue.dir}`, `exporting ${o.signal} to ${where}: ${message}`);
   return { queue, serializer, sender, onProblem };
