@@ -200,9 +200,9 @@ export const FRAMES = {
   ),
   include: frame(
     'include',
-    '`v2_playbook_on_include` (`include_tasks` only; `include_role` has no such event)',
+    '`v2_playbook_on_include` (`include_tasks`; since ansible-core 2.19 `include_role` too)',
     {
-      file: Type.String({ description: 'absolute path of the included file' }),
+      file: Type.String({ description: 'absolute path of the included file; for `include_role` (2.19+) the role name' }),
       hosts: Type.Optional(Type.Array(Type.String(), { description: 'hosts that include it' })),
       task: taskOf('the include task'),
     },
