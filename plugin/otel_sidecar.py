@@ -282,7 +282,7 @@ CENSORED_LABEL = '(censored due to no_log)'
 
 # Keys of a module result that are forwarded (docs/protocol.md, "res").
 _RES_KEYS = ('msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reason', 'changed', 'failed',
-             'attempts', 'retries', 'ansible_job_id', 'finished', 'warnings', 'deprecations')
+             'attempts', 'retries', 'ansible_job_id', 'finished', 'warnings', 'deprecations', 'module_stderr')
 
 # scheme://userinfo@  ->  scheme://   (run over the serialized JSON text of a frame)
 # The userinfo may hold JSON escapes (\" or \\) and unrendered Jinja ({{ secret }}, as task

@@ -11,7 +11,8 @@ ap=$(sh scripts/ansible-core-2.19.sh)
 OTEL_TEST_ANSIBLE_BIN=$(dirname "$ap")
 export OTEL_TEST_ANSIBLE_BIN
 # One line per suite: span tree, secrets and canary, console formats, runner import (Debian's
-# ansible-runner runs the ansible-playbook first on PATH), failure details, recap counts.
+# ansible-runner runs the ansible-playbook first on PATH), failure details, recap counts, notify
+# placement.
 npx vitest run \
   test/integration/span-tree.test.ts \
   test/integration/secrets.test.ts \
@@ -19,5 +20,6 @@ npx vitest run \
   test/integration/runner-import.test.ts \
   test/integration/failure-details.test.ts \
   test/integration/recap-counts.test.ts \
+  test/integration/notify.test.ts \
   "$@"
 sh test/shim/run.sh

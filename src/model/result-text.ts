@@ -42,11 +42,16 @@ export function realTraceback(exception: unknown): string | undefined {
 
 /**
  * The `exception` span event of a failure (OTel exception semantic conventions). The stacktrace is
- * what the user reads after the message: the module's stderr first, then a real traceback; a
- * placeholder traceback never takes stderr's place.
+ * what the user reads after the message: the module's stderr first, then a crashed module's
+ * stderr (2.19 keeps its traceback only there), then a real traceback; a placeholder traceback
+ * never takes stderr's place, and text already shown is not repeated (2.14 puts a crash's
+ * traceback in both `module_stderr` and `exception`).
  */
 export function exceptionAttributes(type: string, res: ResultSubset | undefined, message: string): Attributes {
-  const parts = [present(res?.stderr), realTraceback(res?.exception)].filter((p) => p !== undefined);
+  const parts: string[] = [];
+  for (const part of [present(res?.stderr), present(res?.module_stderr), realTraceback(res?.exception)]) {
+    if (part !== undefined && !parts.some((p) => p.includes(part.trim()))) parts.push(part);
+  }
   const trace = parts.length ? parts.join('\n\n') : undefined;
   return {
     [ATTR.EXCEPTION_TYPE]: type,

@@ -37,6 +37,7 @@ export const ResultSubset = Type.Object(
     ansible_job_id: fromModule('async job id'),
     finished: fromModule('async job finished: `1`/`0`, `true`/`false` since ansible-core 2.19'),
     warnings: fromModule('the warnings ansible shows for the result: a list of strings'),
+    module_stderr: fromModule("a crashed module's stderr (its traceback; ansible-core 2.19 keeps it only here)"),
     deprecations: fromModule('its deprecation warnings: a list of `{msg, version?, date?, collection_name?}`'),
     results_count: Type.Optional(Count('length of `results` for loops')),
     censored: Type.Optional(Type.String({ description: 'with `no_log`: the only key, the censored notice' })),

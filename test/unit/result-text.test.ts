@@ -41,4 +41,12 @@ describe('failure details', () => {
       'exception.stacktrace': undefined,
     });
   });
+
+  it("a crashed module's stderr: the traceback 2.19 keeps only there, and not twice where 2.14 also sends it as exception", () => {
+    const tb = 'Traceback (most recent call last):\n  File "crash_me.py", line 7, in main\nRuntimeError: crash_me crashed on purpose';
+    const v219 = { msg: 'Module result deserialization failed: No start of json char found', module_stderr: tb, exception: '(traceback unavailable)' };
+    expect(stacktrace(v219)).toBe(tb);
+    const v214 = { msg: 'MODULE FAILURE\nSee stdout/stderr for the exact error', rc: 1, module_stderr: `${tb}\n`, exception: tb };
+    expect(stacktrace(v214)).toBe(`${tb}\n`);
+  });
 });
