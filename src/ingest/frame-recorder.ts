@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { JsonLinesFile } from '../util/json-lines-file.js';
 import type { Connection, LineHandler } from './connection.js';
 
 /**
@@ -7,17 +7,17 @@ import type { Connection, LineHandler } from './connection.js';
  * concurrent runs can be told apart.
  */
 export class FrameRecorder implements LineHandler {
-  private readonly out: WriteStream;
+  private readonly out: JsonLinesFile;
 
   constructor(
     private readonly inner: LineHandler,
     path: string,
   ) {
-    this.out = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    this.out = new JsonLinesFile(path, true);
   }
 
   onLine(conn: Connection, line: string): void {
-    this.out.write(`${line}\n`);
+    void this.out.append(line);
     this.inner.onLine(conn, line);
   }
 
@@ -29,7 +29,8 @@ export class FrameRecorder implements LineHandler {
     this.inner.onClose(conn);
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.out.end(resolve));
+  /** Writes what is left; a write that failed is said, not fatal: the telemetry is not affected. */
+  async close(): Promise<Error | undefined> {
+    return this.out.close();
   }
 }
