@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { Frame, HostStats, ResultSubset, Scope } from '../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/frames.js';
 import { stripUrlCredentials } from '../util/redact.js';
+import { stripAnsi } from '../util/strip-ansi.js';
 
 /** One ansible-runner job event, as written to job_events/<counter>-<uuid>.json. */
 export interface RunnerEvent {
@@ -213,8 +214,6 @@ function rescuedIndexes(events: RunnerEvent[]): Set<number> {
   });
   return out;
 }
-
-const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 
 /**
  * One ident's job events (any order) → the frames the shim would have sent for that run.

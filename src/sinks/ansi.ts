@@ -1,6 +1,7 @@
 // Colour and visible width for the console sinks: a cell padded by its visible width stays
 // aligned whether or not it carries colour codes.
 import type { HostSpanStatus } from '../model/attributes.js';
+import { stripAnsi } from '../util/strip-ansi.js';
 
 /** Where a console sink writes (process.stdout, or a buffer in tests). */
 export interface ConsoleOut {
@@ -54,13 +55,7 @@ export function painter(enabled: boolean): Paint {
   return (style, text) => (style && text ? `\u001b[${SGR[style]}m${text}\u001b[0m` : text);
 }
 
-// CSI sequences (colours, cursor) and OSC sequences (hyperlinks, titles).
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
+export { stripAnsi };
 
 // Combining marks and zero-width characters take no column; East Asian wide characters and
 // emoji take two.
