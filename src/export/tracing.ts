@@ -7,6 +7,7 @@ import { QueueGauge } from './queue-gauge.js';
 import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js';
 import type { Resource } from '@opentelemetry/resources';
 import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
+import { withinDeadline } from '../util/deadline.js';
 import { LedgerSpanExporter } from './ledger/ledger-exporter.js';
 import { SpanLedger } from './ledger/span-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
@@ -113,13 +114,7 @@ export class Tracing {
 
   /** Flushes and shuts down; whatever is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<ExportReport> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, deadlineMs);
-      timer.unref();
-    });
-    await Promise.race([this.provider.shutdown().catch(() => {}), deadline]);
-    clearTimeout(timer);
+    await withinDeadline(this.provider.shutdown(), deadlineMs);
     for (const d of this.durable) d?.spill();
     return this.report();
   }

@@ -2,6 +2,8 @@
 // a bounded in-order queue. Slack and the webhook only build bodies; a durable on-disk queue can
 // later implement the same `Delivery` interface without either of them changing.
 
+import { withinDeadline } from '../util/deadline.js';
+
 export interface OutgoingRequest {
   body: string;
   headers?: Record<string, string>;
@@ -92,10 +94,7 @@ export class HttpDelivery implements Delivery {
   }
 
   async shutdown(deadlineMs: number): Promise<DeliveryReport> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-    await Promise.race([this.draining, deadline]);
-    clearTimeout(timer);
+    if (this.draining) await withinDeadline(this.draining, deadlineMs);
     this.stopped = true;
     this.abort.abort(); // an attempt or a backoff sleep still running ends now
     await this.draining;
