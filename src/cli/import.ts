@@ -2,9 +2,10 @@ import { readRunnerArtifacts, runnerEventsToFrames } from '../ingest/runner-even
 import type { Frame } from '../protocol/frames.js';
 import { checkFrame, FrameError } from '../protocol/decode.js';
 import { Logger } from '../util/log.js';
-import { exportFrames, type FrameExportOptions } from './frame-export.js';
+import { resolveConfig } from '../root/config.js';
+import { exportFrames, type FrameExportFlags } from '../root/frames.js';
 
-export type ImportOptions = FrameExportOptions;
+export type ImportOptions = FrameExportFlags;
 
 /**
  * `ansible-otel import DIR`: ansible-runner artifacts (a private data dir, its artifacts/ or one
@@ -13,6 +14,7 @@ export type ImportOptions = FrameExportOptions;
  */
 export async function importCommand(dir: string, o: ImportOptions): Promise<number> {
   const log = new Logger();
+  const config = resolveConfig(o, log); // a bad setting: exit 2 before any artifact is read
   let frames: Frame[] = [];
   try {
     const artifacts = await readRunnerArtifacts(dir, (p) => log.warn(`${p.file}: ${p.message} (file skipped)`));
@@ -31,7 +33,7 @@ export async function importCommand(dir: string, o: ImportOptions): Promise<numb
     log.warn(`no ansible-runner job events found under ${dir}`);
     return 0;
   }
-  await exportFrames(checked(frames, log), o, log, true);
+  await exportFrames(checked(frames, log), config, log, true);
   return 0;
 }
 

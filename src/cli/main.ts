@@ -19,11 +19,11 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
 const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);
-const queueDir = (): Option => new Option('--queue-dir <dir>', 'disk queue for spans the backend does not take (env ANSIBLE_OTEL_QUEUE_DIR; "off" disables; default ~/.local/state/ansible-otel/queue)');
-const ledgerDir = (): Option => new Option('--ledger-dir <dir>', 'span ledger: what each destination took, so a replay after a crash sends no span twice (env ANSIBLE_OTEL_LEDGER_DIR; "off" disables; default: ledger/ in the queue dir)');
+const queueDir = (): Option => new Option('--queue-dir <dir>', 'disk queue for spans the backend does not take ("off" disables; default ~/.local/state/ansible-otel/queue)').env('ANSIBLE_OTEL_QUEUE_DIR');
+const ledgerDir = (): Option => new Option('--ledger-dir <dir>', 'span ledger: what each destination took, so a replay after a crash sends no span twice ("off" disables; default: ledger/ in the queue dir)').env('ANSIBLE_OTEL_LEDGER_DIR');
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
-const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here (env ANSIBLE_OTEL_TRACES_FILE)');
-const logsFile = (): Option => new Option('--logs-file <path>', 'also write log records as OTLP/JSON lines here (env ANSIBLE_OTEL_LOGS_FILE)');
+const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here').env('ANSIBLE_OTEL_TRACES_FILE');
+const logsFile = (): Option => new Option('--logs-file <path>', 'also write log records as OTLP/JSON lines here').env('ANSIBLE_OTEL_LOGS_FILE');
 const noLogTaskOutput = (): Option => new Option('--no-log-task-output', 'no log records of task stdout/stderr (env ANSIBLE_OTEL_LOG_TASK_OUTPUT=false); failures, warnings and the summary still go');
 
 const program = new Command('ansible-otel')
@@ -128,8 +128,8 @@ program
 for (const name of ['run', 'serve', 'replay', 'import']) for (const opt of [logsFile(), noLogTaskOutput()]) program.commands.find((c) => c.name() === name)?.addOption(opt);
 // Slack and webhook notifications for run and serve (src/cli/notification-sinks.ts).
 for (const name of ['run', 'serve']) for (const opt of notificationOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
-// Metrics outputs (src/cli/metrics-options.ts); the scrape endpoint only for the long-lived serve.
-for (const name of ['run', 'serve']) for (const opt of metricsOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
+// Metrics outputs (src/cli/metrics-options.ts), import's too; the scrape endpoint only for the long-lived serve.
+for (const name of ['run', 'serve', 'import']) for (const opt of metricsOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
 for (const opt of prometheusEndpointOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 for (const opt of websocketOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 

@@ -4,8 +4,8 @@ import { port } from './option-parsers.js';
 /** Metrics options of run and serve (docs/metrics.md). */
 export function metricsOptions(): Option[] {
   return [
-    // The environment variables are read by the sidecar (src/cli/sidecar.ts), like ANSIBLE_OTEL_TRACES_FILE.
-    new Option('--prometheus-textfile <path>', 'write a node_exporter textfile (atomically) at the end of each run (env ANSIBLE_OTEL_PROMETHEUS_TEXTFILE)'),
+    new Option('--prometheus-textfile <path>', 'write a node_exporter textfile (atomically) at the end of each run').env('ANSIBLE_OTEL_PROMETHEUS_TEXTFILE'),
+    // A switch, not .env(): commander would take ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=false as on (src/root/config.ts reads it).
     new Option('--metrics-host-attribute', 'put the host name on per-host metrics: one series per host (env ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true)'),
   ];
 }

@@ -12,8 +12,3 @@ export function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
 }
-
-/** An ANSIBLE_OTEL_* flag variable: set to true (any case). */
-export function isTrue(value: string | undefined): boolean {
-  return value?.trim().toLowerCase() === 'true';
-}

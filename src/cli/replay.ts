@@ -1,8 +1,9 @@
 import { readFrameFiles } from '../ingest/frame-files.js';
 import { Logger } from '../util/log.js';
-import { exportFrames, type FrameExportOptions } from './frame-export.js';
+import { resolveConfig } from '../root/config.js';
+import { exportFrames, type FrameExportFlags } from '../root/frames.js';
 
-export type ReplayOptions = FrameExportOptions;
+export type ReplayOptions = FrameExportFlags;
 
 /**
  * `ansible-otel replay FILE…`: recorded frame streams and spool files into the traces the live
@@ -11,13 +12,14 @@ export type ReplayOptions = FrameExportOptions;
  */
 export async function replayCommand(files: string[], o: ReplayOptions): Promise<number> {
   const log = new Logger();
+  const config = resolveConfig(o, log); // a bad setting: exit 2 before any file is read
   let problems = 0;
   let runs: number;
   try {
     runs = await exportFrames(readFrameFiles(files, (p) => {
       problems += 1;
       if (problems === 1) log.warn(`${p.file}:${p.line}: ${p.code}: ${p.message} (line skipped; further bad lines are counted)`);
-    }), o, log);
+    }), config, log);
   } catch (err) {
     log.error(`cannot read frames: ${(err as Error).message}`);
     return 1;

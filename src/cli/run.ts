@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shimEnvironment } from './ansible-env.js';
-import { Sidecar, type SidecarOptions } from './sidecar.js';
+import { resolveConfig, type SidecarFlags } from '../root/config.js';
+import { SidecarRoot } from '../root/sidecar-root.js';
 import { ansibleConsole, consoleSinks, type ConsoleOutputOptions } from './console-outputs.js';
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
 import { runReportSinks } from './report.js';
 
-export interface RunOptions extends SidecarOptions, ConsoleOutputOptions, NotificationOptions {
+export interface RunOptions extends SidecarFlags, ConsoleOutputOptions, NotificationOptions {
   /** --report: the HTML report of the run, written when it ends. */
   report?: string;
   quiet: boolean;
@@ -21,15 +22,16 @@ const LAST_FRAMES_GRACE_MS = 3_000;
 /** `ansible-otel run -- cmd…`: a private sidecar around one command; exits with its exit code. */
 export async function runCommand(command: string[], o: RunOptions): Promise<number> {
   const log = new Logger(undefined, o.quiet);
+  const config = resolveConfig(o, log);
   const sinks = [...consoleSinks(o, process.env), ...notificationSinks(o, process.env, log), ...runReportSinks(o.report, process.env, log)];
   const ansibleOut = ansibleConsole(o);
   const dir = mkdtempSync(join(tmpdir(), 'ansible-otel-')); // 0700
   const socketPath = join(dir, 'sidecar.sock');
-  const sidecar = new Sidecar(socketPath, o, log, sinks);
+  const sidecar = new SidecarRoot(config, log, { sinks, socketPath });
   try {
     await sidecar.start();
     const exitCode = await spawnForwardingSignals(command, { ...process.env, ...shimEnvironment(process.env, socketPath), ...ansibleOut.env }, log, ansibleOut.stdout);
-    await sidecar.server.waitIdle(LAST_FRAMES_GRACE_MS);
+    await sidecar.server!.waitIdle(LAST_FRAMES_GRACE_MS);
     await sidecar.shutdown(0);
     if (sidecar.runsEnded === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);
     return exitCode;

@@ -1,21 +1,23 @@
 import { defaultSocketPath, prepareSocketPath } from '../ingest/socket-path.js';
-import { Sidecar, type SidecarOptions } from './sidecar.js';
+import { resolveConfig, type SidecarFlags } from '../root/config.js';
+import { SidecarRoot } from '../root/sidecar-root.js';
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
 
-export interface ServeOptions extends SidecarOptions, NotificationOptions {
+export interface ServeOptions extends SidecarFlags, NotificationOptions {
   socket?: string;
 }
 
 /** `ansible-otel serve`: long-lived, many concurrent runs; SIGTERM/SIGINT flush and exit 0. */
 export async function serveCommand(o: ServeOptions): Promise<number> {
   const log = new Logger();
+  const config = resolveConfig({ spoolScanMs: 10_000, ...o }, log);
   const socketPath = o.socket ?? defaultSocketPath();
   await prepareSocketPath(socketPath);
-  const sidecar = new Sidecar(socketPath, { spoolScanMs: 10_000, ...o }, log, notificationSinks(o, process.env, log));
+  const sidecar = new SidecarRoot(config, log, { sinks: notificationSinks(o, process.env, log), socketPath });
   await sidecar.start();
   const ws = sidecar.websocket ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})` : '';
-  log.info(`listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics.targets.join(', ') || 'nowhere'}; logs → ${sidecar.logs.targets.join(', ') || 'nowhere'}`);
+  log.info(`listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics!.targets.join(', ') || 'nowhere'}; logs → ${sidecar.logs.targets.join(', ') || 'nowhere'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

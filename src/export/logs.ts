@@ -8,9 +8,10 @@ import { withinDeadline } from '../util/deadline.js';
 import { CountingLogRecordExporter } from './counting-log-exporter.js';
 import { chooseLogExporters, type LogExporterOptions } from './log-exporters.js';
 import { OtelLogWriter } from './otel-log-writer.js';
+import type { Component } from '../util/lifecycle.js';
 
 export interface LogsOptions extends LogExporterOptions {
-  /** The resource every signal shares (otel-setup.ts). */
+  /** The resource every signal shares (built by the composition root, src/root/sidecar-root.ts). */
   resource: Resource;
   /** Task stdout/stderr as INFO records. */
   taskOutput: boolean;
@@ -37,7 +38,8 @@ export interface LogsReport {
  * The logs signal: a LoggerProvider (the traces' resource) with a batch processor per exporter,
  * fed by the run model's log records (RunLogs); shutdown-with-deadline flushes and reports.
  */
-export class Logs {
+export class Logs implements Component<LogsReport> {
+  readonly name = 'logs';
   /** Give it the run events; empty when no exporter is configured (nothing is mapped then). */
   readonly observer: RunObserver;
   private readonly exporters: CountingLogRecordExporter[];
@@ -87,9 +89,4 @@ export class Logs {
     });
     return { emitted, targets: this.targets, perTarget, lastError: this.exporters.find((e) => e.lastError)?.lastError };
   }
-}
-
-/** --no-log-task-output, else ANSIBLE_OTEL_LOG_TASK_OUTPUT=false, turns the output records off; on by default. */
-export function taskOutputFrom(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return flag !== false && env.ANSIBLE_OTEL_LOG_TASK_OUTPUT?.trim().toLowerCase() !== 'false';
 }

@@ -8,9 +8,10 @@ import { PrometheusTextfile } from './prometheus-textfile.js';
 import type { Resource } from '@opentelemetry/resources';
 import type { OtelEnv } from './otel-env.js';
 import { observeSelf, type SelfState } from './self-metrics.js';
+import type { Component } from '../util/lifecycle.js';
 
 export interface MetricsOptions {
-  /** The OTEL_* configuration and the resource every signal shares (otel-setup.ts). */
+  /** The OTEL_* configuration and the resource every signal shares (from the composition root). */
   otel: OtelEnv;
   resource: Resource;
   env: NodeJS.ProcessEnv;
@@ -43,7 +44,8 @@ export interface MetricsReport {
  * OTEL_* and the options ask for, the recorder fed by the run model, the textfile; start and
  * shutdown-with-deadline (which pushes the final values).
  */
-export class Metrics {
+export class Metrics implements Component<MetricsReport> {
+  readonly name = 'metrics';
   readonly sinks: Sink[] = [];
   private readonly readers: MetricReaderChoice[];
   private readonly provider: MeterProvider | undefined;
@@ -92,7 +94,7 @@ export class Metrics {
   async shutdown(deadlineMs: number): Promise<MetricsReport> {
     const flushed = this.provider ? await withinDeadline(this.provider.shutdown(), deadlineMs) : true;
     for (const r of this.readers) r.durable?.spill();
-    await Promise.all(this.readers.map((r) => r.prometheus?.shutdown()));
+    await Promise.all(this.readers.map((r) => r.prometheus?.shutdown(deadlineMs)));
     const lastError = this.readers.map((r) => r.counting?.lastError).find(Boolean);
     return { targets: this.targets, failed: this.failed(), lastError, flushed };
   }

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { isLoopback, sameSecret } from '../util/bearer.js';
+import type { Component } from '../util/lifecycle.js';
+import { withinDeadline } from '../util/deadline.js';
 
 /**
  * The Prometheus scrape endpoint, served by us around the exporter's request handler so it can
  * ask for a bearer token: loopback needs none, any other address refuses to start without one.
  */
-export class ScrapeEndpoint {
+export class ScrapeEndpoint implements Component {
+  readonly name = 'Prometheus scrape endpoint';
   private server: Server | undefined;
 
   constructor(
@@ -46,7 +49,13 @@ export class ScrapeEndpoint {
     this.exporter.getMetricsRequestHandler(req, res);
   }
 
-  shutdown(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  /** Stops listening; a scraper still connected at the deadline is cut. */
+  async shutdown(deadlineMs: number): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (!(await withinDeadline(closed, deadlineMs))) server.closeAllConnections();
+    await closed;
   }
 }

@@ -8,6 +8,7 @@ import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js
 import type { Resource } from '@opentelemetry/resources';
 import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { withinDeadline } from '../util/deadline.js';
+import type { Component } from '../util/lifecycle.js';
 import { LedgerSpanExporter } from './ledger/ledger-exporter.js';
 import { SpanLedger } from './ledger/span-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
@@ -37,7 +38,8 @@ export interface ExportReport {
 }
 
 /** The OTel side of the sidecar: provider, processors, exporters; start and shutdown-with-deadline. */
-export class Tracing {
+export class Tracing implements Component<ExportReport> {
+  readonly name = 'traces';
   readonly writer: OtelTraceWriter;
   private readonly provider: BasicTracerProvider;
   private readonly exporters: CountingSpanExporter[];
@@ -82,7 +84,7 @@ export class Tracing {
   }
 
   /** Resolves when the resource's detected attributes (host.id…) have settled: before the first span ends. */
-  async ready(): Promise<void> {
+  async start(): Promise<void> {
     await this.resource.waitForAsyncAttributes?.();
   }
 

@@ -1,4 +1,5 @@
 import { JsonLinesFile } from '../util/json-lines-file.js';
+import type { Component } from '../util/lifecycle.js';
 import type { Connection, LineHandler } from './connection.js';
 
 /**
@@ -6,7 +7,8 @@ import type { Connection, LineHandler } from './connection.js';
  * stream to attach to a bug report or to replay. Frames carry their run id, so the lines of
  * concurrent runs can be told apart.
  */
-export class FrameRecorder implements LineHandler {
+export class FrameRecorder implements LineHandler, Component {
+  readonly name: string;
   private readonly out: JsonLinesFile;
 
   constructor(
@@ -14,7 +16,10 @@ export class FrameRecorder implements LineHandler {
     path: string,
   ) {
     this.out = new JsonLinesFile(path, true);
+    this.name = `frame recording ${path}`;
   }
+
+  async start(): Promise<void> {}
 
   onLine(conn: Connection, line: string): void {
     void this.out.append(line);
@@ -29,8 +34,9 @@ export class FrameRecorder implements LineHandler {
     this.inner.onClose(conn);
   }
 
-  /** Writes what is left; a write that failed is said, not fatal: the telemetry is not affected. */
-  async close(): Promise<Error | undefined> {
-    return this.out.close();
+  /** Writes what is left; a write that failed is reported by the root, not fatal: the telemetry is not affected. */
+  async shutdown(_deadlineMs: number): Promise<void> {
+    const error = await this.out.close();
+    if (error) throw new Error(`could not record every frame: ${error.message}`);
   }
 }

@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Backpressure } from './backpressure.js';
 import type { LineHandler } from './connection.js';
 import { ConnectionReader } from './connection-reader.js';
+import type { IngestEdge } from '../util/lifecycle.js';
 
 export interface SocketServerOptions {
   path: string;
@@ -14,10 +15,14 @@ export interface SocketServerOptions {
 }
 
 /** The Unix-socket edge: one connection per ansible-playbook process. */
-export class UnixSocketServer {
+export class UnixSocketServer implements IngestEdge {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private idleWaiters: (() => void)[] = [];
+
+  get name(): string {
+    return `socket ${this.o.path}`;
+  }
 
   constructor(private readonly o: SocketServerOptions) {
     this.server = createServer((socket) => this.accept(socket));
@@ -53,12 +58,17 @@ export class UnixSocketServer {
   }
 
   /** Stops accepting; open connections get until the deadline to finish, then are cut. */
-  async shutdown(deadlineMs: number): Promise<void> {
+  async drain(deadlineMs: number): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.waitIdle(deadlineMs);
     for (const s of this.sockets) s.destroy();
     await closed;
   }
+  /** Drained already by the root; stops at once what is still there. */
+  async shutdown(_deadlineMs: number): Promise<void> {
+    await this.drain(0);
+  }
+
 
   private accept(socket: Socket): void {
     const reply = (line: string): void => void (socket.writable && socket.write(line));

@@ -4,6 +4,8 @@ import type { RunSummary } from '../model/run-model.js';
 import type { Logger } from '../util/log.js';
 import { readFrameFiles, type FileProblem } from './frame-files.js';
 import { claimSpoolFiles, removeSpoolFile } from './spool.js';
+import type { Component } from '../util/lifecycle.js';
+import { withinDeadline } from '../util/deadline.js';
 
 /** Where the replay of a spool file stopped, and why. */
 interface Poison {
@@ -26,7 +28,8 @@ export interface ReplayGate {
  * Replays the runs the shim had to spool (sidecar absent, killed, or not reading) into the
  * pipeline: at start and then every `intervalMs`, for files whose writer has exited.
  */
-export class SpoolReplayer<S> {
+export class SpoolReplayer<S> implements Component {
+  readonly name = 'spool replayer';
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | undefined;
   private nextConn = -1; // negative: never the id of a socket connection
@@ -126,8 +129,9 @@ export class SpoolReplayer<S> {
     return poison && { at: `line ${poison.line}`, reason: `${poison.code}: ${poison.message}` };
   }
 
-  async shutdown(): Promise<void> {
+  /** Stops scanning; a replay under way gets the deadline to finish (its file stays claimed if it does not). */
+  async shutdown(deadlineMs: number): Promise<void> {
     clearInterval(this.timer);
-    await this.busy;
+    if (this.busy) await withinDeadline(this.busy, deadlineMs);
   }
 }

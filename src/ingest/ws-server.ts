@@ -7,6 +7,7 @@ import type { LineHandler } from './connection.js';
 import { ConnectionReader } from './connection-reader.js';
 import { isLoopback, sameSecret } from '../util/bearer.js';
 import type { WsTls } from './ws-tls.js';
+import type { IngestEdge } from '../util/lifecycle.js';
 
 /** Where shims send frames and where watchers listen (docs/protocol.md, "WebSocket"). */
 export const FRAMES_PATH = '/frames';
@@ -36,7 +37,8 @@ export interface WsServerOptions {
  * The WebSocket edge, for shims in another container or pod: the same NDJSON stream as the Unix
  * socket, in binary messages, one connection per ansible-playbook process.
  */
-export class WebSocketServerEdge {
+export class WebSocketServerEdge implements IngestEdge {
+  readonly name = 'WebSocket server';
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly shims = new Set<WebSocket>();
@@ -81,17 +83,17 @@ export class WebSocketServerEdge {
   }
 
   /** Shims get until the deadline to finish their runs (watchers stay), then are cut. */
-  async drainShims(deadlineMs: number): Promise<void> {
+  async drain(deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (this.shims.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const ws of this.shims) ws.terminate();
   }
 
-  /** Stops listening; watchers closed before (1001) get a second to say goodbye, the rest are cut. */
-  async close(): Promise<void> {
+  /** Stops listening; watchers closed before (1001) get up to a second of the deadline to say goodbye, the rest are cut. */
+  async shutdown(deadlineMs: number): Promise<void> {
     clearInterval(this.heartbeat);
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    const deadline = Date.now() + 1000;
+    const deadline = Date.now() + Math.min(deadlineMs, 1000);
     while (this.wss.clients.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const ws of this.wss.clients) ws.terminate();
     this.http.closeAllConnections();

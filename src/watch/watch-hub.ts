@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { RunObserver } from '../model/run-observer.js';
 import { LiveState, type FinishedTask, type LiveRun } from './live-state.js';
+import type { Component } from '../util/lifecycle.js';
 
 /** What the sidecar sends to a watcher (docs/protocol.md, "Live watch"). */
 export type WatchMessage =
@@ -21,7 +22,8 @@ export interface WatchHubOptions {
  * connect, then at most every `intervalMs` while it changes or something runs, and each finished
  * task and ended playbook once, final.
  */
-export class WatchHub {
+export class WatchHub implements Component {
+  readonly name = 'watch hub';
   readonly state = new LiveState();
   private readonly watchers = new Set<WebSocket>();
   private timer: NodeJS.Timeout | undefined;
@@ -35,7 +37,7 @@ export class WatchHub {
     return this.state;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.timer = setInterval(() => this.tick(), this.o.intervalMs);
     this.timer.unref();
   }
@@ -48,7 +50,7 @@ export class WatchHub {
   }
 
   /** Sends what ended last, then closes every watcher with 1001 (going away). */
-  shutdown(): void {
+  async shutdown(_deadlineMs: number): Promise<void> {
     clearInterval(this.timer);
     this.tick();
     for (const ws of this.watchers) ws.close(1001, 'sidecar shutting down');

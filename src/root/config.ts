@@ -1,0 +1,130 @@
+// The sidecar's one configuration: command-line flags (commander has already applied the
+// `.env()` twins of the flags that have one) and the environment, resolved and validated once,
+// before anything is built. Every other module reads this, never process.env, for these settings.
+import type { Logger } from '../util/log.js';
+import type { WsTlsFiles } from '../ingest/ws-tls.js';
+import { spoolDirFrom } from '../ingest/spool.js';
+import { queueDirFrom } from '../export/durable/signal-queue.js';
+import { ledgerDirFrom } from '../export/ledger/ledger-dir.js';
+import { resolveOtelEnv, type OtelEnv } from '../export/otel-env.js';
+
+/** The flags of run, serve, replay and import (each command has the ones it offers). */
+export interface SidecarFlags extends WsTlsFiles {
+  /** --traces-file (env ANSIBLE_OTEL_TRACES_FILE): OTLP/JSON lines here too. */
+  tracesFile?: string;
+  /** --logs-file (env ANSIBLE_OTEL_LOGS_FILE): log records as OTLP/JSON lines here too. */
+  logsFile?: string;
+  /** false with --no-log-task-output (else ANSIBLE_OTEL_LOG_TASK_OUTPUT): no task output records. */
+  logTaskOutput?: boolean;
+  /** Seconds. */
+  flushTimeout: number;
+  maxFrameBytes?: number;
+  /** --record-frames: keep the raw frame stream in this file. */
+  recordFrames?: string;
+  /** How often to look for spooled runs after the one look at start; 0: at start only. */
+  spoolScanMs?: number;
+  /** --queue-dir (env ANSIBLE_OTEL_QUEUE_DIR, else the default; "off": no disk queue). */
+  queueDir?: string;
+  /** --ledger-dir (env ANSIBLE_OTEL_LEDGER_DIR, else `ledger` in the queue root; "off": none). */
+  ledgerDir?: string;
+  /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE): host name on per-host metrics. */
+  metricsHostAttribute?: boolean;
+  prometheusPort?: number;
+  prometheusHost?: string;
+  prometheusToken?: string;
+  /** --prometheus-textfile (env ANSIBLE_OTEL_PROMETHEUS_TEXTFILE): node_exporter textfile, rewritten per run. */
+  prometheusTextfile?: string;
+  wsPort?: number;
+  wsHost?: string;
+  wsToken?: string;
+  wsInsecure?: boolean;
+  wsMaxPayload?: number;
+  wsHeartbeat?: number;
+}
+
+export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
+export const DEFAULT_METRICS_FILE = 'ansible-otel-metrics.jsonl';
+export const DEFAULT_LOGS_FILE = 'ansible-otel-logs.jsonl';
+
+/** Everything the composition root builds from, typed and checked. */
+export interface SidecarConfig {
+  /** OTEL_*: exporters, protocols, batch and export settings, resource detectors (otel-env.ts). */
+  otel: OtelEnv;
+  /** For the parts that read the standard environment themselves (resource attributes, CI detection, GITHUB_STEP_SUMMARY). */
+  env: NodeJS.ProcessEnv;
+  tracesFile?: string;
+  logsFile?: string;
+  taskOutput: boolean;
+  flushTimeoutMs: number;
+  maxFrameBytes: number;
+  recordFrames?: string;
+  spoolDir: string;
+  spoolScanMs: number;
+  queueDir?: string;
+  ledgerDir?: string;
+  traceUrl?: string;
+  metrics: { hostAttribute: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
+  /** serve --ws-port: the WebSocket edge. */
+  websocket?: WsTlsFiles & { port: number; host: string; token?: string; insecure: boolean; maxPayload: number; heartbeatMs: number };
+}
+
+/** A setting the sidecar cannot start with; its message is the one line the operator reads (exit 2). */
+export class ConfigError extends Error {}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on', 'y', 't']);
+const FALSE = new Set(['0', 'false', 'no', 'off', 'n', 'f']);
+
+/** An ANSIBLE_OTEL_* switch: unset is `fallback`; anything but a boolean is refused. */
+export function envSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (TRUE.has(raw)) return true;
+  if (FALSE.has(raw)) return false;
+  throw new ConfigError(`${name}=${env[name]}: not a boolean (use true or false)`);
+}
+
+function positiveMs(seconds: number, what: string): number {
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new ConfigError(`${what} ${seconds}: must be a positive number of seconds`);
+  return seconds * 1000;
+}
+
+export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.ProcessEnv = process.env): SidecarConfig {
+  const queueDir = queueDirFrom(flags.queueDir, env);
+  const otel = resolveOtelEnv((key, message) => log.once(key, message));
+  return {
+    otel,
+    env,
+    tracesFile: flags.tracesFile,
+    logsFile: flags.logsFile,
+    taskOutput: flags.logTaskOutput !== false && envSwitch(env, 'ANSIBLE_OTEL_LOG_TASK_OUTPUT', true),
+    flushTimeoutMs: positiveMs(flags.flushTimeout, '--flush-timeout'),
+    maxFrameBytes: flags.maxFrameBytes ?? 1024 * 1024,
+    recordFrames: flags.recordFrames,
+    spoolDir: spoolDirFrom(env),
+    spoolScanMs: flags.spoolScanMs ?? 0,
+    queueDir,
+    ledgerDir: ledgerDirFrom(flags.ledgerDir, queueDir, env),
+    traceUrl: env.ANSIBLE_OTEL_TRACE_URL || undefined,
+    metrics: {
+      hostAttribute: flags.metricsHostAttribute || envSwitch(env, 'ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE', false),
+      textfile: flags.prometheusTextfile,
+      prometheusPort: flags.prometheusPort,
+      prometheusHost: flags.prometheusHost,
+      prometheusToken: flags.prometheusToken,
+    },
+    websocket:
+      flags.wsPort === undefined
+        ? undefined
+        : {
+            port: flags.wsPort,
+            host: flags.wsHost ?? '127.0.0.1',
+            token: flags.wsToken,
+            insecure: flags.wsInsecure ?? false,
+            maxPayload: flags.wsMaxPayload ?? 1 << 20,
+            heartbeatMs: positiveMs(flags.wsHeartbeat ?? 30, '--ws-heartbeat'),
+            wsTlsCert: flags.wsTlsCert,
+            wsTlsKey: flags.wsTlsKey,
+            wsTlsClientCa: flags.wsTlsClientCa,
+          },
+  };
+}

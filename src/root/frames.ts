@@ -1,0 +1,22 @@
+import type { Frame } from '../protocol/frames.js';
+import type { Logger } from '../util/log.js';
+import type { SidecarConfig, SidecarFlags } from './config.js';
+import { SidecarRoot } from './sidecar-root.js';
+
+/** The flags of the commands that turn stored frames into telemetry (replay, import). */
+export type FrameExportFlags = Pick<SidecarFlags, 'tracesFile' | 'logsFile' | 'logTaskOutput' | 'flushTimeout' | 'queueDir' | 'prometheusTextfile' | 'metricsHostAttribute'>;
+
+/**
+ * Frames (of one or several runs, told apart by run id) through the composition root, then every
+ * run ended (a run without its final frames as interrupted) and flushed within the flush timeout.
+ * With `metrics`, the run's metrics go out too, as from a live sidecar. Returns the number of runs.
+ */
+export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame>, config: SidecarConfig, log: Logger, metrics = false): Promise<number> {
+  const root = new SidecarRoot(config, log, { metrics });
+  await root.start();
+  try {
+    return await root.feed(frames);
+  } finally {
+    await root.shutdown(0);
+  }
+}

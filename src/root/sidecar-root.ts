@@ -1,0 +1,173 @@
+// The composition root: one typed configuration (config.ts) in, the whole sidecar out —
+// ingest edges → pipeline (run model) → exports (traces, metrics, logs) and sinks — for every
+// command. `run` and `serve` add the live edges (Unix socket, WebSocket, spool replayer);
+// `replay` and `import` feed stored frames through the same pipeline and outputs.
+import { join } from 'node:path';
+import { UnixSocketServer } from '../ingest/socket-server.js';
+import { backlogPressure, type Backpressure } from '../ingest/backpressure.js';
+import { FrameRecorder } from '../ingest/frame-recorder.js';
+import { WebSocketServerEdge } from '../ingest/ws-server.js';
+import { readWsTls } from '../ingest/ws-tls.js';
+import { WatchHub } from '../watch/watch-hub.js';
+import { SpoolReplayer } from '../ingest/spool-replayer.js';
+import { Pipeline } from '../pipeline.js';
+import { Tracing } from '../export/tracing.js';
+import { RunMarks } from '../export/ledger/run-marks.js';
+import { RunSettlement } from '../export/ledger/run-settlement.js';
+import { Metrics } from '../export/metrics.js';
+import { Logs } from '../export/logs.js';
+import { resourceDetectors, sidecarResource } from '../export/resource.js';
+import type { Connection } from '../ingest/connection.js';
+import type { Frame, FrameOf } from '../protocol/frames.js';
+import { ackLine } from '../protocol/replies.js';
+import type { RunSummary } from '../model/run-model.js';
+import { ObserverFanout } from '../model/run-observer.js';
+import type { Sink } from '../sinks/sink.js';
+import type { Logger } from '../util/log.js';
+import { shutdownAll, stragglerMessage, type Component, type IngestEdge } from '../util/lifecycle.js';
+import { DEFAULT_LOGS_FILE, DEFAULT_METRICS_FILE, DEFAULT_TRACES_FILE, type SidecarConfig } from './config.js';
+import { appendJobSummary } from './job-summary.js';
+import { printExportReport, printLogsReport, printMetricsReport, printRunSummary } from './summary.js';
+
+type Span = ReturnType<Tracing['writer']['startSpan']>;
+
+/** What the command adds to the outputs the configuration asks for. */
+export interface RootParts {
+  /** Console, notification and report sinks the command chose. */
+  sinks?: Sink[];
+  /** run and serve: take live runs on this Unix socket (and the WebSocket edge if configured). */
+  socketPath?: string;
+  /** replay has no metrics (a replayed run's counters would count it twice); import and live runs do. */
+  metrics?: boolean;
+}
+
+export class SidecarRoot {
+  readonly tracing: Tracing;
+  readonly metrics: Metrics | undefined;
+  readonly logs: Logs;
+  readonly server: UnixSocketServer | undefined;
+  readonly websocket: WebSocketServerEdge | undefined;
+  /** For every ingest edge: behind while the span export queue is half full. */
+  readonly backpressure: Backpressure;
+  private readonly sinks: Sink[];
+  private readonly pipeline: Pipeline<Span>;
+  private readonly watch: WatchHub | undefined;
+  private readonly recorder: FrameRecorder | undefined;
+  private readonly spool: SpoolReplayer<Span> | undefined;
+  private readonly settlement: RunSettlement | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  runsEnded = 0;
+
+  constructor(
+    private readonly config: SidecarConfig,
+    private readonly log: Logger,
+    parts: RootParts = {},
+  ) {
+    const c = config;
+    const live = parts.socketPath !== undefined;
+    const resource = sidecarResource(resourceDetectors(c.otel.resourceDetectors, log), c.env);
+    // A replay re-sends what it re-creates: no ledger, so the same spans go out again on purpose.
+    const ledgerDir = live ? c.ledgerDir : undefined;
+    this.tracing = new Tracing({ otel: c.otel, resource, tracesFile: c.tracesFile, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: c.queueDir, ledgerDir, log });
+    this.settlement = live ? new RunSettlement(this.tracing, ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs')), log) : undefined;
+    this.metrics =
+      parts.metrics === false
+        ? undefined
+        : new Metrics({
+            otel: c.otel,
+            resource,
+            env: c.env,
+            log,
+            ...c.metrics,
+            queueDir: c.queueDir,
+            defaultMetricsFile: DEFAULT_METRICS_FILE,
+            self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
+          });
+    this.logs = new Logs({ otel: c.otel, resource, queueDir: c.queueDir, log, logsFile: c.logsFile, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: c.taskOutput });
+    this.sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? [])];
+    this.watch = live && c.websocket ? new WatchHub({ intervalMs: 250 }) : undefined;
+    const observers = [...this.sinks, this.logs.observer, ...(this.watch ? [this.watch.observer] : [])];
+    const fanout = new ObserverFanout(observers, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`));
+    this.pipeline = new Pipeline(this.tracing.writer, log, (run) => this.runEnded(run), fanout, live ? (conn, bye, run) => this.ack(conn, bye, run) : undefined);
+    // The SDK must never drop spans because we read faster than the backend takes them.
+    this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
+    this.recorder = live && c.recordFrames ? new FrameRecorder(this.pipeline, c.recordFrames) : undefined;
+    const handler = this.recorder ?? this.pipeline;
+    this.server = live ? new UnixSocketServer({ path: parts.socketPath!, maxFrameBytes: c.maxFrameBytes, handler, backpressure: this.backpressure }) : undefined;
+    const ws = c.websocket;
+    this.websocket =
+      this.watch && ws
+        ? new WebSocketServerEdge({ host: ws.host, port: ws.port, token: ws.token, tls: readWsTls(ws), insecure: ws.insecure, maxPayload: ws.maxPayload, maxFrameBytes: c.maxFrameBytes, heartbeatMs: ws.heartbeatMs, handler, watchers: this.watch, backpressure: this.backpressure })
+        : undefined;
+    this.spool = live ? new SpoolReplayer(c.spoolDir, this.pipeline, log, c.spoolScanMs, this.settlement) : undefined;
+  }
+
+  private runEnded(run: RunSummary): void {
+    this.runsEnded += 1;
+    printRunSummary(this.log, run, this.config.traceUrl);
+    if (this.server) appendJobSummary(this.config.env, run); // a live run's CI job, not a later replay's
+  }
+
+  /**
+   * A live run sent its last frame: once its spans are safely out, the shim may delete its spool
+   * file (docs/protocol.md, "Ack"). No ack when an export failed: the spool stays for a replay.
+   */
+  private ack(conn: Connection, bye: FrameOf<'bye'>, run: RunSummary): void {
+    const reply = conn.reply;
+    if (!reply || !this.settlement) return; // a replay: the replayer settles its file itself
+    this.settlement
+      .settle([run])
+      .then((ok) => ok && reply(ackLine(run.runId, bye.seq)))
+      .catch((error) => this.log.once('ack', `cannot ack run ${run.runId}: ${(error as Error)?.message ?? error} (its spool file stays; said once)`));
+  }
+
+  private get edges(): IngestEdge[] {
+    return [this.server, this.websocket].filter((e): e is NonNullable<typeof e> => e !== undefined);
+  }
+
+  /** Outputs first, then the edges that feed them: no frame arrives before its exporters exist. */
+  async start(): Promise<void> {
+    const outputs: Component<unknown>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs];
+    for (const c of outputs) await c.start();
+    if (this.settlement) {
+      this.settlement.prune();
+      this.pruneTimer = setInterval(() => this.settlement!.prune(), 3_600_000).unref();
+    }
+    for (const c of [...this.edges, ...(this.watch ? [this.watch] : []), ...(this.recorder ? [this.recorder] : [])]) await c.start();
+    // Runs the shim had to spool while no sidecar was listening: theirs is the first trace out.
+    // Not awaited: a spool file goes only once its export settled, which may wait on the backend.
+    void this.spool?.start();
+  }
+
+  /** replay and import: stored frames through the live pipeline; returns how many runs they held. */
+  async feed(frames: AsyncIterable<Frame> | Iterable<Frame>): Promise<number> {
+    const connections = new Map<string, { id: number }>();
+    for await (const frame of frames) {
+      let conn = connections.get(frame.run);
+      if (!conn) connections.set(frame.run, (conn = { id: connections.size + 1 }));
+      this.pipeline.applyFrame(conn, frame);
+    }
+    return connections.size;
+  }
+
+  /**
+   * The edges let open runs finish for `graceMs`; what is still open then ends as interrupted;
+   * the outputs get the flush timeout to hand everything over; the report says what went where
+   * and what did not make it.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    await Promise.all(this.edges.map((e) => e.drain(graceMs)));
+    const flushMs = this.config.flushTimeoutMs;
+    // A spooled run being replayed waits on its export like a live one: it gets the flush timeout.
+    await this.spool?.shutdown(flushMs);
+    clearInterval(this.pruneTimer);
+    this.pipeline.endAll();
+    // Watchers see the runs that were cut off end, then the edges close.
+    const closing = [...(await shutdownAll(this.watch ? [this.watch] : [], flushMs)), ...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], flushMs))];
+    const [late, traces, metrics, logs] = await Promise.all([shutdownAll(this.sinks, flushMs), this.tracing.shutdown(flushMs), this.metrics?.shutdown(flushMs), this.logs.shutdown(flushMs)]);
+    for (const s of [...closing, ...late]) this.log.warn(stragglerMessage(s, flushMs));
+    printExportReport(this.log, traces, flushMs / 1000);
+    if (metrics) printMetricsReport(this.log, metrics, flushMs / 1000);
+    printLogsReport(this.log, logs, flushMs / 1000);
+  }
+}
