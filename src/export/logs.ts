@@ -1,7 +1,7 @@
 import { getNumberFromEnv } from '@opentelemetry/core';
 import type { DurableLogExporter } from './durable/durable-log-exporter.js';
 import type { Resource } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, type LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { RunLogs } from '../model/run-logs.js';
 import type { RunObserver } from '../model/run-observer.js';
 import { withinDeadline } from '../util/deadline.js';
@@ -41,11 +41,15 @@ export interface LogsReport {
 export class Logs implements Component<LogsReport> {
   readonly name = 'logs';
   /** Give it the run events; empty when no exporter is configured (nothing is mapped then). */
-  readonly observer: RunObserver;
+  observer: RunObserver = {};
   private readonly exporters: CountingLogRecordExporter[];
   private readonly durable: (DurableLogExporter | undefined)[];
-  private readonly provider: LoggerProvider;
-  private readonly writer: OtelLogWriter;
+  private provider!: LoggerProvider;
+  private writer!: OtelLogWriter;
+  /** The processors and limits NodeSDK puts in the logger provider. */
+  readonly logRecordProcessors: LogRecordProcessor[];
+  readonly logRecordLimits: { attributeValueLengthLimit: number; attributeCountLimit: number };
+  private readonly taskOutput: boolean;
 
   constructor(o: LogsOptions) {
     const choices = chooseLogExporters(o);
@@ -56,13 +60,15 @@ export class Logs implements Component<LogsReport> {
     const blrp = o.otel.blrp;
     const valueLimit = getNumberFromEnv('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? Infinity;
     const countLimit = getNumberFromEnv('OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_COUNT_LIMIT') ?? 128;
-    this.provider = new LoggerProvider({
-      resource: o.resource,
-      logRecordLimits: { attributeValueLengthLimit: valueLimit, attributeCountLimit: countLimit },
-      processors: this.exporters.map((exporter) => new BatchLogRecordProcessor({ exporter, ...blrp })),
-    });
-    this.writer = new OtelLogWriter(this.provider.getLogger('ansible-otel-sidecar'), valueLimit);
-    this.observer = this.exporters.length ? new RunLogs(this.writer, { taskOutput: o.taskOutput }) : {};
+    this.logRecordLimits = { attributeValueLengthLimit: valueLimit, attributeCountLimit: countLimit };
+    this.logRecordProcessors = this.exporters.map((exporter) => new BatchLogRecordProcessor({ exporter, ...blrp }));
+    this.taskOutput = o.taskOutput;
+  }
+
+  attach(provider: LoggerProvider): void {
+    this.provider = provider;
+    this.writer = new OtelLogWriter(provider.getLogger('ansible-otel-sidecar'), this.logRecordLimits.attributeValueLengthLimit);
+    this.observer = this.exporters.length ? new RunLogs(this.writer, { taskOutput: this.taskOutput }) : {};
   }
 
   get targets(): string[] {

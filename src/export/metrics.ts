@@ -1,4 +1,4 @@
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { IMetricReader, MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import { withinDeadline } from '../util/deadline.js';
@@ -48,24 +48,37 @@ export class Metrics implements Component<MetricsReport> {
   readonly name = 'metrics';
   readonly sinks: Sink[] = [];
   private readonly readers: MetricReaderChoice[];
-  private readonly provider: MeterProvider | undefined;
+  private provider: MeterProvider | undefined;
   private readonly textfile: PrometheusTextfile | undefined;
   private readonly resource: Resource;
+  private readonly hostAttribute: boolean;
+  private readonly self: MetricsOptions['self'];
 
   constructor(o: MetricsOptions) {
     const resource = o.resource;
     this.resource = resource;
     this.readers = chooseMetricReaders({ otel: o.otel, env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, prometheusToken: o.prometheusToken, queueDir: o.queueDir, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
-    if (this.readers.length) {
-      this.provider = new MeterProvider({ resource, readers: this.readers.map((r) => r.reader) });
-      const meter = this.provider.getMeter('ansible-otel-sidecar');
-      this.sinks.push(new MetricsRecorder(meter, { hostAttribute: o.hostAttribute }));
-      observeSelf(meter, () => ({ ...o.self(), metricExportsFailed: this.failed() }));
-    }
+    this.hostAttribute = o.hostAttribute;
+    this.self = o.self;
     if (o.textfile) {
       this.textfile = new PrometheusTextfile(o.textfile, resource, { hostAttribute: o.hostAttribute }, (m) => o.log.warn(`writing the Prometheus textfile failed: ${m}`));
       this.sinks.push(this.textfile);
     }
+  }
+
+  /** The readers NodeSDK puts in the meter provider (none: no provider). */
+  get metricReaders(): IMetricReader[] {
+    return this.readers.map((r) => r.reader);
+  }
+
+  /** The provider NodeSDK built from `metricReaders`: the recorder and the self-metrics go on its meter. */
+  attach(provider: MeterProvider | undefined): void {
+    this.provider = provider;
+    if (!provider) return;
+    const meter = provider.getMeter('ansible-otel-sidecar');
+    // First, before the textfile: the sinks see each event in this order, as before.
+    this.sinks.unshift(new MetricsRecorder(meter, { hostAttribute: this.hostAttribute }));
+    observeSelf(meter, () => ({ ...this.self(), metricExportsFailed: this.failed() }));
   }
 
   get targets(): string[] {

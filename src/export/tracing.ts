@@ -1,5 +1,6 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SdkProviders } from './node-sdk.js';
 import { CountingSpanExporter } from './counting-exporter.js';
 import { OtelTraceWriter } from './otel-trace-writer.js';
 import { KeyedIdGenerator } from './keyed-id-generator.js';
@@ -40,8 +41,11 @@ export interface ExportReport {
 /** The OTel side of the sidecar: provider, processors, exporters; start and shutdown-with-deadline. */
 export class Tracing implements Component<ExportReport> {
   readonly name = 'traces';
-  readonly writer: OtelTraceWriter;
-  private readonly provider: BasicTracerProvider;
+  /** Set by `attach`: the composition root gives every signal its provider once NodeSDK built them. */
+  writer!: OtelTraceWriter;
+  private provider!: SdkProviders['tracerProvider'];
+  /** Ours, for NodeSDK: span ids keyed by the run, so a replay re-creates them. */
+  readonly idGenerator = new KeyedIdGenerator();
   private readonly exporters: CountingSpanExporter[];
   private readonly durable: (DurableSpanExporter | undefined)[];
   private readonly ledgers: LedgerSpanExporter[];
@@ -74,13 +78,16 @@ export class Tracing implements Component<ExportReport> {
     const bsp = o.otel.bsp;
     this.backlogLimit = Math.floor(bsp.maxQueueSize / 2);
     this.gauges = this.exporters.map((e) => new QueueGauge(new BatchSpanProcessor(e, bsp), e, bsp.maxQueueSize));
-    const ids = new KeyedIdGenerator();
-    this.provider = new BasicTracerProvider({
-      resource: o.resource,
-      idGenerator: ids,
-      spanProcessors: this.gauges,
-    });
-    this.writer = new OtelTraceWriter(this.provider.getTracer('ansible-otel-sidecar'), ids);
+  }
+
+  /** The batch processors (over counting, ledger, durable exporters) NodeSDK puts in the provider. */
+  get spanProcessors(): SpanProcessor[] {
+    return this.gauges;
+  }
+
+  attach(provider: SdkProviders['tracerProvider']): void {
+    this.provider = provider;
+    this.writer = new OtelTraceWriter(provider.getTracer('ansible-otel-sidecar'), this.idGenerator);
   }
 
   /** Resolves when the resource's detected attributes (host.id…) have settled: before the first span ends. */

@@ -17,6 +17,7 @@ import { RunSettlement } from '../export/ledger/run-settlement.js';
 import { Metrics } from '../export/metrics.js';
 import { Logs } from '../export/logs.js';
 import { resourceDetectors, sidecarResource } from '../export/resource.js';
+import { startSdk, type SdkProviders } from '../export/node-sdk.js';
 import type { Connection } from '../ingest/connection.js';
 import type { Frame, FrameOf } from '../protocol/frames.js';
 import { ackLine } from '../protocol/replies.js';
@@ -55,6 +56,7 @@ export class SidecarRoot {
   private readonly recorder: FrameRecorder | undefined;
   private readonly spool: SpoolReplayer<Span> | undefined;
   private readonly settlement: RunSettlement | undefined;
+  private readonly sdk: SdkProviders;
   private pruneTimer: NodeJS.Timeout | undefined;
   runsEnded = 0;
 
@@ -84,6 +86,19 @@ export class SidecarRoot {
             self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
           });
     this.logs = new Logs({ otel: c.otel, resource, queueDir: c.queueDir, log, logsFile: c.logsFile, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: c.taskOutput });
+    // NodeSDK turns our processors, readers and ids into the three providers over one resource.
+    this.sdk = startSdk({
+      disabled: c.otel.disabled,
+      resource,
+      idGenerator: this.tracing.idGenerator,
+      spanProcessors: this.tracing.spanProcessors,
+      metricReaders: this.metrics?.metricReaders ?? [],
+      logRecordProcessors: this.logs.logRecordProcessors,
+      logRecordLimits: this.logs.logRecordLimits,
+    });
+    this.tracing.attach(this.sdk.tracerProvider);
+    this.metrics?.attach(this.sdk.meterProvider);
+    this.logs.attach(this.sdk.loggerProvider);
     this.sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? [])];
     this.watch = live && c.websocket ? new WatchHub({ intervalMs: 250 }) : undefined;
     const observers = [...this.sinks, this.logs.observer, ...(this.watch ? [this.watch.observer] : [])];
@@ -165,6 +180,7 @@ export class SidecarRoot {
     // Watchers see the runs that were cut off end, then the edges close.
     const closing = [...(await shutdownAll(this.watch ? [this.watch] : [], flushMs)), ...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], flushMs))];
     const [late, traces, metrics, logs] = await Promise.all([shutdownAll(this.sinks, flushMs), this.tracing.shutdown(flushMs), this.metrics?.shutdown(flushMs), this.logs.shutdown(flushMs)]);
+    this.sdk.unregister();
     for (const s of [...closing, ...late]) this.log.warn(stragglerMessage(s, flushMs));
     printExportReport(this.log, traces, flushMs / 1000);
     if (metrics) printMetricsReport(this.log, metrics, flushMs / 1000);

@@ -1,0 +1,72 @@
+// NodeSDK builds the providers from our parts; the root takes them back and removes them again,
+// so a process can build the sidecar twice; OTEL_SDK_DISABLED still gives working providers.
+import { trace, type ProxyTracerProvider } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KeyedIdGenerator } from '../../src/export/keyed-id-generator.js';
+import { startSdk, type SdkProviders } from '../../src/export/node-sdk.js';
+
+function parts(disabled: boolean) {
+  const spans = new InMemorySpanExporter();
+  const records = new InMemoryLogRecordExporter();
+  return {
+    spans,
+    records,
+    sdk: {
+      disabled,
+      resource: resourceFromAttributes({ 'service.name': 'ansible', 'test.case': 'node-sdk' }),
+      idGenerator: new KeyedIdGenerator(),
+      spanProcessors: [new SimpleSpanProcessor(spans)],
+      metricReaders: [],
+      logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: records })],
+      logRecordLimits: { attributeValueLengthLimit: Infinity, attributeCountLimit: 128 },
+    },
+  };
+}
+
+const registered = (): unknown => (trace.getTracerProvider() as ProxyTracerProvider).getDelegate();
+
+let started: SdkProviders | undefined;
+afterEach(async () => {
+  await started?.tracerProvider.shutdown();
+  started?.unregister();
+});
+
+describe('NodeSDK providers', () => {
+  it('are the registered globals, carry the resource and our processors, and go away on unregister', async () => {
+    const p = parts(false);
+    started = startSdk(p.sdk);
+    expect(registered()).toBe(started.tracerProvider);
+    expect(logs.getLoggerProvider()).toBe(started.loggerProvider);
+    expect(started.meterProvider).toBeUndefined(); // no reader, no provider
+    started.tracerProvider.getTracer('t').startSpan('play').end();
+    started.loggerProvider.getLogger('t').emit({ body: 'task output' });
+    expect(p.spans.getFinishedSpans().map((s) => [s.name, s.resource.attributes['test.case']])).toEqual([['play', 'node-sdk']]);
+    expect(p.records.getFinishedLogRecords().map((r) => r.body)).toEqual(['task output']);
+    started.unregister();
+    expect(registered()).not.toBe(started.tracerProvider);
+  });
+
+  it('can be built again in the same process, the second set replacing the first', async () => {
+    const first = startSdk(parts(false).sdk);
+    await first.tracerProvider.shutdown();
+    first.unregister();
+    const p = parts(false);
+    started = startSdk(p.sdk);
+    expect(started.tracerProvider).not.toBe(first.tracerProvider);
+    expect(registered()).toBe(started.tracerProvider);
+    trace.getTracer('t').startSpan('via the global API').end();
+    expect(p.spans.getFinishedSpans().map((s) => s.name)).toEqual(['via the global API']);
+  });
+
+  it('under OTEL_SDK_DISABLED still feed our processors (option-requested files), registering nothing', () => {
+    const p = parts(true);
+    started = startSdk(p.sdk);
+    expect(registered()).not.toBe(started.tracerProvider);
+    started.tracerProvider.getTracer('t').startSpan('play').end();
+    expect(p.spans.getFinishedSpans()).toHaveLength(1);
+  });
+});
