@@ -6,7 +6,7 @@ export default defineConfig({
     globalSetup: ['test/helpers/print-ansible-version.ts'],
     // Integration tests run real ansible-playbook processes: two cores, keep it to two at a time.
     maxWorkers: 2,
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
   },
 });

@@ -153,5 +153,5 @@ describe('serve under attack', () => {
     expect(serveErr).not.toMatch(/failed on frame/);
 
     expect(await serve.stop()).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

@@ -32,5 +32,5 @@ describe('ansible_otel.sidecar collection', () => {
     await serve.stderr.waitFor('small-b.yml: success');
     expect(await serve.stop()).toBe(0);
     expect(spansOfJsonLines(readFileSync(traces, 'utf8')).map((s) => s.name).sort()).toEqual(['Say b', 'Second playbook', 'h1', 'small-b.yml']);
-  }, 120_000);
+  }, 300_000);
 });

@@ -56,8 +56,8 @@ function killedRun(tmp: string, onSpawn?: (cli: ChildProcess) => void): { result
   let ended = false;
   void result.finally(() => (ended = true));
   // An orphaned `sleep 25` would hold the run's stdout pipe: end it (once it exists) so the test need not wait.
-  const endOrphanedSleep = (): Promise<void> => until(() => ended || spawnSync('pkill', ['-f', '^sleep 25$']).status === 0, 60_000, 'the run to end or its orphaned sleep 25');
-  return { result, sleeping: until(hostStarted, 60_000, 'the host start of "Sleep for a long time"'), endOrphanedSleep };
+  const endOrphanedSleep = (): Promise<void> => until(() => ended || spawnSync('pkill', ['-f', '^sleep 25$']).status === 0, 180_000, 'the run to end or its orphaned sleep 25');
+  return { result, sleeping: until(hostStarted, 180_000, 'the host start of "Sleep for a long time"'), endOrphanedSleep };
 }
 
 describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {

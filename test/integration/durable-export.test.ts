@@ -60,7 +60,7 @@ describe.each(transports)('durable span export over %s', (protocol, receiver, en
     expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(3);
     expect(receiver.spans).toHaveLength(0);
     receiver.failWith = undefined;
-    await until(() => e.stats().queuedBatches === 0, 20_000);
+    await until(() => e.stats().queuedBatches === 0, 60_000);
     const names = receiver.spans.map((s) => s.name);
     expect(names.sort()).toEqual(batches.flat().map((s) => s.name).sort());
     expect(new Set(receiver.spans.map((s) => s.spanId)).size).toBe(12);
@@ -79,7 +79,7 @@ describe.each(transports)('durable span export over %s', (protocol, receiver, en
     expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(1);
     receiver.failWith = undefined;
     const second = exporter(dir);
-    await until(() => second.stats().queuedBatches === 0, 20_000);
+    await until(() => second.stats().queuedBatches === 0, 60_000);
     expect(receiver.spans.map((s) => s.name).sort()).toEqual(['left0', 'left1', 'left2', 'left3', 'left4', 'left5']);
     await second.shutdown();
     receiver.spans.length = 0;
@@ -121,7 +121,7 @@ describe('durable log export over OTLP/gRPC', () => {
     expect(await new Promise((r) => e.export(memory.getFinishedLogRecords(), (res) => r(res.code)))).toBe(0);
     expect(e.stats()).toMatchObject({ queuedItems: 2 });
     receiver.failWith = undefined;
-    await until(() => e.stats().queuedBatches === 0, 20_000);
+    await until(() => e.stats().queuedBatches === 0, 60_000);
     expect(receiver.logRecords.map((l) => [l.body, l.traceId, l.spanId])).toEqual([
       ['failed: h1', span.traceId, span.spanId],
       ['failed: h2', span.traceId, span.spanId],

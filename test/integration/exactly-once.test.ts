@@ -159,7 +159,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     expect(tree.spans.filter((s) => tree.parent(s)?.name === 'one').length).toBe(2); // h1, h2
     undisturbed = shape(tree);
     expect(new Set(p.receiver.spans.map((s) => s.spanId)).size).toBe(undisturbed.length);
-  }, 180_000);
+  }, 300_000);
 
   it('over a WebSocket too: the ack comes back in a binary message and the spool file goes', async () => {
     const p = await point();
@@ -171,7 +171,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     expect(p.spoolFiles()).toEqual([]);
     await until(() => s.out().includes('exactly.yml: success'), WAIT);
     expect(shape(new SpanTree(p.receiver.spans))).toEqual(undisturbed);
-  }, 180_000);
+  }, 300_000);
 
   it('(1) killed after the first frames, before any export', async () => {
     const p = await point();
@@ -179,7 +179,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     expect(p.receiver.spans).toEqual([]);
     await p.replay();
     expectExactlyOnce(p, '(1) before any export');
-  }, 180_000);
+  }, 300_000);
 
   it('(2) killed after some spans were acknowledged: the replay sends only the rest', async () => {
     const p = await point();
@@ -188,7 +188,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     await killedAtGateA(p, () => p.ledgered() >= 3);
     await p.replay();
     expectExactlyOnce(p, '(2) after acknowledged exports');
-  }, 180_000);
+  }, 300_000);
 
   it('(3) killed while an export request is in flight', async () => {
     const p = await point();
@@ -196,7 +196,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     await killedAtGateA(p, () => p.receiver.heldRequests > 0);
     await p.replay();
     expectExactlyOnce(p, '(3) export in flight');
-  }, 180_000);
+  }, 300_000);
 
   it('(4) killed after bye, before the last export was acknowledged: the shim kept its spool', async () => {
     const p = await point();
@@ -212,7 +212,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     await p.killInFlight(s);
     await p.replay();
     expectExactlyOnce(p, '(4) after bye, before the ack');
-  }, 180_000);
+  }, 300_000);
 
   it('(5) the sidecar replaying the spool is killed too; a third one finishes', async () => {
     const p = await point();
@@ -223,5 +223,5 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     expect(p.spoolFiles()).toEqual([expect.stringMatching(new RegExp(`\\.replaying-${replaying.proc.pid}$`))]);
     await p.replay();
     expectExactlyOnce(p, '(5) during a replay');
-  }, 180_000);
+  }, 300_000);
 });

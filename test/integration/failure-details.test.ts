@@ -33,7 +33,7 @@ let plain: Run;
 let tracebacks: Run | undefined;
 beforeAll(async () => {
   [plain, tracebacks] = await Promise.all([run({}), ON_219 ? run({ ANSIBLE_DISPLAY_TRACEBACK: 'error' }) : Promise.resolve(undefined)]);
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   for (const r of receivers) await r.stop();
 });

@@ -45,7 +45,7 @@ describe('log records over OTLP/HTTP protobuf, correlated with the trace', () =>
     logsFile = join(tempDir(), 'logs.jsonl');
     r = await runPlaybooks(['console.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir() }), { sidecarArgs: ['--logs-file', logsFile] });
     tree = new SpanTree(receiver.spans);
-  }, 180_000);
+  }, 300_000);
   afterAll(() => receiver.stop());
 
   it('reports the records it delivered', () => {
@@ -108,7 +108,7 @@ describe('where log records go by default and by OTEL_LOGS_EXPORTER', () => {
     expect(summary?.spanId).toBe(root.spanId);
     expect(records.every((l) => l.traceId === root.traceId)).toBe(true);
     expect(r.stderr).toContain(`${records.length} log records → ${files[2]} (OTLP/JSON lines)`);
-  }, 120_000);
+  }, 300_000);
 
   it('OTEL_LOGS_EXPORTER=none sends no log record while spans go; --logs-file still gets failures on their spans, output when asked', async () => {
     const receiver = new OtlpReceiver();
@@ -132,7 +132,7 @@ describe('where log records go by default and by OTEL_LOGS_EXPORTER', () => {
     } finally {
       await receiver.stop();
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 it('--no-log-task-output (or ANSIBLE_OTEL_LOG_TASK_OUTPUT=false) leaves out only the task output', async () => {
@@ -148,4 +148,4 @@ it('--no-log-task-output (or ANSIBLE_OTEL_LOG_TASK_OUTPUT=false) leaves out only
     const records = recordsOfJsonLines(readFileSync(logsFile, 'utf8'));
     expect(records.map((l) => l.eventName), JSON.stringify(c)).toEqual(c.events);
   }
-}, 120_000);
+}, 300_000);

@@ -34,7 +34,7 @@ beforeAll(async () => {
     }),
   );
   traceId = /many-fail\.yml: failure, trace ([0-9a-f]{32})/.exec(r.stderr)?.[1] ?? '';
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await slack.stop();
   await hook.stop();

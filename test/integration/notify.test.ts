@@ -15,7 +15,7 @@ beforeAll(async () => {
   const url = await receiver.start();
   result = await runPlaybooks(['notify.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url }));
   tree = new SpanTree(receiver.spans);
-}, 120_000);
+}, 300_000);
 afterAll(() => receiver.stop());
 
 const notified = (s: OtlpSpan) => s.events.filter((e) => e.name === 'ansible.notify').map((e) => e.attributes['ansible.handler.name']);

@@ -39,7 +39,7 @@ describe.each(transports)('a collector that is down, over %s', (_, receiver, pro
     receiver.failWith = 503;
     receiver.refused = 0;
     const run = ansible('features.yml', socket, env);
-    await until(() => existsSync(join(tmp, 'polled-h1')) && receiver.refused > 0, 60_000, 'the first async poll and a refused export');
+    await until(() => existsSync(join(tmp, 'polled-h1')) && receiver.refused > 0, 180_000, 'the first async poll and a refused export');
     receiver.failWith = undefined;
     writeFileSync(gate, '');
     expect(await run).toBe(4);
@@ -69,7 +69,7 @@ describe.each(transports)('a collector that is down, over %s', (_, receiver, pro
     receiver.failWith = undefined;
     const second = await serve(socket, env); // same ANSIBLE_OTEL_QUEUE_DIR and endpoint
     const points = (): string[] => receiver.metricRequests.flatMap((m) => m.points.map((p) => p.metric));
-    await until(() => receiver.spans.length >= 4 && points().includes('ansible.task.host.results'), 15_000);
+    await until(() => receiver.spans.length >= 4 && points().includes('ansible.task.host.results'), 60_000, 'the queued spans and metrics');
     expect(second.stderr.text()).toMatch(/4 spans left by an earlier sidecar/);
     expect(await second.stop()).toBe(0);
     expect(receiver.spans.map((x) => x.name).sort()).toEqual(['Change a file', 'First playbook', 'h1', 'small-a.yml']);

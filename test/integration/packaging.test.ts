@@ -22,5 +22,5 @@ describe('npm pack', () => {
     const r = spawnSync('npx', ['--no-install', 'ansible-otel', 'run', '--', 'ansible-playbook', '-i', INVENTORY, join(PLAYBOOKS, 'small-b.yml')], { cwd: app, env: cleanEnv({ npm_config_loglevel: 'error' }), encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`4 spans → ${join(app, 'ansible-otel-traces.jsonl')}`);
-  }, 180_000);
+  }, 300_000);
 });

@@ -79,7 +79,7 @@ describe('Prometheus', () => {
       return body.data.result;
     };
     // Prometheus answers only once it is up: a failed query is "not yet"
-    await until(async () => (await query('up{job="ansible-otel"} == 1').catch(() => [])).length > 0, 30_000, 'Prometheus to scrape serve');
+    await until(async () => (await query('up{job="ansible-otel"} == 1').catch(() => [])).length > 0, 90_000, 'Prometheus to scrape serve');
 
     const shim = Object.fromEntries([...(await runCli(['env', '--socket', socket], env)).stdout.matchAll(/^export (\w+)='(.*)'$/gm)].map((m) => [m[1]!, m[2]!]));
     for (const playbook of ['small-a.yml', 'small-b.yml']) {

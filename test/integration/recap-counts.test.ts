@@ -45,7 +45,7 @@ beforeAll(async () => {
     ['OTLP metrics', otlpResults(receiver.metricRequests.at(-1)?.points ?? [])],
     ['Prometheus textfile', textfileResults(readFileSync(textfile, 'utf8'))],
   ];
-}, 180_000);
+}, 300_000);
 afterAll(() => receiver.stop());
 
 describe(`ansible.task.host.results against the PLAY RECAP on ${ansibleVersion(ANSIBLE_BIN)}`, () => {

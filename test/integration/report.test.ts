@@ -21,7 +21,7 @@ beforeAll(async () => {
     cleanEnv({ OTEL_TRACES_EXPORTER: 'none', ANSIBLE_FORKS: '24' }),
   );
   fromFile = await runCli(['report', traces, '-o', fileReport], cleanEnv());
-}, 120_000);
+}, 300_000);
 
 /** The page's embedded data, results as sorted (task, host, status, message) tuples. */
 function pageResults(file: string): { playbooks: string[]; results: string[]; tasks: string[] } {

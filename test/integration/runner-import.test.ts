@@ -85,7 +85,7 @@ beforeAll(async () => {
   importRun = await runCli(['import', pdd, '--traces-file', importTraces], cleanEnv(), undefined, join(work, 'import'));
   imported = spansOf(importTraces);
   live = spansOf(liveTraces);
-}, 180_000);
+}, 300_000);
 
 describe('ansible-otel import of ansible-runner artifacts', () => {
   it('imports every ident of the artifacts dir as its own run', () => {

@@ -51,7 +51,7 @@ let v219: Run | undefined;
 beforeAll(async () => {
   if (!BIN_219 && IN_CI) throw new Error('CI=true but no ansible-core 2.19: npm pretest runs scripts/ansible-core-2.19.sh, which failed or was skipped');
   [v214, v219] = await Promise.all([features(undefined), BIN_219 ? features(BIN_219) : Promise.resolve(undefined)]);
-}, 240_000);
+}, 480_000);
 afterAll(async () => {
   for (const r of receivers) await r.stop();
 });

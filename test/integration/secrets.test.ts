@@ -46,7 +46,7 @@ beforeAll(async () => {
       ],
     },
   );
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await receiver.stop();
   await slack.stop();
@@ -132,7 +132,7 @@ describe('vault values', () => {
     const env = vaultEnv();
     spoolDir = env.ANSIBLE_OTEL_SPOOL_DIR!;
     shimmed = await runShimmed('vault.yml', join(out, 'nobody.sock'), env);
-  }, 240_000);
+  }, 480_000);
   afterAll(async () => {
     await otlp.stop();
   });

@@ -36,7 +36,7 @@ describe('a sidecar SIGKILLed mid-run', () => {
     const socket = join(tempDir(), 'k.sock');
     const victim = await startServe(['--socket', socket, '--traces-file', join(tempDir(), 'partial.jsonl')], env);
     const run = ansible(socket, env);
-    await until(() => existsSync(join(tmp, 'polled-h1')) && existsSync(join(tmp, 'polled-h2')), 60_000, 'the first async poll of h1 and h2');
+    await until(() => existsSync(join(tmp, 'polled-h1')) && existsSync(join(tmp, 'polled-h2')), 180_000, 'the first async poll of h1 and h2');
     await exitOf(victim.proc, 'SIGKILL');
     writeFileSync(gate, '');
     expect(await run).toBe(4); // the same exit code as the undisturbed run

@@ -16,7 +16,7 @@ beforeAll(async () => {
   const url = await receiver.start();
   result = await runPlaybooks(['features.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir(), OTEL_SERVICE_NAME: 'deploys', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test' }));
   tree = new SpanTree(receiver.spans);
-}, 180_000);
+}, 300_000);
 
 afterAll(() => receiver.stop());
 

@@ -171,7 +171,7 @@ describe('serve --ws-tls-cert: shims over wss://', () => {
     expect(warnings[0]).toContain("this run's frames are kept in the spool file");
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     await expectNothingReceived(tls, spooledRun(spoolDir));
-  }, 60_000);
+  }, 300_000);
 
   it('refuses a plain ws:// client: raw, and the shim (one warning, the run spooled)', async () => {
     const plain = tls.url.replace('wss://', 'ws://');
@@ -183,7 +183,7 @@ describe('serve --ws-tls-cert: shims over wss://', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`cannot connect to the sidecar at ${plain}: `);
     await expectNothingReceived(tls, spooledRun(spoolDir));
-  }, 60_000);
+  }, 300_000);
 
   it.each([
     ['--ca', () => ({ args: ['--ca', pki.ca], env: {} })],
@@ -191,7 +191,7 @@ describe('serve --ws-tls-cert: shims over wss://', () => {
   ] as [string, () => { args: string[]; env: NodeJS.ProcessEnv }][])('watch wss:// trusting the CA by %s shows a run', async (_how, trust) => {
     const { args, env: caEnv } = trust();
     await watchShowsARun(tls, args, caEnv);
-  }, 30_000);
+  }, 300_000);
 
   it('watch wss:// without the CA says why it cannot connect (certificate), and keeps retrying', async () => {
     let err = '';
@@ -220,11 +220,11 @@ describe('serve --ws-tls-client-ca: mTLS', () => {
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/otel_sidecar/);
     await until(() => sessionsOf(receiver.spans, 'small-b.yml').length === before + 1);
-  }, 60_000);
+  }, 300_000);
 
   it('lets watch in with --cert/--key', async () => {
     await watchShowsARun(mtls, ['--ca', pki.ca, '--cert', pki.clientCert, '--key', pki.clientKey]);
-  }, 30_000);
+  }, 300_000);
 
   it('refuses a shim without a client certificate: one warning, the run spooled, nothing received', async () => {
     expect(await tryUpgrade(mtls.url, { ca: mtls.client.ca })).toMatch(/^error: .*certificate required/);
@@ -237,7 +237,7 @@ describe('serve --ws-tls-client-ca: mTLS', () => {
     // the server's alert, or its reset when the request crossed it
     expect(warnings[0]).toMatch(new RegExp(`cannot connect to the sidecar at ${mtls.url}: TLS: (\\[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED\\]|\\[Errno 104\\])`));
     await expectNothingReceived(mtls, spooledRun(spoolDir));
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('serve start-up checks', () => {

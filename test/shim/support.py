@@ -35,14 +35,12 @@ def until(check, timeout=30.0, interval=0.02):
 
 
 def _find_tool(name):
-    # OTEL_TEST_ANSIBLE_BIN (test/shim/run.sh) names the ansible-core under test; else prefer the
-    # tool next to the interpreter running the tests (it has ansible).
+    # The ansible-core under test: OTEL_TEST_ANSIBLE_BIN (e.g. scripts/ansible-core-2.19.sh's bin/),
+    # else the tool next to the interpreter running the tests (it has ansible).
     import sys
-    chosen = os.path.join(os.environ.get('OTEL_TEST_ANSIBLE_BIN', ''), name)
-    if os.environ.get('OTEL_TEST_ANSIBLE_BIN') and os.access(chosen, os.X_OK):
-        return chosen
     here = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), name)
-    for candidate in (here, os.path.join('/usr/bin', name)):
+    chosen = os.environ.get('OTEL_TEST_ANSIBLE_BIN')
+    for candidate in ((os.path.join(chosen, name),) if chosen else (here, os.path.join('/usr/bin', name))):
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return shutil.which(name) or name
@@ -180,6 +178,19 @@ class Listener(object):
     def frames(self, index=0):
         data = bytes(self.connections[index]) if self.connections else b''
         return parse_ndjson(data)
+
+
+def callback_result(host, task, res):
+    """The result object a callback gets from TaskQueueManager.send_callback, on any version:
+    2.14's clean copy of a TaskResult, 2.19+'s CallbackTaskResult made from the raw result (its
+    ``result`` copy is cached: built here, so a benchmark measures the shim only)."""
+    from ansible.executor import task_result
+    raw_cls = getattr(task_result, '_RawTaskResult', None)
+    if raw_cls is None:
+        return task_result.TaskResult(host, task, res).clean_copy()
+    result = raw_cls(host, task, res, {}).as_callback_task_result()
+    result.result  # noqa: B018 - fills the cached copy
+    return result
 
 
 def parse_ndjson(data):
