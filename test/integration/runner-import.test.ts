@@ -7,6 +7,16 @@ import { pointsOfJsonLines } from '../helpers/otlp-metrics.js';
 import { spansOfJsonLines, STATUS, type OtlpSpan } from '../helpers/otlp-spans.js';
 import { cleanEnv, PLAYBOOKS, ROOT, runCli, runProcess, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
+import { ANSIBLE_BIN, ansibleVersion } from '../helpers/ansible-version.js';
+
+/**
+ * ansible-core 2.18+ tells callbacks of a notification only at the handler flush, per host, and
+ * no result carries it (docs/compatibility.md, difference 2). The shim puts `ansible.notify` on the
+ * notifying host span from the task's `notify`, but ansible-runner's events hold neither: an
+ * import of 2.18+ artifacts can only put it on the play span.
+ */
+const NOTIFY_AT_FLUSH = !/core 2\.1[4-7]\./.test(ansibleVersion(ANSIBLE_BIN));
+const withoutNotify = (lines: string[]): string[] => lines.map((l) => l.replace(/(?<=\] )(.*)$/, (events) => events.split(',').filter((e) => e !== 'ansible.notify').join(',')));
 
 const SHIM_PLAYBOOKS = join(ROOT, 'test', 'shim', 'playbooks');
 
@@ -100,7 +110,12 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
   });
 
   it('gives features.yml the span tree, statuses and events of the live run', () => {
-    expect(shape(imported, rootNamed(imported, 'features.yml'))).toEqual(shape(live, rootNamed(live, 'features.yml')));
+    const [fromImport, fromLive] = [shape(imported, rootNamed(imported, 'features.yml')), shape(live, rootNamed(live, 'features.yml'))];
+    const notified = (lines: string[]): string[] => lines.filter((l) => l.split('] ')[1]?.split(',').includes('ansible.notify')).map((l) => l.split(' [')[0]!);
+    expect(notified(fromLive)).toEqual(['features.yml > Everything else > role greeter > Greet > h1', 'features.yml > Everything else > role greeter > Greet > h2']);
+    if (!NOTIFY_AT_FLUSH) return expect(fromImport).toEqual(fromLive);
+    expect(withoutNotify(fromImport)).toEqual(withoutNotify(fromLive));
+    expect(notified(fromImport)).toEqual(['features.yml > Everything else']);
   });
 
   it('gives the metrics of the live run', () => {
