@@ -5,6 +5,7 @@ import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs
 import { RunLogs } from '../model/run-logs.js';
 import type { RunObserver } from '../model/run-observer.js';
 import { withinDeadline } from '../util/deadline.js';
+import { targetReport, type TargetReport } from './target-report.js';
 import { CountingLogRecordExporter } from './counting-log-exporter.js';
 import { chooseLogExporters, type LogExporterOptions } from './log-exporters.js';
 import { OtelLogWriter } from './otel-log-writer.js';
@@ -16,20 +17,10 @@ export interface LogsOptions extends LogExporterOptions {
   taskOutput: boolean;
 }
 
-export interface LogTargetReport {
-  target: string;
-  delivered: number;
-  failed: number;
-  /** Waiting in the disk queue for a backend that did not take them. */
-  queued: number;
-  /** Emitted but none of the above: a full queue, or cut by the deadline. */
-  dropped: number;
-}
-
 export interface LogsReport {
   emitted: number;
   targets: string[];
-  perTarget: LogTargetReport[];
+  perTarget: TargetReport[];
   lastError?: string;
 }
 
@@ -78,13 +69,7 @@ export class Logs {
 
   report(): LogsReport {
     const emitted = this.writer.emitted;
-    const perTarget = this.exporters.map((e, i): LogTargetReport => {
-      const d = this.durable[i]?.stats();
-      const delivered = d ? d.delivered : e.exported;
-      const failed = d ? d.refusedItems + d.evictedItems : e.failed;
-      const queued = d?.queuedItems ?? 0;
-      return { target: e.target, delivered, failed, queued, dropped: Math.max(0, emitted - delivered - failed - queued) };
-    });
+    const perTarget = this.exporters.map((e, i) => targetReport(e, this.durable[i], emitted));
     return { emitted, targets: this.targets, perTarget, lastError: this.exporters.find((e) => e.lastError)?.lastError };
   }
 }

@@ -1,5 +1,6 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { targetReport, type TargetReport } from './target-report.js';
 import { CountingSpanExporter } from './counting-exporter.js';
 import { OtelTraceWriter } from './otel-trace-writer.js';
 import { KeyedIdGenerator } from './keyed-id-generator.js';
@@ -10,19 +11,6 @@ import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { LedgerSpanExporter } from './ledger/ledger-exporter.js';
 import { SpanLedger } from './ledger/span-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
-
-/** What became of the spans sent to one destination. */
-export interface TargetReport {
-  target: string;
-  delivered: number;
-  /** Refused for good by the backend, or evicted from a full disk queue. */
-  failed: number;
-  /** Waiting in the disk queue for a backend that did not take them. */
-  queued: number;
-  queueDir?: string;
-  /** Ended but none of the above: dropped by a full export queue, or cut by the deadline. */
-  dropped: number;
-}
 
 export interface ExportReport {
   ended: number;
@@ -126,15 +114,8 @@ export class Tracing {
 
   report(): ExportReport {
     const ended = this.writer.spansEnded;
-    const perTarget = this.exporters.map((e, i): TargetReport => {
-      const d = this.durable[i]?.stats();
-      // The ledger's skips were delivered before (a replay after a crash): the counter saw them as exported.
-      const delivered = d ? d.delivered + this.ledgers[i]!.skipped : e.exported;
-      const failed = d ? d.refusedItems + d.evictedItems : e.failed;
-      const queued = d?.queuedItems ?? 0;
-      const dropped = Math.max(0, ended - delivered - failed - queued);
-      return { target: e.target, delivered, failed, queued, queueDir: queued ? this.durable[i]?.dir : undefined, dropped };
-    });
+    // The ledger's skips were delivered before (a replay after a crash): with a disk queue they count as delivered.
+    const perTarget = this.exporters.map((e, i) => targetReport(e, this.durable[i], ended, this.ledgers[i]!.skipped));
     const worst = (f: (t: TargetReport) => number, pick: (a: number, b: number) => number, none: number): number => perTarget.map(f).reduce(pick, none);
     return {
       ended,
