@@ -7,6 +7,7 @@ export function metricsOptions(): Option[] {
     new Option('--prometheus-textfile <path>', 'write a node_exporter textfile (atomically) at the end of each run').env('ANSIBLE_OTEL_PROMETHEUS_TEXTFILE'),
     // A switch, not .env(): commander would take ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=false as on (src/root/config.ts reads it).
     new Option('--metrics-host-attribute', 'put the host name on per-host metrics: one series per host (env ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true)'),
+    new Option('--metrics-run-entity', "put the CI's run id and URL on the metrics' resource too: new series every CI run (env ANSIBLE_OTEL_METRICS_RUN_ENTITY=true)"),
   ];
 }
 

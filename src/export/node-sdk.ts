@@ -16,6 +16,8 @@ export interface SdkParts {
   /** OTEL_SDK_DISABLED, as otel-env.ts resolved it. */
   disabled: boolean;
   resource: Resource;
+  /** The metrics' resource: `resource` itself unless the CI run entity is left out (resource.ts). */
+  metricsResource: Resource;
   idGenerator: IdGenerator;
   spanProcessors: SpanProcessor[];
   metricReaders: IMetricReader[];
@@ -52,12 +54,15 @@ export function startSdk(p: SdkParts): SdkProviders {
   if (p.disabled) {
     return {
       tracerProvider: new BasicTracerProvider({ resource: p.resource, idGenerator: p.idGenerator, spanProcessors }),
-      meterProvider: p.metricReaders.length ? new MeterProvider({ resource: p.resource, readers: p.metricReaders }) : undefined,
+      meterProvider: p.metricReaders.length ? new MeterProvider({ resource: p.metricsResource, readers: p.metricReaders }) : undefined,
       loggerProvider: new LoggerProvider({ resource: p.resource, logRecordLimits: p.logRecordLimits, processors: p.logRecordProcessors }),
       unregister: () => {},
     };
   }
   unregister(); // one root per process: what a previous one left must not shadow ours
+  // NodeSDK gives every signal its one resource. When the metrics' must differ (the CI run entity
+  // is opt-in for metrics), their provider is built here beside it, from the same readers.
+  const ownMeter = p.metricsResource !== p.resource && p.metricReaders.length > 0;
   new NodeSDK({
     resource: p.resource,
     // The resource is complete (resource.ts ran the OTEL_NODE_RESOURCE_DETECTORS detectors, the
@@ -65,7 +70,7 @@ export function startSdk(p: SdkParts): SdkProviders {
     autoDetectResources: false,
     idGenerator: p.idGenerator,
     spanProcessors,
-    metricReaders: p.metricReaders,
+    metricReaders: ownMeter ? [] : p.metricReaders,
     logRecordProcessors: p.logRecordProcessors,
     // The sidecar reads no context from a carrier and instruments no library.
     textMapPropagator: null,
@@ -73,7 +78,7 @@ export function startSdk(p: SdkParts): SdkProviders {
   }).start();
   return {
     tracerProvider: (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as BasicTracerProvider,
-    meterProvider: p.metricReaders.length ? (metrics.getMeterProvider() as MeterProvider) : undefined,
+    meterProvider: ownMeter ? new MeterProvider({ resource: p.metricsResource, readers: p.metricReaders }) : p.metricReaders.length ? (metrics.getMeterProvider() as MeterProvider) : undefined,
     loggerProvider: logs.getLoggerProvider() as LoggerProvider,
     unregister,
   };

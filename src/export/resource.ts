@@ -43,13 +43,32 @@ export function resourceDetectors(names: string[] | undefined, log: Logger): Res
 }
 
 /**
- * The one resource of traces, metrics and logs, so a backend joins them: the SDK's defaults,
- * `service.name=ansible`, the CI system's pipeline, job and commit (ci-environment.ts), then
- * what the detectors find. Some attributes (host.id) settle later: await
- * `waitForAsyncAttributes()` before the first export.
+ * The CI/CD pipeline-run entity (and the task run's twin): one value per CI run. Semconv v1.44
+ * (resource/cicd.md, cicd-metrics.md) says associating it with metrics MUST be opt-in: every run
+ * would otherwise start new series.
  */
-export function sidecarResource(detectors: ResourceDetector[], env: NodeJS.ProcessEnv = process.env): Resource {
-  return defaultResource()
-    .merge(resourceFromAttributes({ 'service.name': 'ansible', ...ciAttributes(env) }))
-    .merge(detectResources({ detectors }));
+const RUN_ENTITY = new Set(['cicd.pipeline.run.id', 'cicd.pipeline.run.url.full', 'cicd.pipeline.task.run.id', 'cicd.pipeline.task.run.url.full']);
+
+export interface SidecarResources {
+  /** Traces and logs: everything below. */
+  resource: Resource;
+  /** Metrics: the same, less the CI's run entity unless opted in (the same object when nothing is left out). */
+  metricsResource: Resource;
+}
+
+/**
+ * The resource of traces, metrics and logs, so a backend joins them: the SDK's defaults,
+ * `service.name=ansible`, the CI system's pipeline, job and commit (ci-environment.ts), then
+ * what the detectors find (OTEL_RESOURCE_ATTRIBUTES last: what a user sets there stays, on every
+ * signal). Some attributes (host.id) settle later: await `waitForAsyncAttributes()` before the
+ * first export.
+ */
+export function sidecarResources(detectors: ResourceDetector[], env: NodeJS.ProcessEnv = process.env, metricsRunEntity = false): SidecarResources {
+  const ci = ciAttributes(env);
+  const detected = detectResources({ detectors });
+  const build = (attrs: Record<string, string>): Resource => defaultResource().merge(resourceFromAttributes({ 'service.name': 'ansible', ...attrs })).merge(detected);
+  const resource = build(ci);
+  const withoutRun = Object.fromEntries(Object.entries(ci).filter(([k]) => !RUN_ENTITY.has(k)));
+  const leftOut = Object.keys(withoutRun).length < Object.keys(ci).length;
+  return { resource, metricsResource: leftOut && !metricsRunEntity ? build(withoutRun) : resource };
 }

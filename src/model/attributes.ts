@@ -55,11 +55,14 @@ export const ATTR = {
   CODE_LINE_NUMBER: 'code.line.number',
   // OTel CI/CD semantic conventions (copied: the npm package has them only in its unstable entry point)
   CICD_PIPELINE_NAME: 'cicd.pipeline.name',
+  CICD_PIPELINE_ACTION_NAME: 'cicd.pipeline.action.name',
+  CICD_PIPELINE_RUN_STATE: 'cicd.pipeline.run.state',
   CICD_PIPELINE_RUN_ID: 'cicd.pipeline.run.id',
   CICD_PIPELINE_RESULT: 'cicd.pipeline.result',
   CICD_PIPELINE_TASK_NAME: 'cicd.pipeline.task.name',
   CICD_PIPELINE_TASK_RUN_ID: 'cicd.pipeline.task.run.id',
   CICD_PIPELINE_TASK_RUN_RESULT: 'cicd.pipeline.task.run.result',
+  CICD_PIPELINE_TASK_TYPE: 'cicd.pipeline.task.type',
   ERROR_TYPE: 'error.type',
   // log records (src/model/run-logs.ts)
   /** OTel general logs semconv: which stream of the task the output record holds. */
@@ -72,6 +75,12 @@ export const ATTR = {
   EXCEPTION_MESSAGE: 'exception.message',
   EXCEPTION_STACKTRACE: 'exception.stacktrace',
 } as const;
+
+/**
+ * cicd.pipeline.action.name of every run: a playbook run executes (semconv's well-known RUN; BUILD
+ * and SYNC do not apply). The root span is named `{action} {pipeline}`: "RUN site.yml".
+ */
+export const PIPELINE_ACTION = 'RUN';
 
 /** Values of cicd.pipeline.result / cicd.pipeline.task.run.result. */
 export type CicdResult = 'success' | 'failure' | 'error' | 'timeout' | 'cancellation' | 'skip';

@@ -1,5 +1,5 @@
 import type { Frame, FrameOf, HostStats, Scope } from '../protocol/frames.js';
-import { ATTR, type CicdResult, type HostSpanStatus } from './attributes.js';
+import { ATTR, PIPELINE_ACTION, type CicdResult, type HostSpanStatus } from './attributes.js';
 import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus } from './host-span.js';
@@ -151,7 +151,7 @@ export class RunModel<S> {
     const name = f.name ?? f.path.split('/').pop() ?? f.path;
     const h = this.hello;
     const node = SpanNode.root(this.writer, `${this.runId}/${this.summary.traces.length}`, {
-      name,
+      name: `${PIPELINE_ACTION} ${name}`,
       kind: 'server',
       startNs: f.ts,
       remoteParent: h?.traceparent ? { traceparent: h.traceparent, tracestate: h.tracestate ?? undefined } : undefined,
@@ -166,6 +166,7 @@ export class RunModel<S> {
         [ATTR.DIFF_MODE]: h?.diff,
         [ATTR.PROCESS_PID]: h?.pid,
         [ATTR.CICD_PIPELINE_NAME]: name,
+        [ATTR.CICD_PIPELINE_ACTION_NAME]: PIPELINE_ACTION,
         [ATTR.CICD_PIPELINE_RUN_ID]: this.runId,
       },
     }, this.openNodes);
@@ -318,6 +319,8 @@ export class RunModel<S> {
         [ATTR.PLAY_NAME]: play.name,
         [ATTR.CICD_PIPELINE_TASK_NAME]: name,
         [ATTR.CICD_PIPELINE_TASK_RUN_ID]: f.task,
+        // A check-mode run only tests what would change; any other run deploys it.
+        [ATTR.CICD_PIPELINE_TASK_TYPE]: this.hello?.check ? 'test' : 'deploy',
         ...codeAttributes(f.path),
         ...argsAttrs,
       },
@@ -392,7 +395,9 @@ export class RunModel<S> {
     const total = Object.values(r).reduce((a, b) => a + (b ?? 0), 0);
     let result: CicdResult = failures ? 'failure' : total > 0 && r.skipped === total ? 'skip' : 'success';
     if (interrupted) result = 'error';
-    task.node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: result, ...(interrupted ? { [ATTR.RUN_INTERRUPTED]: true } : {}) });
+    // error.type, conditionally required on a failed or errored task run: the same values as the root's.
+    const errorType = interrupted ? 'interrupted' : failures ? (r.failed ? 'failed' : 'unreachable') : undefined;
+    task.node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: result, [ATTR.ERROR_TYPE]: errorType, ...(interrupted ? { [ATTR.RUN_INTERRUPTED]: true } : {}) });
     const endNs = interrupted ? ts : task.node.lastNs;
     if (interrupted) task.node.end(endNs, { code: 'error', message: INTERRUPTED });
     else if (failures) task.node.end(endNs, { code: 'error', message: `failed on ${failures} host${failures === 1 ? '' : 's'}` });

@@ -31,7 +31,7 @@ export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: Ru
 
 function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): void {
   const a = root.attributes;
-  const ref: RunRef = { runId: String(a[ATTR.SESSION] ?? ''), playbook: root.name, playbookPath: String(a[ATTR.PLAYBOOK_PATH]), traceId: root.traceId };
+  const ref: RunRef = { runId: String(a[ATTR.SESSION] ?? ''), playbook: String(a[ATTR.PLAYBOOK_NAME] ?? root.name), playbookPath: String(a[ATTR.PLAYBOOK_PATH]), traceId: root.traceId };
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const playOf = (s: SlimSpan): SlimSpan | undefined => {
     for (let p = byId.get(s.parentSpanId); p; p = byId.get(p.parentSpanId)) if (p.attributes[ATTR.PLAY_UUID] !== undefined) return p;

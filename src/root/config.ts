@@ -29,6 +29,8 @@ export interface SidecarFlags extends WsTlsFiles {
   ledgerDir?: string;
   /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE): host name on per-host metrics. */
   metricsHostAttribute?: boolean;
+  /** --metrics-run-entity (else ANSIBLE_OTEL_METRICS_RUN_ENTITY): the CI run id and URL on the metrics' resource. */
+  metricsRunEntity?: boolean;
   prometheusPort?: number;
   prometheusHost?: string;
   prometheusToken?: string;
@@ -63,7 +65,7 @@ export interface SidecarConfig {
   queueDir?: string;
   ledgerDir?: string;
   traceUrl?: string;
-  metrics: { hostAttribute: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
+  metrics: { hostAttribute: boolean; runEntity: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
   /** serve --ws-port: the WebSocket edge. */
   websocket?: WsTlsFiles & { port: number; host: string; token?: string; insecure: boolean; maxPayload: number; heartbeatMs: number };
 }
@@ -107,6 +109,7 @@ export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.Proc
     traceUrl: env.ANSIBLE_OTEL_TRACE_URL || undefined,
     metrics: {
       hostAttribute: flags.metricsHostAttribute || envSwitch(env, 'ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE', false),
+      runEntity: flags.metricsRunEntity || envSwitch(env, 'ANSIBLE_OTEL_METRICS_RUN_ENTITY', false),
       textfile: flags.prometheusTextfile,
       prometheusPort: flags.prometheusPort,
       prometheusHost: flags.prometheusHost,

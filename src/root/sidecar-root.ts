@@ -16,7 +16,7 @@ import { RunMarks } from '../export/ledger/run-marks.js';
 import { RunSettlement } from '../export/ledger/run-settlement.js';
 import { Metrics } from '../export/metrics.js';
 import { Logs } from '../export/logs.js';
-import { resourceDetectors, sidecarResource } from '../export/resource.js';
+import { resourceDetectors, sidecarResources } from '../export/resource.js';
 import { startSdk, type SdkProviders } from '../export/node-sdk.js';
 import type { Connection } from '../ingest/connection.js';
 import type { Frame, FrameOf } from '../protocol/frames.js';
@@ -67,7 +67,7 @@ export class SidecarRoot {
   ) {
     const c = config;
     const live = parts.socketPath !== undefined;
-    const resource = sidecarResource(resourceDetectors(c.otel.resourceDetectors, log), c.env);
+    const { resource, metricsResource } = sidecarResources(resourceDetectors(c.otel.resourceDetectors, log), c.env, c.metrics.runEntity);
     // A replay re-sends what it re-creates: no ledger, so the same spans go out again on purpose.
     const ledgerDir = live ? c.ledgerDir : undefined;
     this.tracing = new Tracing({ otel: c.otel, resource, tracesFile: c.tracesFile, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: c.queueDir, ledgerDir, log });
@@ -77,7 +77,7 @@ export class SidecarRoot {
         ? undefined
         : new Metrics({
             otel: c.otel,
-            resource,
+            resource: metricsResource,
             env: c.env,
             log,
             ...c.metrics,
@@ -86,10 +86,11 @@ export class SidecarRoot {
             self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
           });
     this.logs = new Logs({ otel: c.otel, resource, queueDir: c.queueDir, log, logsFile: c.logsFile, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: c.taskOutput });
-    // NodeSDK turns our processors, readers and ids into the three providers over one resource.
+    // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
     this.sdk = startSdk({
       disabled: c.otel.disabled,
       resource,
+      metricsResource,
       idGenerator: this.tracing.idGenerator,
       spanProcessors: this.tracing.spanProcessors,
       metricReaders: this.metrics?.metricReaders ?? [],

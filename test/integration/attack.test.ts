@@ -127,18 +127,18 @@ describe('serve under attack', () => {
     expect(results.map((r) => r.code)).toEqual([0, 0]);
     for (const r of results) expect(r.stdout + r.stderr).not.toMatch(/otel_sidecar/); // delivered, no warning
 
-    await until(() => receiver.spans.some((s) => s.name === 'small-a.yml') && receiver.spans.some((s) => s.name === 'small-b.yml'));
-    expect(shape('small-a.yml')).toEqual([
-      `small-a.yml > First playbook > Change a file > h1 | status ${STATUS.UNSET}`,
-      `small-a.yml > First playbook > Change a file | status ${STATUS.UNSET}`,
-      `small-a.yml > First playbook | status ${STATUS.UNSET}`,
-      `small-a.yml | status ${STATUS.OK}`,
+    await until(() => receiver.spans.some((s) => s.name === 'RUN small-a.yml') && receiver.spans.some((s) => s.name === 'RUN small-b.yml'));
+    expect(shape('RUN small-a.yml')).toEqual([
+      `RUN small-a.yml > First playbook > Change a file > h1 | status ${STATUS.UNSET}`,
+      `RUN small-a.yml > First playbook > Change a file | status ${STATUS.UNSET}`,
+      `RUN small-a.yml > First playbook | status ${STATUS.UNSET}`,
+      `RUN small-a.yml | status ${STATUS.OK}`,
     ]);
-    expect(shape('small-b.yml')).toEqual([
-      `small-b.yml > Second playbook > Say b > h1 | status ${STATUS.UNSET}`,
-      `small-b.yml > Second playbook > Say b | status ${STATUS.UNSET}`,
-      `small-b.yml > Second playbook | status ${STATUS.UNSET}`,
-      `small-b.yml | status ${STATUS.OK}`,
+    expect(shape('RUN small-b.yml')).toEqual([
+      `RUN small-b.yml > Second playbook > Say b > h1 | status ${STATUS.UNSET}`,
+      `RUN small-b.yml > Second playbook > Say b | status ${STATUS.UNSET}`,
+      `RUN small-b.yml > Second playbook | status ${STATUS.UNSET}`,
+      `RUN small-b.yml | status ${STATUS.OK}`,
     ]);
 
     const serveErr = serve.stderr.text();

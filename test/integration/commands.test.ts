@@ -29,17 +29,17 @@ describe('one command, several playbooks', () => {
     const tree = spansOfTrace(traceId);
     tree.expectWellFormed();
     const roots = tree.spans.filter((s) => s.parentSpanId === parent);
-    expect(roots.map((s) => s.name).sort()).toEqual(['small-a.yml', 'small-b.yml']);
+    expect(roots.map((s) => s.name).sort()).toEqual(['RUN small-a.yml', 'RUN small-b.yml']);
     for (const root of roots) {
       expect(root.kind).toBe(KIND.SERVER);
       expect(root.attributes['ansible.check_mode']).toBe(true);
       expect(root.status.code).toBe(STATUS.OK);
     }
     // per-playbook stats, although ansible-core's are cumulative over the command
-    expect(tree.one('small-a.yml').attributes['ansible.stats.changed']).toBe(1);
-    expect(tree.one('small-b.yml').attributes['ansible.stats.changed']).toBe(0);
-    expect(tree.one('small-b.yml').attributes['ansible.stats.ok']).toBe(1);
-    expect(tree.path(tree.one('h1', (s) => tree.parent(s)?.name === 'Say b'))).toEqual(['small-b.yml', 'Second playbook', 'Say b', 'h1']);
+    expect(tree.one('RUN small-a.yml').attributes['ansible.stats.changed']).toBe(1);
+    expect(tree.one('RUN small-b.yml').attributes['ansible.stats.changed']).toBe(0);
+    expect(tree.one('RUN small-b.yml').attributes['ansible.stats.ok']).toBe(1);
+    expect(tree.path(tree.one('h1', (s) => tree.parent(s)?.name === 'Say b'))).toEqual(['RUN small-b.yml', 'Second playbook', 'Say b', 'h1']);
     expect(r.stderr.match(/trace 4bf92f3577b34da6a3ce929d0e0e4736/g)).toHaveLength(2);
   });
 });
@@ -71,10 +71,10 @@ describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
     const r = await result;
     expect(r.code).toBe(137);
     expect(r.stderr).toMatch(/ended before its playbook finished/);
-    const root = receiver.spans.find((s) => s.name === 'killed.yml')!;
+    const root = receiver.spans.find((s) => s.name === 'RUN killed.yml')!;
     const tree = spansOfTrace(root.traceId);
     tree.expectWellFormed();
-    for (const name of ['killed.yml', 'Long work', 'Sleep for a long time', 'h1']) {
+    for (const name of ['RUN killed.yml', 'Long work', 'Sleep for a long time', 'h1']) {
       const span = tree.one(name, (s) => name !== 'h1' || tree.parent(s)?.name === 'Sleep for a long time');
       expect(span.status.code, name).toBe(STATUS.ERROR);
       expect(span.attributes['ansible.run.interrupted'], name).toBe(true);
@@ -95,7 +95,7 @@ describe('signals sent to ansible-otel run', () => {
     await endOrphanedSleep();
     const r = await result;
     expect(r.code).toBe(143);
-    const roots = receiver.spans.filter((s) => s.name === 'killed.yml' && s.startNs > 0n);
+    const roots = receiver.spans.filter((s) => s.name === 'RUN killed.yml' && s.startNs > 0n);
     const root = roots[roots.length - 1]!;
     expect(root.attributes['ansible.run.interrupted']).toBe(true);
     expect(spansOfTrace(root.traceId).one('Sleep for a long time').status.code).toBe(STATUS.ERROR);

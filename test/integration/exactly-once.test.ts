@@ -89,6 +89,11 @@ class Point {
     return dirs.flatMap((d) => readdirSync(join(root, d)).map((f) => readFileSync(join(root, d, f), 'utf8').split('\n').filter(Boolean).length)).reduce((a, b) => a + b, 0);
   }
 
+  /** Every sidecar's output, in start order. */
+  output(): string {
+    return this.sidecars.map((s, i) => `--- sidecar ${i + 1}\n${s.out()}`).join('\n');
+  }
+
   spoolFiles(): string[] {
     return readdirSync(this.env.ANSIBLE_OTEL_SPOOL_DIR!);
   }
@@ -123,9 +128,11 @@ function expectExactlyOnce(p: Point, label: string): void {
   const ids = p.receiver.spans.map((s) => s.spanId);
   const duplicates = ids.length - new Set(ids).size;
   console.log(`exactly-once ${label}: ${ids.length} spans received, ${duplicates} duplicates`);
-  expect(duplicates).toBe(0);
-  expect(shape(new SpanTree(p.receiver.spans))).toEqual(undisturbed);
-  expect(p.spoolFiles()).toEqual([]);
+  // What the sidecars said goes with a failure: a mismatch alone does not tell which step went wrong.
+  const said = p.output();
+  expect(duplicates, said).toBe(0);
+  expect(shape(new SpanTree(p.receiver.spans)), said).toEqual(undisturbed);
+  expect(p.spoolFiles(), said).toEqual([]);
 }
 
 /**

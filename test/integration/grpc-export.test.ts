@@ -31,7 +31,7 @@ describe('OTLP over gRPC', () => {
     const tree = new SpanTree(receiver.spans);
     tree.expectWellFormed();
     expect(receiver.spans).toHaveLength(ended);
-    expect(tree.one('features.yml').resource['service.name']).toBe('ansible');
+    expect(tree.one('RUN features.yml').resource['service.name']).toBe('ansible');
     for (const req of receiver.requests) expect(req.headers.authorization).toBe('Bearer grpc-secret-7');
     const results = receiver.metricRequests.flatMap((m) => m.points).filter((p) => p.metric === 'ansible.task.host.results');
     expect(results.length).toBeGreaterThan(0);
@@ -56,7 +56,7 @@ describe('OTLP over gRPC', () => {
       const trusted = await runPlaybooks(['small-b.yml'], env({ OTEL_EXPORTER_OTLP_CERTIFICATE: pki.ca, ...client }));
       expect(trusted.code, trusted.stderr).toBe(0);
       expect(trusted.stderr).toContain(`4 spans → ${tlsUrl} (OTLP grpc, TLS)`);
-      expect(tls.spans.map((s) => s.name).sort()).toEqual(['Say b', 'Second playbook', 'h1', 'small-b.yml']);
+      expect(tls.spans.map((s) => s.name).sort()).toEqual(['RUN small-b.yml', 'Say b', 'Second playbook', 'h1']);
     } finally {
       await tls.stop();
     }

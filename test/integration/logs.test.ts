@@ -72,7 +72,7 @@ describe('log records over OTLP/HTTP protobuf, correlated with the trace', () =>
       expect(root.traceId).toBe(l.traceId);
       expect(l.severityNumber).toBe(SEVERITY.INFO);
       expect(l.timeNs).toBe(root.endNs);
-      expect(String(l.body)).toMatch(new RegExp(`^${root.name}: failure \\(failed on `));
+      expect(String(l.body)).toMatch(new RegExp(`^${root.attributes['ansible.playbook.name']}: failure \\(failed on `));
       expect(String(l.body)).toMatch(/^h2 : ok=\d+ changed=\d+ unreachable=\d+ failed=1 /m);
     }
   });

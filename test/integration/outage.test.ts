@@ -72,6 +72,6 @@ describe.each(transports)('a collector that is down, over %s', (_, receiver, pro
     await until(() => receiver.spans.length >= 4 && points().includes('ansible.task.host.results'), 60_000, 'the queued spans and metrics');
     expect(second.stderr.text()).toMatch(/4 spans left by an earlier sidecar/);
     expect(await second.stop()).toBe(0);
-    expect(receiver.spans.map((x) => x.name).sort()).toEqual(['Change a file', 'First playbook', 'h1', 'small-a.yml']);
+    expect(receiver.spans.map((x) => x.name).sort()).toEqual(['Change a file', 'First playbook', 'RUN small-a.yml', 'h1']);
   });
 });

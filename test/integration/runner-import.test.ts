@@ -100,7 +100,7 @@ beforeAll(async () => {
 describe('ansible-otel import of ansible-runner artifacts', () => {
   it('imports every ident of the artifacts dir as its own run', () => {
     expect(importRun.code, importRun.stderr).toBe(0);
-    expect(imported.roots().map((r) => r.name).sort()).toEqual(['features.yml', 'serial.yml', 'serial.yml']);
+    expect(imported.roots().map((r) => r.name).sort()).toEqual(['RUN features.yml', 'RUN serial.yml', 'RUN serial.yml']);
     expect(importRun.stderr).toMatch(/features\.yml: failure, trace [0-9a-f]{32}/);
     imported.expectWellFormed();
   });
@@ -110,12 +110,12 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
   });
 
   it('gives features.yml the span tree, statuses and events of the live run', () => {
-    const [fromImport, fromLive] = [shape(imported, rootNamed(imported, 'features.yml')), shape(live, rootNamed(live, 'features.yml'))];
+    const [fromImport, fromLive] = [shape(imported, rootNamed(imported, 'RUN features.yml')), shape(live, rootNamed(live, 'RUN features.yml'))];
     const notified = (lines: string[]): string[] => lines.filter((l) => l.split('] ')[1]?.split(',').includes('ansible.notify')).map((l) => l.split(' [')[0]!);
-    expect(notified(fromLive)).toEqual(['features.yml > Everything else > role greeter > Greet > h1', 'features.yml > Everything else > role greeter > Greet > h2']);
+    expect(notified(fromLive)).toEqual(['RUN features.yml > Everything else > role greeter > Greet > h1', 'RUN features.yml > Everything else > role greeter > Greet > h2']);
     if (!NOTIFY_AT_FLUSH) return expect(fromImport).toEqual(fromLive);
     expect(withoutNotify(fromImport)).toEqual(withoutNotify(fromLive));
-    expect(notified(fromImport)).toEqual(['features.yml > Everything else']);
+    expect(notified(fromImport)).toEqual(['RUN features.yml > Everything else']);
   });
 
   it('gives the metrics of the live run', () => {
@@ -138,16 +138,16 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
   });
 
   it('keeps the serial batches of serial.yml inside one play span', () => {
-    const serialTraces = imported.roots().filter((r) => r.name === 'serial.yml' && r.status.code !== STATUS.ERROR);
+    const serialTraces = imported.roots().filter((r) => r.name === 'RUN serial.yml' && r.status.code !== STATUS.ERROR);
     expect(serialTraces).toHaveLength(1);
     const spans = imported.spans.filter((s) => s.traceId === serialTraces[0]!.traceId);
-    expect(shape(imported, spans)).toEqual(shape(live, rootNamed(live, 'serial.yml')));
+    expect(shape(imported, spans)).toEqual(shape(live, rootNamed(live, 'RUN serial.yml')));
     const play = spans.find((s) => s.name === 'rolling update')!;
     expect(play.attributes['ansible.play.batches']).toBe(2);
   });
 
   it('ends a run without its stats event as interrupted', () => {
-    const cut = imported.roots().filter((r) => r.name === 'serial.yml' && r.status.code === STATUS.ERROR);
+    const cut = imported.roots().filter((r) => r.name === 'RUN serial.yml' && r.status.code === STATUS.ERROR);
     expect(cut).toHaveLength(1);
     expect(cut[0]!.attributes['ansible.run.interrupted']).toBe(true);
     expect(importRun.stderr).toMatch(/ended before its playbook finished/);

@@ -63,12 +63,12 @@ describe('ansible-otel serve', () => {
     const codes = await Promise.all([ansible('small-a.yml', shimEnv), ansible('small-b.yml', shimEnv)]);
     expect(codes).toEqual([0, 0]);
     bad.end();
-    await until(() => receiver.spans.some((s) => s.name === 'small-a.yml') && receiver.spans.some((s) => s.name === 'small-b.yml'));
-    const a = receiver.spans.find((s) => s.name === 'small-a.yml')!;
-    const b = receiver.spans.find((s) => s.name === 'small-b.yml')!;
+    await until(() => receiver.spans.some((s) => s.name === 'RUN small-a.yml') && receiver.spans.some((s) => s.name === 'RUN small-b.yml'));
+    const a = receiver.spans.find((s) => s.name === 'RUN small-a.yml')!;
+    const b = receiver.spans.find((s) => s.name === 'RUN small-b.yml')!;
     expect(a.traceId).not.toBe(b.traceId);
     expect(a.attributes['ansible.session']).not.toBe(b.attributes['ansible.session']);
-    expect(receiver.spans.filter((s) => s.traceId === a.traceId).map((s) => s.name).sort()).toEqual(['Change a file', 'First playbook', 'h1', 'small-a.yml']);
+    expect(receiver.spans.filter((s) => s.traceId === a.traceId).map((s) => s.name).sort()).toEqual(['Change a file', 'First playbook', 'RUN small-a.yml', 'h1']);
     expect(a.status.code).toBe(STATUS.OK);
     expect(serveErr.match(/connection \d+: bad_json: invalid JSON/g)).toHaveLength(1);
 

@@ -28,10 +28,10 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
     expect(receiver.requests.every((r) => r.contentType === 'application/x-protobuf')).toBe(true);
   });
 
-  it('exports one well-formed trace rooted at a SERVER span named after the playbook', () => {
+  it('exports one well-formed trace rooted at a SERVER span named `{action} {pipeline}` (semconv CI/CD pipeline run)', () => {
     tree.expectWellFormed();
     const roots = tree.roots();
-    expect(roots.map((r) => r.name)).toEqual(['features.yml']);
+    expect(roots.map((r) => r.name)).toEqual(['RUN features.yml']);
     const root = roots[0]!;
     expect(root.kind).toBe(KIND.SERVER);
     expect(root.status.code).toBe(STATUS.ERROR);
@@ -39,6 +39,8 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
     expect(root.attributes).toMatchObject({
       'cicd.pipeline.result': 'failure',
       'cicd.pipeline.name': 'features.yml',
+      'cicd.pipeline.action.name': 'RUN',
+      'error.type': 'failed',
       'ansible.stats.failed_hosts': ['h2'],
       'ansible.stats.unreachable_hosts': ['gone'],
     });
@@ -48,7 +50,7 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
 
   it('has play spans under the root, and serial batches inside one play span', () => {
     const serial = tree.one('Serial rollout');
-    expect(tree.parent(serial)?.name).toBe('features.yml');
+    expect(tree.parent(serial)?.name).toBe('RUN features.yml');
     expect(serial.attributes['ansible.play.batches']).toBe(2);
     const rolls = tree.named('Roll one host');
     expect(rolls).toHaveLength(2);
@@ -77,7 +79,11 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
     const exception = h2.events.find((e) => e.name === 'exception');
     expect(exception?.attributes['exception.message']).toBe('h2 is broken');
     expect(task.status.code).toBe(STATUS.ERROR);
-    expect(task.attributes).toMatchObject({ 'ansible.task.module': 'ansible.builtin.fail', 'cicd.pipeline.task.run.result': 'failure', 'ansible.play.name': 'Everything else' });
+    expect(task.attributes).toMatchObject({ 'ansible.task.module': 'ansible.builtin.fail', 'cicd.pipeline.task.run.result': 'failure', 'error.type': 'failed', 'ansible.play.name': 'Everything else' });
+    // semconv's pipeline task run: INTERNAL, its required attributes given at the start, a deploy (not --check)
+    expect(task.kind).toBe(KIND.INTERNAL);
+    expect(task.attributes).toMatchObject({ 'cicd.pipeline.task.name': 'Fail for real on h2', 'cicd.pipeline.task.run.id': task.attributes['ansible.task.uuid'], 'cicd.pipeline.task.type': 'deploy' });
+    expect(tree.one('Recover').attributes).not.toHaveProperty('error.type');
     expect(String(task.attributes['code.filepath'])).toMatch(/features\.yml$/);
     expect(task.attributes['code.lineno']).toBeGreaterThan(1);
     expect(tree.children(task).find(onHost('h1'))?.attributes['ansible.task.host.status']).toBe('skipped');

@@ -50,7 +50,7 @@ describe('serve and a poisoned spool file', () => {
     expect(err.match(/kept aside/g)).toHaveLength(1);
     expect(err).toContain(`line ${at + 1}: bad_field: task_start /scopes/0: `);
 
-    const root = receiver.spans.find((s) => s.attributes['ansible.session'] === run && s.name === 'features.yml')!;
+    const root = receiver.spans.find((s) => s.attributes['ansible.session'] === run && s.name === 'RUN features.yml')!;
     expect(root.status.code).toBe(STATUS.ERROR);
     expect(root.attributes['ansible.run.interrupted']).toBe(true);
     const exported = new Set(receiver.spans.filter((s) => s.traceId === root.traceId).map((s) => s.attributes['ansible.task.uuid']));

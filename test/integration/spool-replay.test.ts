@@ -37,7 +37,7 @@ describe('serve and spool files', () => {
     expect(existsSync(done)).toBe(false);
     expect(existsSync(live)).toBe(true);
     expect(readdirSync(spool)).toEqual([live.split('/').pop()]);
-    const root = receiver.spans.find((s) => s.name === 'features.yml')!;
+    const root = receiver.spans.find((s) => s.name === 'RUN features.yml')!;
     expect(root.attributes['ansible.session']).toBe(run);
     expect(receiver.spans.filter((s) => s.traceId === root.traceId).length).toBeGreaterThan(50);
   });

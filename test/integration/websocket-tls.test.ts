@@ -147,15 +147,15 @@ describe('serve --ws-tls-cert: shims over wss://', () => {
   });
 
   it('gives a shim over wss:// with a token the same trace as over the Unix socket', async () => {
-    const before = new Set(sessionsOf(receiver.spans, 'features.yml'));
+    const before = new Set(sessionsOf(receiver.spans, 'RUN features.yml'));
     const overSocket = await playbookViaShim(env, 'features.yml', tls.socket);
     const overWss = await playbookViaShim(env, 'features.yml', tls.url, { ANSIBLE_OTEL_TOKEN: TOKEN, ANSIBLE_OTEL_TLS_CA_FILE: pki.ca });
     expect(overSocket.code).toBe(4); // features.yml has an unreachable host
     expect(overWss.code).toBe(4);
     expect(overWss.stdout + overWss.stderr).not.toMatch(/otel_sidecar/); // no warning: delivered
-    const fresh = (): string[] => sessionsOf(receiver.spans, 'features.yml').filter((s) => !before.has(s));
+    const fresh = (): string[] => sessionsOf(receiver.spans, 'RUN features.yml').filter((s) => !before.has(s));
     await until(() => fresh().length === 2);
-    const [a, b] = fresh().map((s) => traceOf(receiver.spans, 'features.yml', s));
+    const [a, b] = fresh().map((s) => traceOf(receiver.spans, 'RUN features.yml', s));
     expect(a!.length).toBeGreaterThan(20);
     expect(traceShape(b!)).toEqual(traceShape(a!));
     new SpanTree(b!).expectWellFormed();
@@ -215,11 +215,11 @@ describe('serve --ws-tls-client-ca: mTLS', () => {
   it('takes a shim with a client certificate, set up from `ansible-otel env --socket wss://…`', async () => {
     const shimEnv = await envExports(['--socket', mtls.url, '--ca', pki.ca, '--client-cert', pki.clientCert, '--client-key', pki.clientKey]);
     expect(shimEnv).toMatchObject({ ANSIBLE_OTEL_SOCKET: mtls.url, ANSIBLE_OTEL_TLS_CA_FILE: pki.ca, ANSIBLE_OTEL_TLS_CLIENT_CERT: pki.clientCert, ANSIBLE_OTEL_TLS_CLIENT_KEY: pki.clientKey });
-    const before = sessionsOf(receiver.spans, 'small-b.yml').length;
+    const before = sessionsOf(receiver.spans, 'RUN small-b.yml').length;
     const r = await playbookViaShim(env, 'small-b.yml', mtls.url, { ...shimEnv, ANSIBLE_OTEL_TOKEN: TOKEN });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/otel_sidecar/);
-    await until(() => sessionsOf(receiver.spans, 'small-b.yml').length === before + 1);
+    await until(() => sessionsOf(receiver.spans, 'RUN small-b.yml').length === before + 1);
   }, 300_000);
 
   it('lets watch in with --cert/--key', async () => {

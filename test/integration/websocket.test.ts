@@ -63,14 +63,14 @@ afterAll(async () => {
 
 describe('serve --ws-port', () => {
   it('gives a shim over ws:// the same trace as over the Unix socket', async () => {
-    const before = new Set(sessions('features.yml'));
+    const before = new Set(sessions('RUN features.yml'));
     const overSocket = await ansible('features.yml', socket);
     const overWs = await ansible('features.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: TOKEN });
     expect(overSocket.code).toBe(4); // features.yml has an unreachable host
     expect(overWs.code).toBe(4);
     expect(overWs.stdout + overWs.stderr).not.toMatch(/otel_sidecar/); // no warning: delivered
-    await until(() => sessions('features.yml').filter((s) => !before.has(s)).length === 2);
-    const [a, b] = sessions('features.yml').filter((s) => !before.has(s)).map((s) => traceOf('features.yml', s));
+    await until(() => sessions('RUN features.yml').filter((s) => !before.has(s)).length === 2);
+    const [a, b] = sessions('RUN features.yml').filter((s) => !before.has(s)).map((s) => traceOf('RUN features.yml', s));
     // the root ends last, so it is exported last: both traces are whole
     expect(a!.length).toBeGreaterThan(20);
     expect(traceShape(b!)).toEqual(traceShape(a!));
@@ -82,7 +82,7 @@ describe('serve --ws-port', () => {
     const r = await ansible('big-output.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: TOKEN, ANSIBLE_OTEL_MAX_RESULT_BYTES: '0' });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/otel_sidecar/);
-    await until(() => receiver.spans.some((s) => s.name === 'big-output.yml'));
+    await until(() => receiver.spans.some((s) => s.name === 'RUN big-output.yml'));
     const host = receiver.spans.find((s) => s.name === 'h1' && s.attributes['ansible.task.name'] === 'Print 300 kB')!;
     expect(host.attributes['ansible.task.host.status']).toBe('changed');
     expect(serve.stderr.text().slice(errBefore)).not.toMatch(/warning|frame_too_large|bad_json/);
@@ -99,7 +99,7 @@ describe('serve --ws-port', () => {
       expect(status).toBe(401);
     }
     const spoolDir = tempDir('otel-spool-');
-    const before = sessions('small-a.yml').length;
+    const before = sessions('RUN small-a.yml').length;
     const r = await ansible('small-a.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: 'wrong', ANSIBLE_OTEL_SPOOL_DIR: spoolDir });
     expect(r.code).toBe(0);
     const out = (r.stdout + r.stderr).replace(/\s+/g, ' ');
@@ -108,8 +108,8 @@ describe('serve --ws-port', () => {
     expect(readdirSync(spoolDir)).toHaveLength(1);
     // A run with the right token after it: once its trace is in, the refused one would be too.
     expect((await ansible('small-b.yml', wsUrl, { ANSIBLE_OTEL_TOKEN: TOKEN })).code).toBe(0);
-    await until(() => receiver.spans.some((s) => s.name === 'small-b.yml'), 60_000, 'the trace of small-b.yml');
-    expect(sessions('small-a.yml')).toHaveLength(before);
+    await until(() => receiver.spans.some((s) => s.name === 'RUN small-b.yml'), 60_000, 'the trace of small-b.yml');
+    expect(sessions('RUN small-a.yml')).toHaveLength(before);
   }, 300_000);
 
   it('closes a connection whose message is over --ws-max-payload (1009)', async () => {
@@ -138,8 +138,8 @@ describe('serve --ws-port', () => {
     ws.send(Buffer.from(frames.map((f) => `${JSON.stringify(f)}\n`).join('')));
     // the sidecar ends the connection: the test never closes it
     await new Promise((r) => ws.once('close', r));
-    await until(() => receiver.spans.some((s) => s.name === 'silent.yml'));
-    const root = receiver.spans.find((s) => s.name === 'silent.yml')!;
+    await until(() => receiver.spans.some((s) => s.name === 'RUN silent.yml'));
+    const root = receiver.spans.find((s) => s.name === 'RUN silent.yml')!;
     expect(root.attributes['ansible.run.interrupted']).toBe(true);
     expect(await pinging.stop()).toBe(0);
   }, 300_000);

@@ -131,7 +131,7 @@ describe('json format', () => {
     expect([...types].sort()).toEqual(['host_result', 'item_result', 'play_start', 'playbook_end', 'playbook_start', 'retry', 'task_start']);
     expect(events[0]!.event).toBe('playbook_start');
     expect(events.at(-1)!.event).toBe('playbook_end');
-    const root = w.spans.find((s) => s.name === 'features.yml')!;
+    const root = w.spans.find((s) => s.name === 'RUN features.yml')!;
     for (const e of events) {
       expect(e.trace_id).toBe(w.traceId(root));
       expect(e.span_id).toMatch(/^span-\d+$/);

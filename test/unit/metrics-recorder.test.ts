@@ -81,10 +81,10 @@ describe('metrics recorded from a real run', () => {
     expect(sumBy(metric(METRIC.PLAYBOOK_RUNS), 'cicd.pipeline.result')).toEqual({ success: 0, failure: 1 });
     const run = (metric(METRIC.CICD_RUN_DURATION) as HistogramMetricData).dataPoints;
     expect(run).toHaveLength(1);
-    expect(run[0]!.attributes).toMatchObject({ 'cicd.pipeline.name': 'features.yml', 'cicd.pipeline.result': 'failure', 'error.type': 'task_failed' });
+    expect(run[0]!.attributes).toMatchObject({ 'cicd.pipeline.name': 'features.yml', 'cicd.pipeline.result': 'failure', 'error.type': 'failed' });
     expect(metric(METRIC.PLAYBOOK_DURATION).descriptor.unit).toBe('s');
     expect(sumBy(metric(METRIC.CICD_RUN_ACTIVE), 'cicd.pipeline.name')).toEqual({ 'features.yml': 0 });
-    expect(sumBy(metric(METRIC.CICD_RUN_ERRORS), 'error.type')).toEqual({ task_failed: 1 });
+    expect(sumBy(metric(METRIC.CICD_RUN_ERRORS), 'error.type')).toEqual({ failed: 1 });
   });
 
   it('records an interrupted run as an error of type interrupted', async () => {

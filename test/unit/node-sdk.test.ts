@@ -4,20 +4,24 @@ import { trace, type ProxyTracerProvider } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { InMemoryMetricExporter, AggregationTemporality, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyedIdGenerator } from '../../src/export/keyed-id-generator.js';
 import { startSdk, type SdkProviders } from '../../src/export/node-sdk.js';
+import { sidecarResources } from '../../src/export/resource.js';
 
 function parts(disabled: boolean) {
   const spans = new InMemorySpanExporter();
   const records = new InMemoryLogRecordExporter();
+  const resource = resourceFromAttributes({ 'service.name': 'ansible', 'test.case': 'node-sdk' });
   return {
     spans,
     records,
     sdk: {
       disabled,
-      resource: resourceFromAttributes({ 'service.name': 'ansible', 'test.case': 'node-sdk' }),
+      resource,
+      metricsResource: resource,
       idGenerator: new KeyedIdGenerator(),
       spanProcessors: [new SimpleSpanProcessor(spans)],
       metricReaders: [],
@@ -68,5 +72,44 @@ describe('NodeSDK providers', () => {
     expect(registered()).not.toBe(started.tracerProvider);
     started.tracerProvider.getTracer('t').startSpan('play').end();
     expect(p.spans.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('give metrics a resource of their own when the CI run entity is left out of it, the same readers still fed', async () => {
+    const github = { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '42', GITHUB_WORKFLOW: 'deploy', GITHUB_JOB: 'ansible' };
+    const { resource, metricsResource } = sidecarResources([], github);
+    const p = parts(false);
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+    started = startSdk({ ...p.sdk, resource, metricsResource, metricReaders: [reader] });
+    started.meterProvider!.getMeter('t').createCounter('runs').add(1);
+    await reader.forceFlush();
+    const [exported] = exporter.getMetrics();
+    expect(exported!.resource.attributes).toMatchObject({ 'cicd.pipeline.name': 'deploy', 'cicd.pipeline.task.name': 'ansible' });
+    expect(exported!.resource.attributes).not.toHaveProperty('cicd.pipeline.run.id');
+    expect(exported!.resource.attributes).not.toHaveProperty('cicd.pipeline.run.url.full');
+    started.tracerProvider.getTracer('t').startSpan('play').end();
+    expect(p.spans.getFinishedSpans()[0]!.resource.attributes).toMatchObject({ 'cicd.pipeline.run.id': '42' }); // traces keep it
+    await started.meterProvider!.shutdown();
+  });
+});
+
+describe('the metrics resource (semconv: the cicd.pipeline.run entity is opt-in on metrics)', () => {
+  const gitlab = { GITLAB_CI: 'true', CI_PROJECT_PATH: 'ops/site', CI_PIPELINE_ID: '9', CI_PIPELINE_URL: 'https://gitlab.example/ops/site/-/pipelines/9', CI_JOB_NAME: 'deploy', CI_JOB_ID: '77', CI_JOB_URL: 'https://gitlab.example/ops/site/-/jobs/77' };
+  const runEntity = ['cicd.pipeline.run.id', 'cicd.pipeline.run.url.full', 'cicd.pipeline.task.run.id', 'cicd.pipeline.task.run.url.full'];
+
+  it('leaves the run and job ids and URLs out by default, and keeps the pipeline and job names', () => {
+    const { resource, metricsResource } = sidecarResources([], gitlab);
+    for (const key of runEntity) {
+      expect(resource.attributes).toHaveProperty([key]);
+      expect(metricsResource.attributes).not.toHaveProperty([key]);
+    }
+    expect(metricsResource.attributes).toMatchObject({ 'service.name': 'ansible', 'cicd.pipeline.name': 'ops/site', 'cicd.pipeline.task.name': 'deploy' });
+  });
+
+  it('keeps them when opted in, and is the traces\' resource itself outside CI', () => {
+    const optedIn = sidecarResources([], gitlab, true);
+    expect(optedIn.metricsResource).toBe(optedIn.resource);
+    const local = sidecarResources([], { HOME: '/root' });
+    expect(local.metricsResource).toBe(local.resource);
   });
 });

@@ -66,7 +66,7 @@ describe('pipeline guard', () => {
 
     expect(writer.open()).toEqual([]);
     const badSpans = writer.spans.filter((s) => rootOf(s).attributes['ansible.session'] === 'bad');
-    expect(badSpans.map((s) => s.name).sort()).toEqual(['first', 'h1', 'play', 'site.yml']);
+    expect(badSpans.map((s) => s.name).sort()).toEqual(['RUN site.yml', 'first', 'h1', 'play']);
     for (const s of badSpans) {
       expect(s.status?.code).toBe('error');
       expect(s.attributes['ansible.run.interrupted']).toBe(true);

@@ -47,9 +47,9 @@ describe.each(FIXTURES)('every recorded run: %s', (name) => {
     }
   });
 
-  it('gives each playbook file one SERVER root span, everything else INTERNAL', () => {
+  it('gives each playbook file one SERVER root span named `RUN {playbook}`, everything else INTERNAL', () => {
     const roots = w.spans.filter((s) => !s.parent);
-    expect(roots.map((s) => s.name)).toEqual(framesOf(frames, 'playbook_start').map((f) => f.name));
+    expect(roots.map((s) => s.name)).toEqual(framesOf(frames, 'playbook_start').map((f) => `RUN ${f.name}`));
     expect(roots.every((s) => s.kind === 'server')).toBe(true);
     expect(w.spans.filter((s) => s.parent).every((s) => s.kind === 'internal')).toBe(true);
   });
@@ -80,7 +80,7 @@ describe.each(FIXTURES)('every recorded run: %s', (name) => {
 
 describe('recorded: features.yml (every construct, exits 4)', () => {
   const { frames, w, model } = replay('features');
-  const root = w.one('features.yml');
+  const root = w.one('RUN features.yml');
   const main = w.one('Everything else');
   const host = (task: string, h: string): MemorySpan => child(w, w.one(task), h);
 
@@ -211,7 +211,7 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
   it("marks the handler task and runs it inside its role's span", () => {
     const handler = w.one('Greeted');
     expect(handler.attributes).toMatchObject({ 'ansible.task.handler': true, 'ansible.task.role': 'greeter' });
-    expect(pathOf(handler)).toEqual(['features.yml', 'Everything else', 'role greeter', 'Greeted']);
+    expect(pathOf(handler)).toEqual(['RUN features.yml', 'Everything else', 'role greeter', 'Greeted']);
     expect(childrenOf(w, handler).map((h) => h.name)).toEqual(['h1']);
     expect(w.one('Say ok').attributes['ansible.task.handler']).toBe(false);
   });
@@ -268,15 +268,15 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
 describe('recorded: small-a.yml + small-b.yml in one command, --check, TRACEPARENT set', () => {
   const { w, model } = replay('small-a-b-check');
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-  const a = w.one('small-a.yml');
-  const b = w.one('small-b.yml');
+  const a = w.one('RUN small-a.yml');
+  const b = w.one('RUN small-b.yml');
 
   it('gives each playbook its own root span, both children of TRACEPARENT', () => {
     expect(w.spans.filter((s) => !s.parent)).toEqual([a, b]);
     expect(a.remoteParent).toBe(traceparent);
     expect(b.remoteParent).toBe(traceparent);
     expect(a.endNs!).toBeLessThanOrEqual(b.startNs);
-    expect(pathOf(child(w, w.one('Say b'), 'h1'))).toEqual(['small-b.yml', 'Second playbook', 'Say b', 'h1']);
+    expect(pathOf(child(w, w.one('Say b'), 'h1'))).toEqual(['RUN small-b.yml', 'Second playbook', 'Say b', 'h1']);
   });
 
   it("records each playbook's own stats, not ansible-core's cumulative ones", () => {
@@ -379,7 +379,7 @@ describe('recorded: shim no_log.yml (no_log loops, retries, async, play-level no
 describe('recorded: killed.yml, ansible-playbook SIGKILLed mid "Sleep for a long time"', () => {
   const { frames, w, model } = replay('killed');
   const lastTs = frames[frames.length - 1]!.ts;
-  const cutOff = ['killed.yml', 'Long work', 'Sleep for a long time'].map((n) => w.one(n));
+  const cutOff = ['RUN killed.yml', 'Long work', 'Sleep for a long time'].map((n) => w.one(n));
   const sleeping = child(w, w.one('Sleep for a long time'), 'h1');
 
   it('has no bye frame: the stream just ends', () => {
@@ -410,7 +410,7 @@ describe('recorded: killed.yml, ansible-playbook SIGKILLed mid "Sleep for a long
   });
 
   it('reports the run interrupted and the playbook result error', () => {
-    expect(w.one('killed.yml').attributes).toMatchObject({ 'cicd.pipeline.result': 'error', 'error.type': 'interrupted' });
+    expect(w.one('RUN killed.yml').attributes).toMatchObject({ 'cicd.pipeline.result': 'error', 'error.type': 'interrupted' });
     expect(model.result()).toMatchObject({ interrupted: true, traces: [{ playbook: 'killed.yml', result: 'error' }] });
   });
 });
@@ -421,7 +421,7 @@ describe('recorded: shim features.yml (role dependencies, nested includes, rescu
 
   it('nests a dependency role span inside the role that depends on it', () => {
     const base = w.one('role base');
-    expect(pathOf(base)).toEqual(['features.yml', 'features', 'role webapp', 'role base']);
+    expect(pathOf(base)).toEqual(['RUN features.yml', 'features', 'role webapp', 'role base']);
     expect(base.attributes).toMatchObject({ 'ansible.scope.via': 'dependency', 'ansible.task.role': 'base' });
     expect(w.one('role webapp').attributes['ansible.scope.via']).toBe('roles');
   });
@@ -433,13 +433,13 @@ describe('recorded: shim features.yml (role dependencies, nested includes, rescu
   });
 
   it('nests an include inside the role that includes it, the including task outside the include', () => {
-    expect(pathOf(w.one('webapp step'))).toEqual(['features.yml', 'features', 'role webapp', 'include steps.yml', 'webapp step']);
-    expect(pathOf(w.one('webapp included steps'))).toEqual(['features.yml', 'features', 'role webapp', 'webapp included steps']);
+    expect(pathOf(w.one('webapp step'))).toEqual(['RUN features.yml', 'features', 'role webapp', 'include steps.yml', 'webapp step']);
+    expect(pathOf(w.one('webapp included steps'))).toEqual(['RUN features.yml', 'features', 'role webapp', 'webapp included steps']);
   });
 
   it('nests an include inside the include that includes it', () => {
-    expect(pathOf(w.one('nested task'))).toEqual(['features.yml', 'features', 'include tasks/included.yml', 'include nested.yml', 'nested task']);
-    expect(pathOf(w.one('nested include'))).toEqual(['features.yml', 'features', 'include tasks/included.yml', 'nested include']);
+    expect(pathOf(w.one('nested task'))).toEqual(['RUN features.yml', 'features', 'include tasks/included.yml', 'include nested.yml', 'nested task']);
+    expect(pathOf(w.one('nested include'))).toEqual(['RUN features.yml', 'features', 'include tasks/included.yml', 'nested include']);
   });
 
   it('leaves no scope span for import_tasks', () => {
@@ -448,9 +448,9 @@ describe('recorded: shim features.yml (role dependencies, nested includes, rescu
 
   it('makes rescued failures through an include and an import_role ERROR on their host spans only', () => {
     for (const [task, path] of [
-      ['failing included task', ['features.yml', 'features', 'include tasks/failing.yml', 'failing included task']],
-      ['failer fails', ['features.yml', 'features', 'role failer', 'failer fails']],
-      ['fails in block with rescue', ['features.yml', 'features', 'fails in block with rescue']],
+      ['failing included task', ['RUN features.yml', 'features', 'include tasks/failing.yml', 'failing included task']],
+      ['failer fails', ['RUN features.yml', 'features', 'role failer', 'failer fails']],
+      ['fails in block with rescue', ['RUN features.yml', 'features', 'fails in block with rescue']],
     ] as const) {
       const span = w.one(task);
       expect(pathOf(span)).toEqual(path);
@@ -475,7 +475,7 @@ describe('recorded: shim features.yml (role dependencies, nested includes, rescu
     expect(unrescued.status).toEqual({ code: 'error', message: 'failed hosts: localhost' });
     expect(child(w, w.one('fails in block without rescue'), 'localhost').attributes[HOST_STATUS]).toBe('failed');
     expect(child(w, w.one('always runs'), 'localhost').status?.code).toBe('unset');
-    expect(w.one('features.yml').attributes['ansible.stats.failed_hosts']).toEqual(['localhost']);
+    expect(w.one('RUN features.yml').attributes['ansible.stats.failed_hosts']).toEqual(['localhost']);
   });
 
   it('names loop items by their loop_control label', () => {
@@ -492,7 +492,7 @@ describe('recorded: shim features.yml (role dependencies, nested includes, rescu
   it('runs a role handler inside a span of the role copy that notified it', () => {
     const handler = w.one('greet handler');
     expect(handler.attributes['ansible.task.handler']).toBe(true);
-    expect(pathOf(handler)).toEqual(['features.yml', 'features', 'role greet', 'greet handler']);
+    expect(pathOf(handler)).toEqual(['RUN features.yml', 'features', 'role greet', 'greet handler']);
     expect(handler.parent!.attributes['ansible.scope.via']).toBe('include_role');
     expect(w.one('play handler').parent).toBe(play);
     expect(eventNames(child(w, w.one('touch greeting (changed, notifies role handler)'), 'localhost'))).toEqual(['ansible.notify']);
@@ -575,6 +575,6 @@ describe('recorded: includes.yml (include loops, free strategy, an include that 
     expect(task.status?.code).toBe('error');
     expect(w.one('Broken include').status?.code).toBe('error');
     expect(w.named('Never reached')).toEqual([]);
-    expect(w.one('includes.yml').attributes['ansible.stats.failed_hosts']).toEqual(['h1']);
+    expect(w.one('RUN includes.yml').attributes['ansible.stats.failed_hosts']).toEqual(['h1']);
   });
 });

@@ -33,7 +33,7 @@ describe('run model: the span tree', () => {
   it('builds playbook → play → task → host with frame timestamps', () => {
     const frames = basicRun({ status: 'ok', changed: true, res: { msg: 'installed', rc: 0 } });
     const { w, model } = play(frames);
-    const root = w.one('site.yml');
+    const root = w.one('RUN site.yml');
     expect(root.kind).toBe('server');
     expect(root.parent).toBeUndefined();
     expect(root.startNs).toBe(frames[1]!.ts);
@@ -55,6 +55,12 @@ describe('run model: the span tree', () => {
     expectWellFormed(w.spans);
   });
 
+  it('calls a --check run\'s tasks tests, any other run\'s deploys (cicd.pipeline.task.type)', () => {
+    expect(play(basicRun({ status: 'ok' })).w.one('Install').attributes['cicd.pipeline.task.type']).toBe('deploy');
+    const checked = stream([{ ...hello, check: true }, ...basicRun({ status: 'ok' }).slice(1)]);
+    expect(play(checked).w.one('Install').attributes['cicd.pipeline.task.type']).toBe('test');
+  });
+
   it('marks a failure ERROR with an exception event and fails the playbook', () => {
     const { w } = play(basicRun({ status: 'failed', res: { msg: 'No package nginx', rc: 100, stderr: 'E: unable' } }));
     const host = w.one('web1');
@@ -63,7 +69,7 @@ describe('run model: the span tree', () => {
     expect(host.events[0]!.attributes).toMatchObject({ 'exception.message': 'No package nginx', 'exception.stacktrace': 'E: unable' });
     expect(w.one('Install').status?.code).toBe('error');
     expect(w.one('Deploy').status?.code).toBe('error');
-    const root = w.one('site.yml');
+    const root = w.one('RUN site.yml');
     expect(root.status?.code).toBe('error');
     expect(root.attributes).toMatchObject({ 'cicd.pipeline.result': 'failure', 'ansible.stats.failed_hosts': ['web1'], 'error.type': 'failed' });
   });
@@ -73,7 +79,7 @@ describe('run model: the span tree', () => {
     const host = w.one('web1');
     expect(host.status?.code).toBe('unset');
     expect(host.attributes).toMatchObject({ 'ansible.task.host.status': 'ignored', 'ansible.task.message': 'nope' });
-    expect(w.one('site.yml').status?.code).toBe('ok');
+    expect(w.one('RUN site.yml').status?.code).toBe('ok');
   });
 
   it('makes a rescued failure ERROR on its host span only', () => {
@@ -81,7 +87,7 @@ describe('run model: the span tree', () => {
     expect(w.one('web1').status?.code).toBe('error');
     expect(w.one('web1').attributes['ansible.task.host.status']).toBe('rescued');
     expect(w.one('Deploy').status?.code).toBe('unset');
-    expect(w.one('site.yml').status?.code).toBe('ok');
+    expect(w.one('RUN site.yml').status?.code).toBe('ok');
   });
 
   it('keeps the skip reason of a skipped host', () => {
@@ -123,7 +129,7 @@ describe('run model: loops, async, handlers, scopes', () => {
       { t: 'async_poll', task: 'poll-2', host: 'web1', job: 'j1' },
       { t: 'async_ok', task: 'poll-3', host: 'web1', job: 'j1' },
     ]));
-    expect(w.spans.map((s) => s.name)).toEqual(['site.yml', 'Deploy', 'Install', 'web1']);
+    expect(w.spans.map((s) => s.name)).toEqual(['RUN site.yml', 'Deploy', 'Install', 'web1']);
     expect(w.one('web1').events.map((e) => e.name)).toEqual(['ansible.async_poll', 'ansible.async_poll', 'ansible.async_ok']);
     expect(w.one('web1').events.map((e) => e.attributes['ansible.async.attempt'])).toEqual([1, 2, undefined]);
   });
@@ -211,8 +217,8 @@ describe('run model: plays, playbooks, interruption', () => {
       { t: 'play_start', play: 'p2', name: 'B' },
       { t: 'stats', hosts: { h: { failures: 1 } } },
     ]));
-    expect(w.one('a.yml').remoteParent).toBe(tp);
-    expect(w.one('b.yml').remoteParent).toBe(tp);
+    expect(w.one('RUN a.yml').remoteParent).toBe(tp);
+    expect(w.one('RUN b.yml').remoteParent).toBe(tp);
     expect(model.result().traces.map((t) => t.result)).toEqual(['success', 'failure']);
   });
 
@@ -233,7 +239,7 @@ describe('run model: plays, playbooks, interruption', () => {
       expect(s.endNs).toBe(frames[5]!.ts);
     }
     expect(model.result().interrupted).toBe(true);
-    expect(w.one('p.yml').attributes['cicd.pipeline.result']).toBe('error');
+    expect(w.one('RUN p.yml').attributes['cicd.pipeline.result']).toBe('error');
   });
 
   it('marks the spans open at a sequence gap, not the ones already ended', () => {
@@ -250,7 +256,7 @@ describe('run model: plays, playbooks, interruption', () => {
     ]);
     frames[7]!.seq = 9; // two frames lost while h worked on B
     const { w } = play(frames);
-    for (const name of ['p.yml', 'P', 'B', 'h']) {
+    for (const name of ['RUN p.yml', 'P', 'B', 'h']) {
       const span = name === 'h' ? w.named('h')[1]! : w.one(name);
       expect(span.attributes['ansible.run.frames_missing'], name).toBe(2);
     }
@@ -262,6 +268,6 @@ describe('run model: plays, playbooks, interruption', () => {
     frames[2]!.seq = 5;
     const { w, model } = play(frames);
     expect(model.result().framesMissing).toBe(3);
-    expect(w.one('p.yml').attributes['ansible.run.frames_missing']).toBe(3);
+    expect(w.one('RUN p.yml').attributes['ansible.run.frames_missing']).toBe(3);
   });
 });

@@ -178,9 +178,9 @@ describe('runnerEventsToFrames', () => {
     expect(of(frames, 'include')[0]).toMatchObject({ task: 't1', file: '/p/steps/more.yml', hosts: ['h1'] });
     expect(of(frames, 'notify')[0]).toMatchObject({ handler: 'web : Restart', host: 'h1' });
     const w = model(frames);
-    expect(w.spans.filter((s) => s.name === 'List').map((s) => pathOf(s).join(' > '))).toEqual(['site.yml > P > role lister > List', 'site.yml > P > role lister > List']);
+    expect(w.spans.filter((s) => s.name === 'List').map((s) => pathOf(s).join(' > '))).toEqual(['RUN site.yml > P > role lister > List', 'RUN site.yml > P > role lister > List']);
     expect(new Set(w.spans.filter((s) => s.name === 'List').map((s) => s.parent))).toHaveProperty('size', 2);
-    expect(pathOf(w.spans.find((s) => s.name === 'Step one')!).join(' > ')).toBe('site.yml > P > include steps/more.yml > Step one');
+    expect(pathOf(w.spans.find((s) => s.name === 'Step one')!).join(' > ')).toBe('RUN site.yml > P > include steps/more.yml > Step one');
   });
 
   it('on ansible-core 2.19: an include_role announced by playbook_on_include and its tasks under their own uuids still make two role instances', () => {
@@ -213,7 +213,7 @@ describe('runnerEventsToFrames', () => {
     const events = [ev('playbook_on_start'), ev('playbook_on_play_start', { play: 'P', play_uuid: PLAY }), task('t1', 'Long'), ev('runner_on_start', { task_uuid: 't1', host: 'h1' })];
     const frames = runnerEventsToFrames(events, { ident: 'cut' });
     expect(frames.map((f) => f.t)).toEqual(['hello', 'playbook_start', 'play_start', 'task_start', 'host_start']);
-    const root = model(frames).spans.find((s) => s.name === 'site.yml')!;
+    const root = model(frames).spans.find((s) => s.name === 'RUN site.yml')!;
     expect(root.attributes['ansible.run.interrupted']).toBe(true);
     expect(root.status?.code).toBe('error');
   });
