@@ -13,6 +13,9 @@ const load = {
   size: (): Promise<typeof import('../../bench/trace-size.js')> => import(dist('trace-size')),
   stream: (): Promise<typeof import('../../bench/frame-stream.js')> => import(dist('frame-stream')),
   report: (): Promise<typeof import('../../bench/trace-size-report.js')> => import(dist('trace-size-report')),
+  bench: (): Promise<typeof import('../../bench/report.js')> => import(dist('report')),
+  config: (): Promise<typeof import('../../bench/config.js')> => import(dist('config')),
+  machine: (): Promise<typeof import('../../bench/machine.js')> => import(dist('machine')),
 };
 
 beforeAll(() => {
@@ -55,5 +58,9 @@ describe('trace size', () => {
     expect(t.fleet.protobufBytes).toBeGreaterThan(t.fleet.spans * generated!.kinds.host.protobufPerSpan);
     const { traceSizeSection } = await load.report();
     expect(traceSizeSection(t).join('\n')).toContain(`${t.fleet.spans.toLocaleString('en-US')} spans`);
+    const [{ renderReport }, { readConfig }, { describeMachine }] = await Promise.all([load.bench(), load.config(), load.machine()]);
+    const md = renderReport({ config: readConfig([], {}), machine: describeMachine(), startedAt: 'now', minutes: 0, traceSize: t }, ['npm run bench'], '');
+    expect(md).toContain('## 6. Trace size');
+    expect(readConfig([], {}).sections.has('size')).toBe(true);
   }, 120_000);
 });
