@@ -2,7 +2,7 @@
 // variable (BENCH_*) or a flag of the same name (--shim-hosts 2).
 
 export interface BenchConfig {
-  /** Which sections to run: shim, throughput, latency, profile. */
+  /** Which sections to run: shim, throughput, latency, profile, size. */
   sections: Set<string>;
   shimHosts: number;
   shimTasks: number;
@@ -20,7 +20,7 @@ export interface BenchConfig {
 }
 
 const DEFAULTS: Record<string, string> = {
-  sections: 'shim,throughput,latency,profile',
+  sections: 'shim,throughput,latency,profile,size',
   shimHosts: '40',
   shimTasks: '30',
   shimForks: '10',

@@ -11,6 +11,7 @@ import { renderReport, type BenchResults } from './report.js';
 import { shimOverhead } from './shim-overhead.js';
 import { ROOT, SidecarProcess } from './sidecar-process.js';
 import { pipelineThroughput, rawSdkThroughput } from './throughput.js';
+import { traceSizes } from './trace-size.js';
 
 const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
@@ -54,6 +55,11 @@ async function main(): Promise<void> {
       const profile = hotspots(newestProfile(dir), ROOT, 15);
       r.sidecarProfile = { command: `node ${SidecarProcess.command('S', 'DIR').map((a) => a.replace(`${ROOT}/`, '')).join(' ')} (stream ${size.hosts} × ${size.tasks})`, ...profile };
     }
+    if (config.sections.has('size')) {
+      const size = { hosts: Math.max(1, Math.round(stream.hosts * config.smallFraction)), tasks: stream.tasks };
+      log(`trace size: a recorded run, then a generated ${size.hosts} × ${size.tasks}, replayed plain and gzip`);
+      r.traceSize = await traceSizes(size, stream);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(benchCacheHome(), { recursive: true, force: true });
@@ -70,7 +76,7 @@ function write(r: BenchResults, out: string): void {
     `# ${configVariables().join(' ')}`,
     'npm run bench',
     `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_HOSTS=${config.shimHosts} BENCH_SHIM_TASKS=${config.shimTasks} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
-    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile)',
+    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size)',
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
   ];
   const notes = join(ROOT, 'bench', 'analysis.md');

@@ -116,3 +116,32 @@ export function pickSpans(body: Buffer, keys: ReadonlySet<string>): SpanPick[] {
   });
   return out;
 }
+
+export interface EncodedSpan {
+  /** The span's bytes in the request: the Span message with its field tag and length prefix. */
+  framedBytes: number;
+  /** The Span message alone (no framing), a view into the request body. */
+  message: Buffer;
+  /** Its attribute keys. */
+  keys: Set<string>;
+}
+
+/** Every span of the request as encoded, with its attribute keys (for sizes by kind of span). */
+export function encodedSpans(body: Buffer): EncodedSpan[] {
+  const out: EncodedSpan[] = [];
+  eachSpan(body, (span) => {
+    const start = span.pos; // fields() below moves it to the end
+    const keys = new Set<string>();
+    span.fields((no, wire, kv) => {
+      if (no !== 9 || wire !== LENGTH) return;
+      kv!.fields((kvNo, kvWire, key) => {
+        if (kvNo === 1 && kvWire === LENGTH) keys.add(key!.string());
+      });
+    });
+    const length = span.end - start;
+    out.push({ framedBytes: 1 + varintLength(length) + length, message: span.buf.subarray(start, span.end), keys });
+  });
+  return out;
+}
+
+const varintLength = (n: number): number => (n < 0x80 ? 1 : 1 + varintLength(Math.floor(n / 128)));

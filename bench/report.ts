@@ -6,6 +6,8 @@ import { LOADED_ABOVE, type Machine } from './machine.js';
 import { MODE_LABEL, type ShimOverheadResult } from './shim-overhead.js';
 import { fmt } from './stats.js';
 import type { PipelineResult, RawSdkResult } from './throughput.js';
+import type { TraceSizeResult } from './trace-size.js';
+import { traceSizeSection } from './trace-size-report.js';
 
 export interface BenchResults {
   config: BenchConfig;
@@ -18,6 +20,7 @@ export interface BenchResults {
   raw?: RawSdkResult;
   latency?: LatencyResult;
   sidecarProfile?: { command: string; totalMs: number; spots: Hotspot[] };
+  traceSize?: TraceSizeResult;
 }
 
 const GOALS = { wallRatio: 1.02, addedRssMiB: 5, framesPerSec: 100_000, vsRaw: 1.5, rssMiB: 200, p99Ms: 2000 };
@@ -157,6 +160,7 @@ export function renderReport(r: BenchResults, commands: string[], analysis: stri
   if (r.pipeline) lines.push(...throughputSection(r), ...memorySection(r));
   if (r.latency) lines.push(...latencySection(r.latency));
   if (r.sidecarProfile) lines.push(...profileSection(r.sidecarProfile));
+  if (r.traceSize) lines.push(...traceSizeSection(r.traceSize));
   if (analysis) lines.push(analysis.trim(), '');
   return `${lines.join('\n')}\n`;
 }

@@ -1,21 +1,19 @@
-// docker-compose.yml, otel-collector.yaml, the Dockerfile and the sidecar's defaults must agree:
-// components defined, ports and endpoints matching, socket paths shared, images pinned.
+// docker-compose.yml (and its OneUptime variant), otel-collector.yaml, Jaeger's configuration, the
+// Dockerfile and the sidecar's defaults must agree: components defined, ports and endpoints
+// matching, socket paths shared, images pinned. Versions: stack-versions.test.ts.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OTLP_GRPC, DEFAULT_OTLP_HTTP } from '../../src/export/otel-env.js';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
-
-/** YAML through Debian's python3-yaml (shipped with ansible-core), so no parser of our own. */
-function yaml(file: string): any {
-  const py = 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))';
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', py, join(ROOT, file)]).toString());
-}
+import { mergeConfigs, unknownComponents, wiringProblems } from '../helpers/collector-config.js';
+import { readYaml as yaml, ROOT } from '../helpers/yaml-file.js';
 
 const collector = yaml('otel-collector.yaml');
 const compose = yaml('docker-compose.yml');
+const oneuptimeCompose = yaml('docker-compose.oneuptime.yml');
+const oneuptimeLayer = yaml('examples/compose/otel-collector.oneuptime.yaml');
+const jaeger = yaml('examples/compose/jaeger.yaml');
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const services = compose.services as Record<string, any>;
 
@@ -23,22 +21,19 @@ const portOf = (endpoint: string): number => Number(/:(\d+)(\/|$)/.exec(endpoint
 const hostOf = (endpoint: string): string => (/^(?:\w+:\/\/)?([^:/]+)/.exec(endpoint)?.[1] ?? '');
 
 describe('otel-collector.yaml', () => {
-  it('defines every component its pipelines use, memory_limiter first', () => {
+  it('defines every component its pipelines use and uses every one it defines, memory_limiter first', () => {
+    expect(wiringProblems(collector)).toEqual([]);
+    expect(unknownComponents(collector)).toEqual([]);
     const pipelines = collector.service.pipelines as Record<string, any>;
-    expect(Object.keys(pipelines).sort()).toEqual(['metrics', 'traces']);
-    for (const [name, p] of Object.entries(pipelines)) {
-      for (const r of p.receivers) expect(collector.receivers, `${name}: receiver ${r}`).toHaveProperty([r]);
-      for (const x of p.processors) expect(collector.processors, `${name}: processor ${x}`).toHaveProperty([x]);
-      for (const e of p.exporters) expect(collector.exporters, `${name}: exporter ${e}`).toHaveProperty([e]);
-      expect(p.processors[0]).toBe('memory_limiter');
-      expect(p.processors).toContain('batch');
-    }
-    expect(pipelines.traces.exporters).toEqual(expect.arrayContaining(['otlp/jaeger', 'otlphttp/oneuptime', 'debug']));
-    expect(pipelines.metrics.exporters).toEqual(expect.arrayContaining(['prometheus', 'otlphttp/oneuptime']));
+    expect(Object.keys(pipelines).sort()).toEqual(['logs', 'metrics', 'traces']);
+    for (const p of Object.values(pipelines)) expect(p.processors).toContain('batch');
+    expect(pipelines.traces.exporters).toEqual(['otlp_grpc/jaeger', 'debug']);
+    expect(pipelines.metrics.exporters).toEqual(['prometheus', 'debug']);
   });
 
-  it('takes the OneUptime token from the environment, never from the file', () => {
-    expect(collector.exporters['otlphttp/oneuptime'].headers['x-oneuptime-token']).toBe('${env:ONEUPTIME_TOKEN}');
+  it('exports nothing to OneUptime unless docker-compose.oneuptime.yml asks for it', () => {
+    expect(JSON.stringify(collector)).not.toMatch(/oneuptime/i);
+    expect(JSON.stringify(compose)).not.toMatch(/oneuptime/i);
   });
 
   it('receives OTLP/HTTP on the port the sidecar sends to by default', () => {
@@ -81,10 +76,22 @@ describe('docker-compose.yml', () => {
     expect(services).toHaveProperty([hostOf(endpoint)]);
     expect(hostOf(endpoint)).toBe('otel-collector');
     expect(portOf(endpoint)).toBe(portOf(collector.receivers.otlp.protocols.http.endpoint));
-    const jaeger = collector.exporters['otlp/jaeger'].endpoint as string;
-    expect(services).toHaveProperty([hostOf(jaeger)]);
-    expect(portOf(jaeger)).toBe(4317);
-    expect(services.jaeger.environment.COLLECTOR_OTLP_ENABLED).toBe('true');
+    const target = collector.exporters['otlp_grpc/jaeger'].endpoint as string;
+    expect(services).toHaveProperty([hostOf(target)]);
+    expect(portOf(target)).toBe(portOf(jaeger.receivers.otlp.protocols.grpc.endpoint));
+  });
+
+  it('runs Jaeger v2 with its own configuration: OTLP in, memory storage, the UI on the published port', () => {
+    const mount = (services.jaeger.volumes as string[]).find((v) => v.startsWith('./examples/compose/jaeger.yaml:'))!;
+    expect(services.jaeger.command).toEqual(['--config', mount.split(':')[1]]);
+    expect(wiringProblems(jaeger, { memoryLimiterFirst: false })).toEqual([]);
+    const store = jaeger.exporters.jaeger_storage_exporter.trace_storage as string;
+    expect(jaeger.extensions.jaeger_storage.backends[store]).toHaveProperty('memory');
+    expect(jaeger.extensions.jaeger_query.storage.traces).toBe(store);
+    // jaeger_query serves the UI on :16686 unless told otherwise (DefaultQueryOptions, v2.20.0).
+    expect(jaeger.extensions.jaeger_query.http).toBeUndefined();
+    expect(services.jaeger.ports).toContain('16686:16686');
+    expect(services.sidecar.environment.ANSIBLE_OTEL_TRACE_URL).toMatch(/^http:\/\/localhost:16686\//);
   });
 
   it('sets only variables the sidecar reads (a misspelt one would be ignored silently)', () => {
@@ -100,6 +107,28 @@ describe('docker-compose.yml', () => {
     expect(portOf(target)).toBe(portOf(collector.exporters.prometheus.endpoint));
     const mounts = services.prometheus.volumes as string[];
     for (const rule of prom.rule_files as string[]) expect(mounts.some((m) => m.endsWith(`:${rule}:ro`) || m.endsWith(`:${rule}`))).toBe(true);
+  });
+
+  it('adds OneUptime only with docker-compose.oneuptime.yml, which refuses to start without the token', () => {
+    const c = oneuptimeCompose.services['otel-collector'];
+    expect(Object.keys(oneuptimeCompose.services)).toEqual(['otel-collector']);
+    expect(c.environment.ONEUPTIME_TOKEN).toMatch(/^\$\{ONEUPTIME_TOKEN:\?.+\}$/);
+    const layer = (c.volumes as string[]).find((v) => v.startsWith('./examples/compose/otel-collector.oneuptime.yaml:'))!;
+    expect(existsSync(join(ROOT, layer.split(':')[0]!))).toBe(true);
+    expect(c.command).toEqual([...services['otel-collector'].command, `--config=${layer.split(':')[1]}`]);
+  });
+
+  it('the OneUptime layer keeps every exporter of otel-collector.yaml and adds OneUptime to every pipeline', () => {
+    const merged = mergeConfigs(collector, oneuptimeLayer);
+    expect(wiringProblems(merged)).toEqual([]);
+    expect(unknownComponents(merged)).toEqual([]);
+    for (const [name, p] of Object.entries(merged.service.pipelines) as [string, any][]) {
+      expect(p.exporters, name).toEqual([...collector.service.pipelines[name].exporters, 'otlp_http/oneuptime']);
+      expect(p.receivers, name).toEqual(collector.service.pipelines[name].receivers);
+      expect(p.processors, name).toEqual(collector.service.pipelines[name].processors);
+    }
+    // The token from the environment, never from a file.
+    expect(merged.exporters['otlp_http/oneuptime'].headers['x-oneuptime-token']).toBe('${env:ONEUPTIME_TOKEN}');
   });
 
   it('shares one socket between the sidecar and the ansible container', () => {
