@@ -57,7 +57,7 @@ export class Pipeline<S> implements LineHandler {
 
   onLine(conn: Connection, line: string): void {
     this.counters.framesReceived += 1;
-    let frame;
+    let frame: Frame;
     try {
       frame = decodeFrame(line);
     } catch (err) {

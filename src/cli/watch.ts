@@ -29,7 +29,7 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
   const clearBlock = (): string => (drawn ? `\u001b[${drawn}A\r\u001b[J` : '');
 
   return new Promise((resolve) => {
-    let client: WatchClient | undefined = undefined;
+    let client: WatchClient | undefined ;
     const finish = (code: number): void => {
       client?.stop();
       if (tty) out.write('\u001b[?25h'); // the cursor back

@@ -258,6 +258,7 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
     tracestate: null,
   });
   let stats = false;
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: each case ends by returning push()'s undefined
   events.forEach((e, i) => {
     const d = e.event_data ?? {};
     const created = isoToNs(e.created);

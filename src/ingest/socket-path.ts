@@ -34,7 +34,10 @@ export async function prepareSocketPath(path: string): Promise<void> {
   if (!exists) throw new SocketPathError(`${path} exists and is not a socket`);
   const alive = await new Promise<boolean>((resolve) => {
     const probe = connect(path);
-    probe.once('connect', () => (probe.destroy(), resolve(true)));
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
     probe.once('error', () => resolve(false));
   });
   if (alive) throw new SocketPathError(`${path}: another sidecar is already listening there`);

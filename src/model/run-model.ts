@@ -1,5 +1,5 @@
 import type { Frame, FrameOf, HostStats, Scope } from '../protocol/frames.js';
-import { ATTR, PIPELINE_ACTION, type CicdResult, type HostSpanStatus } from './attributes.js';
+import { ATTR, PIPELINE_ACTION, type CicdResult } from './attributes.js';
 import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus } from './host-span.js';
@@ -313,7 +313,7 @@ export class RunModel<S> {
         [ATTR.TASK_MODULE]: f.action,
         [ATTR.TASK_ACTION]: f.action,
         [ATTR.TASK_ROLE]: f.role ?? undefined,
-        [ATTR.TASK_TAGS]: f.tags && f.tags.length ? f.tags.map(String) : undefined,
+        [ATTR.TASK_TAGS]: f.tags?.length ? f.tags.map(String) : undefined,
         [ATTR.TASK_HANDLER]: f.handler ?? false,
         [ATTR.TASK_NO_LOG]: f.no_log || undefined,
         [ATTR.PLAY_NAME]: play.name,

@@ -23,6 +23,15 @@ interface OtlpAnyValue {
   arrayValue?: { values?: OtlpAnyValue[] };
 }
 
+/** The part of an OTLP/JSON ExportTraceServiceRequest line the report reads (ids and times vary by writer). */
+interface OtlpJsonRequest {
+  resourceSpans?: {
+    scopeSpans?: {
+      spans?: { traceId?: unknown; spanId?: unknown; parentSpanId?: unknown; name: string; startTimeUnixNano?: unknown; endTimeUnixNano?: unknown; attributes?: { key: string; value?: OtlpAnyValue }[] }[];
+    }[];
+  }[];
+}
+
 function value(v: OtlpAnyValue | undefined): SlimValue {
   if (!v) return undefined;
   if (v.stringValue !== undefined) return v.stringValue;
@@ -58,7 +67,7 @@ export async function readTracesFile(path: string): Promise<SlimSpan[]> {
   for await (const line of lines) {
     n += 1;
     if (!line.trim()) continue;
-    let request;
+    let request: OtlpJsonRequest;
     try {
       request = JSON.parse(line);
     } catch {

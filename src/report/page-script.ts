@@ -1,7 +1,7 @@
 // The report's script, inlined. It renders from the embedded JSON on demand: tasks start
 // collapsed, host rows exist only for expanded tasks and are capped, so 20,000 host results
 // stay a few hundred DOM rows until the reader asks for more. (No template literals inside.)
-export const PAGE_SCRIPT = String.raw`
+export const PAGE_SCRIPT = `
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('report-data').textContent);

@@ -59,6 +59,7 @@ export { stripAnsi };
 
 // Combining marks and zero-width characters take no column; East Asian wide characters and
 // emoji take two.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: ranges of single combining code points, each tested alone
 const ZERO_WIDTH = /[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u200b-\u200f\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f]/u;
 const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
 
@@ -105,6 +106,6 @@ export function formatDuration(ns: number): string {
 
 /** Control characters (other than tab) made visible, so a result cannot move the cursor. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => (c === '\u001b' ? '␛' : ' ')).replace(/\t/g, '  ');
 }

@@ -77,7 +77,7 @@ export class ConsoleTableSink implements Sink {
       const lines = printable(e.message).split('\n');
       const shown = lines.slice(0, MESSAGE_LINES);
       if (lines.length > shown.length) shown.push(`… ${lines.length - shown.length} more lines`);
-      shown.forEach((text, i) => this.line(`${indent}${i === 0 ? this.paint(style, '└ ') : '  '}${text}`));
+      for (const [i, text] of shown.entries()) this.line(`${indent}${i === 0 ? this.paint(style, '└ ') : '  '}${text}`);
     }
   }
 

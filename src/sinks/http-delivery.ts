@@ -152,8 +152,14 @@ export class HttpDelivery implements Delivery {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const onAbort = (): void => (clearTimeout(timer), resolve());
-      const timer = setTimeout(() => (this.abort.signal.removeEventListener('abort', onAbort), resolve()), ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.abort.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
       this.abort.signal.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -28,7 +28,7 @@ export function writeSyntheticTraces(path: string, hosts: number, tasks: number)
   const end = t0 + tasks * taskMs * MS;
   span(root, '', 'big.yml', t0, end, [str('ansible.playbook.path', '/srv/big.yml'), str('ansible.session', 'synthetic-run'), str('cicd.pipeline.result', 'failure')], true);
   const plays = [id(), id()];
-  plays.forEach((p, i) => span(p, root, `Play ${i + 1}`, t0 + (i * tasks * taskMs * MS) / 2, t0 + ((i + 1) * tasks * taskMs * MS) / 2, [str('ansible.play.name', `Play ${i + 1}`), str('ansible.play.uuid', `play-${i}`)]));
+  for (const [i, p] of plays.entries()) span(p, root, `Play ${i + 1}`, t0 + (i * tasks * taskMs * MS) / 2, t0 + ((i + 1) * tasks * taskMs * MS) / 2, [str('ansible.play.name', `Play ${i + 1}`), str('ansible.play.uuid', `play-${i}`)]);
   for (let t = 0; t < tasks; t++) {
     const task = id();
     const ts = t0 + t * taskMs * MS;
@@ -47,6 +47,6 @@ export function writeSyntheticTraces(path: string, hosts: number, tasks: number)
   // Batches of 512 spans per line, in no particular order: as the BatchSpanProcessor writes them.
   const lines: string[] = [];
   for (let i = 0; i < spans.length; i += 512) lines.push(JSON.stringify({ resourceSpans: [{ resource: { attributes: [str('service.name', 'ansible')] }, scopeSpans: [{ scope: { name: 'ansible-otel-sidecar' }, spans: spans.slice(i, i + 512).reverse() }] }] }));
-  writeFileSync(path, lines.reverse().join('\n') + '\n');
+  writeFileSync(path, `${lines.reverse().join('\n')}\n`);
   return { traceId, taskSpans: tasks, hostSpans: tasks * hosts, failures };
 }

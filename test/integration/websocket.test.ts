@@ -156,6 +156,7 @@ describe('ansible-otel watch', () => {
     expect(w.code, w.stderr).toBe(0);
     const lines = w.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^many-fail\.yml \[[0-9a-f]{8}\] started on \S+ as \S+$/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what must not be there
     expect(w.stdout).not.toMatch(/\u001b\[/); // not a terminal: no colors, no cursor moves
     // a slow task also has 'task "…" (running)' progress lines first (how many depends on the load): its final line
     const task = (name: string): string => [...lines].reverse().find((l) => l.includes(`task "${name}" · `)) ?? '';

@@ -68,6 +68,7 @@ describe('agent.yaml', () => {
   });
 
   it('sends to the port the gateway receives OTLP/gRPC on', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the collector's own ${env:…} syntax, verbatim
     expect(agent.exporters['otlp_grpc/gateway'].endpoint).toBe('${env:OTEL_GATEWAY_ENDPOINT}');
     expect(portOf(gateway.receivers.otlp.protocols.grpc.endpoint)).toBe(4317);
   });

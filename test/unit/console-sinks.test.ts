@@ -49,6 +49,7 @@ describe('visible width', () => {
     expect(stripAnsi(pad(red, 11))).toBe('FAILED     ');
     expect(visibleWidth(pad(red, 11))).toBe(11);
     expect(pad('7', 4, 'right')).toBe('   7');
+    // biome-ignore lint/suspicious/noFocusedTests: fit() is the column fitter under test, not a focused test
     expect(fit('a-very-long-host-name', 10)).toBe('a-very-lo…');
   });
 

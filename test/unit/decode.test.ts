@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, FrameError } from '../../src/protocol/decode.js';
+import { decodeFrame, type FrameError } from '../../src/protocol/decode.js';
 import { NdjsonSplitter } from '../../src/ingest/ndjson-splitter.js';
 
 function codeOf(line: string): string | undefined {

@@ -128,6 +128,7 @@ describe('docker-compose.yml', () => {
       expect(p.processors, name).toEqual(collector.service.pipelines[name].processors);
     }
     // The token from the environment, never from a file.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the collector's own ${env:…} syntax, verbatim
     expect(merged.exporters['otlp_http/oneuptime'].headers['x-oneuptime-token']).toBe('${env:ONEUPTIME_TOKEN}');
   });
 

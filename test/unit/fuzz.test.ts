@@ -73,7 +73,7 @@ describe('run model under fuzzing', () => {
       fc.property(fc.array(fc.tuple(frameBody, fc.integer({ min: 0, max: 1_000_000 })), { maxLength: 60 }), (steps) => {
         const w = new MemoryWriter(); // throws if a span ends twice
         const model = new RunModel(w, 'fuzz');
-        steps.forEach(([body, ts], seq) => model.apply({ v: 1, run: 'fuzz', seq, ts, ...body } as Frame));
+        for (const [seq, [body, ts]] of steps.entries()) model.apply({ v: 1, run: 'fuzz', seq, ts, ...body } as Frame);
         model.finish();
         expect(w.open()).toEqual([]);
         for (const s of w.spans) expect(s.endNs!).toBeGreaterThanOrEqual(s.startNs);

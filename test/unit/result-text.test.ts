@@ -9,7 +9,7 @@ const stacktrace = (res: Record<string, unknown>) => exceptionAttributes('ansibl
 describe('failure details', () => {
   it('drops the placeholder tracebacks of 2.19, keeps real ones', () => {
     expect(realTraceback('(traceback unavailable)')).toBeUndefined();
-    expect(realTraceback('(traceback missing)\n\nThe above action exception was the direct cause of the following controller exception:\n\n' + CONTROLLER_TB)).toBeUndefined();
+    expect(realTraceback(`(traceback missing)\n\nThe above action exception was the direct cause of the following controller exception:\n\n${CONTROLLER_TB}`)).toBeUndefined();
     expect(realTraceback(CONTROLLER_TB)).toBe(CONTROLLER_TB);
     expect(realTraceback('')).toBeUndefined();
     expect(realTraceback(undefined)).toBeUndefined();
