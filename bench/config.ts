@@ -53,7 +53,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     return n;
   };
   return {
-    sections: new Set((raw.sections ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    sections: new Set(
+      (raw.sections ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
     shimHosts: num('shimHosts'),
     shimTasks: num('shimTasks'),
     shimForks: num('shimForks'),

@@ -57,7 +57,8 @@ export function taskStartBody(t: number): string {
 export function hostResultBody(t: number, h: number, host: string): string {
   const k = (t * 7 + h) % 10;
   const head = `"t":"host_result","task":"${taskUuid(t)}","host":"${host}"`;
-  if (k < 7) return `${head},"status":"ok","changed":false,"ignored":false,"rescued":false,"action":"ansible.builtin.debug","delegated_to":null,"no_log":false,"res":{"msg":"step ${t} on ${host}"}`;
+  if (k < 7)
+    return `${head},"status":"ok","changed":false,"ignored":false,"rescued":false,"action":"ansible.builtin.debug","delegated_to":null,"no_log":false,"res":{"msg":"step ${t} on ${host}"}`;
   if (k < 9)
     return `${head},"status":"ok","changed":true,"ignored":false,"rescued":false,"action":"ansible.builtin.command","delegated_to":null,"no_log":false,"res":{"rc":0,"stdout":"Restarted app.service","stderr":"","changed":true,"msg":""}`;
   return `${head},"status":"skipped","changed":false,"ignored":false,"rescued":false,"action":"ansible.builtin.debug","delegated_to":null,"no_log":false,"res":{"skip_reason":"Conditional result was False","changed":false}`;

@@ -44,4 +44,5 @@ if (process.env.AJV) {
   }, values);
 }
 console.log(`${lines.length} recorded frames × ${ROUNDS} rounds, node ${process.version}`);
-for (const [name, ns] of Object.entries(results)) console.log(`${name.padEnd(50)} ${ns.toFixed(0).padStart(6)} ns/frame  ${(1e9 / ns / 1000).toFixed(0).padStart(6)} k frames/s`);
+for (const [name, ns] of Object.entries(results))
+  console.log(`${name.padEnd(50)} ${ns.toFixed(0).padStart(6)} ns/frame  ${(1e9 / ns / 1000).toFixed(0).padStart(6)} k frames/s`);

@@ -67,7 +67,14 @@ export async function hostSpanLatency(o: LatencyOptions): Promise<LatencyResult>
       const sent = sentAt.get(`${host}|${task}`);
       if (sent !== undefined) latencies.push(at - sent);
     }
-    return { ...o, sent: total, matched: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: percentile(latencies, 100) };
+    return {
+      ...o,
+      sent: total,
+      matched: latencies.length,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: percentile(latencies, 100),
+    };
   } finally {
     await receiver.stop();
     rmSync(dir, { recursive: true, force: true });

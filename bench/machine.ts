@@ -15,7 +15,11 @@ export interface Machine {
 
 function version(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]?.trim() ?? 'unknown';
+    return (
+      execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .split('\n')[0]
+        ?.trim() ?? 'unknown'
+    );
   } catch {
     return 'not found';
   }

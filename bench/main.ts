@@ -34,7 +34,11 @@ async function main(): Promise<void> {
   try {
     if (config.sections.has('shim')) {
       log(`shim overhead: ${config.shimHosts} hosts × ${config.shimTasks} tasks, ${config.shimReps} reps × 4 modes`);
-      r.shim = await shimOverhead(join(work, 'playbook'), { hosts: config.shimHosts, tasks: config.shimTasks, forks: config.shimForks, reps: config.shimReps }, { profile: config.sections.has('profile') });
+      r.shim = await shimOverhead(
+        join(work, 'playbook'),
+        { hosts: config.shimHosts, tasks: config.shimTasks, forks: config.shimForks, reps: config.shimReps },
+        { profile: config.sections.has('profile') },
+      );
     }
     if (config.sections.has('throughput')) {
       const small = { hosts: Math.max(1, Math.round(stream.hosts * config.smallFraction)), tasks: stream.tasks };
@@ -53,7 +57,12 @@ async function main(): Promise<void> {
       const dir = join(work, 'cpu-prof');
       await pipelineThroughput(size, { cpuProfDir: dir });
       const profile = hotspots(newestProfile(dir), ROOT, 15);
-      r.sidecarProfile = { command: `node ${SidecarProcess.command('S', 'DIR').map((a) => a.replace(`${ROOT}/`, '')).join(' ')} (stream ${size.hosts} × ${size.tasks})`, ...profile };
+      r.sidecarProfile = {
+        command: `node ${SidecarProcess.command('S', 'DIR')
+          .map((a) => a.replace(`${ROOT}/`, ''))
+          .join(' ')} (stream ${size.hosts} × ${size.tasks})`,
+        ...profile,
+      };
     }
     if (config.sections.has('size')) {
       const size = { hosts: Math.max(1, Math.round(stream.hosts * config.smallFraction)), tasks: stream.tasks };

@@ -34,7 +34,10 @@ export function writePlaybook(dir: string, size: PlaybookSize): GeneratedPlayboo
   mkdirSync(dir, { recursive: true });
   const inventory = join(dir, 'inventory.ini');
   const playbook = join(dir, 'bench.yml');
-  const hosts = Array.from({ length: size.hosts }, (_, i) => `h${String(i).padStart(4, '0')} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`);
+  const hosts = Array.from(
+    { length: size.hosts },
+    (_, i) => `h${String(i).padStart(4, '0')} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`,
+  );
   writeFileSync(inventory, `[bench]\n${hosts.join('\n')}\n`);
   const tasks = Array.from({ length: size.tasks }, (_, i) => task(i)).join('');
   writeFileSync(playbook, `- name: shim overhead\n  hosts: bench\n  gather_facts: false\n  tasks:\n${tasks}`);

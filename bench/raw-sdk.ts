@@ -47,12 +47,35 @@ async function main(url: string, hosts: number, tasks: number): Promise<void> {
   for (let t = 0; t < tasks; t++) {
     const name = `step ${t}`;
     const uuid = taskUuid(t);
-    const task: Span = tracer.startSpan(name, { startTime: hr((ts += 1000)), attributes: { 'ansible.task.name': name, 'ansible.task.uuid': uuid, 'ansible.task.module': 'ansible.builtin.debug' } });
+    const task: Span = tracer.startSpan(name, {
+      startTime: hr((ts += 1000)),
+      attributes: { 'ansible.task.name': name, 'ansible.task.uuid': uuid, 'ansible.task.module': 'ansible.builtin.debug' },
+    });
     const taskCtx = trace.setSpan(playCtx, task);
     for (let h = 0; h < hosts; h++) {
       const host = names[h] as string;
-      const span = tracer.startSpan(host, { startTime: hr((ts += 1000)), attributes: { 'ansible.task.host.name': host, 'ansible.task.name': name, 'ansible.task.uuid': uuid, 'ansible.task.module': 'ansible.builtin.debug', 'cicd.pipeline.task.name': name, 'ansible.task.args.name': ['msg'], 'ansible.task.args.value': [`step ${t}`] } }, taskCtx);
-      span.setAttributes({ 'ansible.task.host.status': 'ok', 'ansible.task.message': `step ${t} on ${host}`, 'ansible.task.changed': false, 'cicd.pipeline.task.run.result': 'success' });
+      const span = tracer.startSpan(
+        host,
+        {
+          startTime: hr((ts += 1000)),
+          attributes: {
+            'ansible.task.host.name': host,
+            'ansible.task.name': name,
+            'ansible.task.uuid': uuid,
+            'ansible.task.module': 'ansible.builtin.debug',
+            'cicd.pipeline.task.name': name,
+            'ansible.task.args.name': ['msg'],
+            'ansible.task.args.value': [`step ${t}`],
+          },
+        },
+        taskCtx,
+      );
+      span.setAttributes({
+        'ansible.task.host.status': 'ok',
+        'ansible.task.message': `step ${t} on ${host}`,
+        'ansible.task.changed': false,
+        'cicd.pipeline.task.run.result': 'success',
+      });
       span.setStatus({ code: SpanStatusCode.UNSET });
       span.end(hr(ts));
       ended += 1;

@@ -27,7 +27,6 @@ export type Arrival = [string, string, number];
 export type ReceiverMessage = { type: 'ready'; url: string } | { type: 'stats'; stats: ReceiverStats } | { type: 'arrivals'; arrivals: Arrival[] };
 export type ReceiverRequest = { type: 'stats' } | { type: 'arrivals' };
 
-
 function main(mode: ReceiverMode): void {
   const stats: ReceiverStats = { spans: 0, requests: 0, bytes: 0, firstAtMs: 0, lastAtMs: 0 };
   const arrivals: Arrival[] = [];

@@ -54,12 +54,19 @@ function shimSection(s: ShimOverheadResult): string[] {
     '',
     '| mode | median wall (s) | × baseline | median CPU (s, ansible + workers) | × baseline | median controller peak RSS (MiB) | added RSS (MiB) |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...s.modes.map((m) => `| ${MODE_LABEL[m.mode]} | ${fmt(m.medianWallS, 2)} | ${fmt(m.wallRatio, 3)} | ${fmt(m.medianCpuS, 2)} | ${fmt(m.cpuRatio, 3)} | ${fmt(m.medianRssMiB, 1)} | ${fmt(m.addedRssMiB, 1)} |`),
+    ...s.modes.map(
+      (m) =>
+        `| ${MODE_LABEL[m.mode]} | ${fmt(m.medianWallS, 2)} | ${fmt(m.wallRatio, 3)} | ${fmt(m.medianCpuS, 2)} | ${fmt(m.cpuRatio, 3)} | ${fmt(m.medianRssMiB, 1)} | ${fmt(m.addedRssMiB, 1)} |`,
+    ),
     '',
     `All samples (wall s / CPU s): ${s.samples.map((x) => `${x.mode}#${x.rep} ${fmt(x.wallS, 2)} / ${fmt(x.cpuS, 2)}${x.exit ? ` (exit ${x.exit})` : ''}`).join(', ')}.`,
     '',
   ];
-  if (live) out.push(`Goal ≤ ${GOALS.wallRatio}× wall: ${verdict(live.wallRatio <= GOALS.wallRatio)} (${fmt(live.wallRatio, 3)}×, live sidecar). Goal ≤ ${GOALS.addedRssMiB} MiB added RSS: ${verdict(live.addedRssMiB <= GOALS.addedRssMiB)} (${fmt(live.addedRssMiB, 1)} MiB).`, '');
+  if (live)
+    out.push(
+      `Goal ≤ ${GOALS.wallRatio}× wall: ${verdict(live.wallRatio <= GOALS.wallRatio)} (${fmt(live.wallRatio, 3)}×, live sidecar). Goal ≤ ${GOALS.addedRssMiB} MiB added RSS: ${verdict(live.addedRssMiB <= GOALS.addedRssMiB)} (${fmt(live.addedRssMiB, 1)} MiB).`,
+      '',
+    );
   if (s.profile) {
     const p = s.profile;
     out.push(
@@ -90,9 +97,15 @@ function throughputSection(r: BenchResults): string[] {
     `| sidecar, whole pipeline | ${fmt(p.expectedSpans)} | ${fmt(p.receivedSpans)} | ${fmt(p.ingestSeconds, 2)} | ${fmt(p.endToEndSeconds, 2)} | ${fmt(p.frames / p.ingestSeconds)} | ${fmt(fps)} | ${fmt(sps)} |`,
   ];
   const raw = r.raw;
-  if (raw) out.push(`| raw OTel SDK (the limit) | ${fmt(raw.spans)} | ${fmt(raw.receivedSpans)} | ${fmt(raw.createSeconds, 2)} (creating) | ${fmt(raw.endToEndSeconds, 2)} | — | — | ${fmt(raw.receivedSpans / raw.endToEndSeconds)} |`);
+  if (raw)
+    out.push(
+      `| raw OTel SDK (the limit) | ${fmt(raw.spans)} | ${fmt(raw.receivedSpans)} | ${fmt(raw.createSeconds, 2)} (creating) | ${fmt(raw.endToEndSeconds, 2)} | — | — | ${fmt(raw.receivedSpans / raw.endToEndSeconds)} |`,
+    );
   out.push('');
-  out.push(`Raw SDK: \`node dist/bench/raw-sdk.js URL ${p.size.hosts} ${p.size.tasks}\` — BasicTracerProvider + BatchSpanProcessor (the sidecar's settings: queue 65,536, batch 512, delay 1 s) + OTLPTraceExporter (proto) to the same kind of receiver; the same tree and attributes; creation waits when the queue is near full so nothing is dropped.`, '');
+  out.push(
+    `Raw SDK: \`node dist/bench/raw-sdk.js URL ${p.size.hosts} ${p.size.tasks}\` — BasicTracerProvider + BatchSpanProcessor (the sidecar's settings: queue 65,536, batch 512, delay 1 s) + OTLPTraceExporter (proto) to the same kind of receiver; the same tree and attributes; creation waits when the queue is near full so nothing is dropped.`,
+    '',
+  );
   out.push(`sidecar output: ${p.sidecarReport.map((l) => `\`${l}\``).join('; ')}`, '');
   out.push(`Goal ≥ ${fmt(GOALS.framesPerSec)} frames/s (end-to-end): ${verdict(fps >= GOALS.framesPerSec)} (${fmt(fps)}).`);
   if (raw) {
@@ -107,10 +120,20 @@ function throughputSection(r: BenchResults): string[] {
 function memorySection(r: BenchResults): string[] {
   const p = r.pipeline as PipelineResult;
   const small = r.pipelineSmall;
-  const out = ['## 3. Sidecar memory', '', 'Peak RSS of the `serve` process (`VmHWM` from `/proc/<pid>/status`, polled every 100 ms) over the stream above and over a stream of a tenth the hosts.', '', '| stream | frames | peak RSS (MiB) |', '|---|---:|---:|'];
+  const out = [
+    '## 3. Sidecar memory',
+    '',
+    'Peak RSS of the `serve` process (`VmHWM` from `/proc/<pid>/status`, polled every 100 ms) over the stream above and over a stream of a tenth the hosts.',
+    '',
+    '| stream | frames | peak RSS (MiB) |',
+    '|---|---:|---:|',
+  ];
   if (small) out.push(`| ${fmt(small.size.hosts)} × ${fmt(small.size.tasks)} | ${fmt(small.frames)} | ${fmt(small.peakRssMiB, 1)} |`);
   out.push(`| ${fmt(p.size.hosts)} × ${fmt(p.size.tasks)} | ${fmt(p.frames)} | ${fmt(p.peakRssMiB, 1)} |`, '');
-  out.push(`Goal ≤ ${GOALS.rssMiB} MB: ${verdict(p.peakRssMiB * 1.048576 <= GOALS.rssMiB)}.${small ? ` Flat in run size: ${fmt(p.peakRssMiB / small.peakRssMiB, 2)}× the peak for ${fmt(p.frames / small.frames, 0)}× the frames.` : ''}`, '');
+  out.push(
+    `Goal ≤ ${GOALS.rssMiB} MB: ${verdict(p.peakRssMiB * 1.048576 <= GOALS.rssMiB)}.${small ? ` Flat in run size: ${fmt(p.peakRssMiB / small.peakRssMiB, 2)}× the peak for ${fmt(p.frames / small.frames, 0)}× the frames.` : ''}`,
+    '',
+  );
   return out;
 }
 

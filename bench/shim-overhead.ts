@@ -131,7 +131,15 @@ function summarize(samples: ShimSample[]): ShimModeResult[] {
     const medianWallS = median(of(mode).map((s) => s.wallS));
     const medianCpuS = median(of(mode).map((s) => s.cpuS));
     const medianRssMiB = median(of(mode).map((s) => s.vmHwmKiB)) / 1024;
-    return { mode, medianWallS, wallRatio: medianWallS / baseWall, medianCpuS, cpuRatio: medianCpuS / baseCpu, medianRssMiB, addedRssMiB: medianRssMiB - baseRss };
+    return {
+      mode,
+      medianWallS,
+      wallRatio: medianWallS / baseWall,
+      medianCpuS,
+      cpuRatio: medianCpuS / baseCpu,
+      medianRssMiB,
+      addedRssMiB: medianRssMiB - baseRss,
+    };
   });
 }
 
@@ -141,7 +149,13 @@ async function profileShim(dir: string, ansible: string[], env: NodeJS.ProcessEn
   const argv = [await whichAnsible(), ...ansible.slice(1)];
   await run(python, [PROFILER, out, '--', ...argv], { env, cwd: dir, maxBuffer: 256 << 20 });
   const r = JSON.parse(readFileSync(out, 'utf8')) as { total_s: number; callbacks_s: number; callback_calls: number; top: ShimProfile['top'] };
-  return { command: `${python} bench/shim_profile.py OUT.json -- ${argv.join(' ')}`, totalS: r.total_s, callbacksS: r.callbacks_s, callbackCalls: r.callback_calls, top: r.top };
+  return {
+    command: `${python} bench/shim_profile.py OUT.json -- ${argv.join(' ')}`,
+    totalS: r.total_s,
+    callbacksS: r.callbacks_s,
+    callbackCalls: r.callback_calls,
+    top: r.top,
+  };
 }
 
 async function whichAnsible(): Promise<string> {

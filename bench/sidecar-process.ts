@@ -33,7 +33,12 @@ export class SidecarProcess {
   static async start(socket: string, endpoint: string, o: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<SidecarProcess> {
     const child = spawn(process.execPath, SidecarProcess.command(socket, o.cpuProfDir), {
       // A spool directory of its own: it must not replay runs the bench's shims spooled.
-      env: benchEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', ANSIBLE_OTEL_SPOOL_DIR: mkdtempSync(join(benchCacheHome(), 'sidecar-spool-')), ...o.env }),
+      env: benchEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        ANSIBLE_OTEL_SPOOL_DIR: mkdtempSync(join(benchCacheHome(), 'sidecar-spool-')),
+        ...o.env,
+      }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const s = new SidecarProcess(child);

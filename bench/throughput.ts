@@ -74,7 +74,9 @@ export async function pipelineThroughput(size: StreamSize, o: { cpuProfDir?: str
 export async function rawSdkThroughput(size: StreamSize): Promise<RawSdkResult> {
   const receiver = await LoopbackReceiver.start('count');
   try {
-    const child = fork(join(import.meta.dirname, 'raw-sdk.js'), [receiver.url, String(size.hosts), String(size.tasks)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(import.meta.dirname, 'raw-sdk.js'), [receiver.url, String(size.hosts), String(size.tasks)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const [done] = (await once(child, 'message')) as [RawSdkDone];
     const stats = await receiver.waitForSpans(done.spans, QUIET_MS);
     await once(child, 'exit');

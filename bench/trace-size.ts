@@ -115,7 +115,15 @@ export async function measureSource(name: string, file: string, stream: string, 
     };
   }
   const sum = (rs: KeptRequest[]): number => rs.reduce((n, r) => n + r.body.length, 0);
-  return { name, stream, spans: spans.length, requests: plain.length, protobufPerSpan: sum(plain) / spans.length, gzipPerSpan: sum(gzipped) / spans.length, kinds };
+  return {
+    name,
+    stream,
+    spans: spans.length,
+    requests: plain.length,
+    protobufPerSpan: sum(plain) / spans.length,
+    gzipPerSpan: sum(gzipped) / spans.length,
+    kinds,
+  };
 }
 
 /** A fleet run of `size`, from the per-kind sizes of a generated run of the same shape. */
@@ -138,8 +146,18 @@ export async function traceSizes(generatedSize: StreamSize, fleetSize: StreamSiz
   try {
     const generatedFile = join(dir, 'generated.ndjson');
     writeFileSync(generatedFile, [...frameChunks(generatedSize)].join(''));
-    const recorded = await measureSource('recorded run', join(ROOT, RECORDED_FIXTURE), `\`${RECORDED_FIXTURE}\` (a real ansible-playbook run: failures, loops, includes, handlers)`, dir);
-    const generated = await measureSource('generated fleet run', generatedFile, `generated stream, ${generatedSize.hosts} hosts × ${generatedSize.tasks} tasks (bench/frame-stream.ts)`, dir);
+    const recorded = await measureSource(
+      'recorded run',
+      join(ROOT, RECORDED_FIXTURE),
+      `\`${RECORDED_FIXTURE}\` (a real ansible-playbook run: failures, loops, includes, handlers)`,
+      dir,
+    );
+    const generated = await measureSource(
+      'generated fleet run',
+      generatedFile,
+      `generated stream, ${generatedSize.hosts} hosts × ${generatedSize.tasks} tasks (bench/frame-stream.ts)`,
+      dir,
+    );
     return {
       command: `node ${CLI.replace(`${ROOT}/`, '')} replay --flush-timeout 600 FILE (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, OTEL_EXPORTER_OTLP_COMPRESSION=none, then gzip)`,
       sources: [recorded, generated],

@@ -52,7 +52,13 @@ export class Pipeline<S> implements LineHandler {
   /** The pipeline's part of the sidecar's self-metrics (observeSelf). */
   selfState(): Pick<SelfState, 'framesReceived' | 'framesRejected' | 'framesMissing' | 'runsActive' | 'runsFailed'> {
     const c = this.counters;
-    return { framesReceived: c.framesReceived, framesRejected: c.framesRejected, framesMissing: this.framesMissing(), runsActive: this.runs.size, runsFailed: c.runsFailed };
+    return {
+      framesReceived: c.framesReceived,
+      framesRejected: c.framesRejected,
+      framesMissing: this.framesMissing(),
+      runsActive: this.runs.size,
+      runsFailed: c.runsFailed,
+    };
   }
 
   onLine(conn: Connection, line: string): void {

@@ -49,7 +49,10 @@ export function shimEnvironment(env: NodeJS.ProcessEnv, socketPath: string, cwd 
   const userPaths = env.ANSIBLE_CALLBACK_PLUGINS ?? cfg.get('callback_plugins');
   const paths = [PLUGIN_DIR, ...(userPaths ? userPaths.split(':').filter(Boolean) : DEFAULT_CALLBACK_PATH)];
   const userEnabled = env.ANSIBLE_CALLBACKS_ENABLED ?? env.ANSIBLE_CALLBACK_WHITELIST ?? cfg.get('callbacks_enabled') ?? cfg.get('callback_whitelist') ?? '';
-  const enabled = userEnabled.split(',').map((s) => s.trim()).filter(Boolean);
+  const enabled = userEnabled
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!enabled.includes(CALLBACK_NAME)) enabled.push(CALLBACK_NAME);
   return {
     ANSIBLE_CALLBACK_PLUGINS: [...new Set(paths)].join(':'),

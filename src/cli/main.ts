@@ -19,12 +19,23 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
 const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);
-const queueDir = (): Option => new Option('--queue-dir <dir>', 'disk queue for spans the backend does not take ("off" disables; default ~/.local/state/ansible-otel/queue)').env('ANSIBLE_OTEL_QUEUE_DIR');
-const ledgerDir = (): Option => new Option('--ledger-dir <dir>', 'span ledger: what each destination took, so a replay after a crash sends no span twice ("off" disables; default: ledger/ in the queue dir)').env('ANSIBLE_OTEL_LEDGER_DIR');
+const queueDir = (): Option =>
+  new Option('--queue-dir <dir>', 'disk queue for spans the backend does not take ("off" disables; default ~/.local/state/ansible-otel/queue)').env(
+    'ANSIBLE_OTEL_QUEUE_DIR',
+  );
+const ledgerDir = (): Option =>
+  new Option(
+    '--ledger-dir <dir>',
+    'span ledger: what each destination took, so a replay after a crash sends no span twice ("off" disables; default: ledger/ in the queue dir)',
+  ).env('ANSIBLE_OTEL_LEDGER_DIR');
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here').env('ANSIBLE_OTEL_TRACES_FILE');
 const logsFile = (): Option => new Option('--logs-file <path>', 'also write log records as OTLP/JSON lines here').env('ANSIBLE_OTEL_LOGS_FILE');
-const noLogTaskOutput = (): Option => new Option('--no-log-task-output', 'no log records of task stdout/stderr (env ANSIBLE_OTEL_LOG_TASK_OUTPUT=false); failures, warnings and the summary still go');
+const noLogTaskOutput = (): Option =>
+  new Option(
+    '--no-log-task-output',
+    'no log records of task stdout/stderr (env ANSIBLE_OTEL_LOG_TASK_OUTPUT=false); failures, warnings and the summary still go',
+  );
 
 const program = new Command('ansible-otel')
   .description('OpenTelemetry traces for ansible-playbook runs')
@@ -43,7 +54,12 @@ program
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
-  .addOption(new Option('--format <format>', "console output: ansible's own (default), or table, json, summary on stdout with ansible's quieted").choices(CONSOLE_FORMATS).default('default').env('ANSIBLE_OTEL_FORMAT'))
+  .addOption(
+    new Option('--format <format>', "console output: ansible's own (default), or table, json, summary on stdout with ansible's quieted")
+      .choices(CONSOLE_FORMATS)
+      .default('default')
+      .env('ANSIBLE_OTEL_FORMAT'),
+  )
   .addOption(new Option('--events-file <path>', 'append every event as a JSON line (the --format json schema) to this file').env('ANSIBLE_OTEL_EVENTS_FILE'))
   .option('--report <path>', 'write the HTML report of the run here when it ends')
   .passThroughOptions()
@@ -93,7 +109,7 @@ program
   .description('show the running playbooks of a serve --ws-port: play, task, hosts done / total, failures, elapsed, slowest host')
   .argument('<url>', 'ws:// or wss://HOST:PORT of serve --ws-port (path /watch)')
   .addOption(new Option('--token <token>', 'the token serve asks for').env(TOKEN_ENV))
-  .option('--ca <file>', 'PEM CA certificates that verify a wss:// sidecar (else the system\'s, plus NODE_EXTRA_CA_CERTS)')
+  .option('--ca <file>', "PEM CA certificates that verify a wss:// sidecar (else the system's, plus NODE_EXTRA_CA_CERTS)")
   .option('--cert <file>', 'PEM client certificate, for a sidecar with --ws-tls-client-ca')
   .option('--key <file>', 'PEM private key of --cert')
   .option('--plain', 'plain lines even on a terminal', false)
@@ -107,7 +123,7 @@ program
   .command('env')
   .description('print the shell exports that point a plain ansible-playbook at a running serve')
   .option('--socket <path>', 'the socket serve listens on, or ws:// / wss://HOST:PORT of serve --ws-port (set ANSIBLE_OTEL_TOKEN yourself)')
-  .option('--ca <file>', 'wss://: PEM CA certificates that verify the sidecar (else the system\'s)')
+  .option('--ca <file>', "wss://: PEM CA certificates that verify the sidecar (else the system's)")
   .option('--client-cert <file>', 'wss://: PEM client certificate, for serve --ws-tls-client-ca')
   .option('--client-key <file>', 'wss://: PEM private key of --client-cert')
   .action((o) => {
@@ -125,7 +141,8 @@ program
   });
 
 // The logs signal's options, for every command that exports.
-for (const name of ['run', 'serve', 'replay', 'import']) for (const opt of [logsFile(), noLogTaskOutput()]) program.commands.find((c) => c.name() === name)?.addOption(opt);
+for (const name of ['run', 'serve', 'replay', 'import'])
+  for (const opt of [logsFile(), noLogTaskOutput()]) program.commands.find((c) => c.name() === name)?.addOption(opt);
 // Slack and webhook notifications for run and serve (src/cli/notification-sinks.ts).
 for (const name of ['run', 'serve']) for (const opt of notificationOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
 // Metrics outputs (src/cli/metrics-options.ts), import's too; the scrape endpoint only for the long-lived serve.

@@ -22,8 +22,14 @@ export function notificationOptions(): Option[] {
     new Option('--slack-channel <channel>', 'channel for legacy webhooks that allow overriding it (env SLACK_CHANNEL)'),
     new Option('--slack-notify-success', 'also post a summary for playbooks that succeeded (env SLACK_NOTIFY_SUCCESS=true)'),
     new Option('--slack-rollup-window <seconds>', 'after an alert, failures are held this long and sent as one update').argParser(Number).default(10),
-    new Option('--webhook-url <url>', 'POST JSON events here (env ANSIBLE_OTEL_WEBHOOK_URL; bearer token ANSIBLE_OTEL_WEBHOOK_TOKEN, signing secret ANSIBLE_OTEL_WEBHOOK_SECRET)'),
-    new Option('--webhook-events <list>', `comma-separated event types or "all" (env ANSIBLE_OTEL_WEBHOOK_EVENTS; default ${DEFAULT_WEBHOOK_EVENTS.join(',')})`),
+    new Option(
+      '--webhook-url <url>',
+      'POST JSON events here (env ANSIBLE_OTEL_WEBHOOK_URL; bearer token ANSIBLE_OTEL_WEBHOOK_TOKEN, signing secret ANSIBLE_OTEL_WEBHOOK_SECRET)',
+    ),
+    new Option(
+      '--webhook-events <list>',
+      `comma-separated event types or "all" (env ANSIBLE_OTEL_WEBHOOK_EVENTS; default ${DEFAULT_WEBHOOK_EVENTS.join(',')})`,
+    ),
   ];
 }
 
@@ -56,7 +62,12 @@ export function notificationSinks(o: NotificationOptions, env: NodeJS.ProcessEnv
     const list = o.webhookEvents ?? env.ANSIBLE_OTEL_WEBHOOK_EVENTS;
     sinks.push(
       new WebhookSink({
-        delivery: new HttpDelivery({ url: webhookUrl, target: `webhook ${safeOrigin(webhookUrl)}`, warn, headers: token ? { authorization: `Bearer ${token}` } : {} }),
+        delivery: new HttpDelivery({
+          url: webhookUrl,
+          target: `webhook ${safeOrigin(webhookUrl)}`,
+          warn,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        }),
         events: list ? parseWebhookEvents(list) : new Set(DEFAULT_WEBHOOK_EVENTS),
         secret: env.ANSIBLE_OTEL_WEBHOOK_SECRET || undefined,
         traceUrl,

@@ -16,10 +16,14 @@ export async function replayCommand(files: string[], o: ReplayOptions): Promise<
   let problems = 0;
   let runs: number;
   try {
-    runs = await exportFrames(readFrameFiles(files, (p) => {
-      problems += 1;
-      if (problems === 1) log.warn(`${p.file}:${p.line}: ${p.code}: ${p.message} (line skipped; further bad lines are counted)`);
-    }), config, log);
+    runs = await exportFrames(
+      readFrameFiles(files, (p) => {
+        problems += 1;
+        if (problems === 1) log.warn(`${p.file}:${p.line}: ${p.code}: ${p.message} (line skipped; further bad lines are counted)`);
+      }),
+      config,
+      log,
+    );
   } catch (err) {
     log.error(`cannot read frames: ${(err as Error).message}`);
     return 1;

@@ -30,7 +30,12 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
   const sidecar = new SidecarRoot(config, log, { sinks, socketPath });
   try {
     await sidecar.start();
-    const exitCode = await spawnForwardingSignals(command, { ...process.env, ...shimEnvironment(process.env, socketPath), ...ansibleOut.env }, log, ansibleOut.stdout);
+    const exitCode = await spawnForwardingSignals(
+      command,
+      { ...process.env, ...shimEnvironment(process.env, socketPath), ...ansibleOut.env },
+      log,
+      ansibleOut.stdout,
+    );
     await sidecar.server!.waitIdle(LAST_FRAMES_GRACE_MS);
     await sidecar.shutdown(0);
     if (sidecar.runsEnded === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);

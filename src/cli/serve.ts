@@ -16,8 +16,12 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   await prepareSocketPath(socketPath);
   const sidecar = new SidecarRoot(config, log, { sinks: notificationSinks(o, process.env, log), socketPath });
   await sidecar.start();
-  const ws = sidecar.websocket ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})` : '';
-  log.info(`listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics!.targets.join(', ') || 'nowhere'}; logs → ${sidecar.logs.targets.join(', ') || 'nowhere'}`);
+  const ws = sidecar.websocket
+    ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})`
+    : '';
+  log.info(
+    `listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics!.targets.join(', ') || 'nowhere'}; logs → ${sidecar.logs.targets.join(', ') || 'nowhere'}`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

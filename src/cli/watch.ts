@@ -29,7 +29,7 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
   const clearBlock = (): string => (drawn ? `\u001b[${drawn}A\r\u001b[J` : '');
 
   return new Promise((resolve) => {
-    let client: WatchClient | undefined ;
+    let client: WatchClient | undefined;
     const finish = (code: number): void => {
       client?.stop();
       if (tty) out.write('\u001b[?25h'); // the cursor back
@@ -50,14 +50,19 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
     try {
       const file = (flag: string, path?: string): Buffer | undefined => (path === undefined ? undefined : readOptionFile(flag, path));
       const tls = { ca: file('--ca', o.ca), cert: file('--cert', o.cert), key: file('--key', o.key) };
-      client = new WatchClient(watchUrl(url), o.token, {
-        onMessage,
-        onNotice: (text) => process.stderr.write(`ansible-otel: ${text}\n`),
-        onFatal: (text) => {
-          process.stderr.write(`ansible-otel: error: ${text}\n`);
-          finish(2);
+      client = new WatchClient(
+        watchUrl(url),
+        o.token,
+        {
+          onMessage,
+          onNotice: (text) => process.stderr.write(`ansible-otel: ${text}\n`),
+          onFatal: (text) => {
+            process.stderr.write(`ansible-otel: error: ${text}\n`);
+            finish(2);
+          },
         },
-      }, tls);
+        tls,
+      );
     } catch (err) {
       process.stderr.write(`ansible-otel: error: ${(err as Error).message}\n`);
       return resolve(2);

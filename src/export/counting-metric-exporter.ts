@@ -1,5 +1,12 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { AggregationTemporality, AggregationType, type AggregationSelector, type InstrumentType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  AggregationType,
+  type AggregationSelector,
+  type InstrumentType,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { ExportTally } from './export-tally.js';
 
 /** Counts failed metric exports and says the first one, so a dead collector is never silent. */

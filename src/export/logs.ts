@@ -46,7 +46,10 @@ export class Logs implements Component<LogsReport> {
     const choices = chooseLogExporters(o);
     this.durable = choices.map((c) => c.durable);
     this.exporters = choices.map(
-      (c) => new CountingLogRecordExporter(c.exporter, c.target, (target, message) => o.log.warn(`exporting log records to ${target} failed: ${message} (said once; counted in the summary)`)),
+      (c) =>
+        new CountingLogRecordExporter(c.exporter, c.target, (target, message) =>
+          o.log.warn(`exporting log records to ${target} failed: ${message} (said once; counted in the summary)`),
+        ),
     );
     const blrp = o.otel.blrp;
     const valueLimit = getNumberFromEnv('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? Infinity;

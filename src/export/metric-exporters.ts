@@ -1,5 +1,14 @@
 import { resolve } from 'node:path';
-import { ConsoleMetricExporter, AggregationType, InstrumentType, PeriodicExportingMetricReader, type AggregationSelector, type AggregationTemporalitySelector, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import {
+  ConsoleMetricExporter,
+  AggregationType,
+  InstrumentType,
+  PeriodicExportingMetricReader,
+  type AggregationSelector,
+  type AggregationTemporalitySelector,
+  type MetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import { CumulativeTemporalitySelector, DeltaTemporalitySelector, LowMemoryTemporalitySelector } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { ScrapeEndpoint } from './scrape-endpoint.js';
@@ -50,15 +59,25 @@ function temporalityOf(otel: OtelEnv): AggregationTemporalitySelector {
 function aggregationOf(otel: OtelEnv, log: Logger): AggregationSelector {
   const value = otel.histogramAggregation;
   const exponential = value === 'base2_exponential_bucket_histogram';
-  if (!exponential && value !== 'explicit_bucket_histogram') log.once(`histogram:${value}`, `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=${value} is not supported; using explicit_bucket_histogram`);
+  if (!exponential && value !== 'explicit_bucket_histogram')
+    log.once(`histogram:${value}`, `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=${value} is not supported; using explicit_bucket_histogram`);
   return (type) => (exponential && type === InstrumentType.HISTOGRAM ? { type: AggregationType.EXPONENTIAL_HISTOGRAM } : { type: AggregationType.DEFAULT });
 }
 
 /** Seconds between pushes (OTEL_METRIC_EXPORT_INTERVAL, default 60 s); `run` pushes once more at shutdown. */
 function periodic(otel: OtelEnv, exporter: PushMetricExporter, target: string, log: Logger, aggregation?: AggregationSelector): MetricReaderChoice {
   const { intervalMillis: intervalMs, timeoutMillis: timeoutMs } = otel.metricExport;
-  const counting = new CountingMetricExporter(exporter, target, (t, message) => log.warn(`exporting metrics to ${t} failed: ${message} (said once; counted in the summary)`), aggregation);
-  return { reader: new PeriodicExportingMetricReader({ exporter: counting, exportIntervalMillis: intervalMs, exportTimeoutMillis: timeoutMs }), target, counting };
+  const counting = new CountingMetricExporter(
+    exporter,
+    target,
+    (t, message) => log.warn(`exporting metrics to ${t} failed: ${message} (said once; counted in the summary)`),
+    aggregation,
+  );
+  return {
+    reader: new PeriodicExportingMetricReader({ exporter: counting, exportIntervalMillis: intervalMs, exportTimeoutMillis: timeoutMs }),
+    target,
+    counting,
+  };
 }
 
 function prometheus(env: NodeJS.ProcessEnv, o: MetricExporterOptions): MetricReaderChoice {
@@ -79,7 +98,8 @@ export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoic
   if (otel.disabled) return chosen;
   const aggregation = aggregationOf(otel, log);
   const temporality = temporalityOf(otel);
-  const file = (path: string): MetricReaderChoice => periodic(otel, new OtlpJsonFileMetricExporter(resolve(path), temporality, aggregation), `${resolve(path)} (OTLP/JSON lines)`, log);
+  const file = (path: string): MetricReaderChoice =>
+    periodic(otel, new OtlpJsonFileMetricExporter(resolve(path), temporality, aggregation), `${resolve(path)} (OTLP/JSON lines)`, log);
   const otlp = (): MetricReaderChoice => {
     const { exporter, target, durable } = otlpMetricExporter(otel.metrics.otlp, { queueDir: o.queueDir, log, temporality, aggregation });
     return { ...periodic(otel, exporter, target, log), durable };

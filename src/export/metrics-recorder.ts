@@ -63,18 +63,32 @@ export class MetricsRecorder implements Sink {
   private readonly cicdActive: UpDownCounter;
   private readonly cicdErrors: Counter;
 
-  constructor(meter: Meter, private readonly o: RecorderOptions) {
+  constructor(
+    meter: Meter,
+    private readonly o: RecorderOptions,
+  ) {
     const taskAdvice = { advice: { explicitBucketBoundaries: TASK_BUCKETS } };
     const playbookAdvice = { advice: { explicitBucketBoundaries: PLAYBOOK_BUCKETS } };
-    this.taskDuration = meter.createHistogram(METRIC.TASK_DURATION, { unit: 's', description: 'Duration of a task on one host, runner start to result', ...taskAdvice });
+    this.taskDuration = meter.createHistogram(METRIC.TASK_DURATION, {
+      unit: 's',
+      description: 'Duration of a task on one host, runner start to result',
+      ...taskAdvice,
+    });
     this.hostResults = meter.createCounter(METRIC.HOST_RESULTS, { unit: '{result}', description: 'Host results of tasks, by status' });
     this.items = meter.createCounter(METRIC.ITEMS, { unit: '{item}', description: 'Loop item results, by status' });
     this.retries = meter.createCounter(METRIC.RETRIES, { unit: '{retry}', description: 'Retries of until/retries tasks' });
     this.playbookDuration = meter.createHistogram(METRIC.PLAYBOOK_DURATION, { unit: 's', description: 'Duration of a playbook run', ...playbookAdvice });
     this.playbookRuns = meter.createCounter(METRIC.PLAYBOOK_RUNS, { unit: '{run}', description: 'Playbook runs ended, by result' });
-    this.cicdDuration = meter.createHistogram(METRIC.CICD_RUN_DURATION, { unit: 's', description: 'Duration of a pipeline run (OTel CI/CD semantic conventions)', ...playbookAdvice });
+    this.cicdDuration = meter.createHistogram(METRIC.CICD_RUN_DURATION, {
+      unit: 's',
+      description: 'Duration of a pipeline run (OTel CI/CD semantic conventions)',
+      ...playbookAdvice,
+    });
     this.cicdActive = meter.createUpDownCounter(METRIC.CICD_RUN_ACTIVE, { unit: '{run}', description: 'Pipeline runs executing now' });
-    this.cicdErrors = meter.createCounter(METRIC.CICD_RUN_ERRORS, { unit: '{error}', description: 'Pipeline runs that ended in failure or error, by error.type' });
+    this.cicdErrors = meter.createCounter(METRIC.CICD_RUN_ERRORS, {
+      unit: '{error}',
+      description: 'Pipeline runs that ended in failure or error, by error.type',
+    });
   }
 
   private host(host: string): Attributes {

@@ -57,11 +57,23 @@ export class Metrics implements Component<MetricsReport> {
   constructor(o: MetricsOptions) {
     const resource = o.resource;
     this.resource = resource;
-    this.readers = chooseMetricReaders({ otel: o.otel, env: o.env, log: o.log, prometheusPort: o.prometheusPort, prometheusHost: o.prometheusHost, prometheusToken: o.prometheusToken, queueDir: o.queueDir, defaultMetricsFile: o.defaultMetricsFile, otherOutput: o.textfile !== undefined });
+    this.readers = chooseMetricReaders({
+      otel: o.otel,
+      env: o.env,
+      log: o.log,
+      prometheusPort: o.prometheusPort,
+      prometheusHost: o.prometheusHost,
+      prometheusToken: o.prometheusToken,
+      queueDir: o.queueDir,
+      defaultMetricsFile: o.defaultMetricsFile,
+      otherOutput: o.textfile !== undefined,
+    });
     this.hostAttribute = o.hostAttribute;
     this.self = o.self;
     if (o.textfile) {
-      this.textfile = new PrometheusTextfile(o.textfile, resource, { hostAttribute: o.hostAttribute }, (m) => o.log.warn(`writing the Prometheus textfile failed: ${m}`));
+      this.textfile = new PrometheusTextfile(o.textfile, resource, { hostAttribute: o.hostAttribute }, (m) =>
+        o.log.warn(`writing the Prometheus textfile failed: ${m}`),
+      );
       this.sinks.push(this.textfile);
     }
   }

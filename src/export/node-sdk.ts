@@ -78,7 +78,11 @@ export function startSdk(p: SdkParts): SdkProviders {
   }).start();
   return {
     tracerProvider: (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as BasicTracerProvider,
-    meterProvider: ownMeter ? new MeterProvider({ resource: p.metricsResource, readers: p.metricReaders }) : p.metricReaders.length ? (metrics.getMeterProvider() as MeterProvider) : undefined,
+    meterProvider: ownMeter
+      ? new MeterProvider({ resource: p.metricsResource, readers: p.metricReaders })
+      : p.metricReaders.length
+        ? (metrics.getMeterProvider() as MeterProvider)
+        : undefined,
     loggerProvider: logs.getLoggerProvider() as LoggerProvider,
     unregister,
   };

@@ -19,9 +19,9 @@ export class OtlpJsonFileExporter<T> {
   }
 
   export(items: T[], done: (result: ExportResult) => void): void {
-    void this.file.append(this.serializer.serializeRequest(items) ?? '').then((error) =>
-      done(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }),
-    );
+    void this.file
+      .append(this.serializer.serializeRequest(items) ?? '')
+      .then((error) => done(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }));
   }
 
   forceFlush(): Promise<void> {

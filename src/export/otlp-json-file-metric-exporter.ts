@@ -19,9 +19,9 @@ export class OtlpJsonFileMetricExporter implements PushMetricExporter {
   }
 
   export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
-    void this.file.append(JsonMetricsSerializer.serializeRequest(metrics) ?? '').then((error) =>
-      done(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }),
-    );
+    void this.file
+      .append(JsonMetricsSerializer.serializeRequest(metrics) ?? '')
+      .then((error) => done(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }));
   }
 
   selectAggregationTemporality(type: InstrumentType) {

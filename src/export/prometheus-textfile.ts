@@ -38,7 +38,12 @@ interface LastRun extends RunTally {
   failedHosts: number;
 }
 
-const emptyTally = (): RunTally => ({ byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<HostSpanStatus, number>, changed: 0, results: 0, taskSeconds: 0 });
+const emptyTally = (): RunTally => ({
+  byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<HostSpanStatus, number>,
+  changed: 0,
+  results: 0,
+  taskSeconds: 0,
+});
 
 /**
  * The node_exporter textfile: the last run of each playbook (the seed plugin's totals and
@@ -58,7 +63,12 @@ export class PrometheusTextfile implements Sink {
   writes = 0;
   lastError: string | undefined;
 
-  constructor(path: string, resource: Resource, o: RecorderOptions, private readonly onFirstFailure: (message: string) => void) {
+  constructor(
+    path: string,
+    resource: Resource,
+    o: RecorderOptions,
+    private readonly onFirstFailure: (message: string) => void,
+  ) {
     this.path = resolve(path);
     this.provider = new MeterProvider({ resource, readers: [this.reader] });
     const meter = this.provider.getMeter('ansible-otel-sidecar');

@@ -38,7 +38,8 @@ export function resourceDetectors(names: string[] | undefined, log: Logger): Res
   if (list.includes('all')) return [...DETECTORS.values()];
   if (list.includes('none')) return [];
   const known = [...DETECTORS.keys()].join(', ');
-  for (const name of list) if (!DETECTORS.has(name)) log.once(`detector:${name}`, `OTEL_NODE_RESOURCE_DETECTORS value "${name}" is not one of ${known}, all, none; ignored`);
+  for (const name of list)
+    if (!DETECTORS.has(name)) log.once(`detector:${name}`, `OTEL_NODE_RESOURCE_DETECTORS value "${name}" is not one of ${known}, all, none; ignored`);
   return [...DETECTORS].filter(([name]) => list.includes(name)).map(([, detector]) => detector);
 }
 
@@ -66,7 +67,10 @@ export interface SidecarResources {
 export function sidecarResources(detectors: ResourceDetector[], env: NodeJS.ProcessEnv = process.env, metricsRunEntity = false): SidecarResources {
   const ci = ciAttributes(env);
   const detected = detectResources({ detectors });
-  const build = (attrs: Record<string, string>): Resource => defaultResource().merge(resourceFromAttributes({ 'service.name': 'ansible', ...attrs })).merge(detected);
+  const build = (attrs: Record<string, string>): Resource =>
+    defaultResource()
+      .merge(resourceFromAttributes({ 'service.name': 'ansible', ...attrs }))
+      .merge(detected);
   const resource = build(ci);
   const withoutRun = Object.fromEntries(Object.entries(ci).filter(([k]) => !RUN_ENTITY.has(k)));
   const leftOut = Object.keys(withoutRun).length < Object.keys(ci).length;

@@ -28,7 +28,9 @@ export class ScrapeEndpoint implements Component {
 
   async start(): Promise<void> {
     if (!this.token && !isLoopback(this.host)) {
-      throw new Error(`${this.host} is reachable from other machines: give the endpoint a token (--prometheus-token or ANSIBLE_OTEL_PROMETHEUS_TOKEN) and put it in the scrape config's authorization`);
+      throw new Error(
+        `${this.host} is reachable from other machines: give the endpoint a token (--prometheus-token or ANSIBLE_OTEL_PROMETHEUS_TOKEN) and put it in the scrape config's authorization`,
+      );
     }
     this.server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {

@@ -18,15 +18,33 @@ export interface SelfState {
  */
 export function observeSelf(meter: Meter, state: () => SelfState): void {
   const framesReceived = meter.createObservableCounter('ansible.sidecar.frames.received', { unit: '{frame}', description: 'Frames received from shims' });
-  const framesRejected = meter.createObservableCounter('ansible.sidecar.frames.rejected', { unit: '{frame}', description: 'Frames refused: invalid, oversized or foreign' });
-  const framesMissing = meter.createObservableCounter('ansible.sidecar.frames.missing', { unit: '{frame}', description: 'Frames lost between shim and sidecar (gaps in the per-run sequence numbers)' });
+  const framesRejected = meter.createObservableCounter('ansible.sidecar.frames.rejected', {
+    unit: '{frame}',
+    description: 'Frames refused: invalid, oversized or foreign',
+  });
+  const framesMissing = meter.createObservableCounter('ansible.sidecar.frames.missing', {
+    unit: '{frame}',
+    description: 'Frames lost between shim and sidecar (gaps in the per-run sequence numbers)',
+  });
   const runsActive = meter.createObservableUpDownCounter('ansible.sidecar.runs.active', { unit: '{run}', description: 'Connections with a run in progress' });
-  const runsFailed = meter.createObservableCounter('ansible.sidecar.runs.failed', { unit: '{run}', description: 'Runs ended early because one of their frames could not be applied' });
-  const spansExported = meter.createObservableCounter('ansible.sidecar.spans.exported', { unit: '{span}', description: 'Spans delivered by the trace exporter' });
+  const runsFailed = meter.createObservableCounter('ansible.sidecar.runs.failed', {
+    unit: '{run}',
+    description: 'Runs ended early because one of their frames could not be applied',
+  });
+  const spansExported = meter.createObservableCounter('ansible.sidecar.spans.exported', {
+    unit: '{span}',
+    description: 'Spans delivered by the trace exporter',
+  });
   const spansFailed = meter.createObservableCounter('ansible.sidecar.spans.failed', { unit: '{span}', description: 'Spans an export attempt failed on' });
   // Not monotonic: spans in the export queue count here until they are delivered.
-  const spansDropped = meter.createObservableUpDownCounter('ansible.sidecar.spans.dropped', { unit: '{span}', description: 'Spans ended but neither delivered nor failed: queued while running, lost after shutdown' });
-  const metricExportsFailed = meter.createObservableCounter('ansible.sidecar.metric_exports.failed', { unit: '{export}', description: 'Metric exports that failed' });
+  const spansDropped = meter.createObservableUpDownCounter('ansible.sidecar.spans.dropped', {
+    unit: '{span}',
+    description: 'Spans ended but neither delivered nor failed: queued while running, lost after shutdown',
+  });
+  const metricExportsFailed = meter.createObservableCounter('ansible.sidecar.metric_exports.failed', {
+    unit: '{export}',
+    description: 'Metric exports that failed',
+  });
   meter.addBatchObservableCallback(
     (r) => {
       const s = state();

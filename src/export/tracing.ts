@@ -58,9 +58,14 @@ export class Tracing implements Component<ExportReport> {
     );
     const choices = chooseTraceExporters(o);
     this.durable = choices.map((c) => c.durable);
-    this.ledgers = choices.map((c) => new LedgerSpanExporter(c.exporter, o.ledgerDir === undefined ? undefined : new SpanLedger(destinationDir(o.ledgerDir, c.target))));
+    this.ledgers = choices.map(
+      (c) => new LedgerSpanExporter(c.exporter, o.ledgerDir === undefined ? undefined : new SpanLedger(destinationDir(o.ledgerDir, c.target))),
+    );
     this.exporters = choices.map(
-      (c, i) => new CountingSpanExporter(this.ledgers[i]!, c.target, (target, message) => o.log.warn(`exporting spans to ${target} failed: ${message} (said once; counted in the summary)`)),
+      (c, i) =>
+        new CountingSpanExporter(this.ledgers[i]!, c.target, (target, message) =>
+          o.log.warn(`exporting spans to ${target} failed: ${message} (said once; counted in the summary)`),
+        ),
     );
     // OTEL_BSP_*, with our defaults (otel-env.ts BSP_DEFAULTS: a bigger queue, a shorter delay).
     const bsp = o.otel.bsp;

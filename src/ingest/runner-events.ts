@@ -32,11 +32,48 @@ export interface RunnerRunInfo {
 }
 
 export const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
-const RES_KEYS = ['msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reason', 'changed', 'failed', 'attempts', 'retries', 'ansible_job_id', 'finished', 'warnings', 'deprecations'] as const;
-const STATS_KEYS: [keyof HostStats, string][] = [['ok', 'ok'], ['changed', 'changed'], ['failures', 'failures'], ['unreachable', 'dark'], ['skipped', 'skipped'], ['rescued', 'rescued'], ['ignored', 'ignored']];
-const HOST_RESULTS: Record<string, 'ok' | 'failed' | 'skipped' | 'unreachable'> = { runner_on_ok: 'ok', runner_on_failed: 'failed', runner_on_skipped: 'skipped', runner_on_unreachable: 'unreachable' };
-const ITEM_RESULTS: Record<string, 'ok' | 'failed' | 'skipped'> = { runner_item_on_ok: 'ok', runner_item_on_failed: 'failed', runner_item_on_skipped: 'skipped' };
-const ASYNC: Record<string, 'async_poll' | 'async_ok' | 'async_failed'> = { runner_on_async_poll: 'async_poll', runner_on_async_ok: 'async_ok', runner_on_async_failed: 'async_failed' };
+const RES_KEYS = [
+  'msg',
+  'rc',
+  'stdout',
+  'stderr',
+  'exception',
+  'skip_reason',
+  'reason',
+  'changed',
+  'failed',
+  'attempts',
+  'retries',
+  'ansible_job_id',
+  'finished',
+  'warnings',
+  'deprecations',
+] as const;
+const STATS_KEYS: [keyof HostStats, string][] = [
+  ['ok', 'ok'],
+  ['changed', 'changed'],
+  ['failures', 'failures'],
+  ['unreachable', 'dark'],
+  ['skipped', 'skipped'],
+  ['rescued', 'rescued'],
+  ['ignored', 'ignored'],
+];
+const HOST_RESULTS: Record<string, 'ok' | 'failed' | 'skipped' | 'unreachable'> = {
+  runner_on_ok: 'ok',
+  runner_on_failed: 'failed',
+  runner_on_skipped: 'skipped',
+  runner_on_unreachable: 'unreachable',
+};
+const ITEM_RESULTS: Record<string, 'ok' | 'failed' | 'skipped'> = {
+  runner_item_on_ok: 'ok',
+  runner_item_on_failed: 'failed',
+  runner_item_on_skipped: 'skipped',
+};
+const ASYNC: Record<string, 'async_poll' | 'async_ok' | 'async_failed'> = {
+  runner_on_async_poll: 'async_poll',
+  runner_on_async_ok: 'async_ok',
+  runner_on_async_failed: 'async_failed',
+};
 
 /** The run id of an ident: a hash, so span ids stay the same however often it is imported. */
 export function runnerRunId(ident: string): string {
@@ -61,7 +98,10 @@ export function stripBatchSuffix(uuid: string): string {
 function clipString(s: string, max: number): string {
   const bytes = Buffer.from(s, 'utf8');
   if (max <= 0 || bytes.length <= max) return s;
-  const head = bytes.subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+  const head = bytes
+    .subarray(0, max)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
   return `${head}…[truncated ${bytes.length - Buffer.byteLength(head)} bytes]`;
 }
 
@@ -147,13 +187,25 @@ class ScopeTracker {
   taskStart(uuid: string, path: string | undefined, role: string | undefined, action: string | undefined, handler: boolean): Scope[] {
     const file = fileOf(path);
     if (handler) {
-      this.stack = role ? [{ kind: 'role', id: this.roleIds.get(role) ?? this.roleId(role), name: role, via: 'roles', tasks: new Set(), paths: new Set() }] : [];
+      this.stack = role
+        ? [{ kind: 'role', id: this.roleIds.get(role) ?? this.roleId(role), name: role, via: 'roles', tasks: new Set(), paths: new Set() }]
+        : [];
     } else {
       while (this.stack.length && !this.contains(this.stack[this.stack.length - 1]!, uuid, path, role)) this.stack.pop();
       const inc = file ? this.pending.findIndex((p) => p.file === file) : -1;
       if (inc >= 0) {
         const p = this.pending.splice(inc, 1)[0]!;
-        this.stack.push({ kind: 'include', id: p.id, name: p.name, via: 'include_tasks', file: p.file, parentFile: p.parentFile, before: new Set(this.files), tasks: new Set(), paths: new Set() });
+        this.stack.push({
+          kind: 'include',
+          id: p.id,
+          name: p.name,
+          via: 'include_tasks',
+          file: p.file,
+          parentFile: p.parentFile,
+          before: new Set(this.files),
+          tasks: new Set(),
+          paths: new Set(),
+        });
       }
       if (role && !this.stack.some((s) => s.kind === 'role' && s.name === role)) {
         const prev = this.previous;
@@ -272,7 +324,14 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
       }
       case 'playbook_on_play_start':
         scopes.reset(play ?? '');
-        return push(created, { t: 'play_start', play: play ?? 'unknown', name: str(d.play) ?? str(d.name) ?? '', hosts: str(d.play_pattern) ? [String(d.play_pattern)] : [], serial: null, check: null });
+        return push(created, {
+          t: 'play_start',
+          play: play ?? 'unknown',
+          name: str(d.play) ?? str(d.name) ?? '',
+          hosts: str(d.play_pattern) ? [String(d.play_pattern)] : [],
+          serial: null,
+          check: null,
+        });
       case 'playbook_on_task_start':
       case 'playbook_on_handler_task_start':
       case 'playbook_on_cleanup_task_start': {
@@ -283,7 +342,18 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
         taskFiles.set(task, file);
         const action = str(d.task_action);
         const name = str(d.name) ?? (role && str(d.task) ? `${role} : ${d.task}` : str(d.task)) ?? action ?? 'task';
-        return push(created, { t: 'task_start', task, play, name: stripUrlCredentials(name), action, handler, path: str(d.task_path) ?? null, role: role ?? null, tags: [], scopes: scopes.taskStart(task, str(d.task_path), role, action, handler) });
+        return push(created, {
+          t: 'task_start',
+          task,
+          play,
+          name: stripUrlCredentials(name),
+          action,
+          handler,
+          path: str(d.task_path) ?? null,
+          role: role ?? null,
+          tags: [],
+          scopes: scopes.taskStart(task, str(d.task_path), role, action, handler),
+        });
       }
       case 'runner_on_start': {
         if (!task || !host) return;
@@ -330,8 +400,17 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
       const raw = (d.res ?? {}) as Record<string, unknown>;
       const ignored = hostStatus === 'failed' || hostStatus === 'unreachable' ? d.ignore_errors === true : false;
       return push(isoToNs(d.end) ?? created, {
-        t: 'host_result', task, host, status: hostStatus, changed: raw.changed === true, ignored, rescued: rescued.has(i),
-        action: str(d.resolved_action) ?? str(d.task_action), delegated_to: null, no_log: noLog, res,
+        t: 'host_result',
+        task,
+        host,
+        status: hostStatus,
+        changed: raw.changed === true,
+        ignored,
+        rescued: rescued.has(i),
+        action: str(d.resolved_action) ?? str(d.task_action),
+        delegated_to: null,
+        no_log: noLog,
+        res,
       });
     }
     const itemStatus = ITEM_RESULTS[e.event];
@@ -339,7 +418,11 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
       const { res, noLog } = resultSubset(d.res, max);
       const raw = (d.res ?? {}) as Record<string, unknown>;
       const item = raw._ansible_item_label ?? raw.item;
-      const label = noLog ? '(censored due to no_log)' : item === undefined ? undefined : stripUrlCredentials(clipString(typeof item === 'string' ? item : JSON.stringify(item), max));
+      const label = noLog
+        ? '(censored due to no_log)'
+        : item === undefined
+          ? undefined
+          : stripUrlCredentials(clipString(typeof item === 'string' ? item : JSON.stringify(item), max));
       return push(created, { t: 'item_result', task, host, status: itemStatus, changed: raw.changed === true, label, no_log: noLog, res });
     }
     const asyncType = ASYNC[e.event];
@@ -348,7 +431,14 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
       const { res } = resultSubset(d.res, max);
       const raw = (d.res ?? {}) as Record<string, unknown>;
       const job = str(raw.ansible_job_id) ?? str(d.jid) ?? null;
-      return push(created, { t: asyncType, task: asyncType === 'async_poll' ? (lastTaskOfHost.get(host) ?? task) : task || (lastTaskOfHost.get(host) ?? ''), host, job, no_log: 'censored' in res, res });
+      return push(created, {
+        t: asyncType,
+        task: asyncType === 'async_poll' ? (lastTaskOfHost.get(host) ?? task) : task || (lastTaskOfHost.get(host) ?? ''),
+        host,
+        job,
+        no_log: 'censored' in res,
+        res,
+      });
     }
   });
   if (stats) push(lastTs, { t: 'bye', dropped: 0 });
@@ -400,7 +490,8 @@ export async function readRunnerArtifacts(dir: string, onProblem: (p: ArtifactPr
       const file = join(eventsDir, name);
       try {
         const e = JSON.parse(await readFile(file, 'utf8')) as RunnerEvent;
-        if (!e || typeof e !== 'object' || typeof e.event !== 'string' || typeof e.counter !== 'number') throw new Error('not a job event (event, counter missing)');
+        if (!e || typeof e !== 'object' || typeof e.event !== 'string' || typeof e.counter !== 'number')
+          throw new Error('not a job event (event, counter missing)');
         events.push(e);
       } catch (err) {
         onProblem({ file, message: (err as Error).message });

@@ -69,7 +69,6 @@ export class UnixSocketServer implements IngestEdge {
     await this.drain(0);
   }
 
-
   private accept(socket: Socket): void {
     const reply = (line: string): void => void (socket.writable && socket.write(line));
     const reader = new ConnectionReader(socket, this.o.handler, this.o.maxFrameBytes, this.o.backpressure, reply);

@@ -48,8 +48,12 @@ export class WebSocketServerEdge implements IngestEdge {
   /** Refuses, before anything listens, an address other machines reach without a token or without TLS. */
   constructor(private readonly o: WsServerOptions) {
     if (!isLoopback(o.host)) {
-      if (!o.token) throw new Error(`--ws-host ${o.host} is reachable from other machines: give it a token (--ws-token or ANSIBLE_OTEL_TOKEN), the same for the shims`);
-      if (!o.tls && !o.insecure) throw new Error(`--ws-host ${o.host} is reachable from other machines: the token and the frames would cross the network in cleartext; give it a certificate (--ws-tls-cert and --ws-tls-key, shims then use wss://) or pass --ws-insecure`);
+      if (!o.token)
+        throw new Error(`--ws-host ${o.host} is reachable from other machines: give it a token (--ws-token or ANSIBLE_OTEL_TOKEN), the same for the shims`);
+      if (!o.tls && !o.insecure)
+        throw new Error(
+          `--ws-host ${o.host} is reachable from other machines: the token and the frames would cross the network in cleartext; give it a certificate (--ws-tls-cert and --ws-tls-key, shims then use wss://) or pass --ws-insecure`,
+        );
     }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload });
     const answer: RequestListener = (req, res) => {
@@ -59,7 +63,9 @@ export class WebSocketServerEdge implements IngestEdge {
     };
     const t = o.tls;
     // With a client CA, the TLS handshake itself refuses a peer without a certificate it signed.
-    this.http = t ? createTlsServer({ cert: t.cert, key: t.key, ca: t.clientCa, requestCert: !!t.clientCa, rejectUnauthorized: !!t.clientCa }, answer) : createServer(answer);
+    this.http = t
+      ? createTlsServer({ cert: t.cert, key: t.key, ca: t.clientCa, requestCert: !!t.clientCa, rejectUnauthorized: !!t.clientCa }, answer)
+      : createServer(answer);
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
@@ -103,7 +109,9 @@ export class WebSocketServerEdge implements IngestEdge {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {}); // a peer that resets mid-upgrade must not take the sidecar down
     const refuse = (status: string, text: string): void => {
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: text/plain\r\n${status.startsWith('401') ? 'www-authenticate: Bearer\r\n' : ''}\r\n${text}\n`);
+      socket.end(
+        `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: text/plain\r\n${status.startsWith('401') ? 'www-authenticate: Bearer\r\n' : ''}\r\n${text}\n`,
+      );
     };
     if (this.o.token && !sameSecret(req.headers.authorization ?? '', `Bearer ${this.o.token}`)) return refuse('401 Unauthorized', 'token required');
     const path = (req.url ?? '').split('?')[0];

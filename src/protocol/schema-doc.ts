@@ -18,7 +18,10 @@ export function typeText(s: TSchema): string {
     case 'array':
       return `list of ${typeText(s.items as TSchema)}`;
     case 'object':
-      if (s.patternProperties) return `object of ${Object.values(s.patternProperties as Record<string, TSchema>).map(typeText).join()}`;
+      if (s.patternProperties)
+        return `object of ${Object.values(s.patternProperties as Record<string, TSchema>)
+          .map(typeText)
+          .join()}`;
       return s.title ? `${s.title} object` : 'object';
     case undefined:
       return 'any JSON';
@@ -45,7 +48,14 @@ const ENVELOPE_KEYS = new Set([...Object.keys(Envelope.properties), 't']);
 function frameSection(o: TObject): string {
   const types = frameTypes(o);
   const keys = Object.keys(o.properties).length > ENVELOPE_KEYS.size ? keyTable(o, ENVELOPE_KEYS) : 'No keys besides the envelope.';
-  return [`### ${types.map((t) => `\`${t}\``).join(' / ')}`, '', `Sent on ${o.callback as string}.`, '', keys, ...(o.notes ? ['', o.notes as string] : [])].join('\n');
+  return [
+    `### ${types.map((t) => `\`${t}\``).join(' / ')}`,
+    '',
+    `Sent on ${o.callback as string}.`,
+    '',
+    keys,
+    ...(o.notes ? ['', o.notes as string] : []),
+  ].join('\n');
 }
 
 /** The generated blocks of docs/protocol.md, by marker name. */

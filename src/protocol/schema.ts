@@ -14,7 +14,11 @@ export const Envelope = Type.Object({
   run: Type.String({ minLength: 1, description: 'run id: a random UUID4 hex chosen by the shim at load time' }),
   seq: Count('per-run sequence number, starting at 0 with `hello`, +1 per frame (numbers are taken by dropped frames too)'),
   // int64 nanoseconds: beyond 2^63 no OTLP timestamp can hold it.
-  ts: Type.Integer({ minimum: 0, exclusiveMaximum: 2 ** 63, description: "the shim's wall clock when the event happened, nanoseconds since the Unix epoch (`time.time_ns()`)" }),
+  ts: Type.Integer({
+    minimum: 0,
+    exclusiveMaximum: 2 ** 63,
+    description: "the shim's wall clock when the event happened, nanoseconds since the Unix epoch (`time.time_ns()`)",
+  }),
 });
 
 /** A value of the module's result, forwarded as it is: any JSON (the shim does not type it). */
@@ -56,7 +60,9 @@ export const Scope = Type.Object(
   { title: 'scope' },
 );
 
-export const HostStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('unreachable')], { description: 'how the task ended on the host' });
+export const HostStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('unreachable')], {
+  description: 'how the task ended on the host',
+});
 const ItemStatus = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')], { description: 'how the item ended' });
 
 export const HostStats = Type.Object(
@@ -93,7 +99,11 @@ export const FRAMES = {
     shim_version: Type.Optional(Type.String({ description: 'shim version' })),
     python: Type.Optional(Type.String({ description: 'Python version' })),
     pid: Type.Optional(Count('the controller pid')),
-    argv: Type.Optional(Type.Array(Type.String(), { description: 'the command line; the value of every `-e`/`--extra-vars` is replaced by `<redacted>` unless it is an `@file` reference' })),
+    argv: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'the command line; the value of every `-e`/`--extra-vars` is replaced by `<redacted>` unless it is an `@file` reference',
+      }),
+    ),
     cwd: Type.Optional(Nullable(Type.String({ description: 'working directory (null when it is gone)' }))),
     user: Type.Optional(Nullable(Type.String({ description: 'user name (null when unknown)' }))),
     hostname: Type.Optional(Type.String({ description: 'controller host name' })),
@@ -123,9 +133,13 @@ export const FRAMES = {
       name: Type.String({ description: 'play name' }),
       hosts: Type.Optional(Type.Array(Type.String(), { description: 'host pattern list' })),
       strategy: Type.Optional(Nullable(Type.String({ description: 'strategy plugin' }))),
-      serial: Type.Optional(Nullable(Type.Array(Type.Union([Type.Integer(), Type.String()]), { description: 'the play\'s `serial`, e.g. `[2]` or `["30%"]`, or null' }))),
+      serial: Type.Optional(
+        Nullable(Type.Array(Type.Union([Type.Integer(), Type.String()]), { description: 'the play\'s `serial`, e.g. `[2]` or `["30%"]`, or null' })),
+      ),
       check: Type.Optional(Nullable(Type.Boolean({ description: "the play's check mode, or null" }))),
-      host_count: Type.Optional(Nullable(Count('the hosts of this batch, or null when the shim could not tell; absent from shims before 0.2 and from runner imports'))),
+      host_count: Type.Optional(
+        Nullable(Count('the hosts of this batch, or null when the shim could not tell; absent from shims before 0.2 and from runner imports')),
+      ),
     },
     'Fires again with the same `play` uuid for every `serial` batch.',
   ),
@@ -139,7 +153,12 @@ export const FRAMES = {
     role: Type.Optional(Nullable(Type.String({ description: "the task's own role name (for a dependency the dependency's), or null" }))),
     tags: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]), { description: 'tags as written' })),
     no_log: Type.Optional(Type.Boolean({ description: 'a templated `no_log` such as `"{{ item.secret }}"` counts as true here' })),
-    args: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "the task's arguments as written, templates unrendered, `_ansible_*` keys left out, values truncated; omitted for `no_log` tasks and with `hide_task_arguments`" })),
+    args: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          "the task's arguments as written, templates unrendered, `_ansible_*` keys left out, values truncated; omitted for `no_log` tasks and with `hide_task_arguments`",
+      }),
+    ),
     scopes: Type.Optional(Type.Array(Scope, { description: 'enclosing roles and includes, outermost first (see below)' })),
   }),
   host_start: frame('host_start', '`v2_runner_on_start`', { task: taskOf(), host: hostName }),
@@ -152,20 +171,31 @@ export const FRAMES = {
       status: HostStatus,
       changed: Type.Optional(Type.Boolean({ description: 'the result changed something' })),
       ignored: Type.Optional(Type.Boolean({ description: 'failed with `ignore_errors`, or unreachable with `ignore_unreachable`' })),
-      rescued: Type.Optional(Type.Boolean({ description: 'failed, not ignored, and the task sits — directly or through nested blocks, includes or imports — in the `block:` section of a block whose `rescue:` section is not empty' })),
+      rescued: Type.Optional(
+        Type.Boolean({
+          description:
+            'failed, not ignored, and the task sits — directly or through nested blocks, includes or imports — in the `block:` section of a block whose `rescue:` section is not empty',
+        }),
+      ),
       action: Type.Optional(Type.String({ description: 'resolved action, e.g. `ansible.builtin.command`; for includes the include action' })),
       delegated_to: Type.Optional(Nullable(Type.String({ description: 'delegate host, or null' }))),
       no_log: Type.Optional(Type.Boolean({ description: NO_LOG })),
       res: Type.Optional(ResultSubset),
     },
-    'When an `include_tasks` file cannot be loaded, ansible-core sends the include\'s `ok` result and then a second `host_result` with `status` `failed` (`res.reason` says why).',
+    "When an `include_tasks` file cannot be loaded, ansible-core sends the include's `ok` result and then a second `host_result` with `status` `failed` (`res.reason` says why).",
   ),
   item_result: frame('item_result', '`v2_runner_item_on_ok` / `_failed` / `_skipped`', {
     task: taskOf(),
     host: hostName,
     status: ItemStatus,
     changed: Type.Optional(Type.Boolean({ description: 'the item changed something' })),
-    label: Type.Optional(Nullable(Type.String({ description: '`loop_control.label` or the item (non-string items JSON-encoded; `(censored due to no_log)` with `no_log`); null when there is no item' }))),
+    label: Type.Optional(
+      Nullable(
+        Type.String({
+          description: '`loop_control.label` or the item (non-string items JSON-encoded; `(censored due to no_log)` with `no_log`); null when there is no item',
+        }),
+      ),
+    ),
     no_log: Type.Optional(Type.Boolean({ description: NO_LOG })),
     res: Type.Optional(ResultSubset),
   }),
@@ -197,7 +227,7 @@ export const FRAMES = {
       handler_task: Type.Optional(Uuid('the handler task')),
       host: hostName,
     },
-    'ansible-core 2.18+ calls `v2_playbook_on_notify` only when it flushes handlers, and only for the hosts still running then: the shim reads the notification from the result instead (the task\'s `notify` and the result\'s `changed`, the condition ansible-core itself checks), and drops the flush-time call of a notification it already sent.',
+    "ansible-core 2.18+ calls `v2_playbook_on_notify` only when it flushes handlers, and only for the hosts still running then: the shim reads the notification from the result instead (the task's `notify` and the result's `changed`, the condition ansible-core itself checks), and drops the flush-time call of a notification it already sent.",
   ),
   include: frame(
     'include',
@@ -211,15 +241,14 @@ export const FRAMES = {
   ),
   file_diff: frame(
     'file_diff',
-    '`v2_on_file_diff` (only in diff mode: `--diff` or the task\'s `diff: true`; per item for loops)',
+    "`v2_on_file_diff` (only in diff mode: `--diff` or the task's `diff: true`; per item for loops)",
     {
       task: taskOf(),
       host: hostName,
       diffs: Type.Optional(
-        Type.Array(
-          Type.Object({ before_header: Type.Optional(Nullable(Type.String())), after_header: Type.Optional(Nullable(Type.String())) }),
-          { description: 'list of `{before_header, after_header}` (strings or null; no content)' },
-        ),
+        Type.Array(Type.Object({ before_header: Type.Optional(Nullable(Type.String())), after_header: Type.Optional(Nullable(Type.String())) }), {
+          description: 'list of `{before_header, after_header}` (strings or null; no content)',
+        }),
       ),
     },
     'Not sent for `no_log` results.',
@@ -231,7 +260,9 @@ export const FRAMES = {
     'stats',
     '`v2_playbook_on_stats` (once per playbook file)',
     {
-      hosts: Type.Record(Type.String(), HostStats, { description: '`{host: {ok, changed, failures, unreachable, skipped, rescued, ignored}}` (counts ≥ 0) for **this playbook only**' }),
+      hosts: Type.Record(Type.String(), HostStats, {
+        description: '`{host: {ok, changed, failures, unreachable, skipped, rescued, ignored}}` (counts ≥ 0) for **this playbook only**',
+      }),
     },
     "ansible-core's stats are cumulative across the playbooks of one command; the shim sends the difference. Lists the hosts that had a result in this playbook or a non-zero difference.",
   ),

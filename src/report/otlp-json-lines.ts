@@ -27,7 +27,15 @@ interface OtlpAnyValue {
 interface OtlpJsonRequest {
   resourceSpans?: {
     scopeSpans?: {
-      spans?: { traceId?: unknown; spanId?: unknown; parentSpanId?: unknown; name: string; startTimeUnixNano?: unknown; endTimeUnixNano?: unknown; attributes?: { key: string; value?: OtlpAnyValue }[] }[];
+      spans?: {
+        traceId?: unknown;
+        spanId?: unknown;
+        parentSpanId?: unknown;
+        name: string;
+        startTimeUnixNano?: unknown;
+        endTimeUnixNano?: unknown;
+        attributes?: { key: string; value?: OtlpAnyValue }[];
+      }[];
     }[];
   }[];
 }
@@ -78,7 +86,15 @@ export async function readTracesFile(path: string): Promise<SlimSpan[]> {
         for (const s of ss.spans ?? []) {
           const attributes: Record<string, SlimValue> = {};
           for (const kv of s.attributes ?? []) attributes[kv.key] = value(kv.value);
-          spans.push({ traceId: hexId(s.traceId), spanId: hexId(s.spanId), parentSpanId: hexId(s.parentSpanId), name: s.name, startNs: nanos(s.startTimeUnixNano), endNs: nanos(s.endTimeUnixNano), attributes });
+          spans.push({
+            traceId: hexId(s.traceId),
+            spanId: hexId(s.spanId),
+            parentSpanId: hexId(s.parentSpanId),
+            name: s.name,
+            startNs: nanos(s.startTimeUnixNano),
+            endNs: nanos(s.endTimeUnixNano),
+            attributes,
+          });
         }
       }
     }

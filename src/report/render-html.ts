@@ -10,7 +10,10 @@ function escHtml(s: string): string {
 
 /** JSON safe inside <script>: no `</script>`, no `<!--`, no line separators JS would choke on. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function renderReportHtml(run: ReportRun): string {

@@ -25,13 +25,21 @@ export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: Ru
     if (list) list.push(s);
     else byTrace.set(s.traceId, [s]);
   }
-  const ordered = [...byTrace.values()].map((list) => ({ list, root: list.find(isRoot) })).filter((t) => t.root).sort((a, b) => a.root!.startNs - b.root!.startNs);
+  const ordered = [...byTrace.values()]
+    .map((list) => ({ list, root: list.find(isRoot) }))
+    .filter((t) => t.root)
+    .sort((a, b) => a.root!.startNs - b.root!.startNs);
   for (const { list, root } of ordered) replayTrace(list, root as SlimSpan, observer);
 }
 
 function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): void {
   const a = root.attributes;
-  const ref: RunRef = { runId: String(a[ATTR.SESSION] ?? ''), playbook: String(a[ATTR.PLAYBOOK_NAME] ?? root.name), playbookPath: String(a[ATTR.PLAYBOOK_PATH]), traceId: root.traceId };
+  const ref: RunRef = {
+    runId: String(a[ATTR.SESSION] ?? ''),
+    playbook: String(a[ATTR.PLAYBOOK_NAME] ?? root.name),
+    playbookPath: String(a[ATTR.PLAYBOOK_PATH]),
+    traceId: root.traceId,
+  };
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const playOf = (s: SlimSpan): SlimSpan | undefined => {
     for (let p = byId.get(s.parentSpanId); p; p = byId.get(p.parentSpanId)) if (p.attributes[ATTR.PLAY_UUID] !== undefined) return p;
@@ -42,37 +50,69 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
   for (const s of spans) {
     const at = s.attributes;
     if (at[ATTR.PLAY_UUID] !== undefined) {
-      steps.push([s.startNs, 0, () => observer.playStart?.({ ...ref, play: s.name, playUuid: String(at[ATTR.PLAY_UUID]), startNs: s.startNs, batch: 1, spanId: s.spanId })]);
+      steps.push([
+        s.startNs,
+        0,
+        () => observer.playStart?.({ ...ref, play: s.name, playUuid: String(at[ATTR.PLAY_UUID]), startNs: s.startNs, batch: 1, spanId: s.spanId }),
+      ]);
     } else if (at[ATTR.TASK_UUID] !== undefined && at[ATTR.TASK_HOST_NAME] === undefined) {
       const play = playOf(s)?.name ?? '';
       const role = at[ATTR.TASK_ROLE] === undefined ? undefined : String(at[ATTR.TASK_ROLE]);
-      steps.push([s.startNs, 1, () => observer.taskStart?.({ ...ref, play, task: s.name, taskUuid: String(at[ATTR.TASK_UUID]), action: at[ATTR.TASK_ACTION] as string | undefined, role, handler: at[ATTR.TASK_HANDLER] === true, startNs: s.startNs, spanId: s.spanId })]);
+      steps.push([
+        s.startNs,
+        1,
+        () =>
+          observer.taskStart?.({
+            ...ref,
+            play,
+            task: s.name,
+            taskUuid: String(at[ATTR.TASK_UUID]),
+            action: at[ATTR.TASK_ACTION] as string | undefined,
+            role,
+            handler: at[ATTR.TASK_HANDLER] === true,
+            startNs: s.startNs,
+            spanId: s.spanId,
+          }),
+      ]);
     } else if (at[ATTR.TASK_HOST_NAME] !== undefined && at[ATTR.TASK_ITEM_LABEL] === undefined && at[ATTR.TASK_UUID] !== undefined) {
       const task = byId.get(s.parentSpanId);
       const status = (at[ATTR.TASK_HOST_STATUS] ?? 'ok') as HostSpanStatus;
-      steps.push([s.endNs, 2, () => observer.hostResult?.({
-        ...ref,
-        play: task ? (playOf(task)?.name ?? '') : '',
-        task: String(at[ATTR.TASK_NAME] ?? task?.name ?? ''),
-        taskUuid: String(at[ATTR.TASK_UUID]),
-        module: at[ATTR.TASK_MODULE] as string | undefined,
-        role: task?.attributes[ATTR.TASK_ROLE] as string | undefined,
-        handler: task?.attributes[ATTR.TASK_HANDLER] === true,
-        host: String(at[ATTR.TASK_HOST_NAME]),
-        status,
-        startNs: s.startNs,
-        endNs: s.endNs,
-        message: at[ATTR.TASK_MESSAGE] as string | undefined,
-        rc: at[ATTR.TASK_RESULT] as number | undefined,
-        items: 0,
-        retries: 0,
-        spanId: s.spanId,
-        changed: at[ATTR.TASK_CHANGED] === true,
-      })]);
+      steps.push([
+        s.endNs,
+        2,
+        () =>
+          observer.hostResult?.({
+            ...ref,
+            play: task ? (playOf(task)?.name ?? '') : '',
+            task: String(at[ATTR.TASK_NAME] ?? task?.name ?? ''),
+            taskUuid: String(at[ATTR.TASK_UUID]),
+            module: at[ATTR.TASK_MODULE] as string | undefined,
+            role: task?.attributes[ATTR.TASK_ROLE] as string | undefined,
+            handler: task?.attributes[ATTR.TASK_HANDLER] === true,
+            host: String(at[ATTR.TASK_HOST_NAME]),
+            status,
+            startNs: s.startNs,
+            endNs: s.endNs,
+            message: at[ATTR.TASK_MESSAGE] as string | undefined,
+            rc: at[ATTR.TASK_RESULT] as number | undefined,
+            items: 0,
+            retries: 0,
+            spanId: s.spanId,
+            changed: at[ATTR.TASK_CHANGED] === true,
+          }),
+      ]);
     }
   }
   steps.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  observer.playbookStart?.({ ...ref, startNs: root.startNs, ansibleVersion: a[ATTR.VERSION] as string | undefined, check: a[ATTR.CHECK_MODE] as boolean | undefined, controller: a[ATTR.HOST_NAME] as string | undefined, user: a[ATTR.HOST_USER] as string | undefined, spanId: root.spanId });
+  observer.playbookStart?.({
+    ...ref,
+    startNs: root.startNs,
+    ansibleVersion: a[ATTR.VERSION] as string | undefined,
+    check: a[ATTR.CHECK_MODE] as boolean | undefined,
+    controller: a[ATTR.HOST_NAME] as string | undefined,
+    user: a[ATTR.HOST_USER] as string | undefined,
+    spanId: root.spanId,
+  });
   for (const [, , emit] of steps) emit();
   observer.playbookEnd?.({
     ...ref,

@@ -14,7 +14,16 @@ export class ReportBuilder {
   private readonly open = new Map<string, Open>();
 
   playbookStart(e: PlaybookStartEvent): void {
-    const playbook: ReportPlaybook = { name: e.playbook, path: e.playbookPath, traceId: e.traceId, runId: e.runId, startNs: e.startNs, endNs: e.startNs, interrupted: false, plays: [] };
+    const playbook: ReportPlaybook = {
+      name: e.playbook,
+      path: e.playbookPath,
+      traceId: e.traceId,
+      runId: e.runId,
+      startNs: e.startNs,
+      endNs: e.startNs,
+      interrupted: false,
+      plays: [],
+    };
     this.playbooks.push(playbook);
     this.open.set(e.traceId, { playbook, tasks: new Map() });
   }
@@ -29,7 +38,16 @@ export class ReportBuilder {
 
   taskStart(e: TaskStartEvent): void {
     const o = this.of(e);
-    const task: ReportTask = { name: e.task, uuid: e.taskUuid, action: e.action, role: e.role, handler: e.handler, startNs: e.startNs, endNs: e.startNs, results: [] };
+    const task: ReportTask = {
+      name: e.task,
+      uuid: e.taskUuid,
+      action: e.action,
+      role: e.role,
+      handler: e.handler,
+      startNs: e.startNs,
+      endNs: e.startNs,
+      results: [],
+    };
     this.playOf(o, e.play, e.startNs).tasks.push(task);
     o.tasks.set(e.taskUuid, task);
     this.extend(o, e.startNs);
@@ -60,7 +78,16 @@ export class ReportBuilder {
   private of(e: { traceId: string; playbook: string; playbookPath: string; runId: string }): Open {
     let o = this.open.get(e.traceId);
     if (!o) {
-      const playbook: ReportPlaybook = { name: e.playbook, path: e.playbookPath, traceId: e.traceId, runId: e.runId, startNs: Number.MAX_SAFE_INTEGER, endNs: 0, interrupted: false, plays: [] };
+      const playbook: ReportPlaybook = {
+        name: e.playbook,
+        path: e.playbookPath,
+        traceId: e.traceId,
+        runId: e.runId,
+        startNs: Number.MAX_SAFE_INTEGER,
+        endNs: 0,
+        interrupted: false,
+        plays: [],
+      };
       this.playbooks.push(playbook);
       o = { playbook, tasks: new Map() };
       this.open.set(e.traceId, o);

@@ -4,7 +4,10 @@ import type { SidecarConfig, SidecarFlags } from './config.js';
 import { SidecarRoot } from './sidecar-root.js';
 
 /** The flags of the commands that turn stored frames into telemetry (replay, import). */
-export type FrameExportFlags = Pick<SidecarFlags, 'tracesFile' | 'logsFile' | 'logTaskOutput' | 'flushTimeout' | 'queueDir' | 'prometheusTextfile' | 'metricsHostAttribute' | 'metricsRunEntity'>;
+export type FrameExportFlags = Pick<
+  SidecarFlags,
+  'tracesFile' | 'logsFile' | 'logTaskOutput' | 'flushTimeout' | 'queueDir' | 'prometheusTextfile' | 'metricsHostAttribute' | 'metricsRunEntity'
+>;
 
 /**
  * Frames (of one or several runs, told apart by run id) through the composition root, then every

@@ -70,7 +70,15 @@ export class SidecarRoot {
     const { resource, metricsResource } = sidecarResources(resourceDetectors(c.otel.resourceDetectors, log), c.env, c.metrics.runEntity);
     // A replay re-sends what it re-creates: no ledger, so the same spans go out again on purpose.
     const ledgerDir = live ? c.ledgerDir : undefined;
-    this.tracing = new Tracing({ otel: c.otel, resource, tracesFile: c.tracesFile, defaultTracesFile: DEFAULT_TRACES_FILE, queueDir: c.queueDir, ledgerDir, log });
+    this.tracing = new Tracing({
+      otel: c.otel,
+      resource,
+      tracesFile: c.tracesFile,
+      defaultTracesFile: DEFAULT_TRACES_FILE,
+      queueDir: c.queueDir,
+      ledgerDir,
+      log,
+    });
     this.settlement = live ? new RunSettlement(this.tracing, ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs')), log) : undefined;
     this.metrics =
       parts.metrics === false
@@ -85,7 +93,15 @@ export class SidecarRoot {
             defaultMetricsFile: DEFAULT_METRICS_FILE,
             self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
           });
-    this.logs = new Logs({ otel: c.otel, resource, queueDir: c.queueDir, log, logsFile: c.logsFile, defaultLogsFile: DEFAULT_LOGS_FILE, taskOutput: c.taskOutput });
+    this.logs = new Logs({
+      otel: c.otel,
+      resource,
+      queueDir: c.queueDir,
+      log,
+      logsFile: c.logsFile,
+      defaultLogsFile: DEFAULT_LOGS_FILE,
+      taskOutput: c.taskOutput,
+    });
     // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
     this.sdk = startSdk({
       disabled: c.otel.disabled,
@@ -103,17 +119,39 @@ export class SidecarRoot {
     this.sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? [])];
     this.watch = live && c.websocket ? new WatchHub({ intervalMs: 250 }) : undefined;
     const observers = [...this.sinks, this.logs.observer, ...(this.watch ? [this.watch.observer] : [])];
-    const fanout = new ObserverFanout(observers, (method, error) => log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`));
-    this.pipeline = new Pipeline(this.tracing.writer, log, (run) => this.runEnded(run), fanout, live ? (conn, bye, run) => this.ack(conn, bye, run) : undefined);
+    const fanout = new ObserverFanout(observers, (method, error) =>
+      log.once(`observer:${method}`, `an output failed on ${method}: ${(error as Error)?.message ?? error} (said once; the trace is not affected)`),
+    );
+    this.pipeline = new Pipeline(
+      this.tracing.writer,
+      log,
+      (run) => this.runEnded(run),
+      fanout,
+      live ? (conn, bye, run) => this.ack(conn, bye, run) : undefined,
+    );
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
     this.recorder = live && c.recordFrames ? new FrameRecorder(this.pipeline, c.recordFrames) : undefined;
     const handler = this.recorder ?? this.pipeline;
-    this.server = live ? new UnixSocketServer({ path: parts.socketPath!, maxFrameBytes: c.maxFrameBytes, handler, backpressure: this.backpressure }) : undefined;
+    this.server = live
+      ? new UnixSocketServer({ path: parts.socketPath!, maxFrameBytes: c.maxFrameBytes, handler, backpressure: this.backpressure })
+      : undefined;
     const ws = c.websocket;
     this.websocket =
       this.watch && ws
-        ? new WebSocketServerEdge({ host: ws.host, port: ws.port, token: ws.token, tls: readWsTls(ws), insecure: ws.insecure, maxPayload: ws.maxPayload, maxFrameBytes: c.maxFrameBytes, heartbeatMs: ws.heartbeatMs, handler, watchers: this.watch, backpressure: this.backpressure })
+        ? new WebSocketServerEdge({
+            host: ws.host,
+            port: ws.port,
+            token: ws.token,
+            tls: readWsTls(ws),
+            insecure: ws.insecure,
+            maxPayload: ws.maxPayload,
+            maxFrameBytes: c.maxFrameBytes,
+            heartbeatMs: ws.heartbeatMs,
+            handler,
+            watchers: this.watch,
+            backpressure: this.backpressure,
+          })
         : undefined;
     this.spool = live ? new SpoolReplayer(c.spoolDir, this.pipeline, log, c.spoolScanMs, this.settlement) : undefined;
   }
@@ -179,8 +217,16 @@ export class SidecarRoot {
     clearInterval(this.pruneTimer);
     this.pipeline.endAll();
     // Watchers see the runs that were cut off end, then the edges close.
-    const closing = [...(await shutdownAll(this.watch ? [this.watch] : [], flushMs)), ...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], flushMs))];
-    const [late, traces, metrics, logs] = await Promise.all([shutdownAll(this.sinks, flushMs), this.tracing.shutdown(flushMs), this.metrics?.shutdown(flushMs), this.logs.shutdown(flushMs)]);
+    const closing = [
+      ...(await shutdownAll(this.watch ? [this.watch] : [], flushMs)),
+      ...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], flushMs)),
+    ];
+    const [late, traces, metrics, logs] = await Promise.all([
+      shutdownAll(this.sinks, flushMs),
+      this.tracing.shutdown(flushMs),
+      this.metrics?.shutdown(flushMs),
+      this.logs.shutdown(flushMs),
+    ]);
     this.sdk.unregister();
     for (const s of [...closing, ...late]) this.log.warn(stragglerMessage(s, flushMs));
     printExportReport(this.log, traces, flushMs / 1000);

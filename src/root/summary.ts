@@ -45,7 +45,8 @@ export function printExportReport(log: Logger, report: ExportReport, flushSecond
 export function printMetricsReport(log: Logger, report: MetricsReport, flushSeconds: number): void {
   if (report.targets.length === 0) return;
   const where = report.targets.join(', ');
-  if (report.failed) log.warn(`metrics → ${where}: ${report.failed} export${report.failed > 1 ? 's' : ''} failed${report.lastError ? ` (${report.lastError})` : ''}`);
+  if (report.failed)
+    log.warn(`metrics → ${where}: ${report.failed} export${report.failed > 1 ? 's' : ''} failed${report.lastError ? ` (${report.lastError})` : ''}`);
   else if (!report.flushed) log.warn(`metrics → ${where}: the last values were not delivered within the ${flushSeconds} s flush deadline`);
   else log.info(`metrics → ${where}`);
 }

@@ -97,7 +97,12 @@ export class ConsoleSummarySink implements Sink {
   private endPlay(): void {
     const p = this.tally.play;
     if (!p) return;
-    this.line(this.paint('dim', `  ${p.tasks} task${p.tasks === 1 ? '' : 's'} on ${p.hosts.size} host${p.hosts.size === 1 ? '' : 's'} in ${formatDuration(p.lastNs - p.startNs)}`));
+    this.line(
+      this.paint(
+        'dim',
+        `  ${p.tasks} task${p.tasks === 1 ? '' : 's'} on ${p.hosts.size} host${p.hosts.size === 1 ? '' : 's'} in ${formatDuration(p.lastNs - p.startNs)}`,
+      ),
+    );
     this.tally.play = undefined;
   }
 
@@ -129,7 +134,9 @@ export class ConsoleSummarySink implements Sink {
     if (e.status === 'failed' || e.status === 'unreachable') {
       const name = e.role && !e.task.startsWith(`${e.role} : `) ? `${e.role} : ${e.task}` : e.task;
       t.failures.push({ task: name, host: e.host, status: e.status, message: e.message });
-      this.line(`  ${this.paint(STATUS_STYLE[e.status], e.status === 'failed' ? 'FAILED' : 'UNREACHABLE')}: [${printable(e.host)}] ${printable(name)}${e.message ? ` — ${printable(firstLine(e.message))}` : ''}`);
+      this.line(
+        `  ${this.paint(STATUS_STYLE[e.status], e.status === 'failed' ? 'FAILED' : 'UNREACHABLE')}: [${printable(e.host)}] ${printable(name)}${e.message ? ` — ${printable(firstLine(e.message))}` : ''}`,
+      );
     }
   }
 
@@ -144,7 +151,9 @@ export class ConsoleSummarySink implements Sink {
     if (t.failures.length) {
       this.line(this.paint('red', `Failed tasks: ${t.failures.length}`));
       for (const f of t.failures) {
-        this.line(`  ${printable(f.task)} [${printable(f.host)}]${f.status === 'unreachable' ? ' unreachable' : ''}${f.message ? `: ${printable(firstLine(f.message))}` : ''}`);
+        this.line(
+          `  ${printable(f.task)} [${printable(f.host)}]${f.status === 'unreachable' ? ' unreachable' : ''}${f.message ? `: ${printable(firstLine(f.message))}` : ''}`,
+        );
       }
     } else {
       this.line('Failed tasks: 0');
@@ -152,12 +161,16 @@ export class ConsoleSummarySink implements Sink {
     const tasks = [...t.tasks.values()].sort((a, b) => b.endNs - b.startNs - (a.endNs - a.startNs)).slice(0, SLOWEST_TASKS);
     if (tasks.length) {
       this.line('Slowest tasks:');
-      for (const task of tasks) this.line(`  ${pad(formatDuration(task.endNs - task.startNs), 8, 'right')}  ${fit(printable(task.name), NAME_WIDTH)}${this.paint('dim', `  (${printable(task.play)})`)}`);
+      for (const task of tasks)
+        this.line(
+          `  ${pad(formatDuration(task.endNs - task.startNs), 8, 'right')}  ${fit(printable(task.name), NAME_WIDTH)}${this.paint('dim', `  (${printable(task.play)})`)}`,
+        );
     }
     const hosts = [...t.hosts.entries()].sort((a, b) => b[1].ns - a[1].ns).slice(0, SLOWEST_HOSTS);
     if (hosts.length) {
       this.line('Slowest hosts:');
-      for (const [host, h] of hosts) this.line(`  ${pad(formatDuration(h.ns), 8, 'right')}  ${printable(host)}${this.paint('dim', `  (${h.results} result${h.results === 1 ? '' : 's'})`)}`);
+      for (const [host, h] of hosts)
+        this.line(`  ${pad(formatDuration(h.ns), 8, 'right')}  ${printable(host)}${this.paint('dim', `  (${h.results} result${h.results === 1 ? '' : 's'})`)}`);
     }
     const link = this.traceUrl ? this.traceUrl.replaceAll('{trace_id}', e.traceId) : undefined;
     this.line(`Trace: ${e.traceId}${link ? `  ${link}` : ''}`);

@@ -70,7 +70,9 @@ export class ConsoleTableSink implements Sink {
         pad(this.paint(style, e.status.toUpperCase()), status),
         pad(isChanged ? this.paint('yellow', 'yes') : 'no', changed),
         `${e.handler ? 'handler: ' : ''}${task}`,
-      ].join(GAP).trimEnd(),
+      ]
+        .join(GAP)
+        .trimEnd(),
     );
     if ((e.status === 'failed' || e.status === 'unreachable' || e.status === 'ignored' || e.status === 'rescued') && e.message) {
       const indent = ' '.repeat(host + GAP.length);

@@ -168,6 +168,8 @@ export class HttpDelivery implements Delivery {
     if (this.warned) return;
     this.warned = true;
     // Never the URL: only the target name, and the problem with any URL in it cut to its origin.
-    this.o.warn(`${this.o.target}: ${problem.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (u) => safeOrigin(u))} (said once; the playbook and the trace are not affected)`);
+    this.o.warn(
+      `${this.o.target}: ${problem.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (u) => safeOrigin(u))} (said once; the playbook and the trace are not affected)`,
+    );
   }
 }

@@ -31,7 +31,10 @@ function cut(text: string, max: number): string {
 
 const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: cut(text, 150), emoji: true } });
 const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, 3000) } });
-const fields = (pairs: [string, string][]): Block => ({ type: 'section', fields: pairs.slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: cut(`*${k}*\n${v}`, 2000) })) });
+const fields = (pairs: [string, string][]): Block => ({
+  type: 'section',
+  fields: pairs.slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: cut(`*${k}*\n${v}`, 2000) })),
+});
 
 function context(c: MessageContext, extra: string[] = []): Block {
   const parts = [...extra, `run \`${esc(c.runId)}\``];
@@ -50,14 +53,23 @@ function payload(c: MessageContext, text: string, color: string, blocks: Block[]
 }
 
 function hostList(hosts: string[], max: number): string {
-  const shown = hosts.slice(0, max).map((h) => `\`${esc(h)}\``).join(', ');
+  const shown = hosts
+    .slice(0, max)
+    .map((h) => `\`${esc(h)}\``)
+    .join(', ');
   return hosts.length > max ? `${shown} and ${hosts.length - max} more` : shown;
 }
 
 /** The first failure of a playbook, sent at once. */
 export function alertMessage(c: MessageContext, f: Failure): string {
   const what = f.status === 'unreachable' ? 'Host unreachable' : 'Task failed';
-  const blocks = [header(`:x: ${what} — ${c.playbook}`), fields([['Host', `\`${esc(f.host)}\``], ['Task', esc(f.task)]])];
+  const blocks = [
+    header(`:x: ${what} — ${c.playbook}`),
+    fields([
+      ['Host', `\`${esc(f.host)}\``],
+      ['Task', esc(f.task)],
+    ]),
+  ];
   if (f.message) blocks.push(section(`\`\`\`${esc(cut(f.message, 1500))}\`\`\``));
   blocks.push(context(c));
   return payload(c, `${c.playbook}: ${what.toLowerCase()} on ${f.host} (${f.task})${f.message ? `: ${f.message}` : ''}`, COLOR.failure, blocks);
@@ -75,7 +87,14 @@ export function rollupMessage(c: MessageContext, failures: Failure[]): string {
   const blocks = [header(`:rotating_light: ${hosts} more host${hosts === 1 ? '' : 's'} failed — ${c.playbook}`)];
   for (const [task, fs] of [...byTask].slice(0, 8)) {
     const first = fs.find((f) => f.message)?.message;
-    blocks.push(section(`*${esc(task)}* — ${fs.length} host${fs.length === 1 ? '' : 's'}: ${hostList(fs.map((f) => f.host), 15)}${first ? `\n> ${esc(cut(first, 300))}` : ''}`));
+    blocks.push(
+      section(
+        `*${esc(task)}* — ${fs.length} host${fs.length === 1 ? '' : 's'}: ${hostList(
+          fs.map((f) => f.host),
+          15,
+        )}${first ? `\n> ${esc(cut(first, 300))}` : ''}`,
+      ),
+    );
   }
   if (byTask.size > 8) blocks.push(section(`and ${byTask.size - 8} more tasks`));
   blocks.push(context(c));
@@ -92,7 +111,11 @@ function duration(ns: number): string {
 /** The end of a playbook, coloured by its outcome, with the recap totals. */
 export function summaryMessage(c: MessageContext, e: PlaybookEndEvent, controller?: string): string {
   const outcome = e.interrupted ? 'interrupted' : e.result === 'success' ? 'success' : 'failure';
-  const title = { failure: `:x: ${c.playbook} failed`, interrupted: `:warning: ${c.playbook} was interrupted`, success: `:white_check_mark: ${c.playbook} succeeded` }[outcome];
+  const title = {
+    failure: `:x: ${c.playbook} failed`,
+    interrupted: `:warning: ${c.playbook} was interrupted`,
+    success: `:white_check_mark: ${c.playbook} succeeded`,
+  }[outcome];
   const total = { ok: 0, changed: 0, failures: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 };
   for (const s of Object.values(e.stats)) for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += Number(s[k] ?? 0);
   const blocks = [

@@ -5,7 +5,15 @@ import type { HostResultEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEv
 import type { Delivery } from './http-delivery.js';
 import type { Sink } from './sink.js';
 
-export const WEBHOOK_EVENTS = ['playbook_started', 'play_started', 'task_started', 'host_result', 'host_failed', 'host_unreachable', 'playbook_completed'] as const;
+export const WEBHOOK_EVENTS = [
+  'playbook_started',
+  'play_started',
+  'task_started',
+  'host_result',
+  'host_failed',
+  'host_unreachable',
+  'playbook_completed',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 /** Not every host result by default: 20,000 of them would be 20,000 requests. */
 export const DEFAULT_WEBHOOK_EVENTS: WebhookEvent[] = ['playbook_started', 'host_failed', 'host_unreachable', 'playbook_completed'];
@@ -22,7 +30,10 @@ export interface WebhookOptions {
 
 /** `a,b` or `all` → the event set; unknown names are an error the CLI reports before starting. */
 export function parseWebhookEvents(list: string): Set<WebhookEvent> {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.includes('all')) return new Set(WEBHOOK_EVENTS);
   const unknown = names.filter((n) => !(WEBHOOK_EVENTS as readonly string[]).includes(n));
   if (unknown.length) throw new Error(`unknown webhook event type ${unknown.join(', ')} (known: ${WEBHOOK_EVENTS.join(', ')}, all)`);

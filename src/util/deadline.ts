@@ -6,7 +6,13 @@ export async function withinDeadline(work: Promise<unknown>, deadlineMs: number)
     timer.unref();
   });
   try {
-    return await Promise.race([work.then(() => true, () => true), deadline]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -78,7 +78,9 @@ export class JsonLinesFile {
     try {
       this.fd ??= this.open();
       for (let offset = 0; offset < chunk.length; ) {
-        offset += await new Promise<number>((resolve, reject) => write(this.fd!, chunk, offset, chunk.length - offset, null, (err, n) => (err ? reject(err) : resolve(n))));
+        offset += await new Promise<number>((resolve, reject) =>
+          write(this.fd!, chunk, offset, chunk.length - offset, null, (err, n) => (err ? reject(err) : resolve(n))),
+        );
       }
       return undefined;
     } catch (error) {

@@ -1,6 +1,14 @@
 // The live state of running playbooks for watchers: a RunObserver, no I/O, clock passed in.
 import type { CicdResult, HostSpanStatus } from '../model/attributes.js';
-import type { HostResultEvent, HostStartEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEvent, RunObserver, TaskStartEvent } from '../model/run-observer.js';
+import type {
+  HostResultEvent,
+  HostStartEvent,
+  PlayStartEvent,
+  PlaybookEndEvent,
+  PlaybookStartEvent,
+  RunObserver,
+  TaskStartEvent,
+} from '../model/run-observer.js';
 
 /** One task instance as watchers see it. */
 export interface LiveTask {
@@ -119,7 +127,18 @@ export class LiveState implements RunObserver {
     if (!run) return;
     this.closeTask(run, e.startNs);
     const total = e.handler || run.batchHosts === undefined ? undefined : Math.max(0, run.batchHosts - run.out.size);
-    run.task = { uuid: e.taskUuid, name: e.task, play: e.play, handler: e.handler, startNs: e.startNs, endNs: e.startNs, hostsTotal: total, done: 0, failed: 0, running: new Map() };
+    run.task = {
+      uuid: e.taskUuid,
+      name: e.task,
+      play: e.play,
+      handler: e.handler,
+      startNs: e.startNs,
+      endNs: e.startNs,
+      hostsTotal: total,
+      done: 0,
+      failed: 0,
+      running: new Map(),
+    };
   }
 
   hostStart(e: HostStartEvent): void {

@@ -68,7 +68,10 @@ export class WatchClient {
       }
     });
     ws.on('unexpected-response', (req, res) => {
-      const refused = res.statusCode === 401 ? 'the sidecar refused the token (401): pass the token serve has (--token or ANSIBLE_OTEL_TOKEN)' : `the sidecar answered ${res.statusCode} ${res.statusMessage ?? ''}: is ${this.url} the watch endpoint (serve --ws-port)?`;
+      const refused =
+        res.statusCode === 401
+          ? 'the sidecar refused the token (401): pass the token serve has (--token or ANSIBLE_OTEL_TOKEN)'
+          : `the sidecar answered ${res.statusCode} ${res.statusMessage ?? ''}: is ${this.url} the watch endpoint (serve --ws-port)?`;
       this.stopped = true;
       req.destroy();
       this.h.onFatal(refused);

@@ -4,10 +4,7 @@ import { LiveState, type FinishedTask, type LiveRun } from './live-state.js';
 import type { Component } from '../util/lifecycle.js';
 
 /** What the sidecar sends to a watcher (docs/protocol.md, "Live watch"). */
-export type WatchMessage =
-  | { type: 'state'; nowNs: number; runs: LiveRun[] }
-  | ({ type: 'task' } & FinishedTask)
-  | { type: 'ended'; run: LiveRun };
+export type WatchMessage = { type: 'state'; nowNs: number; runs: LiveRun[] } | ({ type: 'task' } & FinishedTask) | { type: 'ended'; run: LiveRun };
 
 export interface WatchHubOptions {
   /** How often watchers get the state while something runs. */

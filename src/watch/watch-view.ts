@@ -22,7 +22,14 @@ function slowest(t: LiveTask): string | undefined {
 /** One line for a task: play, task, hosts done / total, failures, duration, slowest host. */
 export function taskLine(t: LiveTask, paint: Paint, running: boolean): string {
   const failed = t.failed ? paint('red', `${t.failed} failed`) : '0 failed';
-  const parts = [`play "${printable(t.play)}"`, `${t.handler ? 'handler' : 'task'} "${printable(t.name)}"${running ? ' (running)' : ''}`, hosts(t), failed, formatDuration(nsFromMs(t.durationMs)), slowest(t)];
+  const parts = [
+    `play "${printable(t.play)}"`,
+    `${t.handler ? 'handler' : 'task'} "${printable(t.name)}"${running ? ' (running)' : ''}`,
+    hosts(t),
+    failed,
+    formatDuration(nsFromMs(t.durationMs)),
+    slowest(t),
+  ];
   return parts.filter(Boolean).join(' · ');
 }
 
@@ -91,13 +98,20 @@ export function ttyBlock(runs: LiveRun[], paint: Paint, width: number): string[]
   if (!runs.length) return [paint('dim', 'waiting for runs…')];
   const lines: string[] = [];
   for (const r of runs) {
-    lines.push(paint(r.failures ? 'red' : 'bold', fit(`${runLabel(r)} · ${formatDuration(nsFromMs(r.elapsedMs))} · ${plural(r.tasksDone, 'task')} done · ${plural(r.failures, 'failure')}`, width)));
+    lines.push(
+      paint(
+        r.failures ? 'red' : 'bold',
+        fit(`${runLabel(r)} · ${formatDuration(nsFromMs(r.elapsedMs))} · ${plural(r.tasksDone, 'task')} done · ${plural(r.failures, 'failure')}`, width),
+      ),
+    );
     const t = r.task;
     if (!t) {
       lines.push(fit(`  play "${printable(r.play ?? '…')}"`, width), '');
       continue;
     }
-    lines.push(fit(`  play "${printable(t.play)}" · ${t.handler ? 'handler' : 'task'} "${printable(t.name)}" · ${formatDuration(nsFromMs(t.durationMs))}`, width));
+    lines.push(
+      fit(`  play "${printable(t.play)}" · ${t.handler ? 'handler' : 'task'} "${printable(t.name)}" · ${formatDuration(nsFromMs(t.durationMs))}`, width),
+    );
     const progress = t.hostsTotal === undefined ? '' : `${bar(t.hostsDone, t.hostsTotal, 20)} `;
     const line = fit(`  ${progress}${hosts(t)} · ${t.hostsRunning} running · ${t.failed} failed${t.slowest ? ` · ${slowest(t)}` : ''}`, width);
     lines.push(t.failed ? paint('red', line) : line);

@@ -106,10 +106,19 @@ describe('benchmarks at tiny sizes', () => {
     const { readConfig } = await load.config();
     const { describeMachine } = await load.machine();
     const md = renderReport(
-      { config: readConfig([], {}), machine: describeMachine(), startedAt: 'now', minutes: 0, pipeline: p, pipelineSmall: p, sidecarProfile: { command: 'x', ...prof } },
+      {
+        config: readConfig([], {}),
+        machine: describeMachine(),
+        startedAt: 'now',
+        minutes: 0,
+        pipeline: p,
+        pipelineSmall: p,
+        sidecarProfile: { command: 'x', ...prof },
+      },
       ['npm run bench'],
       '',
     );
-    for (const heading of ['## Machine', '## Commands', '## 2. Sidecar throughput', '## 3. Sidecar memory', '## 5. Sidecar CPU profile']) expect(md).toContain(heading);
+    for (const heading of ['## Machine', '## Commands', '## 2. Sidecar throughput', '## 3. Sidecar memory', '## 5. Sidecar CPU profile'])
+      expect(md).toContain(heading);
   });
 });

@@ -19,7 +19,8 @@ export function pathWith(bin: string | undefined): string {
 export function ansibleVersion(bin: string | undefined): string {
   const r = spawnSync('ansible-playbook', ['--version'], { env: { ...process.env, PATH: pathWith(bin) }, encoding: 'utf8' });
   const line = (r.stdout ?? '').split('\n')[0] ?? '';
-  if (r.status !== 0 || !/core \d+\.\d+/.test(line)) throw new Error(`ansible-playbook --version under ${bin ?? 'the system PATH'} failed: ${r.stderr || r.error?.message}`);
+  if (r.status !== 0 || !/core \d+\.\d+/.test(line))
+    throw new Error(`ansible-playbook --version under ${bin ?? 'the system PATH'} failed: ${r.stderr || r.error?.message}`);
   return line;
 }
 

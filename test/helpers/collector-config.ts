@@ -73,10 +73,12 @@ export function wiringProblems(config: any, o: { memoryLimiterFirst: boolean } =
     if (!(id in defined('extensions'))) problems.push(`service: extension ${id} is not defined`);
     used.add(`extensions:${id}`);
   }
-  for (const kind of KINDS) for (const id of Object.keys(defined(kind))) if (!used.has(`${kind}:${id}`)) problems.push(`${kind.slice(0, -1)} ${id} is defined but never used`);
+  for (const kind of KINDS)
+    for (const id of Object.keys(defined(kind))) if (!used.has(`${kind}:${id}`)) problems.push(`${kind.slice(0, -1)} ${id} is defined but never used`);
   for (const [id, e] of Object.entries(defined('exporters')) as [string, any][]) {
     const storage = e?.sending_queue?.storage as string | undefined;
-    if (storage !== undefined && !(config.service?.extensions ?? []).includes(storage)) problems.push(`exporter ${id}: its queue's storage ${storage} is not an enabled extension`);
+    if (storage !== undefined && !(config.service?.extensions ?? []).includes(storage))
+      problems.push(`exporter ${id}: its queue's storage ${storage} is not an enabled extension`);
   }
   return problems;
 }
@@ -84,6 +86,8 @@ export function wiringProblems(config: any, o: { memoryLimiterFirst: boolean } =
 /** Component types in `config` that CONTRIB_RELEASE does not have under that name. */
 export function unknownComponents(config: any): string[] {
   const out: string[] = [];
-  for (const kind of KINDS) for (const id of Object.keys(config[kind] ?? {})) if (!(CONTRIB_COMPONENTS[kind] as readonly string[]).includes(typeOf(id))) out.push(`${kind.slice(0, -1)} ${id}`);
+  for (const kind of KINDS)
+    for (const id of Object.keys(config[kind] ?? {}))
+      if (!(CONTRIB_COMPONENTS[kind] as readonly string[]).includes(typeOf(id))) out.push(`${kind.slice(0, -1)} ${id}`);
   return out;
 }

@@ -18,7 +18,18 @@ export class MemoryWriter implements TraceWriter<MemorySpan> {
   readonly spans: MemorySpan[] = [];
 
   startSpan(o: StartSpanOptions<MemorySpan>): MemorySpan {
-    const span: MemorySpan = { id: this.spans.length + 1, name: o.name, kind: o.kind, parent: o.parent, remoteParent: o.remoteParent?.traceparent, startNs: o.startNs, endNs: undefined, attributes: { ...o.attributes }, events: [], status: undefined };
+    const span: MemorySpan = {
+      id: this.spans.length + 1,
+      name: o.name,
+      kind: o.kind,
+      parent: o.parent,
+      remoteParent: o.remoteParent?.traceparent,
+      startNs: o.startNs,
+      endNs: undefined,
+      attributes: { ...o.attributes },
+      events: [],
+      status: undefined,
+    };
     this.spans.push(span);
     return span;
   }
@@ -53,7 +64,8 @@ export class MemoryWriter implements TraceWriter<MemorySpan> {
 
   one(name: string): MemorySpan {
     const found = this.named(name);
-    if (found.length !== 1) throw new Error(`expected one span named ${JSON.stringify(name)}, found ${found.length}: ${this.spans.map((s) => s.name).join(', ')}`);
+    if (found.length !== 1)
+      throw new Error(`expected one span named ${JSON.stringify(name)}, found ${found.length}: ${this.spans.map((s) => s.name).join(', ')}`);
     return found[0]!;
   }
 

@@ -117,7 +117,12 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
         },
       });
     };
-    const meta = (raw: Buffer, headers: IncomingHttpHeaders): ReceivedRequest => ({ contentType: 'application/grpc', encoding: headers['grpc-encoding'] as string | undefined, headers, raw });
+    const meta = (raw: Buffer, headers: IncomingHttpHeaders): ReceivedRequest => ({
+      contentType: 'application/grpc',
+      encoding: headers['grpc-encoding'] as string | undefined,
+      headers,
+      raw,
+    });
     service('trace', 'Trace', (request, raw, headers) => {
       this.requests.push(meta(raw, headers));
       this.spans.push(...spansOfRequest(request));
@@ -125,8 +130,12 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
     service('metrics', 'Metrics', (request, raw, headers) => this.metricRequests.push({ ...meta(raw, headers), points: pointsOfRequest(request) }));
     service('logs', 'Logs', (request) => this.logRecords.push(...logRecordsOf(request)));
     const tls = this.tls;
-    const credentials = tls ? ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined) : ServerCredentials.createInsecure();
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (error, p) => (error ? reject(error) : resolve(p))));
+    const credentials = tls
+      ? ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined)
+      : ServerCredentials.createInsecure();
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', credentials, (error, p) => (error ? reject(error) : resolve(p))),
+    );
     return `${this.tls ? 'https' : 'http'}://${this.tls ? 'localhost' : '127.0.0.1'}:${port}`;
   }
 

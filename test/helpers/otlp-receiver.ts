@@ -89,7 +89,9 @@ export class OtlpReceiver implements OtlpReceiving {
         const raw = Buffer.concat(chunks);
         const contentType = String(req.headers['content-type'] ?? '');
         const ok = (): void => {
-          res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' }).end(contentType.includes('json') ? '{}' : undefined);
+          res
+            .writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' })
+            .end(contentType.includes('json') ? '{}' : undefined);
         };
         const decompressed = (): Buffer => (encoding === 'gzip' ? gunzipSync(raw) : raw);
         if (req.url?.endsWith('/v1/logs')) {

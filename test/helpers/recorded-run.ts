@@ -17,7 +17,10 @@ export interface RecordedRun {
 
 export function loadFrames(name: string): Frame[] {
   const text = readFileSync(join(FIXTURES, `${name}.ndjson`), 'utf8');
-  return text.split('\n').filter((line) => line !== '').map((line) => decodeFrame(line));
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => decodeFrame(line));
 }
 
 /** Every frame of the fixture into a fresh RunModel, then finish() (the connection's EOF). */

@@ -51,7 +51,10 @@ export const frameBody: fc.Arbitrary<Record<string, Json>> = fc.oneof(
   ...Object.values(FRAMES).flatMap((schema) =>
     frameTypes(schema).map((t) => {
       const props = Object.fromEntries(Object.entries(schema.properties).filter(([k]) => !ENVELOPE.has(k) && k !== 't'));
-      return arbitraryOf({ ...schema, properties: props, required: (schema.required ?? []).filter((k: string) => k in props) } as TSchema).map((body) => ({ ...(body as object), t }));
+      return arbitraryOf({ ...schema, properties: props, required: (schema.required ?? []).filter((k: string) => k in props) } as TSchema).map((body) => ({
+        ...(body as object),
+        t,
+      }));
     }),
   ),
 );

@@ -5,14 +5,27 @@ import { INVENTORY, runShimmed, tempDir, type CliResult } from './sidecar-run.js
 import { SpanTree } from './span-tree.js';
 
 /** ansible-playbook with the shim pointed at `endpoint` (a socket path, a ws:// or wss:// URL), its own OTEL_TEST_TMP. */
-export function playbookViaShim(env: NodeJS.ProcessEnv, playbook: string, endpoint: string, extra: NodeJS.ProcessEnv = {}, inventory = INVENTORY): Promise<CliResult> {
+export function playbookViaShim(
+  env: NodeJS.ProcessEnv,
+  playbook: string,
+  endpoint: string,
+  extra: NodeJS.ProcessEnv = {},
+  inventory = INVENTORY,
+): Promise<CliResult> {
   return runShimmed(playbook, endpoint, { ...env, OTEL_TEST_TMP: tempDir(), ...extra }, inventory);
 }
 
 /** A trace as structure: every span's path, kind, status and the attributes that do not vary between runs. */
 export function traceShape(spans: OtlpSpan[]): string[] {
   const tree = new SpanTree(spans);
-  const stable = ['ansible.task.host.status', 'ansible.task.module', 'ansible.task.changed', 'ansible.play.name', 'ansible.task.name', 'cicd.pipeline.task.run.result'];
+  const stable = [
+    'ansible.task.host.status',
+    'ansible.task.module',
+    'ansible.task.changed',
+    'ansible.play.name',
+    'ansible.task.name',
+    'cicd.pipeline.task.run.result',
+  ];
   return spans
     .map((s) => {
       const a = stable.filter((k) => s.attributes[k] !== undefined).map((k) => `${k}=${JSON.stringify(s.attributes[k])}`);

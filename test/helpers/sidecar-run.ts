@@ -25,7 +25,18 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   }
   // A disk queue of the test's own: a real one under ~/.local/state would outlive the test.
   // OTEL_TEST_TMP: where test playbooks keep their counters and markers (one dir per env).
-  return { ...env, PATH: pathWith(ANSIBLE_BIN), OTEL_TEST_TMP: tempDir('otel-run-'), ANSIBLE_OTEL_QUEUE_DIR: tempDir('otel-queue-'), ANSIBLE_OTEL_SPOOL_DIR: tempDir('otel-spool-'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ...extra };
+  return {
+    ...env,
+    PATH: pathWith(ANSIBLE_BIN),
+    OTEL_TEST_TMP: tempDir('otel-run-'),
+    ANSIBLE_OTEL_QUEUE_DIR: tempDir('otel-queue-'),
+    ANSIBLE_OTEL_SPOOL_DIR: tempDir('otel-spool-'),
+    ANSIBLE_HOST_KEY_CHECKING: 'False',
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: 'False',
+    ANSIBLE_LOCALHOST_WARNING: 'False',
+    ...extra,
+  };
 }
 
 export function tempDir(prefix = 'otel-test-'): string {
@@ -58,7 +69,11 @@ export function runShimmed(playbook: string, endpoint: string, env: NodeJS.Proce
 }
 
 /** `ansible-otel run [sidecarArgs] -- ansible-playbook -i inventory playbooks…` */
-export function runPlaybooks(playbooks: string[], env: NodeJS.ProcessEnv, o: { sidecarArgs?: string[]; ansibleArgs?: string[]; onSpawn?: (c: ChildProcess) => void; cwd?: string } = {}): Promise<CliResult> {
+export function runPlaybooks(
+  playbooks: string[],
+  env: NodeJS.ProcessEnv,
+  o: { sidecarArgs?: string[]; ansibleArgs?: string[]; onSpawn?: (c: ChildProcess) => void; cwd?: string } = {},
+): Promise<CliResult> {
   const files = playbooks.map((p) => join(PLAYBOOKS, p));
   return runCli(['run', ...(o.sidecarArgs ?? []), '--', 'ansible-playbook', '-i', INVENTORY, ...(o.ansibleArgs ?? []), ...files], env, o.onSpawn, o.cwd);
 }

@@ -15,7 +15,8 @@ export class SpanTree {
 
   one(name: string, where: (s: OtlpSpan) => boolean = () => true): OtlpSpan {
     const found = this.named(name).filter(where);
-    if (found.length !== 1) throw new Error(`expected one span ${JSON.stringify(name)}, found ${found.length} among: ${[...new Set(this.spans.map((s) => s.name))].join(' | ')}`);
+    if (found.length !== 1)
+      throw new Error(`expected one span ${JSON.stringify(name)}, found ${found.length} among: ${[...new Set(this.spans.map((s) => s.name))].join(' | ')}`);
     return found[0]!;
   }
 

@@ -21,19 +21,46 @@ export function writeSyntheticTraces(path: string, hosts: number, tasks: number)
   const MS = 1_000_000;
   const spans: object[] = [];
   const span = (spanId: string, parent: string, name: string, s: number, e: number, attributes: object[], error = false) =>
-    spans.push({ traceId, spanId, parentSpanId: parent, name, kind: parent ? 1 : 2, startTimeUnixNano: String(s), endTimeUnixNano: String(e), attributes, status: { code: error ? 2 : 0 } });
+    spans.push({
+      traceId,
+      spanId,
+      parentSpanId: parent,
+      name,
+      kind: parent ? 1 : 2,
+      startTimeUnixNano: String(s),
+      endTimeUnixNano: String(e),
+      attributes,
+      status: { code: error ? 2 : 0 },
+    });
   const root = id();
   const failures = new Map<string, string>();
   const taskMs = 400;
   const end = t0 + tasks * taskMs * MS;
-  span(root, '', 'big.yml', t0, end, [str('ansible.playbook.path', '/srv/big.yml'), str('ansible.session', 'synthetic-run'), str('cicd.pipeline.result', 'failure')], true);
+  span(
+    root,
+    '',
+    'big.yml',
+    t0,
+    end,
+    [str('ansible.playbook.path', '/srv/big.yml'), str('ansible.session', 'synthetic-run'), str('cicd.pipeline.result', 'failure')],
+    true,
+  );
   const plays = [id(), id()];
-  for (const [i, p] of plays.entries()) span(p, root, `Play ${i + 1}`, t0 + (i * tasks * taskMs * MS) / 2, t0 + ((i + 1) * tasks * taskMs * MS) / 2, [str('ansible.play.name', `Play ${i + 1}`), str('ansible.play.uuid', `play-${i}`)]);
+  for (const [i, p] of plays.entries())
+    span(p, root, `Play ${i + 1}`, t0 + (i * tasks * taskMs * MS) / 2, t0 + ((i + 1) * tasks * taskMs * MS) / 2, [
+      str('ansible.play.name', `Play ${i + 1}`),
+      str('ansible.play.uuid', `play-${i}`),
+    ]);
   for (let t = 0; t < tasks; t++) {
     const task = id();
     const ts = t0 + t * taskMs * MS;
     const uuid = `task-${t}`;
-    span(task, plays[t < tasks / 2 ? 0 : 1]!, `Task number ${t}`, ts, ts + (taskMs - 10) * MS, [str('ansible.task.name', `Task number ${t}`), str('ansible.task.uuid', uuid), str('ansible.task.action', 'ansible.builtin.command'), bool('ansible.task.handler', false)]);
+    span(task, plays[t < tasks / 2 ? 0 : 1]!, `Task number ${t}`, ts, ts + (taskMs - 10) * MS, [
+      str('ansible.task.name', `Task number ${t}`),
+      str('ansible.task.uuid', uuid),
+      str('ansible.task.action', 'ansible.builtin.command'),
+      bool('ansible.task.handler', false),
+    ]);
     for (let h = 0; h < hosts; h++) {
       const host = `host-${String(h).padStart(3, '0')}.example.internal`;
       const failed = t === tasks - 1 && h % 50 === 7;
@@ -41,12 +68,36 @@ export function writeSyntheticTraces(path: string, hosts: number, tasks: number)
       const s = ts + ((h * 3) % 100) * MS;
       const message = failed ? `non-zero return code on ${host}: disk /dev/sdb full` : undefined;
       if (message) failures.set(host, message);
-      span(id(), task, host, s, s + (20 + ((h * 7 + t) % 250)) * MS, [str('ansible.task.host.name', host), str('ansible.task.name', `Task number ${t}`), str('ansible.task.uuid', uuid), str('ansible.task.host.status', status), ...(message ? [str('ansible.task.message', message)] : [])], failed);
+      span(
+        id(),
+        task,
+        host,
+        s,
+        s + (20 + ((h * 7 + t) % 250)) * MS,
+        [
+          str('ansible.task.host.name', host),
+          str('ansible.task.name', `Task number ${t}`),
+          str('ansible.task.uuid', uuid),
+          str('ansible.task.host.status', status),
+          ...(message ? [str('ansible.task.message', message)] : []),
+        ],
+        failed,
+      );
     }
   }
   // Batches of 512 spans per line, in no particular order: as the BatchSpanProcessor writes them.
   const lines: string[] = [];
-  for (let i = 0; i < spans.length; i += 512) lines.push(JSON.stringify({ resourceSpans: [{ resource: { attributes: [str('service.name', 'ansible')] }, scopeSpans: [{ scope: { name: 'ansible-otel-sidecar' }, spans: spans.slice(i, i + 512).reverse() }] }] }));
+  for (let i = 0; i < spans.length; i += 512)
+    lines.push(
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [str('service.name', 'ansible')] },
+            scopeSpans: [{ scope: { name: 'ansible-otel-sidecar' }, spans: spans.slice(i, i + 512).reverse() }],
+          },
+        ],
+      }),
+    );
   writeFileSync(path, `${lines.reverse().join('\n')}\n`);
   return { traceId, taskSpans: tasks, hostSpans: tasks * hosts, failures };
 }

@@ -51,13 +51,14 @@ function mutatedPayloads(count: number): string[] {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>),
   );
-  const payload = fc.array(fc.tuple(fc.nat(recorded.length - 1), fc.option(mutation, { freq: 2 })), { minLength: 5, maxLength: 30 }).map((picks) =>
-    picks.map(([i, mutate]) => `${JSON.stringify(mutate ? mutate(recorded[i]!) : recorded[i])}\n`).join(''),
-  );
+  const payload = fc
+    .array(fc.tuple(fc.nat(recorded.length - 1), fc.option(mutation, { freq: 2 })), { minLength: 5, maxLength: 30 })
+    .map((picks) => picks.map(([i, mutate]) => `${JSON.stringify(mutate ? mutate(recorded[i]!) : recorded[i])}\n`).join(''));
   return fc.sample(payload, { numRuns: count, seed: SEED });
 }
 
-const randomBytes = (count: number): Buffer[] => fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { numRuns: count, seed: SEED }).map((b) => Buffer.from(b));
+const randomBytes = (count: number): Buffer[] =>
+  fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { numRuns: count, seed: SEED }).map((b) => Buffer.from(b));
 
 /** One hostile Unix socket client: writes `payload` and hangs up; resolves once serve let it go. */
 function socketAttacker(payload: Buffer | string): Promise<void> {

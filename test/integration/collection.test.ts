@@ -31,6 +31,10 @@ describe('ansible_otel.sidecar collection', () => {
     expect(run.status, run.stderr).toBe(0);
     await serve.stderr.waitFor('small-b.yml: success');
     expect(await serve.stop()).toBe(0);
-    expect(spansOfJsonLines(readFileSync(traces, 'utf8')).map((s) => s.name).sort()).toEqual(['RUN small-b.yml', 'Say b', 'Second playbook', 'h1']);
+    expect(
+      spansOfJsonLines(readFileSync(traces, 'utf8'))
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['RUN small-b.yml', 'Say b', 'Second playbook', 'h1']);
   }, 300_000);
 });

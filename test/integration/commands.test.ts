@@ -24,7 +24,11 @@ describe('one command, several playbooks', () => {
   it('gives each playbook its own root span, both children of TRACEPARENT, in check mode', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parent = '00f067aa0ba902b7';
-    const r = await runPlaybooks(['small-a.yml', 'small-b.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir(), TRACEPARENT: `00-${traceId}-${parent}-01` }), { ansibleArgs: ['--check'] });
+    const r = await runPlaybooks(
+      ['small-a.yml', 'small-b.yml'],
+      cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir(), TRACEPARENT: `00-${traceId}-${parent}-01` }),
+      { ansibleArgs: ['--check'] },
+    );
     expect(r.code, r.stderr).toBe(0);
     const tree = spansOfTrace(traceId);
     tree.expectWellFormed();
@@ -45,9 +49,15 @@ describe('one command, several playbooks', () => {
 });
 
 /** killed.yml through `run`, recording frames: resolves once the sidecar has the host start of "Sleep for a long time". */
-function killedRun(tmp: string, onSpawn?: (cli: ChildProcess) => void): { result: Promise<CliResult>; sleeping: Promise<void>; endOrphanedSleep: () => Promise<void> } {
+function killedRun(
+  tmp: string,
+  onSpawn?: (cli: ChildProcess) => void,
+): { result: Promise<CliResult>; sleeping: Promise<void>; endOrphanedSleep: () => Promise<void> } {
   const frames = join(tmp, 'frames.ndjson');
-  const result = runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), { sidecarArgs: ['--record-frames', frames], onSpawn });
+  const result = runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), {
+    sidecarArgs: ['--record-frames', frames],
+    onSpawn,
+  });
   const hostStarted = (): boolean => {
     const text = existsSync(frames) ? readFileSync(frames, 'utf8') : '';
     const at = text.indexOf('"name":"Sleep for a long time"');
@@ -56,7 +66,8 @@ function killedRun(tmp: string, onSpawn?: (cli: ChildProcess) => void): { result
   let ended = false;
   void result.finally(() => (ended = true));
   // An orphaned `sleep 25` would hold the run's stdout pipe: end it (once it exists) so the test need not wait.
-  const endOrphanedSleep = (): Promise<void> => until(() => ended || spawnSync('pkill', ['-f', '^sleep 25$']).status === 0, 180_000, 'the run to end or its orphaned sleep 25');
+  const endOrphanedSleep = (): Promise<void> =>
+    until(() => ended || spawnSync('pkill', ['-f', '^sleep 25$']).status === 0, 180_000, 'the run to end or its orphaned sleep 25');
   return { result, sleeping: until(hostStarted, 180_000, 'the host start of "Sleep for a long time"'), endOrphanedSleep };
 }
 
@@ -65,7 +76,9 @@ describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
     const { result, sleeping, endOrphanedSleep } = killedRun(tempDir());
     await sleeping;
     // the oldest python ansible-playbook process of this test is the controller, not a worker
-    const pid = execFileSync('pgrep', ['-o', '-f', `^[^ ]*python[^ ]* [^ ]*ansible-playbook .*${join('test', 'playbooks', 'killed.yml')}`]).toString().trim();
+    const pid = execFileSync('pgrep', ['-o', '-f', `^[^ ]*python[^ ]* [^ ]*ansible-playbook .*${join('test', 'playbooks', 'killed.yml')}`])
+      .toString()
+      .trim();
     process.kill(Number(pid), 'SIGKILL');
     await endOrphanedSleep();
     const r = await result;

@@ -72,7 +72,12 @@ describe('--format json with --events-file', () => {
       expect(spans.get(span.parentSpanId)!.name).toBe(h.task);
       expect(span.attributes['ansible.task.host.status']).toBe(h.status);
     }
-    expect(results.find((h) => h.status === 'failed')).toMatchObject({ host: 'h2', task: 'Break on h2', message: 'h2 is out of order', module: 'ansible.builtin.fail' });
+    expect(results.find((h) => h.status === 'failed')).toMatchObject({
+      host: 'h2',
+      task: 'Break on h2',
+      message: 'h2 is out of order',
+      module: 'ansible.builtin.fail',
+    });
     expect(results.find((h) => h.task === 'Say the colour')!.result).toEqual({ msg: 'colour is blue', changed: false });
     expect(of('playbook_end')[0]).toMatchObject({ result: 'failure', failed_hosts: ['h2'], stats: { h2: { failures: 1 } } });
   });
@@ -98,7 +103,9 @@ describe('--format table', () => {
       expect(row.slice(changedAt, taskAt)).toMatch(/^(yes|no) +$/);
       expect(row.slice(taskAt)).toMatch(/^\S/);
     }
-    expect(rows.map(stripAnsi)).toContain(`${'h2'.padEnd(RESULT_COLUMNS.host)}  ${'FAILED'.padEnd(RESULT_COLUMNS.status)}  ${'no'.padEnd(RESULT_COLUMNS.changed)}  Break on h2`);
+    expect(rows.map(stripAnsi)).toContain(
+      `${'h2'.padEnd(RESULT_COLUMNS.host)}  ${'FAILED'.padEnd(RESULT_COLUMNS.status)}  ${'no'.padEnd(RESULT_COLUMNS.changed)}  Break on h2`,
+    );
     const header = stripAnsi(lines[recap + 2]!);
     expect(header).toMatch(/^HOST +OK +CHANGED +FAILED +UNREACHABLE +SKIPPED +RESCUED +IGNORED$/);
     const recapRows = lines.slice(recap + 4, recap + 6).map(stripAnsi);
@@ -151,7 +158,22 @@ describe('on a terminal', () => {
   it.skipIf(!hasScript)('shows the vars_prompt prompt and takes the answer, and colours the table', async () => {
     const events = join(tempDir(), 'events.jsonl');
     const env = cleanEnv({ ANSIBLE_NOCOLOR: undefined, OTEL_EXPORTER_OTLP_ENDPOINT: url, TERM: 'xterm' });
-    const cmd = [process.execPath, CLI, 'run', '--format', 'table', '--events-file', events, '--', 'ansible-playbook', '-i', INVENTORY, join(PLAYBOOKS, 'console.yml')].map((a) => `'${a}'`).join(' ');
+    const cmd = [
+      process.execPath,
+      CLI,
+      'run',
+      '--format',
+      'table',
+      '--events-file',
+      events,
+      '--',
+      'ansible-playbook',
+      '-i',
+      INVENTORY,
+      join(PLAYBOOKS, 'console.yml'),
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
     // `script` gives the command a pseudo-terminal for stdin, stdout and stderr
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -161,7 +183,11 @@ describe('on a terminal', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code, out).toBe(2);
     expect(stripAnsi(out)).toContain('Favourite colour of the test [blue]: ');
-    const said = readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.task === 'Say the colour' && e.event === 'host_result');
+    const said = readFileSync(events, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.task === 'Say the colour' && e.event === 'host_result');
     expect(said.result.msg).toBe('colour is green');
     expect(out).toMatch(new RegExp(`^h2 +${ESC.replace('[', '\\[')}31mFAILED`, 'm'));
     expect(out).not.toContain('TASK [');

@@ -62,7 +62,12 @@ describe.each(transports)('durable span export over %s', (protocol, receiver, en
     receiver.failWith = undefined;
     await until(() => e.stats().queuedBatches === 0, 60_000);
     const names = receiver.spans.map((s) => s.name);
-    expect(names.sort()).toEqual(batches.flat().map((s) => s.name).sort());
+    expect(names.sort()).toEqual(
+      batches
+        .flat()
+        .map((s) => s.name)
+        .sort(),
+    );
     expect(new Set(receiver.spans.map((s) => s.spanId)).size).toBe(12);
     expect(problems.length).toBeGreaterThan(0);
     await e.shutdown();

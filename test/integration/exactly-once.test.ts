@@ -39,7 +39,13 @@ class Point {
     const url = await this.receiver.start();
     // A short batch delay: spans leave while the run stands at a gate. A long wait for the ack
     // at exit: a loaded machine must not turn a late ack into a kept spool file.
-    this.env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_TEST_GATES: this.gates, ANSIBLE_OTEL_DRAIN_TIMEOUT: '10' });
+    this.env = cleanEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: url,
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_BSP_SCHEDULE_DELAY: '20',
+      OTEL_TEST_GATES: this.gates,
+      ANSIBLE_OTEL_DRAIN_TIMEOUT: '10',
+    });
     return this;
   }
 
@@ -86,7 +92,16 @@ class Point {
     const root = join(this.env.ANSIBLE_OTEL_QUEUE_DIR!, 'ledger');
     if (!existsSync(root)) return 0;
     const dirs = readdirSync(root).filter((d) => d.startsWith('spans-'));
-    return dirs.flatMap((d) => readdirSync(join(root, d)).map((f) => readFileSync(join(root, d, f), 'utf8').split('\n').filter(Boolean).length)).reduce((a, b) => a + b, 0);
+    return dirs
+      .flatMap((d) =>
+        readdirSync(join(root, d)).map(
+          (f) =>
+            readFileSync(join(root, d, f), 'utf8')
+              .split('\n')
+              .filter(Boolean).length,
+        ),
+      )
+      .reduce((a, b) => a + b, 0);
   }
 
   /** Every sidecar's output, in start order. */

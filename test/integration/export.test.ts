@@ -22,18 +22,21 @@ describe('OTLP export options', () => {
   it('speaks http/json with gzip and the configured headers, and never prints the headers', async () => {
     const before = receiver.requests.length;
     const summaryFile = join(tempDir(), 'step-summary.md');
-    const r = await runPlaybooks(['small-b.yml'], cleanEnv({
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${url}/v1/traces`,
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
-      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20header-secret-42,x-tenant=ops',
-      ANSIBLE_OTEL_TRACE_URL: 'http://localhost:16686/trace/{trace_id}',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'acme/infra',
-      GITHUB_RUN_ID: '4711',
-      GITHUB_SHA: 'abc123',
-      GITHUB_STEP_SUMMARY: summaryFile,
-    }));
+    const r = await runPlaybooks(
+      ['small-b.yml'],
+      cleanEnv({
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${url}/v1/traces`,
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20header-secret-42,x-tenant=ops',
+        ANSIBLE_OTEL_TRACE_URL: 'http://localhost:16686/trace/{trace_id}',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_REPOSITORY: 'acme/infra',
+        GITHUB_RUN_ID: '4711',
+        GITHUB_SHA: 'abc123',
+        GITHUB_STEP_SUMMARY: summaryFile,
+      }),
+    );
     expect(r.code, r.stderr).toBe(0);
     const requests = receiver.requests.slice(before);
     expect(requests.length).toBeGreaterThan(0);
@@ -79,10 +82,14 @@ describe('OTLP export options', () => {
   });
 
   it('keeps the playbook exit code and says once what failed when the collector is down', async () => {
-    const r = await runPlaybooks(['small-b.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:pw-in-url@127.0.0.1:1' }), { sidecarArgs: ['--flush-timeout', '2'] });
+    const r = await runPlaybooks(['small-b.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:pw-in-url@127.0.0.1:1' }), {
+      sidecarArgs: ['--flush-timeout', '2'],
+    });
     expect(r.code).toBe(0);
     expect(r.stderr.match(/warning: .*spans/g)).toHaveLength(1);
-    expect(r.stderr).toMatch(/warning: 0 of 4 spans → http:\/\/127\.0\.0\.1:1\/v1\/traces .*; 4 wait in the disk queue \S+ and go out when the backend answers/);
+    expect(r.stderr).toMatch(
+      /warning: 0 of 4 spans → http:\/\/127\.0\.0\.1:1\/v1\/traces .*; 4 wait in the disk queue \S+ and go out when the backend answers/,
+    );
     expect(r.stderr).not.toContain('pw-in-url');
   });
 });

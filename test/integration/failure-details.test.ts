@@ -42,7 +42,8 @@ describe(`failure details on ${VERSION}`, () => {
   it('runs every failure: exit 4 (unreachable), one ERROR host span per failing task', () => {
     for (const { r, tree } of [plain, ...(tracebacks ? [tracebacks] : [])]) {
       expect(r.code, r.stderr).toBe(4);
-      for (const task of ['Fail with stderr', 'Crash the module', 'Fail with a message', 'Reach the unreachable']) expect(hostOf(tree, task).status.code, task).toBe(STATUS.ERROR);
+      for (const task of ['Fail with stderr', 'Crash the module', 'Fail with a message', 'Reach the unreachable'])
+        expect(hostOf(tree, task).status.code, task).toBe(STATUS.ERROR);
     }
   });
 
@@ -58,7 +59,11 @@ describe(`failure details on ${VERSION}`, () => {
     const h1 = hostOf(plain.tree, 'Fail with stderr');
     expect(h1.status.message).toBe('non-zero return code');
     expect(h1.attributes).toMatchObject({ 'ansible.task.message': 'non-zero return code', 'ansible.task.result': 3 });
-    expect(exceptionOf(h1)).toMatchObject({ 'exception.type': 'ansible.failed', 'exception.message': 'non-zero return code', 'exception.stacktrace': 'disk full on /var' });
+    expect(exceptionOf(h1)).toMatchObject({
+      'exception.type': 'ansible.failed',
+      'exception.message': 'non-zero return code',
+      'exception.stacktrace': 'disk full on /var',
+    });
   });
 
   it('a module crash: a message, and the module traceback', () => {

@@ -16,12 +16,15 @@ afterAll(() => receiver.stop());
 
 describe('OTLP over gRPC', () => {
   it('delivers the full span tree and the run metrics, with the headers as metadata and never printed', async () => {
-    const r = await runPlaybooks(['features.yml'], cleanEnv({
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-      OTEL_EXPORTER_OTLP_ENDPOINT: url,
-      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20grpc-secret-7',
-      OTEL_TEST_TMP: tempDir(),
-    }));
+    const r = await runPlaybooks(
+      ['features.yml'],
+      cleanEnv({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_ENDPOINT: url,
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20grpc-secret-7',
+        OTEL_TEST_TMP: tempDir(),
+      }),
+    );
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain(`spans → ${url} (OTLP grpc, plaintext)`);
     expect(r.stderr).toContain(`metrics → ${url} (OTLP grpc, plaintext)`);
@@ -43,7 +46,8 @@ describe('OTLP over gRPC', () => {
     const tls = new OtlpGrpcReceiver({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey), clientCa: readFileSync(pki.ca) });
     const tlsUrl = await tls.start();
     try {
-      const env = (vars: Record<string, string>): NodeJS.ProcessEnv => cleanEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tlsUrl, OTEL_METRICS_EXPORTER: 'none', ...vars });
+      const env = (vars: Record<string, string>): NodeJS.ProcessEnv =>
+        cleanEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tlsUrl, OTEL_METRICS_EXPORTER: 'none', ...vars });
       const client = { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: pki.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: pki.clientKey };
       const refused = async (vars: Record<string, string>): Promise<string> => {
         const r = await runPlaybooks(['small-b.yml'], env(vars), { sidecarArgs: ['--flush-timeout', '2', '--queue-dir', 'off'] });

@@ -43,7 +43,9 @@ describe('log records over OTLP/HTTP protobuf, correlated with the trace', () =>
   beforeAll(async () => {
     const url = await receiver.start();
     logsFile = join(tempDir(), 'logs.jsonl');
-    r = await runPlaybooks(['console.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir() }), { sidecarArgs: ['--logs-file', logsFile] });
+    r = await runPlaybooks(['console.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir() }), {
+      sidecarArgs: ['--logs-file', logsFile],
+    });
     tree = new SpanTree(receiver.spans);
   }, 300_000);
   afterAll(() => receiver.stop());
@@ -115,7 +117,9 @@ describe('where log records go by default and by OTEL_LOGS_EXPORTER', () => {
     const url = await receiver.start();
     try {
       const logsFile = join(tempDir(), 'logs.jsonl');
-      const r = await runPlaybooks(['features.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_LOGS_EXPORTER: 'none', OTEL_TEST_TMP: tempDir() }), { sidecarArgs: ['--logs-file', logsFile] });
+      const r = await runPlaybooks(['features.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_LOGS_EXPORTER: 'none', OTEL_TEST_TMP: tempDir() }), {
+        sidecarArgs: ['--logs-file', logsFile],
+      });
       expect(r.code, r.stderr).toBe(4); // an unreachable host
       expect(receiver.spans.length).toBeGreaterThan(10);
       expect(receiver.logRequests).toEqual([]);
@@ -143,9 +147,14 @@ it('--no-log-task-output (or ANSIBLE_OTEL_LOG_TASK_OUTPUT=false) leaves out only
   ];
   for (const c of cases) {
     const logsFile = join(tempDir(), 'logs.jsonl');
-    const r = await runPlaybooks(['big-output.yml'], cleanEnv({ OTEL_SDK_DISABLED: 'true', OTEL_TEST_TMP: tempDir(), ...c.env }), { sidecarArgs: ['--logs-file', logsFile, ...c.args] });
+    const r = await runPlaybooks(['big-output.yml'], cleanEnv({ OTEL_SDK_DISABLED: 'true', OTEL_TEST_TMP: tempDir(), ...c.env }), {
+      sidecarArgs: ['--logs-file', logsFile, ...c.args],
+    });
     expect(r.code, r.stderr).toBe(0);
     const records = recordsOfJsonLines(readFileSync(logsFile, 'utf8'));
-    expect(records.map((l) => l.eventName), JSON.stringify(c)).toEqual(c.events);
+    expect(
+      records.map((l) => l.eventName),
+      JSON.stringify(c),
+    ).toEqual(c.events);
   }
 }, 300_000);

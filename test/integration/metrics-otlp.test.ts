@@ -81,14 +81,17 @@ describe('OTLP metrics export', () => {
 
   it('honours http/json, delta temporality, exponential histograms and the host opt-in', async () => {
     const before = receiver.metricRequests.length;
-    const r = await runPlaybooks(['small-b.yml'], cleanEnv({
-      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${url}/v1/metrics`,
-      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
-      OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'base2_exponential_bucket_histogram',
-      OTEL_TRACES_EXPORTER: 'none',
-      ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE: 'true',
-    }));
+    const r = await runPlaybooks(
+      ['small-b.yml'],
+      cleanEnv({
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${url}/v1/metrics`,
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
+        OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'base2_exponential_bucket_histogram',
+        OTEL_TRACES_EXPORTER: 'none',
+        ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE: 'true',
+      }),
+    );
     expect(r.code, r.stderr).toBe(0);
     const requests = receiver.metricRequests.slice(before);
     expect(requests.every((q) => q.contentType === 'application/json')).toBe(true);

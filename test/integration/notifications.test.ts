@@ -21,7 +21,18 @@ beforeAll(async () => {
   hook.failNext = [500];
   const tmp = tempDir();
   r = await runCli(
-    ['run', '--slack-rollup-window', '60', '--traces-file', join(tmp, 'traces.jsonl'), '--', 'ansible-playbook', '-i', join(PLAYBOOKS, 'many-hosts.ini'), join(PLAYBOOKS, 'many-fail.yml')],
+    [
+      'run',
+      '--slack-rollup-window',
+      '60',
+      '--traces-file',
+      join(tmp, 'traces.jsonl'),
+      '--',
+      'ansible-playbook',
+      '-i',
+      join(PLAYBOOKS, 'many-hosts.ini'),
+      join(PLAYBOOKS, 'many-fail.yml'),
+    ],
     cleanEnv({
       OTEL_TRACES_EXPORTER: 'none',
       ANSIBLE_FORKS: '24',
@@ -81,7 +92,12 @@ describe('webhook events of the same run', () => {
   it('carries run id, playbook, trace, timestamp and data', () => {
     const events = hook.delivered();
     const failed = events.find((e) => e.event_type === 'host_failed');
-    expect(failed).toMatchObject({ playbook: 'many-fail.yml', trace_id: traceId, trace_url: `http://jaeger.invalid/trace/${traceId}`, data: { task: 'Apply the release', status: 'failed', play: 'Roll out to the fleet' } });
+    expect(failed).toMatchObject({
+      playbook: 'many-fail.yml',
+      trace_id: traceId,
+      trace_url: `http://jaeger.invalid/trace/${traceId}`,
+      data: { task: 'Apply the release', status: 'failed', play: 'Roll out to the fleet' },
+    });
     expect(failed.data.message).toBe(`disk full on ${failed.data.host}`);
     expect(failed.run_id).toMatch(/\S/);
     expect(new Set(events.map((e) => e.run_id)).size).toBe(1);
@@ -110,8 +126,24 @@ describe('a notification endpoint that is down', () => {
     await down.stop(); // nothing listens there any more
     const tmp = tempDir();
     const res = await runCli(
-      ['run', '--traces-file', join(tmp, 'traces.jsonl'), '--flush-timeout', '3', '--', 'ansible-playbook', '-i', join(PLAYBOOKS, 'many-hosts.ini'), join(PLAYBOOKS, 'many-fail.yml')],
-      cleanEnv({ OTEL_TRACES_EXPORTER: 'none', ANSIBLE_FORKS: '24', SLACK_WEBHOOK_URL: `${url}/services/T/B/downSecret`, ANSIBLE_OTEL_WEBHOOK_URL: `${url}/hook` }),
+      [
+        'run',
+        '--traces-file',
+        join(tmp, 'traces.jsonl'),
+        '--flush-timeout',
+        '3',
+        '--',
+        'ansible-playbook',
+        '-i',
+        join(PLAYBOOKS, 'many-hosts.ini'),
+        join(PLAYBOOKS, 'many-fail.yml'),
+      ],
+      cleanEnv({
+        OTEL_TRACES_EXPORTER: 'none',
+        ANSIBLE_FORKS: '24',
+        SLACK_WEBHOOK_URL: `${url}/services/T/B/downSecret`,
+        ANSIBLE_OTEL_WEBHOOK_URL: `${url}/hook`,
+      }),
     );
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/54 spans → .*traces\.jsonl/);

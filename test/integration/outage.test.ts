@@ -33,7 +33,14 @@ describe.each(transports)('a collector that is down, over %s', (_, receiver, pro
     // the collector refuses spans of this run, then recovers, while the run is still going.
     const tmp = tempDir();
     const gate = join(tmp, 'gate');
-    const env = cleanEnv({ ...protocol, OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_TEST_TMP: tmp, OTEL_TEST_GATE: gate });
+    const env = cleanEnv({
+      ...protocol,
+      OTEL_EXPORTER_OTLP_ENDPOINT: url,
+      OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_TEST_TMP: tmp,
+      OTEL_TEST_GATE: gate,
+    });
     const socket = join(tempDir(), 'sidecar.sock');
     const s = await serve(socket, env);
     receiver.failWith = 503;

@@ -19,7 +19,11 @@ describe('npm pack', () => {
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', join(dir, tgz)], { cwd: app, ...quiet });
     expect(existsSync(join(app, 'node_modules/ansible-otel-sidecar/plugin/otel_sidecar.py'))).toBe(true);
 
-    const r = spawnSync('npx', ['--no-install', 'ansible-otel', 'run', '--', 'ansible-playbook', '-i', INVENTORY, join(PLAYBOOKS, 'small-b.yml')], { cwd: app, env: cleanEnv({ npm_config_loglevel: 'error' }), encoding: 'utf8' });
+    const r = spawnSync('npx', ['--no-install', 'ansible-otel', 'run', '--', 'ansible-playbook', '-i', INVENTORY, join(PLAYBOOKS, 'small-b.yml')], {
+      cwd: app,
+      env: cleanEnv({ npm_config_loglevel: 'error' }),
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`4 spans → ${join(app, 'ansible-otel-traces.jsonl')}`);
   }, 300_000);

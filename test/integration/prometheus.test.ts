@@ -33,7 +33,10 @@ describe('Prometheus', () => {
   it('writes a node_exporter textfile atomically that promtool accepts', async () => {
     const dir = tempDir();
     const file = join(dir, 'textfile', 'ansible.prom');
-    const r = await runPlaybooks(['small-a.yml', 'small-b.yml'], cleanEnv({ OTEL_TRACES_EXPORTER: 'none' }), { sidecarArgs: ['--prometheus-textfile', file], cwd: dir });
+    const r = await runPlaybooks(['small-a.yml', 'small-b.yml'], cleanEnv({ OTEL_TRACES_EXPORTER: 'none' }), {
+      sidecarArgs: ['--prometheus-textfile', file],
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`metrics → ${file} (Prometheus textfile)`);
     expect(readdirSync(dirname(file))).toEqual(['ansible.prom']); // the temp file was renamed, not left
@@ -50,7 +53,8 @@ describe('Prometheus', () => {
       expect(text).toMatch(new RegExp(`ansible_last_run_timestamp\\{ansible_playbook_name="${playbook}"\\} 1[0-9.e+]+`));
       expect(text).toContain(`ansible_last_run_task_duration_average${labels}`);
     }
-    for (const status of ['ok', 'changed', 'failed', 'skipped']) expect(text).toContain(`ansible_last_run_tasks_by_status{ansible_playbook_name="small-a.yml",ansible_task_host_status="${status}"}`);
+    for (const status of ['ok', 'changed', 'failed', 'skipped'])
+      expect(text).toContain(`ansible_last_run_tasks_by_status{ansible_playbook_name="small-a.yml",ansible_task_host_status="${status}"}`);
     expect(text).toContain('# TYPE ansible_task_duration histogram');
     expect(text).toContain('# TYPE ansible_playbook_duration histogram');
     expect(text).toMatch(/ansible_task_duration_bucket\{.*le="0\.5"\}/);
@@ -65,8 +69,15 @@ describe('Prometheus', () => {
     const metricsPort = /metrics → http:\/\/127\.0\.0\.1:(\d+)\/metrics \(Prometheus scrape\)/.exec(serve.stderr.text())?.[1];
     expect(Number(metricsPort), serve.stderr.text()).toBeGreaterThan(0);
 
-    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ansible-otel\n    static_configs:\n      - targets: ["127.0.0.1:${metricsPort}"]\n`);
-    const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ansible-otel\n    static_configs:\n      - targets: ["127.0.0.1:${metricsPort}"]\n`,
+    );
+    const prometheus = spawn(
+      'prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     started.push(prometheus);
     const prometheusLog = childStderr(prometheus);
     const listening = /msg="Listening on" address=127\.0\.0\.1:(\d+)/;
@@ -81,17 +92,23 @@ describe('Prometheus', () => {
     // Prometheus answers only once it is up: a failed query is "not yet"
     await until(async () => (await query('up{job="ansible-otel"} == 1').catch(() => [])).length > 0, 90_000, 'Prometheus to scrape serve');
 
-    const shim = Object.fromEntries([...(await runCli(['env', '--socket', socket], env)).stdout.matchAll(/^export (\w+)='(.*)'$/gm)].map((m) => [m[1]!, m[2]!]));
+    const shim = Object.fromEntries(
+      [...(await runCli(['env', '--socket', socket], env)).stdout.matchAll(/^export (\w+)='(.*)'$/gm)].map((m) => [m[1]!, m[2]!]),
+    );
     for (const playbook of ['small-a.yml', 'small-b.yml']) {
       const p = spawn('ansible-playbook', ['-i', INVENTORY, join(PLAYBOOKS, playbook)], { env: { ...env, ...shim }, stdio: 'ignore' });
       expect(await exitOf(p)).toBe(0);
     }
 
     let runs: Awaited<ReturnType<typeof query>> = [];
-    await until(async () => {
-      runs = await query('sum by (ansible_playbook_name) (ansible_playbook_runs_total{cicd_pipeline_result="success"})').catch(() => []);
-      return runs.length === 2 && runs.every((x) => x.value[1] === '1');
-    }, 30_000, 'the runs in Prometheus');
+    await until(
+      async () => {
+        runs = await query('sum by (ansible_playbook_name) (ansible_playbook_runs_total{cicd_pipeline_result="success"})').catch(() => []);
+        return runs.length === 2 && runs.every((x) => x.value[1] === '1');
+      },
+      30_000,
+      'the runs in Prometheus',
+    );
     expect(runs.map((x) => x.metric.ansible_playbook_name).sort()).toEqual(['small-a.yml', 'small-b.yml']);
     const results = await query('sum(ansible_task_host_results_total)');
     expect(results[0]!.value[1]).toBe('2');

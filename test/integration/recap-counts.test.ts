@@ -21,16 +21,27 @@ function textfileResults(text: string): Sample[] {
   const out: Sample[] = [];
   for (const m of text.matchAll(/^ansible_task_host_results_total\{([^}]*)\} (\S+)$/gm)) {
     const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]]));
-    out.push({ labels: { 'ansible.task.host.status': labels.ansible_task_host_status, 'ansible.task.changed': labels.ansible_task_changed, 'ansible.task.module': labels.ansible_task_module }, value: Number(m[2]) });
+    out.push({
+      labels: {
+        'ansible.task.host.status': labels.ansible_task_host_status,
+        'ansible.task.changed': labels.ansible_task_changed,
+        'ansible.task.module': labels.ansible_task_module,
+      },
+      value: Number(m[2]),
+    });
   }
   return out;
 }
 
 /** ansible.task.host.results of the last (cumulative) OTLP metrics request. */
-const otlpResults = (points: OtlpPoint[]): Sample[] => points.filter((p) => p.metric === 'ansible.task.host.results').map((p) => ({ labels: p.attributes, value: p.value ?? 0 }));
+const otlpResults = (points: OtlpPoint[]): Sample[] =>
+  points.filter((p) => p.metric === 'ansible.task.host.results').map((p) => ({ labels: p.attributes, value: p.value ?? 0 }));
 
 const sum = (samples: Sample[], where: (l: Labels) => boolean): number => samples.filter((s) => where(s.labels)).reduce((n, s) => n + s.value, 0);
-const status = (...names: string[]) => (l: Labels) => names.includes(String(l['ansible.task.host.status']));
+const status =
+  (...names: string[]) =>
+  (l: Labels) =>
+    names.includes(String(l['ansible.task.host.status']));
 
 let r: CliResult;
 let ansible: Record<string, number>;
@@ -39,7 +50,9 @@ const receiver = new OtlpReceiver();
 beforeAll(async () => {
   const textfile = join(tempDir(), 'ansible.prom');
   const url = await receiver.start();
-  r = await runPlaybooks(['features.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir() }), { sidecarArgs: ['--prometheus-textfile', textfile] });
+  r = await runPlaybooks(['features.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir() }), {
+    sidecarArgs: ['--prometheus-textfile', textfile],
+  });
   ansible = recap(r.stdout);
   sources = [
     ['OTLP metrics', otlpResults(receiver.metricRequests.at(-1)?.points ?? [])],

@@ -12,10 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.stop());
 
-const ids = (spans: typeof receiver.spans): string[] => spans.map((s) => `${s.traceId}/${s.parentSpanId}/${s.spanId} ${s.name} ${s.startNs}-${s.endNs} ${s.status.code}`).sort();
+const ids = (spans: typeof receiver.spans): string[] =>
+  spans.map((s) => `${s.traceId}/${s.parentSpanId}/${s.spanId} ${s.name} ${s.startNs}-${s.endNs} ${s.status.code}`).sort();
 
 describe('ansible-otel replay', () => {
-  it('re-creates the live run\'s spans with the same ids, skipping a bad line with one warning', async () => {
+  it("re-creates the live run's spans with the same ids, skipping a bad line with one warning", async () => {
     const frames = join(tempDir(), 'frames.ndjson');
     const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir() });
     const live = await runPlaybooks(['small-a.yml'], env, { sidecarArgs: ['--record-frames', frames] });

@@ -17,7 +17,18 @@ let fromFile: CliResult;
 
 beforeAll(async () => {
   run = await runCli(
-    ['run', '--report', runReport, '--traces-file', traces, '--', 'ansible-playbook', '-i', join(PLAYBOOKS, 'many-hosts.ini'), join(PLAYBOOKS, 'many-fail.yml')],
+    [
+      'run',
+      '--report',
+      runReport,
+      '--traces-file',
+      traces,
+      '--',
+      'ansible-playbook',
+      '-i',
+      join(PLAYBOOKS, 'many-hosts.ini'),
+      join(PLAYBOOKS, 'many-fail.yml'),
+    ],
     cleanEnv({ OTEL_TRACES_EXPORTER: 'none', ANSIBLE_FORKS: '24' }),
   );
   fromFile = await runCli(['report', traces, '-o', fileReport], cleanEnv());
@@ -33,7 +44,8 @@ function pageResults(file: string): { playbooks: string[]; results: string[]; ta
     for (const play of pb.plays)
       for (const t of play.tasks) {
         tasks.push(`${play.name}/${t.name} ${t.s}-${t.e}`);
-        for (let i = 0; i < t.r.length; i += 5) results.push([t.name, data.hosts[t.r[i]], data.statuses[t.r[i + 1]], data.messages[t.r[i + 4]] ?? ''].join(' | '));
+        for (let i = 0; i < t.r.length; i += 5)
+          results.push([t.name, data.hosts[t.r[i]], data.statuses[t.r[i + 1]], data.messages[t.r[i + 4]] ?? ''].join(' | '));
       }
   return { playbooks: data.playbooks.map((p: any) => `${p.name} ${p.result} ${p.s}-${p.e}`), results: results.sort(), tasks };
 }
@@ -66,7 +78,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the report in headless Chromium', () => {
   afterAll(() => r?.browser.close());
 
   it('draws one waterfall bar per task span, collapsed, and lists the failed hosts', async () => {
-    const taskSpans = spansOfJsonLines(readFileSync(traces, 'utf8')).filter((s) => s.attributes['ansible.task.uuid'] && !s.attributes['ansible.task.host.name']);
+    const taskSpans = spansOfJsonLines(readFileSync(traces, 'utf8')).filter(
+      (s) => s.attributes['ansible.task.uuid'] && !s.attributes['ansible.task.host.name'],
+    );
     expect(await r.page.locator('[data-kind=task] .bar').count()).toBe(taskSpans.length);
     expect(await r.page.locator('[data-kind=host]').count()).toBe(0);
     expect(await r.page.locator('#failed tr[data-host]').count()).toBe(23);

@@ -16,11 +16,20 @@ import { ANSIBLE_BIN, ansibleVersion } from '../helpers/ansible-version.js';
  * import of 2.18+ artifacts can only put it on the play span.
  */
 const NOTIFY_AT_FLUSH = !/core 2\.1[4-7]\./.test(ansibleVersion(ANSIBLE_BIN));
-const withoutNotify = (lines: string[]): string[] => lines.map((l) => l.replace(/(?<=\] )(.*)$/, (events) => events.split(',').filter((e) => e !== 'ansible.notify').join(',')));
+const withoutNotify = (lines: string[]): string[] =>
+  lines.map((l) =>
+    l.replace(/(?<=\] )(.*)$/, (events) =>
+      events
+        .split(',')
+        .filter((e) => e !== 'ansible.notify')
+        .join(','),
+    ),
+  );
 
 const SHIM_PLAYBOOKS = join(ROOT, 'test', 'shim', 'playbooks');
 
-const ansibleRunner = (pdd: string, playbook: string, ident: string, env: NodeJS.ProcessEnv): Promise<CliResult> => runProcess('ansible-runner', ['run', pdd, '-p', playbook, '--ident', ident], env);
+const ansibleRunner = (pdd: string, playbook: string, ident: string, env: NodeJS.ProcessEnv): Promise<CliResult> =>
+  runProcess('ansible-runner', ['run', pdd, '-p', playbook, '--ident', ident], env);
 
 /** Each span as its path of names from the root, its status and its event names (async polls: see below). */
 function shape(tree: SpanTree, spans: OtlpSpan[] = tree.spans): string[] {
@@ -76,8 +85,18 @@ beforeAll(async () => {
     ansibleRunner(pdd, 'features.yml', 'features', runnerEnv),
     ansibleRunner(pdd, 'serial.yml', 'serial', runnerEnv),
     ansibleRunner(pdd, 'serial.yml', 'cut', runnerEnv),
-    runCli(['run', '--traces-file', liveTraces, '--', 'ansible-playbook', '-i', join(PLAYBOOKS, 'inventory.ini'), join(PLAYBOOKS, 'features.yml')], liveEnv, undefined, work),
-    runCli(['run', '--traces-file', liveTraces, '--', 'ansible-playbook', '-i', join(SHIM_PLAYBOOKS, 'inventory_serial.ini'), join(SHIM_PLAYBOOKS, 'serial.yml')], liveEnv, undefined, work),
+    runCli(
+      ['run', '--traces-file', liveTraces, '--', 'ansible-playbook', '-i', join(PLAYBOOKS, 'inventory.ini'), join(PLAYBOOKS, 'features.yml')],
+      liveEnv,
+      undefined,
+      work,
+    ),
+    runCli(
+      ['run', '--traces-file', liveTraces, '--', 'ansible-playbook', '-i', join(SHIM_PLAYBOOKS, 'inventory_serial.ini'), join(SHIM_PLAYBOOKS, 'serial.yml')],
+      liveEnv,
+      undefined,
+      work,
+    ),
   ]);
   expect(features.code, features.stdout).toBe(4); // unreachable host
   expect(serial.code, serial.stdout).toBe(0);
@@ -100,7 +119,12 @@ beforeAll(async () => {
 describe('ansible-otel import of ansible-runner artifacts', () => {
   it('imports every ident of the artifacts dir as its own run', () => {
     expect(importRun.code, importRun.stderr).toBe(0);
-    expect(imported.roots().map((r) => r.name).sort()).toEqual(['RUN features.yml', 'RUN serial.yml', 'RUN serial.yml']);
+    expect(
+      imported
+        .roots()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['RUN features.yml', 'RUN serial.yml', 'RUN serial.yml']);
     expect(importRun.stderr).toMatch(/features\.yml: failure, trace [0-9a-f]{32}/);
     imported.expectWellFormed();
   });
@@ -112,7 +136,10 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
   it('gives features.yml the span tree, statuses and events of the live run', () => {
     const [fromImport, fromLive] = [shape(imported, rootNamed(imported, 'RUN features.yml')), shape(live, rootNamed(live, 'RUN features.yml'))];
     const notified = (lines: string[]): string[] => lines.filter((l) => l.split('] ')[1]?.split(',').includes('ansible.notify')).map((l) => l.split(' [')[0]!);
-    expect(notified(fromLive)).toEqual(['RUN features.yml > Everything else > role greeter > Greet > h1', 'RUN features.yml > Everything else > role greeter > Greet > h2']);
+    expect(notified(fromLive)).toEqual([
+      'RUN features.yml > Everything else > role greeter > Greet > h1',
+      'RUN features.yml > Everything else > role greeter > Greet > h2',
+    ]);
     if (!NOTIFY_AT_FLUSH) return expect(fromImport).toEqual(fromLive);
     expect(withoutNotify(fromImport)).toEqual(withoutNotify(fromLive));
     expect(notified(fromImport)).toEqual(['RUN features.yml > Everything else']);

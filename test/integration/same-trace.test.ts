@@ -73,7 +73,11 @@ describe.skipIf(!BIN_219 && !IN_CI)('features.yml: the same trace on ansible-cor
       const greet = tree.one('Greet');
       const hosts = tree.children(greet);
       expect(hosts.map((h) => h.name).sort()).toEqual(['h1', 'h2']);
-      for (const host of hosts) expect(host.events.map((e) => e.name), `${host.name} of Greet`).toContain('ansible.notify');
+      for (const host of hosts)
+        expect(
+          host.events.map((e) => e.name),
+          `${host.name} of Greet`,
+        ).toContain('ansible.notify');
       for (const play of tree.children(tree.one('RUN features.yml'))) expect(play.events.map((e) => e.name)).not.toContain('ansible.notify');
     }
   });

@@ -12,7 +12,10 @@ describe('serve --prometheus-host off loopback', () => {
   });
 
   it('answers 401 without the bearer token and the metrics with it', async () => {
-    const serve = await startServe(['--socket', join(tempDir(), 's.sock'), '--prometheus-port', '0', '--prometheus-host', '0.0.0.0'], cleanEnv({ ANSIBLE_OTEL_PROMETHEUS_TOKEN: 'scrape-secret' }));
+    const serve = await startServe(
+      ['--socket', join(tempDir(), 's.sock'), '--prometheus-port', '0', '--prometheus-host', '0.0.0.0'],
+      cleanEnv({ ANSIBLE_OTEL_PROMETHEUS_TOKEN: 'scrape-secret' }),
+    );
     const port = /metrics → http:\/\/0\.0\.0\.0:(\d+)\/metrics/.exec(serve.stderr.text())![1];
     const url = `http://127.0.0.1:${port}/metrics`;
     expect((await fetch(url)).status).toBe(401);

@@ -36,13 +36,20 @@ beforeAll(async () => {
     }),
     {
       sidecarArgs: [
-        '--traces-file', file,
-        '--logs-file', join(tmp, 'logs.jsonl'),
-        '--format', 'json',
-        '--events-file', join(tmp, 'events.jsonl'),
-        '--report', join(tmp, 'report.html'),
-        '--prometheus-textfile', join(tmp, 'ansible.prom'),
-        '--record-frames', join(tmp, 'frames.ndjson'),
+        '--traces-file',
+        file,
+        '--logs-file',
+        join(tmp, 'logs.jsonl'),
+        '--format',
+        'json',
+        '--events-file',
+        join(tmp, 'events.jsonl'),
+        '--report',
+        join(tmp, 'report.html'),
+        '--prometheus-textfile',
+        join(tmp, 'ansible.prom'),
+        '--record-frames',
+        join(tmp, 'frames.ndjson'),
       ],
     },
   );
@@ -119,12 +126,18 @@ describe('vault values', () => {
     const url = await otlp.start();
     json = await runPlaybooks(['vault.yml'], vaultEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), {
       sidecarArgs: [
-        '--traces-file', join(out, 'traces.jsonl'),
-        '--prometheus-textfile', join(out, 'ansible.prom'),
-        '--format', 'json',
-        '--events-file', join(out, 'events.jsonl'),
-        '--report', join(out, 'report.html'),
-        '--record-frames', join(out, 'frames.ndjson'),
+        '--traces-file',
+        join(out, 'traces.jsonl'),
+        '--prometheus-textfile',
+        join(out, 'ansible.prom'),
+        '--format',
+        'json',
+        '--events-file',
+        join(out, 'events.jsonl'),
+        '--report',
+        join(out, 'report.html'),
+        '--record-frames',
+        join(out, 'frames.ndjson'),
       ],
     });
     for (const format of ['table', 'summary']) consoles[format] = await runPlaybooks(['vault.yml'], vaultEnv(), { sidecarArgs: ['--format', format] });

@@ -68,7 +68,12 @@ describe('ansible-otel serve', () => {
     const b = receiver.spans.find((s) => s.name === 'RUN small-b.yml')!;
     expect(a.traceId).not.toBe(b.traceId);
     expect(a.attributes['ansible.session']).not.toBe(b.attributes['ansible.session']);
-    expect(receiver.spans.filter((s) => s.traceId === a.traceId).map((s) => s.name).sort()).toEqual(['Change a file', 'First playbook', 'RUN small-a.yml', 'h1']);
+    expect(
+      receiver.spans
+        .filter((s) => s.traceId === a.traceId)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['Change a file', 'First playbook', 'RUN small-a.yml', 'h1']);
     expect(a.status.code).toBe(STATUS.OK);
     expect(serveErr.match(/connection \d+: bad_json: invalid JSON/g)).toHaveLength(1);
 

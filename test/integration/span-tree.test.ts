@@ -14,7 +14,15 @@ const onHost = (host: string) => (s: OtlpSpan) => s.attributes['ansible.task.hos
 
 beforeAll(async () => {
   const url = await receiver.start();
-  result = await runPlaybooks(['features.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir(), OTEL_SERVICE_NAME: 'deploys', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test' }));
+  result = await runPlaybooks(
+    ['features.yml'],
+    cleanEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: url,
+      OTEL_TEST_TMP: tempDir(),
+      OTEL_SERVICE_NAME: 'deploys',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+    }),
+  );
   tree = new SpanTree(receiver.spans);
 }, 300_000);
 
@@ -61,7 +69,11 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
   it('maps ok, changed, ignored and skipped host results', () => {
     expect(tree.one('h1', (s) => tree.parent(s)?.name === 'Say ok').attributes['ansible.task.host.status']).toBe('ok');
     const changed = tree.one('h1', (s) => tree.parent(s)?.name === 'Change something');
-    expect(changed.attributes).toMatchObject({ 'ansible.task.host.status': 'changed', 'ansible.task.module': 'ansible.builtin.command', 'ansible.task.result': 0 });
+    expect(changed.attributes).toMatchObject({
+      'ansible.task.host.status': 'changed',
+      'ansible.task.module': 'ansible.builtin.command',
+      'ansible.task.result': 0,
+    });
     const ignored = tree.one('h1', (s) => tree.parent(s)?.name === 'Fail but carry on');
     expect(ignored.status.code).not.toBe(STATUS.ERROR);
     expect(ignored.attributes).toMatchObject({ 'ansible.task.host.status': 'ignored', 'ansible.task.result': 2 });
@@ -79,10 +91,19 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
     const exception = h2.events.find((e) => e.name === 'exception');
     expect(exception?.attributes['exception.message']).toBe('h2 is broken');
     expect(task.status.code).toBe(STATUS.ERROR);
-    expect(task.attributes).toMatchObject({ 'ansible.task.module': 'ansible.builtin.fail', 'cicd.pipeline.task.run.result': 'failure', 'error.type': 'failed', 'ansible.play.name': 'Everything else' });
+    expect(task.attributes).toMatchObject({
+      'ansible.task.module': 'ansible.builtin.fail',
+      'cicd.pipeline.task.run.result': 'failure',
+      'error.type': 'failed',
+      'ansible.play.name': 'Everything else',
+    });
     // semconv's pipeline task run: INTERNAL, its required attributes given at the start, a deploy (not --check)
     expect(task.kind).toBe(KIND.INTERNAL);
-    expect(task.attributes).toMatchObject({ 'cicd.pipeline.task.name': 'Fail for real on h2', 'cicd.pipeline.task.run.id': task.attributes['ansible.task.uuid'], 'cicd.pipeline.task.type': 'deploy' });
+    expect(task.attributes).toMatchObject({
+      'cicd.pipeline.task.name': 'Fail for real on h2',
+      'cicd.pipeline.task.run.id': task.attributes['ansible.task.uuid'],
+      'cicd.pipeline.task.type': 'deploy',
+    });
     expect(tree.one('Recover').attributes).not.toHaveProperty('error.type');
     expect(String(task.attributes['code.filepath'])).toMatch(/features\.yml$/);
     expect(task.attributes['code.lineno']).toBeGreaterThan(1);

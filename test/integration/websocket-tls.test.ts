@@ -43,7 +43,11 @@ interface ClientTls {
 async function startServe(extra: string[], client: ClientTls): Promise<Serve> {
   const socket = join(tempDir(), 'run', 'sidecar.sock');
   const recorded = join(tempDir(), 'frames.ndjson');
-  const child = spawn(process.execPath, [CLI, 'serve', '--socket', socket, '--record-frames', recorded, '--ws-port', '0', '--ws-token', TOKEN, '--ws-heartbeat', '3', ...extra], { env });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--socket', socket, '--record-frames', recorded, '--ws-port', '0', '--ws-token', TOKEN, '--ws-heartbeat', '3', ...extra],
+    { env },
+  );
   serves.push(child);
   let err = '';
   child.stderr.on('data', (c) => (err += c));
@@ -60,7 +64,10 @@ async function envExports(args: string[]): Promise<Record<string, string>> {
 
 /** The warnings the shim printed, one line each. */
 function shimWarnings(out: string): string[] {
-  return out.replace(/\s+/g, ' ').split('[WARNING]: ').filter((w) => w.startsWith('otel_sidecar:'));
+  return out
+    .replace(/\s+/g, ' ')
+    .split('[WARNING]: ')
+    .filter((w) => w.startsWith('otel_sidecar:'));
 }
 
 /** A raw shim connection with the token. */
@@ -121,7 +128,9 @@ async function watchShowsARun(s: Serve, args: string[], extraEnv: NodeJS.Process
   await new Promise((r) => shim.once('open', r));
   shim.send(frames.map((f) => `${JSON.stringify(f)}\n`).join(''));
   let out = '';
-  const watch = runCli(['watch', s.url, ...args, '--runs', '1'], { ...env, ...extraEnv, ANSIBLE_OTEL_TOKEN: TOKEN }, (child) => child.stdout?.on('data', (c) => (out += c)));
+  const watch = runCli(['watch', s.url, ...args, '--runs', '1'], { ...env, ...extraEnv, ANSIBLE_OTEL_TOKEN: TOKEN }, (child) =>
+    child.stdout?.on('data', (c) => (out += c)),
+  );
   const label = `watched.yml [${run.slice(0, 8)}]`;
   await until(() => out.includes(`${label} started`));
   shim.close();
@@ -163,11 +172,17 @@ describe('serve --ws-tls-cert: shims over wss://', () => {
 
   it('refuses a certificate from another CA: one warning naming the endpoint and why, the run spooled, nothing sent', async () => {
     const spoolDir = tempDir('otel-spool-');
-    const r = await playbookViaShim(env, 'small-a.yml', tls.url, { ANSIBLE_OTEL_TOKEN: TOKEN, ANSIBLE_OTEL_TLS_CA_FILE: pki.otherCa, ANSIBLE_OTEL_SPOOL_DIR: spoolDir });
+    const r = await playbookViaShim(env, 'small-a.yml', tls.url, {
+      ANSIBLE_OTEL_TOKEN: TOKEN,
+      ANSIBLE_OTEL_TLS_CA_FILE: pki.otherCa,
+      ANSIBLE_OTEL_SPOOL_DIR: spoolDir,
+    });
     expect(r.code).toBe(0); // the playbook's own exit code
     const warnings = shimWarnings(r.stdout + r.stderr);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`otel_sidecar: cannot connect to the sidecar at ${tls.url}: TLS: certificate verify failed: unable to get local issuer certificate`);
+    expect(warnings[0]).toContain(
+      `otel_sidecar: cannot connect to the sidecar at ${tls.url}: TLS: certificate verify failed: unable to get local issuer certificate`,
+    );
     expect(warnings[0]).toContain("this run's frames are kept in the spool file");
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     await expectNothingReceived(tls, spooledRun(spoolDir));
@@ -188,10 +203,14 @@ describe('serve --ws-tls-cert: shims over wss://', () => {
   it.each([
     ['--ca', () => ({ args: ['--ca', pki.ca], env: {} })],
     ['NODE_EXTRA_CA_CERTS', () => ({ args: [], env: { NODE_EXTRA_CA_CERTS: pki.ca } })],
-  ] as [string, () => { args: string[]; env: NodeJS.ProcessEnv }][])('watch wss:// trusting the CA by %s shows a run', async (_how, trust) => {
-    const { args, env: caEnv } = trust();
-    await watchShowsARun(tls, args, caEnv);
-  }, 300_000);
+  ] as [string, () => { args: string[]; env: NodeJS.ProcessEnv }][])(
+    'watch wss:// trusting the CA by %s shows a run',
+    async (_how, trust) => {
+      const { args, env: caEnv } = trust();
+      await watchShowsARun(tls, args, caEnv);
+    },
+    300_000,
+  );
 
   it('watch wss:// without the CA says why it cannot connect (certificate), and keeps retrying', async () => {
     let err = '';
@@ -209,12 +228,21 @@ describe('serve --ws-tls-cert: shims over wss://', () => {
 describe('serve --ws-tls-client-ca: mTLS', () => {
   let mtls: Serve;
   beforeAll(async () => {
-    mtls = await startServe(['--ws-tls-cert', pki.serverCert, '--ws-tls-key', pki.serverKey, '--ws-tls-client-ca', pki.ca], { ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) });
+    mtls = await startServe(['--ws-tls-cert', pki.serverCert, '--ws-tls-key', pki.serverKey, '--ws-tls-client-ca', pki.ca], {
+      ca: readFileSync(pki.ca),
+      cert: readFileSync(pki.clientCert),
+      key: readFileSync(pki.clientKey),
+    });
   });
 
   it('takes a shim with a client certificate, set up from `ansible-otel env --socket wss://…`', async () => {
     const shimEnv = await envExports(['--socket', mtls.url, '--ca', pki.ca, '--client-cert', pki.clientCert, '--client-key', pki.clientKey]);
-    expect(shimEnv).toMatchObject({ ANSIBLE_OTEL_SOCKET: mtls.url, ANSIBLE_OTEL_TLS_CA_FILE: pki.ca, ANSIBLE_OTEL_TLS_CLIENT_CERT: pki.clientCert, ANSIBLE_OTEL_TLS_CLIENT_KEY: pki.clientKey });
+    expect(shimEnv).toMatchObject({
+      ANSIBLE_OTEL_SOCKET: mtls.url,
+      ANSIBLE_OTEL_TLS_CA_FILE: pki.ca,
+      ANSIBLE_OTEL_TLS_CLIENT_CERT: pki.clientCert,
+      ANSIBLE_OTEL_TLS_CLIENT_KEY: pki.clientKey,
+    });
     const before = sessionsOf(receiver.spans, 'RUN small-b.yml').length;
     const r = await playbookViaShim(env, 'small-b.yml', mtls.url, { ...shimEnv, ANSIBLE_OTEL_TOKEN: TOKEN });
     expect(r.code).toBe(0);
@@ -230,12 +258,18 @@ describe('serve --ws-tls-client-ca: mTLS', () => {
     expect(await tryUpgrade(mtls.url, { ca: mtls.client.ca })).toMatch(/^error: .*certificate required/);
     expect(await tryUpgrade(mtls.url, mtls.client)).toBe('open');
     const spoolDir = tempDir('otel-spool-');
-    const r = await playbookViaShim(env, 'small-a.yml', mtls.url, { ANSIBLE_OTEL_TOKEN: TOKEN, ANSIBLE_OTEL_TLS_CA_FILE: pki.ca, ANSIBLE_OTEL_SPOOL_DIR: spoolDir });
+    const r = await playbookViaShim(env, 'small-a.yml', mtls.url, {
+      ANSIBLE_OTEL_TOKEN: TOKEN,
+      ANSIBLE_OTEL_TLS_CA_FILE: pki.ca,
+      ANSIBLE_OTEL_SPOOL_DIR: spoolDir,
+    });
     expect(r.code).toBe(0);
     const warnings = shimWarnings(r.stdout + r.stderr);
     expect(warnings).toHaveLength(1);
     // the server's alert, or its reset when the request crossed it
-    expect(warnings[0]).toMatch(new RegExp(`cannot connect to the sidecar at ${mtls.url}: TLS: (\\[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED\\]|\\[Errno 104\\])`));
+    expect(warnings[0]).toMatch(
+      new RegExp(`cannot connect to the sidecar at ${mtls.url}: TLS: (\\[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED\\]|\\[Errno 104\\])`),
+    );
     await expectNothingReceived(mtls, spooledRun(spoolDir));
   }, 300_000);
 });

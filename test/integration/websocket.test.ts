@@ -70,7 +70,9 @@ describe('serve --ws-port', () => {
     expect(overWs.code).toBe(4);
     expect(overWs.stdout + overWs.stderr).not.toMatch(/otel_sidecar/); // no warning: delivered
     await until(() => sessions('RUN features.yml').filter((s) => !before.has(s)).length === 2);
-    const [a, b] = sessions('RUN features.yml').filter((s) => !before.has(s)).map((s) => traceOf('RUN features.yml', s));
+    const [a, b] = sessions('RUN features.yml')
+      .filter((s) => !before.has(s))
+      .map((s) => traceOf('RUN features.yml', s));
     // the root ends last, so it is exported last: both traces are whole
     expect(a!.length).toBeGreaterThan(20);
     expect(traceShape(b!)).toEqual(traceShape(a!));
@@ -160,7 +162,9 @@ describe('ansible-otel watch', () => {
     expect(w.stdout).not.toMatch(/\u001b\[/); // not a terminal: no colors, no cursor moves
     // a slow task also has 'task "…" (running)' progress lines first (how many depends on the load): its final line
     const task = (name: string): string => [...lines].reverse().find((l) => l.includes(`task "${name}" · `)) ?? '';
-    expect(task('Check the disk')).toMatch(/play "Roll out to the fleet" · task "Check the disk" · 24\/24 hosts · 0 failed · [\d.]+m?s · slowest m\d\d [\d.]+m?s$/);
+    expect(task('Check the disk')).toMatch(
+      /play "Roll out to the fleet" · task "Check the disk" · 24\/24 hosts · 0 failed · [\d.]+m?s · slowest m\d\d [\d.]+m?s$/,
+    );
     expect(task('Apply the release')).toMatch(/· 24\/24 hosts · 23 failed · /);
     // ansible runs no more tasks on the 23 failed hosts: one host left
     expect(task('Restart the service')).toMatch(/· 1\/1 hosts · 0 failed · [\d.]+m?s · slowest m01 /);

@@ -3,7 +3,20 @@ import { ciAttributes } from '../../src/export/ci-environment.js';
 
 describe('CI environment as resource attributes', () => {
   it('reads GitHub Actions, with the run URL per attempt', () => {
-    expect(ciAttributes({ GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_WORKFLOW: 'deploy', GITHUB_JOB: 'ansible', RUNNER_NAME: 'runner-7', GITHUB_REF_NAME: 'main', GITHUB_SHA: 'abc123' })).toEqual({
+    expect(
+      ciAttributes({
+        GITHUB_ACTIONS: 'true',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_REPOSITORY: 'acme/infra',
+        GITHUB_RUN_ID: '42',
+        GITHUB_RUN_ATTEMPT: '2',
+        GITHUB_WORKFLOW: 'deploy',
+        GITHUB_JOB: 'ansible',
+        RUNNER_NAME: 'runner-7',
+        GITHUB_REF_NAME: 'main',
+        GITHUB_SHA: 'abc123',
+      }),
+    ).toEqual({
       'cicd.provider.name': 'github_actions',
       'cicd.pipeline.name': 'deploy',
       'cicd.pipeline.run.id': '42',
@@ -18,7 +31,21 @@ describe('CI environment as resource attributes', () => {
   });
 
   it('reads GitLab CI, preferring the merge request source branch', () => {
-    expect(ciAttributes({ GITLAB_CI: 'true', CI_PROJECT_PATH: 'ops/site', CI_PIPELINE_ID: '9', CI_PIPELINE_URL: 'https://gitlab.example/ops/site/-/pipelines/9', CI_JOB_NAME: 'deploy', CI_JOB_ID: '77', CI_JOB_URL: 'https://gitlab.example/ops/site/-/jobs/77', CI_PROJECT_URL: 'https://gitlab.example/ops/site', CI_COMMIT_REF_NAME: 'mr-branch-ref', CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'feature', CI_COMMIT_SHA: 'def' })).toMatchObject({
+    expect(
+      ciAttributes({
+        GITLAB_CI: 'true',
+        CI_PROJECT_PATH: 'ops/site',
+        CI_PIPELINE_ID: '9',
+        CI_PIPELINE_URL: 'https://gitlab.example/ops/site/-/pipelines/9',
+        CI_JOB_NAME: 'deploy',
+        CI_JOB_ID: '77',
+        CI_JOB_URL: 'https://gitlab.example/ops/site/-/jobs/77',
+        CI_PROJECT_URL: 'https://gitlab.example/ops/site',
+        CI_COMMIT_REF_NAME: 'mr-branch-ref',
+        CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'feature',
+        CI_COMMIT_SHA: 'def',
+      }),
+    ).toMatchObject({
       'cicd.pipeline.name': 'ops/site',
       'cicd.pipeline.run.url.full': 'https://gitlab.example/ops/site/-/pipelines/9',
       'cicd.pipeline.task.run.id': '77',
@@ -28,7 +55,16 @@ describe('CI environment as resource attributes', () => {
   });
 
   it('reads Jenkins and drops credentials from its git URL', () => {
-    expect(ciAttributes({ JENKINS_URL: 'https://ci/', JOB_NAME: 'site', BUILD_ID: '5', BUILD_URL: 'https://ci/job/site/5/', GIT_URL: 'https://bot:tok@git.example/site.git', GIT_BRANCH: 'origin/main' })).toMatchObject({
+    expect(
+      ciAttributes({
+        JENKINS_URL: 'https://ci/',
+        JOB_NAME: 'site',
+        BUILD_ID: '5',
+        BUILD_URL: 'https://ci/job/site/5/',
+        GIT_URL: 'https://bot:tok@git.example/site.git',
+        GIT_BRANCH: 'origin/main',
+      }),
+    ).toMatchObject({
       'cicd.pipeline.name': 'site',
       'cicd.pipeline.run.url.full': 'https://ci/job/site/5/',
       'vcs.repository.url.full': 'https://git.example/site.git',

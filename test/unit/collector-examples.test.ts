@@ -30,7 +30,7 @@ describe('the wiring check', () => {
       'pipeline traces: memory_limiter is not its first processor',
       'processor memory_limiter is defined but never used',
       'exporter otlp_grpc/x is defined but never used',
-      'exporter otlp_grpc/x: its queue\'s storage file_storage is not an enabled extension',
+      "exporter otlp_grpc/x: its queue's storage file_storage is not an enabled extension",
     ]);
   });
 });
@@ -59,7 +59,10 @@ describe.each([
 
 describe('agent.yaml', () => {
   it('listens on loopback where the sidecar sends by default, and forwards every signal to the gateway', () => {
-    for (const [protocol, url] of [['http', DEFAULT_OTLP_HTTP], ['grpc', DEFAULT_OTLP_GRPC]] as const) {
+    for (const [protocol, url] of [
+      ['http', DEFAULT_OTLP_HTTP],
+      ['grpc', DEFAULT_OTLP_GRPC],
+    ] as const) {
       expect(new URL(url).hostname).toBe('localhost');
       expect(agent.receivers.otlp.protocols[protocol].endpoint).toBe(`127.0.0.1:${new URL(url).port}`);
     }

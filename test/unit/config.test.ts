@@ -13,7 +13,10 @@ const resolve = (env: NodeJS.ProcessEnv, flags = {}) => resolveConfig({ flushTim
 
 describe('configuration', () => {
   it('takes ANSIBLE_OTEL_* switches from the environment when no flag says otherwise', () => {
-    expect(resolve({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'false', ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE: 'yes' })).toMatchObject({ taskOutput: false, metrics: { hostAttribute: true } });
+    expect(resolve({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'false', ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE: 'yes' })).toMatchObject({
+      taskOutput: false,
+      metrics: { hostAttribute: true },
+    });
     expect(resolve({})).toMatchObject({ taskOutput: true, metrics: { hostAttribute: false }, flushTimeoutMs: 5000 });
   });
 
@@ -25,7 +28,9 @@ describe('configuration', () => {
   });
 
   it('refuses a switch that is not a boolean, naming the variable and its value', () => {
-    expect(() => resolve({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'maybe' })).toThrow(new ConfigError('ANSIBLE_OTEL_LOG_TASK_OUTPUT=maybe: not a boolean (use true or false)'));
+    expect(() => resolve({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'maybe' })).toThrow(
+      new ConfigError('ANSIBLE_OTEL_LOG_TASK_OUTPUT=maybe: not a boolean (use true or false)'),
+    );
     expect(() => resolve({}, { flushTimeout: Number.NaN })).toThrow(ConfigError);
   });
 });

@@ -83,7 +83,12 @@ describe('table format', () => {
     const headers = lines.filter((l) => l.startsWith('HOST ') && l.includes('TASK'));
     expect(headers.length).toBe(4); // 2 serial batches + 2 plays
     for (const h of headers) expect([h.indexOf('STATUS'), h.indexOf('CHANGED'), h.indexOf('TASK')]).toEqual([statusAt, changedAt, taskAt]);
-    const rows = lines.slice(0, lines.findIndex((l) => l.startsWith('PLAY RECAP'))).filter((l) => /^(h1|h2|gone) /.test(l));
+    const rows = lines
+      .slice(
+        0,
+        lines.findIndex((l) => l.startsWith('PLAY RECAP')),
+      )
+      .filter((l) => /^(h1|h2|gone) /.test(l));
     expect(rows.length).toBe(36); // one per host result of the fixture
     for (const r of rows) {
       expect(r[statusAt - 1]).toBe(' ');
@@ -91,7 +96,9 @@ describe('table format', () => {
       expect(r.slice(changedAt)).toMatch(/^(yes|no) +\S/);
       expect(r[taskAt]).not.toBe(' ');
     }
-    expect(rows).toContain(`${pad('h2', RESULT_COLUMNS.host)}  ${pad('FAILED', RESULT_COLUMNS.status)}  ${pad('no', RESULT_COLUMNS.changed)}  Fail for real on h2`);
+    expect(rows).toContain(
+      `${pad('h2', RESULT_COLUMNS.host)}  ${pad('FAILED', RESULT_COLUMNS.status)}  ${pad('no', RESULT_COLUMNS.changed)}  Fail for real on h2`,
+    );
     expect(lines[lines.indexOf(rows.find((r) => r.includes('Fail for real on h2') && r.startsWith('h2'))!) + 1]).toContain('└ h2 is broken');
     expect(rows.some((r) => r.startsWith('h2') && r.includes('greeter : Greet'))).toBe(true);
     expect(rows.some((r) => r.includes('handler: greeter : Greeted'))).toBe(true);
@@ -127,7 +134,10 @@ describe('json format', () => {
   it('writes one JSON object per event, each with the trace and span id of its span', () => {
     const out = new Buffer();
     const w = feed(consoleJsonSink(out));
-    const events = out.text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const events = out.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
     const types = new Set(events.map((e) => e.event));
     expect([...types].sort()).toEqual(['host_result', 'item_result', 'play_start', 'playbook_end', 'playbook_start', 'retry', 'task_start']);
     expect(events[0]!.event).toBe('playbook_start');
@@ -150,8 +160,37 @@ describe('json format', () => {
   });
 
   it("leaves out the seed's bulky and internal result keys", () => {
-    expect(sanitizeResult({ msg: 'm', rc: 0, invocation: { module_args: {} }, diff: [], stdout_lines: ['a'], stderr_lines: [], _ansible_no_log: false, changed: true })).toEqual({ msg: 'm', rc: 0, changed: true });
-    const e = { runId: 'r', playbook: 'p.yml', playbookPath: '/p.yml', traceId: 't', spanId: 's', play: 'P', task: 'T', taskUuid: 'u', handler: false, host: 'h', status: 'ok', startNs: 1.7e18, endNs: 1.7e18 + 2.5e6, items: 0, retries: 0, changed: false, result: { msg: 'x', stdout_lines: ['x'], _ansible_verbose_always: true } } as HostResultEvent;
+    expect(
+      sanitizeResult({
+        msg: 'm',
+        rc: 0,
+        invocation: { module_args: {} },
+        diff: [],
+        stdout_lines: ['a'],
+        stderr_lines: [],
+        _ansible_no_log: false,
+        changed: true,
+      }),
+    ).toEqual({ msg: 'm', rc: 0, changed: true });
+    const e = {
+      runId: 'r',
+      playbook: 'p.yml',
+      playbookPath: '/p.yml',
+      traceId: 't',
+      spanId: 's',
+      play: 'P',
+      task: 'T',
+      taskUuid: 'u',
+      handler: false,
+      host: 'h',
+      status: 'ok',
+      startNs: 1.7e18,
+      endNs: 1.7e18 + 2.5e6,
+      items: 0,
+      retries: 0,
+      changed: false,
+      result: { msg: 'x', stdout_lines: ['x'], _ansible_verbose_always: true },
+    } as HostResultEvent;
     expect(eventRecord.hostResult(e)).toMatchObject({ event: 'host_result', duration_ms: 2.5, result: { msg: 'x' } });
     expect(eventRecord.hostResult(e).result).toEqual({ msg: 'x' });
   });
@@ -209,7 +248,10 @@ describe('summary format', () => {
       return Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
     });
     expect([...seconds].sort((a, b) => b - a)).toEqual(seconds);
-    const hosts = lines.slice(lines.indexOf('Slowest hosts:') + 1, lines.findIndex((l) => l.startsWith('Trace:')));
+    const hosts = lines.slice(
+      lines.indexOf('Slowest hosts:') + 1,
+      lines.findIndex((l) => l.startsWith('Trace:')),
+    );
     expect(hosts.map((h) => h.trim().split(/ {2}/)[1])).toEqual(['h1', 'h2', 'gone']);
   });
 

@@ -66,7 +66,11 @@ describe('NDJSON splitter', () => {
   it('joins lines split across chunks and skips oversized ones without buffering them', () => {
     const lines: string[] = [];
     const oversized: number[] = [];
-    const s = new NdjsonSplitter(10, (l) => lines.push(l), (n) => oversized.push(n));
+    const s = new NdjsonSplitter(
+      10,
+      (l) => lines.push(l),
+      (n) => oversized.push(n),
+    );
     s.push(Buffer.from('abc\nde'));
     s.push(Buffer.from('f\n0123456789ABCDEF'));
     s.push(Buffer.from('GHIJ\nok\nlast'));

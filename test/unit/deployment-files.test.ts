@@ -18,7 +18,7 @@ const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const services = compose.services as Record<string, any>;
 
 const portOf = (endpoint: string): number => Number(/:(\d+)(\/|$)/.exec(endpoint)?.[1]);
-const hostOf = (endpoint: string): string => (/^(?:\w+:\/\/)?([^:/]+)/.exec(endpoint)?.[1] ?? '');
+const hostOf = (endpoint: string): string => /^(?:\w+:\/\/)?([^:/]+)/.exec(endpoint)?.[1] ?? '';
 
 describe('otel-collector.yaml', () => {
   it('defines every component its pipelines use and uses every one it defines, memory_limiter first', () => {
@@ -64,7 +64,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs the collector with this repository\'s otel-collector.yaml', () => {
+  it("runs the collector with this repository's otel-collector.yaml", () => {
     const c = services['otel-collector'];
     const mount = (c.volumes as string[]).find((v) => v.startsWith('./otel-collector.yaml:'))!;
     expect(c.command).toContain(`--config=${mount.split(':')[1]}`);
@@ -100,7 +100,7 @@ describe('docker-compose.yml', () => {
     expect(services.sidecar.environment.ANSIBLE_OTEL_WS_PORT).toMatch(/^\d+$/);
   });
 
-  it('lets Prometheus scrape the collector\'s exporter and load the alert rules', () => {
+  it("lets Prometheus scrape the collector's exporter and load the alert rules", () => {
     const prom = yaml('examples/compose/prometheus.yml');
     const target = prom.scrape_configs[0].static_configs[0].targets[0] as string;
     expect(hostOf(target)).toBe('otel-collector');

@@ -1,7 +1,14 @@
 // Property-based fuzzing: hostile input never crashes the decoder, and no sequence of frames
 // leaves a span open once its run has ended.
 import { diag, DiagLogLevel, type Context } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyedIdGenerator } from '../../src/export/keyed-id-generator.js';
@@ -32,13 +39,34 @@ describe('frame decoder under fuzzing', () => {
   });
 
   it('answers any JSON value with a frame or a FrameError', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => decodesOrRefuses(JSON.stringify(v))), { numRuns: 2000, seed: FUZZ_SEED });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => decodesOrRefuses(JSON.stringify(v))),
+      { numRuns: 2000, seed: FUZZ_SEED },
+    );
   });
 
   it('answers envelopes with arbitrary fields with a frame or a FrameError', () => {
-    const type = fc.constantFrom('hello', 'playbook_start', 'play_start', 'task_start', 'host_start', 'host_result', 'item_result', 'stats', 'bye', 'nope', '__proto__');
-    const record = fc.record({ v: fc.constantFrom(1, 2, '1'), t: type, run: fc.string(), seq: fc.oneof(fc.integer(), fc.double()), ts: fc.oneof(fc.integer(), fc.string()) }, { requiredKeys: [] });
-    fc.assert(fc.property(record, fc.dictionary(fc.string(), fc.jsonValue()), (env, extra) => decodesOrRefuses(JSON.stringify({ ...extra, ...env }))), { numRuns: 2000, seed: FUZZ_SEED });
+    const type = fc.constantFrom(
+      'hello',
+      'playbook_start',
+      'play_start',
+      'task_start',
+      'host_start',
+      'host_result',
+      'item_result',
+      'stats',
+      'bye',
+      'nope',
+      '__proto__',
+    );
+    const record = fc.record(
+      { v: fc.constantFrom(1, 2, '1'), t: type, run: fc.string(), seq: fc.oneof(fc.integer(), fc.double()), ts: fc.oneof(fc.integer(), fc.string()) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(record, fc.dictionary(fc.string(), fc.jsonValue()), (env, extra) => decodesOrRefuses(JSON.stringify({ ...extra, ...env }))),
+      { numRuns: 2000, seed: FUZZ_SEED },
+    );
   });
 });
 
@@ -50,7 +78,11 @@ describe('NDJSON splitter under fuzzing', () => {
         const max = 25;
         const out: string[] = [];
         let oversized = 0;
-        const s = new NdjsonSplitter(max, (l) => out.push(l), () => oversized++);
+        const s = new NdjsonSplitter(
+          max,
+          (l) => out.push(l),
+          () => oversized++,
+        );
         const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
         for (let i = 0, c = 0; i < bytes.length; c++) {
           const n = cuts[c % cuts.length]!;
@@ -107,7 +139,13 @@ type Mutation = (frame: Record<string, unknown>) => Record<string, unknown>;
 // some raw garbage, then reordered and duplicated.
 const runLines = fc
   .tuple(
-    fc.array(fc.oneof({ weight: 8, arbitrary: fc.tuple(frameBody, fc.integer({ min: 0, max: 1e9 }), fc.option(mutation, { freq: 3 })) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) }), { minLength: 5, maxLength: 40 }),
+    fc.array(
+      fc.oneof(
+        { weight: 8, arbitrary: fc.tuple(frameBody, fc.integer({ min: 0, max: 1e9 }), fc.option(mutation, { freq: 3 })) },
+        { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+      ),
+      { minLength: 5, maxLength: 40 },
+    ),
     fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 4 }),
     fc.array(fc.nat(), { maxLength: 3 }),
   )

@@ -14,7 +14,12 @@ describe('JsonLinesFile', () => {
     const file = new JsonLinesFile(path);
     const writes = Array.from({ length: 2000 }, (_, i) => file.append(JSON.stringify({ i, pad: 'x'.repeat(100) })));
     expect(await Promise.all(writes)).toEqual(writes.map(() => undefined));
-    expect(readFileSync(path, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l).i)).toEqual(writes.map((_, i) => i));
+    expect(
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l).i),
+    ).toEqual(writes.map((_, i) => i));
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(await file.close()).toBeUndefined();
   });

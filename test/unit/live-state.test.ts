@@ -40,15 +40,44 @@ describe('live state', () => {
   it('tracks the current task: hosts done / total (failed hosts leave the play), failures, the slowest host still running', () => {
     const live = feed(rollout);
     const [run] = live.snapshot(T0 + 500 * MS);
-    expect(run).toMatchObject({ playbook: 'site.yml', controller: 'ctl', user: 'ops', state: 'running', play: 'Web', tasksDone: 1, failures: 1, hostsSeen: 3, elapsedMs: 499 });
-    expect(run!.task).toMatchObject({ name: 'restart', hostsDone: 1, hostsTotal: 2, hostsRunning: 1, failed: 0, durationMs: 400, slowest: { host: 'h3', ms: 400, running: true } });
+    expect(run).toMatchObject({
+      playbook: 'site.yml',
+      controller: 'ctl',
+      user: 'ops',
+      state: 'running',
+      play: 'Web',
+      tasksDone: 1,
+      failures: 1,
+      hostsSeen: 3,
+      elapsedMs: 499,
+    });
+    expect(run!.task).toMatchObject({
+      name: 'restart',
+      hostsDone: 1,
+      hostsTotal: 2,
+      hostsRunning: 1,
+      failed: 0,
+      durationMs: 400,
+      slowest: { host: 'h3', ms: 400, running: true },
+    });
     const [first] = live.takeFinishedTasks();
-    expect(first!.task).toMatchObject({ name: 'install', hostsDone: 3, hostsTotal: 3, hostsRunning: 0, failed: 1, durationMs: 87, slowest: { host: 'h3', ms: 80, running: false } });
+    expect(first!.task).toMatchObject({
+      name: 'install',
+      hostsDone: 3,
+      hostsTotal: 3,
+      hostsRunning: 0,
+      failed: 1,
+      durationMs: 87,
+      slowest: { host: 'h3', ms: 80, running: false },
+    });
     expect(live.takeFinishedTasks()).toEqual([]);
   });
 
   it('hands each ended playbook over once, final, and forgets it', () => {
-    const live = feed([...rollout, ...stream([{ t: 'stats', hosts: { h1: { ok: 2 }, h2: { failures: 1 }, h3: { ok: 1 } }, ts: T0 + 200 * MS }], 'run-1').map((f) => ({ ...f, seq: 99 }))]);
+    const live = feed([
+      ...rollout,
+      ...stream([{ t: 'stats', hosts: { h1: { ok: 2 }, h2: { failures: 1 }, h3: { ok: 1 } }, ts: T0 + 200 * MS }], 'run-1').map((f) => ({ ...f, seq: 99 })),
+    ]);
     const ended = live.takeEnded();
     expect(ended).toHaveLength(1);
     expect(ended[0]).toMatchObject({ state: 'ended', result: 'failure', elapsedMs: 199, tasksDone: 2, failures: 1 });
@@ -78,9 +107,13 @@ describe('watch views', () => {
     const state = { type: 'state' as const, nowNs: T0 + 500 * MS, runs: live.snapshot(T0 + 500 * MS) };
     expect(view.lines(state, 0)).toEqual(['site.yml [run-1] started on ctl as ops']);
     const [task] = live.takeFinishedTasks();
-    expect(view.lines({ type: 'task', ...task! }, 1000)).toEqual(['site.yml [run-1] play "Web" · task "install" · 3/3 hosts · 1 failed · 87ms · slowest h3 80ms']);
+    expect(view.lines({ type: 'task', ...task! }, 1000)).toEqual([
+      'site.yml [run-1] play "Web" · task "install" · 3/3 hosts · 1 failed · 87ms · slowest h3 80ms',
+    ]);
     expect(view.lines(state, 5000)).toEqual([]);
-    expect(view.lines(state, 11_001)).toEqual(['site.yml [run-1] play "Web" · task "restart" (running) · 1/2 hosts · 0 failed · 400ms · slowest h3 400ms (running)']);
+    expect(view.lines(state, 11_001)).toEqual([
+      'site.yml [run-1] play "Web" · task "restart" (running) · 1/2 hosts · 0 failed · 400ms · slowest h3 400ms (running)',
+    ]);
     const ended = { ...state.runs[0]!, state: 'ended' as const, result: 'failure' as const, tasksDone: 2 };
     expect(view.lines({ type: 'ended', run: ended }, 12_000)).toEqual(['site.yml [run-1] ended: failure after 499ms · 2 tasks · 3 hosts · 1 failure']);
   });

@@ -1,7 +1,16 @@
 // The metrics recorder fed by the run model's events, replayed from a recorded real run, read
 // through the SDK's in-memory exporter: no sockets, no clock.
 import { describe, expect, it } from 'vitest';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type HistogramMetricData, type MetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type HistogramMetricData,
+  type MetricData,
+  type SumMetricData,
+} from '@opentelemetry/sdk-metrics';
 import { RunModel } from '../../src/model/run-model.js';
 import { ObserverFanout, type HostResultEvent, type RunObserver } from '../../src/model/run-observer.js';
 import { METRIC, MetricsRecorder, TASK_BUCKETS } from '../../src/export/metrics-recorder.js';
@@ -15,11 +24,18 @@ async function record(fixture: string, hostAttribute = false) {
   const hostResults: HostResultEvent[] = [];
   const spy: RunObserver = { hostResult: (e) => hostResults.push(e) };
   const frames = loadFrames(fixture);
-  const model = new RunModel(new MemoryWriter() as never, frames[0]!.run, new ObserverFanout([new MetricsRecorder(provider.getMeter('test'), { hostAttribute }), spy]));
+  const model = new RunModel(
+    new MemoryWriter() as never,
+    frames[0]!.run,
+    new ObserverFanout([new MetricsRecorder(provider.getMeter('test'), { hostAttribute }), spy]),
+  );
   for (const f of frames) model.apply(f);
   model.finish();
   await reader.forceFlush();
-  const metrics = exporter.getMetrics().at(-1)!.scopeMetrics.flatMap((s) => s.metrics);
+  const metrics = exporter
+    .getMetrics()
+    .at(-1)!
+    .scopeMetrics.flatMap((s) => s.metrics);
   await provider.shutdown();
   const metric = (name: string): MetricData => {
     const m = metrics.find((x) => x.descriptor.name === name);
@@ -51,7 +67,10 @@ describe('metrics recorded from a real run', () => {
     const count = h.dataPoints.reduce((n, p) => n + p.value.count, 0);
     const sum = h.dataPoints.reduce((n, p) => n + (p.value.sum ?? 0), 0);
     expect(count).toBe(hostResults.length);
-    expect(sum).toBeCloseTo(hostResults.reduce((n, e) => n + (e.endNs - e.startNs) / 1e9, 0), 6);
+    expect(sum).toBeCloseTo(
+      hostResults.reduce((n, e) => n + (e.endNs - e.startNs) / 1e9, 0),
+      6,
+    );
     for (const p of h.dataPoints) expect(p.value.buckets.boundaries).toEqual(TASK_BUCKETS);
   });
 
@@ -59,8 +78,16 @@ describe('metrics recorded from a real run', () => {
     const { metric } = await record('features');
     const keys = new Set((metric(METRIC.TASK_DURATION) as HistogramMetricData).dataPoints.flatMap((p) => Object.keys(p.attributes)));
     expect([...keys].sort()).toEqual(['ansible.play.name', 'ansible.playbook.name', 'ansible.task.host.status', 'ansible.task.module']);
-    const failed = (metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints.find((p) => p.attributes['ansible.task.host.status'] === 'failed' && p.attributes['ansible.task.module'] === 'ansible.builtin.fail')!;
-    expect(failed.attributes).toEqual({ 'ansible.task.host.status': 'failed', 'ansible.playbook.name': 'features.yml', 'ansible.play.name': 'Everything else', 'ansible.task.module': 'ansible.builtin.fail', 'ansible.task.changed': false });
+    const failed = (metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints.find(
+      (p) => p.attributes['ansible.task.host.status'] === 'failed' && p.attributes['ansible.task.module'] === 'ansible.builtin.fail',
+    )!;
+    expect(failed.attributes).toEqual({
+      'ansible.task.host.status': 'failed',
+      'ansible.playbook.name': 'features.yml',
+      'ansible.play.name': 'Everything else',
+      'ansible.task.module': 'ansible.builtin.fail',
+      'ansible.task.changed': false,
+    });
   });
 
   it('adds the host name only when the user opts in', async () => {
@@ -104,21 +131,31 @@ function recapOf(fixture: string): Record<string, number> {
   return total;
 }
 
-describe.each(['features', 'features-2.19', 'shim-features', 'includes', 'secrets', 'small-a-b-check'])('host results against the recorded PLAY RECAP: %s', (fixture) => {
-  it('sums ansible.task.changed="true" to the recap changed, and failed, unreachable, skipped, rescued, ignored by status', async () => {
-    const { metric } = await record(fixture);
-    const recap = recapOf(fixture);
-    const points = (metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints;
-    const sum = (where: (a: Record<string, unknown>) => boolean): number => points.filter((p) => where(p.attributes)).reduce((n, p) => n + (p.value as number), 0);
-    expect(recap.changed).toBeGreaterThan(0);
-    expect(sum((a) => a['ansible.task.changed'] === true)).toBe(recap.changed);
-    const status = (s: string) => sum((a) => a['ansible.task.host.status'] === s);
-    expect({ failures: status('failed'), unreachable: status('unreachable'), skipped: status('skipped'), rescued: status('rescued'), ignored: status('ignored') }).toEqual({
-      failures: recap.failures ?? 0,
-      unreachable: recap.unreachable ?? 0,
-      skipped: recap.skipped ?? 0,
-      rescued: recap.rescued ?? 0,
-      ignored: recap.ignored ?? 0,
+describe.each(['features', 'features-2.19', 'shim-features', 'includes', 'secrets', 'small-a-b-check'])(
+  'host results against the recorded PLAY RECAP: %s',
+  (fixture) => {
+    it('sums ansible.task.changed="true" to the recap changed, and failed, unreachable, skipped, rescued, ignored by status', async () => {
+      const { metric } = await record(fixture);
+      const recap = recapOf(fixture);
+      const points = (metric(METRIC.HOST_RESULTS) as SumMetricData).dataPoints;
+      const sum = (where: (a: Record<string, unknown>) => boolean): number =>
+        points.filter((p) => where(p.attributes)).reduce((n, p) => n + (p.value as number), 0);
+      expect(recap.changed).toBeGreaterThan(0);
+      expect(sum((a) => a['ansible.task.changed'] === true)).toBe(recap.changed);
+      const status = (s: string) => sum((a) => a['ansible.task.host.status'] === s);
+      expect({
+        failures: status('failed'),
+        unreachable: status('unreachable'),
+        skipped: status('skipped'),
+        rescued: status('rescued'),
+        ignored: status('ignored'),
+      }).toEqual({
+        failures: recap.failures ?? 0,
+        unreachable: recap.unreachable ?? 0,
+        skipped: recap.skipped ?? 0,
+        rescued: recap.rescued ?? 0,
+        ignored: recap.ignored ?? 0,
+      });
     });
-  });
-});
+  },
+);

@@ -153,7 +153,9 @@ describe('the span exporters chosen', () => {
   });
 
   it('OTEL_TRACES_EXPORTER lists exporters; none and OTEL_SDK_DISABLED leave only --traces-file', () => {
-    expect(choose({ OTEL_TRACES_EXPORTER: 'otlp, console', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).choices.map((c) => c.exporter.constructor)).toEqual([JsonTraceExporter, ConsoleSpanExporter]);
+    expect(
+      choose({ OTEL_TRACES_EXPORTER: 'otlp, console', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).choices.map((c) => c.exporter.constructor),
+    ).toEqual([JsonTraceExporter, ConsoleSpanExporter]);
     expect(choose({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c' }).choices).toEqual([]);
     const disabled = choose({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c' }, { tracesFile: 'x.jsonl' }).choices;
     expect(disabled.map((c) => c.exporter.constructor)).toEqual([OtlpJsonFileSpanExporter]);
@@ -180,7 +182,11 @@ describe('the log record exporters chosen (OTEL_LOGS_EXPORTER)', () => {
   });
 
   it('follows the shared endpoint and protocol, with the logs variables winning', () => {
-    const [otlp] = choose({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:4317' });
+    const [otlp] = choose({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:4317',
+    });
     expect(otlp!.exporter).toBeInstanceOf(GrpcLogExporter);
     expect(otlp!.target).toBe('http://logs:4317 (OTLP grpc, plaintext)');
     const [durable] = choose({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }, tempDir());

@@ -98,7 +98,9 @@ describe('pipeline guard', () => {
     const writer = new MemoryWriter();
     const { pipeline } = pipelineWith(writer);
     const deep = `${'['.repeat(300_000)}${']'.repeat(300_000)}`; // JSON.parse takes it, JSON.stringify cannot
-    const frames = run('deep', 'second').map((f) => (f.t === 'task_start' ? { ...f, args: { x: 'DEEP' } } : f.t === 'host_result' ? { ...f, res: { msg: 'DEEP' } } : f));
+    const frames = run('deep', 'second').map((f) =>
+      f.t === 'task_start' ? { ...f, args: { x: 'DEEP' } } : f.t === 'host_result' ? { ...f, res: { msg: 'DEEP' } } : f,
+    );
     for (const f of frames) pipeline.onLine({ id: 3 }, line(f).replace('"DEEP"', deep));
     pipeline.onClose({ id: 3 });
     expect(pipeline.counters.runsFailed).toBe(0);

@@ -86,14 +86,20 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
 
   it('fails the playbook for the failed host and the unreachable one', () => {
     expect(root.status).toEqual({ code: 'error', message: 'failed on h2; unreachable: gone' });
-    expect(root.attributes).toMatchObject({ 'cicd.pipeline.result': 'failure', 'ansible.stats.failed_hosts': ['h2'], 'ansible.stats.unreachable_hosts': ['gone'], 'error.type': 'failed' });
+    expect(root.attributes).toMatchObject({
+      'cicd.pipeline.result': 'failure',
+      'ansible.stats.failed_hosts': ['h2'],
+      'ansible.stats.unreachable_hosts': ['gone'],
+      'error.type': 'failed',
+    });
     expect(model.result().traces).toEqual([{ traceId: w.traceId(root), playbook: 'features.yml', result: 'failure' }]);
   });
 
   it("records the playbook's stats frame, summed over hosts, on the root span", () => {
     const stats = framesOf(frames, 'stats')[0]!;
     const sum = (k: string): number => Object.values(stats.hosts).reduce((n, s) => n + Number((s as unknown as Record<string, number>)[k] ?? 0), 0);
-    for (const k of ['ok', 'changed', 'failures', 'unreachable', 'skipped', 'rescued', 'ignored']) expect(root.attributes[`ansible.stats.${k}`], k).toBe(sum(k));
+    for (const k of ['ok', 'changed', 'failures', 'unreachable', 'skipped', 'rescued', 'ignored'])
+      expect(root.attributes[`ansible.stats.${k}`], k).toBe(sum(k));
     expect(root.attributes['ansible.stats.ok']).toBe(27);
   });
 
@@ -114,7 +120,9 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
     const h2 = host('Fail for real on h2', 'h2');
     expect(h2.status).toEqual({ code: 'error', message: 'h2 is broken' });
     expect(h2.attributes[HOST_STATUS]).toBe('failed');
-    expect(h2.events).toEqual([{ name: 'exception', tsNs: h2.endNs, attributes: expect.objectContaining({ 'exception.type': 'ansible.failed', 'exception.message': 'h2 is broken' }) }]);
+    expect(h2.events).toEqual([
+      { name: 'exception', tsNs: h2.endNs, attributes: expect.objectContaining({ 'exception.type': 'ansible.failed', 'exception.message': 'h2 is broken' }) },
+    ]);
     expect(w.one('Fail for real on h2').status?.code).toBe('error');
     expect(main.status).toEqual({ code: 'error', message: 'failed hosts: h2' });
   });
@@ -156,7 +164,11 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
     const task = w.one('Skip me');
     for (const h of childrenOf(w, task)) {
       expect(h.status?.code).toBe('unset');
-      expect(h.attributes).toMatchObject({ [HOST_STATUS]: 'skipped', 'ansible.task.skip_reason': 'Conditional result was False', 'cicd.pipeline.task.run.result': 'skip' });
+      expect(h.attributes).toMatchObject({
+        [HOST_STATUS]: 'skipped',
+        'ansible.task.skip_reason': 'Conditional result was False',
+        'cicd.pipeline.task.run.result': 'skip',
+      });
     }
     expect(task.attributes['cicd.pipeline.task.run.result']).toBe('skip');
     expect(host('Fail for real on h2', 'h1').attributes[HOST_STATUS]).toBe('skipped');
@@ -190,7 +202,11 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
 
   it("puts async polls and the async result on the async task's host span", () => {
     const task = w.one('Run in the background');
-    expect(childrenOf(w, task).map((h) => h.name).sort()).toEqual(['h1', 'h2']);
+    expect(
+      childrenOf(w, task)
+        .map((h) => h.name)
+        .sort(),
+    ).toEqual(['h1', 'h2']);
     for (const hs of childrenOf(w, task)) {
       const job = framesOf(frames, 'async_ok').find((f) => f.host === hs.name)!.job;
       // one poll per host in this recording (the job ends after ansible's first poll)
@@ -291,7 +307,10 @@ describe('recorded: small-a.yml + small-b.yml in one command, --check, TRACEPARE
 
   it('reports both playbooks as successful', () => {
     expect([a.status, b.status]).toEqual([{ code: 'ok' }, { code: 'ok' }]);
-    expect(model.result().traces.map((t) => [t.playbook, t.result])).toEqual([['small-a.yml', 'success'], ['small-b.yml', 'success']]);
+    expect(model.result().traces.map((t) => [t.playbook, t.result])).toEqual([
+      ['small-a.yml', 'success'],
+      ['small-b.yml', 'success'],
+    ]);
   });
 });
 
@@ -360,7 +379,10 @@ describe('recorded: shim no_log.yml (no_log loops, retries, async, play-level no
 
   it('keeps the label of a public item and censors the secret one under a templated no_log', () => {
     const items = childrenOf(w, child(w, w.one('per-item no_log'), 'localhost'));
-    expect(items.map((i) => [i.name, i.attributes['ansible.task.no_log']])).toEqual([['public-item', undefined], ['(censored due to no_log)', true]]);
+    expect(items.map((i) => [i.name, i.attributes['ansible.task.no_log']])).toEqual([
+      ['public-item', undefined],
+      ['(censored due to no_log)', true],
+    ]);
   });
 
   it('records the retry of a no_log task with its attempt and the censored message', () => {
@@ -480,7 +502,10 @@ describe('recorded: shim features.yml (role dependencies, nested includes, rescu
 
   it('names loop items by their loop_control label', () => {
     const items = childrenOf(w, child(w, w.one('loop with labels'), 'localhost'));
-    expect(items.map((i) => [i.name, i.attributes['ansible.task.item.label']])).toEqual([['alpha', 'alpha'], ['beta', 'beta']]);
+    expect(items.map((i) => [i.name, i.attributes['ansible.task.item.label']])).toEqual([
+      ['alpha', 'alpha'],
+      ['beta', 'beta'],
+    ]);
   });
 
   it('puts a file diff on the host span as an event', () => {
@@ -570,7 +595,10 @@ describe('recorded: includes.yml (include loops, free strategy, an include that 
   it('fails the host whose include_tasks file cannot be loaded', () => {
     const task = w.one('Include a missing file');
     const results = childrenOf(w, task).map((h) => [h.name, h.attributes[HOST_STATUS], h.status?.code]);
-    expect(results).toEqual([['h1', 'ok', 'unset'], ['h1', 'failed', 'error']]);
+    expect(results).toEqual([
+      ['h1', 'ok', 'unset'],
+      ['h1', 'failed', 'error'],
+    ]);
     expect(eventNames(childrenOf(w, task)[1]!)).toEqual(['exception']);
     expect(task.status?.code).toBe('error');
     expect(w.one('Broken include').status?.code).toBe('error');

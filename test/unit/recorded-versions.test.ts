@@ -17,7 +17,10 @@ function shape(w: MemoryWriter): string[] {
 
 describe('features.yml recorded on ansible-core 2.14 and 2.19', () => {
   it('is what each says it is', () => {
-    for (const [name, version] of [['features', '2.14.'], ['features-2.19', '2.19.']] as const) {
+    for (const [name, version] of [
+      ['features', '2.14.'],
+      ['features-2.19', '2.19.'],
+    ] as const) {
       const hello = loadFrames(name)[0]!;
       expect(hello.t === 'hello' && String(hello.ansible_version).startsWith(version), name).toBe(true);
     }

@@ -9,7 +9,6 @@ import { tempDir } from '../helpers/sidecar-run.js';
 import { writeSyntheticTraces } from '../helpers/synthetic-traces.js';
 import { EXTERNAL_REF } from '../helpers/report-page.js';
 
-
 describe('report of 200 hosts × 100 tasks', () => {
   it('holds every task and host result, and stays a reasonably small self-contained page', async () => {
     const path = join(tempDir(), 'big.jsonl');
@@ -33,7 +32,35 @@ describe('report of 200 hosts × 100 tasks', () => {
 describe('report page', () => {
   it('keeps a hostile message inert inside the embedded data', () => {
     const html = renderReportHtml({
-      playbooks: [{ name: 'x.yml', path: '/x.yml', traceId: 't', runId: 'r', startNs: 0, endNs: 10, interrupted: false, result: 'failure', plays: [{ name: 'p', startNs: 0, endNs: 10, tasks: [{ name: 't', uuid: 'u', handler: false, startNs: 0, endNs: 10, results: [{ host: 'h', status: 'failed', startNs: 0, endNs: 10, message: '</script><script>alert(1)</script>' }] }] }] }],
+      playbooks: [
+        {
+          name: 'x.yml',
+          path: '/x.yml',
+          traceId: 't',
+          runId: 'r',
+          startNs: 0,
+          endNs: 10,
+          interrupted: false,
+          result: 'failure',
+          plays: [
+            {
+              name: 'p',
+              startNs: 0,
+              endNs: 10,
+              tasks: [
+                {
+                  name: 't',
+                  uuid: 'u',
+                  handler: false,
+                  startNs: 0,
+                  endNs: 10,
+                  results: [{ host: 'h', status: 'failed', startNs: 0, endNs: 10, message: '</script><script>alert(1)</script>' }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     });
     expect(html).not.toContain('<script>alert(1)');
     expect(html.match(/<\/script>/g)).toHaveLength(2);

@@ -38,7 +38,11 @@ describe('log records of a recorded run (features.ndjson)', () => {
   const hostFailures = logs.records.filter((r) => r.eventName === EVENT.FAILURE && r.attributes['ansible.task.item.label'] === undefined);
 
   it('gives every failed, rescued or unreachable host result one ERROR record on its host span', () => {
-    const errorHosts = w.spans.filter((s) => ['failed', 'rescued', 'unreachable'].includes(String(s.attributes['ansible.task.host.status'])) && s.attributes['ansible.task.item.label'] === undefined);
+    const errorHosts = w.spans.filter(
+      (s) =>
+        ['failed', 'rescued', 'unreachable'].includes(String(s.attributes['ansible.task.host.status'])) &&
+        s.attributes['ansible.task.item.label'] === undefined,
+    );
     expect(errorHosts.length).toBe(frames.filter((f) => f.t === 'host_result' && (f.status === 'unreachable' || (f.status === 'failed' && !f.ignored))).length);
     const errors = hostFailures.filter((r) => r.severity === 'ERROR');
     expect(errors.map((r) => r.spanId).sort()).toEqual(errorHosts.map((s) => w.spanId(s)).sort());
@@ -133,7 +137,11 @@ describe('log records of results with warnings, and of secrets', () => {
     { t: 'play_start', play: 'p1', name: 'Play' },
     { t: 'task_start', task: 't1', name: 'Carry a warning', action: 'warn_me' },
     {
-      t: 'host_result', task: 't1', host: 'h1', status: 'ok', changed: false,
+      t: 'host_result',
+      task: 't1',
+      host: 'h1',
+      status: 'ok',
+      changed: false,
       res: { warnings: ['one', 'two'], deprecations: [{ msg: 'old', version: '9.99', collection_name: 'ansible.builtin' }], stdout: 'out\n' },
     },
     { t: 'task_start', task: 't2', name: 'Clipped', action: 'warn_me' },

@@ -39,23 +39,37 @@ describe('run model: the span tree', () => {
     expect(root.startNs).toBe(frames[1]!.ts);
     expect(root.endNs).toBe(frames[6]!.ts);
     expect(root.status).toEqual({ code: 'ok' });
-    expect(root.attributes).toMatchObject({ 'ansible.version': '2.14.18', 'ansible.host.name': 'ctl', 'cicd.pipeline.result': 'success', 'ansible.session': 'run-1' });
+    expect(root.attributes).toMatchObject({
+      'ansible.version': '2.14.18',
+      'ansible.host.name': 'ctl',
+      'cicd.pipeline.result': 'success',
+      'ansible.session': 'run-1',
+    });
     const playSpan = w.one('Deploy');
     expect(playSpan.parent).toBe(root);
     const task = w.one('Install');
     expect(task.parent).toBe(playSpan);
-    expect(task.attributes).toMatchObject({ 'ansible.task.args.name': ['name'], 'ansible.task.args.value': ['nginx'], 'cicd.pipeline.task.run.result': 'success' });
+    expect(task.attributes).toMatchObject({
+      'ansible.task.args.name': ['name'],
+      'ansible.task.args.value': ['nginx'],
+      'cicd.pipeline.task.run.result': 'success',
+    });
     const host = w.one('web1');
     expect(host.parent).toBe(task);
     expect(host.startNs).toBe(frames[4]!.ts);
     expect(host.endNs).toBe(frames[5]!.ts);
-    expect(host.attributes).toMatchObject({ 'ansible.task.host.status': 'changed', 'ansible.task.module': 'ansible.builtin.apt', 'ansible.task.message': 'installed', 'ansible.task.result': 0 });
+    expect(host.attributes).toMatchObject({
+      'ansible.task.host.status': 'changed',
+      'ansible.task.module': 'ansible.builtin.apt',
+      'ansible.task.message': 'installed',
+      'ansible.task.result': 0,
+    });
     expect(host.status?.code).toBe('unset');
     expect(model.result()).toMatchObject({ interrupted: false, hostResults: { changed: 1 }, traces: [{ playbook: 'site.yml', result: 'success' }] });
     expectWellFormed(w.spans);
   });
 
-  it('calls a --check run\'s tasks tests, any other run\'s deploys (cicd.pipeline.task.type)', () => {
+  it("calls a --check run's tasks tests, any other run's deploys (cicd.pipeline.task.type)", () => {
     expect(play(basicRun({ status: 'ok' })).w.one('Install').attributes['cicd.pipeline.task.type']).toBe('deploy');
     const checked = stream([{ ...hello, check: true }, ...basicRun({ status: 'ok' }).slice(1)]);
     expect(play(checked).w.one('Install').attributes['cicd.pipeline.task.type']).toBe('test');
@@ -93,14 +107,20 @@ describe('run model: the span tree', () => {
   it('keeps the skip reason of a skipped host', () => {
     const { w } = play(basicRun({ status: 'skipped', res: { skip_reason: 'Conditional result was False' } }));
     expect(w.one('web1').status?.code).toBe('unset');
-    expect(w.one('web1').attributes).toMatchObject({ 'ansible.task.host.status': 'skipped', 'ansible.task.skip_reason': 'Conditional result was False', 'cicd.pipeline.task.run.result': 'skip' });
+    expect(w.one('web1').attributes).toMatchObject({
+      'ansible.task.host.status': 'skipped',
+      'ansible.task.skip_reason': 'Conditional result was False',
+      'cicd.pipeline.task.run.result': 'skip',
+    });
   });
 
   it('turns retries into events with attempt numbers', () => {
-    const { w } = play(basicRun({ status: 'ok' }, [
-      { t: 'retry', task: 't1', host: 'web1', attempt: 1, retries: 3, res: { msg: 'not yet' } },
-      { t: 'retry', task: 't1', host: 'web1', attempt: 2, retries: 3 },
-    ]));
+    const { w } = play(
+      basicRun({ status: 'ok' }, [
+        { t: 'retry', task: 't1', host: 'web1', attempt: 1, retries: 3, res: { msg: 'not yet' } },
+        { t: 'retry', task: 't1', host: 'web1', attempt: 2, retries: 3 },
+      ]),
+    );
     const events = w.one('web1').events.filter((e) => e.name === 'ansible.retry');
     expect(events.map((e) => e.attributes['ansible.task.attempts'])).toEqual([1, 2]);
   });
@@ -124,11 +144,13 @@ describe('run model: loops, async, handlers, scopes', () => {
   });
 
   it('correlates async polls by host and job id although each poll has a fresh task uuid', () => {
-    const { w } = play(basicRun({ status: 'ok' }, [
-      { t: 'async_poll', task: 'poll-1', host: 'web1', job: 'j1' },
-      { t: 'async_poll', task: 'poll-2', host: 'web1', job: 'j1' },
-      { t: 'async_ok', task: 'poll-3', host: 'web1', job: 'j1' },
-    ]));
+    const { w } = play(
+      basicRun({ status: 'ok' }, [
+        { t: 'async_poll', task: 'poll-1', host: 'web1', job: 'j1' },
+        { t: 'async_poll', task: 'poll-2', host: 'web1', job: 'j1' },
+        { t: 'async_ok', task: 'poll-3', host: 'web1', job: 'j1' },
+      ]),
+    );
     expect(w.spans.map((s) => s.name)).toEqual(['RUN site.yml', 'Deploy', 'Install', 'web1']);
     expect(w.one('web1').events.map((e) => e.name)).toEqual(['ansible.async_poll', 'ansible.async_poll', 'ansible.async_ok']);
     expect(w.one('web1').events.map((e) => e.attributes['ansible.async.attempt'])).toEqual([1, 2, undefined]);
@@ -189,17 +211,19 @@ describe('run model: loops, async, handlers, scopes', () => {
 
 describe('run model: plays, playbooks, interruption', () => {
   it('keeps serial batches inside one play span', () => {
-    const { w } = play(stream([
-      hello,
-      { t: 'playbook_start', path: '/p.yml' },
-      { t: 'play_start', play: 'p1', name: 'P' },
-      { t: 'task_start', task: 't', name: 'T' },
-      { t: 'host_result', task: 't', host: 'a', status: 'ok' },
-      { t: 'play_start', play: 'p1', name: 'P' },
-      { t: 'task_start', task: 't', name: 'T' },
-      { t: 'host_result', task: 't', host: 'b', status: 'ok' },
-      { t: 'stats', hosts: {} },
-    ]));
+    const { w } = play(
+      stream([
+        hello,
+        { t: 'playbook_start', path: '/p.yml' },
+        { t: 'play_start', play: 'p1', name: 'P' },
+        { t: 'task_start', task: 't', name: 'T' },
+        { t: 'host_result', task: 't', host: 'a', status: 'ok' },
+        { t: 'play_start', play: 'p1', name: 'P' },
+        { t: 'task_start', task: 't', name: 'T' },
+        { t: 'host_result', task: 't', host: 'b', status: 'ok' },
+        { t: 'stats', hosts: {} },
+      ]),
+    );
     expect(w.named('P')).toHaveLength(1);
     expect(w.one('P').attributes['ansible.play.batches']).toBe(2);
     expect(w.named('T')).toHaveLength(2);
@@ -208,15 +232,17 @@ describe('run model: plays, playbooks, interruption', () => {
 
   it('gives each playbook of one command its own root span, under TRACEPARENT when set', () => {
     const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const { w, model } = play(stream([
-      { ...hello, traceparent: tp },
-      { t: 'playbook_start', path: '/a.yml' },
-      { t: 'play_start', play: 'p1', name: 'A' },
-      { t: 'stats', hosts: { h: { ok: 1 } } },
-      { t: 'playbook_start', path: '/b.yml' },
-      { t: 'play_start', play: 'p2', name: 'B' },
-      { t: 'stats', hosts: { h: { failures: 1 } } },
-    ]));
+    const { w, model } = play(
+      stream([
+        { ...hello, traceparent: tp },
+        { t: 'playbook_start', path: '/a.yml' },
+        { t: 'play_start', play: 'p1', name: 'A' },
+        { t: 'stats', hosts: { h: { ok: 1 } } },
+        { t: 'playbook_start', path: '/b.yml' },
+        { t: 'play_start', play: 'p2', name: 'B' },
+        { t: 'stats', hosts: { h: { failures: 1 } } },
+      ]),
+    );
     expect(w.one('RUN a.yml').remoteParent).toBe(tp);
     expect(w.one('RUN b.yml').remoteParent).toBe(tp);
     expect(model.result().traces.map((t) => t.result)).toEqual(['success', 'failure']);

@@ -55,7 +55,11 @@ describe('run observer events from a recorded run', () => {
 
   it('reports serial batches as numbered play starts', () => {
     const { events } = observe('features');
-    expect(of<{ play: string; batch: number }>(events, 'playStart').filter((p) => p.play === 'Serial rollout').map((p) => p.batch)).toEqual([1, 2]);
+    expect(
+      of<{ play: string; batch: number }>(events, 'playStart')
+        .filter((p) => p.play === 'Serial rollout')
+        .map((p) => p.batch),
+    ).toEqual([1, 2]);
   });
 
   it('ends an interrupted playbook as error, interrupted', () => {
@@ -66,7 +70,17 @@ describe('run observer events from a recorded run', () => {
   it('keeps going when one observer throws, and reports it', () => {
     const errors: string[] = [];
     const seen: string[] = [];
-    const fan = new ObserverFanout([{ hostResult: () => { throw new Error('sink broke'); } }, { hostResult: (e) => seen.push(e.host) }], (m, e) => errors.push(`${m}: ${(e as Error).message}`));
+    const fan = new ObserverFanout(
+      [
+        {
+          hostResult: () => {
+            throw new Error('sink broke');
+          },
+        },
+        { hostResult: (e) => seen.push(e.host) },
+      ],
+      (m, e) => errors.push(`${m}: ${(e as Error).message}`),
+    );
     fan.hostResult({ host: 'h1' } as HostResultEvent);
     expect(seen).toEqual(['h1']);
     expect(errors).toEqual(['hostResult: sink broke']);

@@ -16,17 +16,47 @@ let clock = Date.parse('2026-01-01T00:00:00Z');
 function ev(event: string, data: Record<string, unknown> = {}, extra: Partial<RunnerEvent> = {}): RunnerEvent {
   counter += 1;
   clock += 1;
-  return { event, counter, uuid: `e${counter}`, created: new Date(clock).toISOString().replace('Z', '000'), event_data: { playbook: 'site.yml', playbook_uuid: PB, ...data }, ...extra };
+  return {
+    event,
+    counter,
+    uuid: `e${counter}`,
+    created: new Date(clock).toISOString().replace('Z', '000'),
+    event_data: { playbook: 'site.yml', playbook_uuid: PB, ...data },
+    ...extra,
+  };
 }
 const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '');
-const task = (uuid: string, name: string, more: Record<string, unknown> = {}, play = PLAY) => ev('playbook_on_task_start', { play: 'Deploy', play_uuid: play, task: name, name, task_uuid: uuid, task_action: 'ansible.builtin.command', task_path: '/p/site.yml:3', ...more });
+const task = (uuid: string, name: string, more: Record<string, unknown> = {}, play = PLAY) =>
+  ev('playbook_on_task_start', {
+    play: 'Deploy',
+    play_uuid: play,
+    task: name,
+    name,
+    task_uuid: uuid,
+    task_action: 'ansible.builtin.command',
+    task_path: '/p/site.yml:3',
+    ...more,
+  });
 /** runner_on_start + a result, with event_data start/end around it. */
 function hostRun(result: string, uuid: string, host: string, res: Record<string, unknown>, more: Record<string, unknown> = {}, play = PLAY): RunnerEvent[] {
   const start = ev('runner_on_start', { play_uuid: play, task_uuid: uuid, host });
   const startMs = clock;
-  return [start, ev(result, { play_uuid: play, task_uuid: uuid, host, res, start: iso(startMs), end: iso(startMs + 2), resolved_action: 'ansible.builtin.command', ...more })];
+  return [
+    start,
+    ev(result, {
+      play_uuid: play,
+      task_uuid: uuid,
+      host,
+      res,
+      start: iso(startMs),
+      end: iso(startMs + 2),
+      resolved_action: 'ansible.builtin.command',
+      ...more,
+    }),
+  ];
 }
-const stats = (s: Record<string, Record<string, number>>) => ev('playbook_on_stats', { changed: {}, dark: {}, failures: {}, ignored: {}, ok: {}, processed: {}, rescued: {}, skipped: {}, ...s });
+const stats = (s: Record<string, Record<string, number>>) =>
+  ev('playbook_on_stats', { changed: {}, dark: {}, failures: {}, ignored: {}, ok: {}, processed: {}, rescued: {}, skipped: {}, ...s });
 const of = <T extends Frame['t']>(frames: Frame[], t: T): FrameOf<T>[] => frames.filter((f): f is FrameOf<T> => f.t === t);
 
 function model(frames: Frame[]): MemoryWriter {
@@ -43,7 +73,14 @@ describe('runnerEventsToFrames', () => {
       ev('playbook_on_start'),
       ev('playbook_on_play_start', { play: 'Deploy', play_uuid: PLAY, play_pattern: 'web' }),
       task('t1', 'Run it'),
-      ...hostRun('runner_on_ok', 't1', 'h1', { changed: true, rc: 0, stdout: 'x'.repeat(5000), invocation: { module_args: { password: 'p' } }, cmd: ['x'], results: [1, 2] }),
+      ...hostRun('runner_on_ok', 't1', 'h1', {
+        changed: true,
+        rc: 0,
+        stdout: 'x'.repeat(5000),
+        invocation: { module_args: { password: 'p' } },
+        cmd: ['x'],
+        results: [1, 2],
+      }),
       stats({ ok: { h1: 1 }, changed: { h1: 1 }, processed: { h1: 1 } }),
     ];
     const frames = runnerEventsToFrames(events.reverse(), { ident: 'abc', command: ['ansible-playbook', '-e', 'token=1', 'site.yml'], cwd: '/p' });
@@ -125,7 +162,7 @@ describe('runnerEventsToFrames', () => {
     ]);
   });
 
-  it('gives async polls the task the host started, not ansible-core\'s async_status task', () => {
+  it("gives async polls the task the host started, not ansible-core's async_status task", () => {
     const events = [
       ev('playbook_on_start'),
       ev('playbook_on_play_start', { play: 'P', play_uuid: PLAY }),
@@ -178,7 +215,10 @@ describe('runnerEventsToFrames', () => {
     expect(of(frames, 'include')[0]).toMatchObject({ task: 't1', file: '/p/steps/more.yml', hosts: ['h1'] });
     expect(of(frames, 'notify')[0]).toMatchObject({ handler: 'web : Restart', host: 'h1' });
     const w = model(frames);
-    expect(w.spans.filter((s) => s.name === 'List').map((s) => pathOf(s).join(' > '))).toEqual(['RUN site.yml > P > role lister > List', 'RUN site.yml > P > role lister > List']);
+    expect(w.spans.filter((s) => s.name === 'List').map((s) => pathOf(s).join(' > '))).toEqual([
+      'RUN site.yml > P > role lister > List',
+      'RUN site.yml > P > role lister > List',
+    ]);
     expect(new Set(w.spans.filter((s) => s.name === 'List').map((s) => s.parent))).toHaveProperty('size', 2);
     expect(pathOf(w.spans.find((s) => s.name === 'Step one')!).join(' > ')).toBe('RUN site.yml > P > include steps/more.yml > Step one');
   });
@@ -206,11 +246,22 @@ describe('runnerEventsToFrames', () => {
       ['After', []],
     ]);
     expect(of(frames, 'include')[0]).toMatchObject({ task: 't2', file: 'lister', hosts: ['h1'] });
-    expect(new Set(model(frames).spans.filter((s) => s.name === 'List').map((s) => s.parent))).toHaveProperty('size', 2);
+    expect(
+      new Set(
+        model(frames)
+          .spans.filter((s) => s.name === 'List')
+          .map((s) => s.parent),
+      ),
+    ).toHaveProperty('size', 2);
   });
 
   it('ends a run without playbook_on_stats as interrupted: no stats, no bye', () => {
-    const events = [ev('playbook_on_start'), ev('playbook_on_play_start', { play: 'P', play_uuid: PLAY }), task('t1', 'Long'), ev('runner_on_start', { task_uuid: 't1', host: 'h1' })];
+    const events = [
+      ev('playbook_on_start'),
+      ev('playbook_on_play_start', { play: 'P', play_uuid: PLAY }),
+      task('t1', 'Long'),
+      ev('runner_on_start', { task_uuid: 't1', host: 'h1' }),
+    ];
     const frames = runnerEventsToFrames(events, { ident: 'cut' });
     expect(frames.map((f) => f.t)).toEqual(['hello', 'playbook_start', 'play_start', 'task_start', 'host_start']);
     const root = model(frames).spans.find((s) => s.name === 'RUN site.yml')!;
@@ -227,6 +278,13 @@ describe('helpers', () => {
   });
 
   it('redacts -e values but keeps @file references', () => {
-    expect(redactArgv(['ansible-playbook', '-e', '@vars.yml', '--extra-vars=a=1', '-eb=2', 'https://u:p@git.example/x'])).toEqual(['ansible-playbook', '-e', '@vars.yml', '--extra-vars=<redacted>', '-e<redacted>', 'https://git.example/x']);
+    expect(redactArgv(['ansible-playbook', '-e', '@vars.yml', '--extra-vars=a=1', '-eb=2', 'https://u:p@git.example/x'])).toEqual([
+      'ansible-playbook',
+      '-e',
+      '@vars.yml',
+      '--extra-vars=<redacted>',
+      '-e<redacted>',
+      'https://git.example/x',
+    ]);
   });
 });

@@ -16,9 +16,34 @@ class MemoryDelivery implements Delivery {
 
 const ref = { runId: 'run-1', playbook: 'site.yml', playbookPath: '/p/site.yml', traceId: 'ab'.repeat(16) };
 const failure = (host: string, task = 'Deploy'): HostResultEvent =>
-  ({ ...ref, play: 'Web', task, taskUuid: `uuid-${task}`, host, status: 'failed', startNs: 1e18, endNs: 1e18 + 1e9, message: `boom on ${host}`, items: 0, retries: 0, spanId: '01'.repeat(8), handler: false, changed: false }) as HostResultEvent;
+  ({
+    ...ref,
+    play: 'Web',
+    task,
+    taskUuid: `uuid-${task}`,
+    host,
+    status: 'failed',
+    startNs: 1e18,
+    endNs: 1e18 + 1e9,
+    message: `boom on ${host}`,
+    items: 0,
+    retries: 0,
+    spanId: '01'.repeat(8),
+    handler: false,
+    changed: false,
+  }) as HostResultEvent;
 const end = (result: 'success' | 'failure', failedHosts: string[] = []): PlaybookEndEvent =>
-  ({ ...ref, startNs: 1e18, endNs: 1e18 + 75e9, result, interrupted: false, stats: { web1: { ok: 3, changed: 1, failures: failedHosts.length ? 1 : 0 } }, failedHosts, unreachableHosts: [], spanId: '02'.repeat(8) }) as PlaybookEndEvent;
+  ({
+    ...ref,
+    startNs: 1e18,
+    endNs: 1e18 + 75e9,
+    result,
+    interrupted: false,
+    stats: { web1: { ok: 3, changed: 1, failures: failedHosts.length ? 1 : 0 } },
+    failedHosts,
+    unreachableHosts: [],
+    spanId: '02'.repeat(8),
+  }) as PlaybookEndEvent;
 
 let delivery: MemoryDelivery;
 let sink: SlackSink;
@@ -50,7 +75,11 @@ describe('Slack sink', () => {
     sink.hostResult(failure('web1'));
     sink.hostResult(failure('web2', 'Migrate'));
     sink.playbookEnd(end('failure', ['web1', 'web2']));
-    expect(delivery.sent.map((m) => m.text)).toEqual(['site.yml: task failed on web1 (Deploy): boom on web1', 'site.yml: 1 more host(s) failed', 'site.yml failed (3 ok, 1 changed, 1 failed, 0 unreachable)']);
+    expect(delivery.sent.map((m) => m.text)).toEqual([
+      'site.yml: task failed on web1 (Deploy): boom on web1',
+      'site.yml: 1 more host(s) failed',
+      'site.yml failed (3 ok, 1 changed, 1 failed, 0 unreachable)',
+    ]);
     expect(delivery.sent[2].attachments[0].color).toBe('#d92d20');
     expect(texts()[2]).toContain('*Failed hosts* (2): `web1`, `web2`');
     expect(texts()[2]).toContain('1m 15s');

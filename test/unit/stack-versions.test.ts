@@ -20,7 +20,14 @@ function repositoryFiles(): string[] {
   return out
     .split('\n')
     .filter((f) => /\.(ya?ml|md|ts|json|sh|py)$|Dockerfile$/.test(f) && !f.startsWith('test/unit/stack-versions') && f !== 'package-lock.json')
-    .filter((f) => { try { readFileSync(join(ROOT, f)); return true; } catch { return false; } });
+    .filter((f) => {
+      try {
+        readFileSync(join(ROOT, f));
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** image → tag → the files naming it. */
@@ -49,7 +56,8 @@ describe('image versions', () => {
   it('names one collector-contrib tag everywhere: the release the component names are checked against', () => {
     expect(only('collector')).toBe(CONTRIB_RELEASE);
     const files = found.collector.get(CONTRIB_RELEASE)!;
-    for (const f of ['docker-compose.yml', 'otel-collector.yaml', 'examples/collector/agent.yaml', 'examples/collector/gateway.yaml', 'docs/scale.md']) expect(files, f).toContain(f);
+    for (const f of ['docker-compose.yml', 'otel-collector.yaml', 'examples/collector/agent.yaml', 'examples/collector/gateway.yaml', 'docs/scale.md'])
+      expect(files, f).toContain(f);
   });
 
   it('runs Jaeger v2 (the OpenTelemetry Collector based line), one tag everywhere, its configuration among them', () => {

@@ -28,7 +28,9 @@ export class DiskQueue {
     private readonly maxBytes: number,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.otlp')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.otlp'))
+      .sort()) {
       const size = statSync(join(dir, name)).size;
       this.files.push({ name, size, items: itemsOf(name) });
       this.total += size;

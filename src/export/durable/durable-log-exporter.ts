@@ -15,6 +15,10 @@ export class DurableLogExporter extends DurableOtlpExporter<ReadableLogRecord[]>
 }
 
 export function durableLogExporter(o: { url: string; protocol: OtlpProtocol; queueRoot: string; log: Logger }): DurableLogExporter {
-  const { queue, serializer, sender, onProblem } = openSignalQueue({ ...o, signal: 'logs', serializers: { json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer } });
+  const { queue, serializer, sender, onProblem } = openSignalQueue({
+    ...o,
+    signal: 'logs',
+    serializers: { json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer },
+  });
   return new DurableLogExporter(serializer, sender, queue, onProblem);
 }

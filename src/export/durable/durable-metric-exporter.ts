@@ -45,8 +45,19 @@ export class DurableMetricExporter implements PushMetricExporter {
   }
 }
 
-export function durableMetricExporter(o: { url: string; protocol: OtlpProtocol; queueRoot: string; log: Logger; temporality: AggregationTemporalitySelector; aggregation: AggregationSelector }): DurableMetricExporter {
-  const { queue, serializer, sender, onProblem } = openSignalQueue({ ...o, signal: 'metrics', serializers: { json: JsonMetricsSerializer, protobuf: ProtobufMetricsSerializer } });
+export function durableMetricExporter(o: {
+  url: string;
+  protocol: OtlpProtocol;
+  queueRoot: string;
+  log: Logger;
+  temporality: AggregationTemporalitySelector;
+  aggregation: AggregationSelector;
+}): DurableMetricExporter {
+  const { queue, serializer, sender, onProblem } = openSignalQueue({
+    ...o,
+    signal: 'metrics',
+    serializers: { json: JsonMetricsSerializer, protobuf: ProtobufMetricsSerializer },
+  });
   const durable = new DurableOtlpExporter<ResourceMetrics>(serializer, sender, queue, onProblem, dataPoints);
   return new DurableMetricExporter(durable, o.temporality, o.aggregation);
 }

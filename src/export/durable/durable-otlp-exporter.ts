@@ -90,7 +90,13 @@ export class DurableOtlpExporter<T> {
   }
 
   stats(): DurableStats {
-    return { delivered: this.delivered, queuedItems: this.queue.items, queuedBatches: this.queue.length, evictedItems: this.queue.evictedItems, refusedItems: this.refused };
+    return {
+      delivered: this.delivered,
+      queuedItems: this.queue.items,
+      queuedBatches: this.queue.length,
+      evictedItems: this.queue.evictedItems,
+      refusedItems: this.refused,
+    };
   }
 
   private enqueue(bytes: Uint8Array, items: number, done: (result: ExportResult) => void): void {
@@ -107,10 +113,12 @@ export class DurableOtlpExporter<T> {
     if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.draining ??= this.drain().then(
-        () => {},
-        () => {},
-      ).finally(() => (this.draining = undefined));
+      this.draining ??= this.drain()
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => (this.draining = undefined));
     }, ms);
     this.timer.unref();
   }
@@ -148,4 +156,3 @@ export class DurableOtlpExporter<T> {
     await this.sender.shutdown();
   }
 }
-

@@ -17,6 +17,10 @@ export class DurableSpanExporter extends DurableOtlpExporter<ReadableSpan[]> imp
 
 /** An OTLP span exporter (HTTP or gRPC) with a disk queue of its own. */
 export function durableTraceExporter(o: { url: string; protocol: OtlpProtocol; queueRoot: string; log: Logger }): DurableSpanExporter {
-  const { queue, serializer, sender, onProblem } = openSignalQueue({ ...o, signal: 'traces', serializers: { json: JsonTraceSerializer, protobuf: ProtobufTraceSerializer } });
+  const { queue, serializer, sender, onProblem } = openSignalQueue({
+    ...o,
+    signal: 'traces',
+    serializers: { json: JsonTraceSerializer, protobuf: ProtobufTraceSerializer },
+  });
   return new DurableSpanExporter(serializer, sender, queue, onProblem);
 }

@@ -32,7 +32,10 @@ export class RunSettlement {
       for (const run of runs) this.marks?.mark(run.runId);
       return true;
     } catch (error) {
-      this.log.once(`marks:${this.marks?.dir}`, `cannot record finished runs in ${this.marks?.dir}: ${(error as Error).message} (spool files are kept and replayed, filtered by the ledger)`);
+      this.log.once(
+        `marks:${this.marks?.dir}`,
+        `cannot record finished runs in ${this.marks?.dir}: ${(error as Error).message} (spool files are kept and replayed, filtered by the ledger)`,
+      );
       return false;
     }
   }
