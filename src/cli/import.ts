@@ -33,8 +33,8 @@ export async function importCommand(dir: string, o: ImportOptions): Promise<numb
     log.warn(`no ansible-runner job events found under ${dir}`);
     return 0;
   }
-  await exportFrames(checked(frames, log), config, log, true);
-  return 0;
+  const { delivered } = await exportFrames(checked(frames, log), config, log, true);
+  return delivered ? 0 : 1; // the report above says what did not go out
 }
 
 /** Runner events are foreign input too: their frames pass the same schema as a shim's. */

@@ -14,9 +14,9 @@ export async function replayCommand(files: string[], o: ReplayOptions): Promise<
   const log = new Logger();
   const config = resolveConfig(o, log); // a bad setting: exit 2 before any file is read
   let problems = 0;
-  let runs: number;
+  let result: { runs: number; delivered: boolean };
   try {
-    runs = await exportFrames(
+    result = await exportFrames(
       readFrameFiles(files, (p) => {
         problems += 1;
         if (problems === 1) log.warn(`${p.file}:${p.line}: ${p.code}: ${p.message} (line skipped; further bad lines are counted)`);
@@ -29,6 +29,6 @@ export async function replayCommand(files: string[], o: ReplayOptions): Promise<
     return 1;
   }
   if (problems > 1) log.warn(`${problems} bad lines skipped in all`);
-  if (runs === 0) log.warn('no frames found');
-  return 0;
+  if (result.runs === 0) log.warn('no frames found');
+  return result.delivered ? 0 : 1; // the report above says what did not go out
 }

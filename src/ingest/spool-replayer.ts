@@ -2,6 +2,7 @@ import { renameSync } from 'node:fs';
 import type { Pipeline } from '../pipeline.js';
 import type { RunSummary } from '../model/run-model.js';
 import type { Logger } from '../util/log.js';
+import type { Backpressure } from './backpressure.js';
 import { readFrameFiles, type FileProblem } from './frame-files.js';
 import { claimSpoolFiles, removeSpoolFile } from './spool.js';
 import type { Component } from '../util/lifecycle.js';
@@ -40,6 +41,8 @@ export class SpoolReplayer<S> implements Component {
     private readonly log: Logger,
     private readonly intervalMs = 0,
     private readonly gate?: ReplayGate,
+    /** The export queue's backlog: a spool file waits on it as a socket does. */
+    private readonly backpressure?: Backpressure,
   ) {}
 
   start(): Promise<void> {
@@ -125,6 +128,7 @@ export class SpoolReplayer<S> implements Component {
       let conn = conns.get(frame.run);
       if (!conn) conns.set(frame.run, (conn = { id: this.nextConn-- }));
       if (!this.pipeline.applyFrame(conn, frame)) return { at: `frame ${frame.t} #${frame.seq}`, reason: 'refused or broke its run (see above)' };
+      if (this.backpressure?.behind()) await this.backpressure.whenClear();
     }
     return poison && { at: `line ${poison.line}`, reason: `${poison.code}: ${poison.message}` };
   }

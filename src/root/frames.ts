@@ -12,14 +12,23 @@ export type FrameExportFlags = Pick<
 /**
  * Frames (of one or several runs, told apart by run id) through the composition root, then every
  * run ended (a run without its final frames as interrupted) and flushed within the flush timeout.
- * With `metrics`, the run's metrics go out too, as from a live sidecar. Returns the number of runs.
+ * With `metrics`, the run's metrics go out too, as from a live sidecar. Returns the number of
+ * runs, and whether every span and log record was delivered (or queued on disk for later).
  */
-export async function exportFrames(frames: AsyncIterable<Frame> | Iterable<Frame>, config: SidecarConfig, log: Logger, metrics = false): Promise<number> {
+export async function exportFrames(
+  frames: AsyncIterable<Frame> | Iterable<Frame>,
+  config: SidecarConfig,
+  log: Logger,
+  metrics = false,
+): Promise<{ runs: number; delivered: boolean }> {
   const root = new SidecarRoot(config, log, { metrics });
   await root.start();
+  let runs: number;
   try {
-    return await root.feed(frames);
-  } finally {
-    await root.shutdown(0);
+    runs = await root.feed(frames);
+  } catch (err) {
+    await root.shutdown(0); // what was fed still goes out, and the report says so
+    throw err;
   }
+  return { runs, delivered: await root.shutdown(0) };
 }

@@ -153,7 +153,7 @@ export class SidecarRoot {
             backpressure: this.backpressure,
           })
         : undefined;
-    this.spool = live ? new SpoolReplayer(c.spoolDir, this.pipeline, log, c.spoolScanMs, this.settlement) : undefined;
+    this.spool = live ? new SpoolReplayer(c.spoolDir, this.pipeline, log, c.spoolScanMs, this.settlement, this.backpressure) : undefined;
   }
 
   private runEnded(run: RunSummary): void {
@@ -200,6 +200,8 @@ export class SidecarRoot {
       let conn = connections.get(frame.run);
       if (!conn) connections.set(frame.run, (conn = { id: connections.size + 1 }));
       this.pipeline.applyFrame(conn, frame);
+      // A file reads far faster than a backend takes spans: wait as a socket would, never overflow the export queue.
+      if (this.backpressure.behind()) await this.backpressure.whenClear();
     }
     return connections.size;
   }
@@ -207,9 +209,10 @@ export class SidecarRoot {
   /**
    * The edges let open runs finish for `graceMs`; what is still open then ends as interrupted;
    * the outputs get the flush timeout to hand everything over; the report says what went where
-   * and what did not make it.
+   * and what did not make it. Resolves to whether every span and log record was delivered or
+   * is waiting in the disk queue (what replay and import exit with).
    */
-  async shutdown(graceMs: number): Promise<void> {
+  async shutdown(graceMs: number): Promise<boolean> {
     await Promise.all(this.edges.map((e) => e.drain(graceMs)));
     const flushMs = this.config.flushTimeoutMs;
     // A spooled run being replayed waits on its export like a live one: it gets the flush timeout.
@@ -232,5 +235,6 @@ export class SidecarRoot {
     printExportReport(this.log, traces, flushMs / 1000);
     if (metrics) printMetricsReport(this.log, metrics, flushMs / 1000);
     printLogsReport(this.log, logs, flushMs / 1000);
+    return [...traces.perTarget, ...logs.perTarget].every((t) => t.failed === 0 && t.dropped === 0);
   }
 }

@@ -1,10 +1,11 @@
 // A task ending on 5,000 hosts at once: the batch processor's queue must not drop a span.
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import { cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { cleanEnv, runCli, tempDir } from '../helpers/sidecar-run.js';
 import { startServe } from '../helpers/serve-process.js';
 
 const HOSTS = 5_000;
@@ -84,4 +85,35 @@ describe('a burst of 5,000 host results', () => {
       }
     });
   }
+
+  it('replays a recorded burst from a file to a slow backend without the disk queue: a file waits on the export queue as a socket does', async () => {
+    receiver.spans.length = 0;
+    receiver.delayMs = 20;
+    const file = join(tempDir(), 'burst.ndjson');
+    writeFileSync(file, burst());
+    try {
+      const r = await runCli(
+        ['replay', '--queue-dir', 'off', file],
+        cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_BSP_MAX_QUEUE_SIZE: '2048', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' }),
+      );
+      expect(r.stderr).not.toMatch(/Dropped|dropped|warning|not delivered/);
+      expect(r.code).toBe(0);
+      expect(receiver.spans).toHaveLength(HOSTS + 3);
+    } finally {
+      receiver.delayMs = 0;
+    }
+  });
+
+  it('replay exits 1 when the backend refuses what it sends, and says how much', async () => {
+    const file = join(tempDir(), 'burst.ndjson');
+    writeFileSync(file, burst());
+    receiver.failWith = 400; // not retryable: refused for good
+    try {
+      const r = await runCli(['replay', '--queue-dir', 'off', '--flush-timeout', '5', file], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url }));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/failed|not delivered/);
+    } finally {
+      receiver.failWith = undefined;
+    }
+  });
 });
