@@ -5,23 +5,14 @@
 import { createRequire } from 'node:module';
 import { Server, ServerCredentials, status, type Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { attrs, spansOfRequest, type AttrValue, type OtlpSpan } from './otlp-spans.js';
+import { spansOfRequest, type OtlpSpan } from './otlp-spans.js';
+import { recordsOfRequest, type OtlpLogRecord } from './otlp-logs.js';
 import { pointsOfRequest, type OtlpPoint } from './otlp-metrics.js';
 import { HeldAnswers, type OtlpReceiving, type ReceivedRequest } from './otlp-receiver.js';
 
 const require = createRequire(import.meta.url);
 const root = require('otlp-proto-decoder/build/src/generated/root.js');
 const v1 = (signal: string): any => root.opentelemetry.proto.collector[signal].v1;
-
-export interface OtlpLogRecord {
-  traceId: string;
-  spanId: string;
-  severityText: string;
-  severityNumber: number;
-  body: AttrValue;
-  attributes: Record<string, AttrValue>;
-  resource: Record<string, AttrValue>;
-}
 
 /** The gRPC status a collector answers where an HTTP one would answer this HTTP status (OTLP spec). */
 const GRPC_STATUS: Record<number, status> = {
@@ -33,24 +24,6 @@ const GRPC_STATUS: Record<number, status> = {
   503: status.UNAVAILABLE,
   504: status.UNAVAILABLE,
 };
-
-const hex = (b: string | undefined): string => (b ? Buffer.from(b, 'base64').toString('hex') : '');
-
-function logRecordsOf(request: any): OtlpLogRecord[] {
-  return (request.resourceLogs ?? []).flatMap((rl: any) =>
-    (rl.scopeLogs ?? []).flatMap((sl: any) =>
-      (sl.logRecords ?? []).map((r: any) => ({
-        traceId: hex(r.traceId),
-        spanId: hex(r.spanId),
-        severityText: r.severityText ?? '',
-        severityNumber: r.severityNumber ?? 0,
-        body: attrs([{ key: 'body', value: r.body }]).body,
-        attributes: attrs(r.attributes),
-        resource: attrs(rl.resource?.attributes),
-      })),
-    ),
-  );
-}
 
 function headersOf(metadata: Metadata): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
@@ -128,7 +101,7 @@ export class OtlpGrpcReceiver implements OtlpReceiving {
       this.spans.push(...spansOfRequest(request));
     });
     service('metrics', 'Metrics', (request, raw, headers) => this.metricRequests.push({ ...meta(raw, headers), points: pointsOfRequest(request) }));
-    service('logs', 'Logs', (request) => this.logRecords.push(...logRecordsOf(request)));
+    service('logs', 'Logs', (request) => this.logRecords.push(...recordsOfRequest(request)));
     const tls = this.tls;
     const credentials = tls
       ? ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined)

@@ -1,10 +1,11 @@
-// OTEL_EXPORTER_OTLP_PROTOCOL=grpc: the whole trace and the metrics reach a loopback OTLP/gRPC
+// OTEL_EXPORTER_OTLP_PROTOCOL=grpc: the whole trace, the metrics and the log records reach a loopback OTLP/gRPC
 // receiver, headers become gRPC metadata, TLS follows the spec (https://, _CERTIFICATE, _CLIENT_*).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.js';
 import { cleanEnv, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
+import { expectFailuresOnHostSpans } from '../helpers/log-correlation.js';
 import { makeTestPki } from '../helpers/test-certs.js';
 
 const receiver = new OtlpGrpcReceiver();
@@ -15,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => receiver.stop());
 
 describe('OTLP over gRPC', () => {
-  it('delivers the full span tree and the run metrics, with the headers as metadata and never printed', async () => {
+  it('delivers the full span tree, the run metrics and the log records on their spans, with the headers as metadata and never printed', async () => {
     const r = await runPlaybooks(
       ['features.yml'],
       cleanEnv({
@@ -39,6 +40,10 @@ describe('OTLP over gRPC', () => {
     const results = receiver.metricRequests.flatMap((m) => m.points).filter((p) => p.metric === 'ansible.task.host.results');
     expect(results.length).toBeGreaterThan(0);
     expect(receiver.metricRequests[0]!.headers.authorization).toBe('Bearer grpc-secret-7');
+    expect(r.stderr).toContain(`log records → ${url} (OTLP grpc, plaintext)`);
+    const delivered = Number(/(\d+) log records → /.exec(r.stderr)?.[1]);
+    expect(receiver.logRecords).toHaveLength(delivered);
+    expectFailuresOnHostSpans(receiver.spans, receiver.logRecords);
   });
 
   it('speaks TLS to an https:// endpoint, trusting OTEL_EXPORTER_OTLP_CERTIFICATE and presenting OTEL_EXPORTER_OTLP_CLIENT_*; without either, nothing is delivered', async () => {

@@ -5,34 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { recordsOfJsonLines, SEVERITY, type OtlpLogRecord } from '../helpers/otlp-logs.js';
-import { spansOfJsonLines, STATUS, type OtlpSpan } from '../helpers/otlp-spans.js';
+import { spansOfJsonLines } from '../helpers/otlp-spans.js';
 import { pointsOfRequest } from '../helpers/otlp-metrics.js';
 import { ofJsonLines } from '../helpers/otlp-spans.js';
 import { cleanEnv, runPlaybooks, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
-
-const ERROR_HOST = ['failed', 'rescued', 'unreachable'];
-const isHostSpan = (s: OtlpSpan): boolean => s.attributes['ansible.task.host.status'] !== undefined && s.attributes['ansible.task.item.label'] === undefined;
-
-/** Every failed, rescued or unreachable host span has exactly one ERROR record, in its trace, on it. */
-function expectFailuresOnHostSpans(spans: OtlpSpan[], records: OtlpLogRecord[]): void {
-  const tree = new SpanTree(spans);
-  const errorSpans = spans.filter((s) => isHostSpan(s) && ERROR_HOST.includes(String(s.attributes['ansible.task.host.status'])));
-  expect(errorSpans.length).toBeGreaterThan(0);
-  const errors = records.filter((l) => l.severityNumber === SEVERITY.ERROR && l.attributes['ansible.task.item.label'] === undefined);
-  expect(errors.map((l) => `${l.traceId}/${l.spanId}`).sort()).toEqual(errorSpans.map((s) => `${s.traceId}/${s.spanId}`).sort());
-  for (const l of errors) {
-    const span = tree.byId.get(l.spanId)!;
-    expect(span.status.code).toBe(STATUS.ERROR);
-    expect(l.timeNs).toBe(span.endNs);
-    expect(l.severityText).toBe('ERROR');
-    expect(l.attributes['ansible.task.host.name']).toBe(span.name);
-    expect(l.attributes['cicd.pipeline.task.run.result']).toBe('failure');
-    expect(l.attributes['cicd.pipeline.task.name']).toBe(span.attributes['ansible.task.name']);
-    expect(l.attributes['ansible.task.message']).toBe(span.attributes['ansible.task.message']);
-    expect(String(l.body)).toContain(String(span.attributes['ansible.task.message']));
-  }
-}
+import { expectFailuresOnHostSpans } from '../helpers/log-correlation.js';
 
 describe('log records over OTLP/HTTP protobuf, correlated with the trace', () => {
   const receiver = new OtlpReceiver();
