@@ -60,8 +60,8 @@ describe('--format json with --events-file', () => {
       expect(spans.has(e.span_id), `${e.event} ${e.span_id}`).toBe(true);
     }
     const of = (type: string) => records.filter((e) => e.event === type);
-    expect(of('playbook_start').map(named)).toEqual(['console.yml']);
-    expect(of('playbook_end').map(named)).toEqual(['console.yml']);
+    expect(of('playbook_start').map(named)).toEqual(['RUN console.yml']);
+    expect(of('playbook_end').map(named)).toEqual(['RUN console.yml']);
     expect(of('play_start').map(named)).toEqual(['Prompted play', 'Nobody here', 'Work on two hosts']);
     for (const t of of('task_start')) expect(named(t)).toBe(t.task);
     const results = of('host_result');
