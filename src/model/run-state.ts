@@ -3,6 +3,8 @@
 import type { HostStats } from '../protocol/frames.js';
 import type { CicdResult, HostSpanStatus } from './attributes.js';
 import type { RunRef } from './run-observer.js';
+import type { DeferredSpan } from './deferred-span.js';
+import type { Slowest, TaskHostFacts } from './host-spans.js';
 import type { SpanNode } from './span-node.js';
 import type { Attributes } from './trace-writer.js';
 
@@ -43,10 +45,14 @@ export interface TaskState<S> {
   /** A later task has started; end as soon as the last open host is done. */
   superseded: boolean;
   results: Partial<Record<HostSpanStatus, number>>;
+  /** Every host result so far, for the task span's aggregates at its end. */
+  facts: TaskHostFacts;
+  /** `problems` mode: the slowest hosts without a span yet, created when the task ends. */
+  slowest: Slowest<DeferredSpan<S>>;
 }
 
 export interface HostState<S> {
-  node: SpanNode<S>;
+  node: DeferredSpan<S>;
   task: TaskState<S>;
   host: string;
   itemEndNs: number;
