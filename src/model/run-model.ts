@@ -580,8 +580,9 @@ export class RunModel<S> {
     const mode = this.hostSpans;
     if (mode === 'all') return;
     if (mode === 'none') return hs.node.discard();
-    if (PROBLEM_STATUSES.has(status)) return hs.node.create();
-    hs.task.slowest.offer(durationNs, hs.node)?.discard();
+    // A problem among the slowest counts as one of them: the N slowest of all the task's hosts.
+    if (PROBLEM_STATUSES.has(status)) hs.node.create();
+    hs.task.slowest.offer(durationNs, hs.node)?.discard(); // a no-op on a span already created
   }
 
   private onItemResult(f: FrameOf<'item_result'>): void {

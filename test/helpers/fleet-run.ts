@@ -71,12 +71,14 @@ export function fleetRun(hosts: number, tasks: number, run = 'fleet-run'): Fleet
     let end = start;
     for (let i = 0; i < hosts; i++) {
       const host = `h${String(i).padStart(5, '0')}`;
-      const status = statusOf(i, k);
-      // A permutation of 0 … hosts-1 (7919 is prime) in steps of ≥ 1 µs: distinct durations, far
-      // apart from the ≈ 256 ns that a double keeps of a timestamp near 1.7e18 ns.
+      const rank = (i * 7919 + k * 104_729) % hosts; // a permutation of 0 … hosts-1 (7919 is prime)
+      // Task 1's second slowest host fails: a problem among the slowest, which counts as one of them.
+      const status = k === 1 && rank === hosts - 2 ? 'failed' : statusOf(i, k);
+      // Steps of ≥ 1 µs: distinct durations, far apart from the ≈ 256 ns a double keeps of a
+      // timestamp near 1.7e18 ns.
       const step = Math.max(1_000, Math.floor(10_000 / hosts) * MS);
       const hostStart = start + 1_000 * (i + 1);
-      const resultTs = hostStart + MS + ((i * 7919 + k * 104_729) % hosts) * step;
+      const resultTs = hostStart + MS + rank * step;
       const items = i % 250 === 0 || status === 'failed' ? 2 : 0;
       // What the frames say, as the sidecar reads them (doubles), not the exact sum.
       facts.push({ host, status, durationNs: resultTs - hostStart, items });
@@ -97,5 +99,35 @@ export function fleetRun(hosts: number, tasks: number, run = 'fleet-run'): Fleet
   return { frames: stream(bodies as never[], run), truth };
 }
 
-/** The statuses --host-spans problems always keeps. */
+/** The statuses --host-spans problems always keeps, and how many of the slowest hosts besides. */
 export const PROBLEMS: readonly HostSpanStatus[] = ['failed', 'unreachable', 'changed', 'rescued', 'ignored'];
+export const SLOWEST = 5;
+
+/** The truth, computed here without the model's code: nearest rank = the first value at or above p % of them. */
+export function expectedAggregates(hosts: HostTruth[]): Record<string, unknown> {
+  const sorted = hosts.map((h) => h.durationNs).sort((a, b) => a - b);
+  const rank = (p: number) => sorted.find((_, i) => (i + 1) * 100 >= p * sorted.length)!;
+  const slowest = hosts.reduce((a, b) => (b.durationNs > a.durationNs ? b : a));
+  const count = (s: string) => hosts.filter((h) => h.status === s).length;
+  return {
+    'ansible.task.hosts.total': hosts.length,
+    'ansible.task.hosts.ok': count('ok'),
+    'ansible.task.hosts.changed': count('changed'),
+    'ansible.task.hosts.failed': count('failed'),
+    'ansible.task.hosts.unreachable': count('unreachable'),
+    'ansible.task.hosts.skipped': count('skipped'),
+    'ansible.task.hosts.rescued': count('rescued'),
+    'ansible.task.hosts.ignored': count('ignored'),
+    'ansible.task.hosts.duration.p50': rank(50) / 1e9,
+    'ansible.task.hosts.duration.p90': rank(90) / 1e9,
+    'ansible.task.hosts.duration.max': Math.max(...sorted) / 1e9,
+    'ansible.task.hosts.slowest.name': slowest.host,
+    'ansible.task.hosts.slowest.duration': slowest.durationNs / 1e9,
+  };
+}
+
+/** Hosts problems mode keeps: every problem, and the 5 slowest whatever their status. */
+export function keptHosts(hosts: HostTruth[]): Set<string> {
+  const slowest = [...hosts].sort((a, b) => b.durationNs - a.durationNs).slice(0, SLOWEST);
+  return new Set([...hosts.filter((h) => PROBLEMS.includes(h.status)), ...slowest].map((h) => h.host));
+}
