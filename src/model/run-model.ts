@@ -37,21 +37,22 @@ export class RunModel<S> {
   private nextSeq = 0;
   private lastTs = 0;
   private done = false;
+  private hostSpanMode: HostSpanMode;
   private readonly summary: RunSummary;
 
   constructor(
     private readonly writer: TraceWriter<S>,
     readonly runId: string,
     private readonly observer: RunObserver = {},
-    private readonly options: RunModelOptions = {},
+    options: RunModelOptions = {},
   ) {
     this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
+    this.hostSpanMode = options.hostSpans ?? 'all';
   }
 
-  /** The run's own choice (its shim's `host_spans`) over the sidecar's; an unknown value is not a choice. */
+  /** Which host spans this run's tasks get: the run's own choice, else the sidecar's. */
   get hostSpans(): HostSpanMode {
-    const chosen = this.hello?.host_spans;
-    return isHostSpanMode(chosen) ? chosen : (this.options.hostSpans ?? 'all');
+    return this.hostSpanMode;
   }
 
   get finished(): boolean {
@@ -70,6 +71,8 @@ export class RunModel<S> {
     switch (frame.t) {
       case 'hello':
         this.hello = frame;
+        // The shim's `host_spans` wins over the sidecar's; a value this sidecar does not know is no choice.
+        if (isHostSpanMode(frame.host_spans)) this.hostSpanMode = frame.host_spans;
         return;
       case 'playbook_start':
         return this.onPlaybookStart(frame);
