@@ -225,8 +225,9 @@ options:
       - Which host spans the sidecar gives each task of this run; it wins over the sidecar's
         C(--host-spans), so one C(ansible-otel serve) honours each run's choice.
       - C(all) every host result; C(problems) only failed, unreachable, changed, rescued and ignored
-        hosts and the 5 slowest of each task; C(none) no host spans. Every task span still carries
-        the counts by status and the duration percentiles of all its hosts.
+        hosts and the 5 slowest of each task; C(none) no host spans; C(auto:N) C(all) for a play (or
+        C(serial) batch) of up to N hosts, C(problems) above. Every task span still carries the
+        counts by status and the duration percentiles of all its hosts.
       - Empty leaves the choice to the sidecar. Any other value is ignored with a warning.
     type: str
     default: ''
@@ -1637,9 +1638,10 @@ class CallbackModule(CallbackBase):
         except (TypeError, ValueError):
             self._drain_timeout = 2.0
         host_spans = str(self._opt('host_spans', '') or '').strip().lower()
-        self._host_spans = host_spans if host_spans in ('all', 'problems', 'none') else None
-        if host_spans and self._host_spans is None:
-            self._display.warning('otel_sidecar: host_spans=%s is not all, problems or none; the sidecar chooses' % host_spans)
+        valid = host_spans in ('all', 'problems', 'none') or re.match(r'^auto:[1-9][0-9]{0,8}$', host_spans)
+        self._host_spans = host_spans if valid else None
+        if host_spans and not valid:
+            self._display.warning('otel_sidecar: host_spans=%s is not all, problems, none or auto:N; the sidecar chooses' % host_spans)
         overflow = str(self._opt('overflow', 'spool') or 'spool').strip().lower()
         self._overflow = 'drop' if overflow == 'drop' else 'spool'
         spool_path = None

@@ -34,7 +34,7 @@ const logsFile = (): Option => new Option('--logs-file <path>', 'also write log 
 const hostSpans = (): Option =>
   new Option(
     '--host-spans <mode>',
-    'host spans a task gets: all, problems (failed, unreachable, changed, rescued, ignored, the 5 slowest) or none (env ANSIBLE_OTEL_HOST_SPANS; default all)',
+    'host spans a task gets: all, problems (failed, unreachable, changed, rescued, ignored, the 5 slowest), none, or auto:N (all up to N hosts in the play, problems above) (env ANSIBLE_OTEL_HOST_SPANS; default all)',
   );
 const noLogTaskOutput = (): Option =>
   new Option(

@@ -11,6 +11,22 @@ export function isHostSpanMode(value: unknown): value is HostSpanMode {
   return typeof value === 'string' && (HOST_SPAN_MODES as readonly string[]).includes(value);
 }
 
+/** A mode, or `auto:N`: `all` for a play of up to N hosts, `problems` above. */
+export type HostSpanChoice = HostSpanMode | `auto:${number}`;
+
+export function isHostSpanChoice(value: unknown): value is HostSpanChoice {
+  return isHostSpanMode(value) || (typeof value === 'string' && /^auto:[1-9][0-9]{0,8}$/.test(value));
+}
+
+/**
+ * The mode of one task. `auto:N` needs the hosts of its play (of its `serial` batch: the shim's
+ * `host_count`); without them the play counts as small: `all`, as before the option.
+ */
+export function taskMode(choice: HostSpanChoice, playHosts: number | undefined): HostSpanMode {
+  if (isHostSpanMode(choice)) return choice;
+  return playHosts !== undefined && playHosts > Number(choice.slice('auto:'.length)) ? 'problems' : 'all';
+}
+
 /** Statuses that always keep their host span in `problems` mode: what someone reading the trace looks for. */
 export const PROBLEM_STATUSES: ReadonlySet<HostSpanStatus> = new Set(['failed', 'unreachable', 'changed', 'rescued', 'ignored']);
 

@@ -3,7 +3,7 @@ import { ATTR, PIPELINE_ACTION, type CicdResult, type HostSpanStatus } from './a
 import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
 import { DeferredSpan } from './deferred-span.js';
-import { isHostSpanMode, PROBLEM_STATUSES, SLOWEST_HOSTS, Slowest, TaskHostFacts, type HostSpanMode } from './host-spans.js';
+import { isHostSpanChoice, PROBLEM_STATUSES, SLOWEST_HOSTS, Slowest, TaskHostFacts, taskMode, type HostSpanChoice } from './host-spans.js';
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus } from './host-span.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
@@ -19,7 +19,7 @@ const INTERRUPTED = 'run ended before this finished (ansible-playbook killed, or
 
 export interface RunModelOptions {
   /** Which host spans a task gets (--host-spans); the run's `hello` may choose for itself. Default `all`. */
-  hostSpans?: HostSpanMode;
+  hostSpans?: HostSpanChoice;
 }
 
 /**
@@ -37,7 +37,7 @@ export class RunModel<S> {
   private nextSeq = 0;
   private lastTs = 0;
   private done = false;
-  private hostSpanMode: HostSpanMode;
+  private hostSpanChoice: HostSpanChoice;
   private readonly summary: RunSummary;
 
   constructor(
@@ -47,12 +47,12 @@ export class RunModel<S> {
     options: RunModelOptions = {},
   ) {
     this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
-    this.hostSpanMode = options.hostSpans ?? 'all';
+    this.hostSpanChoice = options.hostSpans ?? 'all';
   }
 
   /** Which host spans this run's tasks get: the run's own choice, else the sidecar's. */
-  get hostSpans(): HostSpanMode {
-    return this.hostSpanMode;
+  get hostSpans(): HostSpanChoice {
+    return this.hostSpanChoice;
   }
 
   get finished(): boolean {
@@ -72,7 +72,7 @@ export class RunModel<S> {
       case 'hello':
         this.hello = frame;
         // The shim's `host_spans` wins over the sidecar's; a value this sidecar does not know is no choice.
-        if (isHostSpanMode(frame.host_spans)) this.hostSpanMode = frame.host_spans;
+        if (isHostSpanChoice(frame.host_spans)) this.hostSpanChoice = frame.host_spans;
         return;
       case 'playbook_start':
         return this.onPlaybookStart(frame);
@@ -232,6 +232,7 @@ export class RunModel<S> {
     if (current && !current.node.ended && current.uuid === f.play) {
       // `serial`: ansible-core starts the same play again for each batch.
       current.batches += 1;
+      current.hostCount = f.host_count ?? undefined;
       current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
       current.node.set({ [ATTR.PLAY_BATCHES]: current.batches });
       this.observer.playStart?.({
@@ -258,7 +259,17 @@ export class RunModel<S> {
         [ATTR.PLAY_BATCHES]: 1,
       },
     });
-    pb.play = { node, uuid: f.play, name: f.name, batches: 1, scopes: [], tasks: new Map(), openTasks: new Set(), failedHosts: new Set() };
+    pb.play = {
+      node,
+      uuid: f.play,
+      name: f.name,
+      batches: 1,
+      hostCount: f.host_count ?? undefined,
+      scopes: [],
+      tasks: new Map(),
+      openTasks: new Set(),
+      failedHosts: new Set(),
+    };
     this.observer.playStart?.({
       ...pb.ref,
       play: f.name,
@@ -381,6 +392,7 @@ export class RunModel<S> {
     });
     const role = f.role ?? undefined;
     const handler = f.handler ?? false;
+    const spanMode = taskMode(this.hostSpanChoice, play.hostCount);
     const task: TaskState<S> = {
       node,
       uuid: f.task,
@@ -394,7 +406,8 @@ export class RunModel<S> {
       superseded: false,
       results: {},
       facts: new TaskHostFacts(),
-      slowest: new Slowest(this.hostSpans === 'problems' ? SLOWEST_HOSTS : 0),
+      slowest: new Slowest(spanMode === 'problems' ? SLOWEST_HOSTS : 0),
+      spanMode,
     };
     play.tasks.set(f.task, task);
     play.openTasks.add(task);
@@ -459,7 +472,7 @@ export class RunModel<S> {
   }
 
   private closeTask(play: PlayState<S>, task: TaskState<S>, ts: number, interrupted: boolean): void {
-    const mode = this.hostSpans;
+    const mode = task.spanMode;
     for (const hs of task.hosts.values()) {
       if (hs.node.ended) continue;
       // A host the task ended without a result for is a problem: `problems` keeps its span.
@@ -502,7 +515,7 @@ export class RunModel<S> {
       startNs: ts,
       attributes: hostStartAttributes(host, task),
     });
-    if (this.hostSpans === 'all') node.create();
+    if (task.spanMode === 'all') node.create();
     const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0, polls: 0, retries: 0 };
     task.hosts.set(host, hs);
     task.openHosts += 1;
@@ -580,7 +593,7 @@ export class RunModel<S> {
 
   /** `problems` and `none`: whether the host that just ended keeps its span. */
   private settleHostSpan(hs: HostState<S>, status: HostSpanStatus, durationNs: number): void {
-    const mode = this.hostSpans;
+    const mode = hs.task.spanMode;
     if (mode === 'all') return;
     if (mode === 'none') return hs.node.discard();
     // A problem among the slowest counts as one of them: the N slowest of all the task's hosts.
@@ -595,7 +608,7 @@ export class RunModel<S> {
     const failed = f.status === 'failed';
     // A failed item fails its host's result (failed, ignored or rescued): `problems` keeps it, so
     // the span exists now and the item's records point at the item's own span.
-    if (failed && this.hostSpans === 'problems') hs.node.create();
+    if (failed && hs.task.spanMode === 'problems') hs.node.create();
     const message = resultMessage(f.res, failed ? 'failed' : undefined);
     const startNs = Math.min(hs.itemEndNs, f.ts);
     const options = {

@@ -115,7 +115,7 @@ export const FRAMES = {
     host_spans: Type.Optional(
       Type.String({
         description:
-          "the run's `host_spans` option (`ANSIBLE_OTEL_HOST_SPANS`): `all`, `problems` or `none`; it wins over the sidecar's `--host-spans`, and a value the sidecar does not know is ignored",
+          "the run's `host_spans` option (`ANSIBLE_OTEL_HOST_SPANS`): `all`, `problems`, `none` or `auto:N`; it wins over the sidecar's `--host-spans`, and a value the sidecar does not know is ignored",
       }),
     ),
   }),

@@ -7,7 +7,7 @@ import { spoolDirFrom } from '../ingest/spool.js';
 import { queueDirFrom } from '../export/durable/signal-queue.js';
 import { ledgerDirFrom } from '../export/ledger/ledger-dir.js';
 import { resolveOtelEnv, type OtelEnv } from '../export/otel-env.js';
-import { HOST_SPAN_MODES, isHostSpanMode, type HostSpanMode } from '../model/host-spans.js';
+import { HOST_SPAN_MODES, isHostSpanChoice, type HostSpanChoice } from '../model/host-spans.js';
 
 /** The flags of run, serve, replay and import (each command has the ones it offers). */
 export interface SidecarFlags extends WsTlsFiles {
@@ -69,7 +69,7 @@ export interface SidecarConfig {
   ledgerDir?: string;
   traceUrl?: string;
   /** Which host spans a task gets, unless a run's shim chooses (its hello's `host_spans`). */
-  hostSpans: HostSpanMode;
+  hostSpans: HostSpanChoice;
   metrics: { hostAttribute: boolean; runEntity: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
   /** serve --ws-port: the WebSocket edge. */
   websocket?: WsTlsFiles & { port: number; host: string; token?: string; insecure: boolean; maxPayload: number; heartbeatMs: number };
@@ -91,10 +91,10 @@ export function envSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolea
 }
 
 /** --host-spans, else ANSIBLE_OTEL_HOST_SPANS, else `all` (every host span, as before the option). */
-function hostSpansFrom(flag: string | undefined, env: NodeJS.ProcessEnv): HostSpanMode {
+function hostSpansFrom(flag: string | undefined, env: NodeJS.ProcessEnv): HostSpanChoice {
   const [source, raw] = flag !== undefined ? ['--host-spans', flag] : ['ANSIBLE_OTEL_HOST_SPANS=', env.ANSIBLE_OTEL_HOST_SPANS?.trim() || 'all'];
-  if (isHostSpanMode(raw)) return raw;
-  throw new ConfigError(`${source}${source.endsWith('=') ? '' : ' '}${raw}: not a host span mode (use ${HOST_SPAN_MODES.join(', ')})`);
+  if (isHostSpanChoice(raw)) return raw;
+  throw new ConfigError(`${source}${source.endsWith('=') ? '' : ' '}${raw}: not a host span mode (use ${HOST_SPAN_MODES.join(', ')} or auto:N)`);
 }
 
 function positiveMs(seconds: number, what: string): number {

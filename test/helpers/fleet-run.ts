@@ -58,7 +58,7 @@ export function fleetRun(hosts: number, tasks: number, run = 'fleet-run'): Fleet
   const bodies: Record<string, unknown>[] = [
     { t: 'hello', ansible_version: '2.14.18', hostname: 'ctl', check: false, diff: false, ts: T0 },
     { t: 'playbook_start', path: '/srv/fleet.yml', name: 'fleet.yml', ts: T0 + 1 },
-    { t: 'play_start', play: 'p1', name: 'Fleet', hosts: ['all'], ts: T0 + 2 },
+    { t: 'play_start', play: 'p1', name: 'Fleet', hosts: ['all'], host_count: hosts, ts: T0 + 2 },
   ];
   const truth = new Map<string, HostTruth[]>();
   let start = T0 + MS;

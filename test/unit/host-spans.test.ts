@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostSpanMode } from '../../src/model/host-spans.js';
+import type { HostSpanChoice } from '../../src/model/host-spans.js';
 import { RunLogs } from '../../src/model/run-logs.js';
 import { RunModel } from '../../src/model/run-model.js';
 import { ObserverFanout, type HostResultEvent, type RunObserver } from '../../src/model/run-observer.js';
@@ -16,7 +16,7 @@ interface Played {
   hostResults: HostResultEvent[];
 }
 
-function play(frames: Frame[], hostSpans?: HostSpanMode): Played {
+function play(frames: Frame[], hostSpans?: HostSpanChoice): Played {
   const w = new MemoryWriter();
   const records: LogRecordOp[] = [];
   const hostResults: HostResultEvent[] = [];
@@ -156,12 +156,24 @@ describe('--host-spans: who chooses', () => {
   it("the run's hello wins over the sidecar's setting; an unknown value leaves the sidecar's", () => {
     expect(hostSpanCount(play(frames('none'), 'all'))).toBe(0);
     expect(hostSpanCount(play(frames('all'), 'none'))).toBe(1);
-    expect(hostSpanCount(play(frames('auto:100'), 'none'))).toBe(0);
+    expect(hostSpanCount(play(frames('sometimes'), 'none'))).toBe(0);
     expect(hostSpanCount(play(frames(), 'none'))).toBe(0);
     expect(hostSpanCount(play(frames()))).toBe(1);
   });
 
   it('problems: an ok host among the 5 slowest keeps its span', () => {
     expect(hostSpanCount(play(frames('problems')))).toBe(1);
+  });
+
+  it('auto:N: all for a play of up to N hosts, problems above; all when the play did not say', () => {
+    const hostSpans = (p: Played) => p.w.spans.filter((s) => s.parent?.name.startsWith('Task ')).length;
+    const kept = [...fleet.truth.values()].reduce((n, t) => n + keptHosts(t).size, 0);
+    expect(hostSpans(play(fleet.frames, `auto:${HOSTS}`))).toBe(HOSTS * TASKS);
+    const above = play(fleet.frames, `auto:${HOSTS - 1}`);
+    expect(hostSpans(above)).toBe(kept);
+    expect(above.w.one('Task 0').attributes['ansible.task.hosts.spans']).toBe('problems');
+    const unknown = fleet.frames.map((f) => (f.t === 'play_start' ? { ...f, host_count: null } : f));
+    expect(hostSpans(play(unknown, 'auto:1'))).toBe(HOSTS * TASKS);
+    expect(hostSpanCount(play(frames('auto:1'), 'none'))).toBe(1); // the hello's choice; no host_count: all
   });
 });
