@@ -220,6 +220,22 @@ options:
     ini:
       - section: callback_otel_sidecar
         key: overflow
+  host_spans:
+    description:
+      - Which host spans the sidecar gives each task of this run; it wins over the sidecar's
+        C(--host-spans), so one C(ansible-otel serve) honours each run's choice.
+      - C(all) every host result; C(problems) only failed, unreachable, changed, rescued and ignored
+        hosts and the 5 slowest of each task; C(none) no host spans; C(auto:N) C(all) for a play (or
+        C(serial) batch) of up to N hosts, C(problems) above. Every task span still carries the
+        counts by status and the duration percentiles of all its hosts.
+      - Empty leaves the choice to the sidecar. Any other value is ignored with a warning.
+    type: str
+    default: ''
+    env:
+      - name: ANSIBLE_OTEL_HOST_SPANS
+    ini:
+      - section: callback_otel_sidecar
+        key: host_spans
   send_timeout:
     description:
       - Seconds one write to the sidecar socket may take. When it does not complete in time (the
@@ -1559,6 +1575,7 @@ class CallbackModule(CallbackBase):
         self._include_facts = False
         self._drain_timeout = 2.0
         self._overflow = 'spool'
+        self._host_spans = None
         self._socket_path = None
         self._play_uuid = None
         self._host_task = {}          # host name -> uuid of the task it last started (async_poll)
@@ -1620,6 +1637,11 @@ class CallbackModule(CallbackBase):
             self._drain_timeout = max(0.0, float(self._opt('drain_timeout', 2.0)))
         except (TypeError, ValueError):
             self._drain_timeout = 2.0
+        host_spans = str(self._opt('host_spans', '') or '').strip().lower()
+        valid = host_spans in ('all', 'problems', 'none') or re.match(r'^auto:[1-9][0-9]{0,8}$', host_spans)
+        self._host_spans = host_spans if valid else None
+        if host_spans and not valid:
+            self._display.warning('otel_sidecar: host_spans=%s is not all, problems, none or auto:N; the sidecar chooses' % host_spans)
         overflow = str(self._opt('overflow', 'spool') or 'spool').strip().lower()
         self._overflow = 'drop' if overflow == 'drop' else 'spool'
         spool_path = None
@@ -1828,7 +1850,7 @@ class CallbackModule(CallbackBase):
             cwd = os.getcwd()
         except OSError:
             cwd = None
-        self._emit('hello', {
+        hello = {
             'ansible_version': _ANSIBLE_VERSION,
             'shim_version': SHIM_VERSION,
             'python': platform.python_version(),
@@ -1841,7 +1863,10 @@ class CallbackModule(CallbackBase):
             'diff': bool(cli.get('diff', False)),
             'traceparent': os.environ.get('TRACEPARENT') or None,
             'tracestate': os.environ.get('TRACESTATE') or None,
-        }, ts)
+        }
+        if self._host_spans:  # absent, not null: older sidecars and the schema know no null here
+            hello['host_spans'] = self._host_spans
+        self._emit('hello', hello, ts)
 
     def _host_result(self, result, status, ignored=False):
         ts = time.time_ns()

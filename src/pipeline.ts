@@ -1,7 +1,7 @@
 import type { Connection, LineHandler } from './ingest/connection.js';
 import { decodeFrame, FrameError } from './protocol/decode.js';
 import type { Frame, FrameOf } from './protocol/frames.js';
-import { RunModel, type RunSummary } from './model/run-model.js';
+import { RunModel, type RunModelOptions, type RunSummary } from './model/run-model.js';
 import type { TraceWriter } from './model/trace-writer.js';
 import type { RunObserver } from './model/run-observer.js';
 import type { Logger } from './util/log.js';
@@ -40,6 +40,7 @@ export class Pipeline<S> implements LineHandler {
     private readonly observer: RunObserver = {},
     /** The run's last frame was applied: every span of it has ended (the ack waits for their export). */
     private readonly onBye?: (conn: Connection, bye: FrameOf<'bye'>, run: RunSummary) => void,
+    private readonly modelOptions: RunModelOptions = {},
   ) {}
 
   /** Frames the shims numbered but the sidecar never got, over all runs so far. */
@@ -79,7 +80,7 @@ export class Pipeline<S> implements LineHandler {
   applyFrame(conn: Connection, frame: Frame): boolean {
     let run = this.runs.get(conn.id);
     if (!run) {
-      run = new RunModel(this.writer, frame.run, this.observer);
+      run = new RunModel(this.writer, frame.run, this.observer, this.modelOptions);
       this.runs.set(conn.id, run);
       this.counters.runsStarted += 1;
     } else if (run.runId !== frame.run) {

@@ -31,6 +31,11 @@ const ledgerDir = (): Option =>
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here').env('ANSIBLE_OTEL_TRACES_FILE');
 const logsFile = (): Option => new Option('--logs-file <path>', 'also write log records as OTLP/JSON lines here').env('ANSIBLE_OTEL_LOGS_FILE');
+const hostSpans = (): Option =>
+  new Option(
+    '--host-spans <mode>',
+    'host spans a task gets: all, problems (failed, unreachable, changed, rescued, ignored, the 5 slowest), none, or auto:N (all up to N hosts in the play, problems above) (env ANSIBLE_OTEL_HOST_SPANS; default all)',
+  );
 const noLogTaskOutput = (): Option =>
   new Option(
     '--no-log-task-output',
@@ -143,6 +148,8 @@ program
 // The logs signal's options, for every command that exports.
 for (const name of ['run', 'serve', 'replay', 'import'])
   for (const opt of [logsFile(), noLogTaskOutput()]) program.commands.find((c) => c.name() === name)?.addOption(opt);
+// Span volume (src/model/host-spans.ts): every command that builds traces; a run's shim may choose for itself.
+for (const name of ['run', 'serve', 'replay', 'import']) program.commands.find((c) => c.name() === name)?.addOption(hostSpans());
 // Slack and webhook notifications for run and serve (src/cli/notification-sinks.ts).
 for (const name of ['run', 'serve']) for (const opt of notificationOptions()) program.commands.find((c) => c.name() === name)?.addOption(opt);
 // Metrics outputs (src/cli/metrics-options.ts), import's too; the scrape endpoint only for the long-lived serve.

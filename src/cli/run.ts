@@ -32,7 +32,8 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
     await sidecar.start();
     const exitCode = await spawnForwardingSignals(
       command,
-      { ...process.env, ...shimEnvironment(process.env, socketPath), ...ansibleOut.env },
+      // --host-spans speaks for this run: the shim would send ANSIBLE_OTEL_HOST_SPANS, which wins.
+      { ...process.env, ...shimEnvironment(process.env, socketPath), ...ansibleOut.env, ...(o.hostSpans ? { ANSIBLE_OTEL_HOST_SPANS: config.hostSpans } : {}) },
       log,
       ansibleOut.stdout,
     );

@@ -1,7 +1,9 @@
 import type { Frame, FrameOf, HostStats, Scope } from '../protocol/frames.js';
-import { ATTR, PIPELINE_ACTION, type CicdResult } from './attributes.js';
+import { ATTR, PIPELINE_ACTION, type CicdResult, type HostSpanStatus } from './attributes.js';
 import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
+import { DeferredSpan } from './deferred-span.js';
+import { isHostSpanChoice, PROBLEM_STATUSES, SLOWEST_HOSTS, Slowest, TaskHostFacts, taskMode, type HostSpanChoice } from './host-spans.js';
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus } from './host-span.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
@@ -14,6 +16,11 @@ const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
 /** A number from module output (`res`), which may hold anything. */
 const finiteOrUndefined = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const INTERRUPTED = 'run ended before this finished (ansible-playbook killed, or its connection lost)';
+
+export interface RunModelOptions {
+  /** Which host spans a task gets (--host-spans); the run's `hello` may choose for itself. Default `all`. */
+  hostSpans?: HostSpanChoice;
+}
 
 /**
  * The run state machine: frames of one ansible-playbook command in, span operations out.
@@ -30,14 +37,22 @@ export class RunModel<S> {
   private nextSeq = 0;
   private lastTs = 0;
   private done = false;
+  private hostSpanChoice: HostSpanChoice;
   private readonly summary: RunSummary;
 
   constructor(
     private readonly writer: TraceWriter<S>,
     readonly runId: string,
     private readonly observer: RunObserver = {},
+    options: RunModelOptions = {},
   ) {
     this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
+    this.hostSpanChoice = options.hostSpans ?? 'all';
+  }
+
+  /** Which host spans this run's tasks get: the run's own choice, else the sidecar's. */
+  get hostSpans(): HostSpanChoice {
+    return this.hostSpanChoice;
   }
 
   get finished(): boolean {
@@ -56,6 +71,8 @@ export class RunModel<S> {
     switch (frame.t) {
       case 'hello':
         this.hello = frame;
+        // The shim's `host_spans` wins over the sidecar's; a value this sidecar does not know is no choice.
+        if (isHostSpanChoice(frame.host_spans)) this.hostSpanChoice = frame.host_spans;
         return;
       case 'playbook_start':
         return this.onPlaybookStart(frame);
@@ -215,6 +232,7 @@ export class RunModel<S> {
     if (current && !current.node.ended && current.uuid === f.play) {
       // `serial`: ansible-core starts the same play again for each batch.
       current.batches += 1;
+      current.hostCount = f.host_count ?? undefined;
       current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
       current.node.set({ [ATTR.PLAY_BATCHES]: current.batches });
       this.observer.playStart?.({
@@ -241,7 +259,17 @@ export class RunModel<S> {
         [ATTR.PLAY_BATCHES]: 1,
       },
     });
-    pb.play = { node, uuid: f.play, name: f.name, batches: 1, scopes: [], tasks: new Map(), openTasks: new Set(), failedHosts: new Set() };
+    pb.play = {
+      node,
+      uuid: f.play,
+      name: f.name,
+      batches: 1,
+      hostCount: f.host_count ?? undefined,
+      scopes: [],
+      tasks: new Map(),
+      openTasks: new Set(),
+      failedHosts: new Set(),
+    };
     this.observer.playStart?.({
       ...pb.ref,
       play: f.name,
@@ -364,6 +392,7 @@ export class RunModel<S> {
     });
     const role = f.role ?? undefined;
     const handler = f.handler ?? false;
+    const spanMode = taskMode(this.hostSpanChoice, play.hostCount);
     const task: TaskState<S> = {
       node,
       uuid: f.task,
@@ -376,6 +405,9 @@ export class RunModel<S> {
       openHosts: 0,
       superseded: false,
       results: {},
+      facts: new TaskHostFacts(),
+      slowest: new Slowest(spanMode === 'problems' ? SLOWEST_HOSTS : 0),
+      spanMode,
     };
     play.tasks.set(f.task, task);
     play.openTasks.add(task);
@@ -440,8 +472,11 @@ export class RunModel<S> {
   }
 
   private closeTask(play: PlayState<S>, task: TaskState<S>, ts: number, interrupted: boolean): void {
+    const mode = task.spanMode;
     for (const hs of task.hosts.values()) {
       if (hs.node.ended) continue;
+      // A host the task ended without a result for is a problem: `problems` keeps its span.
+      if (mode === 'problems') hs.node.create();
       if (interrupted) {
         hs.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.TASK_HOST_STATUS]: 'failed' });
         hs.node.event('exception', ts, exceptionAttributes('ansible.interrupted', undefined, INTERRUPTED));
@@ -453,6 +488,9 @@ export class RunModel<S> {
     }
     play.openTasks.delete(task);
     task.hosts.clear();
+    for (const slow of task.slowest.take()) slow.create();
+    task.node.set({ ...task.facts.attributes(), [ATTR.TASK_HOSTS_SPANS]: mode });
+    task.facts = new TaskHostFacts(); // the durations go: play.tasks keeps the task itself until the play ends
     const r = task.results;
     // A rescued failure is ERROR on its host span only (the block's rescue handled it).
     const failures = (r.failed ?? 0) + (r.unreachable ?? 0);
@@ -471,7 +509,13 @@ export class RunModel<S> {
   // ---- hosts and items ---------------------------------------------------------------------
 
   private startHost(task: TaskState<S>, host: string, ts: number): HostState<S> {
-    const node = task.node.child({ name: host, kind: 'internal', startNs: ts, attributes: hostStartAttributes(host, task) });
+    const node = new DeferredSpan(task.node, task.node.reserveKey(), {
+      name: host,
+      kind: 'internal',
+      startNs: ts,
+      attributes: hostStartAttributes(host, task),
+    });
+    if (task.spanMode === 'all') node.create();
     const hs: HostState<S> = { node, task, host, itemEndNs: ts, items: 0, polls: 0, retries: 0 };
     task.hosts.set(host, hs);
     task.openHosts += 1;
@@ -509,6 +553,10 @@ export class RunModel<S> {
     if (isError) hs.node.event('exception', f.ts, exceptionAttributes(`ansible.${f.status}`, f.res, message ?? f.status));
     hs.node.end(f.ts, isError ? { code: 'error', message } : UNSET);
     this.forgetHost(hs);
+    const durationNs = hs.node.lastNs - hs.node.startNs;
+    t.facts.add(f.host, status, durationNs);
+    // Decided before the observer hears of it: its records point at the span this host keeps.
+    this.settleHostSpan(hs, status, durationNs);
     if (this.observer.hostResult) {
       // Field by field, not even a spread of the frozen ref: this runs once per frame.
       const ref = this.ref();
@@ -543,16 +591,30 @@ export class RunModel<S> {
     if (hs.task.superseded && hs.task.openHosts === 0) this.closeTask(play, hs.task, f.ts, false);
   }
 
+  /** `problems` and `none`: whether the host that just ended keeps its span. */
+  private settleHostSpan(hs: HostState<S>, status: HostSpanStatus, durationNs: number): void {
+    const mode = hs.task.spanMode;
+    if (mode === 'all') return;
+    if (mode === 'none') return hs.node.discard();
+    // A problem among the slowest counts as one of them: the N slowest of all the task's hosts.
+    if (PROBLEM_STATUSES.has(status)) hs.node.create();
+    hs.task.slowest.offer(durationNs, hs.node)?.discard(); // a no-op on a span already created
+  }
+
   private onItemResult(f: FrameOf<'item_result'>): void {
     const hs = this.openHost(f.task, f.host, f.ts);
     hs.items += 1;
     const label = f.label ?? `item ${hs.items}`;
     const failed = f.status === 'failed';
+    // A failed item fails its host's result (failed, ignored or rescued): `problems` keeps it, so
+    // the span exists now and the item's records point at the item's own span.
+    if (failed && hs.task.spanMode === 'problems') hs.node.create();
     const message = resultMessage(f.res, failed ? 'failed' : undefined);
-    const item = hs.node.child({
+    const startNs = Math.min(hs.itemEndNs, f.ts);
+    const options = {
       name: label.length > 120 ? `${label.slice(0, 119)}…` : label,
-      kind: 'internal',
-      startNs: Math.min(hs.itemEndNs, f.ts),
+      kind: 'internal' as const,
+      startNs,
       attributes: {
         [ATTR.TASK_ITEM_LABEL]: label,
         [ATTR.TASK_ITEM_INDEX]: hs.items - 1,
@@ -564,9 +626,15 @@ export class RunModel<S> {
         [ATTR.TASK_CHANGED]: f.changed ?? false,
         [ATTR.TASK_NO_LOG]: f.no_log || undefined,
       },
+    };
+    let spanId = hs.node.spanId;
+    hs.node.with((host) => {
+      const item = host.child(options);
+      if (failed) item.event('exception', f.ts, exceptionAttributes('ansible.failed', f.res, message ?? 'failed'));
+      item.end(f.ts, failed ? { code: 'error', message } : { code: 'unset' });
+      spanId = item.spanId;
     });
-    if (failed) item.event('exception', f.ts, exceptionAttributes('ansible.failed', f.res, message ?? 'failed'));
-    item.end(f.ts, failed ? { code: 'error', message } : { code: 'unset' });
+    hs.node.touch(f.ts);
     this.observer.itemResult?.({
       ...this.ref(),
       play: this.playbook?.play?.name ?? '',
@@ -576,10 +644,10 @@ export class RunModel<S> {
       host: f.host,
       label,
       status: f.status === 'ok' && f.changed ? 'changed' : f.status,
-      startNs: item.startNs,
+      startNs,
       endNs: f.ts,
       message,
-      spanId: item.spanId,
+      spanId,
       result: f.res,
     });
     hs.itemEndNs = f.ts;

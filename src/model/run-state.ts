@@ -3,6 +3,8 @@
 import type { HostStats } from '../protocol/frames.js';
 import type { CicdResult, HostSpanStatus } from './attributes.js';
 import type { RunRef } from './run-observer.js';
+import type { DeferredSpan } from './deferred-span.js';
+import type { HostSpanMode, Slowest, TaskHostFacts } from './host-spans.js';
 import type { SpanNode } from './span-node.js';
 import type { Attributes } from './trace-writer.js';
 
@@ -19,6 +21,8 @@ export interface PlayState<S> {
   uuid: string;
   name: string;
   batches: number;
+  /** Hosts of the current batch (the shim's `host_count`), for `--host-spans auto:N`. */
+  hostCount?: number;
   scopes: ScopeState<S>[];
   tasks: Map<string, TaskState<S>>;
   openTasks: Set<TaskState<S>>;
@@ -43,10 +47,16 @@ export interface TaskState<S> {
   /** A later task has started; end as soon as the last open host is done. */
   superseded: boolean;
   results: Partial<Record<HostSpanStatus, number>>;
+  /** Every host result so far, for the task span's aggregates at its end. */
+  facts: TaskHostFacts;
+  /** Which host spans this task gets (`auto:N` resolved against its play's host count). */
+  spanMode: HostSpanMode;
+  /** `problems` mode: the slowest hosts without a span yet, created when the task ends. */
+  slowest: Slowest<DeferredSpan<S>>;
 }
 
 export interface HostState<S> {
-  node: SpanNode<S>;
+  node: DeferredSpan<S>;
   task: TaskState<S>;
   host: string;
   itemEndNs: number;

@@ -31,7 +31,20 @@ export class SpanNode<S> {
 
   /** A child span, keyed by its parent's key and birth order: the same frames, the same keys. */
   child(options: Omit<StartSpanOptions<S>, 'parent' | 'key' | 'remoteParent'>): SpanNode<S> {
-    const key = `${this.key}/${this.children++}`;
+    return this.childAt(this.reserveKey(), options);
+  }
+
+  /**
+   * The key of the next child, taken now: a host span whose creation waits for its result
+   * (--host-spans problems) keeps the key of its birth order, so the same frames give the same
+   * ids whether or not, and whenever, it is created.
+   */
+  reserveKey(): string {
+    return `${this.key}/${this.children++}`;
+  }
+
+  /** A child span under a key from reserveKey(). */
+  childAt(key: string, options: Omit<StartSpanOptions<S>, 'parent' | 'key' | 'remoteParent'>): SpanNode<S> {
     // Field by field: V8 spreads a fresh object literal slowly (µs), and this runs once per frame.
     const span = this.writer.startSpan({
       key,

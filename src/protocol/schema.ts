@@ -111,6 +111,13 @@ export const FRAMES = {
     diff: Type.Optional(Type.Boolean({ description: '`--diff`' })),
     traceparent: Type.Optional(Nullable(Type.String({ description: '`TRACEPARENT` of the environment' }))),
     tracestate: Type.Optional(Nullable(Type.String({ description: '`TRACESTATE` of the environment' }))),
+    // A string, not an enum: a value a newer shim knows must not cost an older sidecar the run.
+    host_spans: Type.Optional(
+      Type.String({
+        description:
+          "the run's `host_spans` option (`ANSIBLE_OTEL_HOST_SPANS`): `all`, `problems`, `none` or `auto:N`; it wins over the sidecar's `--host-spans`, and a value the sidecar does not know is ignored",
+      }),
+    ),
   }),
   playbook_start: frame('playbook_start', '`v2_playbook_on_start`', {
     path: Type.String({ description: 'absolute playbook path' }),

@@ -7,6 +7,7 @@ import { spoolDirFrom } from '../ingest/spool.js';
 import { queueDirFrom } from '../export/durable/signal-queue.js';
 import { ledgerDirFrom } from '../export/ledger/ledger-dir.js';
 import { resolveOtelEnv, type OtelEnv } from '../export/otel-env.js';
+import { HOST_SPAN_MODES, isHostSpanChoice, type HostSpanChoice } from '../model/host-spans.js';
 
 /** The flags of run, serve, replay and import (each command has the ones it offers). */
 export interface SidecarFlags extends WsTlsFiles {
@@ -27,6 +28,8 @@ export interface SidecarFlags extends WsTlsFiles {
   queueDir?: string;
   /** --ledger-dir (env ANSIBLE_OTEL_LEDGER_DIR, else `ledger` in the queue root; "off": none). */
   ledgerDir?: string;
+  /** --host-spans (else ANSIBLE_OTEL_HOST_SPANS): which host spans a task gets. */
+  hostSpans?: string;
   /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE): host name on per-host metrics. */
   metricsHostAttribute?: boolean;
   /** --metrics-run-entity (else ANSIBLE_OTEL_METRICS_RUN_ENTITY): the CI run id and URL on the metrics' resource. */
@@ -65,6 +68,8 @@ export interface SidecarConfig {
   queueDir?: string;
   ledgerDir?: string;
   traceUrl?: string;
+  /** Which host spans a task gets, unless a run's shim chooses (its hello's `host_spans`). */
+  hostSpans: HostSpanChoice;
   metrics: { hostAttribute: boolean; runEntity: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
   /** serve --ws-port: the WebSocket edge. */
   websocket?: WsTlsFiles & { port: number; host: string; token?: string; insecure: boolean; maxPayload: number; heartbeatMs: number };
@@ -83,6 +88,13 @@ export function envSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolea
   if (TRUE.has(raw)) return true;
   if (FALSE.has(raw)) return false;
   throw new ConfigError(`${name}=${env[name]}: not a boolean (use true or false)`);
+}
+
+/** --host-spans, else ANSIBLE_OTEL_HOST_SPANS, else `all` (every host span, as before the option). */
+function hostSpansFrom(flag: string | undefined, env: NodeJS.ProcessEnv): HostSpanChoice {
+  const [source, raw] = flag !== undefined ? ['--host-spans', flag] : ['ANSIBLE_OTEL_HOST_SPANS=', env.ANSIBLE_OTEL_HOST_SPANS?.trim() || 'all'];
+  if (isHostSpanChoice(raw)) return raw;
+  throw new ConfigError(`${source}${source.endsWith('=') ? '' : ' '}${raw}: not a host span mode (use ${HOST_SPAN_MODES.join(', ')} or auto:N)`);
 }
 
 function positiveMs(seconds: number, what: string): number {
@@ -107,6 +119,7 @@ export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.Proc
     queueDir,
     ledgerDir: ledgerDirFrom(flags.ledgerDir, queueDir, env),
     traceUrl: env.ANSIBLE_OTEL_TRACE_URL || undefined,
+    hostSpans: hostSpansFrom(flags.hostSpans, env),
     metrics: {
       hostAttribute: flags.metricsHostAttribute || envSwitch(env, 'ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE', false),
       runEntity: flags.metricsRunEntity || envSwitch(env, 'ANSIBLE_OTEL_METRICS_RUN_ENTITY', false),

@@ -128,6 +128,7 @@ export class SidecarRoot {
       (run) => this.runEnded(run),
       fanout,
       live ? (conn, bye, run) => this.ack(conn, bye, run) : undefined,
+      { hostSpans: c.hostSpans },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);

@@ -3,6 +3,8 @@ import type { Attributes, SpanStatus, StartSpanOptions, TraceWriter } from '../.
 
 export interface MemorySpan {
   id: number;
+  /** The model's stable key (what KeyedIdGenerator derives the ids from). */
+  key: string;
   name: string;
   kind: string;
   parent: MemorySpan | undefined;
@@ -20,6 +22,7 @@ export class MemoryWriter implements TraceWriter<MemorySpan> {
   startSpan(o: StartSpanOptions<MemorySpan>): MemorySpan {
     const span: MemorySpan = {
       id: this.spans.length + 1,
+      key: o.key,
       name: o.name,
       kind: o.kind,
       parent: o.parent,

@@ -124,6 +124,7 @@ class TestFeatures(PlaybookRun):
         self.assertIs(h['diff'], False)
         self.assertIsNone(h['traceparent'])
         self.assertRegex(h['ansible_version'], r'^\d+\.\d+')
+        self.assertNotIn('host_spans', h)  # unset: absent, so the sidecar's --host-spans decides
 
     def test_playbook_and_plays(self):
         pbs = S.by_type(self.frames, 'playbook_start')
@@ -463,7 +464,7 @@ class TestOptionsCheckModeTraceparent(PlaybookRun):
         cls.work.sock = os.path.join(runtime, 'ansible-otel', 'sidecar.sock')
         cls.ENV = {'TRACEPARENT': cls.TRACEPARENT, 'TRACESTATE': 'vendor=value',
                    'ANSIBLE_OTEL_HIDE_TASK_ARGUMENTS': 'true', 'ANSIBLE_OTEL_SOCKET': None,
-                   'XDG_RUNTIME_DIR': runtime}
+                   'XDG_RUNTIME_DIR': runtime, 'ANSIBLE_OTEL_HOST_SPANS': ' Problems '}
         cls.run_and_collect()
 
     def test_default_socket_path_and_envelope(self):
@@ -477,6 +478,9 @@ class TestOptionsCheckModeTraceparent(PlaybookRun):
         self.assertEqual(h['traceparent'], self.TRACEPARENT)
         self.assertEqual(h['tracestate'], 'vendor=value')
         self.assertIs(S.by_type(self.frames, 'play_start')[0]['check'], True)
+
+    def test_hello_host_spans(self):
+        self.assertEqual(self.frames[0]['host_spans'], 'problems')
 
     def test_hide_task_arguments(self):
         starts = S.by_type(self.frames, 'task_start')

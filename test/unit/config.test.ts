@@ -33,6 +33,20 @@ describe('configuration', () => {
     );
     expect(() => resolve({}, { flushTimeout: Number.NaN })).toThrow(ConfigError);
   });
+
+  it('--host-spans: all by default, ANSIBLE_OTEL_HOST_SPANS when no flag, the flag first; anything else refused', () => {
+    expect(resolve({}).hostSpans).toBe('all');
+    expect(resolve({ ANSIBLE_OTEL_HOST_SPANS: ' problems ' }).hostSpans).toBe('problems');
+    expect(resolve({ ANSIBLE_OTEL_HOST_SPANS: 'problems' }, { hostSpans: 'none' }).hostSpans).toBe('none');
+    expect(resolve({}, { hostSpans: 'auto:500' }).hostSpans).toBe('auto:500');
+    expect(() => resolve({ ANSIBLE_OTEL_HOST_SPANS: 'some' })).toThrow(
+      new ConfigError('ANSIBLE_OTEL_HOST_SPANS=some: not a host span mode (use all, problems, none or auto:N)'),
+    );
+    expect(() => resolve({}, { hostSpans: 'Problems' })).toThrow(
+      new ConfigError('--host-spans Problems: not a host span mode (use all, problems, none or auto:N)'),
+    );
+    for (const bad of ['auto:0', 'auto:', 'auto:-3', 'auto:1e3']) expect(() => resolve({}, { hostSpans: bad })).toThrow(ConfigError);
+  });
 });
 
 describe('configuration from the command line', () => {
