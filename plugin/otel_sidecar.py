@@ -2210,3 +2210,142 @@ class CallbackModule(CallbackBase):
             writer.pending_warnings.append(
                 'otel_sidecar: %d frame(s) of this run were dropped (%s; overflow=%s): the trace has gaps'
                 % (writer.dropped, ', '.join(p for p in parts if not p.startswith('0 ')), self._overflow))
+
+# ----------------------------------------------------------------------------------------
+# Bench accounting (`npm run bench`, BENCHMARKS.md). With ANSIBLE_OTEL_BENCH_STATS=<file> set
+# when ansible loads the plugin, the entry points (ansible calling the shim) are timed, the
+# writer thread's wake-ups counted and its CPU clock read before it closes; the counters go to
+# <file> as JSON when the run ends. Decided here, once: without the variable nothing is wrapped,
+# so a normal run pays nothing for it.
+
+class _CountingCondition(threading.Condition):
+    """The writer's condition, counting the writer thread's returns from wait (its wake-ups)."""
+    wakeups = 0
+
+    def wait(self, timeout=None):
+        woke = threading.Condition.wait(self, timeout)
+        if threading.current_thread().name == 'otel-sidecar-writer':
+            self.wakeups += 1
+        return woke
+
+
+class _BenchStats(object):
+    def __init__(self, path):
+        self.path = path
+        self.loaded_ns = time.perf_counter_ns()
+        self.main = threading.main_thread().ident
+        self.entries = {}        # (entry point, on the main thread) -> [calls, wall ns, cpu ns, ...]
+        self.writer = None
+        self.writer_cpu_ns = None
+        self.writer_faults = None
+        # garbage collections: all of them, and those run inside an entry point (charged to the
+        # shim's time although any allocation of ansible's would have triggered them soon)
+        self.inside = 0
+        self.gc = [0, 0, 0, 0]   # ns, count, ns inside entry points, count inside
+        self._gc_t0 = 0
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, phase, info):
+        if phase == 'start':
+            self._gc_t0 = time.perf_counter_ns()
+            return
+        dt = time.perf_counter_ns() - self._gc_t0
+        self.gc[0] += dt
+        self.gc[1] += 1
+        if self.inside:
+            self.gc[2] += dt
+            self.gc[3] += 1
+
+    def timed(self, name, method):
+        entries = self.entries
+        main = self.main
+        clock, cpu, ident = time.perf_counter_ns, time.thread_time_ns, threading.get_ident
+        usage, who = resource.getrusage, resource.RUSAGE_THREAD
+
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            # context switches of this thread while in the shim: voluntary ones are waits (the
+            # GIL, a lock, I/O), involuntary ones the OS giving the CPU to another process
+            u0 = usage(who)
+            t0, c0 = clock(), cpu()
+            self.inside += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.inside -= 1
+                dt, dc = clock() - t0, cpu() - c0
+                u1 = usage(who)
+                key = (name, ident() == main)
+                rec = entries.get(key)
+                if rec is None:
+                    rec = entries[key] = [0, 0, 0, 0, 0, 0]
+                rec[0] += 1
+                rec[1] += dt
+                rec[2] += dc
+                rec[3] += u1.ru_nvcsw - u0.ru_nvcsw
+                rec[4] += u1.ru_nivcsw - u0.ru_nivcsw
+                rec[5] += u1.ru_minflt - u0.ru_minflt  # page faults: copy-on-write after ansible forks
+        return wrapper
+
+    def writer_cpu(self, writer):
+        t = writer._thread
+        if t is not None and t.ident is not None and hasattr(time, 'pthread_getcpuclockid'):
+            try:
+                self.writer_cpu_ns = time.clock_gettime_ns(time.pthread_getcpuclockid(t.ident))
+                with open('/proc/self/task/%d/stat' % t.native_id) as f:
+                    self.writer_faults = int(f.read().rsplit(')', 1)[1].split()[7])  # minflt
+            except (OSError, ValueError, IndexError):
+                pass
+
+    def write(self, callback, exit_ns):
+        writer = self.writer
+        out = {
+            'wall_ns': time.perf_counter_ns() - self.loaded_ns,
+            'main_cpu_ns': time.thread_time_ns(),   # atexit runs on the main thread
+            'process_cpu_ns': time.process_time_ns(),
+            'exit_ns': exit_ns,
+            'frames': callback._seq,
+            'entries': [{'name': k[0], 'main': k[1], 'calls': v[0], 'wall_ns': v[1], 'cpu_ns': v[2],
+                         'voluntary_switches': v[3], 'involuntary_switches': v[4], 'minor_faults': v[5]}
+                        for k, v in sorted(self.entries.items())],
+            'gc_ns': self.gc[0], 'gc_count': self.gc[1], 'gc_in_shim_ns': self.gc[2], 'gc_in_shim_count': self.gc[3],
+            'writer_cpu_ns': self.writer_cpu_ns,
+            'writer_wakeups': writer._cv.wakeups if writer is not None else None,
+            'writer_minor_faults': self.writer_faults,
+        }
+        with open(self.path, 'w') as f:
+            json.dump(out, f)
+
+
+def _instrument(path):
+    stats = _BenchStats(path)
+    for name, method in list(vars(CallbackModule).items()):
+        if name.startswith('v2_') and callable(method):
+            setattr(CallbackModule, name, stats.timed(name, method))
+    writer_init, writer_close, at_exit = FrameWriter.__init__, FrameWriter.close, CallbackModule._at_exit
+
+    def init(self, *args, **kwargs):
+        writer_init(self, *args, **kwargs)
+        self._cv = _CountingCondition(threading.Lock())
+        stats.writer = self
+
+    def close(self):
+        if stats.writer is self and stats.writer_cpu_ns is None:
+            stats.writer_cpu(self)
+        writer_close(self)
+
+    def exit_and_write(self):
+        t0 = time.perf_counter_ns()
+        at_exit(self)
+        if self._writer is not None and os.getpid() == self._pid:
+            try:
+                stats.write(self, time.perf_counter_ns() - t0)
+            except Exception:  # pylint: disable=broad-except
+                pass
+    FrameWriter.__init__, FrameWriter.close, CallbackModule._at_exit = init, close, exit_and_write
+
+
+if os.environ.get('ANSIBLE_OTEL_BENCH_STATS'):
+    import gc
+    import resource
+    _instrument(os.environ['ANSIBLE_OTEL_BENCH_STATS'])
