@@ -875,8 +875,13 @@ class FrameWriter(object):
 
     CONNECT_BACKOFF = (0.05, 0.15, 0.3)  # sleeps between the connect attempts
 
-    # A WebSocket writer wakes this often while idle, to answer the sidecar's heartbeat pings.
-    WS_IDLE_WAKE = 1.0
+    # The writer is not woken per frame. Each wake takes the GIL from ansible's main thread and,
+    # after ansible forked its workers, copies the pages it touches (BENCHMARKS.md): it wakes
+    # every FLUSH_INTERVAL s and writes what gathered as one batch; the callback path wakes it
+    # early only when WAKE_AT frames are queued (or drain, ack and close do).
+    FLUSH_INTERVAL = 0.2
+    WAKE_AT = 256
+
 
     def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None):
         self.path = path
@@ -888,6 +893,8 @@ class FrameWriter(object):
         self.send_timeout = send_timeout if send_timeout and send_timeout > 0 else 5.0
         self._q = collections.deque()
         self._cv = threading.Condition(threading.Lock())
+        self._wake_at = max(1, min(self.WAKE_AT, self.maxlen // 2))
+        self._urgent = False             # drain, ack or close: no more gathering, write at once
         self._inflight = 0
         self._closing = False
         self._child = False
@@ -924,12 +931,27 @@ class FrameWriter(object):
     def offer(self, data):
         """Queue one encoded frame; never blocks. Returns False if it was dropped."""
         with self._cv:
-            if len(self._q) >= self.maxlen:
-                self._undeliverable_locked(1, 'full')
-                return False
-            self._q.append(data)
+            return self.append_locked(data)
+
+    def append_locked(self, data):
+        """Queue one frame, the caller holding ``_cv``; wakes the writer only when it must."""
+        q = self._q
+        if len(q) >= self.maxlen:
+            self._undeliverable_locked(1, 'full')
+            return False
+        q.append(data)
+        if len(q) == self._wake_at:
             self._cv.notify()
         return True
+
+    def _wait_for_batch(self):
+        """Writer thread, holding ``_cv``: let frames gather for FLUSH_INTERVAL (cut short by
+        WAKE_AT frames, drain, ack or close); at once when there is a reason to hurry."""
+        if self._q and (self._urgent or len(self._q) >= self._wake_at):
+            return
+        if self._closing or self._ack_run is not None:
+            return
+        self._cv.wait(self.FLUSH_INTERVAL)
 
     # -- writer thread: spool file ------------------------------------------------------------
     @property
@@ -1061,13 +1083,10 @@ class FrameWriter(object):
                     sock = None
                 self._state = _STATE_DOWN
             self._cv.notify_all()
-        idle_wake = self.WS_IDLE_WAKE if self._websocket else None
         while True:
             batch = None
             with self._cv:
-                while not self._q and not self._closing and self._ack_run is None:
-                    if not self._cv.wait(idle_wake) and sock is not None:
-                        break  # idle: go and answer pings
+                self._wait_for_batch()
                 if self._q:
                     batch = []
                     size = 0
@@ -1188,6 +1207,8 @@ class FrameWriter(object):
         """Wait (at most ``timeout`` s) until everything queued was written. True if it was."""
         deadline = time.monotonic() + max(0.0, timeout)
         with self._cv:
+            self._urgent = True
+            self._cv.notify_all()
             while self._q or self._inflight or self._state == _STATE_CONNECTING:
                 if self._thread is None or not self._thread.is_alive():
                     return False
@@ -1206,6 +1227,7 @@ class FrameWriter(object):
                 return False
             self._ack_deadline = time.monotonic() + max(0.0, timeout)
             self._ack_run = run_id
+            self._urgent = True
             self._cv.notify_all()
             while not self.acked and self._ack_run is not None:
                 left = self._ack_deadline + 0.05 - time.monotonic()
@@ -1249,6 +1271,7 @@ class FrameWriter(object):
     def close(self):
         with self._cv:
             self._closing = True
+            self._urgent = True
             sock = self._sock
             self._sock = None
             self._cv.notify_all()
@@ -1664,7 +1687,8 @@ class CallbackModule(CallbackBase):
             body = _URL_CREDENTIALS.sub(r'\1', body)
         if self._secret_values is not None:
             body = _redact_values(body, self._secret_values)
-        # Same as FrameWriter.offer, inlined: seq numbers and queue order must match.
+        # seq numbers and queue order must match: both under the writer's lock (callbacks come
+        # from two of ansible's threads); the writer is not woken per frame (append_locked).
         with writer._cv:
             seq = self._seq
             self._seq = seq + 1
@@ -1674,12 +1698,7 @@ class CallbackModule(CallbackBase):
             else:
                 line = '{"v":%d,"t":"%s","run":"%s","seq":%d,"ts":%d}\n' % (
                     PROTOCOL_VERSION, t, self._run_id, seq, ts)
-            data = line.encode('utf-8', 'replace')
-            if len(writer._q) >= writer.maxlen:
-                writer._undeliverable_locked(1, 'full')
-            else:
-                writer._q.append(data)
-                writer._cv.notify()
+            writer.append_locked(line.encode('utf-8', 'replace'))
         if writer.pending_warnings:
             self._flush_warnings()
 
@@ -2211,7 +2230,8 @@ class CallbackModule(CallbackBase):
                 'otel_sidecar: %d frame(s) of this run were dropped (%s; overflow=%s): the trace has gaps'
                 % (writer.dropped, ', '.join(p for p in parts if not p.startswith('0 ')), self._overflow))
 
-# ----------------------------------------------------------------------------------------
+
+# --------------------------------------------------------------------------------------------
 # Bench accounting (`npm run bench`, BENCHMARKS.md). With ANSIBLE_OTEL_BENCH_STATS=<file> set
 # when ansible loads the plugin, the entry points (ansible calling the shim) are timed, the
 # writer thread's wake-ups counted and its CPU clock read before it closes; the counters go to
