@@ -36,15 +36,15 @@ function block(s: ShimOverheadResult, workload: string, pin: string): string[] {
     ratios[modeName(mode)] = median(wr);
     out.push(`| ${modeLabel(mode)} | ${fmt(median(runs.map((x) => x.wallS)), 2)} | ${fmt(median(wr), 3)} (${range(wr)}) | ${fmt(median(runs.map((x) => x.cpuS)), 2)} | ${fmt(median(cr), 3)} (${range(cr)}) | ${fmt(median(runs.map((x) => x.mainCpuS ?? NaN)), 2)} | ${fmt(median(runs.map((x) => x.mainSwitches ?? NaN)))} | ${fmt(rss, 1)} | ${fmt(rss - baseRss, 1)} |`);
   }
-  out.push('', 'The shim\'s own accounting (medians; `ANSIBLE_OTEL_BENCH_STATS`): entry points timed with `perf_counter_ns` on the controller\'s main thread, their share of that thread\'s CPU time; garbage collections that ran inside them; the main thread\'s voluntary context switches inside them (waits: the GIL, a lock, I/O) and involuntary ones (preempted by the OS) and its minor page faults there (\`getrusage(RUSAGE_THREAD)\`); the writer thread\'s CPU clock, wake-ups and minor page faults (\`/proc/self/task/<tid>/stat\`).', '');
-  out.push('| mode | frames | entry calls | shim main-thread ms (wall) | of it CPU ms | of it GC ms | µs per call | share of main-thread CPU | main thread in the shim: waits / preempted | page faults in the shim | exit handler ms | writer CPU ms | writer wake-ups | writer page faults |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('', 'The shim\'s own accounting (medians; `ANSIBLE_OTEL_BENCH_STATS`): entry points timed with `perf_counter_ns` on the controller\'s main thread, their CPU time and its share of that thread\'s CPU time (in brackets: their wall time over it, an upper bound that counts preemption); garbage collections that ran inside them; the main thread\'s voluntary context switches inside them (waits: the GIL, a lock, I/O) and involuntary ones (preempted by the OS) and its minor page faults there (\`getrusage(RUSAGE_THREAD)\`); the writer thread\'s CPU clock, wake-ups and minor page faults (\`/proc/self/task/<tid>/stat\`).', '');
+  out.push('| mode | frames | entry calls | shim main-thread ms (wall) | of it CPU ms | of it GC ms | CPU µs per call | share of main-thread CPU (wall: upper bound) | main thread in the shim: waits / preempted | page faults in the shim | exit handler ms | writer CPU ms | writer wake-ups | writer page faults |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const shares: Record<string, number> = {};
   for (const mode of s.modes) {
     const costs = of(modeName(mode)).flatMap((x) => (x.stats ? [shimCost(x.stats)] : []));
     if (!costs.length) continue;
     const c = medianCost(costs);
     shares[modeName(mode)] = c.mainShare;
-    out.push(`| ${modeLabel(mode)} | ${fmt(c.frames)} | ${fmt(c.calls)} | ${fmt(c.mainWallMs, 1)} | ${fmt(c.mainCpuMs, 1)} | ${fmt(c.gcInShimMs, 1)} | ${fmt((c.mainWallMs * 1000) / c.calls, 1)} | ${fmt(c.mainShare * 100, 2)} % | ${fmt(c.waits)} / ${fmt(c.preemptions)} | ${fmt(c.faults)} | ${fmt(c.exitMs, 0)} | ${fmt(c.writerCpuMs, 1)} | ${fmt(c.wakeups)} | ${fmt(c.writerFaults)} |`);
+    out.push(`| ${modeLabel(mode)} | ${fmt(c.frames)} | ${fmt(c.calls)} | ${fmt(c.mainWallMs, 1)} | ${fmt(c.mainCpuMs, 1)} | ${fmt(c.gcInShimMs, 1)} | ${fmt((c.mainCpuMs * 1000) / c.calls, 1)} | ${fmt(c.mainShare * 100, 2)} % (${fmt(c.mainWallShare * 100, 1)} %) | ${fmt(c.waits)} / ${fmt(c.preemptions)} | ${fmt(c.faults)} | ${fmt(c.exitMs, 0)} | ${fmt(c.writerCpuMs, 1)} | ${fmt(c.wakeups)} | ${fmt(c.writerFaults)} |`);
   }
   out.push('');
   const goals: string[] = [];
