@@ -882,7 +882,6 @@ class FrameWriter(object):
     FLUSH_INTERVAL = 0.2
     WAKE_AT = 256
 
-
     def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None):
         self.path = path
         self.token = token
