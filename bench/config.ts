@@ -4,9 +4,14 @@
 export interface BenchConfig {
   /** Which sections to run: shim, throughput, latency, profile, size. */
   sections: Set<string>;
-  shimHosts: number;
-  shimTasks: number;
-  shimForks: number;
+  /** Playbooks of the shim section: HOSTSxTASKSfFORKS, comma-separated. */
+  shimWorkloads: string;
+  /** Sidecar modes of the shim section: none (always), live, absent, stalled. */
+  shimModes: string;
+  /** pinned, unpinned or both. */
+  shimPins: string;
+  /** A plugin directory whose shim runs interleaved with this tree's ("before"); '' for none. */
+  shimBefore: string;
   shimReps: number;
   streamHosts: number;
   streamTasks: number;
@@ -21,10 +26,11 @@ export interface BenchConfig {
 
 const DEFAULTS: Record<string, string> = {
   sections: 'shim,throughput,latency,profile,size',
-  shimHosts: '40',
-  shimTasks: '30',
-  shimForks: '10',
-  shimReps: '3',
+  shimWorkloads: '40x30f10,200x20f50',
+  shimModes: 'none,live,absent',
+  shimPins: 'pinned,unpinned',
+  shimBefore: '',
+  shimReps: '5',
   streamHosts: '10000',
   streamTasks: '100',
   smallFraction: '0.1',
@@ -59,9 +65,10 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
         .map((s) => s.trim())
         .filter(Boolean),
     ),
-    shimHosts: num('shimHosts'),
-    shimTasks: num('shimTasks'),
-    shimForks: num('shimForks'),
+    shimWorkloads: raw.shimWorkloads ?? '',
+    shimModes: raw.shimModes ?? '',
+    shimPins: raw.shimPins ?? '',
+    shimBefore: raw.shimBefore ?? '',
     shimReps: num('shimReps'),
     streamHosts: num('streamHosts'),
     streamTasks: num('streamTasks'),

@@ -8,6 +8,7 @@ import { hostSpanLatency } from './latency.js';
 import { describeMachine } from './machine.js';
 import { benchCacheHome } from './env.js';
 import { renderReport, type BenchResults } from './report.js';
+import { shimOptions } from './shim-options.js';
 import { shimOverhead } from './shim-overhead.js';
 import { ROOT, SidecarProcess } from './sidecar-process.js';
 import { pipelineThroughput, rawSdkThroughput } from './throughput.js';
@@ -33,12 +34,10 @@ async function main(): Promise<void> {
   const stream = { hosts: config.streamHosts, tasks: config.streamTasks };
   try {
     if (config.sections.has('shim')) {
-      log(`shim overhead: ${config.shimHosts} hosts × ${config.shimTasks} tasks, ${config.shimReps} reps × 4 modes`);
-      r.shim = await shimOverhead(
-        join(work, 'playbook'),
-        { hosts: config.shimHosts, tasks: config.shimTasks, forks: config.shimForks, reps: config.shimReps },
-        { profile: config.sections.has('profile') },
+      log(
+        `shim overhead: ${config.shimWorkloads}, ${config.shimPins}, ${config.shimReps} reps of ${config.shimModes}${config.shimBefore ? ` (and before: ${config.shimBefore})` : ''}`,
       );
+      r.shim = await shimOverhead(join(work, 'playbook'), shimOptions(config));
     }
     if (config.sections.has('throughput')) {
       const small = { hosts: Math.max(1, Math.round(stream.hosts * config.smallFraction)), tasks: stream.tasks };
@@ -84,7 +83,7 @@ function write(r: BenchResults, out: string): void {
     '# everything (builds first); any size can be changed, e.g.:',
     `# ${configVariables().join(' ')}`,
     'npm run bench',
-    `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_HOSTS=${config.shimHosts} BENCH_SHIM_TASKS=${config.shimTasks} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
+    `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_WORKLOADS=${config.shimWorkloads} BENCH_SHIM_MODES=${config.shimModes} BENCH_SHIM_PINS=${config.shimPins}${config.shimBefore ? ` BENCH_SHIM_BEFORE=${config.shimBefore}` : ''} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
     '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size)',
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
   ];

@@ -1,163 +1,174 @@
 // Section 1: what the shim costs ansible-playbook. The same generated playbook runs without any
-// callback and with the shim against a live sidecar, against no sidecar (socket absent) and
-// against a sidecar that accepts and never reads — interleaved, each under bench/max_rss.py
-// (wall time and the controller's peak RSS).
+// callback and with the shim against a live sidecar, against no sidecar (socket absent) and, on
+// request, against a sidecar that accepts and never reads — interleaved, each under
+// bench/max_rss.py (wall, CPU, the controller's main thread, peak RSS). Pinned runs put the
+// playbook on CPU 0 and the sidecar and its receiver on CPU 1, so the sidecar's CPU cannot show up
+// as shim overhead. With a "before" plugin directory, its shim runs interleaved with this one.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { benchEnv } from './env.js';
-import { writePlaybook, type PlaybookSize } from './playbook.js';
+import { writePlaybook } from './playbook.js';
 import { LoopbackReceiver } from './receiver-client.js';
+import { type ShimStats, shimProfile, type ShimProfile } from './shim-stats.js';
 import { ROOT, SidecarProcess } from './sidecar-process.js';
-import { median } from './stats.js';
-import { ansiblePython } from './machine.js';
+import { stalledSidecar } from './stalled-sidecar.js';
 
 const run = promisify(execFile);
 
-export const SHIM_MODES = ['none', 'live', 'absent', 'stalled'] as const;
-export type ShimMode = (typeof SHIM_MODES)[number];
+export const SIDECAR_MODES = ['none', 'live', 'absent', 'stalled'] as const;
+export type SidecarMode = (typeof SIDECAR_MODES)[number];
+export type Pinning = 'pinned' | 'unpinned';
 
-export const MODE_LABEL: Record<ShimMode, string> = {
+export const MODE_LABEL: Record<SidecarMode, string> = {
   none: 'no callback (baseline)',
   live: 'shim + live sidecar',
-  absent: 'shim, no sidecar (socket absent)',
+  absent: 'shim, no sidecar (spooling)',
   stalled: 'shim + sidecar that stops reading',
 };
 
-export interface ShimSample {
-  mode: ShimMode;
-  rep: number;
-  wallS: number;
-  vmHwmKiB: number;
-  /** CPU time of ansible-playbook and its workers. */
-  cpuS: number;
-  exit: number;
+/** One playbook size: hosts × tasks at forks. */
+export interface Workload {
+  hosts: number;
+  tasks: number;
+  forks: number;
 }
 
-export interface ShimModeResult {
-  mode: ShimMode;
-  medianWallS: number;
-  wallRatio: number;
-  medianCpuS: number;
-  cpuRatio: number;
-  medianRssMiB: number;
-  addedRssMiB: number;
+/** A mode: which sidecar, and which shim (this tree's, or the "before" one). */
+export interface ShimMode {
+  sidecar: SidecarMode;
+  before: boolean;
+}
+
+export const modeName = (m: ShimMode): string => (m.before ? `before:${m.sidecar}` : m.sidecar);
+export const modeLabel = (m: ShimMode): string => (m.before ? `before: ${MODE_LABEL[m.sidecar]}` : MODE_LABEL[m.sidecar]);
+
+export interface ShimSample {
+  workload: string;
+  pin: Pinning;
+  mode: string;
+  rep: number;
+  wallS: number;
+  /** CPU time of ansible-playbook and its workers. */
+  cpuS: number;
+  /** The controller's main thread alone, and how often it went off the CPU waiting. */
+  mainCpuS: number | null;
+  mainSwitches: number | null;
+  vmHwmKiB: number;
+  exit: number;
+  stats?: ShimStats;
 }
 
 export interface ShimOverheadResult {
-  size: PlaybookSize & { forks: number; reps: number };
+  workloads: Workload[];
+  pins: Pinning[];
+  modes: ShimMode[];
+  reps: number;
+  before?: string;
   command: string;
   samples: ShimSample[];
-  modes: ShimModeResult[];
   profile?: ShimProfile;
 }
 
-export interface ShimProfile {
-  command: string;
-  totalS: number;
-  callbacksS: number;
-  callbackCalls: number;
-  top: { function: string; calls: number; own_s: number; cumulative_s: number }[];
+export interface ShimBenchOptions {
+  workloads: Workload[];
+  modes: SidecarMode[];
+  pins: Pinning[];
+  reps: number;
+  /** A plugin directory with the shim to compare against (e.g. main's, copied to /tmp). */
+  before?: string;
+  profile: boolean;
 }
 
 const WRAPPER = join(ROOT, 'bench', 'max_rss.py');
-const PROFILER = join(ROOT, 'bench', 'shim_profile.py');
 const PLUGIN_DIR = join(ROOT, 'plugin');
+export const workloadName = (w: Workload): string => `${w.hosts}x${w.tasks}f${w.forks}`;
 
-function shimEnv(socket: string): NodeJS.ProcessEnv {
-  return benchEnv({ ANSIBLE_CALLBACK_PLUGINS: PLUGIN_DIR, ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar', ANSIBLE_OTEL_SOCKET: socket });
-}
-
-/** A sidecar that accepts connections and never reads from them. */
-function stalledSidecar(path: string): Promise<{ close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    s.pause();
-    sockets.add(s);
+export function parseWorkloads(spec: string): Workload[] {
+  return spec.split(',').map((s) => {
+    const m = /^(\d+)x(\d+)f(\d+)$/.exec(s.trim());
+    if (!m) throw new Error(`BENCH_SHIM_WORKLOADS: "${s}" is not HOSTSxTASKSfFORKS (e.g. 40x30f10)`);
+    return { hosts: Number(m[1]), tasks: Number(m[2]), forks: Number(m[3]) };
   });
-  return new Promise((resolve) =>
-    server.listen(path, () =>
-      resolve({
-        close: () => {
-          for (const s of sockets) s.destroy();
-          return new Promise<void>((r) => server.close(() => r()));
-        },
-      }),
-    ),
-  );
 }
 
-export async function shimOverhead(dir: string, size: PlaybookSize & { forks: number; reps: number }, o: { profile: boolean }): Promise<ShimOverheadResult> {
-  const pb = writePlaybook(dir, size);
-  const ansible = ['ansible-playbook', '-f', String(size.forks), '-i', pb.inventory, pb.playbook];
+function modeEnv(mode: ShimMode, dir: string, statsFile: string, before?: string): NodeJS.ProcessEnv {
+  if (mode.sidecar === 'none') return benchEnv();
+  return benchEnv({
+    ANSIBLE_CALLBACK_PLUGINS: mode.before ? before : PLUGIN_DIR,
+    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
+    ANSIBLE_OTEL_SOCKET: join(dir, `${mode.sidecar}.sock`),
+    ANSIBLE_OTEL_BENCH_STATS: statsFile,
+  });
+}
+
+/** CPU affinity of running processes, all their threads (taskset -a -p). */
+async function pin(pids: number[], cpus: string): Promise<void> {
+  for (const pid of pids) await run('taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+}
+
+export async function shimOverhead(dir: string, o: ShimBenchOptions): Promise<ShimOverheadResult> {
+  const modes: ShimMode[] = o.modes.flatMap((sidecar): ShimMode[] =>
+    sidecar === 'none' || !o.before
+      ? [{ sidecar, before: false }]
+      : [
+          { sidecar, before: true },
+          { sidecar, before: false },
+        ],
+  );
   const receiver = await LoopbackReceiver.start('count');
   const live = await SidecarProcess.start(join(dir, 'live.sock'), receiver.url);
   const stalled = await stalledSidecar(join(dir, 'stalled.sock'));
-  const env: Record<ShimMode, NodeJS.ProcessEnv> = {
-    none: benchEnv(),
-    live: shimEnv(join(dir, 'live.sock')),
-    absent: shimEnv(join(dir, 'absent.sock')),
-    stalled: shimEnv(join(dir, 'stalled.sock')),
-  };
   const samples: ShimSample[] = [];
+  let command = '';
+  let profile: ShimProfile | undefined;
   try {
-    for (let rep = 0; rep < size.reps; rep++) {
-      // Rotate the order each repetition so no mode always runs first.
-      const order = SHIM_MODES.map((_, i) => SHIM_MODES[(i + rep) % SHIM_MODES.length] as ShimMode);
-      for (const mode of order) {
-        const out = join(dir, `${mode}-${rep}.json`);
-        await run('python3', [WRAPPER, out, '--', ...ansible], { env: env[mode], cwd: dir, maxBuffer: 64 << 20 });
-        const r = JSON.parse(readFileSync(out, 'utf8')) as { wall_s: number; vm_hwm_kib: number; cpu_s: number; exit: number };
-        samples.push({ mode, rep, wallS: r.wall_s, vmHwmKiB: r.vm_hwm_kib, cpuS: r.cpu_s, exit: r.exit });
+    for (const w of o.workloads) {
+      const pb = writePlaybook(join(dir, workloadName(w)), w);
+      const ansible = ['ansible-playbook', '-f', String(w.forks), '-i', pb.inventory, pb.playbook];
+      for (const p of o.pins) {
+        await pin([receiver.pid, live.pid], p === 'pinned' ? '1' : '0,1');
+        const prefix = p === 'pinned' ? ['taskset', '-c', '0'] : [];
+        command = `[taskset -c 0] python3 bench/max_rss.py OUT.json -- ${ansible.join(' ')}`;
+        for (let rep = 0; rep < o.reps; rep++) {
+          // Rotate the order each repetition so no mode always runs first.
+          const order = modes.map((_, i) => modes[(i + rep) % modes.length] as ShimMode);
+          for (const mode of order) {
+            const base = join(dir, `${workloadName(w)}-${p}-${modeName(mode).replace(':', '-')}-${rep}`);
+            const argv = [...prefix, 'python3', WRAPPER, `${base}.json`, '--', ...ansible];
+            await run(argv[0] as string, argv.slice(1), { env: modeEnv(mode, dir, `${base}.stats.json`, o.before), cwd: dir, maxBuffer: 64 << 20 });
+            const r = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as {
+              wall_s: number;
+              vm_hwm_kib: number;
+              cpu_s: number;
+              main_cpu_s: number | null;
+              main_ctxt_switches: number | null;
+              exit: number;
+            };
+            const stats = mode.sidecar === 'none' ? undefined : (JSON.parse(readFileSync(`${base}.stats.json`, 'utf8')) as ShimStats);
+            samples.push({
+              workload: workloadName(w),
+              pin: p,
+              mode: modeName(mode),
+              rep,
+              wallS: r.wall_s,
+              cpuS: r.cpu_s,
+              mainCpuS: r.main_cpu_s,
+              mainSwitches: r.main_ctxt_switches,
+              vmHwmKiB: r.vm_hwm_kib,
+              exit: r.exit,
+              stats,
+            });
+          }
+        }
       }
+      if (o.profile && !profile) profile = await shimProfile(dir, ansible, modeEnv({ sidecar: 'live', before: false }, dir, join(dir, 'profile.stats.json')));
     }
-    const profile = o.profile ? await profileShim(dir, ansible, env.live) : undefined;
-    return { size, command: `python3 bench/max_rss.py OUT.json -- ${ansible.join(' ')}`, samples, modes: summarize(samples), profile };
+    return { workloads: o.workloads, pins: o.pins, modes, reps: o.reps, before: o.before, command, samples, profile };
   } finally {
     await stalled.close();
     await live.stop();
     await receiver.stop();
   }
-}
-
-function summarize(samples: ShimSample[]): ShimModeResult[] {
-  const of = (mode: ShimMode): ShimSample[] => samples.filter((s) => s.mode === mode);
-  const baseWall = median(of('none').map((s) => s.wallS));
-  const baseRss = median(of('none').map((s) => s.vmHwmKiB)) / 1024;
-  const baseCpu = median(of('none').map((s) => s.cpuS));
-  return SHIM_MODES.map((mode) => {
-    const medianWallS = median(of(mode).map((s) => s.wallS));
-    const medianCpuS = median(of(mode).map((s) => s.cpuS));
-    const medianRssMiB = median(of(mode).map((s) => s.vmHwmKiB)) / 1024;
-    return {
-      mode,
-      medianWallS,
-      wallRatio: medianWallS / baseWall,
-      medianCpuS,
-      cpuRatio: medianCpuS / baseCpu,
-      medianRssMiB,
-      addedRssMiB: medianRssMiB - baseRss,
-    };
-  });
-}
-
-async function profileShim(dir: string, ansible: string[], env: NodeJS.ProcessEnv): Promise<ShimProfile> {
-  const out = join(dir, 'shim-profile.json');
-  const python = ansiblePython();
-  const argv = [await whichAnsible(), ...ansible.slice(1)];
-  await run(python, [PROFILER, out, '--', ...argv], { env, cwd: dir, maxBuffer: 256 << 20 });
-  const r = JSON.parse(readFileSync(out, 'utf8')) as { total_s: number; callbacks_s: number; callback_calls: number; top: ShimProfile['top'] };
-  return {
-    command: `${python} bench/shim_profile.py OUT.json -- ${argv.join(' ')}`,
-    totalS: r.total_s,
-    callbacksS: r.callbacks_s,
-    callbackCalls: r.callback_calls,
-    top: r.top,
-  };
-}
-
-async function whichAnsible(): Promise<string> {
-  return (await run('sh', ['-c', 'command -v ansible-playbook'])).stdout.trim();
 }

@@ -891,8 +891,12 @@ class FrameWriter(object):
 
     CONNECT_BACKOFF = (0.05, 0.15, 0.3)  # sleeps between the connect attempts
 
-    # A WebSocket writer wakes this often while idle, to answer the sidecar's heartbeat pings.
-    WS_IDLE_WAKE = 1.0
+    # The writer is not woken per frame. Each wake takes the GIL from ansible's main thread and,
+    # after ansible forked its workers, copies the pages it touches (BENCHMARKS.md): it wakes
+    # every FLUSH_INTERVAL s and writes what gathered as one batch; the callback path wakes it
+    # early only when WAKE_AT frames are queued (or drain, ack and close do).
+    FLUSH_INTERVAL = 0.2
+    WAKE_AT = 256
 
     def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None):
         self.path = path
@@ -904,6 +908,8 @@ class FrameWriter(object):
         self.send_timeout = send_timeout if send_timeout and send_timeout > 0 else 5.0
         self._q = collections.deque()
         self._cv = threading.Condition(threading.Lock())
+        self._wake_at = max(1, min(self.WAKE_AT, self.maxlen // 2))
+        self._urgent = False             # drain, ack or close: no more gathering, write at once
         self._inflight = 0
         self._closing = False
         self._child = False
@@ -940,12 +946,27 @@ class FrameWriter(object):
     def offer(self, data):
         """Queue one encoded frame; never blocks. Returns False if it was dropped."""
         with self._cv:
-            if len(self._q) >= self.maxlen:
-                self._undeliverable_locked(1, 'full')
-                return False
-            self._q.append(data)
+            return self.append_locked(data)
+
+    def append_locked(self, data):
+        """Queue one frame, the caller holding ``_cv``; wakes the writer only when it must."""
+        q = self._q
+        if len(q) >= self.maxlen:
+            self._undeliverable_locked(1, 'full')
+            return False
+        q.append(data)
+        if len(q) == self._wake_at:
             self._cv.notify()
         return True
+
+    def _wait_for_batch(self):
+        """Writer thread, holding ``_cv``: let frames gather for FLUSH_INTERVAL (cut short by
+        WAKE_AT frames, drain, ack or close); at once when there is a reason to hurry."""
+        if self._q and (self._urgent or len(self._q) >= self._wake_at):
+            return
+        if self._closing or self._ack_run is not None:
+            return
+        self._cv.wait(self.FLUSH_INTERVAL)
 
     # -- writer thread: spool file ------------------------------------------------------------
     @property
@@ -1077,13 +1098,10 @@ class FrameWriter(object):
                     sock = None
                 self._state = _STATE_DOWN
             self._cv.notify_all()
-        idle_wake = self.WS_IDLE_WAKE if self._websocket else None
         while True:
             batch = None
             with self._cv:
-                while not self._q and not self._closing and self._ack_run is None:
-                    if not self._cv.wait(idle_wake) and sock is not None:
-                        break  # idle: go and answer pings
+                self._wait_for_batch()
                 if self._q:
                     batch = []
                     size = 0
@@ -1204,6 +1222,8 @@ class FrameWriter(object):
         """Wait (at most ``timeout`` s) until everything queued was written. True if it was."""
         deadline = time.monotonic() + max(0.0, timeout)
         with self._cv:
+            self._urgent = True
+            self._cv.notify_all()
             while self._q or self._inflight or self._state == _STATE_CONNECTING:
                 if self._thread is None or not self._thread.is_alive():
                     return False
@@ -1222,6 +1242,7 @@ class FrameWriter(object):
                 return False
             self._ack_deadline = time.monotonic() + max(0.0, timeout)
             self._ack_run = run_id
+            self._urgent = True
             self._cv.notify_all()
             while not self.acked and self._ack_run is not None:
                 left = self._ack_deadline + 0.05 - time.monotonic()
@@ -1265,6 +1286,7 @@ class FrameWriter(object):
     def close(self):
         with self._cv:
             self._closing = True
+            self._urgent = True
             sock = self._sock
             self._sock = None
             self._cv.notify_all()
@@ -1686,7 +1708,8 @@ class CallbackModule(CallbackBase):
             body = _URL_CREDENTIALS.sub(r'\1', body)
         if self._secret_values is not None:
             body = _redact_values(body, self._secret_values)
-        # Same as FrameWriter.offer, inlined: seq numbers and queue order must match.
+        # seq numbers and queue order must match: both under the writer's lock (callbacks come
+        # from two of ansible's threads); the writer is not woken per frame (append_locked).
         with writer._cv:
             seq = self._seq
             self._seq = seq + 1
@@ -1696,12 +1719,7 @@ class CallbackModule(CallbackBase):
             else:
                 line = '{"v":%d,"t":"%s","run":"%s","seq":%d,"ts":%d}\n' % (
                     PROTOCOL_VERSION, t, self._run_id, seq, ts)
-            data = line.encode('utf-8', 'replace')
-            if len(writer._q) >= writer.maxlen:
-                writer._undeliverable_locked(1, 'full')
-            else:
-                writer._q.append(data)
-                writer._cv.notify()
+            writer.append_locked(line.encode('utf-8', 'replace'))
         if writer.pending_warnings:
             self._flush_warnings()
 
@@ -2235,3 +2253,143 @@ class CallbackModule(CallbackBase):
             writer.pending_warnings.append(
                 'otel_sidecar: %d frame(s) of this run were dropped (%s; overflow=%s): the trace has gaps'
                 % (writer.dropped, ', '.join(p for p in parts if not p.startswith('0 ')), self._overflow))
+
+
+# --------------------------------------------------------------------------------------------
+# Bench accounting (`npm run bench`, BENCHMARKS.md). With ANSIBLE_OTEL_BENCH_STATS=<file> set
+# when ansible loads the plugin, the entry points (ansible calling the shim) are timed, the
+# writer thread's wake-ups counted and its CPU clock read before it closes; the counters go to
+# <file> as JSON when the run ends. Decided here, once: without the variable nothing is wrapped,
+# so a normal run pays nothing for it.
+
+class _CountingCondition(threading.Condition):
+    """The writer's condition, counting the writer thread's returns from wait (its wake-ups)."""
+    wakeups = 0
+
+    def wait(self, timeout=None):
+        woke = threading.Condition.wait(self, timeout)
+        if threading.current_thread().name == 'otel-sidecar-writer':
+            self.wakeups += 1
+        return woke
+
+
+class _BenchStats(object):
+    def __init__(self, path):
+        self.path = path
+        self.loaded_ns = time.perf_counter_ns()
+        self.main = threading.main_thread().ident
+        self.entries = {}        # (entry point, on the main thread) -> [calls, wall ns, cpu ns, ...]
+        self.writer = None
+        self.writer_cpu_ns = None
+        self.writer_faults = None
+        # garbage collections: all of them, and those run inside an entry point (charged to the
+        # shim's time although any allocation of ansible's would have triggered them soon)
+        self.inside = 0
+        self.gc = [0, 0, 0, 0]   # ns, count, ns inside entry points, count inside
+        self._gc_t0 = 0
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, phase, info):
+        if phase == 'start':
+            self._gc_t0 = time.perf_counter_ns()
+            return
+        dt = time.perf_counter_ns() - self._gc_t0
+        self.gc[0] += dt
+        self.gc[1] += 1
+        if self.inside:
+            self.gc[2] += dt
+            self.gc[3] += 1
+
+    def timed(self, name, method):
+        entries = self.entries
+        main = self.main
+        clock, cpu, ident = time.perf_counter_ns, time.thread_time_ns, threading.get_ident
+        usage, who = resource.getrusage, resource.RUSAGE_THREAD
+
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            # context switches of this thread while in the shim: voluntary ones are waits (the
+            # GIL, a lock, I/O), involuntary ones the OS giving the CPU to another process
+            u0 = usage(who)
+            t0, c0 = clock(), cpu()
+            self.inside += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.inside -= 1
+                dt, dc = clock() - t0, cpu() - c0
+                u1 = usage(who)
+                key = (name, ident() == main)
+                rec = entries.get(key)
+                if rec is None:
+                    rec = entries[key] = [0, 0, 0, 0, 0, 0]
+                rec[0] += 1
+                rec[1] += dt
+                rec[2] += dc
+                rec[3] += u1.ru_nvcsw - u0.ru_nvcsw
+                rec[4] += u1.ru_nivcsw - u0.ru_nivcsw
+                rec[5] += u1.ru_minflt - u0.ru_minflt  # page faults: copy-on-write after ansible forks
+        return wrapper
+
+    def writer_cpu(self, writer):
+        t = writer._thread
+        if t is not None and t.ident is not None and hasattr(time, 'pthread_getcpuclockid'):
+            try:
+                self.writer_cpu_ns = time.clock_gettime_ns(time.pthread_getcpuclockid(t.ident))
+                with open('/proc/self/task/%d/stat' % t.native_id) as f:
+                    self.writer_faults = int(f.read().rsplit(')', 1)[1].split()[7])  # minflt
+            except (OSError, ValueError, IndexError):
+                pass
+
+    def write(self, callback, exit_ns):
+        writer = self.writer
+        out = {
+            'wall_ns': time.perf_counter_ns() - self.loaded_ns,
+            'main_cpu_ns': time.thread_time_ns(),   # atexit runs on the main thread
+            'process_cpu_ns': time.process_time_ns(),
+            'exit_ns': exit_ns,
+            'frames': callback._seq,
+            'entries': [{'name': k[0], 'main': k[1], 'calls': v[0], 'wall_ns': v[1], 'cpu_ns': v[2],
+                         'voluntary_switches': v[3], 'involuntary_switches': v[4], 'minor_faults': v[5]}
+                        for k, v in sorted(self.entries.items())],
+            'gc_ns': self.gc[0], 'gc_count': self.gc[1], 'gc_in_shim_ns': self.gc[2], 'gc_in_shim_count': self.gc[3],
+            'writer_cpu_ns': self.writer_cpu_ns,
+            'writer_wakeups': writer._cv.wakeups if writer is not None else None,
+            'writer_minor_faults': self.writer_faults,
+        }
+        with open(self.path, 'w') as f:
+            json.dump(out, f)
+
+
+def _instrument(path):
+    stats = _BenchStats(path)
+    for name, method in list(vars(CallbackModule).items()):
+        if name.startswith('v2_') and callable(method):
+            setattr(CallbackModule, name, stats.timed(name, method))
+    writer_init, writer_close, at_exit = FrameWriter.__init__, FrameWriter.close, CallbackModule._at_exit
+
+    def init(self, *args, **kwargs):
+        writer_init(self, *args, **kwargs)
+        self._cv = _CountingCondition(threading.Lock())
+        stats.writer = self
+
+    def close(self):
+        if stats.writer is self and stats.writer_cpu_ns is None:
+            stats.writer_cpu(self)
+        writer_close(self)
+
+    def exit_and_write(self):
+        t0 = time.perf_counter_ns()
+        at_exit(self)
+        if self._writer is not None and os.getpid() == self._pid:
+            try:
+                stats.write(self, time.perf_counter_ns() - t0)
+            except Exception:  # pylint: disable=broad-except
+                pass
+    FrameWriter.__init__, FrameWriter.close, CallbackModule._at_exit = init, close, exit_and_write
+
+
+if os.environ.get('ANSIBLE_OTEL_BENCH_STATS'):
+    import gc
+    import resource
+    _instrument(os.environ['ANSIBLE_OTEL_BENCH_STATS'])

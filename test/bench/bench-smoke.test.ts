@@ -65,12 +65,22 @@ describe('benchmark building blocks', () => {
 });
 
 describe('benchmarks at tiny sizes', () => {
-  it('shim overhead: every mode runs the playbook, and the shim profile sees its callbacks', async () => {
-    const { shimOverhead, SHIM_MODES } = await load.shim();
-    const r = await shimOverhead(join(work, 'shim'), { hosts: 2, tasks: 3, forks: 2, reps: 1 }, { profile: true });
-    expect(r.samples.map((s) => [s.mode, s.exit])).toEqual(SHIM_MODES.map((m) => [m, 0]));
-    expect(r.modes.map((m) => m.mode)).toEqual([...SHIM_MODES]);
-    expect(r.samples.every((s) => s.wallS > 0 && s.vmHwmKiB > 0 && s.cpuS > 0)).toBe(true);
+  it('shim overhead: every mode runs the playbook, pinned and not; the shim accounts for its calls and its writer', async () => {
+    const { shimOverhead, SIDECAR_MODES } = await load.shim();
+    const r = await shimOverhead(join(work, 'shim'), {
+      workloads: [{ hosts: 2, tasks: 3, forks: 2 }],
+      modes: [...SIDECAR_MODES],
+      pins: ['pinned', 'unpinned'],
+      reps: 1,
+      profile: true,
+    });
+    expect(r.samples.map((s) => [s.pin, s.mode, s.exit])).toEqual(['pinned', 'unpinned'].flatMap((p) => SIDECAR_MODES.map((m) => [p, m, 0])));
+    expect(r.samples.every((s) => s.wallS > 0 && s.vmHwmKiB > 0 && s.cpuS > 0 && (s.mainCpuS ?? 0) > 0)).toBe(true);
+    const shim = r.samples.filter((s) => s.mode !== 'none');
+    // hello + play_start + 3 task_start + 6 host_start + 6 host_result + stats + bye, at least
+    expect(shim.every((s) => (s.stats?.frames ?? 0) >= 19 && s.stats?.entries.some((e) => e.name === 'v2_runner_on_ok' && e.main && e.calls >= 4))).toBe(true);
+    expect(shim.every((s) => (s.stats?.writer_wakeups ?? 0) > 0 && (s.stats?.writer_cpu_ns ?? 0) > 0)).toBe(true);
+    expect(r.samples.find((s) => s.mode === 'none')?.stats).toBeUndefined();
     expect(r.profile?.callbackCalls).toBeGreaterThan(0);
   });
 

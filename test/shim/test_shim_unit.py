@@ -202,6 +202,36 @@ class TestWriter(unittest.TestCase):
         finally:
             listener.close()
 
+    def test_callbacks_wake_the_writer_only_at_wake_at_frames(self):
+        # every wake costs ansible's main thread (BENCHMARKS.md): the callback path must not
+        # notify per frame, only when WAKE_AT frames are queued; drain still delivers the rest
+        class Counting(threading.Condition):
+            notified = 0
+
+            def notify(self, n=1):  # notify_all calls it too: count the callers' side only
+                if threading.current_thread().name != 'otel-sidecar-writer':
+                    self.notified += 1
+                threading.Condition.notify(self, n)
+        listener = S.Listener(self.work.sock)
+        try:
+            w = shim.FrameWriter(self.work.sock, 1000)
+            w.FLUSH_INTERVAL = 3600  # only WAKE_AT, drain and close may wake it
+            w._cv = Counting(threading.Lock())
+            w.start()
+            for i in range(w.WAKE_AT - 1):
+                w.offer(b'{"i":%d}\n' % i)
+            self.assertEqual(w._cv.notified, 0)
+            w.offer(b'{"i":%d}\n' % (w.WAKE_AT - 1))
+            self.assertEqual(w._cv.notified, 1)
+            for i in range(w.WAKE_AT, w.WAKE_AT + 10):
+                w.offer(b'{"i":%d}\n' % i)
+            self.assertTrue(w.drain(5))
+            w.close()
+            listener.wait_eof(5)
+            self.assertEqual([f['i'] for f in listener.frames()], list(range(w.WAKE_AT + 10)))
+        finally:
+            listener.close()
+
     def test_unreachable_socket_warns_once_with_path_and_errno(self):
         path = os.path.join(self.work.path, 'missing.sock')
         w = shim.FrameWriter(path, 100)
