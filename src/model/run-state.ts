@@ -4,7 +4,7 @@ import type { HostStats } from '../protocol/frames.js';
 import type { CicdResult, HostSpanStatus } from './attributes.js';
 import type { RunRef } from './run-observer.js';
 import type { DeferredSpan } from './deferred-span.js';
-import type { HostSpanMode, Slowest, TaskHostFacts } from './host-spans.js';
+import type { HostSpanChoice, HostSpanMode, Slowest, TaskHostFacts } from './host-spans.js';
 import type { SpanNode } from './span-node.js';
 import type { Attributes } from './trace-writer.js';
 
@@ -14,6 +14,8 @@ export interface PlaybookState<S> {
   ref: RunRef;
   stats: Record<string, Partial<HostStats>>;
   play?: PlayState<S>;
+  /** The run's span count before this trace's root: the trace's size is what came after. */
+  spansBefore: number;
 }
 
 export interface PlayState<S> {
@@ -69,6 +71,10 @@ export interface TraceSummary {
   traceId: string;
   playbook: string;
   result: CicdResult;
+  /** Spans in the trace, its root included. */
+  spans: number;
+  /** The host span mode of the run (--host-spans, or its shim's choice). */
+  hostSpans: HostSpanChoice;
 }
 
 export interface RunSummary {

@@ -3,6 +3,7 @@ import type { ExportReport } from '../export/tracing.js';
 import type { MetricsReport } from '../export/metrics.js';
 import type { LogsReport } from '../export/logs.js';
 import type { Logger } from '../util/log.js';
+import { traceSizeWarning } from './trace-size.js';
 
 const ORDER = ['ok', 'changed', 'failed', 'ignored', 'rescued', 'skipped', 'unreachable'] as const;
 
@@ -16,6 +17,8 @@ export function printRunSummary(log: Logger, run: RunSummary, traceUrl: string |
     log.info(`${t.playbook}: ${t.result}, trace ${t.traceId}`);
     const link = traceLink(traceUrl, t.traceId);
     if (link) log.info(`  ${link}`);
+    const tooLarge = traceSizeWarning(t);
+    if (tooLarge) log.warn(tooLarge);
   }
   const counts = ORDER.filter((s) => run.hostResults[s]).map((s) => `${run.hostResults[s]} ${s}`);
   if (counts.length) log.info(`host results: ${counts.join(', ')}`);

@@ -92,7 +92,7 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
       'ansible.stats.unreachable_hosts': ['gone'],
       'error.type': 'failed',
     });
-    expect(model.result().traces).toEqual([{ traceId: w.traceId(root), playbook: 'features.yml', result: 'failure' }]);
+    expect(model.result().traces).toEqual([{ traceId: w.traceId(root), playbook: 'features.yml', result: 'failure', spans: w.spans.length, hostSpans: 'all' }]);
   });
 
   it("records the playbook's stats frame, summed over hosts, on the root span", () => {
@@ -311,6 +311,10 @@ describe('recorded: small-a.yml + small-b.yml in one command, --check, TRACEPARE
       ['small-a.yml', 'success'],
       ['small-b.yml', 'success'],
     ]);
+    // Each trace's size is its own spans, the root included.
+    const inTrace = (root: typeof a): number => w.spans.filter((s) => w.traceId(s) === w.traceId(root)).length;
+    expect(model.result().traces.map((t) => t.spans)).toEqual([inTrace(a), inTrace(b)]);
+    expect(inTrace(a) + inTrace(b)).toBe(w.spans.length);
   });
 });
 
