@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ciAttributes } from '../../src/export/ci-environment.js';
+import { sidecarResources } from '../../src/export/resource.js';
+
+/** A GitLab CI job's variables (the run entity: pipeline id and URL, job id and URL). */
+const GITLAB = {
+  GITLAB_CI: 'true',
+  CI_PROJECT_PATH: 'ops/site',
+  CI_PIPELINE_ID: '9',
+  CI_PIPELINE_URL: 'https://gitlab.example/ops/site/-/pipelines/9',
+  CI_JOB_NAME: 'deploy',
+  CI_JOB_ID: '77',
+  CI_JOB_URL: 'https://gitlab.example/ops/site/-/jobs/77',
+};
 
 describe('CI environment as resource attributes', () => {
   it('reads GitHub Actions, with the run URL per attempt', () => {
@@ -33,13 +45,7 @@ describe('CI environment as resource attributes', () => {
   it('reads GitLab CI, preferring the merge request source branch', () => {
     expect(
       ciAttributes({
-        GITLAB_CI: 'true',
-        CI_PROJECT_PATH: 'ops/site',
-        CI_PIPELINE_ID: '9',
-        CI_PIPELINE_URL: 'https://gitlab.example/ops/site/-/pipelines/9',
-        CI_JOB_NAME: 'deploy',
-        CI_JOB_ID: '77',
-        CI_JOB_URL: 'https://gitlab.example/ops/site/-/jobs/77',
+        ...GITLAB,
         CI_PROJECT_URL: 'https://gitlab.example/ops/site',
         CI_COMMIT_REF_NAME: 'mr-branch-ref',
         CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'feature',
@@ -73,5 +79,25 @@ describe('CI environment as resource attributes', () => {
 
   it('adds nothing outside CI', () => {
     expect(ciAttributes({ HOME: '/root' })).toEqual({});
+  });
+});
+
+describe('the metrics resource (semconv: the cicd.pipeline.run entity is opt-in on metrics)', () => {
+  const runEntity = ['cicd.pipeline.run.id', 'cicd.pipeline.run.url.full', 'cicd.pipeline.task.run.id', 'cicd.pipeline.task.run.url.full'];
+
+  it('leaves the run and job ids and URLs out by default, and keeps the pipeline and job names', () => {
+    const { resource, metricsResource } = sidecarResources([], GITLAB);
+    for (const key of runEntity) {
+      expect(resource.attributes).toHaveProperty([key]);
+      expect(metricsResource.attributes).not.toHaveProperty([key]);
+    }
+    expect(metricsResource.attributes).toMatchObject({ 'service.name': 'ansible', 'cicd.pipeline.name': 'ops/site', 'cicd.pipeline.task.name': 'deploy' });
+  });
+
+  it("keeps them when opted in, and is the traces' resource itself outside CI", () => {
+    const optedIn = sidecarResources([], GITLAB, true);
+    expect(optedIn.metricsResource).toBe(optedIn.resource);
+    const local = sidecarResources([], { HOME: '/root' });
+    expect(local.metricsResource).toBe(local.resource);
   });
 });

@@ -92,32 +92,3 @@ describe('NodeSDK providers', () => {
     await started.meterProvider!.shutdown();
   });
 });
-
-describe('the metrics resource (semconv: the cicd.pipeline.run entity is opt-in on metrics)', () => {
-  const gitlab = {
-    GITLAB_CI: 'true',
-    CI_PROJECT_PATH: 'ops/site',
-    CI_PIPELINE_ID: '9',
-    CI_PIPELINE_URL: 'https://gitlab.example/ops/site/-/pipelines/9',
-    CI_JOB_NAME: 'deploy',
-    CI_JOB_ID: '77',
-    CI_JOB_URL: 'https://gitlab.example/ops/site/-/jobs/77',
-  };
-  const runEntity = ['cicd.pipeline.run.id', 'cicd.pipeline.run.url.full', 'cicd.pipeline.task.run.id', 'cicd.pipeline.task.run.url.full'];
-
-  it('leaves the run and job ids and URLs out by default, and keeps the pipeline and job names', () => {
-    const { resource, metricsResource } = sidecarResources([], gitlab);
-    for (const key of runEntity) {
-      expect(resource.attributes).toHaveProperty([key]);
-      expect(metricsResource.attributes).not.toHaveProperty([key]);
-    }
-    expect(metricsResource.attributes).toMatchObject({ 'service.name': 'ansible', 'cicd.pipeline.name': 'ops/site', 'cicd.pipeline.task.name': 'deploy' });
-  });
-
-  it("keeps them when opted in, and is the traces' resource itself outside CI", () => {
-    const optedIn = sidecarResources([], gitlab, true);
-    expect(optedIn.metricsResource).toBe(optedIn.resource);
-    const local = sidecarResources([], { HOME: '/root' });
-    expect(local.metricsResource).toBe(local.resource);
-  });
-});
