@@ -32,11 +32,14 @@ export class SidecarProcess {
 
   static async start(socket: string, endpoint: string, o: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<SidecarProcess> {
     const child = spawn(process.execPath, SidecarProcess.command(socket, o.cpuProfDir), {
-      // A spool directory of its own: it must not replay runs the bench's shims spooled.
+      // A spool directory of its own: it must not replay runs the bench's shims spooled. A queue
+      // (and so span ledger) of its own: the streams share one run id, so a ledger of an earlier
+      // sidecar at a receiver on the same port would skip their spans as delivered.
       env: benchEnv({
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         ANSIBLE_OTEL_SPOOL_DIR: mkdtempSync(join(benchCacheHome(), 'sidecar-spool-')),
+        ANSIBLE_OTEL_QUEUE_DIR: mkdtempSync(join(benchCacheHome(), 'sidecar-queue-')),
         ...o.env,
       }),
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -90,8 +90,8 @@ describe('benchmarks at tiny sizes', () => {
     const size = { hosts: 200, tasks: 100 };
     const p = await pipelineThroughput(size);
     expect(p.frames).toBe(streamShape(size).frames);
-    expect(p.receivedSpans).toBe(p.expectedSpans);
-    expect(p.sidecarExit).toBe(0);
+    expect(p.receivedSpans, p.sidecarReport.join('\n')).toBe(p.expectedSpans);
+    expect(p.sidecarExit, p.sidecarReport.join('\n')).toBe(0);
     expect(p.peakRssMiB).toBeGreaterThan(0);
     const raw = await rawSdkThroughput(size);
     expect(raw.receivedSpans).toBe(p.expectedSpans);
