@@ -12,6 +12,8 @@ export interface TargetReport {
   queueDir?: string;
   /** Ended but none of the above: dropped by a full export queue, or cut by the deadline. */
   dropped: number;
+  /** Of `delivered`: not sent by this sidecar, because the span ledger says an earlier one delivered them. */
+  alreadyDelivered: number;
 }
 
 interface Counted {
@@ -32,9 +34,10 @@ interface Durable {
  */
 export function targetReport(counted: Counted, durable: Durable | undefined, total: number, alreadyDelivered = 0): TargetReport {
   const d = durable?.stats();
-  const delivered = d ? d.delivered + alreadyDelivered : counted.exported;
+  const skipped = d ? alreadyDelivered : 0;
+  const delivered = d ? d.delivered + skipped : counted.exported;
   const failed = d ? d.refusedItems + d.evictedItems : counted.failed;
   const queued = d?.queuedItems ?? 0;
   const dropped = Math.max(0, total - delivered - failed - queued);
-  return { target: counted.target, delivered, failed, queued, queueDir: queued ? durable?.dir : undefined, dropped };
+  return { target: counted.target, delivered, failed, queued, queueDir: queued ? durable?.dir : undefined, dropped, alreadyDelivered: skipped };
 }

@@ -33,15 +33,17 @@ export function printExportReport(log: Logger, report: ExportReport, flushSecond
     return;
   }
   for (const t of report.perTarget) {
+    // Said, so that a backend showing fewer new spans than this line is not a mystery.
+    const earlier = t.alreadyDelivered ? ` (${t.alreadyDelivered} of them an earlier sidecar delivered, per the span ledger: not sent again)` : '';
     if (t.delivered === report.ended) {
-      log.info(`${t.delivered} spans → ${t.target}`);
+      log.info(`${t.delivered} spans → ${t.target}${earlier}`);
       continue;
     }
     const missing = [];
     if (t.queued) missing.push(`${t.queued} wait in the disk queue ${t.queueDir} and go out when the backend answers (this or the next sidecar)`);
     if (t.failed) missing.push(`${t.failed} failed to export${report.lastError ? ` (${report.lastError})` : ''}`);
     if (t.dropped) missing.push(`${t.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
-    log.warn(`${t.delivered} of ${report.ended} spans → ${t.target}; ${missing.join('; ')}`);
+    log.warn(`${t.delivered} of ${report.ended} spans → ${t.target}${earlier}; ${missing.join('; ')}`);
   }
 }
 

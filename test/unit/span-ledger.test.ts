@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { LedgerSpanExporter } from '../../src/export/ledger/ledger-exporter.js';
 import { SpanLedger } from '../../src/export/ledger/span-ledger.js';
 import { RunMarks } from '../../src/export/ledger/run-marks.js';
+import { targetReport } from '../../src/export/target-report.js';
+import { printExportReport } from '../../src/root/summary.js';
+import { Logger } from '../../src/util/log.js';
 import { tempDir } from '../helpers/sidecar-run.js';
 
 const TRACE = 'a'.repeat(32);
@@ -84,6 +87,30 @@ describe('the span ledger of a destination', () => {
     ledger.record(TRACE, ['3333333333333333']); // on a line of its own, not glued to the torn one
     const reread = new SpanLedger(dir);
     expect(reread.has(TRACE, '1111111111111111') && reread.has(TRACE, '3333333333333333')).toBe(true);
+  });
+});
+
+describe('the summary of a destination with a ledger', () => {
+  const durable = (delivered: number) => ({ dir: '/q', stats: () => ({ delivered, queuedItems: 0, queuedBatches: 0, evictedItems: 0, refusedItems: 0 }) });
+  const summary = (t: ReturnType<typeof targetReport>, ended: number): string => {
+    let out = '';
+    printExportReport(new Logger((l) => (out += l)), { ended, exported: t.delivered, failed: 0, dropped: t.dropped, targets: [t.target], perTarget: [t] }, 5);
+    return out;
+  };
+
+  it('counts what an earlier sidecar delivered as delivered, and says how many were not sent again', () => {
+    const t = targetReport({ target: 'http://c/v1/traces', exported: 3, failed: 0 }, durable(3), 10, 7);
+    expect([t.delivered, t.dropped, t.alreadyDelivered]).toEqual([10, 0, 7]);
+    expect(summary(t, 10)).toBe('ansible-otel: 10 spans → http://c/v1/traces (7 of them an earlier sidecar delivered, per the span ledger: not sent again)\n');
+  });
+
+  it('says nothing of the ledger when it skipped nothing, and names the shortfall when spans are missing', () => {
+    expect(summary(targetReport({ target: 'http://c/v1/traces', exported: 10, failed: 0 }, durable(10), 10, 0), 10)).toBe(
+      'ansible-otel: 10 spans → http://c/v1/traces\n',
+    );
+    expect(summary(targetReport({ target: 'http://c/v1/traces', exported: 3, failed: 0 }, durable(3), 10, 2), 10)).toMatch(
+      /^ansible-otel: warning: 5 of 10 spans → http:\/\/c\/v1\/traces \(2 of them an earlier sidecar delivered, .*\); 5 not delivered within the 5 s flush deadline/,
+    );
   });
 });
 
