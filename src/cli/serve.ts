@@ -10,6 +10,12 @@ export interface ServeOptions extends SidecarFlags, NotificationOptions {
 
 /** `ansible-otel serve`: long-lived, many concurrent runs; SIGTERM/SIGINT flush and exit 0. */
 export async function serveCommand(o: ServeOptions): Promise<number> {
+  // Before anything is said: whoever reads "listening" may signal at once, and a signal that
+  // comes before its handler kills the process without a flush.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
   const log = new Logger();
   const config = resolveConfig({ spoolScanMs: 10_000, ...o }, log);
   const socketPath = o.socket ?? defaultSocketPath();
@@ -22,10 +28,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   log.info(
     `listening on ${socketPath}${ws}; spans → ${sidecar.tracing.targets.join(', ') || 'nowhere (exporting disabled)'}; metrics → ${sidecar.metrics!.targets.join(', ') || 'nowhere'}; logs → ${sidecar.logs.targets.join(', ') || 'nowhere'}`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopped;
   log.info('shutting down: open runs end as interrupted');
   await sidecar.shutdown(0);
   return 0;
