@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { isLoopback } from '../util/bearer.js';
 import type { WatchMessage } from './watch-hub.js';
 
 export interface WatchClientHandlers {
@@ -40,7 +41,13 @@ export class WatchClient {
     private readonly token: string | undefined,
     private readonly h: WatchClientHandlers,
     private readonly tls: WatchTls = {},
-  ) {}
+  ) {
+    const u = new URL(url);
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    // Anyone on the path could read a bearer token sent over ws://, and then watch every run.
+    if (token && u.protocol === 'ws:' && !isLoopback(host))
+      throw new Error(`not sending the token in cleartext to ${host}: use wss:// (serve --ws-tls-cert), or ws:// only to a loopback address`);
+  }
 
   start(): void {
     this.connect();

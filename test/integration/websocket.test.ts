@@ -177,4 +177,12 @@ describe('ansible-otel watch', () => {
     expect(w.code).toBe(2);
     expect(w.stderr).toContain('the sidecar refused the token (401)');
   });
+
+  it('never sends its token in cleartext off loopback: exit 2 before connecting, and why', async () => {
+    // 192.0.2.1 (TEST-NET-1) is never routed: the refusal comes before any connection attempt.
+    const w = await runCli(['watch', 'ws://192.0.2.1:9'], { ...env, ANSIBLE_OTEL_TOKEN: TOKEN });
+    expect(w.code).toBe(2);
+    expect(w.stderr).toContain('not sending the token in cleartext to 192.0.2.1: use wss://');
+    expect(w.stderr).not.toContain(TOKEN);
+  });
 });
