@@ -1,7 +1,7 @@
 import { getNumberFromEnv } from '@opentelemetry/core';
 import type { DurableLogExporter } from './durable/durable-log-exporter.js';
 import type { Resource } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, type LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, type LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { RunLogs } from '../model/run-logs.js';
 import type { RunObserver } from '../model/run-observer.js';
 import { targetReport, type TargetReport } from './target-report.js';
@@ -10,12 +10,17 @@ import { CountingLogRecordExporter } from './counting-log-exporter.js';
 import { chooseLogExporters, type LogExporterOptions } from './log-exporters.js';
 import { OtelLogWriter } from './otel-log-writer.js';
 import type { Component } from '../util/lifecycle.js';
+import { DeliveryLedger, ITEM_ID } from './ledger/delivery-ledger.js';
+import { destinationDir } from './ledger/ledger-dir.js';
+import { LedgerExporter, ledgerDirs, logRecordKey, settleLedgers } from './ledger/ledger-exporter.js';
 
 export interface LogsOptions extends LogExporterOptions {
   /** The resource every signal shares (built by the composition root, src/root/sidecar-root.ts). */
   resource: Resource;
   /** Task stdout/stderr as INFO records. */
   taskOutput: boolean;
+  /** Ledger root (as for spans): a record a destination took is not sent there again. Undefined: none. */
+  ledgerDir?: string;
 }
 
 export interface LogsReport {
@@ -35,6 +40,7 @@ export class Logs implements Component<LogsReport> {
   observer: RunObserver = {};
   private readonly exporters: CountingLogRecordExporter[];
   private readonly durable: (DurableLogExporter | undefined)[];
+  private readonly ledgers: LedgerExporter<ReadableLogRecord>[];
   private provider!: LoggerProvider;
   private writer!: OtelLogWriter;
   /** The processors and limits NodeSDK puts in the logger provider. */
@@ -45,9 +51,17 @@ export class Logs implements Component<LogsReport> {
   constructor(o: LogsOptions) {
     const choices = chooseLogExporters(o);
     this.durable = choices.map((c) => c.durable);
-    this.exporters = choices.map(
+    this.ledgers = choices.map(
       (c) =>
-        new CountingLogRecordExporter(c.exporter, c.target, (target, message) =>
+        new LedgerExporter(
+          c.exporter,
+          o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'logs', c.target), ITEM_ID.logRecord),
+          logRecordKey,
+        ),
+    );
+    this.exporters = choices.map(
+      (c, i) =>
+        new CountingLogRecordExporter(this.ledgers[i]!, c.target, (target, message) =>
           o.log.warn(`exporting log records to ${target} failed: ${message} (said once; counted in the summary)`),
         ),
     );
@@ -71,6 +85,15 @@ export class Logs implements Component<LogsReport> {
 
   async start(): Promise<void> {}
 
+  get ledgerDirs(): string[] {
+    return ledgerDirs(this.ledgers);
+  }
+
+  /** True once every log record of these traces is exported to every destination and in its ledger. */
+  settle(traceIds: readonly string[]): Promise<boolean> {
+    return settleLedgers(() => this.provider.forceFlush(), this.ledgers, traceIds);
+  }
+
   /** Flushes and shuts down; what is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<LogsReport> {
     await withinDeadline(this.provider.shutdown(), deadlineMs);
@@ -80,7 +103,7 @@ export class Logs implements Component<LogsReport> {
 
   report(): LogsReport {
     const emitted = this.writer.emitted;
-    const perTarget = this.exporters.map((e, i) => targetReport(e, this.durable[i], emitted));
+    const perTarget = this.exporters.map((e, i) => targetReport(e, this.durable[i], emitted, this.ledgers[i]!.skipped));
     return { emitted, targets: this.targets, perTarget, lastError: this.exporters.find((e) => e.lastError)?.lastError };
   }
 }

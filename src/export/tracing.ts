@@ -1,5 +1,5 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SdkProviders } from './node-sdk.js';
 import { CountingSpanExporter } from './counting-exporter.js';
 import { OtelTraceWriter } from './otel-trace-writer.js';
@@ -11,8 +11,8 @@ import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { targetReport, type TargetReport } from './target-report.js';
 import { withinDeadline } from '../util/deadline.js';
 import type { Component } from '../util/lifecycle.js';
-import { LedgerSpanExporter } from './ledger/ledger-exporter.js';
-import { SpanLedger } from './ledger/span-ledger.js';
+import { LedgerExporter, ledgerDirs, settleLedgers, spanKey } from './ledger/ledger-exporter.js';
+import { DeliveryLedger } from './ledger/delivery-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
 
 export interface ExportReport {
@@ -36,7 +36,7 @@ export class Tracing implements Component<ExportReport> {
   readonly idGenerator = new KeyedIdGenerator();
   private readonly exporters: CountingSpanExporter[];
   private readonly durable: (DurableSpanExporter | undefined)[];
-  private readonly ledgers: LedgerSpanExporter[];
+  private readonly ledgers: LedgerExporter<ReadableSpan>[];
   private readonly gauges: QueueGauge[];
   /** Ingest should wait while `backlog` is above this: half the export queue, the other half absorbs a chunk in flight. */
   readonly backlogLimit: number;
@@ -59,7 +59,8 @@ export class Tracing implements Component<ExportReport> {
     const choices = chooseTraceExporters(o);
     this.durable = choices.map((c) => c.durable);
     this.ledgers = choices.map(
-      (c) => new LedgerSpanExporter(c.exporter, o.ledgerDir === undefined ? undefined : new SpanLedger(destinationDir(o.ledgerDir, c.target))),
+      (c) =>
+        new LedgerExporter(c.exporter, o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'spans', c.target)), spanKey),
     );
     this.exporters = choices.map(
       (c, i) =>
@@ -99,19 +100,13 @@ export class Tracing implements Component<ExportReport> {
     return this.exporters.map((e) => e.target);
   }
 
-  /** Ledger directories, one per destination (for pruning). */
   get ledgerDirs(): string[] {
-    return this.ledgers.flatMap((l) => (l.dir === undefined ? [] : [l.dir]));
+    return ledgerDirs(this.ledgers);
   }
 
-  /**
-   * Exports every span ended so far and waits for the exports under way; true when no export of
-   * a span of these traces failed at any destination (then the ledgers have them all on disk).
-   */
-  async settle(traceIds: readonly string[]): Promise<boolean> {
-    await this.provider.forceFlush().catch(() => {});
-    await Promise.all(this.ledgers.map((l) => l.idle()));
-    return this.ledgers.every((l) => l.exportedWhole(traceIds));
+  /** True once every span of these traces is exported to every destination and in its ledger. */
+  settle(traceIds: readonly string[]): Promise<boolean> {
+    return settleLedgers(() => this.provider.forceFlush(), this.ledgers, traceIds);
   }
 
   /** Flushes and shuts down; whatever is not out by the deadline is reported as dropped. */

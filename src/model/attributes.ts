@@ -76,6 +76,8 @@ export const ATTR = {
   // log records (src/model/run-logs.ts)
   /** OTel general logs semconv: which stream of the task the output record holds. */
   LOG_IOSTREAM: 'log.iostream',
+  /** OTel general logs semconv: the record's id; records with the same id are duplicates (a replay's). */
+  LOG_RECORD_UID: 'log.record.uid',
   TASK_STDERR_TAIL: 'ansible.task.stderr.tail',
   DEPRECATION_VERSION: 'ansible.deprecation.version',
   DEPRECATION_DATE: 'ansible.deprecation.date',

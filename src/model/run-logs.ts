@@ -1,6 +1,7 @@
 // Run events → log records: the failures, warnings, task output and end-of-run summary a CI user
 // reads, each on the span it belongs to (trace-to-logs in Grafana, Elastic, OneUptime). Pure, like
 // the model: timestamps from the frames, no I/O; the records go to a LogWriter.
+import { createHash } from 'node:crypto';
 import type { ResultSubset } from '../protocol/frames.js';
 import { ATTR, type HostSpanStatus } from './attributes.js';
 import { isErrorStatus } from './host-span.js';
@@ -87,7 +88,7 @@ export class RunLogs implements RunObserver {
     };
     for (const k of STATS) a[ATTR.STATS_PREFIX + k] = totals[k] ?? 0;
     const head = `${e.playbook}: ${e.result}${why.length ? ` (${why.join('; ')})` : ''}`;
-    this.emit(e, e.endNs, 'INFO', EVENT.SUMMARY, [head, ...recap].join('\n'), a);
+    this.emit(e, 'summary', e.endNs, 'INFO', EVENT.SUMMARY, [head, ...recap].join('\n'), a);
   }
 
   private resultRecords(e: ResultEvent, status: HostSpanStatus | ItemResultEvent['status'], withWarnings: boolean): void {
@@ -100,21 +101,21 @@ export class RunLogs implements RunObserver {
       const stderr = text(res?.stderr);
       if (stderr !== undefined) a[ATTR.TASK_STDERR_TAIL] = tail(stderr, STDERR_TAIL_LINES);
       const severity: Severity = status === 'ignored' ? 'WARN' : 'ERROR';
-      this.emit(e, e.endNs, severity, EVENT.FAILURE, `${where}: ${e.message ?? status}${status === 'ignored' ? ' (ignored)' : ''}`, a);
+      this.emit(e, 'failure', e.endNs, severity, EVENT.FAILURE, `${where}: ${e.message ?? status}${status === 'ignored' ? ' (ignored)' : ''}`, a);
     }
     if (withWarnings) this.warnings(e, res, base, where);
     if (!this.o.taskOutput) return;
     for (const stream of ['stdout', 'stderr'] as const) {
       const body = text(res?.[stream]);
-      if (body !== undefined) this.emit(e, e.endNs, 'INFO', EVENT.OUTPUT, body, { ...base, [ATTR.LOG_IOSTREAM]: stream });
+      if (body !== undefined) this.emit(e, stream, e.endNs, 'INFO', EVENT.OUTPUT, body, { ...base, [ATTR.LOG_IOSTREAM]: stream });
     }
   }
 
   private warnings(e: ResultEvent, res: ResultSubset | undefined, base: Attributes, where: string): void {
-    for (const w of entries(res?.warnings)) this.emit(e, e.endNs, 'WARN', EVENT.WARNING, `${where}: ${asText(w)}`, base);
-    for (const d of entries(res?.deprecations)) {
+    for (const [i, w] of entries(res?.warnings).entries()) this.emit(e, `warning ${i}`, e.endNs, 'WARN', EVENT.WARNING, `${where}: ${asText(w)}`, base);
+    for (const [i, d] of entries(res?.deprecations).entries()) {
       const o = typeof d === 'object' && d !== null ? (d as Record<string, unknown>) : { msg: d };
-      this.emit(e, e.endNs, 'WARN', EVENT.DEPRECATION, `${where}: ${asText(o.msg ?? d)}`, {
+      this.emit(e, `deprecation ${i}`, e.endNs, 'WARN', EVENT.DEPRECATION, `${where}: ${asText(o.msg ?? d)}`, {
         ...base,
         [ATTR.DEPRECATION_VERSION]: text(o.version),
         [ATTR.DEPRECATION_DATE]: text(o.date),
@@ -144,7 +145,26 @@ export class RunLogs implements RunObserver {
     };
   }
 
-  private emit(e: { traceId: string; spanId: string }, timeNs: number, severity: Severity, eventName: string, body: string, attributes: Attributes): void {
-    this.writer.emit({ timeNs, severity, body, eventName, traceId: e.traceId, spanId: e.spanId, attributes });
+  /**
+   * `slot`: which record of its event this is. With the span, host, item label and time it makes
+   * the record's `log.record.uid`, the same each time the run's frames are mapped (a replay after
+   * a crash): the log ledger sends a record once, and a backend may drop a second copy.
+   */
+  private emit(
+    e: { traceId: string; spanId: string; host?: string; label?: string },
+    slot: string,
+    timeNs: number,
+    severity: Severity,
+    eventName: string,
+    body: string,
+    attributes: Attributes,
+  ): void {
+    const uid = recordUid([e.traceId, e.spanId, e.host ?? '', e.label ?? '', String(timeNs), slot]);
+    this.writer.emit({ timeNs, severity, body, eventName, traceId: e.traceId, spanId: e.spanId, attributes: { ...attributes, [ATTR.LOG_RECORD_UID]: uid } });
   }
+}
+
+/** 32 hex digits of what identifies a record within its run (the trace id makes it unique beyond). */
+export function recordUid(parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }

@@ -79,7 +79,6 @@ export class SidecarRoot {
       ledgerDir,
       log,
     });
-    this.settlement = live ? new RunSettlement(this.tracing, ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs')), log) : undefined;
     this.metrics =
       parts.metrics === false
         ? undefined
@@ -101,7 +100,10 @@ export class SidecarRoot {
       logsFile: c.logsFile,
       defaultLogsFile: DEFAULT_LOGS_FILE,
       taskOutput: c.taskOutput,
+      ledgerDir,
     });
+    const marks = ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs'));
+    this.settlement = live ? new RunSettlement([this.tracing, this.logs], marks, log) : undefined;
     // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
     this.sdk = startSdk({
       disabled: c.otel.disabled,

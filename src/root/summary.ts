@@ -3,6 +3,7 @@ import type { ExportReport } from '../export/tracing.js';
 import type { MetricsReport } from '../export/metrics.js';
 import type { LogsReport } from '../export/logs.js';
 import type { Logger } from '../util/log.js';
+import type { TargetReport } from '../export/target-report.js';
 import { traceSizeWarning } from './trace-size.js';
 
 const ORDER = ['ok', 'changed', 'failed', 'ignored', 'rescued', 'skipped', 'unreachable'] as const;
@@ -33,8 +34,7 @@ export function printExportReport(log: Logger, report: ExportReport, flushSecond
     return;
   }
   for (const t of report.perTarget) {
-    // Said, so that a backend showing fewer new spans than this line is not a mystery.
-    const earlier = t.alreadyDelivered ? ` (${t.alreadyDelivered} of them an earlier sidecar delivered, per the span ledger: not sent again)` : '';
+    const earlier = alreadyThere(t);
     if (t.delivered === report.ended) {
       log.info(`${t.delivered} spans → ${t.target}${earlier}`);
       continue;
@@ -45,6 +45,11 @@ export function printExportReport(log: Logger, report: ExportReport, flushSecond
     if (t.dropped) missing.push(`${t.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
     log.warn(`${t.delivered} of ${report.ended} spans → ${t.target}${earlier}; ${missing.join('; ')}`);
   }
+}
+
+/** Said, so that a backend showing fewer new items than the summary's count is not a mystery. */
+function alreadyThere(t: TargetReport): string {
+  return t.alreadyDelivered ? ` (${t.alreadyDelivered} of them an earlier sidecar delivered, per the ledger: not sent again)` : '';
 }
 
 export function printMetricsReport(log: Logger, report: MetricsReport, flushSeconds: number): void {
@@ -58,13 +63,14 @@ export function printMetricsReport(log: Logger, report: MetricsReport, flushSeco
 
 export function printLogsReport(log: Logger, report: LogsReport, flushSeconds: number): void {
   for (const t of report.perTarget) {
+    const earlier = alreadyThere(t);
     if (t.delivered === report.emitted) {
-      log.info(`${t.delivered} log records → ${t.target}`);
+      log.info(`${t.delivered} log records → ${t.target}${earlier}`);
       continue;
     }
     const missing = [];
     if (t.failed) missing.push(`${t.failed} failed to export${report.lastError ? ` (${report.lastError})` : ''}`);
     if (t.dropped) missing.push(`${t.dropped} not delivered within the ${flushSeconds} s flush deadline (collector down or slow, or export queue full)`);
-    log.warn(`${t.delivered} of ${report.emitted} log records → ${t.target}; ${missing.join('; ')}`);
+    log.warn(`${t.delivered} of ${report.emitted} log records → ${t.target}${earlier}; ${missing.join('; ')}`);
   }
 }

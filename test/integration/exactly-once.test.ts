@@ -1,11 +1,13 @@
 // Exactly once across sidecar crashes: `serve` SIGKILLed at five points of the same playbook
-// (each its own ansible-playbook run), restarted, and every span reaches a backend that commits
-// on its 200 exactly once — no span id twice, none missing against an undisturbed run.
+// (each its own ansible-playbook run), restarted, and every span and log record reaches a backend
+// that commits on its 200 exactly once — no span id or log.record.uid twice, none missing against
+// an undisturbed run.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
+import type { OtlpLogRecord } from '../helpers/otlp-logs.js';
 import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
 import { until } from '../helpers/until.js';
@@ -43,6 +45,7 @@ class Point {
       OTEL_EXPORTER_OTLP_ENDPOINT: url,
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_BSP_SCHEDULE_DELAY: '20',
+      OTEL_BLRP_SCHEDULE_DELAY: '20',
       OTEL_TEST_GATES: this.gates,
       ANSIBLE_OTEL_DRAIN_TIMEOUT: '10',
     });
@@ -87,11 +90,11 @@ class Point {
     return s;
   }
 
-  /** Span ids the sidecars recorded as taken by the receiver (fsync'd in the span ledger). */
-  ledgered(): number {
+  /** Span ids (log record uids) the sidecars recorded as taken by the receiver (fsync'd in the ledger). */
+  ledgered(signal: 'spans' | 'logs' = 'spans'): number {
     const root = join(this.env.ANSIBLE_OTEL_QUEUE_DIR!, 'ledger');
     if (!existsSync(root)) return 0;
-    const dirs = readdirSync(root).filter((d) => d.startsWith('spans-'));
+    const dirs = readdirSync(root).filter((d) => d.startsWith(`${signal}-`));
     return dirs
       .flatMap((d) =>
         readdirSync(join(root, d)).map(
@@ -125,6 +128,11 @@ function shape(tree: SpanTree): string[] {
   return tree.spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}]`).sort();
 }
 
+/** Each log record as its host and body: what a reader sees, without ids or times. */
+function logShape(records: OtlpLogRecord[]): string[] {
+  return records.map((r) => `${r.attributes['ansible.task.host.name'] ?? '-'}: ${r.body}`).sort();
+}
+
 const points: Point[] = [];
 afterEach(async () => {
   await Promise.all(points.splice(0).map((p) => p.stop()));
@@ -137,16 +145,23 @@ async function point(): Promise<Point> {
 }
 
 let undisturbed: string[] | undefined;
+let undisturbedLogs: string[] = [];
+/** Task one's output records (h1, h2), out before gate a. */
+const LOGS_BEFORE_GATE_A = 2;
 
-/** Every (task, host) span once, no span id twice, nothing missing, no spool file left. */
+/** Every (task, host) span and log record once, no id twice, nothing missing, no spool file left. */
 function expectExactlyOnce(p: Point, label: string): void {
   const ids = p.receiver.spans.map((s) => s.spanId);
   const duplicates = ids.length - new Set(ids).size;
-  console.log(`exactly-once ${label}: ${ids.length} spans received, ${duplicates} duplicates`);
+  const uids = p.receiver.logRecords.map((r) => r.attributes['log.record.uid']);
+  const duplicateLogs = uids.length - new Set(uids).size;
+  console.log(`exactly-once ${label}: ${ids.length} spans received, ${duplicates} duplicates; ${uids.length} log records, ${duplicateLogs} duplicates`);
   // What the sidecars said goes with a failure: a mismatch alone does not tell which step went wrong.
   const said = p.output();
   expect(duplicates, said).toBe(0);
   expect(shape(new SpanTree(p.receiver.spans)), said).toEqual(undisturbed);
+  expect(duplicateLogs, said).toBe(0);
+  expect(logShape(p.receiver.logRecords), said).toEqual(undisturbedLogs);
   expect(p.spoolFiles(), said).toEqual([]);
 }
 
@@ -181,6 +196,11 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     expect(tree.spans.filter((s) => tree.parent(s)?.name === 'one').length).toBe(2); // h1, h2
     undisturbed = shape(tree);
     expect(new Set(p.receiver.spans.map((s) => s.spanId)).size).toBe(undisturbed.length);
+    // The ack waits for the log records too: they are all there. Output of one and three on h1, h2, and the summary.
+    undisturbedLogs = logShape(p.receiver.logRecords);
+    expect(undisturbedLogs.filter((l) => /^h\d: (one|three)$/.test(l))).toEqual(['h1: one', 'h1: three', 'h2: one', 'h2: three']);
+    expect(undisturbedLogs.length).toBe(5);
+    expect(p.ledgered('logs')).toBe(5);
   }, 300_000);
 
   it('over a WebSocket too: the ack comes back in a binary message and the spool file goes', async () => {
@@ -197,17 +217,18 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
 
   it('(1) killed after the first frames, before any export', async () => {
     const p = await point();
-    await killedAtGateA(p, () => true, { OTEL_BSP_SCHEDULE_DELAY: '600000' }); // nothing leaves before the kill
+    await killedAtGateA(p, () => true, { OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000' }); // nothing leaves before the kill
     expect(p.receiver.spans).toEqual([]);
+    expect(p.receiver.logRecords).toEqual([]);
     await p.replay();
     expectExactlyOnce(p, '(1) before any export');
   }, 300_000);
 
-  it('(2) killed after some spans were acknowledged: the replay sends only the rest', async () => {
+  it('(2) killed after some spans and log records were acknowledged: the replay sends only the rest', async () => {
     const p = await point();
-    // Task "one" and its two host spans, in the ledger: the sidecar had the 200. (Killed between
-    // the receiver's commit and that, the span would come twice: the one window left.)
-    await killedAtGateA(p, () => p.ledgered() >= 3);
+    // Task "one", its two host spans and their output records, in the ledgers: the sidecar had the
+    // 200s. (Killed between the receiver's commit and that, an item would come twice: the one window left.)
+    await killedAtGateA(p, () => p.ledgered() >= 3 && p.ledgered('logs') >= LOGS_BEFORE_GATE_A);
     await p.replay();
     expectExactlyOnce(p, '(2) after acknowledged exports');
   }, 300_000);
@@ -215,7 +236,9 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
   it('(3) killed while an export request is in flight', async () => {
     const p = await point();
     p.receiver.hold = true;
-    await killedAtGateA(p, () => p.receiver.heldRequests > 0);
+    // The receiver holds span requests only: the kill waits until task one's records are out, so
+    // none is on its way (in the one window) when it comes.
+    await killedAtGateA(p, () => p.receiver.heldRequests > 0 && p.ledgered('logs') >= LOGS_BEFORE_GATE_A);
     await p.replay();
     expectExactlyOnce(p, '(3) export in flight');
   }, 300_000);
@@ -231,6 +254,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     expect(await run.exit).toBe(0);
     await until(() => s.out().includes('exactly.yml: success'), WAIT); // the sidecar applied bye
     expect(p.spoolFiles().length).toBe(1); // every frame arrived, but no ack: the spool stays
+    await until(() => p.ledgered('logs') >= undisturbedLogs.length, WAIT); // records are not held: none on its way at the kill
     await p.killInFlight(s);
     await p.replay();
     expectExactlyOnce(p, '(4) after bye, before the ack');
@@ -238,9 +262,10 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
 
   it('(5) the sidecar replaying the spool is killed too; a third one finishes', async () => {
     const p = await point();
-    await killedAtGateA(p, () => p.ledgered() >= 3);
+    await killedAtGateA(p, () => p.ledgered() >= 3 && p.ledgered('logs') >= LOGS_BEFORE_GATE_A);
     p.receiver.hold = true;
     const replaying = await p.serve();
+    await until(() => p.ledgered('logs') >= undisturbedLogs.length, WAIT); // records are not held: none on its way at the kill
     await p.killInFlight(replaying);
     expect(p.spoolFiles()).toEqual([expect.stringMatching(new RegExp(`\\.replaying-${replaying.proc.pid}$`))]);
     await p.replay();

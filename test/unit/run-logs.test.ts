@@ -17,10 +17,10 @@ class MemoryLogs implements LogWriter {
   }
 }
 
-function logsOf(frames: Frame[], taskOutput = true): { logs: MemoryLogs; w: MemoryWriter } {
+function logsOf(frames: Frame[], taskOutput = true, hostSpans: 'all' | 'none' = 'all'): { logs: MemoryLogs; w: MemoryWriter } {
   const w = new MemoryWriter();
   const logs = new MemoryLogs();
-  const model = new RunModel(w, frames[0]!.run, new RunLogs(logs, { taskOutput }));
+  const model = new RunModel(w, frames[0]!.run, new RunLogs(logs, { taskOutput }), { hostSpans });
   for (const f of frames) model.apply(f);
   model.finish();
   return { logs, w };
@@ -122,6 +122,18 @@ describe('log records of a recorded run (features.ndjson)', () => {
       expect(r.attributes['cicd.pipeline.name']).toBe('features.yml');
       expect(r.attributes['cicd.pipeline.run.id']).toBe(frames[0]!.run);
     }
+  });
+
+  it('gives every record its own log.record.uid, the same when the run is mapped again (a replay after a crash)', () => {
+    const uids = (records: LogRecordOp[]): unknown[] => records.map((r) => r.attributes['log.record.uid']);
+    expect(uids(logs.records).every((u) => typeof u === 'string' && /^[0-9a-f]{32}$/.test(u))).toBe(true);
+    expect(new Set(uids(logs.records)).size).toBe(logs.records.length);
+    expect(uids(logsOf(frames).logs.records)).toEqual(uids(logs.records));
+    // Without host spans, the hosts' records share their task's span: still one uid each.
+    const shared = logsOf(frames, true, 'none').logs.records;
+    expect(shared.length).toBe(logs.records.length);
+    expect(new Set(shared.map((r) => r.spanId)).size).toBeLessThan(new Set(logs.records.map((r) => r.spanId)).size);
+    expect(new Set(uids(shared)).size).toBe(shared.length);
   });
 
   it('leaves task output out when told, and nothing else', () => {

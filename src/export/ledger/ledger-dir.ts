@@ -15,7 +15,7 @@ export function ledgerDirFrom(option: string | undefined, queueRoot: string | un
   return value || join(queueRoot ?? defaultQueueDir(env), 'ledger');
 }
 
-/** One directory per destination: what one backend took says nothing about another. */
-export function destinationDir(root: string, target: string): string {
-  return join(root, `spans-${createHash('sha256').update(target).digest('hex').slice(0, 12)}`);
+/** One directory per signal and destination: what one backend took says nothing about another. */
+export function destinationDir(root: string, signal: 'spans' | 'logs', target: string): string {
+  return join(root, `${signal}-${createHash('sha256').update(target).digest('hex').slice(0, 12)}`);
 }

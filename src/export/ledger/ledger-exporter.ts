@@ -1,54 +1,85 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { SpanLedger } from './span-ledger.js';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ATTR } from '../../model/attributes.js';
+import type { DeliveryLedger } from './delivery-ledger.js';
 
 /** Traces with a failed export remembered for the run's ack; bounded, failures are rare. */
 const FAILED_TRACES_KEPT = 10_000;
 
+/** An item's trace and its id in the ledger; undefined: the item has no id and always goes out. */
+export type ItemKey<T> = (item: T) => [traceId: string, id: string] | undefined;
+
+export const spanKey: ItemKey<ReadableSpan> = (span) => {
+  const { traceId, spanId } = span.spanContext();
+  return [traceId, spanId];
+};
+
+/** Records of the run model carry `log.record.uid` (src/model/run-logs.ts). */
+export const logRecordKey: ItemKey<ReadableLogRecord> = (record) => {
+  const uid = record.attributes[ATTR.LOG_RECORD_UID];
+  const traceId = record.spanContext?.traceId;
+  return typeof uid === 'string' && traceId ? [traceId, uid] : undefined;
+};
+
+/** What SpanExporter and LogRecordExporter have in common. */
+interface ItemExporter<T> {
+  export(items: T[], done: (result: ExportResult) => void): void;
+  forceFlush?(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
 /**
- * Exactly once per destination: spans already in the destination's ledger (or on their way to
- * it right now) are not sent again, and a success is passed upstream only after the ledger has
- * the span ids on disk. With the durable exporter inside, "success" means the backend took the
- * batch or the disk queue holds it fsync'd: the queue owns it from then on.
+ * Exactly once per destination, for spans and log records alike: items already in the
+ * destination's ledger (or on their way to it right now) are not sent again, and a success is
+ * passed upstream only after the ledger has their ids on disk. With the durable exporter inside,
+ * "success" means the backend took the batch or the disk queue holds it fsync'd: the queue owns
+ * it from then on.
  */
-export class LedgerSpanExporter implements SpanExporter {
-  /** Spans not sent because the destination already had them (a replay after a crash). */
+export class LedgerExporter<T> implements ItemExporter<T> {
+  /** Items not sent because the destination already had them (a replay after a crash). */
   skipped = 0;
   private readonly inFlight = new Set<string>();
   private readonly exports = new Set<Promise<void>>();
   private readonly failedTraces = new Set<string>();
 
   constructor(
-    private readonly inner: SpanExporter,
+    private readonly inner: ItemExporter<T>,
     /** Undefined: the ledger is off (--ledger-dir off); exports are still tracked for the ack. */
-    private readonly ledger: SpanLedger | undefined,
+    private readonly ledger: DeliveryLedger | undefined,
+    private readonly key: ItemKey<T>,
   ) {}
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    const fresh: ReadableSpan[] = [];
-    for (const span of spans) {
-      const { traceId, spanId } = span.spanContext();
-      const key = `${traceId}/${spanId}`;
-      if (this.inFlight.has(key) || this.ledger?.has(traceId, spanId)) continue;
-      this.inFlight.add(key); // also drops a second copy within this batch
-      fresh.push(span);
+  export(items: T[], done: (result: ExportResult) => void): void {
+    const fresh: T[] = [];
+    const keys: ([string, string] | undefined)[] = [];
+    for (const item of items) {
+      const k = this.key(item);
+      if (k) {
+        const flight = `${k[0]}/${k[1]}`;
+        if (this.inFlight.has(flight) || this.ledger?.has(k[0], k[1])) continue;
+        this.inFlight.add(flight); // also drops a second copy within this batch
+      }
+      fresh.push(item);
+      keys.push(k);
     }
-    this.skipped += spans.length - fresh.length;
+    this.skipped += items.length - fresh.length;
     if (fresh.length === 0) return done({ code: ExportResultCode.SUCCESS });
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.exports.add(settled);
     this.inner.export(fresh, (result) => {
       let outcome = result;
+      const byTrace = groupByTrace(keys);
       try {
-        if (result.code === ExportResultCode.SUCCESS) this.record(fresh);
-        else this.fail(fresh);
+        if (result.code === ExportResultCode.SUCCESS) this.record(byTrace);
+        else this.fail(byTrace);
       } catch (error) {
         // Sent, but the ledger could not keep it: a crash now would send it again. Said upstream.
-        this.fail(fresh);
-        outcome = { code: ExportResultCode.FAILED, error: new Error(`span ledger ${this.ledger?.dir}: ${(error as Error).message}`) };
+        this.fail(byTrace);
+        outcome = { code: ExportResultCode.FAILED, error: new Error(`delivery ledger ${this.ledger?.dir}: ${(error as Error).message}`) };
       }
-      for (const span of fresh) this.inFlight.delete(`${span.spanContext().traceId}/${span.spanContext().spanId}`);
+      for (const k of keys) if (k) this.inFlight.delete(`${k[0]}/${k[1]}`);
       this.exports.delete(settled);
       settle();
       done(outcome);
@@ -64,7 +95,7 @@ export class LedgerSpanExporter implements SpanExporter {
     await Promise.all([...this.exports]);
   }
 
-  /** False when an export of a span of any of these traces failed: the run is not safely out. */
+  /** False when an export of an item of any of these traces failed: the run is not safely out. */
   exportedWhole(traceIds: readonly string[]): boolean {
     return !traceIds.some((id) => this.failedTraces.has(id));
   }
@@ -77,26 +108,44 @@ export class LedgerSpanExporter implements SpanExporter {
     return this.inner.shutdown();
   }
 
-  private record(spans: ReadableSpan[]): void {
+  private record(byTrace: Map<string, string[]>): void {
     const ledger = this.ledger;
-    if (ledger) for (const [traceId, ids] of byTrace(spans)) ledger.record(traceId, ids);
+    if (ledger) for (const [traceId, ids] of byTrace) ledger.record(traceId, ids);
   }
 
-  private fail(spans: ReadableSpan[]): void {
-    for (const traceId of byTrace(spans).keys()) {
+  private fail(byTrace: Map<string, string[]>): void {
+    for (const traceId of byTrace.keys()) {
       if (this.failedTraces.size >= FAILED_TRACES_KEPT) this.failedTraces.delete(this.failedTraces.values().next().value!);
       this.failedTraces.add(traceId);
     }
   }
 }
 
-function byTrace(spans: ReadableSpan[]): Map<string, string[]> {
+/** What settling needs of a ledger exporter, whatever it exports. */
+type Settling = Pick<LedgerExporter<never>, 'dir' | 'idle' | 'exportedWhole'>;
+
+/** The ledger directories of a signal's destinations (for pruning). */
+export function ledgerDirs(ledgers: readonly Settling[]): string[] {
+  return ledgers.flatMap((l) => (l.dir === undefined ? [] : [l.dir]));
+}
+
+/**
+ * Exports everything ended so far (`flush`) and waits for the exports under way; true when no
+ * export of an item of these traces failed at any destination (then the ledgers have them all).
+ */
+export async function settleLedgers(flush: () => Promise<void>, ledgers: readonly Settling[], traceIds: readonly string[]): Promise<boolean> {
+  await flush().catch(() => {});
+  await Promise.all(ledgers.map((l) => l.idle()));
+  return ledgers.every((l) => l.exportedWhole(traceIds));
+}
+
+function groupByTrace(keys: readonly ([string, string] | undefined)[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const span of spans) {
-    const { traceId, spanId } = span.spanContext();
-    const ids = out.get(traceId);
-    if (ids) ids.push(spanId);
-    else out.set(traceId, [spanId]);
+  for (const k of keys) {
+    if (!k) continue;
+    const ids = out.get(k[0]);
+    if (ids) ids.push(k[1]);
+    else out.set(k[0], [k[1]]);
   }
   return out;
 }

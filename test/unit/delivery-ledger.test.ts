@@ -1,10 +1,11 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { LedgerSpanExporter } from '../../src/export/ledger/ledger-exporter.js';
-import { SpanLedger } from '../../src/export/ledger/span-ledger.js';
+import { LedgerExporter, logRecordKey, spanKey } from '../../src/export/ledger/ledger-exporter.js';
+import { DeliveryLedger, ITEM_ID } from '../../src/export/ledger/delivery-ledger.js';
 import { RunMarks } from '../../src/export/ledger/run-marks.js';
 import { targetReport } from '../../src/export/target-report.js';
 import { printExportReport } from '../../src/root/summary.js';
@@ -16,30 +17,30 @@ const span = (spanId: string, traceId = TRACE): ReadableSpan => ({ spanContext: 
 const ids = (spans: ReadableSpan[]): string[] => spans.map((s) => s.spanContext().spanId);
 
 /** A destination whose exports settle when the test says so. */
-class Destination implements SpanExporter {
-  readonly batches: { spans: ReadableSpan[]; done: (r: ExportResult) => void }[] = [];
-  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
+class Destination<T = ReadableSpan> {
+  readonly batches: { spans: T[]; done: (r: ExportResult) => void }[] = [];
+  export(spans: T[], done: (r: ExportResult) => void): void {
     this.batches.push({ spans, done });
   }
   async shutdown(): Promise<void> {}
 }
 
-function exportNow(e: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
-  return new Promise((resolve) => e.export(spans, resolve));
+function exportNow<T>(e: { export(items: T[], done: (r: ExportResult) => void): void }, items: T[]): Promise<ExportResult> {
+  return new Promise((resolve) => e.export(items, resolve));
 }
 
 describe('the span ledger of a destination', () => {
   it('has the span ids on disk before the success goes upstream, and a new sidecar skips them', async () => {
     const dir = tempDir();
     const dest = new Destination();
-    const exporter = new LedgerSpanExporter(dest, new SpanLedger(dir));
+    const exporter = new LedgerExporter(dest, new DeliveryLedger(dir), spanKey);
     let onDiskAtSuccess = '';
     exporter.export([span('1111111111111111'), span('2222222222222222')], () => (onDiskAtSuccess = readFileSync(join(dir, TRACE), 'utf8')));
     dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
     expect(onDiskAtSuccess).toBe('1111111111111111\n2222222222222222\n');
 
     const dest2 = new Destination();
-    const restarted = new LedgerSpanExporter(dest2, new SpanLedger(dir));
+    const restarted = new LedgerExporter(dest2, new DeliveryLedger(dir), spanKey);
     const result = exportNow(restarted, [span('1111111111111111'), span('3333333333333333')]);
     expect(ids(dest2.batches[0]!.spans)).toEqual(['3333333333333333']);
     dest2.batches[0]!.done({ code: ExportResultCode.SUCCESS });
@@ -52,18 +53,18 @@ describe('the span ledger of a destination', () => {
   it('records nothing of a failed export, and says the trace is not out', async () => {
     const dir = tempDir();
     const dest = new Destination();
-    const exporter = new LedgerSpanExporter(dest, new SpanLedger(dir));
+    const exporter = new LedgerExporter(dest, new DeliveryLedger(dir), spanKey);
     const result = exportNow(exporter, [span('1111111111111111')]);
     dest.batches[0]!.done({ code: ExportResultCode.FAILED, error: new Error('503') });
     expect((await result).code).toBe(ExportResultCode.FAILED);
     expect(exporter.exportedWhole([TRACE])).toBe(false);
     expect(exporter.exportedWhole(['b'.repeat(32)])).toBe(true);
-    expect(new SpanLedger(dir).has(TRACE, '1111111111111111')).toBe(false);
+    expect(new DeliveryLedger(dir).has(TRACE, '1111111111111111')).toBe(false);
   });
 
   it('sends a span once when a replay re-creates it while the first copy is still on its way', async () => {
     const dest = new Destination();
-    const exporter = new LedgerSpanExporter(dest, new SpanLedger(tempDir()));
+    const exporter = new LedgerExporter(dest, new DeliveryLedger(tempDir()), spanKey);
     exporter.export([span('1111111111111111'), span('1111111111111111')], () => {});
     exporter.export([span('1111111111111111'), span('2222222222222222')], () => {});
     expect(dest.batches.map((b) => ids(b.spans))).toEqual([['1111111111111111'], ['2222222222222222']]);
@@ -79,14 +80,39 @@ describe('the span ledger of a destination', () => {
 
   it('ignores a line a crash cut short (it was never reported as sent)', () => {
     const dir = tempDir();
-    new SpanLedger(dir).record(TRACE, ['1111111111111111']);
+    new DeliveryLedger(dir).record(TRACE, ['1111111111111111']);
     appendFileSync(join(dir, TRACE), '22222222');
-    const ledger = new SpanLedger(dir);
+    const ledger = new DeliveryLedger(dir);
     expect(ledger.has(TRACE, '1111111111111111')).toBe(true);
     expect(ledger.has(TRACE, '22222222')).toBe(false);
     ledger.record(TRACE, ['3333333333333333']); // on a line of its own, not glued to the torn one
-    const reread = new SpanLedger(dir);
+    const reread = new DeliveryLedger(dir);
     expect(reread.has(TRACE, '1111111111111111') && reread.has(TRACE, '3333333333333333')).toBe(true);
+  });
+});
+
+describe('the log record ledger of a destination', () => {
+  const record = (uid: string | undefined, traceId = TRACE) =>
+    ({
+      attributes: uid === undefined ? {} : { 'log.record.uid': uid },
+      spanContext: { traceId, spanId: '1'.repeat(16), traceFlags: 1 },
+    }) as unknown as ReadableLogRecord;
+
+  it('keys records by log.record.uid: a new sidecar skips what an earlier one delivered; a record without one always goes', async () => {
+    const dir = tempDir();
+    const [a, b] = ['a'.repeat(32), 'b'.repeat(32)];
+    const first = new Destination<ReadableLogRecord>();
+    const exporter = new LedgerExporter(first, new DeliveryLedger(dir, ITEM_ID.logRecord), logRecordKey);
+    const sent = exportNow(exporter, [record(a)]);
+    first.batches[0]!.done({ code: ExportResultCode.SUCCESS });
+    expect((await sent).code).toBe(ExportResultCode.SUCCESS);
+    expect(readFileSync(join(dir, TRACE), 'utf8')).toBe(`${a}\n`);
+
+    const second = new Destination<ReadableLogRecord>();
+    const restarted = new LedgerExporter(second, new DeliveryLedger(dir, ITEM_ID.logRecord), logRecordKey);
+    void exportNow(restarted, [record(a), record(b), record(undefined)]);
+    expect(second.batches[0]!.spans.map((r) => r.attributes['log.record.uid'])).toEqual([b, undefined]);
+    expect(restarted.skipped).toBe(1);
   });
 });
 
@@ -101,7 +127,7 @@ describe('the summary of a destination with a ledger', () => {
   it('counts what an earlier sidecar delivered as delivered, and says how many were not sent again', () => {
     const t = targetReport({ target: 'http://c/v1/traces', exported: 3, failed: 0 }, durable(3), 10, 7);
     expect([t.delivered, t.dropped, t.alreadyDelivered]).toEqual([10, 0, 7]);
-    expect(summary(t, 10)).toBe('ansible-otel: 10 spans → http://c/v1/traces (7 of them an earlier sidecar delivered, per the span ledger: not sent again)\n');
+    expect(summary(t, 10)).toBe('ansible-otel: 10 spans → http://c/v1/traces (7 of them an earlier sidecar delivered, per the ledger: not sent again)\n');
   });
 
   it('says nothing of the ledger when it skipped nothing, and names the shortfall when spans are missing', () => {

@@ -2,35 +2,39 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync 
 import { join } from 'node:path';
 import { appendSynced } from '../../util/durable-file.js';
 
-/** Traces whose span ids stay in memory; a run's spans come close together, so a few suffice. */
+/** Traces whose ids stay in memory; a run's items come close together, so a few suffice. */
 const CACHED_TRACES = 64;
-const SPAN_ID = /^[0-9a-f]{16}$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
+/** The ids a ledger keeps: span ids, or log records' `log.record.uid`. */
+export const ITEM_ID = { span: /^[0-9a-f]{16}$/, logRecord: /^[0-9a-f]{32}$/ } as const;
 
 /**
- * The spans one destination has taken, on disk: one append-only file per trace id, one span id
- * a line, each line fsync'd before the destination's success is reported upstream. A span in
- * here is never sent to that destination again (a replay of the run after a crash re-creates
- * the same ids). A line cut short by a crash was never reported: it is ignored.
+ * The items (spans, log records) one destination has taken, on disk: one append-only file per
+ * trace id, one item id a line, each line fsync'd before the destination's success is reported
+ * upstream. An item in here is never sent to that destination again (a replay of the run after a
+ * crash re-creates the same ids). A line cut short by a crash was never reported: it is ignored.
  */
-export class SpanLedger {
+export class DeliveryLedger {
   private readonly cache = new Map<string, Set<string>>();
   /** Traces whose file ends in a line a crash cut short: the next append starts a new line. */
   private readonly torn = new Set<string>();
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly itemId: RegExp = ITEM_ID.span,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  has(traceId: string, spanId: string): boolean {
-    return this.spans(traceId).has(spanId);
+  has(traceId: string, id: string): boolean {
+    return this.ids(traceId).has(id);
   }
 
   /** Returns once the ids are on disk. */
-  record(traceId: string, spanIds: string[]): void {
+  record(traceId: string, ids: string[]): void {
     if (!TRACE_ID.test(traceId)) throw new Error(`not a trace id: ${JSON.stringify(traceId)}`);
-    const known = this.spans(traceId);
-    const fresh = spanIds.filter((id) => !known.has(id));
+    const known = this.ids(traceId);
+    const fresh = ids.filter((id) => !known.has(id));
     if (fresh.length === 0) return;
     const path = join(this.dir, traceId);
     const cut = this.torn.delete(traceId) ? '\n' : '';
@@ -38,7 +42,7 @@ export class SpanLedger {
     for (const id of fresh) known.add(id);
   }
 
-  private spans(traceId: string): Set<string> {
+  private ids(traceId: string): Set<string> {
     let set = this.cache.get(traceId);
     if (set) {
       this.cache.delete(traceId); // re-inserted below: Map order is the LRU order
@@ -46,7 +50,7 @@ export class SpanLedger {
       set = new Set();
       try {
         const text = readFileSync(join(this.dir, traceId), 'utf8');
-        for (const line of text.split('\n')) if (SPAN_ID.test(line)) set.add(line);
+        for (const line of text.split('\n')) if (this.itemId.test(line)) set.add(line);
         if (text && !text.endsWith('\n')) this.torn.add(traceId);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
