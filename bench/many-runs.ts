@@ -72,7 +72,7 @@ async function concurrentRuns(count: number, o: SteadyRate): Promise<ConcurrentR
       receivedSpans: received,
       peakRssMiB: exit.peakRssKiB / 1024,
       sidecarExit: exit.code,
-      sidecarReport: exit.stderr.split('\n').filter((l) => /spans →|warning|dropped|error/i.test(l)),
+      sidecarReport: exit.stderr.split('\n').filter((l) => /spans →|warning|dropped|error/i.test(l) && !l.includes('listening on')),
       all: of(perRun.flat()),
       perRun: perRun.map(of),
     };
