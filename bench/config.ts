@@ -2,7 +2,7 @@
 // variable (BENCH_*) or a flag of the same name (--shim-hosts 2).
 
 export interface BenchConfig {
-  /** Which sections to run: shim, throughput, latency, profile, size. */
+  /** Which sections to run: shim, throughput, latency, profile, size, runs. */
   sections: Set<string>;
   /** Playbooks of the shim section: HOSTSxTASKSfFORKS, comma-separated. */
   shimWorkloads: string;
@@ -20,12 +20,18 @@ export interface BenchConfig {
   latencyRate: number;
   latencySeconds: number;
   latencyHosts: number;
+  /** Section runs: counts of concurrent runs on one serve, comma-separated. */
+  runsCounts: number[];
+  /** Host results per second of each run, for how long, over how many hosts. */
+  runsRate: number;
+  runsSeconds: number;
+  runsHosts: number;
   /** Where BENCHMARKS.md goes. */
   output: string;
 }
 
 const DEFAULTS: Record<string, string> = {
-  sections: 'shim,throughput,latency,profile,size',
+  sections: 'shim,throughput,latency,profile,size,runs',
   shimWorkloads: '40x30f10,200x20f50',
   shimModes: 'none,live,absent',
   shimPins: 'pinned,unpinned',
@@ -37,6 +43,10 @@ const DEFAULTS: Record<string, string> = {
   latencyRate: '2000',
   latencySeconds: '20',
   latencyHosts: '200',
+  runsCounts: '1,10,100',
+  runsRate: '100',
+  runsSeconds: '20',
+  runsHosts: '50',
   output: 'BENCHMARKS.md',
 };
 
@@ -76,6 +86,14 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     latencyRate: num('latencyRate'),
     latencySeconds: num('latencySeconds'),
     latencyHosts: num('latencyHosts'),
+    runsCounts: (raw.runsCounts ?? '').split(',').map((c) => {
+      const n = Number(c);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${envName('runsCounts')} / --runs-counts: not a list of positive integers: ${raw.runsCounts}`);
+      return n;
+    }),
+    runsRate: num('runsRate'),
+    runsSeconds: num('runsSeconds'),
+    runsHosts: num('runsHosts'),
     output: raw.output ?? 'BENCHMARKS.md',
   };
 }

@@ -8,7 +8,8 @@ export interface StreamSize {
   tasks: number;
 }
 
-export const RUN_ID = 'bench0000000000000000000000000000';
+/** Run `r` of several at once: its own run id, so its own trace and span ids. */
+export const runId = (r: number): string => `bench${String(r).padStart(27, '0')}`;
 export const T0_NS = 1_700_000_000_000_000_000;
 
 /** Frames and spans of a stream of this size (host spans + task spans + play + playbook). */
@@ -18,16 +19,20 @@ export function streamShape(size: StreamSize): { frames: number; hostFrames: num
 }
 
 export const hostName = (i: number): string => `host${String(i).padStart(5, '0')}`;
-export const taskUuid = (t: number): string => `0242ac11-0002-${String(t).padStart(4, '0')}-0000-00000000bench`;
+/** Task `t` of run `r`: distinct per run, as ansible's are, so a received span names its run. */
+export const taskUuid = (t: number, r = 0): string => `0242ac11-0002-${String(t).padStart(4, '0')}-${String(r).padStart(4, '0')}-00000000bench`;
 
-const HEAD = `{"v":1,"run":"${RUN_ID}","seq":`;
-
-/** Builds frame lines; `ts` is the caller's (a fixed clock for throughput, the wall clock for latency). */
+/** Builds frame lines of run `r`; `ts` is the caller's (a fixed clock for throughput, the wall clock for latency). */
 export class FrameWriter {
   private seq = 0;
+  private readonly head: string;
+
+  constructor(readonly run = 0) {
+    this.head = `{"v":1,"run":"${runId(run)}","seq":`;
+  }
 
   line(body: string, ts: number): string {
-    return `${HEAD}${this.seq++},"ts":${ts},${body}}\n`;
+    return `${this.head}${this.seq++},"ts":${ts},${body}}\n`;
   }
 
   get frames(): number {
@@ -47,16 +52,16 @@ export function playStartBody(): string {
   return `"t":"play_start","play":"play-0","name":"Fleet","hosts":["all"],"strategy":"linear","serial":null,"check":null`;
 }
 
-export function taskStartBody(t: number): string {
+export function taskStartBody(t: number, r = 0): string {
   const cmd = t % 5 === 4;
   const action = cmd ? 'ansible.builtin.command' : 'ansible.builtin.debug';
   const args = cmd ? `{"cmd":"/usr/bin/systemctl restart app-${t}"}` : `{"msg":"step ${t}"}`;
-  return `"t":"task_start","task":"${taskUuid(t)}","play":"play-0","name":"step ${t}","action":"${action}","handler":false,"path":"/bench/fleet.yml:${t * 3 + 4}","role":null,"tags":[],"no_log":false,"args":${args},"scopes":[]`;
+  return `"t":"task_start","task":"${taskUuid(t, r)}","play":"play-0","name":"step ${t}","action":"${action}","handler":false,"path":"/bench/fleet.yml:${t * 3 + 4}","role":null,"tags":[],"no_log":false,"args":${args},"scopes":[]`;
 }
 
-export function hostResultBody(t: number, h: number, host: string): string {
+export function hostResultBody(t: number, h: number, host: string, r = 0): string {
   const k = (t * 7 + h) % 10;
-  const head = `"t":"host_result","task":"${taskUuid(t)}","host":"${host}"`;
+  const head = `"t":"host_result","task":"${taskUuid(t, r)}","host":"${host}"`;
   if (k < 7)
     return `${head},"status":"ok","changed":false,"ignored":false,"rescued":false,"action":"ansible.builtin.debug","delegated_to":null,"no_log":false,"res":{"msg":"step ${t} on ${host}"}`;
   if (k < 9)

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { configVariables, readConfig } from './config.js';
 import { hotspots, newestProfile } from './cpu-profile.js';
 import { hostSpanLatency } from './latency.js';
+import { manyRuns } from './many-runs.js';
 import { describeMachine } from './machine.js';
 import { benchCacheHome } from './env.js';
 import { renderReport, type BenchResults } from './report.js';
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
       log(`trace size: a recorded run, then a generated ${size.hosts} × ${size.tasks}, replayed plain and gzip`);
       r.traceSize = await traceSizes(size, stream);
     }
+    if (config.sections.has('runs')) {
+      log(`many runs: ${config.runsCounts.join(', ')} concurrent runs on one serve, each ${config.runsRate} host results/s for ${config.runsSeconds} s`);
+      r.manyRuns = await manyRuns({ counts: config.runsCounts, rate: config.runsRate, seconds: config.runsSeconds, hosts: config.runsHosts });
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(benchCacheHome(), { recursive: true, force: true });
@@ -84,7 +89,7 @@ function write(r: BenchResults, out: string): void {
     `# ${configVariables().join(' ')}`,
     'npm run bench',
     `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_WORKLOADS=${config.shimWorkloads} BENCH_SHIM_MODES=${config.shimModes} BENCH_SHIM_PINS=${config.shimPins}${config.shimBefore ? ` BENCH_SHIM_BEFORE=${config.shimBefore}` : ''} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
-    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size)',
+    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs)',
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
   ];
   const notes = join(ROOT, 'bench', 'analysis.md');

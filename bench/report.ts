@@ -3,6 +3,8 @@ import type { BenchConfig } from './config.js';
 import type { Hotspot } from './cpu-profile.js';
 import type { LatencyResult } from './latency.js';
 import { LOADED_ABOVE, type Machine } from './machine.js';
+import type { ManyRunsResult } from './many-runs.js';
+import { manyRunsSection } from './many-runs-report.js';
 import type { ShimOverheadResult } from './shim-overhead.js';
 import { shimSection } from './shim-report.js';
 import { fmt } from './stats.js';
@@ -22,6 +24,7 @@ export interface BenchResults {
   latency?: LatencyResult;
   sidecarProfile?: { command: string; totalMs: number; spots: Hotspot[] };
   traceSize?: TraceSizeResult;
+  manyRuns?: ManyRunsResult;
 }
 
 const GOALS = { framesPerSec: 100_000, vsRaw: 1.5, rssMiB: 200, p99Ms: 2000 };
@@ -146,6 +149,7 @@ export function renderReport(r: BenchResults, commands: string[], analysis: stri
   if (r.latency) lines.push(...latencySection(r.latency));
   if (r.sidecarProfile) lines.push(...profileSection(r.sidecarProfile));
   if (r.traceSize) lines.push(...traceSizeSection(r.traceSize));
+  if (r.manyRuns) lines.push(...manyRunsSection(r.manyRuns, GOALS.p99Ms));
   if (analysis) lines.push(analysis.trim(), '');
   return `${lines.join('\n')}\n`;
 }

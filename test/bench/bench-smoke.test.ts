@@ -17,6 +17,8 @@ const load = {
   stream: (): Mod<typeof import('../../bench/frame-stream.js')> => import(dist('frame-stream')),
   throughput: (): Mod<typeof import('../../bench/throughput.js')> => import(dist('throughput')),
   latency: (): Mod<typeof import('../../bench/latency.js')> => import(dist('latency')),
+  manyRuns: (): Mod<typeof import('../../bench/many-runs.js')> => import(dist('many-runs')),
+  manyRunsReport: (): Mod<typeof import('../../bench/many-runs-report.js')> => import(dist('many-runs-report')),
   shim: (): Mod<typeof import('../../bench/shim-overhead.js')> => import(dist('shim-overhead')),
   profile: (): Mod<typeof import('../../bench/cpu-profile.js')> => import(dist('cpu-profile')),
   report: (): Mod<typeof import('../../bench/report.js')> => import(dist('report')),
@@ -61,6 +63,8 @@ describe('benchmark building blocks', () => {
     const c = readConfig(['--shim-reps', '2'], { BENCH_SHIM_REPS: '5', BENCH_STREAM_HOSTS: '10' });
     expect([c.shimReps, c.streamHosts, c.streamTasks]).toEqual([2, 10, 100]);
     expect(() => readConfig([], { BENCH_SHIM_REPS: 'x' })).toThrow(/BENCH_SHIM_REPS/);
+    expect(readConfig(['--runs-counts', '1,5'], {}).runsCounts).toEqual([1, 5]);
+    expect(() => readConfig([], { BENCH_RUNS_COUNTS: '1,x' })).toThrow(/BENCH_RUNS_COUNTS/);
   });
 });
 
@@ -103,6 +107,28 @@ describe('benchmarks at tiny sizes', () => {
     expect(l.sent).toBe(200);
     expect(l.matched).toBe(200);
     expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
+  });
+
+  it('many runs: each concurrent run on one serve gets every span, matched to its own frames only', async () => {
+    const { manyRuns } = await load.manyRuns();
+    const { manyRunsSection } = await load.manyRunsReport();
+    const m = await manyRuns({ counts: [1, 3], rate: 40, seconds: 1, hosts: 8 });
+    expect(m.rows.map((r) => [r.runs, r.sent, r.perRun.length, r.sidecarExit])).toEqual([
+      [1, 40, 1, 0],
+      [3, 120, 3, 0],
+    ]);
+    for (const r of m.rows) {
+      // 40 host spans, 5 task spans, the play and the playbook per run
+      expect(r.expectedSpans).toBe(r.runs * 47);
+      expect(r.receivedSpans, r.sidecarReport.join('\n')).toBe(r.expectedSpans);
+      // a run's task uuids are its own: it matches its 40 spans, none of another run's
+      expect(r.perRun.map((p) => p.matched)).toEqual(r.perRun.map(() => 40));
+      expect(r.all.matched).toBe(r.sent);
+      expect(r.peakRssMiB).toBeGreaterThan(0);
+    }
+    const md = manyRunsSection(m, 2000).join('\n');
+    expect(md).toContain('## 7. Many runs per sidecar');
+    expect(md).toContain('Every span arrived.');
   });
 
   it('profile and report: a CPU profile of serve yields hotspots, and the report has every section', async () => {

@@ -9,7 +9,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskQueue } from '../../src/export/durable/disk-queue.js';
 import { DurableSpanExporter } from '../../src/export/durable/durable-trace-exporter.js';
-import { OtlpByteSender } from '../../src/export/durable/otlp-byte-sender.js';
+import { MAX_IN_FLIGHT, OtlpByteSender } from '../../src/export/durable/otlp-byte-sender.js';
 import { durableLogExporter } from '../../src/export/durable/durable-log-exporter.js';
 import { Logger } from '../../src/util/log.js';
 import { OtlpReceiver, type OtlpReceiving } from '../helpers/otlp-receiver.js';
@@ -98,6 +98,25 @@ describe.each(transports)('durable span export over %s', (protocol, receiver, en
     receiver.failWith = undefined;
     expect(e.stats()).toMatchObject({ queuedBatches: 0, refusedItems: 2 });
     await e.shutdown();
+  });
+
+  // Many runs ending at once each flush the batch processor, which then exports all its batches
+  // at once: more than the transport's limit must wait their turn, not count as a backend failure.
+  it(`sends at most ${MAX_IN_FLIGHT} requests at once and more batches than that in turn, none to the disk queue`, async () => {
+    const problems: string[] = [];
+    const e = exporter(tempDir(), problems);
+    receiver.hold = true;
+    const batches = Array.from({ length: MAX_IN_FLIGHT + 10 }, (_, i) => spans(2, `b${i}-`));
+    const results = Promise.all(batches.map((b) => exportOnce(e, b)));
+    await until(() => receiver.heldRequests === MAX_IN_FLIGHT, 10_000, `${MAX_IN_FLIGHT} requests held`);
+    receiver.release();
+    expect(await results).toEqual(batches.map(() => 0));
+    expect(receiver.heldRequests).toBe(0);
+    expect(e.stats()).toMatchObject({ queuedBatches: 0, delivered: 2 * batches.length });
+    expect(receiver.spans).toHaveLength(2 * batches.length);
+    expect(problems).toEqual([]);
+    await e.shutdown();
+    receiver.spans.length = 0;
   });
 });
 

@@ -23,6 +23,16 @@ const ITEM = { traces: 'span', metrics: 'metric_data_point', logs: 'log' } as co
 /** The component name the SDK's delegates take (for their self-observability metrics, off here). */
 const COMPONENT = 'ansible_otel_durable_exporter';
 
+/**
+ * Requests in flight at once, per signal (the library's default limit). More wait here, in order,
+ * for one to finish: the library would fail them at once ("Concurrent export limit reached"),
+ * which is no fault of the backend's, yet sent them to the disk queue. A batch processor's
+ * forceFlush exports all its batches at once, and every run that ends asks for one.
+ */
+export const MAX_IN_FLIGHT = 30;
+/** Above ours, so that the library's own check never fails a request. */
+const LIBRARY_LIMIT = 2 * MAX_IN_FLIGHT;
+
 /** Whether a failed request may succeed when sent again, from the transport's status code. */
 export function retryable(protocol: OtlpProtocol, code: number | undefined): boolean {
   // No status at all: the backend was not reached (refused, reset): try again later.
@@ -39,6 +49,8 @@ export function retryable(protocol: OtlpProtocol, code: number | undefined): boo
  */
 export class OtlpByteSender {
   private readonly delegate: IOtlpExportDelegate<Uint8Array>;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     signal: Signal,
@@ -54,16 +66,35 @@ export class OtlpByteSender {
     const helper = { name: ITEM[signal], countItems: () => 0 };
     if (protocol === 'grpc') {
       const [name, path] = GRPC_SERVICE[signal];
-      const options = convertLegacyOtlpGrpcOptions({ url }, id);
+      const options = convertLegacyOtlpGrpcOptions({ url, concurrencyLimit: LIBRARY_LIMIT }, id);
       this.delegate = createOtlpGrpcExportDelegate(options, passThrough, COMPONENT, helper, undefined, name, path);
     } else {
       const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
-      const options = convertLegacyHttpOptions({ url }, id, `v1/${signal}`, { 'Content-Type': contentType });
+      const options = convertLegacyHttpOptions({ url, concurrencyLimit: LIBRARY_LIMIT }, id, `v1/${signal}`, { 'Content-Type': contentType });
       this.delegate = createOtlpHttpExportDelegate(options, passThrough, COMPONENT, helper, undefined);
     }
   }
 
-  send(bytes: Uint8Array): Promise<SendOutcome> {
+  async send(bytes: Uint8Array): Promise<SendOutcome> {
+    if (this.inFlight < MAX_IN_FLIGHT) this.inFlight += 1;
+    else await new Promise<void>((taken) => this.waiting.push(taken)); // a finishing request hands its slot on
+    try {
+      return await this.sendNow(bytes);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** The next turn: the library forgets a finished request only after its callback returned. */
+  private release(): void {
+    setImmediate(() => {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight -= 1;
+    });
+  }
+
+  private sendNow(bytes: Uint8Array): Promise<SendOutcome> {
     return new Promise((resolve) => {
       this.delegate.export(bytes, (result: ExportResult) => {
         if (result.code === ExportResultCode.SUCCESS) return resolve({ ok: true });
