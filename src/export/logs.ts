@@ -98,6 +98,8 @@ export class Logs implements Component<LogsReport> {
   async shutdown(deadlineMs: number): Promise<LogsReport> {
     await withinDeadline(this.provider.shutdown(), deadlineMs);
     for (const d of this.durable) d?.spill();
+    // A spilled batch counts as taken: its ids go into the ledger (off the event loop) before the report.
+    await Promise.all(this.ledgers.map((l) => l.idle()));
     return this.report();
   }
 

@@ -113,6 +113,8 @@ export class Tracing implements Component<ExportReport> {
   async shutdown(deadlineMs: number): Promise<ExportReport> {
     await withinDeadline(this.provider.shutdown(), deadlineMs);
     for (const d of this.durable) d?.spill();
+    // A spilled batch counts as taken: its ids go into the ledger (off the event loop) before the report.
+    await Promise.all(this.ledgers.map((l) => l.idle()));
     return this.report();
   }
 

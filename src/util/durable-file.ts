@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -26,6 +27,29 @@ export function appendSynced(path: string, data: string, created: boolean): void
     closeSync(fd);
   }
   if (created) syncDir(dirname(path));
+}
+
+/**
+ * `appendSynced` off the event loop: the write and the fsync run on libuv's thread pool, several
+ * files at once. For a caller with many files per step (a ledger: one per trace), where fsyncs in
+ * a row on the main thread would stall ingest.
+ */
+export async function appendSyncedAsync(path: string, data: string, created: boolean): Promise<void> {
+  const file = await open(path, 'a', 0o600);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  if (created) {
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
 }
 
 /** Writes `path` whole or not at all (temp file, fsync, rename, directory fsync). */

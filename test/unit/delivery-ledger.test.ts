@@ -34,10 +34,11 @@ describe('the span ledger of a destination', () => {
     const dir = tempDir();
     const dest = new Destination();
     const exporter = new LedgerExporter(dest, new DeliveryLedger(dir), spanKey);
-    let onDiskAtSuccess = '';
-    exporter.export([span('1111111111111111'), span('2222222222222222')], () => (onDiskAtSuccess = readFileSync(join(dir, TRACE), 'utf8')));
+    const onDiskAtSuccess = new Promise<string>((resolve) =>
+      exporter.export([span('1111111111111111'), span('2222222222222222')], () => resolve(readFileSync(join(dir, TRACE), 'utf8'))),
+    );
     dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
-    expect(onDiskAtSuccess).toBe('1111111111111111\n2222222222222222\n');
+    expect(await onDiskAtSuccess).toBe('1111111111111111\n2222222222222222\n');
 
     const dest2 = new Destination();
     const restarted = new LedgerExporter(dest2, new DeliveryLedger(dir), spanKey);
@@ -78,14 +79,14 @@ describe('the span ledger of a destination', () => {
     await idle;
   });
 
-  it('ignores a line a crash cut short (it was never reported as sent)', () => {
+  it('ignores a line a crash cut short (it was never reported as sent)', async () => {
     const dir = tempDir();
-    new DeliveryLedger(dir).record(TRACE, ['1111111111111111']);
+    await new DeliveryLedger(dir).record(TRACE, ['1111111111111111']);
     appendFileSync(join(dir, TRACE), '22222222');
     const ledger = new DeliveryLedger(dir);
     expect(ledger.has(TRACE, '1111111111111111')).toBe(true);
     expect(ledger.has(TRACE, '22222222')).toBe(false);
-    ledger.record(TRACE, ['3333333333333333']); // on a line of its own, not glued to the torn one
+    await ledger.record(TRACE, ['3333333333333333']); // on a line of its own, not glued to the torn one
     const reread = new DeliveryLedger(dir);
     expect(reread.has(TRACE, '1111111111111111') && reread.has(TRACE, '3333333333333333')).toBe(true);
   });

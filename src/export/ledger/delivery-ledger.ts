@@ -1,9 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendSynced } from '../../util/durable-file.js';
+import { appendSyncedAsync } from '../../util/durable-file.js';
 
-/** Traces whose ids stay in memory; a run's items come close together, so a few suffice. */
-const CACHED_TRACES = 64;
+/**
+ * Ids kept in memory, over the traces used last (about 60 bytes each). Counted in ids, not
+ * traces: 100 concurrent runs interleave in every export batch, and a cache of fewer traces than
+ * that re-read their files on every batch.
+ */
+const CACHED_IDS = 400_000;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 /** The ids a ledger keeps: span ids, or log records' `log.record.uid`. */
 export const ITEM_ID = { span: /^[0-9a-f]{16}$/, logRecord: /^[0-9a-f]{32}$/ } as const;
@@ -16,6 +20,7 @@ export const ITEM_ID = { span: /^[0-9a-f]{16}$/, logRecord: /^[0-9a-f]{32}$/ } a
  */
 export class DeliveryLedger {
   private readonly cache = new Map<string, Set<string>>();
+  private cachedIds = 0;
   /** Traces whose file ends in a line a crash cut short: the next append starts a new line. */
   private readonly torn = new Set<string>();
 
@@ -30,16 +35,19 @@ export class DeliveryLedger {
     return this.ids(traceId).has(id);
   }
 
-  /** Returns once the ids are on disk. */
-  record(traceId: string, ids: string[]): void {
+  /** Resolves once the ids are on disk (and only then are they known: `has` says true). */
+  async record(traceId: string, ids: string[]): Promise<void> {
     if (!TRACE_ID.test(traceId)) throw new Error(`not a trace id: ${JSON.stringify(traceId)}`);
     const known = this.ids(traceId);
     const fresh = ids.filter((id) => !known.has(id));
     if (fresh.length === 0) return;
     const path = join(this.dir, traceId);
     const cut = this.torn.delete(traceId) ? '\n' : '';
-    appendSynced(path, `${cut}${fresh.join('\n')}\n`, known.size === 0 && !existsSync(path));
+    await appendSyncedAsync(path, `${cut}${fresh.join('\n')}\n`, known.size === 0 && !existsSync(path));
+    const before = known.size;
     for (const id of fresh) known.add(id);
+    // Evicted meanwhile: its file has them, the next `ids` reads it.
+    if (this.cache.get(traceId) === known) this.cachedIds += known.size - before;
   }
 
   private ids(traceId: string): Set<string> {
@@ -55,11 +63,13 @@ export class DeliveryLedger {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
+      this.cachedIds += set.size;
     }
     this.cache.set(traceId, set);
-    if (this.cache.size > CACHED_TRACES) {
-      const oldest = this.cache.keys().next().value!;
+    while (this.cachedIds > CACHED_IDS && this.cache.size > 1) {
+      const [oldest, ids] = this.cache.entries().next().value!;
       this.cache.delete(oldest);
+      this.cachedIds -= ids.size;
       this.torn.delete(oldest); // found again when the file is read again
     }
     return set;

@@ -69,21 +69,30 @@ export class LedgerExporter<T> implements ItemExporter<T> {
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.exports.add(settled);
     this.inner.export(fresh, (result) => {
-      let outcome = result;
-      const byTrace = groupByTrace(keys);
-      try {
-        if (result.code === ExportResultCode.SUCCESS) this.record(byTrace);
-        else this.fail(byTrace);
-      } catch (error) {
-        // Sent, but the ledger could not keep it: a crash now would send it again. Said upstream.
-        this.fail(byTrace);
-        outcome = { code: ExportResultCode.FAILED, error: new Error(`delivery ledger ${this.ledger?.dir}: ${(error as Error).message}`) };
-      }
-      for (const k of keys) if (k) this.inFlight.delete(`${k[0]}/${k[1]}`);
-      this.exports.delete(settled);
-      settle();
-      done(outcome);
+      void this.settleExport(result, groupByTrace(keys)).then((outcome) => {
+        for (const k of keys) if (k) this.inFlight.delete(`${k[0]}/${k[1]}`);
+        this.exports.delete(settled);
+        settle();
+        done(outcome);
+      });
     });
+  }
+
+  /** The destination's answer, once the ledger has what it took on disk. */
+  private async settleExport(result: ExportResult, byTrace: Map<string, string[]>): Promise<ExportResult> {
+    if (result.code !== ExportResultCode.SUCCESS) {
+      this.fail(byTrace);
+      return result;
+    }
+    try {
+      const ledger = this.ledger;
+      if (ledger) await Promise.all([...byTrace].map(([traceId, ids]) => ledger.record(traceId, ids)));
+      return result;
+    } catch (error) {
+      // Sent, but the ledger could not keep it: a crash now would send it again. Said upstream.
+      this.fail(byTrace);
+      return { code: ExportResultCode.FAILED, error: new Error(`delivery ledger ${this.ledger?.dir}: ${(error as Error).message}`) };
+    }
   }
 
   get dir(): string | undefined {
@@ -106,11 +115,6 @@ export class LedgerExporter<T> implements ItemExporter<T> {
 
   shutdown(): Promise<void> {
     return this.inner.shutdown();
-  }
-
-  private record(byTrace: Map<string, string[]>): void {
-    const ledger = this.ledger;
-    if (ledger) for (const [traceId, ids] of byTrace) ledger.record(traceId, ids);
   }
 
   private fail(byTrace: Map<string, string[]>): void {
