@@ -13,7 +13,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY plugin ./plugin
-ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+ENTRYPOINT ["node", "/app/dist/cli/main.cjs"]
 CMD ["serve", "--socket", "/run/ansible-otel/sidecar.sock"]
 
 FROM debian:bookworm-slim AS ansible

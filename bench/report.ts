@@ -55,7 +55,7 @@ function throughputSection(r: BenchResults): string[] {
   const out = [
     '## 2. Sidecar throughput',
     '',
-    `Stream: ${fmt(p.size.hosts)} hosts × ${fmt(p.size.tasks)} tasks = ${fmt(p.frames)} frames (one \`host_result\` per host and task, a \`task_start\` per task; 70 % ok, 20 % changed command results, 10 % skipped), generated while sent over the Unix socket to \`node ${'dist/cli/main.js serve --socket S'}\` exporting OTLP http/protobuf (default batch settings) to a loopback receiver in its own process that counts spans by skipping over them in the protobuf.`,
+    `Stream: ${fmt(p.size.hosts)} hosts × ${fmt(p.size.tasks)} tasks = ${fmt(p.frames)} frames (one \`host_result\` per host and task, a \`task_start\` per task; 70 % ok, 20 % changed command results, 10 % skipped), generated while sent over the Unix socket to \`node ${'dist/cli/main.cjs serve --socket S'}\` exporting OTLP http/protobuf (default batch settings) to a loopback receiver in its own process that counts spans by skipping over them in the protobuf.`,
     '',
     '| | spans | received | ingest s (all frames consumed) | end-to-end s (last span received) | frames/s (ingest) | frames/s (end-to-end) | spans/s (end-to-end) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -8,7 +8,7 @@ import { benchCacheHome, benchEnv } from './env.js';
 import { watchPeakRss } from './proc-rss.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 
 export interface SidecarExit {
   code: number | null;

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+// The command line: every command, its options and its environment variables (commander). Started
+// by main.ts, after the thread pool is sized.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';

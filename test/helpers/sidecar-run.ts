@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { ANSIBLE_BIN, pathWith } from './ansible-version.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 export const PLAYBOOKS = join(ROOT, 'test', 'playbooks');
 export const INVENTORY = join(PLAYBOOKS, 'inventory.ini');
 
