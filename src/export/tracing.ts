@@ -11,7 +11,7 @@ import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { targetReport, type TargetReport } from './target-report.js';
 import { withinDeadline } from '../util/deadline.js';
 import type { Component } from '../util/lifecycle.js';
-import { LedgerExporter, ledgerDirs, settleLedgers, spanKey } from './ledger/ledger-exporter.js';
+import { LEDGER_WRITE_MS, LedgerExporter, ledgerDirs, settleLedgers, spanKey } from './ledger/ledger-exporter.js';
 import { DeliveryLedger } from './ledger/delivery-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
 
@@ -111,10 +111,12 @@ export class Tracing implements Component<ExportReport> {
 
   /** Flushes and shuts down; whatever is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<ExportReport> {
+    const end = Date.now() + deadlineMs;
     await withinDeadline(this.provider.shutdown(), deadlineMs);
     for (const d of this.durable) d?.spill();
-    // A spilled batch counts as taken: its ids go into the ledger (off the event loop) before the report.
-    await Promise.all(this.ledgers.map((l) => l.idle()));
+    // A spilled batch counts as taken: its ids go into the ledger (fsync'd off the event loop)
+    // before the report. An export still in flight without a disk queue is not waited for.
+    await withinDeadline(Promise.all(this.ledgers.map((l) => l.idle())), Math.max(LEDGER_WRITE_MS, end - Date.now()));
     return this.report();
   }
 

@@ -4,6 +4,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ATTR } from '../../model/attributes.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
+/** What a shutdown past its deadline still gives the ledger to write what was spilled (a few fsyncs). */
+export const LEDGER_WRITE_MS = 200;
+
 /** Traces with a failed export remembered for the run's ack; bounded, failures are rare. */
 const FAILED_TRACES_KEPT = 10_000;
 
