@@ -46,6 +46,9 @@ class Point {
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_BSP_SCHEDULE_DELAY: '20',
       OTEL_BLRP_SCHEDULE_DELAY: '20',
+      // A held request must stay held until the test kills the sidecar: after the export timeout
+      // the disk queue would take it (and the run would be acked), however slow the machine.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '600000',
       OTEL_TEST_GATES: this.gates,
       ANSIBLE_OTEL_DRAIN_TIMEOUT: '10',
     });
@@ -253,7 +256,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     p.open('b');
     expect(await run.exit).toBe(0);
     await until(() => s.out().includes('exactly.yml: success'), WAIT); // the sidecar applied bye
-    expect(p.spoolFiles().length).toBe(1); // every frame arrived, but no ack: the spool stays
+    expect(p.spoolFiles().length, `${p.output()}\n--- playbook\n${run.out()}`).toBe(1); // every frame arrived, but no ack: the spool stays
     await until(() => p.ledgered('logs') >= undisturbedLogs.length, WAIT); // records are not held: none on its way at the kill
     await p.killInFlight(s);
     await p.replay();
