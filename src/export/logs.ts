@@ -5,14 +5,13 @@ import { BatchLogRecordProcessor, type LoggerProvider, type LogRecordProcessor, 
 import { RunLogs } from '../model/run-logs.js';
 import type { RunObserver } from '../model/run-observer.js';
 import { targetReport, type TargetReport } from './target-report.js';
-import { withinDeadline } from '../util/deadline.js';
 import { CountingLogRecordExporter } from './counting-log-exporter.js';
 import { chooseLogExporters, type LogExporterOptions } from './log-exporters.js';
 import { OtelLogWriter } from './otel-log-writer.js';
 import type { Component } from '../util/lifecycle.js';
 import { DeliveryLedger, ITEM_ID } from './ledger/delivery-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
-import { LEDGER_WRITE_MS, LedgerExporter, ledgerDirs, logRecordKey, settleLedgers } from './ledger/ledger-exporter.js';
+import { LedgerExporter, ledgerDirs, logRecordKey, settleLedgers, shutdownLedgered } from './ledger/ledger-exporter.js';
 
 export interface LogsOptions extends LogExporterOptions {
   /** The resource every signal shares (built by the composition root, src/root/sidecar-root.ts). */
@@ -96,12 +95,7 @@ export class Logs implements Component<LogsReport> {
 
   /** Flushes and shuts down; what is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<LogsReport> {
-    const end = Date.now() + deadlineMs;
-    await withinDeadline(this.provider.shutdown(), deadlineMs);
-    for (const d of this.durable) d?.spill();
-    // A spilled batch counts as taken: its ids go into the ledger (fsync'd off the event loop)
-    // before the report. An export still in flight without a disk queue is not waited for.
-    await withinDeadline(Promise.all(this.ledgers.map((l) => l.idle())), Math.max(LEDGER_WRITE_MS, end - Date.now()));
+    await shutdownLedgered(() => this.provider.shutdown(), this.durable, this.ledgers, deadlineMs);
     return this.report();
   }
 

@@ -9,9 +9,8 @@ import { chooseTraceExporters, type ExporterOptions } from './trace-exporters.js
 import type { Resource } from '@opentelemetry/resources';
 import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { targetReport, type TargetReport } from './target-report.js';
-import { withinDeadline } from '../util/deadline.js';
 import type { Component } from '../util/lifecycle.js';
-import { LEDGER_WRITE_MS, LedgerExporter, ledgerDirs, settleLedgers, spanKey } from './ledger/ledger-exporter.js';
+import { LedgerExporter, ledgerDirs, settleLedgers, shutdownLedgered, spanKey } from './ledger/ledger-exporter.js';
 import { DeliveryLedger } from './ledger/delivery-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
 
@@ -111,12 +110,7 @@ export class Tracing implements Component<ExportReport> {
 
   /** Flushes and shuts down; whatever is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<ExportReport> {
-    const end = Date.now() + deadlineMs;
-    await withinDeadline(this.provider.shutdown(), deadlineMs);
-    for (const d of this.durable) d?.spill();
-    // A spilled batch counts as taken: its ids go into the ledger (fsync'd off the event loop)
-    // before the report. An export still in flight without a disk queue is not waited for.
-    await withinDeadline(Promise.all(this.ledgers.map((l) => l.idle())), Math.max(LEDGER_WRITE_MS, end - Date.now()));
+    await shutdownLedgered(() => this.provider.shutdown(), this.durable, this.ledgers, deadlineMs);
     return this.report();
   }
 

@@ -15,12 +15,15 @@ export interface RecordedRun {
   model: RunModel<MemorySpan>;
 }
 
-export function loadFrames(name: string): Frame[] {
-  const text = readFileSync(join(FIXTURES, `${name}.ndjson`), 'utf8');
-  return text
+/** The fixture's lines, byte for byte (no JSON round trip: `ts` needs more than a double's 53 bits). */
+export function recordedLines(name: string): string[] {
+  return readFileSync(join(FIXTURES, `${name}.ndjson`), 'utf8')
     .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => decodeFrame(line));
+    .filter((line) => line !== '');
+}
+
+export function loadFrames(name: string): Frame[] {
+  return recordedLines(name).map((line) => decodeFrame(line));
 }
 
 /** Every frame of the fixture into a fresh RunModel, then finish() (the connection's EOF). */

@@ -1,20 +1,10 @@
 // A recorded frame stream (test/fixtures/*.ndjson) sent to a sidecar's socket as a shim would,
 // under a run id of the test's choosing, so that one recording stands for many distinct runs.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
-import { FIXTURES } from './recorded-run.js';
 
 /** A new run id as the shim makes one: UUID4 hex (docs/protocol.md, envelope). */
 export const newRunId = (): string => randomUUID().replaceAll('-', '');
-
-/** The fixture's lines, byte for byte (no JSON round trip: `ts` needs more than a double's 53 bits). */
-export function recordedLines(name: string): string[] {
-  return readFileSync(join(FIXTURES, `${name}.ndjson`), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '');
-}
 
 /** The same stream as the run `run`: only the envelope's `run` changes (trace and span ids derive from it). */
 export function asRun(lines: string[], run: string): string {

@@ -2,10 +2,11 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ATTR } from '../../model/attributes.js';
+import { withinDeadline } from '../../util/deadline.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
 /** What a shutdown past its deadline still gives the ledger to write what was spilled (a few fsyncs). */
-export const LEDGER_WRITE_MS = 200;
+const LEDGER_WRITE_MS = 200;
 
 /** Traces with a failed export remembered for the run's ack; bounded, failures are rare. */
 const FAILED_TRACES_KEPT = 10_000;
@@ -144,6 +145,23 @@ export async function settleLedgers(flush: () => Promise<void>, ledgers: readonl
   await flush().catch(() => {});
   await Promise.all(ledgers.map((l) => l.idle()));
   return ledgers.every((l) => l.exportedWhole(traceIds));
+}
+
+/**
+ * A signal's shutdown: the provider flushes within the deadline, what is still on its way goes
+ * to the disk queues (`spill`), and the ledgers write down the spilled batches (fsync'd off the
+ * event loop) before the report. An export still in flight without a disk queue is not waited for.
+ */
+export async function shutdownLedgered(
+  shutdown: () => Promise<void>,
+  durable: readonly ({ spill(): void } | undefined)[],
+  ledgers: readonly Settling[],
+  deadlineMs: number,
+): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  await withinDeadline(shutdown(), deadlineMs);
+  for (const d of durable) d?.spill();
+  await withinDeadline(Promise.all(ledgers.map((l) => l.idle())), Math.max(LEDGER_WRITE_MS, end - Date.now()));
 }
 
 function groupByTrace(keys: readonly ([string, string] | undefined)[]): Map<string, string[]> {
