@@ -18,7 +18,8 @@ const RUNS = 100;
 const FIXTURE = 'features';
 /** Two gates the test opens: the run stands still until the replays are under way. */
 const PLAYBOOK = 'exactly.yml';
-const WAIT = 60_000;
+/** Caps, sized for a loaded machine: under two CPU hogs the reference playbook alone takes about 60 s. */
+const WAIT = 120_000;
 
 const receiver = new OtlpReceiver();
 let env: NodeJS.ProcessEnv;
@@ -26,8 +27,16 @@ let serve: ServeProcess | undefined;
 
 beforeAll(async () => {
   const url = await receiver.start();
-  // A short batch delay: the playbook's first spans leave while it stands at its gate.
-  env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_BSP_SCHEDULE_DELAY: '20', ANSIBLE_OTEL_DRAIN_TIMEOUT: '30' });
+  env = cleanEnv({
+    OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    // A short batch delay: the playbook's first spans leave while it stands at its gate.
+    OTEL_BSP_SCHEDULE_DELAY: '20',
+    // A request the receiver took but answered after the timeout is sent again by the OTLP
+    // library (at-least-once, as the OTLP spec allows): on a loaded machine that is a duplicate
+    // span this test would blame on serve. Waiting as long as it takes keeps the check exact.
+    OTEL_EXPORTER_OTLP_TIMEOUT: '600000',
+    ANSIBLE_OTEL_DRAIN_TIMEOUT: '30',
+  });
 });
 
 afterAll(async () => {
@@ -92,16 +101,19 @@ describe('one serve, 100 concurrent runs', () => {
     await Promise.all(replays);
     await expectAcked(playbook);
 
+    // Each span once (a duplicate would otherwise show as a run with two roots); the message says
+    // whether whole requests came twice, byte for byte (a transport's retry) or spans did.
+    const repeats = receiver.requests.length - new Set(receiver.requests.map((r) => r.raw.toString('base64'))).size;
+    expect(new Set(receiver.spans.map((s) => s.spanId)).size, `${repeats} requests arrived twice`).toBe(receiver.spans.length);
     for (const run of runs) expect(shapeOf(traceOfRun(run)), `run ${run}`).toEqual(streamAlone);
     const playbookRoots = receiver.spans.filter((s) => s.name === `RUN ${PLAYBOOK}` && s !== playbookAloneRoot);
     expect(playbookRoots).toHaveLength(1);
     const playbookTrace = receiver.spans.filter((s) => s.traceId === playbookRoots[0]!.traceId);
     expect(shapeOf(playbookTrace)).toEqual(playbookAlone);
 
-    // 103 traces (2 references, 101 at once) hold every span received, each span once: none landed in a trace of its own or another run's.
+    // 103 traces (2 references, 101 at once) hold every span received: none landed in a trace of its own or another run's.
     const traceIds = new Set(receiver.spans.map((s) => s.traceId));
     expect(traceIds.size).toBe(RUNS + 3);
-    expect(new Set(receiver.spans.map((s) => s.spanId)).size).toBe(receiver.spans.length);
     expect(receiver.spans.length).toBe((RUNS + 1) * streamAlone.length + 2 * playbookAlone.length);
 
     expect(await serve.stop()).toBe(0);
@@ -113,5 +125,5 @@ describe('one serve, 100 concurrent runs', () => {
     expect(said).toContain(`${receiver.spans.length} spans → `);
     // Nothing went the slow way: no export refused for being one too many at once, no run cut short.
     expect(said).not.toContain('warning');
-  }, 120_000);
+  }, 300_000);
 });
