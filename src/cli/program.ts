@@ -27,7 +27,7 @@ const queueDir = (): Option =>
 const ledgerDir = (): Option =>
   new Option(
     '--ledger-dir <dir>',
-    'span ledger: what each destination took, so a replay after a crash sends no span twice ("off" disables; default: ledger/ in the queue dir)',
+    'delivery ledger: what each destination took, so a replay after a crash sends no span or log record twice ("off" disables; default: ledger/ in the queue dir)',
   ).env('ANSIBLE_OTEL_LEDGER_DIR');
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here').env('ANSIBLE_OTEL_TRACES_FILE');

@@ -12,7 +12,7 @@ export interface TargetReport {
   queueDir?: string;
   /** Ended but none of the above: dropped by a full export queue, or cut by the deadline. */
   dropped: number;
-  /** Of `delivered`: not sent by this sidecar, because the span ledger says an earlier one delivered them. */
+  /** Of `delivered`: not sent by this sidecar, because the delivery ledger says an earlier one delivered them. */
   alreadyDelivered: number;
 }
 

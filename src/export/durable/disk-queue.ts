@@ -13,7 +13,7 @@ export interface QueuedBatch {
  * Serialized OTLP requests waiting for their backend, one file each, oldest first. Size-capped:
  * over the cap the oldest batches are evicted (and counted) so an outage cannot fill the disk.
  * Survives restarts: a new sidecar finds and sends what an old one left. A batch is fsync'd
- * before `push` returns (the span ledger counts it as taken from then on) and removed right
+ * before `push` returns (the delivery ledger counts it as taken from then on) and removed right
  * after the backend's 200: a crash between that 200 and the unlink sends it once more.
  */
 export class DiskQueue {

@@ -68,7 +68,7 @@ export class DurableOtlpExporter<T> {
 
   /**
    * The deadline came: whatever is still on its way goes to the disk queue, for the next sidecar
-   * to send, and the batch counts as taken (the span ledger records it: no replay sends it
+   * to send, and the batch counts as taken (the delivery ledger records it: no replay sends it
    * again). If the backend did take the request in flight, the queue sends it a second time:
    * that is the one window of a graceful stop.
    */
