@@ -91,6 +91,7 @@ function write(r: BenchResults, out: string): void {
     `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_WORKLOADS=${config.shimWorkloads} BENCH_SHIM_MODES=${config.shimModes} BENCH_SHIM_PINS=${config.shimPins}${config.shimBefore ? ` BENCH_SHIM_BEFORE=${config.shimBefore}` : ''} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
     '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs)',
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
+    "# a callback right after a fork of ansible's (copy-on-write faults): /usr/bin/python3 test/shim/bench_fork.py 150",
   ];
   const notes = join(ROOT, 'bench', 'analysis.md');
   const analysis = existsSync(notes) ? readFileSync(notes, 'utf8') : '';

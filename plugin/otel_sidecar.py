@@ -299,6 +299,7 @@ CENSORED_LABEL = '(censored due to no_log)'
 # Keys of a module result that are forwarded (docs/protocol.md, "res").
 _RES_KEYS = ('msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reason', 'changed', 'failed',
              'attempts', 'retries', 'ansible_job_id', 'finished', 'warnings', 'deprecations', 'module_stderr')
+_RES_KEYSET = frozenset(_RES_KEYS)
 
 # scheme://userinfo@  ->  scheme://   (run over the serialized JSON text of a frame)
 # The userinfo may hold JSON escapes (\" or \\) and unrendered Jinja ({{ secret }}, as task
@@ -327,23 +328,47 @@ _PATTERN_HINTS = {
 }
 
 
+class ValuePatterns(object):
+    """The redact_value_patterns, compiled once. ``hinted`` are the default patterns with the
+    literal text each cannot match without, ``hint`` one regex of all that text: a frame holding
+    none of it (nearly every frame) costs one search. ``always`` are a user's own patterns."""
+
+    __slots__ = ('hinted', 'hint', 'always')
+
+    def __init__(self, hinted, always):
+        self.hinted = hinted
+        self.hint = re.compile('|'.join(re.escape(h) for _, hints in hinted for h in hints)) if hinted else None
+        self.always = always
+
+
 def _compile_value_patterns(patterns, display=None):
-    """[(regex, hints)] compiled once; hints is None for a user's own pattern (always searched).
-    A pattern that does not compile is skipped with a warning rather than breaking the plugin."""
-    out = []
+    """ValuePatterns, or None when there are none. A pattern that does not compile is skipped
+    with a warning rather than breaking the plugin."""
+    hinted, always = [], []
     for p in patterns:
         try:
-            out.append((re.compile(p, re.DOTALL), _PATTERN_HINTS.get(p)))
+            rx = re.compile(p, re.DOTALL)
         except re.error as e:
             if display is not None:
                 display.warning('otel_sidecar: redact_value_patterns: %r is not a valid regular expression (%s); ignored' % (p, e))
-    return out or None
+            continue
+        hints = _PATTERN_HINTS.get(p)
+        if hints is None:
+            always.append(rx)
+        else:
+            hinted.append((rx, hints))
+    return ValuePatterns(hinted, always) if hinted or always else None
 
 
 def _redact_values(body, patterns):
-    for rx, hints in patterns:
-        if hints is None or any(h in body for h in hints):
-            body = rx.sub(REDACTED, body)
+    if patterns.hint is not None and patterns.hint.search(body) is not None:
+        for rx, hints in patterns.hinted:
+            for h in hints:
+                if h in body:
+                    body = rx.sub(REDACTED, body)
+                    break
+    for rx in patterns.always:
+        body = rx.sub(REDACTED, body)
     return body
 
 
@@ -410,7 +435,33 @@ def _json_default(obj):
 
 
 _ENCODER = json.JSONEncoder(default=_json_default, ensure_ascii=False, separators=(',', ':'))
-_dumps = _ENCODER.encode
+
+
+def _c_dumps():
+    """json's C encoder, made once. JSONEncoder.encode builds a new one in Python on every call,
+    and on ansible's controller every object that touches is a page copied after each fork of a
+    worker (BENCHMARKS.md, issue 14). No circularity check: frames hold JSON-born data and
+    clipped copies; a cycle would end in RecursionError, which the callback guard catches."""
+    try:
+        from _json import make_encoder  # CPython's accelerator (ansible-core runs on CPython)
+        from _json import encode_basestring
+        encoder = make_encoder(None, _json_default, encode_basestring, None, ':', ',', False, False, True)
+    except (ImportError, TypeError):
+        return None
+    join = ''.join
+
+    def dumps(obj):
+        return join(encoder(obj, 0))
+    sample = {'a': [1, 2.5, None, True, u'\u00e9\n"'], 'b': {'c': b'x'}}
+    try:
+        if dumps(sample) == _ENCODER.encode(sample):
+            return dumps
+    except Exception:  # pylint: disable=broad-except
+        pass
+    return None
+
+
+_dumps = _c_dumps() or _ENCODER.encode
 
 
 def _redact_argv(argv):
@@ -907,7 +958,10 @@ class FrameWriter(object):
         self.spool_path = spool_path     # None: overflow=drop, no spool file
         self.send_timeout = send_timeout if send_timeout and send_timeout > 0 else 5.0
         self._q = collections.deque()
-        self._cv = threading.Condition(threading.Lock())
+        # The callback path takes the bare lock (a C call); the writer thread waits on the
+        # condition built on it.
+        self._lock = threading.Lock()
+        self._cv = threading.Condition(self._lock)
         self._wake_at = max(1, min(self.WAKE_AT, self.maxlen // 2))
         self._urgent = False             # drain, ack or close: no more gathering, write at once
         self._inflight = 0
@@ -1537,6 +1591,13 @@ def _truthy_no_log(value):
     return bool(value)
 
 
+def _no_log_of(r, task):
+    """Whether a result (its data ``r``, its ``task``) is no_log: censored, or said so either way."""
+    if 'censored' in r or r.get('_ansible_no_log'):
+        return True
+    return task is not None and _truthy_no_log(getattr(task, 'no_log', None))
+
+
 def _configured_as_stdout_callback():
     """True when ansible-core is told to use this plugin as its stdout callback."""
     try:
@@ -1545,32 +1606,37 @@ def _configured_as_stdout_callback():
         return False
 
 
-def _and_warnings(method):
-    """As the stdout callback: after the (guarded) frame, show the warnings and deprecations of
-    the result, as ansible-core's default callback does for the same events."""
-    @functools.wraps(method)
-    def wrapper(self, result, *args, **kwargs):
-        method(self, result, *args, **kwargs)
-        if self.CALLBACK_TYPE == 'stdout':
-            try:
-                self._handle_warnings(result_data(result))
-            except Exception:  # pylint: disable=broad-except
-                pass
-    return wrapper
-
-
 def _guard(method):
     """No exception may escape into ansible: warn once, then go on silently."""
+    name = method.__name__
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except Exception as e:  # pylint: disable=broad-except
-            try:
-                self._internal_error(method.__name__, e)
-            except Exception:
-                pass
+            self._internal_error(name, e)
         return None
+    return wrapper
+
+
+def _guard_and_warnings(method):
+    """_guard, then, as the stdout callback, the result's warnings and deprecations, shown as
+    ansible-core's default callback does for the same events. One wrapper, not two stacked: on
+    ansible's hot path every frame is objects touched after a fork (_c_dumps)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self, result, *args, **kwargs):
+        try:
+            method(self, result, *args, **kwargs)
+        except Exception as e:  # pylint: disable=broad-except
+            self._internal_error(name, e)
+        if self.CALLBACK_TYPE == 'stdout':
+            try:
+                self._handle_warnings(result_data(result))
+            except Exception:  # pylint: disable=broad-except
+                pass
     return wrapper
 
 
@@ -1710,7 +1776,7 @@ class CallbackModule(CallbackBase):
             body = _redact_values(body, self._secret_values)
         # seq numbers and queue order must match: both under the writer's lock (callbacks come
         # from two of ansible's threads); the writer is not woken per frame (append_locked).
-        with writer._cv:
+        with writer._lock:
             seq = self._seq
             self._seq = seq + 1
             if len(body) > 2:
@@ -1733,11 +1799,15 @@ class CallbackModule(CallbackBase):
             self._display.warning(msg)
 
     def _internal_error(self, where, exc):
+        """Said once; never raises (it runs where an exception would reach ansible)."""
         if self._error_warned:
             return
         self._error_warned = True
-        self._display.warning('otel_sidecar: internal error in %s: %s: %s (the playbook is not affected; '
-                              'further errors of this plugin are not shown)' % (where, type(exc).__name__, exc))
+        try:
+            self._display.warning('otel_sidecar: internal error in %s: %s: %s (the playbook is not affected; '
+                                  'further errors of this plugin are not shown)' % (where, type(exc).__name__, exc))
+        except Exception:  # pylint: disable=broad-except
+            pass
 
     # ---------------------------------------------------------------------------------------
     # result subset
@@ -1746,9 +1816,11 @@ class CallbackModule(CallbackBase):
             return {'censored': CENSORED}
         clip = self._clip_value
         out = {}
-        for key in _RES_KEYS:
-            if key in r:
-                out[key] = clip(r[key])
+        # Over the result's own items: made after the worker's fork, touching them copies no
+        # page (see _c_dumps); the key names are shared, read only by the set lookup.
+        for key, value in r.items():
+            if key in _RES_KEYSET:
+                out[key] = clip(value)
         results = r.get('results')
         if isinstance(results, list):
             out['results_count'] = len(results)
@@ -1758,11 +1830,7 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def _result_no_log(result):
-        r = result_data(result)
-        if 'censored' in r or r.get('_ansible_no_log'):
-            return True
-        task = result_task(result)
-        return task is not None and _truthy_no_log(getattr(task, 'no_log', None))
+        return _no_log_of(result_data(result), result_task(result))
 
     def _args(self, task, no_log):
         if no_log or self._hide_args:
@@ -1891,7 +1959,7 @@ class CallbackModule(CallbackBase):
         task = result_task(result)
         r = result_data(result)
         host = result_host(result).get_name()
-        no_log = self._result_no_log(result)
+        no_log = _no_log_of(r, task)
         rescued = False
         if status == 'failed' and not ignored:
             rescued = task_is_rescued(task)
@@ -2031,13 +2099,11 @@ class CallbackModule(CallbackBase):
         self._pending[name] = (task._uuid, set())
         self._emit('host_start', {'task': task._uuid, 'host': name}, ts)
 
-    @_and_warnings
-    @_guard
+    @_guard_and_warnings
     def v2_runner_on_ok(self, result):
         self._host_result(result, 'ok')
 
-    @_and_warnings
-    @_guard
+    @_guard_and_warnings
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._host_result(result, 'failed', ignored=bool(ignore_errors))
 
@@ -2054,8 +2120,7 @@ class CallbackModule(CallbackBase):
     def v2_runner_item_on_ok(self, result):
         self._item_result(result, 'ok')
 
-    @_and_warnings
-    @_guard
+    @_guard_and_warnings
     def v2_runner_item_on_failed(self, result):
         self._item_result(result, 'failed')
 
@@ -2370,7 +2435,7 @@ def _instrument(path):
 
     def init(self, *args, **kwargs):
         writer_init(self, *args, **kwargs)
-        self._cv = _CountingCondition(threading.Lock())
+        self._cv = _CountingCondition(self._lock)
         stats.writer = self
 
     def close(self):
