@@ -35,6 +35,11 @@ export class DeliveryLedger {
     return this.ids(traceId).has(id);
   }
 
+  /** The ids of one trace on disk now, for a caller checking many at once (an export batch). */
+  known(traceId: string): ReadonlySet<string> {
+    return this.ids(traceId);
+  }
+
   /** Resolves once the ids are on disk (and only then are they known: `has` says true). */
   async record(traceId: string, ids: string[]): Promise<void> {
     if (!TRACE_ID.test(traceId)) throw new Error(`not a trace id: ${JSON.stringify(traceId)}`);
