@@ -58,7 +58,7 @@ export class LedgerExporter<T> implements ItemExporter<T> {
   export(items: T[], done: (result: ExportResult) => void): void {
     const fresh: T[] = [];
     // Per trace once per batch, not per item: its ids on disk, its ids in flight, the fresh ones.
-    const byTrace = new Map<string, { known: ReadonlySet<string> | undefined; flying: Set<string>; ids: string[] }>();
+    const byTrace = new Map<string, { known: ReturnType<DeliveryLedger['known']> | undefined; flying: Set<string>; ids: string[] }>();
     for (const item of items) {
       const k = this.key(item);
       if (k) {
