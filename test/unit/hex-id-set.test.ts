@@ -1,23 +1,13 @@
 // The ledger's id set (src/export/ledger/hex-id-set.ts) against a plain Set of the same strings.
 import { describe, expect, it } from 'vitest';
 import { HexIdSet } from '../../src/export/ledger/hex-id-set.js';
-
-/** A deterministic sequence (xorshift), so a failure replays. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const hex = (next: () => number, digits: number): string => Array.from({ length: digits }, () => '0123456789abcdef'[Math.floor(next() * 16)]).join('');
 
 describe.each([16, 32] as const)('a set of %i-digit hex ids', (digits) => {
   it('answers as a Set of the strings does, through growth, with near misses and foreign strings', () => {
-    const next = random(digits);
+    const next = seededRandom(digits);
     const set = new HexIdSet(digits);
     const reference = new Set<string>();
     const seen: string[] = [];

@@ -15,6 +15,7 @@ import {
 import { beforeEachCollection, SummedCounter } from '../../src/export/summed-counter.js';
 import { METRIC, MetricsRecorder } from '../../src/export/metrics-recorder.js';
 import type { HostResultEvent, ItemResultEvent } from '../../src/model/run-observer.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 class ManualReader extends MetricReader {
   constructor(temporality: AggregationTemporality) {
@@ -30,17 +31,6 @@ class ManualReader extends MetricReader {
     const { resourceMetrics } = await this.collect();
     return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
   }
-}
-
-/** A deterministic sequence (xorshift), so a failure replays. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 let now = 1_800_000_000_000;
@@ -66,7 +56,7 @@ describe.each([AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA])
       { status: 'changed', task: 'a' },
       { status: 'ok', task: 'b' },
     ];
-    const next = random(14);
+    const next = seededRandom(14);
     let collections = 0;
     for (let step = 0; step < 3_000; step++) {
       tick(1 + Math.floor(next() * 5));
@@ -109,7 +99,7 @@ describe('the metrics recorder between collections', () => {
     const cumulative = new ManualReader(AggregationTemporality.CUMULATIVE);
     const delta = new ManualReader(AggregationTemporality.DELTA);
     const recorder = new MetricsRecorder(new MeterProvider({ readers: [cumulative, delta] }).getMeter('m'), { hostAttribute: false });
-    const next = random(4);
+    const next = seededRandom(4);
     const total = new Map<string, number>();
     let sinceDelta = new Map<string, number>();
     let durations = 0;
