@@ -2,6 +2,7 @@ import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@open
 import { ATTR } from '../model/attributes.js';
 import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, PlaybookStartEvent, RetryEvent } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
+import { beforeEachCollection, SummedCounter } from './summed-counter.js';
 
 /** Instrument names (docs/metrics.md lists each with its unit, attributes and a PromQL query). */
 export const METRIC = {
@@ -24,6 +25,14 @@ export const PLAYBOOK_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 36
 export interface RecorderOptions {
   /** Add ansible.task.host.name to per-host instruments: one series per host, so opt-in only. */
   hostAttribute: boolean;
+}
+
+/** The attribute objects of one (status, playbook, play, module, host) series, built once per collection interval. */
+interface HostSeries {
+  duration: Attributes;
+  /** host.results' attributes, by ansible.task.changed: [false, true]. */
+  results: [Attributes | undefined, Attributes | undefined];
+  items?: Attributes;
 }
 
 const seconds = (startNs: number, endNs: number): number => Math.max(0, endNs - startNs) / 1e9;
@@ -54,14 +63,16 @@ export function countsAsChanged(e: Pick<HostResultEvent, 'status' | 'changed'>):
 export class MetricsRecorder implements Sink {
   readonly name = 'metrics';
   private readonly taskDuration: Histogram;
-  private readonly hostResults: Counter;
-  private readonly items: Counter;
+  private readonly hostResults: SummedCounter;
+  private readonly items: SummedCounter;
   private readonly retries: Counter;
   private readonly playbookDuration: Histogram;
   private readonly playbookRuns: Counter;
   private readonly cicdDuration: Histogram;
   private readonly cicdActive: UpDownCounter;
   private readonly cicdErrors: Counter;
+  /** Cleared at each collection, so it holds at most the series of one interval. */
+  private readonly series = new Map<string, HostSeries>();
 
   constructor(
     meter: Meter,
@@ -74,8 +85,8 @@ export class MetricsRecorder implements Sink {
       description: 'Duration of a task on one host, runner start to result',
       ...taskAdvice,
     });
-    this.hostResults = meter.createCounter(METRIC.HOST_RESULTS, { unit: '{result}', description: 'Host results of tasks, by status' });
-    this.items = meter.createCounter(METRIC.ITEMS, { unit: '{item}', description: 'Loop item results, by status' });
+    this.hostResults = new SummedCounter(meter.createCounter(METRIC.HOST_RESULTS, { unit: '{result}', description: 'Host results of tasks, by status' }));
+    this.items = new SummedCounter(meter.createCounter(METRIC.ITEMS, { unit: '{item}', description: 'Loop item results, by status' }));
     this.retries = meter.createCounter(METRIC.RETRIES, { unit: '{retry}', description: 'Retries of until/retries tasks' });
     this.playbookDuration = meter.createHistogram(METRIC.PLAYBOOK_DURATION, { unit: 's', description: 'Duration of a playbook run', ...playbookAdvice });
     this.playbookRuns = meter.createCounter(METRIC.PLAYBOOK_RUNS, { unit: '{run}', description: 'Playbook runs ended, by result' });
@@ -89,6 +100,11 @@ export class MetricsRecorder implements Sink {
       unit: '{error}',
       description: 'Pipeline runs that ended in failure or error, by error.type',
     });
+    beforeEachCollection(meter, () => {
+      this.hostResults.flush();
+      this.items.flush();
+      this.series.clear();
+    });
   }
 
   private host(host: string): Attributes {
@@ -101,21 +117,36 @@ export class MetricsRecorder implements Sink {
     for (const result of ['success', 'failure']) this.playbookRuns.add(0, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: result });
   }
 
+  /** Per result, the same attribute objects as long as nothing collected: no spread, no new keys to hash. */
+  private hostSeries(e: HostResultEvent | ItemResultEvent): HostSeries {
+    const key = `${e.status}\0${e.playbook}\0${e.play}\0${e.module ?? ''}\0${this.o.hostAttribute ? e.host : ''}`;
+    let s = this.series.get(key);
+    if (!s) {
+      const duration: Attributes = {
+        [ATTR.TASK_HOST_STATUS]: e.status,
+        [ATTR.PLAYBOOK_NAME]: e.playbook,
+        [ATTR.PLAY_NAME]: e.play,
+        ...(e.module ? { [ATTR.TASK_MODULE]: e.module } : {}),
+        ...this.host(e.host),
+      };
+      s = { duration, results: [undefined, undefined] };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
   hostResult(e: HostResultEvent): void {
-    const attrs: Attributes = {
-      [ATTR.TASK_HOST_STATUS]: e.status,
-      [ATTR.PLAYBOOK_NAME]: e.playbook,
-      [ATTR.PLAY_NAME]: e.play,
-      ...(e.module ? { [ATTR.TASK_MODULE]: e.module } : {}),
-      ...this.host(e.host),
-    };
-    this.taskDuration.record(seconds(e.startNs, e.endNs), attrs);
+    const s = this.hostSeries(e);
+    this.taskDuration.record(seconds(e.startNs, e.endNs), s.duration);
     // changed only on the counter: its sum over "true" is the PLAY RECAP's changed column
-    this.hostResults.add(1, { ...attrs, [ATTR.TASK_CHANGED]: countsAsChanged(e) });
+    const changed = countsAsChanged(e);
+    const i = changed ? 1 : 0;
+    this.hostResults.inc((s.results[i] ??= { ...s.duration, [ATTR.TASK_CHANGED]: changed }));
   }
 
   itemResult(e: ItemResultEvent): void {
-    this.items.add(1, { [ATTR.TASK_HOST_STATUS]: e.status, [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.PLAY_NAME]: e.play, ...this.host(e.host) });
+    const s = this.hostSeries(e);
+    this.items.inc((s.items ??= { [ATTR.TASK_HOST_STATUS]: e.status, [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.PLAY_NAME]: e.play, ...this.host(e.host) }));
   }
 
   retry(e: RetryEvent): void {

@@ -63,6 +63,21 @@ describe('the span ledger of a destination', () => {
     expect(new DeliveryLedger(dir).has(TRACE, '1111111111111111')).toBe(false);
   });
 
+  it('sends again what a failed export had on its way, across traces of one batch', async () => {
+    const dest = new Destination();
+    const exporter = new LedgerExporter(dest, new DeliveryLedger(tempDir()), spanKey);
+    const other = 'b'.repeat(32);
+    const batch = [span('1111111111111111'), span('2222222222222222', other), span('3333333333333333')];
+    const failed = exportNow(exporter, batch);
+    dest.batches[0]!.done({ code: ExportResultCode.FAILED, error: new Error('503') });
+    await failed;
+    const retried = exportNow(exporter, batch);
+    expect(dest.batches.map((b) => ids(b.spans))).toEqual([ids(batch), ids(batch)]);
+    dest.batches[1]!.done({ code: ExportResultCode.SUCCESS });
+    expect((await retried).code).toBe(ExportResultCode.SUCCESS);
+    expect(exporter.skipped).toBe(0);
+  });
+
   it('sends a span once when a replay re-creates it while the first copy is still on its way', async () => {
     const dest = new Destination();
     const exporter = new LedgerExporter(dest, new DeliveryLedger(tempDir()), spanKey);

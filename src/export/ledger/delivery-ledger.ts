@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendSyncedAsync } from '../../util/durable-file.js';
+import { HexIdSet } from './hex-id-set.js';
 
 /**
- * Ids kept in memory, over the traces used last (about 60 bytes each). Counted in ids, not
+ * Ids kept in memory, over the traces used last (16–32 bytes each, HexIdSet). Counted in ids, not
  * traces: 100 concurrent runs interleave in every export batch, and a cache of fewer traces than
  * that re-read their files on every batch.
  */
@@ -19,7 +20,7 @@ export const ITEM_ID = { span: /^[0-9a-f]{16}$/, logRecord: /^[0-9a-f]{32}$/ } a
  * crash re-creates the same ids). A line cut short by a crash was never reported: it is ignored.
  */
 export class DeliveryLedger {
-  private readonly cache = new Map<string, Set<string>>();
+  private readonly cache = new Map<string, HexIdSet>();
   private cachedIds = 0;
   /** Traces whose file ends in a line a crash cut short: the next append starts a new line. */
   private readonly torn = new Set<string>();
@@ -33,6 +34,11 @@ export class DeliveryLedger {
 
   has(traceId: string, id: string): boolean {
     return this.ids(traceId).has(id);
+  }
+
+  /** The ids of one trace on disk now, for a caller checking many at once (an export batch). */
+  known(traceId: string): Pick<HexIdSet, 'has'> {
+    return this.ids(traceId);
   }
 
   /** Resolves once the ids are on disk (and only then are they known: `has` says true). */
@@ -50,12 +56,12 @@ export class DeliveryLedger {
     if (this.cache.get(traceId) === known) this.cachedIds += known.size - before;
   }
 
-  private ids(traceId: string): Set<string> {
+  private ids(traceId: string): HexIdSet {
     let set = this.cache.get(traceId);
     if (set) {
       this.cache.delete(traceId); // re-inserted below: Map order is the LRU order
     } else {
-      set = new Set();
+      set = new HexIdSet(this.itemId === ITEM_ID.logRecord ? 32 : 16);
       try {
         const text = readFileSync(join(this.dir, traceId), 'utf8');
         for (const line of text.split('\n')) if (this.itemId.test(line)) set.add(line);

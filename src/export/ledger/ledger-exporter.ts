@@ -43,7 +43,8 @@ interface ItemExporter<T> {
 export class LedgerExporter<T> implements ItemExporter<T> {
   /** Items not sent because the destination already had them (a replay after a crash). */
   skipped = 0;
-  private readonly inFlight = new Set<string>();
+  /** Ids handed to the destination and not settled yet, by trace. */
+  private readonly inFlight = new Map<string, Set<string>>();
   private readonly exports = new Set<Promise<void>>();
   private readonly failedTraces = new Set<string>();
 
@@ -56,16 +57,28 @@ export class LedgerExporter<T> implements ItemExporter<T> {
 
   export(items: T[], done: (result: ExportResult) => void): void {
     const fresh: T[] = [];
-    const keys: ([string, string] | undefined)[] = [];
+    // Per trace once per batch, not per item: its ids on disk, its ids in flight, the fresh ones.
+    const byTrace = new Map<string, { known: ReturnType<DeliveryLedger['known']> | undefined; flying: Set<string>; ids: string[] }>();
     for (const item of items) {
       const k = this.key(item);
       if (k) {
-        const flight = `${k[0]}/${k[1]}`;
-        if (this.inFlight.has(flight) || this.ledger?.has(k[0], k[1])) continue;
-        this.inFlight.add(flight); // also drops a second copy within this batch
+        let t = byTrace.get(k[0]);
+        if (!t) {
+          let flying = this.inFlight.get(k[0]);
+          if (!flying) this.inFlight.set(k[0], (flying = new Set()));
+          t = { known: this.ledger?.known(k[0]), flying, ids: [] };
+          byTrace.set(k[0], t);
+        }
+        if (t.flying.has(k[1]) || t.known?.has(k[1])) continue;
+        t.flying.add(k[1]); // also drops a second copy within this batch
+        t.ids.push(k[1]);
       }
       fresh.push(item);
-      keys.push(k);
+    }
+    const taken = new Map<string, string[]>();
+    for (const [traceId, t] of byTrace) {
+      if (t.ids.length) taken.set(traceId, t.ids);
+      else if (t.flying.size === 0) this.inFlight.delete(traceId);
     }
     this.skipped += items.length - fresh.length;
     if (fresh.length === 0) return done({ code: ExportResultCode.SUCCESS });
@@ -73,13 +86,21 @@ export class LedgerExporter<T> implements ItemExporter<T> {
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.exports.add(settled);
     this.inner.export(fresh, (result) => {
-      void this.settleExport(result, groupByTrace(keys)).then((outcome) => {
-        for (const k of keys) if (k) this.inFlight.delete(`${k[0]}/${k[1]}`);
+      void this.settleExport(result, taken).then((outcome) => {
+        for (const [traceId, ids] of taken) this.land(traceId, ids);
         this.exports.delete(settled);
         settle();
         done(outcome);
       });
     });
+  }
+
+  /** These ids of the trace are no longer in flight. */
+  private land(traceId: string, ids: readonly string[]): void {
+    const flying = this.inFlight.get(traceId);
+    if (!flying) return;
+    for (const id of ids) flying.delete(id);
+    if (flying.size === 0) this.inFlight.delete(traceId);
   }
 
   /** The destination's answer, once the ledger has what it took on disk. */
@@ -162,15 +183,4 @@ export async function shutdownLedgered(
   await withinDeadline(shutdown(), deadlineMs);
   for (const d of durable) d?.spill();
   await withinDeadline(Promise.all(ledgers.map((l) => l.idle())), Math.max(LEDGER_WRITE_MS, end - Date.now()));
-}
-
-function groupByTrace(keys: readonly ([string, string] | undefined)[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const k of keys) {
-    if (!k) continue;
-    const ids = out.get(k[0]);
-    if (ids) ids.push(k[1]);
-    else out.set(k[0], [k[1]]);
-  }
-  return out;
 }
