@@ -129,6 +129,7 @@ describe('benchmarks at tiny sizes', () => {
     const md = manyRunsSection(m, 2000).join('\n');
     expect(md).toContain('## 7. Many runs per sidecar');
     expect(md).toContain('Every span arrived.');
+    expect(md).toMatch(/Goal: no run starves .*: \*\*(met|missed)\*\* \(1 runs 1\.00×, 3 runs \d+\.\d\d×\)/);
   });
 
   it('profile and report: a CPU profile of serve yields hotspots, and the report has every section', async () => {
