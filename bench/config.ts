@@ -6,7 +6,7 @@ export interface BenchConfig {
   sections: Set<string>;
   /** Playbooks of the shim section: HOSTSxTASKSfFORKS, comma-separated. */
   shimWorkloads: string;
-  /** Sidecar modes of the shim section: none (always), live, absent, stalled. */
+  /** Modes of the shim section: none (always), floor (an empty callback), live, absent, stalled. */
   shimModes: string;
   /** pinned, unpinned or both. */
   shimPins: string;

@@ -17,12 +17,13 @@ import { stalledSidecar } from './stalled-sidecar.js';
 
 const run = promisify(execFile);
 
-export const SIDECAR_MODES = ['none', 'live', 'absent', 'stalled'] as const;
+export const SIDECAR_MODES = ['none', 'floor', 'live', 'absent', 'stalled'] as const;
 export type SidecarMode = (typeof SIDECAR_MODES)[number];
 export type Pinning = 'pinned' | 'unpinned';
 
 export const MODE_LABEL: Record<SidecarMode, string> = {
   none: 'no callback (baseline)',
+  floor: 'empty callback (what ansible spends on any)',
   live: 'shim + live sidecar',
   absent: 'shim, no sidecar (spooling)',
   stalled: 'shim + sidecar that stops reading',
@@ -83,6 +84,9 @@ export interface ShimBenchOptions {
 
 const WRAPPER = join(ROOT, 'bench', 'max_rss.py');
 const PLUGIN_DIR = join(ROOT, 'plugin');
+const FLOOR_DIR = join(ROOT, 'bench', 'floor-callback');
+/** Modes without the shim: no stats file, and no "before" twin. */
+const withoutShim = (m: SidecarMode): boolean => m === 'none' || m === 'floor';
 export const workloadName = (w: Workload): string => `${w.hosts}x${w.tasks}f${w.forks}`;
 
 export function parseWorkloads(spec: string): Workload[] {
@@ -93,8 +97,18 @@ export function parseWorkloads(spec: string): Workload[] {
   });
 }
 
+/** The empty callback must take the events the shim takes, or it is not the shim's floor. */
+export function checkFloorEvents(): void {
+  const shim = new Set([...readFileSync(join(PLUGIN_DIR, 'otel_sidecar.py'), 'utf8').matchAll(/^ {4}def (v2_\w+)\(/gm)].map((m) => m[1] as string));
+  const list = readFileSync(join(FLOOR_DIR, 'otel_floor.py'), 'utf8').split('for _event in (')[1]?.split(')')[0] ?? '';
+  const floor = new Set([...list.matchAll(/'(\w+)'/g)].map((m) => `v2_${m[1]}`));
+  const differ = [...shim].filter((e) => !floor.has(e)).concat([...floor].filter((e) => !shim.has(e)));
+  if (differ.length) throw new Error(`bench/floor-callback/otel_floor.py and the shim take different events: ${differ.join(', ')}`);
+}
+
 function modeEnv(mode: ShimMode, dir: string, statsFile: string, before?: string): NodeJS.ProcessEnv {
   if (mode.sidecar === 'none') return benchEnv();
+  if (mode.sidecar === 'floor') return benchEnv({ ANSIBLE_CALLBACK_PLUGINS: FLOOR_DIR, ANSIBLE_CALLBACKS_ENABLED: 'otel_floor' });
   return benchEnv({
     ANSIBLE_CALLBACK_PLUGINS: mode.before ? before : PLUGIN_DIR,
     ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
@@ -110,13 +124,14 @@ async function pin(pids: number[], cpus: string): Promise<void> {
 
 export async function shimOverhead(dir: string, o: ShimBenchOptions): Promise<ShimOverheadResult> {
   const modes: ShimMode[] = o.modes.flatMap((sidecar): ShimMode[] =>
-    sidecar === 'none' || !o.before
+    withoutShim(sidecar) || !o.before
       ? [{ sidecar, before: false }]
       : [
           { sidecar, before: true },
           { sidecar, before: false },
         ],
   );
+  if (o.modes.includes('floor')) checkFloorEvents();
   const receiver = await LoopbackReceiver.start('count');
   const live = await SidecarProcess.start(join(dir, 'live.sock'), receiver.url);
   const stalled = await stalledSidecar(join(dir, 'stalled.sock'));
@@ -146,7 +161,7 @@ export async function shimOverhead(dir: string, o: ShimBenchOptions): Promise<Sh
               main_ctxt_switches: number | null;
               exit: number;
             };
-            const stats = mode.sidecar === 'none' ? undefined : (JSON.parse(readFileSync(`${base}.stats.json`, 'utf8')) as ShimStats);
+            const stats = withoutShim(mode.sidecar) ? undefined : (JSON.parse(readFileSync(`${base}.stats.json`, 'utf8')) as ShimStats);
             samples.push({
               workload: workloadName(w),
               pin: p,

@@ -16,6 +16,16 @@ function pairRatios(runs: ShimSample[], base: ShimSample[], k: 'wallS' | 'cpuS')
   });
 }
 
+/** Per repetition: the mode's figure minus the other mode's of the same repetition. */
+function pairDiffs(runs: ShimSample[], base: ShimSample[], k: 'mainCpuS'): number[] {
+  return runs.flatMap((s) => {
+    const b = base.find((x) => x.rep === s.rep);
+    return b && s[k] !== null && b[k] !== null ? [s[k] - b[k]] : [];
+  });
+}
+
+const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${fmt(Math.abs(v), 2)}`;
+
 function block(s: ShimOverheadResult, workload: string, pin: string): string[] {
   const of = (mode: string): ShimSample[] => s.samples.filter((x) => x.workload === workload && x.pin === pin && x.mode === mode);
   const base = of('none');
@@ -64,6 +74,18 @@ function block(s: ShimOverheadResult, workload: string, pin: string): string[] {
   if (shares.live !== undefined)
     goals.push(`shim ≤ ${GOALS.mainShare * 100} % of the main thread: ${verdict(shares.live <= GOALS.mainShare)} (${fmt(shares.live * 100, 2)} %)`);
   if (goals.length) out.push(`Goals (this tree's shim): ${goals.join('; ')}.`, '');
+  // The shim's own part: over an empty callback, which pays what ansible spends on any callback.
+  const floor = of('floor');
+  const overFloor = ['live', 'absent'].flatMap((m) => {
+    const runs = of(m);
+    if (!floor.length || !runs.length) return [];
+    const wr = pairRatios(runs, floor, 'wallS');
+    const main = pairDiffs(runs, floor, 'mainCpuS');
+    return [
+      `${modeLabel({ sidecar: m as 'live', before: false })}: wall ${fmt(median(wr), 3)}× (${range(wr)}), main-thread CPU ${signed(median(main))} s (${signed(Math.min(...main))} to ${signed(Math.max(...main))})`,
+    ];
+  });
+  if (overFloor.length) out.push(`Over the empty callback (pairs of the same repetition): ${overFloor.join('; ')}.`, '');
   return out;
 }
 

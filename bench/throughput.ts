@@ -18,6 +18,8 @@ export interface PipelineResult {
   frames: number;
   expectedSpans: number;
   receivedSpans: number;
+  /** OTLP trace request bytes at the receiver (as sent: compressed if the exporter compressed). */
+  receivedBytes: number;
   /** First byte written → the sidecar reported the run's end (all frames consumed). */
   ingestSeconds: number;
   /** First byte written → the last span arrived at the receiver. */
@@ -31,13 +33,14 @@ export interface PipelineResult {
 export interface RawSdkResult {
   spans: number;
   receivedSpans: number;
+  receivedBytes: number;
   createSeconds: number;
   endToEndSeconds: number;
 }
 
 const QUIET_MS = 15_000;
 
-export async function pipelineThroughput(size: StreamSize, o: { cpuProfDir?: string } = {}): Promise<PipelineResult> {
+export async function pipelineThroughput(size: StreamSize, o: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<PipelineResult> {
   const shape = streamShape(size);
   const receiver = await LoopbackReceiver.start('count');
   const dir = mkdtempSync(join(tmpdir(), 'otel-bench-'));
@@ -59,6 +62,7 @@ export async function pipelineThroughput(size: StreamSize, o: { cpuProfDir?: str
       frames: shape.frames,
       expectedSpans: shape.spans,
       receivedSpans: after.spans,
+      receivedBytes: after.bytes,
       ingestSeconds,
       endToEndSeconds: (stats.lastAtMs - t0) / 1000,
       peakRssMiB: exit.peakRssKiB / 1024,
@@ -83,6 +87,7 @@ export async function rawSdkThroughput(size: StreamSize): Promise<RawSdkResult> 
     return {
       spans: done.spans,
       receivedSpans: stats.spans,
+      receivedBytes: stats.bytes,
       createSeconds: (done.createdMs - done.t0Ms) / 1000,
       endToEndSeconds: (stats.lastAtMs - done.t0Ms) / 1000,
     };
