@@ -11,7 +11,7 @@ import { OtelLogWriter } from './otel-log-writer.js';
 import type { Component } from '../util/lifecycle.js';
 import { DeliveryLedger, ITEM_ID } from './ledger/delivery-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
-import { LedgerExporter, ledgerDirs, logRecordKey, settleLedgers, shutdownLedgered } from './ledger/ledger-exporter.js';
+import { LedgerExporter, ledgerErrorLog, ledgerDirs, logRecordKey, settleLedgers, shutdownLedgered } from './ledger/ledger-exporter.js';
 
 export interface LogsOptions extends LogExporterOptions {
   /** The resource every signal shares (built by the composition root, src/root/sidecar-root.ts). */
@@ -56,6 +56,7 @@ export class Logs implements Component<LogsReport> {
           c.exporter,
           o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'logs', c.target), ITEM_ID.logRecord),
           logRecordKey,
+          ledgerErrorLog(o.log, 'log records', c.target),
         ),
     );
     this.exporters = choices.map(

@@ -10,7 +10,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { targetReport, type TargetReport } from './target-report.js';
 import type { Component } from '../util/lifecycle.js';
-import { LedgerExporter, ledgerDirs, settleLedgers, shutdownLedgered, spanKey } from './ledger/ledger-exporter.js';
+import { LedgerExporter, ledgerErrorLog, ledgerDirs, settleLedgers, shutdownLedgered, spanKey } from './ledger/ledger-exporter.js';
 import { DeliveryLedger } from './ledger/delivery-ledger.js';
 import { destinationDir } from './ledger/ledger-dir.js';
 
@@ -59,7 +59,12 @@ export class Tracing implements Component<ExportReport> {
     this.durable = choices.map((c) => c.durable);
     this.ledgers = choices.map(
       (c) =>
-        new LedgerExporter(c.exporter, o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'spans', c.target)), spanKey),
+        new LedgerExporter(
+          c.exporter,
+          o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'spans', c.target)),
+          spanKey,
+          ledgerErrorLog(o.log, 'spans', c.target),
+        ),
     );
     this.exporters = choices.map(
       (c, i) =>

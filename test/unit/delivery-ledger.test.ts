@@ -4,7 +4,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { LedgerExporter, logRecordKey, spanKey } from '../../src/export/ledger/ledger-exporter.js';
+import { LedgerExporter, ledgerErrorLog, logRecordKey, spanKey } from '../../src/export/ledger/ledger-exporter.js';
 import { DeliveryLedger, ITEM_ID } from '../../src/export/ledger/delivery-ledger.js';
 import { RunMarks } from '../../src/export/ledger/run-marks.js';
 import { targetReport } from '../../src/export/target-report.js';
@@ -25,20 +25,28 @@ class Destination<T = ReadableSpan> {
   async shutdown(): Promise<void> {}
 }
 
+/** A ledger whose writes end when the test says so. */
+function heldLedger(): { ledger: DeliveryLedger; writes: (() => void)[] } {
+  const writes: (() => void)[] = [];
+  const ledger = { dir: '/ledger', known: () => ({ has: () => false }), record: () => new Promise<void>((r) => writes.push(r)) };
+  return { ledger: ledger as unknown as DeliveryLedger, writes };
+}
+
 function exportNow<T>(e: { export(items: T[], done: (r: ExportResult) => void): void }, items: T[]): Promise<ExportResult> {
   return new Promise((resolve) => e.export(items, resolve));
 }
 
 describe('the span ledger of a destination', () => {
-  it('has the span ids on disk before the success goes upstream, and a new sidecar skips them', async () => {
+  it('passes the success upstream at once and is idle once the ids are on disk; a new sidecar skips them', async () => {
     const dir = tempDir();
     const dest = new Destination();
     const exporter = new LedgerExporter(dest, new DeliveryLedger(dir), spanKey);
-    const onDiskAtSuccess = new Promise<string>((resolve) =>
-      exporter.export([span('1111111111111111'), span('2222222222222222')], () => resolve(readFileSync(join(dir, TRACE), 'utf8'))),
-    );
+    const upstream = exportNow(exporter, [span('1111111111111111'), span('2222222222222222')]);
     dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
-    expect(await onDiskAtSuccess).toBe('1111111111111111\n2222222222222222\n');
+    expect((await upstream).code).toBe(ExportResultCode.SUCCESS);
+    await exporter.idle();
+    expect(readFileSync(join(dir, TRACE), 'utf8')).toBe('1111111111111111\n2222222222222222\n');
+    expect(exporter.exportedWhole([TRACE])).toBe(true);
 
     const dest2 = new Destination();
     const restarted = new LedgerExporter(dest2, new DeliveryLedger(dir), spanKey);
@@ -47,8 +55,64 @@ describe('the span ledger of a destination', () => {
     dest2.batches[0]!.done({ code: ExportResultCode.SUCCESS });
     expect((await result).code).toBe(ExportResultCode.SUCCESS);
     expect(restarted.skipped).toBe(1);
+    await restarted.idle();
     expect(await exportNow(restarted, [span('3333333333333333')])).toEqual({ code: ExportResultCode.SUCCESS });
     expect(dest2.batches.length).toBe(1); // nothing left to send: not even an empty request
+  });
+
+  it('while the ledger writes, the ids stay on their way: a replayed copy is not sent, and the run is not idle', async () => {
+    const { ledger, writes } = heldLedger();
+    const dest = new Destination();
+    const exporter = new LedgerExporter(dest, ledger, spanKey);
+    const upstream = exportNow(exporter, [span('1111111111111111')]);
+    dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
+    expect((await upstream).code).toBe(ExportResultCode.SUCCESS); // before the write ended
+    let idle = false;
+    void exporter.idle().then(() => (idle = true));
+    exporter.export([span('1111111111111111')], () => {});
+    expect(dest.batches.length).toBe(1);
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    writes[0]!();
+    await exporter.idle();
+    expect(idle).toBe(true);
+  });
+
+  it('holds the success back while the ledger is more than a queue behind (a stalled disk)', async () => {
+    const { ledger, writes } = heldLedger();
+    const dest = new Destination();
+    const exporter = new LedgerExporter(dest, ledger, spanKey);
+    const many = Array.from({ length: 65_537 }, (_, i) => span(i.toString(16).padStart(16, '0')));
+    let answered = false;
+    exporter.export(many, () => (answered = true));
+    dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
+    await Promise.resolve();
+    expect(answered).toBe(false);
+    writes[0]!();
+    await exporter.idle();
+    expect(answered).toBe(true);
+  });
+
+  it('says once when the ledger cannot write, and the trace is then not out (its run stays in the spool)', async () => {
+    const ledger = { dir: '/ledger', known: () => ({ has: () => false }), record: () => Promise.reject(new Error('EROFS: read-only file system')) };
+    const said: string[] = [];
+    const dest = new Destination();
+    const exporter = new LedgerExporter(dest, ledger as unknown as DeliveryLedger, spanKey, (m) => said.push(m));
+    for (const id of ['1111111111111111', '2222222222222222']) {
+      const upstream = exportNow(exporter, [span(id)]);
+      dest.batches.at(-1)!.done({ code: ExportResultCode.SUCCESS });
+      expect((await upstream).code).toBe(ExportResultCode.SUCCESS); // the backend has them
+    }
+    await exporter.idle();
+    expect(exporter.exportedWhole([TRACE])).toBe(false);
+    expect(said).toEqual(['delivery ledger /ledger: EROFS: read-only file system', 'delivery ledger /ledger: EROFS: read-only file system']);
+    let out = '';
+    const log = new Logger((l) => (out += l));
+    const warn = ledgerErrorLog(log, 'spans', 'http://c/v1/traces');
+    for (const m of said) warn(m);
+    expect(out).toBe(
+      'ansible-otel: warning: delivery ledger /ledger: EROFS: read-only file system: spans delivered to http://c/v1/traces are not recorded; the run stays in the spool, and a replay may send them again (said once)\n',
+    );
   });
 
   it('records nothing of a failed export, and says the trace is not out', async () => {
@@ -122,6 +186,7 @@ describe('the log record ledger of a destination', () => {
     const sent = exportNow(exporter, [record(a)]);
     first.batches[0]!.done({ code: ExportResultCode.SUCCESS });
     expect((await sent).code).toBe(ExportResultCode.SUCCESS);
+    await exporter.idle();
     expect(readFileSync(join(dir, TRACE), 'utf8')).toBe(`${a}\n`);
 
     const second = new Destination<ReadableLogRecord>();

@@ -3,6 +3,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ATTR } from '../../model/attributes.js';
 import { withinDeadline } from '../../util/deadline.js';
+import type { Logger } from '../../util/log.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
 /** What a shutdown past its deadline still gives the ledger to write what was spilled (a few fsyncs). */
@@ -33,12 +34,16 @@ interface ItemExporter<T> {
   shutdown(): Promise<void>;
 }
 
+/** Ids taken by the destination and not yet on disk, past which a success waits for the ledger. */
+const LEDGER_BEHIND_MAX = 65_536;
+
 /**
  * Exactly once per destination, for spans and log records alike: items already in the
- * destination's ledger (or on their way to it right now) are not sent again, and a success is
- * passed upstream only after the ledger has their ids on disk. With the durable exporter inside,
- * "success" means the backend took the batch or the disk queue holds it fsync'd: the queue owns
- * it from then on.
+ * destination's ledger (or on their way to it right now) are not sent again. A success goes
+ * upstream at once, so the batch processor sends the next batch while the ledger fsyncs this
+ * one; the ids stay "on their way" until they are on disk, and `idle()` (which a run's ack waits
+ * for) resolves only then. With the durable exporter inside, "success" means the backend took the
+ * batch or the disk queue holds it fsync'd: the queue owns it from then on.
  */
 export class LedgerExporter<T> implements ItemExporter<T> {
   /** Items not sent because the destination already had them (a replay after a crash). */
@@ -47,12 +52,16 @@ export class LedgerExporter<T> implements ItemExporter<T> {
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly exports = new Set<Promise<void>>();
   private readonly failedTraces = new Set<string>();
+  /** Ids the destination took that the ledger has not written yet. */
+  private behind = 0;
 
   constructor(
     private readonly inner: ItemExporter<T>,
     /** Undefined: the ledger is off (--ledger-dir off); exports are still tracked for the ack. */
     private readonly ledger: DeliveryLedger | undefined,
     private readonly key: ItemKey<T>,
+    /** A ledger write failed (said by the caller, once): delivered, but a replay may send it again. */
+    private readonly onLedgerError: (message: string) => void = () => {},
   ) {}
 
   export(items: T[], done: (result: ExportResult) => void): void {
@@ -86,11 +95,26 @@ export class LedgerExporter<T> implements ItemExporter<T> {
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.exports.add(settled);
     this.inner.export(fresh, (result) => {
-      void this.settleExport(result, taken).then((outcome) => {
+      const finish = (): void => {
         for (const [traceId, ids] of taken) this.land(traceId, ids);
         this.exports.delete(settled);
         settle();
-        done(outcome);
+      };
+      if (result.code !== ExportResultCode.SUCCESS || !this.ledger) {
+        if (result.code !== ExportResultCode.SUCCESS) this.fail(taken);
+        finish();
+        return done(result);
+      }
+      let count = 0;
+      for (const ids of taken.values()) count += ids.length;
+      this.behind += count;
+      // Upstream now, unless the ledger is far behind (a stalled disk): then it waits for this write.
+      const waitForLedger = this.behind > LEDGER_BEHIND_MAX;
+      if (!waitForLedger) done(result);
+      void this.record(taken).then(() => {
+        this.behind -= count;
+        finish();
+        if (waitForLedger) done(result);
       });
     });
   }
@@ -103,20 +127,16 @@ export class LedgerExporter<T> implements ItemExporter<T> {
     if (flying.size === 0) this.inFlight.delete(traceId);
   }
 
-  /** The destination's answer, once the ledger has what it took on disk. */
-  private async settleExport(result: ExportResult, byTrace: Map<string, string[]>): Promise<ExportResult> {
-    if (result.code !== ExportResultCode.SUCCESS) {
-      this.fail(byTrace);
-      return result;
-    }
+  /** Writes what the destination took to the ledger; never rejects. */
+  private async record(byTrace: Map<string, string[]>): Promise<void> {
+    const ledger = this.ledger as DeliveryLedger;
     try {
-      const ledger = this.ledger;
-      if (ledger) await Promise.all([...byTrace].map(([traceId, ids]) => ledger.record(traceId, ids)));
-      return result;
+      await Promise.all([...byTrace].map(([traceId, ids]) => ledger.record(traceId, ids)));
     } catch (error) {
-      // Sent, but the ledger could not keep it: a crash now would send it again. Said upstream.
+      // Delivered, but the ledger could not keep it: the run is not acked, so its spool file
+      // stays and a replay may send these again (at least once, never lost).
       this.fail(byTrace);
-      return { code: ExportResultCode.FAILED, error: new Error(`delivery ledger ${this.ledger?.dir}: ${(error as Error).message}`) };
+      this.onLedgerError(`delivery ledger ${ledger.dir}: ${(error as Error).message}`);
     }
   }
 
@@ -148,6 +168,15 @@ export class LedgerExporter<T> implements ItemExporter<T> {
       this.failedTraces.add(traceId);
     }
   }
+}
+
+/** The warning for a failed ledger write, once per destination and signal. */
+export function ledgerErrorLog(log: Pick<Logger, 'once'>, signal: string, target: string): (message: string) => void {
+  return (message) =>
+    log.once(
+      `ledger:${signal}:${target}`,
+      `${message}: ${signal} delivered to ${target} are not recorded; the run stays in the spool, and a replay may send them again (said once)`,
+    );
 }
 
 /** What settling needs of a ledger exporter, whatever it exports. */
