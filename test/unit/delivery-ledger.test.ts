@@ -25,11 +25,12 @@ class Destination<T = ReadableSpan> {
   async shutdown(): Promise<void> {}
 }
 
-/** A ledger whose writes end when the test says so. */
-function heldLedger(): { ledger: DeliveryLedger; writes: (() => void)[] } {
+/** An exporter whose ledger writes end when the test says so. */
+function heldLedgerExporter(): { dest: Destination; exporter: LedgerExporter<ReadableSpan>; writes: (() => void)[] } {
   const writes: (() => void)[] = [];
   const ledger = { dir: '/ledger', known: () => ({ has: () => false }), record: () => new Promise<void>((r) => writes.push(r)) };
-  return { ledger: ledger as unknown as DeliveryLedger, writes };
+  const dest = new Destination();
+  return { dest, exporter: new LedgerExporter(dest, ledger as unknown as DeliveryLedger, spanKey), writes };
 }
 
 function exportNow<T>(e: { export(items: T[], done: (r: ExportResult) => void): void }, items: T[]): Promise<ExportResult> {
@@ -61,9 +62,7 @@ describe('the span ledger of a destination', () => {
   });
 
   it('while the ledger writes, the ids stay on their way: a replayed copy is not sent, and the run is not idle', async () => {
-    const { ledger, writes } = heldLedger();
-    const dest = new Destination();
-    const exporter = new LedgerExporter(dest, ledger, spanKey);
+    const { dest, exporter, writes } = heldLedgerExporter();
     const upstream = exportNow(exporter, [span('1111111111111111')]);
     dest.batches[0]!.done({ code: ExportResultCode.SUCCESS });
     expect((await upstream).code).toBe(ExportResultCode.SUCCESS); // before the write ended
@@ -79,9 +78,7 @@ describe('the span ledger of a destination', () => {
   });
 
   it('holds the success back while the ledger is more than a queue behind (a stalled disk)', async () => {
-    const { ledger, writes } = heldLedger();
-    const dest = new Destination();
-    const exporter = new LedgerExporter(dest, ledger, spanKey);
+    const { dest, exporter, writes } = heldLedgerExporter();
     const many = Array.from({ length: 65_537 }, (_, i) => span(i.toString(16).padStart(16, '0')));
     let answered = false;
     exporter.export(many, () => (answered = true));
