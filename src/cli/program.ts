@@ -43,7 +43,7 @@ const noLogTaskOutput = (): Option =>
     'no log records of task stdout/stderr (env ANSIBLE_OTEL_LOG_TASK_OUTPUT=false); failures, warnings and the summary still go',
   );
 
-const program = new Command('ansible-otel')
+export const program = new Command('ansible-otel')
   .description('OpenTelemetry traces for ansible-playbook runs')
   .version(pkg.version)
   .enablePositionalOptions()
@@ -158,8 +158,11 @@ for (const name of ['run', 'serve', 'import']) for (const opt of metricsOptions(
 for (const opt of prometheusEndpointOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 for (const opt of websocketOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 
-program.parseAsync().catch((err: unknown) => {
-  const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);
-  process.stderr.write(`ansible-otel: error: ${message}\n`);
-  process.exitCode = 2;
-});
+/** Parses process.argv and runs the command: main.cts calls it; tests read `program` without running it. */
+export function main(): void {
+  program.parseAsync().catch((err: unknown) => {
+    const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`ansible-otel: error: ${message}\n`);
+    process.exitCode = 2;
+  });
+}
