@@ -66,3 +66,26 @@ export function links(md: string): string[] {
   const text = withoutFences(md).replace(/`[^`\n]*`/g, '');
   return [...text.matchAll(/\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!);
 }
+
+/** What a reader takes as one statement: each line of a code block, else a paragraph or list item. */
+export function statements(md: string): string[] {
+  const out: string[] = [];
+  let fenced = false;
+  let prose: string[] = [];
+  const flush = (): void => {
+    if (prose.length) out.push(prose.join(' '));
+    prose = [];
+  };
+  for (const line of md.split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) {
+      flush();
+      fenced = !fenced;
+    } else if (fenced) out.push(line);
+    else if (!line.trim() || /^\s*([-*]|\d+\.) /.test(line)) {
+      flush();
+      if (line.trim()) prose.push(line);
+    } else prose.push(line);
+  }
+  flush();
+  return out;
+}

@@ -20,7 +20,7 @@ import {
   shimProblems,
   shortTableProblems,
 } from '../helpers/docs-drift.js';
-import { anchors, links } from '../helpers/markdown.js';
+import { anchors, links, statements } from '../helpers/markdown.js';
 import { ROOT, cleanEnv } from '../helpers/sidecar-run.js';
 
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
@@ -138,5 +138,42 @@ describe('the README and the other docs', () => {
     }
     expect(checked).toBeGreaterThan(40);
     expect(broken).toEqual([]);
+  });
+});
+
+describe('install commands in the README and docs', () => {
+  const pkg = JSON.parse(read('package.json')) as { name: string; version: string; repository: { url: string } };
+  const docs = markdownFiles.filter((f) => !/^(BENCHMARKS|bench\/|test\/)/.test(f));
+
+  it('name a registry install only as "once published", and npx always with -p', () => {
+    const registry = [
+      /npm (?:install|i) (?:-g|--global) ansible-otel-sidecar(?![\w.-])/,
+      /npx (?:-p|--package)[ =]ansible-otel-sidecar(?![\w.-])/,
+      /ansible-galaxy collection install ansible_otel\.sidecar(?![\w.-])/,
+    ];
+    const found: string[] = [];
+    for (const f of docs)
+      for (const s of statements(read(f))) {
+        if (registry.some((r) => r.test(s))) found.push(f);
+        if (registry.some((r) => r.test(s)) && !/once published/i.test(s)) expect.fail(`${f}: a registry install not named "once published": ${s}`);
+        if (/npx (?:--yes |-y )?ansible-otel\b/.test(s)) expect.fail(`${f}: npx without -p runs another package: ${s}`);
+      }
+    expect(found).toEqual(expect.arrayContaining(['README.md', 'docs/ci/github-actions.md', 'docs/ci/gitlab-ci.md']));
+  });
+
+  it("name this version's release assets, as the release scripts name them, in this repository", () => {
+    const repo = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    let assets = 0;
+    for (const f of docs) {
+      const text = read(f);
+      for (const m of text.matchAll(/github\.com\/[\w.-]+\/[\w.-]+(?=\/releases|\.git)/g)) expect(`https://${m[0]}`, f).toBe(repo);
+      for (const m of text.matchAll(/releases\/download\/v([\w.-]+)\/|\.git#v([\w.-]+)/g)) expect(m[1] ?? m[2], `${f}: ${m[0]}`).toBe(pkg.version);
+      for (const m of text.matchAll(/\b(ansible-otel-sidecar-image|ansible-otel-sidecar|ansible_otel-sidecar)-(\d+\.\d+\.\d+)\.(tgz|tar\.gz)\b/g)) {
+        assets++;
+        expect(m[2], `${f}: ${m[0]}`).toBe(pkg.version);
+        expect(`${m[1]}.${m[3]}`, `${f}: ${m[0]}`).toMatch(/^(ansible-otel-sidecar\.tgz|ansible_otel-sidecar\.tar\.gz|ansible-otel-sidecar-image\.tar\.gz)$/);
+      }
+    }
+    expect(assets).toBeGreaterThan(4);
   });
 });
