@@ -27,7 +27,7 @@ export function canonicalSummary(lines: string[]): string[] {
 
 /** The summary the README shows for the example. */
 export function readmeSummary(): string[] {
-  return canonicalSummary(blockAfter('The example ends with a summary on stderr:'));
+  return canonicalSummary(blockAfter('The example ends with a summary on stderr'));
 }
 
 /** The summary lines of a sidecar's stderr (`run`'s or `serve`'s), without serve's own notices. */
