@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_INVENTORY, EXAMPLE_PLAYBOOK, readmeSummary, summaryOf } from '../helpers/readme-example.js';
 import { startServe } from '../helpers/serve-process.js';
-import { ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
+import { ROOT, cleanEnv, runPlaybooks, tempDir } from '../helpers/sidecar-run.js';
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -46,5 +46,10 @@ describe('ansible_otel.sidecar collection', () => {
     expect(await serve.stop()).toBe(0);
     await serve.stderr.waitFor(/log records → \S+ \(OTLP\/JSON lines\)\n/);
     expect(summaryOf(serve.stderr.text())).toEqual(readmeSummary());
+
+    // Enabled as well under `ansible-otel run`, which loads its own copy: one shim, one trace.
+    const both = await runPlaybooks(['small-b.yml'], { ...env, ANSIBLE_CALLBACKS_ENABLED: 'ansible_otel.sidecar.otel_sidecar' }, { cwd: tempDir() });
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr.match(/small-b\.yml: success/g)).toHaveLength(1);
   }, 300_000);
 });
