@@ -13,6 +13,7 @@ describe('shimEnvironment', () => {
     expect(e).toEqual({
       ANSIBLE_CALLBACK_PLUGINS: `${PLUGIN_DIR}:/mine`,
       ANSIBLE_CALLBACKS_ENABLED: 'profile_tasks,timer,otel_sidecar',
+      ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
       ANSIBLE_OTEL_SOCKET: '/s.sock',
     });
     expect(shim({ ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar' }).ANSIBLE_CALLBACKS_ENABLED).toBe('otel_sidecar');
