@@ -6,7 +6,7 @@
 #   ansible  a controller with Debian's ansible-core and the shim, for the compose example
 FROM node:20.19-bookworm-slim AS build
 WORKDIR /src
-COPY package.json package-lock.json tsconfig.json README.md ./
+COPY package.json package-lock.json tsconfig.json README.md LICENSE ./
 COPY scripts/prepare.sh ./scripts/
 COPY src ./src
 COPY plugin ./plugin
