@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shimEnvironment } from './ansible-env.js';
 import { resolveConfig, type SidecarFlags } from '../root/config.js';
 import { SidecarRoot } from '../root/sidecar-root.js';
+import { commandRunFrames } from '../root/command-run.js';
 import { ansibleConsole, consoleSinks, type ConsoleOutputOptions } from './console-outputs.js';
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
@@ -30,6 +32,7 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
   const sidecar = new SidecarRoot(config, log, { sinks, socketPath });
   try {
     await sidecar.start();
+    const startNs = Date.now() * 1e6;
     const exitCode = await spawnForwardingSignals(
       command,
       // --host-spans speaks for this run: the shim would send ANSIBLE_OTEL_HOST_SPANS, which wins.
@@ -37,9 +40,15 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
       log,
       ansibleOut.stdout,
     );
+    const endNs = Date.now() * 1e6;
     await sidecar.server!.waitIdle(LAST_FRAMES_GRACE_MS);
+    const reported = sidecar.runsEnded > 0;
+    // Nothing reported and the command failed: it stopped before ansible loaded its callbacks (a
+    // playbook that does not parse). Its trace is the command itself, with the exit code's result.
+    if (!reported && exitCode !== 0) await sidecar.feed(commandRunFrames(command, exitCode, startNs, endNs, randomUUID().replaceAll('-', '')));
     await sidecar.shutdown(0);
-    if (sidecar.runsEnded === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook or ansible command?)`);
+    if (!reported && exitCode !== 0) log.warn(`${command[0]} exited ${exitCode} before ansible reported a playbook: its trace holds the command alone`);
+    else if (!reported) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook or ansible command?)`);
     return exitCode;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { DeferredSpan } from './deferred-span.js';
 import { isHostSpanChoice, PROBLEM_STATUSES, SLOWEST_HOSTS, Slowest, TaskHostFacts, taskMode, type HostSpanChoice } from './host-spans.js';
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus, isIncludeAction } from './host-span.js';
 import { exitOutcome } from './exit-codes.js';
+import { playbooksOf } from './command-line.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
 import type { HostState, PlayState, PlaybookState, RunSummary, ScopeState, TaskState } from './run-state.js';
@@ -216,7 +217,7 @@ export class RunModel<S> {
 
   /** The playbook file of the command line (`hello.argv`), for a run that ended before its first playbook. */
   private playbookOfArgv(): string | undefined {
-    return this.hello?.argv?.filter((a) => /\.ya?ml$/i.test(a)).at(-1);
+    return playbooksOf(this.hello?.argv ?? []).at(0);
   }
 
   /**

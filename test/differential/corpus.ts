@@ -70,6 +70,7 @@ export const ABORTS: Case[] = [
   { id: 'missing-file', covers: 'include_tasks of a file that does not exist', playbooks: ['missing-file.yml'], ordered: true },
   { id: 'undefined', covers: 'an undefined variable in a task name and in a when', playbooks: ['undefined.yml'], ordered: true },
   { id: 'syntax-error', covers: 'abort: a YAML error in an included file', playbooks: ['syntax-error.yml'], ordered: true },
+  { id: 'broken-playbook', covers: 'abort: a playbook that does not parse', playbooks: ['broken.yml'], ordered: true },
   { id: 'sigint', covers: 'abort: SIGINT halfway', playbooks: ['interrupted.yml'], stop: { marker: 'marker', signal: 'SIGINT' }, ordered: true },
   {
     id: 'sigkill',
