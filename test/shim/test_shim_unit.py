@@ -26,7 +26,7 @@ callback_loader.add_directory(S.PLUGIN_DIR)
 shim = sys.modules[callback_loader.get('otel_sidecar', class_only=True).__module__]
 
 CENSORED = shim.CENSORED
-ANSIBLE_CORE = tuple(int(x) for x in shim._ANSIBLE_VERSION.split('.')[:2])
+ANSIBLE_CORE = S.ANSIBLE_CORE
 
 
 class FakeDisplay(object):
