@@ -276,6 +276,13 @@ try:
     from ansible.release import __version__ as _ANSIBLE_VERSION
 except Exception:  # pragma: no cover - very old or unusual installs
     _ANSIBLE_VERSION = None
+_CORE = tuple(int(n) for n in re.findall(r'\d+', _ANSIBLE_VERSION or '')[:2])
+
+# A retry's result carries the attempt that just failed its `until` on 2.14 and 2.19; from 2.22 on
+# the attempt about to run (task_executor sets attempts = attempt + 1 before v2_runner_retry;
+# 2.20 and 2.21 were not checked). The frame's `attempt` keeps the first meaning on every version
+# (docs/compatibility.md, difference 11).
+_RETRY_ATTEMPT_AHEAD = _CORE >= (2, 22)
 
 try:
     from ansible.playbook.block import Block as _Block
@@ -1499,6 +1506,11 @@ def result_host(result):
     return result._host if host is None else host
 
 
+def _failed_attempt(attempts):
+    """The attempt of a retry's result that failed its `until` (_RETRY_ATTEMPT_AHEAD)."""
+    return attempts - 1 if _RETRY_ATTEMPT_AHEAD and type(attempts) is int else attempts
+
+
 def notifications(notify):
     """The names in a task's ``notify`` (one name or a list)."""
     if isinstance(notify, str):
@@ -2237,7 +2249,7 @@ class CallbackModule(CallbackBase):
         self._emit('retry', {
             'task': result_task(result)._uuid,
             'host': result_host(result).get_name(),
-            'attempt': r.get('attempts'),
+            'attempt': _failed_attempt(r.get('attempts')),
             'retries': r.get('retries'),
             'no_log': no_log,
             'res': self._res(r, no_log),
