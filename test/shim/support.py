@@ -21,6 +21,12 @@ from ansible.release import __version__ as _ANSIBLE_VERSION
 # ANSIBLE_PLAYBOOK runs (test/shim/run.sh takes both from the same wrapper).
 ANSIBLE_CORE = tuple(int(n) for n in re.findall(r'\d+', _ANSIBLE_VERSION)[:2])
 
+# How a vault plaintext that the shim came across shows in a callback result's frame. 2.22 masks
+# every value its secret masker knows (each vault value it, or the shim, decrypted) in the results
+# it hands callbacks, as $REDACTED$, and in its own output; before, the result holds the plaintext
+# and the shim's writer masks it as ***.
+RESULT_MASK = '$REDACTED$' if ANSIBLE_CORE >= (2, 22) else '***'
+
 HERE = os.path.dirname(os.path.abspath(__file__))          # test/shim
 ROOT = os.path.dirname(os.path.dirname(HERE))               # the repository
 PLUGIN_DIR = os.path.join(ROOT, 'plugin')
