@@ -763,9 +763,18 @@ def _tls_context(files):
     return context
 
 
+# OpenSSL's X509_V_ERR_INVALID_CA (79) to X509_V_ERR_EC_KEY_EXPLICIT_PARAMS (94): the RFC 5280
+# checks of VERIFY_X509_STRICT, on in ssl.create_default_context from Python 3.13 (ansible-core
+# 2.22's minimum), so a CA that worked with an older Python can be refused.
+_X509_STRICT_CODES = range(79, 95)
+
+
 def _tls_reason(exc):
     import ssl  # loaded already: only wss:// gets here
     verify = getattr(exc, 'verify_message', None)
+    if verify and getattr(exc, 'verify_code', None) in _X509_STRICT_CODES:
+        return ('certificate verify failed: %s (a certificate of the sidecar\'s chain breaks RFC 5280, which '
+                'Python 3.13+ checks: a CA needs critical basicConstraints CA:TRUE and keyUsage keyCertSign)' % verify)
     if verify:
         return ('certificate verify failed: %s (the sidecar\'s certificate must be signed by a CA of '
                 'tls_ca_file, or of the system when it is empty, and name the host of the URL)' % verify)
