@@ -276,6 +276,13 @@ try:
     from ansible.release import __version__ as _ANSIBLE_VERSION
 except Exception:  # pragma: no cover - very old or unusual installs
     _ANSIBLE_VERSION = None
+_CORE = tuple(int(n) for n in re.findall(r'\d+', _ANSIBLE_VERSION or '')[:2])
+
+# A retry's result carries the attempt that just failed its `until` on 2.14 and 2.19; from 2.22 on
+# the attempt about to run (task_executor sets attempts = attempt + 1 before v2_runner_retry;
+# 2.20 and 2.21 were not checked). The frame's `attempt` keeps the first meaning on every version
+# (docs/compatibility.md, difference 11).
+_RETRY_ATTEMPT_AHEAD = _CORE >= (2, 22)
 
 try:
     from ansible.playbook.block import Block as _Block
@@ -756,9 +763,18 @@ def _tls_context(files):
     return context
 
 
+# OpenSSL's X509_V_ERR_INVALID_CA (79) to X509_V_ERR_EC_KEY_EXPLICIT_PARAMS (94): the RFC 5280
+# checks of VERIFY_X509_STRICT, on in ssl.create_default_context from Python 3.13 (ansible-core
+# 2.22's minimum), so a CA that worked with an older Python can be refused.
+_X509_STRICT_CODES = range(79, 95)
+
+
 def _tls_reason(exc):
     import ssl  # loaded already: only wss:// gets here
     verify = getattr(exc, 'verify_message', None)
+    if verify and getattr(exc, 'verify_code', None) in _X509_STRICT_CODES:
+        return ('certificate verify failed: %s (a certificate of the sidecar\'s chain breaks RFC 5280, which '
+                'Python 3.13+ checks: a CA needs critical basicConstraints CA:TRUE and keyUsage keyCertSign)' % verify)
     if verify:
         return ('certificate verify failed: %s (the sidecar\'s certificate must be signed by a CA of '
                 'tls_ca_file, or of the system when it is empty, and name the host of the URL)' % verify)
@@ -1499,6 +1515,11 @@ def result_host(result):
     return result._host if host is None else host
 
 
+def _failed_attempt(attempts):
+    """The attempt of a retry's result that failed its `until` (_RETRY_ATTEMPT_AHEAD)."""
+    return attempts - 1 if _RETRY_ATTEMPT_AHEAD and type(attempts) is int else attempts
+
+
 def notifications(notify):
     """The names in a task's ``notify`` (one name or a list)."""
     if isinstance(notify, str):
@@ -2237,7 +2258,7 @@ class CallbackModule(CallbackBase):
         self._emit('retry', {
             'task': result_task(result)._uuid,
             'host': result_host(result).get_name(),
-            'attempt': r.get('attempts'),
+            'attempt': _failed_attempt(r.get('attempts')),
             'retries': r.get('retries'),
             'no_log': no_log,
             'res': self._res(r, no_log),

@@ -296,6 +296,11 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
   const scopes = new ScopeTracker();
   const taskFiles = new Map<string, string | undefined>();
   const lastTaskOfHost = new Map<string, string>();
+  // Retries of a host (or of one loop item) so far: a retry's `attempt` is this count, the attempt
+  // that just failed. ansible-core's own `attempts` in the retry result means that up to 2.19 and
+  // the attempt about to run from 2.22 on (docs/compatibility.md), and the events do not say which
+  // ansible-core wrote them.
+  const retriesSoFar = new Map<string, number>();
   const first = events[0];
   const argv = info.command ? redactArgv(info.command) : undefined;
   push(isoToNs(first?.created), {
@@ -375,7 +380,9 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
         if (!task || !host) return;
         const { res } = resultSubset(d.res, max);
         const raw = (d.res ?? {}) as Record<string, unknown>;
-        return push(created, { t: 'retry', task, host, attempt: numberOr(raw.attempts), retries: numberOr(raw.retries), no_log: 'censored' in res, res });
+        const attempt = (retriesSoFar.get(hostKey(task, host)) ?? 0) + 1;
+        retriesSoFar.set(hostKey(task, host), attempt);
+        return push(created, { t: 'retry', task, host, attempt, retries: numberOr(raw.retries), no_log: 'censored' in res, res });
       }
       case 'playbook_on_stats': {
         stats = true;
@@ -395,6 +402,7 @@ export function runnerEventsToFrames(input: RunnerEvent[], info: RunnerRunInfo):
         return push(created, { t: e.event.slice('playbook_on_'.length) as 'no_hosts_matched', play });
     }
     const hostStatus = HOST_RESULTS[e.event];
+    if ((hostStatus || ITEM_RESULTS[e.event]) && task && host) retriesSoFar.delete(hostKey(task, host));
     if (hostStatus && task && host) {
       const { res, noLog } = resultSubset(d.res, max);
       const raw = (d.res ?? {}) as Record<string, unknown>;

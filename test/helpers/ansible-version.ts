@@ -24,6 +24,19 @@ export function ansibleVersion(bin: string | undefined): string {
   return line;
 }
 
+/** Whether the ansible-core under `bin` is `major.minor` or later (from `ansibleVersion`, run once per bin). */
+export function coreAtLeast(bin: string | undefined, major: number, minor: number): boolean {
+  const key = bin ?? '';
+  let core = cores.get(key);
+  if (!core) {
+    const m = /core (\d+)\.(\d+)/.exec(ansibleVersion(bin))!;
+    core = [Number(m[1]), Number(m[2])];
+    cores.set(key, core);
+  }
+  return core[0] > major || (core[0] === major && core[1] >= minor);
+}
+const cores = new Map<string, [number, number]>();
+
 /** The bin dir of scripts/ansible-core-2.19.sh (the same default place), or undefined if it was never fetched. */
 export function ansible219Bin(): string | undefined {
   const dir = process.env.ANSIBLE_CORE_219_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ansible-otel', 'ansible-core-2.19');

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANSIBLE_BIN, coreAtLeast } from '../helpers/ansible-version.js';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { HttpReceiver } from '../helpers/http-receiver.js';
 import { PLAYBOOKS, cleanEnv, runPlaybooks, runShimmed, tempDir, type CliResult } from '../helpers/sidecar-run.js';
@@ -107,6 +108,9 @@ describe('no_log and URL credentials', () => {
   });
 });
 
+// How a vault plaintext shows in the results of vault.yml: the shim's *** before 2.22; from 2.22 on
+// ansible masks the results it hands callbacks itself (docs/compatibility.md, difference 10).
+const MASK = coreAtLeast(ANSIBLE_BIN, 2, 22) ? '$REDACTED$' : '***';
 // The plaintexts of test/playbooks/vault.yml (test values; the password is in vault-password).
 const PLAINTEXTS = ['VAULT-SCALAR-7q2w', 'VAULT-LIST-8e4r', 'VAULT-PLAYVAR-9t6y', 'VAULT-NOLOG-5u1i', 'VAULT-VARSFILE-3k5m'];
 const expectNoPlaintext = (text: string, where: string) => {
@@ -150,22 +154,22 @@ describe('vault values', () => {
     await otlp.stop();
   });
 
-  it('sends <vaulted> for vault values and masks their plaintexts (***), in every output', () => {
+  it(`sends <vaulted> for vault values and masks their plaintexts (${MASK}), in every output`, () => {
     expect(json.code, json.stderr).toBe(0);
     const frames = readFileSync(join(out, 'frames.ndjson'), 'utf8');
     expect(frames).toContain('"argv":["echo","<vaulted>"]');
-    expect(frames).toContain('"msg":"the value is ***"');
+    expect(frames).toContain(`"msg":"the value is ${MASK}"`);
     expectNoPlaintext(frames, 'frames');
     const otlpText = [...otlp.requests, ...otlp.metricRequests].map((r) => r.raw.toString('utf8')).join('\n');
     expect(otlpText).toContain('<vaulted>');
-    expect(otlpText).toContain('***');
+    expect(otlpText).toContain(MASK);
     expectNoPlaintext(otlpText, 'OTLP');
     for (const name of ['traces.jsonl', 'ansible.prom', 'events.jsonl', 'report.html']) {
       const text = readFileSync(join(out, name), 'utf8');
       expect(text, name).toContain('vault.yml'); // about this run
       expectNoPlaintext(text, name);
     }
-    expect(readFileSync(join(out, 'traces.jsonl'), 'utf8')).toContain('the value is ***');
+    expect(readFileSync(join(out, 'traces.jsonl'), 'utf8')).toContain(`the value is ${MASK}`);
     expect(json.stdout).toContain('Vaulted play var in a loop label');
     expectNoPlaintext(json.stdout + json.stderr, '--format json');
   });
@@ -184,7 +188,7 @@ describe('vault values', () => {
     expect(files).toHaveLength(1);
     const spooled = readFileSync(join(spoolDir, files[0]!), 'utf8');
     expect(spooled).toContain('<vaulted>');
-    expect(spooled).toContain('***');
+    expect(spooled).toContain(MASK);
     expectNoPlaintext(spooled, 'spool file');
   });
 
@@ -193,7 +197,7 @@ describe('vault values', () => {
     const scalar = tree.one('Inline vault in a scalar argument');
     expect(scalar.attributes['ansible.task.args.value']).toEqual(['<vaulted>']);
     const message = tree.children(tree.one('Vaulted play var in a message'))[0]!;
-    expect(message.attributes['ansible.task.message']).toBe('the value is ***');
+    expect(message.attributes['ansible.task.message']).toBe(`the value is ${MASK}`);
     const noLog = tree.one('Inline vault in a no_log task');
     expect(noLog.attributes['ansible.task.args.name']).toBeUndefined();
   });

@@ -15,6 +15,18 @@ import tempfile
 import threading
 import time
 
+from ansible.release import __version__ as _ANSIBLE_VERSION
+
+# (major, minor) of the ansible-core under test: the one on this interpreter's path is the one
+# ANSIBLE_PLAYBOOK runs (test/shim/run.sh takes both from the same wrapper).
+ANSIBLE_CORE = tuple(int(n) for n in re.findall(r'\d+', _ANSIBLE_VERSION)[:2])
+
+# How a vault plaintext that the shim came across shows in a callback result's frame. 2.22 masks
+# every value its secret masker knows (each vault value it, or the shim, decrypted) in the results
+# it hands callbacks, as $REDACTED$, and in its own output; before, the result holds the plaintext
+# and the shim's writer masks it as ***.
+RESULT_MASK = '$REDACTED$' if ANSIBLE_CORE >= (2, 22) else '***'
+
 HERE = os.path.dirname(os.path.abspath(__file__))          # test/shim
 ROOT = os.path.dirname(os.path.dirname(HERE))               # the repository
 PLUGIN_DIR = os.path.join(ROOT, 'plugin')
@@ -182,13 +194,20 @@ class Listener(object):
 
 def callback_result(host, task, res):
     """The result object a callback gets from TaskQueueManager.send_callback, on any version:
-    2.14's clean copy of a TaskResult, 2.19+'s CallbackTaskResult made from the raw result (its
-    ``result`` copy is cached: built here, so a benchmark measures the shim only)."""
+    2.14's clean copy of a TaskResult; 2.19's CallbackTaskResult made from the raw result; 2.22's
+    made from a UnifiedTaskResult, as send_callback does (2.22 has no _RawTaskResult, and its
+    TaskResult is CallbackTaskResult itself). The ``result`` copy is cached: built here, so a
+    benchmark measures the shim only."""
     from ansible.executor import task_result
     raw_cls = getattr(task_result, '_RawTaskResult', None)
-    if raw_cls is None:
+    if raw_cls is not None:
+        result = raw_cls(host, task, res, {}).as_callback_task_result()
+    elif hasattr(task_result.TaskResult, 'clean_copy'):
         return task_result.TaskResult(host, task, res).clean_copy()
-    result = raw_cls(host, task, res, {}).as_callback_task_result()
+    else:
+        from ansible._internal import _task
+        utr = _task.UnifiedTaskResult.from_action_result_dict(dict(res))
+        result = task_result.CallbackTaskResult(host, task, utr)
     result.result  # noqa: B018 - fills the cached copy
     return result
 

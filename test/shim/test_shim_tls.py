@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import unittest
@@ -24,15 +25,24 @@ def _openssl(cwd, *args):
 
 
 def make_pki(d):
-    """A CA, and two server certificates it signed: one for 127.0.0.1, one for another name."""
+    """A CA, and two server certificates it signed: one for 127.0.0.1, one for another name.
+
+    The CA is one that RFC 5280 allows (critical basicConstraints and keyUsage): Python 3.13's
+    default context verifies with VERIFY_X509_STRICT and refuses a CA without keyUsage, which
+    is what `openssl req -x509` makes by default."""
     ec = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes')
-    _openssl(d, 'req', '-x509', *ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=shim-test-ca')
-    for name, san in (('good', 'IP:127.0.0.1'), ('elsewhere', 'DNS:elsewhere.example')):
+    _openssl(d, 'req', '-x509', *ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=shim-test-ca',
+             '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
+    # and one without keyUsage, as `openssl req -x509` makes it, which signed 'loose' for 127.0.0.1
+    _openssl(d, 'req', '-x509', *ec, '-keyout', 'loose-ca.key', '-out', 'loose-ca.pem', '-days', '2',
+             '-subj', '/CN=shim-test-loose-ca')
+    for name, san, ca in (('good', 'IP:127.0.0.1', 'ca'), ('elsewhere', 'DNS:elsewhere.example', 'ca'),
+                          ('loose', 'IP:127.0.0.1', 'loose-ca')):
         with open(os.path.join(d, name + '.ext'), 'w') as f:
             f.write('subjectAltName=%s\nbasicConstraints=CA:FALSE\nsubjectKeyIdentifier=hash\n'
                     'authorityKeyIdentifier=keyid\nextendedKeyUsage=serverAuth\n' % san)
         _openssl(d, 'req', *ec, '-keyout', name + '.key', '-out', name + '.csr', '-subj', '/CN=' + name)
-        _openssl(d, 'x509', '-req', '-in', name + '.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+        _openssl(d, 'x509', '-req', '-in', name + '.csr', '-CA', ca + '.pem', '-CAkey', ca + '.key', '-CAcreateserial',
                  '-out', name + '.pem', '-days', '2', '-extfile', name + '.ext')
 
 
@@ -105,6 +115,18 @@ class TestWssClient(unittest.TestCase):
             shim.WebSocketConnection.connect('wss://127.0.0.1:%d' % srv.port, 'tok', 5.0, self.tls)
         self.assertIn("TLS: certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.1'",
                       str(cm.exception))
+
+    def test_a_ca_without_key_usage_is_refused_from_python_3_13_with_the_reason(self):
+        srv = self.server('loose')
+        loose = shim.TlsFiles(os.path.join(self.pki, 'loose-ca.pem'), None, None)
+        if sys.version_info < (3, 13):  # no VERIFY_X509_STRICT in the default context: accepted
+            shim.WebSocketConnection.connect('wss://127.0.0.1:%d' % srv.port, 'tok', 5.0, loose).close()
+            return
+        with self.assertRaises(shim.WebSocketError) as cm:
+            shim.WebSocketConnection.connect('wss://127.0.0.1:%d' % srv.port, 'tok', 5.0, loose)
+        self.assertIn('TLS: certificate verify failed: CA cert does not include key usage extension (a certificate '
+                      "of the sidecar's chain breaks RFC 5280, which Python 3.13+ checks: a CA needs critical "
+                      'basicConstraints CA:TRUE and keyUsage keyCertSign)', str(cm.exception))
 
     def test_a_ping_already_inside_a_read_tls_record_is_answered(self):
         # 101 + 8 kB + ping in one record: the upgrade read takes 4 kB of it, the socket itself has

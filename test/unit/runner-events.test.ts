@@ -139,6 +139,30 @@ describe('runnerEventsToFrames', () => {
     expect(of(frames, 'host_result')[0]!.changed).toBe(true);
   });
 
+  it("numbers retries per host and loop item itself: ansible-core's attempts differ between versions", () => {
+    const retry = (host: string, attempts: number) => ev('runner_retry', { task_uuid: 't1', host, res: { attempts, retries: 4 } });
+    const events = [
+      ev('playbook_on_start'),
+      ev('playbook_on_play_start', { play: 'P', play_uuid: PLAY }),
+      task('t1', 'Until'),
+      // 2.22 reports the attempt about to run (2, 3); up to 2.19 the one that failed (1, 2)
+      retry('h1', 2),
+      retry('h2', 1),
+      retry('h1', 3),
+      ev('runner_item_on_ok', { task_uuid: 't1', host: 'h1', res: { item: 'a', attempts: 3 } }),
+      retry('h1', 2),
+      ev('runner_on_ok', { task_uuid: 't1', host: 'h1', res: { attempts: 2 } }),
+      ev('runner_on_ok', { task_uuid: 't1', host: 'h2', res: { attempts: 2 } }),
+    ];
+    const frames = runnerEventsToFrames(events, { ident: 'x' });
+    expect(of(frames, 'retry').map((f) => [f.host, f.attempt, f.retries])).toEqual([
+      ['h1', 1, 4],
+      ['h2', 1, 4],
+      ['h1', 2, 4],
+      ['h1', 1, 4],
+    ]);
+  });
+
   it('marks ignored failures, and a failure the host got past as rescued as far as the stats allow', () => {
     const events = [
       ev('playbook_on_start'),
