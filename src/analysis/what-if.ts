@@ -1,0 +1,290 @@
+// What other fork counts would have bought: the recorded work re-scheduled under the same
+// strategy, each host's work as measured, the controller's own time as measured, and between two
+// workers it starts the fork start-up cost measured in this run. Pure and exact: the same
+// timeline gives the same estimate, to the nanosecond.
+import { dispatchOrder, fullStretches, overlap, playPool, taskPool, type CriticalPath, type PathStep } from './critical-path.js';
+import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
+
+/** A min-heap of numbers: the times the workers become free. */
+class MinHeap {
+  private readonly a: number[] = [];
+  constructor(size: number, fill: number) {
+    for (let i = 0; i < size; i++) this.a.push(fill);
+  }
+  get min(): number {
+    return this.a[0] as number;
+  }
+  get size(): number {
+    return this.a.length;
+  }
+  push(v: number): void {
+    const a = this.a;
+    a.push(v);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if ((a[p] as number) <= v) break;
+      a[i] = a[p] as number;
+      a[p] = v;
+      i = p;
+    }
+  }
+  pop(): void {
+    const last = this.a.pop() as number;
+    if (this.a.length > 0) this.replaceMin(last);
+  }
+  /** Replaces the smallest value. */
+  replaceMin(v: number): void {
+    const a = this.a;
+    a[0] = v;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && (a[l] as number) < (a[m] as number)) m = l;
+      if (r < a.length && (a[r] as number) < (a[m] as number)) m = r;
+      if (m === i) return;
+      [a[i], a[m]] = [a[m] as number, a[i] as number];
+      i = m;
+    }
+  }
+}
+
+/** The median (0 of none). */
+export const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/**
+ * The fork start-up cost: what the controller spends between giving one host a worker and the
+ * next (templating its variables, forking), measured where the next host did not wait for a
+ * worker — the median over the run's tasks. Also counted: how many such gaps there were.
+ */
+export function dispatchCost(tl: Timeline): { ns: number; samples: number } {
+  const gaps: number[] = [];
+  for (const play of tl.plays) {
+    const pool = playPool(tl, play);
+    if (play.strategy !== 'linear') continue; // a free play's gaps mix in its other hosts' results
+    for (const t of play.tasks) {
+      const order = dispatchOrder(t, tl.hosts);
+      const p = taskPool(pool, t);
+      // the ends of the hosts started so far, to count the workers busy right after each start
+      const ends = new MinHeap(0, 0);
+      for (let k = 1; k < order.length; k++) {
+        const prev = order[k - 1] as number;
+        const at = t.start[prev] as number;
+        ends.push(hostEnd(t, prev, play.endNs));
+        while (ends.size > 0 && ends.min <= at) ends.pop();
+        if (ends.size < p) gaps.push((t.start[order[k] as number] as number) - at);
+      }
+    }
+  }
+  return { ns: median(gaps), samples: gaps.length };
+}
+
+/** A linear task under `pool` workers: task start → its last result. */
+export function simulateTask(t: TimelineTask, hosts: readonly string[], pool: number, dispatchNs: number, openEndNs: number): number {
+  const order = dispatchOrder(t, hosts);
+  if (order.length === 0) return 0;
+  const free = new MinHeap(Math.max(1, Math.min(pool, order.length)), Number.NEGATIVE_INFINITY);
+  let ready = t.start[order[0] as number] as number; // the first host: as it went
+  let last = t.startNs;
+  for (const i of order) {
+    const s = Math.max(ready, free.min);
+    const e = s + (hostEnd(t, i, openEndNs) - (t.start[i] as number));
+    free.replaceMin(e);
+    last = Math.max(last, e);
+    ready = s + dispatchNs;
+  }
+  return last - t.startNs;
+}
+
+interface ChainStep {
+  /** The controller's part of the gap before it (the wait for a worker taken out). */
+  gap: number;
+  work: number;
+}
+
+/** Each host's steps in a free play with the gaps before them, fork waits (at `pool`) taken out. */
+function freeChains(play: TimelinePlay, full: number[]): ChainStep[][] {
+  const byHost = new Map<number, { s: number; e: number }[]>();
+  for (const t of play.tasks)
+    for (let i = 0; i < t.host.length; i++) {
+      const h = t.host[i] as number;
+      const run = { s: t.start[i] as number, e: hostEnd(t, i, play.endNs) };
+      const list = byHost.get(h);
+      if (list) list.push(run);
+      else byHost.set(h, [run]);
+    }
+  const out: ChainStep[][] = [];
+  for (const runs of byHost.values()) {
+    runs.sort((a, b) => a.s - b.s);
+    let prev = play.startNs;
+    const chain: ChainStep[] = [];
+    for (const r of runs) {
+      const from = Math.min(prev, r.s);
+      chain.push({ gap: Math.max(0, r.s - from - overlap(full, from, r.s)), work: Math.max(0, r.e - r.s) });
+      prev = Math.max(prev, r.e);
+    }
+    out.push(chain);
+  }
+  return out;
+}
+
+/**
+ * A free play under `pool` workers: play start → its last result. A host whose controller gap is
+ * over is ready; ready hosts get workers in the order they became ready, one start-up cost apart.
+ * host_pinned: a host keeps its worker from its first task to its last.
+ */
+export function simulateFree(chains: ChainStep[][], pinned: boolean, pool: number, dispatchNs: number): number {
+  const free = new MinHeap(Math.max(1, pool), 0);
+  let last = 0;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  if (pinned) {
+    // hosts in the order they first became ready; each holds a worker for its whole chain
+    const order = chains.map((c, h) => ({ h, ready: c[0]?.gap ?? 0 })).sort((a, b) => a.ready - b.ready || a.h - b.h);
+    for (const { h, ready } of order) {
+      const c = chains[h] as ChainStep[];
+      const s = Math.max(ready, free.min, lastStart + dispatchNs);
+      let e = s;
+      c.forEach((st, k) => {
+        e += (k === 0 ? 0 : st.gap) + st.work;
+      });
+      free.replaceMin(e);
+      lastStart = s;
+      last = Math.max(last, e);
+    }
+    return last;
+  }
+  // ready queue: [ready time, host, step]; a host has at most one step waiting
+  const queue: [number, number, number][] = chains.filter((c) => c.length > 0).map((c, h) => [(c[0] as ChainStep).gap, h, 0]);
+  const hostsOf = chains.filter((c) => c.length > 0);
+  while (queue.length) {
+    let m = 0;
+    for (let q = 1; q < queue.length; q++) {
+      const a = queue[q] as [number, number, number];
+      const b = queue[m] as [number, number, number];
+      if (a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])) m = q;
+    }
+    const [ready, h, k] = queue[m] as [number, number, number];
+    queue[m] = queue[queue.length - 1] as [number, number, number];
+    queue.pop();
+    const c = hostsOf[h] as ChainStep[];
+    const s = Math.max(ready, free.min, lastStart + dispatchNs);
+    const e = s + (c[k] as ChainStep).work;
+    free.replaceMin(e);
+    lastStart = s;
+    last = Math.max(last, e);
+    if (k + 1 < c.length) queue.push([e + (c[k + 1] as ChainStep).gap, h, k + 1]);
+  }
+  return last;
+}
+
+export interface ForkOption {
+  forks: number;
+  /** Estimated wall time of the playbook. */
+  wallNs: number;
+  /** What it saves against the run as measured. */
+  savedNs: number;
+}
+
+export interface ForkEstimates {
+  /** The forks the run had (the shim's), or the most workers seen busy at once. */
+  forks: number;
+  forksInferred: boolean;
+  /** The most hosts any task or free play had: more forks than that buy nothing. */
+  hosts: number;
+  /** The fork start-up cost (dispatchCost) and how many gaps it is the median of. */
+  dispatchNs: number;
+  dispatchSamples: number;
+  /** Estimates for other fork counts, fewest forks first. */
+  options: ForkOption[];
+}
+
+export interface WhatIf extends ForkEstimates {
+  /** Per path step (same order as CriticalPath.steps): what unlimited forks would save on it. */
+  forkBoundNs: number[];
+  /** Per path step: what its task's `throttle` costs even with unlimited forks. */
+  throttleNs: number[];
+}
+
+/** The fork counts worth asking about: ×2, ×4 and one per host, each only if more than now. */
+export function forkCandidates(forks: number, hosts: number): number[] {
+  const out = [forks * 2, forks * 4, hosts].filter((f) => f > forks && f <= Math.max(hosts, forks));
+  return [...new Set(out.map((f) => Math.min(f, hosts)))].sort((a, b) => a - b);
+}
+
+/**
+ * Re-schedules the playbook under other fork counts. Each estimate is the run as measured less
+ * what the model says the extra forks save (the model at this run's forks against the model at
+ * the new ones), so what the model does not capture cancels out, and `forks` now gives the run.
+ */
+export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[]): WhatIf {
+  const forksKnown = tl.forks !== undefined;
+  const pools = tl.plays.map((p) => playPool(tl, p));
+  const forks = forksKnown ? (tl.forks as number) : Math.max(1, ...pools);
+  let hosts = 1;
+  for (const p of tl.plays) for (const t of p.tasks) hosts = Math.max(hosts, t.host.length);
+  for (const p of tl.plays) if (p.strategy !== 'linear') hosts = Math.max(hosts, new Set(p.tasks.flatMap((t) => t.host)).size);
+  const { ns: dispatchNs, samples } = dispatchCost(tl);
+  const wanted = counts ?? forkCandidates(forks, hosts);
+  const forkBoundNs = path.steps.map(() => 0);
+  const throttleNs = path.steps.map(() => 0);
+  const savedAt = wanted.map(() => 0);
+  const UNLIMITED = Number.MAX_SAFE_INTEGER;
+  const stepOf = new Map(path.steps.map((s, i) => [s.taskSpanId, i]));
+  tl.plays.forEach((play, p) => {
+    const pool = pools[p] as number;
+    if (play.strategy === 'linear') {
+      for (const t of play.tasks) {
+        if (t.host.length === 0) continue;
+        const now = simulateTask(t, tl.hosts, taskPool(pool, t), dispatchNs, play.endNs);
+        // at most what the task took on the path: the model never saves more than was spent
+        const at = stepOf.get(t.spanId) ?? -1;
+        const spent = at >= 0 ? Math.max(0, (path.steps[at] as PathStep).endNs - t.startNs) : 0;
+        wanted.forEach((f, k) => {
+          const then = simulateTask(t, tl.hosts, taskPool(Math.min(f, t.host.length), t), dispatchNs, play.endNs);
+          savedAt[k] = (savedAt[k] as number) + Math.min(spent, Math.max(0, now - then));
+        });
+        if (at >= 0) {
+          const unlimited = simulateTask(t, tl.hosts, taskPool(UNLIMITED, t), dispatchNs, play.endNs);
+          forkBoundNs[at] = Math.min(spent, Math.max(0, now - unlimited));
+          if (t.throttle > 0 && t.throttle < t.host.length) {
+            const unthrottled = simulateTask(t, tl.hosts, UNLIMITED, dispatchNs, play.endNs);
+            throttleNs[at] = Math.min(spent - (forkBoundNs[at] as number), Math.max(0, unlimited - unthrottled));
+          }
+        }
+      }
+      return;
+    }
+    const chains = freeChains(play, fullStretches(play.tasks, pool, play.endNs));
+    const pinned = play.strategy === 'host_pinned';
+    const now = simulateFree(chains, pinned, pool, dispatchNs);
+    const spent = play.endNs - play.startNs;
+    wanted.forEach((f, k) => {
+      savedAt[k] = (savedAt[k] as number) + Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, f, dispatchNs)));
+    });
+    const unlimited = Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, Math.max(hosts, 1), dispatchNs)));
+    // a free play's saving sits on its chain's fork waits
+    let left = unlimited;
+    path.steps.forEach((s, i) => {
+      if (s.play !== p || left <= 0) return;
+      const take = Math.min(left, s.forkWaitNs);
+      forkBoundNs[i] = take;
+      left -= take;
+    });
+  });
+  return {
+    forks,
+    forksInferred: !forksKnown,
+    hosts,
+    dispatchNs,
+    dispatchSamples: samples,
+    options: wanted.map((f, k) => ({ forks: f, wallNs: Math.max(0, path.wallNs - (savedAt[k] as number)), savedNs: savedAt[k] as number })),
+    forkBoundNs,
+    throttleNs,
+  };
+}
