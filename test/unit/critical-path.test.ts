@@ -8,21 +8,9 @@ import { RunModel } from '../../src/model/run-model.js';
 import type { HostSpanChoice } from '../../src/model/host-spans.js';
 import type { PlaybookEndEvent } from '../../src/model/run-observer.js';
 import type { Frame } from '../../src/protocol/frames.js';
-import { stream } from '../helpers/frames.js';
+import { at, begin, end, frames, linearOnTwoForks, MS, ms, result, start, task, throttledOnFourHosts } from '../helpers/path-frames.js';
 import { MemoryWriter } from '../helpers/memory-writer.js';
 import { expectWellFormed } from '../helpers/well-formed.js';
-
-const T0 = 1_000_000_000_000_000;
-const MS = 1_000_000;
-const at = (ms: number): number => T0 + ms * MS;
-const ms = (ns: number): number => ns / MS;
-
-type Body = Record<string, unknown> & { t: string };
-
-/** Bodies with `ms` times: a stream with the envelope filled in. */
-function frames(bodies: [number, Body][]): Frame[] {
-  return stream(bodies.map(([t, b]) => ({ ...b, ts: at(t) })) as never[], 'run-cp');
-}
 
 interface Played {
   w: MemoryWriter;
@@ -54,41 +42,10 @@ const flagged = (w: MemoryWriter): string[] =>
   w.spans
     .filter((s) => s.attributes['ansible.critical_path'] === true)
     .map((s) => (s.attributes['ansible.task.host.name'] !== undefined ? `${s.parent!.name}/${s.name}` : s.name));
-const begin = (forks: number, strategy = 'linear', extra: Record<string, unknown> = {}): [number, Body][] => [
-  [0, { t: 'hello', ansible_version: '2.14.18', hostname: 'ctl', forks }],
-  [0, { t: 'playbook_start', path: '/srv/site.yml', name: 'site.yml' }],
-  [0, { t: 'play_start', play: 'p1', name: 'Deploy', hosts: ['all'], strategy, serial: null, ...extra }],
-];
-const task = (uuid: string, name: string, extra: Record<string, unknown> = {}): Body => ({ t: 'task_start', task: uuid, name, action: 'command', ...extra });
-const start = (uuid: string, host: string): Body => ({ t: 'host_start', task: uuid, host });
-const result = (uuid: string, host: string, status = 'ok', extra: Record<string, unknown> = {}): Body => ({
-  t: 'host_result',
-  task: uuid,
-  host,
-  status,
-  ...extra,
-});
-const end = (ms: number): [number, Body][] => [
-  [ms, { t: 'stats', hosts: {} }],
-  [ms, { t: 'bye', dropped: 0 }],
-];
-
 describe('critical path: linear, 4 hosts on 2 forks', () => {
   // Each host works 10 ms; the controller starts a worker 1 ms after the one before.
   // h1 11–21, h2 12–22; h3 waits for h1's worker: 21–31; h4 for h2's: 22–32. Stats at 40.
-  const fs = frames([
-    ...begin(2),
-    [10, task('t1', 'Build')],
-    [11, start('t1', 'h1')],
-    [12, start('t1', 'h2')],
-    [21, result('t1', 'h1')],
-    [21, start('t1', 'h3')],
-    [22, result('t1', 'h2')],
-    [22, start('t1', 'h4')],
-    [31, result('t1', 'h3')],
-    [32, result('t1', 'h4')],
-    ...end(40),
-  ]);
+  const fs = linearOnTwoForks();
   const { w, analysis } = play(fs);
 
   it('runs through the host the task waited for: its wait, less the controller dispatching, is fork wait', () => {
@@ -248,19 +205,7 @@ describe('critical path: serial batches, one failing host', () => {
 
 describe('critical path: throttle 1 on 4 hosts, forks 2', () => {
   // a 2–7, b 7–12, c 12–17, d 17–22: one at a time; stats at 25.
-  const fs = frames([
-    ...begin(2),
-    [1, task('t1', 'Rolling restart', { throttle: 1 })],
-    [2, start('t1', 'a')],
-    [7, result('t1', 'a')],
-    [7, start('t1', 'b')],
-    [12, result('t1', 'b')],
-    [12, start('t1', 'c')],
-    [17, result('t1', 'c')],
-    [17, start('t1', 'd')],
-    [22, result('t1', 'd')],
-    ...end(25),
-  ]);
+  const fs = throttledOnFourHosts();
   const { w, analysis } = play(fs);
 
   it('counts the wait for the one worker the throttle allows as fork wait', () => {
