@@ -12,7 +12,7 @@ OTEL_TEST_ANSIBLE_BIN=$(dirname "$ap")
 export OTEL_TEST_ANSIBLE_BIN
 # One line per suite: span tree, secrets and canary, console formats, runner import (Debian's
 # ansible-runner runs the ansible-playbook first on PATH), failure details, recap counts, notify
-# placement.
+# placement, the critical path's hard cases.
 npx vitest run \
   test/integration/span-tree.test.ts \
   test/integration/secrets.test.ts \
@@ -21,5 +21,6 @@ npx vitest run \
   test/integration/failure-details.test.ts \
   test/integration/recap-counts.test.ts \
   test/integration/notify.test.ts \
+  test/integration/critical-path.test.ts \
   "$@"
 sh test/shim/run.sh

@@ -36,6 +36,8 @@ export interface PlaybookAnalysis extends ForkEstimates {
   limits: Limit[];
   /** More forks would save at least 5 % of the wall time. */
   forksLimit: boolean;
+  /** Read back from a trace's root span (its host spans were sampled), not computed from a timeline. */
+  recorded?: boolean;
 }
 
 /** Below this share of the wall time, more forks "buy nothing" worth saying. */
@@ -153,7 +155,10 @@ export function rootAttributes(a: PlaybookAnalysis): Attributes {
   out[ATTR.RUN_CP_TOP_TASKS] = top.map((s) => s.task);
   out[ATTR.RUN_CP_TOP_HOSTS] = top.map((s) => s.host);
   out[ATTR.RUN_CP_TOP_SHARES] = top.map((s) => Math.round(stepShare(a, s) * 1e4) / 1e4);
-  out[ATTR.RUN_CP_LIMIT] = a.forksLimit ? 'forks' : (notForks(a)?.kind ?? 'host_work');
+  const limit = a.forksLimit ? a.limits.find((l) => l.kind === 'forks') : notForks(a);
+  out[ATTR.RUN_CP_LIMIT] = limit?.kind ?? 'host_work';
+  out[ATTR.RUN_CP_LIMIT_SHARE] = Math.round((limit?.share ?? 0) * 1e4) / 1e4;
+  if (limit?.detail !== undefined) out[ATTR.RUN_CP_LIMIT_DETAIL] = limit.detail;
   out[ATTR.RUN_FORK_STARTUP] = sec(a.dispatchNs);
   out[ATTR.RUN_WHAT_IF_FORKS] = a.options.map((o) => o.forks);
   out[ATTR.RUN_WHAT_IF_DURATION] = a.options.map((o) => sec(o.wallNs));

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { pathSummaryLines } from '../analysis/path-text.js';
 import { readTracesFile } from '../report/otlp-json-lines.js';
 import { ReportBuilder } from '../report/report-builder.js';
 import { replaySpans, selectTraces } from '../report/replay-spans.js';
@@ -28,6 +29,12 @@ export async function reportCommand(tracesFile: string, o: ReportOptions, env: N
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, renderReportHtml({ playbooks: builder.playbooks, traceUrl: env.ANSIBLE_OTEL_TRACE_URL }));
   log.info(`report of ${builder.playbooks.map((p) => p.name).join(', ')} → ${out}`);
+  // the same answer `run` and `replay` print for these playbooks
+  for (const pb of builder.playbooks) {
+    if (!pb.analysis) continue;
+    log.info(`${pb.name}: trace ${pb.traceId}`);
+    for (const line of pathSummaryLines(pb.analysis)) log.info(`  ${line}`);
+  }
   return 0;
 }
 

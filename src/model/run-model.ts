@@ -380,7 +380,7 @@ export class RunModel<S> {
     const tl = this.paths.timeline;
     const tlPlay = tl?.plays[tl.plays.length - 1];
     // free / host_pinned: the path is the chain that ended last, known only now (docs/critical-path.md)
-    if (!play.linear && tl && tlPlay) play.node.set({ [ATTR.CRITICAL_PATH_HOST]: chainHostOf(tl, { ...tlPlay, endNs: ts }) });
+    if (!play.linear && tl && tlPlay) play.node.set({ [ATTR.PLAY_CP_HOST]: chainHostOf(tl, { ...tlPlay, endNs: ts }) });
     if (interrupted) {
       play.node.set({ [ATTR.RUN_INTERRUPTED]: true });
       play.node.end(ts, { code: 'error', message: INTERRUPTED });
@@ -514,9 +514,9 @@ export class RunModel<S> {
     if (path) {
       task.node.set({
         [ATTR.CRITICAL_PATH]: true,
-        [ATTR.CRITICAL_PATH_HOST]: path.host,
-        [ATTR.CRITICAL_PATH_FORK_WAIT]: path.forkWaitNs / 1e9,
-        [ATTR.CRITICAL_PATH_HOST_WORK]: path.workNs / 1e9,
+        [ATTR.TASK_CP_HOST]: path.host,
+        [ATTR.TASK_CP_FORK_WAIT]: path.forkWaitNs / 1e9,
+        [ATTR.TASK_CP_HOST_WORK]: path.workNs / 1e9,
       });
     }
     const held = task.held;

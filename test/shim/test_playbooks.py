@@ -390,6 +390,18 @@ class TestSerial(PlaybookRun):
             self.assertEqual((h['ok'], h['changed']), (2, 1))
 
 
+class TestForksAndThrottle(PlaybookRun):
+    ARGS = ['-i', 'inventory_serial.ini', '-f', '3', 'throttle.yml']
+
+    def test_hello_carries_the_forks(self):
+        self.assertRc()
+        self.assertEqual(self.frames[0]['forks'], 3)
+
+    def test_task_start_carries_its_throttle(self):
+        throttles = {f['name']: f['throttle'] for f in S.by_type(self.frames, 'task_start')}
+        self.assertEqual(throttles, {'one at a time': 1, 'in the block': 2, 'templated': None, 'unthrottled': 0})
+
+
 class TestTwoPlaybooks(PlaybookRun):
     ARGS = ['-i', 'localhost,', '-c', 'local', 'stats_one.yml', 'stats_two.yml']
 

@@ -10,6 +10,9 @@ import type { PlaybookEndEvent } from '../../src/model/run-observer.js';
 import type { Frame } from '../../src/protocol/frames.js';
 import { at, begin, end, frames, linearOnTwoForks, MS, ms, result, start, task, throttledOnFourHosts } from '../helpers/path-frames.js';
 import { MemoryWriter } from '../helpers/memory-writer.js';
+import type { SlimSpan, SlimValue } from '../../src/report/otlp-json-lines.js';
+import { ReportBuilder } from '../../src/report/report-builder.js';
+import { replaySpans, selectTraces } from '../../src/report/replay-spans.js';
 import { expectWellFormed } from '../helpers/well-formed.js';
 
 interface Played {
@@ -70,9 +73,9 @@ describe('critical path: linear, 4 hosts on 2 forks', () => {
   it('marks the task span and its last host span, and puts the parts on the root', () => {
     expect(flagged(w)).toEqual(['Build', 'Build/h4']);
     expect(w.one('Build').attributes).toMatchObject({
-      'ansible.critical_path.host': 'h4',
-      'ansible.critical_path.fork_wait': 0.01,
-      'ansible.critical_path.host_work': 0.01,
+      'ansible.task.critical_path.host': 'h4',
+      'ansible.task.critical_path.fork_wait': 0.01,
+      'ansible.task.critical_path.host_work': 0.01,
     });
     expect(w.one('RUN site.yml').attributes).toMatchObject({
       'ansible.run.forks': 2,
@@ -84,6 +87,8 @@ describe('critical path: linear, 4 hosts on 2 forks', () => {
       'ansible.run.critical_path.top.hosts': ['h4'],
       'ansible.run.critical_path.top.shares': [0.5],
       'ansible.run.critical_path.limit': 'forks',
+      'ansible.run.critical_path.limit_share': 0.2,
+      'ansible.run.critical_path.limit_detail': 'forks 2',
       'ansible.run.fork_startup': 0.001,
       'ansible.run.what_if.forks': [4],
       'ansible.run.what_if.duration': [0.032],
@@ -159,7 +164,7 @@ describe('critical path: free, 3 hosts on 2 forks', () => {
   });
 
   it('names the chain on the play span; no host span is held for it', () => {
-    expect(w.one('Deploy').attributes['ansible.critical_path.host']).toBe('b');
+    expect(w.one('Deploy').attributes['ansible.play.critical_path.host']).toBe('b');
     expect(flagged(w)).toEqual([]);
   });
 });
@@ -327,5 +332,51 @@ describe('critical path: the hard cases', () => {
       { wall: 9, controller: 6, forkWait: 0, hostWork: 3 },
     ]);
     expect(model.result().traces.map((t) => t.analysis?.playbook)).toEqual(['site.yml', 'two.yml']);
+  });
+});
+
+describe('the answer from a traces file (ansible-otel report)', () => {
+  /** The spans as a traces file gives them back. */
+  const fromFile = (w: MemoryWriter): PlaybookAnalysis => {
+    const spans: SlimSpan[] = w.spans.map((s) => ({
+      traceId: w.traceId(s),
+      spanId: w.spanId(s),
+      parentSpanId: s.parent ? w.spanId(s.parent) : '',
+      name: s.name,
+      startNs: s.startNs,
+      endNs: s.endNs!,
+      attributes: { ...s.attributes } as Record<string, SlimValue>,
+    }));
+    const builder = new ReportBuilder();
+    replaySpans(spans, selectTraces(spans), builder);
+    return builder.playbooks[0]!.analysis!;
+  };
+  const free = frames([
+    ...begin(2, 'free'),
+    [1, task('t1', 'One')],
+    [1, start('t1', 'a')],
+    [2, task('t1', 'One')],
+    [2, start('t1', 'b')],
+    [4, result('t1', 'b')],
+    [9, result('t1', 'a')],
+    ...end(10),
+  ]);
+
+  it('recomputes it from the spans when every host result has its span: exactly the live answer', () => {
+    for (const fs of [linearOnTwoForks(), throttledOnFourHosts(), free]) {
+      const live = play(fs);
+      expect(fromFile(live.w)).toEqual(live.analysis);
+    }
+  });
+
+  it('reads it back from the trace when host spans were sampled: parts, what-if, limit, the path from the flagged spans', () => {
+    const live = play(linearOnTwoForks(), 'none');
+    const back = fromFile(live.w);
+    expect(back.recorded).toBe(true);
+    expect(parts(back)).toEqual(parts(live.analysis));
+    expect(steps(back)).toEqual(steps(live.analysis));
+    expect(back.options.map((o) => [o.forks, ms(o.wallNs)])).toEqual([[4, 32]]);
+    expect(back.limits).toEqual([{ kind: 'forks', share: 0.2, ns: 8 * MS, detail: 'forks 2' }]);
+    expect([back.forks, back.forksLimit, ms(back.dispatchNs)]).toEqual([2, true, 1]);
   });
 });
