@@ -76,3 +76,29 @@ export function throttledOnFourHosts(): Frame[] {
     ...end(25),
   ]);
 }
+
+/** Free, forks 2, 3 hosts, 2 tasks: a: t1 1–11, t2 13–15; b: t1 2–4, t2 7–17; c: t1 4–7, t2 11–13; stats at 20. */
+export function freeOnTwoForks(): Frame[] {
+  return frames([
+    ...begin(2, 'free'),
+    [1, task('t1', 'One')],
+    [1, start('t1', 'a')],
+    [2, task('t1', 'One')],
+    [2, start('t1', 'b')],
+    [4, result('t1', 'b')],
+    [4, task('t1', 'One')],
+    [4, start('t1', 'c')],
+    [7, result('t1', 'c')],
+    [7, task('t2', 'Two')],
+    [7, start('t2', 'b')],
+    [11, result('t1', 'a')],
+    [11, task('t2', 'Two')],
+    [11, start('t2', 'c')],
+    [13, result('t2', 'c')],
+    [13, task('t2', 'Two')],
+    [13, start('t2', 'a')],
+    [15, result('t2', 'a')],
+    [17, result('t2', 'b')],
+    ...end(20),
+  ]);
+}

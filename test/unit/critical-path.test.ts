@@ -8,7 +8,7 @@ import { RunModel } from '../../src/model/run-model.js';
 import type { HostSpanChoice } from '../../src/model/host-spans.js';
 import type { PlaybookEndEvent } from '../../src/model/run-observer.js';
 import type { Frame } from '../../src/protocol/frames.js';
-import { at, begin, end, frames, linearOnTwoForks, MS, ms, result, start, task, throttledOnFourHosts } from '../helpers/path-frames.js';
+import { at, begin, end, frames, freeOnTwoForks, linearOnTwoForks, MS, ms, result, start, task, throttledOnFourHosts } from '../helpers/path-frames.js';
 import { MemoryWriter } from '../helpers/memory-writer.js';
 import type { SlimSpan, SlimValue } from '../../src/report/otlp-json-lines.js';
 import { ReportBuilder } from '../../src/report/report-builder.js';
@@ -125,28 +125,7 @@ describe('critical path: linear, 4 hosts on 2 forks', () => {
 
 describe('critical path: free, 3 hosts on 2 forks', () => {
   // a: t1 1–11, t2 13–15; b: t1 2–4, t2 7–17; c: t1 4–7, t2 11–13. b's chain ends last.
-  const fs = frames([
-    ...begin(2, 'free'),
-    [1, task('t1', 'One')],
-    [1, start('t1', 'a')],
-    [2, task('t1', 'One')],
-    [2, start('t1', 'b')],
-    [4, result('t1', 'b')],
-    [4, task('t1', 'One')],
-    [4, start('t1', 'c')],
-    [7, result('t1', 'c')],
-    [7, task('t2', 'Two')],
-    [7, start('t2', 'b')],
-    [11, result('t1', 'a')],
-    [11, task('t2', 'Two')],
-    [11, start('t2', 'c')],
-    [13, result('t2', 'c')],
-    [13, task('t2', 'Two')],
-    [13, start('t2', 'a')],
-    [15, result('t2', 'a')],
-    [17, result('t2', 'b')],
-    ...end(20),
-  ]);
+  const fs = freeOnTwoForks();
   const { w, analysis } = play(fs);
 
   it('runs through the chain that ended last; a gap while every worker was busy is fork wait', () => {
@@ -351,19 +330,8 @@ describe('the answer from a traces file (ansible-otel report)', () => {
     replaySpans(spans, selectTraces(spans), builder);
     return builder.playbooks[0]!.analysis!;
   };
-  const free = frames([
-    ...begin(2, 'free'),
-    [1, task('t1', 'One')],
-    [1, start('t1', 'a')],
-    [2, task('t1', 'One')],
-    [2, start('t1', 'b')],
-    [4, result('t1', 'b')],
-    [9, result('t1', 'a')],
-    ...end(10),
-  ]);
-
   it('recomputes it from the spans when every host result has its span: exactly the live answer', () => {
-    for (const fs of [linearOnTwoForks(), throttledOnFourHosts(), free]) {
+    for (const fs of [linearOnTwoForks(), throttledOnFourHosts(), freeOnTwoForks()]) {
       const live = play(fs);
       expect(fromFile(live.w)).toEqual(live.analysis);
     }
