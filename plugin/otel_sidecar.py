@@ -1610,6 +1610,21 @@ def _throttle_of(task):
     return None
 
 
+def _controller_cpus():
+    """The CPUs this process may run on (its affinity, else the machine's), or None."""
+    try:
+        return len(os.sched_getaffinity(0)) or None
+    except (AttributeError, OSError):
+        return os.cpu_count()
+
+
+def _worker_cpu():
+    """CPU seconds of this process's finished children (ansible's workers and the modules they
+    waited for), as the kernel counts them when they are reaped: one times(2) call."""
+    t = os.times()
+    return round(t.children_user + t.children_system, 3)
+
+
 def _configured_as_stdout_callback():
     """True when ansible-core is told to use this plugin as its stdout callback."""
     try:
@@ -1966,6 +1981,7 @@ class CallbackModule(CallbackBase):
             hello['host_spans'] = self._host_spans
         forks = cli.get('forks')  # the CLI's default is ansible.cfg's / ANSIBLE_FORKS
         hello['forks'] = forks if isinstance(forks, int) and not isinstance(forks, bool) and forks > 0 else None
+        hello['cpus'] = _controller_cpus()
         self._emit('hello', hello, ts)
 
     def _host_result(self, result, status, ignored=False):
@@ -2053,6 +2069,7 @@ class CallbackModule(CallbackBase):
             fields['args'] = args
         fields['scopes'] = task_scopes(task)
         fields['throttle'] = _throttle_of(task)
+        fields['worker_cpu'] = _worker_cpu()
         self._emit('task_start', fields, ts)
 
     # ---------------------------------------------------------------------------------------

@@ -128,6 +128,15 @@ export const FRAMES = {
         }),
       ),
     ),
+    cpus: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: Number.MAX_SAFE_INTEGER,
+          description: 'the CPUs the controller may run on (its affinity), or null when unknown: what the what-if shares among the workers',
+        }),
+      ),
+    ),
   }),
   playbook_start: frame('playbook_start', '`v2_playbook_on_start`', {
     path: Type.String({ description: 'absolute playbook path' }),
@@ -182,6 +191,15 @@ export const FRAMES = {
         Count(
           "the task's `throttle` (its own, or its block's or play's) when it is a number, 0 for none; null when it is a template the shim cannot resolve at the start",
         ),
+      ),
+    ),
+    worker_cpu: Type.Optional(
+      Nullable(
+        Type.Number({
+          minimum: 0,
+          description:
+            "CPU seconds the controller's finished workers (with the modules they ran on it) used so far in the run (`os.times()` of its children), or null: what the what-if counts a host's CPU from",
+        }),
       ),
     ),
   }),
