@@ -37,11 +37,14 @@ export interface CriticalPath {
   chainHost: (string | undefined)[];
 }
 
-/** Which of two host runs ends a task later: the later end; at equal ends the earlier start (the longer work); then the name. */
-export function endsLater(a: { endNs: number; startNs: number; host: string }, b: { endNs: number; startNs: number; host: string }): boolean {
-  if (a.endNs !== b.endNs) return a.endNs > b.endNs;
-  if (a.startNs !== b.startNs) return a.startNs < b.startNs;
-  return a.host < b.host;
+/**
+ * Whether host run a ends a task later than b: the later end; at equal ends the earlier start
+ * (the longer work); then the name. Plain arguments: the run model asks this once per result.
+ */
+export function endsLater(aEnd: number, aStart: number, aHost: string, bEnd: number, bStart: number, bHost: string): boolean {
+  if (aEnd !== bEnd) return aEnd > bEnd;
+  if (aStart !== bStart) return aStart < bStart;
+  return aHost < bHost;
 }
 
 /** The host of a task the barrier waited for: the position of the one that ended last (-1 without hosts). */
@@ -53,10 +56,7 @@ export function lastHostOf(t: TimelineTask, hosts: readonly string[], openEndNs:
     if (best >= 0 && e < bestEnd) continue;
     if (
       best < 0 ||
-      endsLater(
-        { endNs: e, startNs: t.start[i] as number, host: hosts[t.host[i] as number] as string },
-        { endNs: bestEnd, startNs: t.start[best] as number, host: hosts[t.host[best] as number] as string },
-      )
+      endsLater(e, t.start[i] as number, hosts[t.host[i] as number] as string, bestEnd, t.start[best] as number, hosts[t.host[best] as number] as string)
     ) {
       best = i;
       bestEnd = e;
@@ -235,7 +235,7 @@ function chainWinner(tl: Timeline, play: TimelinePlay, byHost: Map<number, Chain
     const [lt, li] = c[c.length - 1] as [TimelineTask, number];
     const [ft, fi] = c[0] as [TimelineTask, number];
     const cand = { endNs: hostEnd(lt, li, play.endNs), startNs: ft.start[fi] as number, host: tl.hosts[h] as string, h };
-    if (!best || endsLater(cand, best)) best = cand;
+    if (!best || endsLater(cand.endNs, cand.startNs, cand.host, best.endNs, best.startNs, best.host)) best = cand;
   }
   return best?.h;
 }

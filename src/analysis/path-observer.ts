@@ -21,7 +21,11 @@ export class CriticalPathObserver implements RunObserver {
   /** Why the last analysis could not be made, if it could not. */
   failure: string | undefined;
 
-  constructor(private readonly inner: RunObserver = {}) {}
+  /** `forks`: the fork counts the what-if estimates (default: analyzeTimeline's). */
+  constructor(
+    private readonly inner: RunObserver = {},
+    private readonly forks?: number[],
+  ) {}
 
   /** The playbook's timeline so far. */
   get timeline(): Timeline | undefined {
@@ -37,7 +41,7 @@ export class CriticalPathObserver implements RunObserver {
     this.failure = undefined;
     if (!tl) return undefined;
     try {
-      return analyzeTimeline(tl);
+      return analyzeTimeline(tl, this.forks);
     } catch (error) {
       this.failure = error instanceof Error ? error.message : String(error);
       return undefined;

@@ -45,9 +45,10 @@ export const FORKS_MATTER = 0.05;
 /** A host is "the slow one" when its work takes at least this many times its task's other hosts' median. */
 export const SLOW_FACTOR = 2;
 
-export function analyzeTimeline(tl: Timeline): PlaybookAnalysis {
+/** `counts`: the fork counts to estimate (default: ×2, ×4 and one per host, those above the run's). */
+export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalysis {
   const path = criticalPath(tl);
-  const w = whatIfForks(tl, path);
+  const w = whatIfForks(tl, path, counts);
   const wall = path.wallNs;
   const tasks = new Map(tl.plays.flatMap((p) => p.tasks.map((t) => [t.spanId, t] as const)));
   let forks = 0;
@@ -92,7 +93,6 @@ export function analyzeTimeline(tl: Timeline): PlaybookAnalysis {
   ]
     .filter((l) => l.ns > 0)
     .sort((a, b) => b.ns - a.ns);
-  const best = w.options.reduce((m, o) => Math.max(m, o.savedNs), 0);
   return {
     playbook: tl.playbook,
     traceId: tl.traceId,
@@ -112,7 +112,8 @@ export function analyzeTimeline(tl: Timeline): PlaybookAnalysis {
     dispatchSamples: w.dispatchSamples,
     options: w.options,
     limits,
-    forksLimit: wall > 0 && best / wall >= FORKS_MATTER,
+    // what unlimited forks would save, whichever counts were asked about
+    forksLimit: wall > 0 && forks / wall >= FORKS_MATTER,
   };
 }
 

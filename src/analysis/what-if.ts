@@ -187,7 +187,7 @@ export interface ForkOption {
   forks: number;
   /** Estimated wall time of the playbook. */
   wallNs: number;
-  /** What it saves against the run as measured. */
+  /** What it saves against the run as measured (negative: fewer forks, a longer run). */
   savedNs: number;
 }
 
@@ -247,7 +247,8 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
         const spent = at >= 0 ? Math.max(0, (path.steps[at] as PathStep).endNs - t.startNs) : 0;
         wanted.forEach((f, k) => {
           const then = simulateTask(t, tl.hosts, taskPool(Math.min(f, t.host.length), t), dispatchNs, play.endNs);
-          savedAt[k] = (savedAt[k] as number) + Math.min(spent, Math.max(0, now - then));
+          // fewer forks than the run had: a negative saving, the run estimated longer
+          savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - then);
         });
         if (at >= 0) {
           const unlimited = simulateTask(t, tl.hosts, taskPool(UNLIMITED, t), dispatchNs, play.endNs);
@@ -265,7 +266,7 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     const now = simulateFree(chains, pinned, pool, dispatchNs);
     const spent = play.endNs - play.startNs;
     wanted.forEach((f, k) => {
-      savedAt[k] = (savedAt[k] as number) + Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, f, dispatchNs)));
+      savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - simulateFree(chains, pinned, f, dispatchNs));
     });
     const unlimited = Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, Math.max(hosts, 1), dispatchNs)));
     // a free play's saving sits on its chain's fork waits

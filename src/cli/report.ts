@@ -12,6 +12,8 @@ import { Logger } from '../util/log.js';
 export interface ReportOptions {
   output: string;
   trace?: string;
+  /** The fork counts the what-if estimates. */
+  forks?: number[];
 }
 
 /** `ansible-otel report TRACES.jsonl -o report.html`: the latest run of the file (or --trace). */
@@ -20,7 +22,7 @@ export async function reportCommand(tracesFile: string, o: ReportOptions, env: N
   const spans = await readTracesFile(tracesFile);
   const traces = selectTraces(spans, o.trace);
   const builder = new ReportBuilder();
-  replaySpans(spans, traces, builder);
+  replaySpans(spans, traces, builder, o.forks);
   if (builder.playbooks.length === 0) {
     log.error(o.trace ? `${tracesFile}: no playbook of trace ${o.trace}` : `${tracesFile}: no playbook spans in it`);
     return 1;
@@ -32,6 +34,7 @@ export async function reportCommand(tracesFile: string, o: ReportOptions, env: N
   // the same answer `run` and `replay` print for these playbooks
   for (const pb of builder.playbooks) {
     if (!pb.analysis) continue;
+    if (o.forks && pb.analysis.recorded) log.warn(`${pb.name}: its host spans were sampled: --forks cannot re-estimate, the trace's own what-if is shown`);
     log.info(`${pb.name}: trace ${pb.traceId}`);
     for (const line of pathSummaryLines(pb.analysis)) log.info(`  ${line}`);
   }

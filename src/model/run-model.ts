@@ -673,12 +673,7 @@ export class RunModel<S> {
     // a problem keeps its span at once, so its records point at it
     if (t.spanMode === 'problems' && PROBLEM_STATUSES.has(h.status)) h.hs.node.create();
     const held = t.held;
-    if (
-      held &&
-      endsLater({ endNs: held.endNs, startNs: held.hs.node.startNs, host: held.hs.host }, { endNs: h.endNs, startNs: h.hs.node.startNs, host: h.hs.host })
-    ) {
-      return this.release(h, false);
-    }
+    if (held && endsLater(held.endNs, held.hs.node.startNs, held.hs.host, h.endNs, h.hs.node.startNs, h.hs.host)) return this.release(h, false);
     t.held = h;
     if (held) this.release(held, false);
   }

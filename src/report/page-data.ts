@@ -45,6 +45,8 @@ export interface PagePath {
   parts: string;
   whatIf: string;
   forks: number;
+  /** The fork start-up cost measured in the run. */
+  startup: number;
   options: { forks: number; wall: number }[];
   limits: { kind: string; share: number; text: string }[];
   forksLimit: boolean;
@@ -70,6 +72,7 @@ function pagePath(a: PlaybookAnalysis): PagePath {
     parts: partsLine(a),
     whatIf: whatIfLine(a),
     forks: a.forks,
+    startup: ms(a.dispatchNs),
     options: a.options.map((o) => ({ forks: o.forks, wall: ms(o.wallNs) })),
     limits: a.limits.map((l) => ({ kind: l.kind, share: Math.round(l.share * 1000) / 1000, text: limitText(l) })),
     forksLimit: a.forksLimit,

@@ -22,7 +22,7 @@ export function selectTraces(spans: SlimSpan[], traceId?: string): Set<string> {
  * Emits, per trace and in time order, the events the run model emitted for these spans; each
  * playbook end with its analysis (src/analysis), as a live run's has it.
  */
-export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: RunObserver): void {
+export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: RunObserver, forks?: number[]): void {
   const byTrace = new Map<string, SlimSpan[]>();
   for (const s of spans) {
     if (!traces.has(s.traceId)) continue;
@@ -34,7 +34,7 @@ export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: Ru
     .map((list) => ({ list, root: list.find(isRoot) }))
     .filter((t) => t.root)
     .sort((a, b) => a.root!.startNs - b.root!.startNs);
-  for (const { list, root } of ordered) replayTrace(list, root as SlimSpan, new CriticalPathObserver(observer));
+  for (const { list, root } of ordered) replayTrace(list, root as SlimSpan, new CriticalPathObserver(observer, forks));
 }
 
 /** Whether every host result has its span (--host-spans all, or a trace from before the option). */
