@@ -33,6 +33,8 @@ export function limitText(l: Limit): string {
   switch (l.kind) {
     case 'controller':
       return `the controller itself (${pct(l.share)} of the wall time: templating, includes, handler flushes, callbacks)`;
+    case 'cpu':
+      return `the controller's CPUs (${l.detail}): its workers at once share them (${pct(l.share)})`;
     case 'slow_host':
       return `one slow host: ${l.detail} (${pct(l.share)} of the wall time beyond its tasks' other hosts)`;
     case 'serial':
@@ -49,7 +51,8 @@ export function limitText(l: Limit): string {
 /** "forks 10 → 20: est. 31m → 18m; → 40: 15m" and, when more forks buy little, what limits instead. */
 export function whatIfLine(a: PlaybookAnalysis): string {
   const forks = `forks ${a.forks}${a.forksInferred ? ' (as seen)' : ''}`;
-  const startUp = `fork start-up ${formatDuration(a.dispatchNs)}`;
+  const cpu = a.cpus !== undefined && a.workerCpu !== undefined ? `; ${a.cpus} CPU${a.cpus === 1 ? '' : 's'}, ${formatDuration(a.workerCpu * 1e9)} CPU a host` : '';
+  const startUp = `fork start-up ${formatDuration(a.dispatchNs)}${cpu}`;
   const options = a.options.map(
     (o, i) => `${i === 0 ? `${forks} → ${o.forks}: est. ${formatDuration(a.wallNs)} → ` : `→ ${o.forks}: `}${formatDuration(o.wallNs)}`,
   );

@@ -7,7 +7,7 @@ import { criticalPath, dispatchOrder, type PathStep } from './critical-path.js';
 import { hostEnd, type StrategyKind, type Timeline } from './timeline.js';
 import { median, whatIfForks, type ForkEstimates } from './what-if.js';
 
-export type LimitKind = 'forks' | 'controller' | 'slow_host' | 'serial' | 'throttle' | 'host_work';
+export type LimitKind = 'forks' | 'controller' | 'cpu' | 'slow_host' | 'serial' | 'throttle' | 'host_work';
 
 export interface Limit {
   kind: LimitKind;
@@ -38,6 +38,9 @@ export interface PlaybookAnalysis extends ForkEstimates {
   forksLimit: boolean;
   /** Read back from a trace's root span (its host spans were sampled), not computed from a timeline. */
   recorded?: boolean;
+  /** The controller's CPUs and one host's worker CPU per task (s), when the shim measured them. */
+  cpus?: number;
+  workerCpu?: number;
 }
 
 /** Below this share of the wall time, more forks "buy nothing" worth saying. */
@@ -53,6 +56,7 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
   const tasks = new Map(tl.plays.flatMap((p) => p.tasks.map((t) => [t.spanId, t] as const)));
   let forks = 0;
   let throttle = 0;
+  let cpuShared = 0;
   let serial = 0;
   const slowByHost = new Map<string, number>();
   let throttled: string | undefined;
@@ -60,10 +64,12 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
   path.steps.forEach((s, i) => {
     const fb = w.forkBoundNs[i] ?? 0;
     const th = w.throttleNs[i] ?? 0;
+    const cp = w.cpuNs[i] ?? 0;
     forks += fb;
     throttle += th;
+    cpuShared += cp;
     if (th > 0 && !throttled) throttled = s.task;
-    const own = Math.max(0, s.forkWaitNs + s.workNs - fb - th);
+    const own = Math.max(0, s.forkWaitNs + s.workNs - fb - th - cp);
     const play = tl.plays[s.play];
     if (play?.serial && play.batches > 1) {
       serial += own;
@@ -81,11 +87,14 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
   for (const [h, ns] of slowByHost) if (!slowHost || ns > (slowByHost.get(slowHost) as number)) slowHost = h;
   // one slow host: the excess of that host alone (others' excesses count as host work)
   const slowOne = slowHost ? (slowByHost.get(slowHost) as number) : 0;
-  const rest = Math.max(0, wall - path.controllerNs - forks - throttle - serial - slowOne);
+  // more forks may save more at some count than with no limit at all (the CPUs then shared by more)
+  forks = Math.max(forks, ...w.options.map((o) => o.savedNs));
+  const rest = Math.max(0, wall - path.controllerNs - forks - throttle - cpuShared - serial - slowOne);
   const share = (ns: number): number => (wall > 0 ? ns / wall : 0);
   const limits: Limit[] = [
     { kind: 'forks' as const, ns: forks, share: share(forks), detail: `forks ${w.forks}` },
     { kind: 'controller' as const, ns: path.controllerNs, share: share(path.controllerNs) },
+    { kind: 'cpu' as const, ns: cpuShared, share: share(cpuShared), detail: tl.cpus === undefined ? undefined : `${tl.cpus} CPU${tl.cpus === 1 ? '' : 's'}` },
     { kind: 'slow_host' as const, ns: slowOne, share: share(slowOne), detail: slowHost },
     { kind: 'serial' as const, ns: serial, share: share(serial), detail: serialDetail(tl, serialPlays) },
     { kind: 'throttle' as const, ns: throttle, share: share(throttle), detail: throttled },
@@ -112,6 +121,8 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
     dispatchSamples: w.dispatchSamples,
     options: w.options,
     limits,
+    cpus: tl.cpus,
+    workerCpu: tl.workerCpu,
     // what unlimited forks would save, whichever counts were asked about
     forksLimit: wall > 0 && forks / wall >= FORKS_MATTER,
   };
@@ -161,6 +172,7 @@ export function rootAttributes(a: PlaybookAnalysis): Attributes {
   out[ATTR.RUN_CP_LIMIT_SHARE] = Math.round((limit?.share ?? 0) * 1e4) / 1e4;
   if (limit?.detail !== undefined) out[ATTR.RUN_CP_LIMIT_DETAIL] = limit.detail;
   out[ATTR.RUN_FORK_STARTUP] = sec(a.dispatchNs);
+  if (a.workerCpu !== undefined) out[ATTR.RUN_WORKER_CPU] = a.workerCpu;
   out[ATTR.RUN_WHAT_IF_FORKS] = a.options.map((o) => o.forks);
   out[ATTR.RUN_WHAT_IF_DURATION] = a.options.map((o) => sec(o.wallNs));
   return out;

@@ -8,7 +8,7 @@ import type { PathStep } from './critical-path.js';
 import type { LimitKind, PlaybookAnalysis } from './playbook-analysis.js';
 import { strategyKind } from './timeline.js';
 
-const LIMITS: readonly LimitKind[] = ['forks', 'controller', 'slow_host', 'serial', 'throttle', 'host_work'];
+const LIMITS: readonly LimitKind[] = ['forks', 'controller', 'cpu', 'slow_host', 'serial', 'throttle', 'host_work'];
 
 export function recordedAnalysis(root: SlimSpan, spans: SlimSpan[]): PlaybookAnalysis | undefined {
   const a = root.attributes;

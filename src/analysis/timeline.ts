@@ -31,6 +31,8 @@ export interface TimelineTask {
   batch: number;
   /** Its `throttle`, 0 for none (or unknown). */
   throttle: number;
+  /** CPU seconds the run's finished workers had used when it started, if the shim said. */
+  workerCpu?: number;
   /** Per host, in dispatch order: the host (index into Timeline.hosts), its worker start, its result (NaN: none came). */
   host: number[];
   start: number[];
@@ -61,6 +63,10 @@ export interface Timeline {
   interrupted: boolean;
   /** The run's forks as the shim reported them; undefined for older shims, imports and traces without it. */
   forks?: number;
+  /** The controller's CPUs, if the shim said. */
+  cpus?: number;
+  /** Mean CPU seconds of one host's worker per task (to the µs), from the tasks' `workerCpu`; undefined if unknown. */
+  workerCpu?: number;
   hosts: string[];
   plays: TimelinePlay[];
 }
@@ -88,7 +94,18 @@ export class TimelineRecorder {
   private playUuid: string | undefined;
 
   playbookStart(e: PlaybookStartEvent): void {
-    this.current = { playbook: e.playbook, traceId: e.traceId, startNs: e.startNs, endNs: e.startNs, interrupted: false, forks: e.forks, hosts: [], plays: [] };
+    this.current = {
+      playbook: e.playbook,
+      traceId: e.traceId,
+      startNs: e.startNs,
+      endNs: e.startNs,
+      interrupted: false,
+      forks: e.forks,
+      cpus: e.cpus,
+      workerCpu: e.workerCpu,
+      hosts: [],
+      plays: [],
+    };
     this.hostIndex = new Map();
     this.tasksBySpan.clear();
     this.latestByUuid.clear();
@@ -129,6 +146,7 @@ export class TimelineRecorder {
       startNs: e.startNs,
       batch: play.batches,
       throttle: e.throttle ?? 0,
+      workerCpu: e.workerCpu,
       host: [],
       start: [],
       end: [],
@@ -173,6 +191,7 @@ export class TimelineRecorder {
     tl.plays.forEach((p, i) => {
       p.endNs = Math.max(p.startNs, i + 1 < tl.plays.length ? (tl.plays[i + 1] as TimelinePlay).startNs : tl.endNs);
     });
+    tl.workerCpu ??= workerCpuPerResult(tl);
     return tl;
   }
 
@@ -229,4 +248,22 @@ export class TimelineRecorder {
     task.end.push(endNs);
     return task.host.length - 1;
   }
+}
+
+/**
+ * Mean CPU seconds of one host's worker per task: what the finished workers used between the
+ * first and the last task start the shim measured, over the host results of the tasks between.
+ * A worker counts once reaped, which happens when the next worker starts, so the tasks just before
+ * the last start are short of at most a pool of workers. Rounded to the µs: the same value as
+ * the root span carries (ansible.run.worker_cpu), so a traces file gives the same estimate.
+ */
+function workerCpuPerResult(tl: Timeline): number | undefined {
+  const tasks = tl.plays.flatMap((p) => p.tasks).filter((t) => t.workerCpu !== undefined);
+  if (tasks.length < 2) return undefined;
+  const first = tasks[0] as TimelineTask;
+  const last = tasks[tasks.length - 1] as TimelineTask;
+  let results = 0;
+  for (const t of tl.plays.flatMap((p) => p.tasks)) if (t.startNs >= first.startNs && t.startNs < last.startNs) results += t.host.length;
+  const cpu = (last.workerCpu as number) - (first.workerCpu as number);
+  return results > 0 && cpu > 0 ? Math.round((cpu / results) * 1e6) / 1e6 : undefined;
 }

@@ -3,52 +3,8 @@
 // workers it starts the fork start-up cost measured in this run. Pure and exact: the same
 // timeline gives the same estimate, to the nanosecond.
 import { dispatchOrder, fullStretches, overlap, playPool, taskPool, type CriticalPath, type PathStep } from './critical-path.js';
+import { Heap, simulatePool, type SimJob } from './pool-sim.js';
 import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
-
-/** A min-heap of numbers: the times the workers become free. */
-class MinHeap {
-  private readonly a: number[] = [];
-  constructor(size: number, fill: number) {
-    for (let i = 0; i < size; i++) this.a.push(fill);
-  }
-  get min(): number {
-    return this.a[0] as number;
-  }
-  get size(): number {
-    return this.a.length;
-  }
-  push(v: number): void {
-    const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if ((a[p] as number) <= v) break;
-      a[i] = a[p] as number;
-      a[p] = v;
-      i = p;
-    }
-  }
-  pop(): void {
-    const last = this.a.pop() as number;
-    if (this.a.length > 0) this.replaceMin(last);
-  }
-  /** Replaces the smallest value. */
-  replaceMin(v: number): void {
-    const a = this.a;
-    a[0] = v;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && (a[l] as number) < (a[m] as number)) m = l;
-      if (r < a.length && (a[r] as number) < (a[m] as number)) m = r;
-      if (m === i) return;
-      [a[i], a[m]] = [a[m] as number, a[i] as number];
-      i = m;
-    }
-  }
-}
 
 /** The median (0 of none). */
 export const median = (xs: number[]): number => {
@@ -72,12 +28,12 @@ export function dispatchCost(tl: Timeline): { ns: number; samples: number } {
       const order = dispatchOrder(t, tl.hosts);
       const p = taskPool(pool, t);
       // the ends of the hosts started so far, to count the workers busy right after each start
-      const ends = new MinHeap(0, 0);
+      const ends = new Heap<number>((x, y) => x < y);
       for (let k = 1; k < order.length; k++) {
         const prev = order[k - 1] as number;
         const at = t.start[prev] as number;
         ends.push(hostEnd(t, prev, play.endNs));
-        while (ends.size > 0 && ends.min <= at) ends.pop();
+        while (ends.size > 0 && (ends.top as number) <= at) ends.pop();
         if (ends.size < p) gaps.push((t.start[order[k] as number] as number) - at);
       }
     }
@@ -85,21 +41,32 @@ export function dispatchCost(tl: Timeline): { ns: number; samples: number } {
   return { ns: median(gaps), samples: gaps.length };
 }
 
+/** The controller's CPUs and what one host's worker uses of them per task (ns); none known: never short. */
+export interface CpuModel {
+  cpus: number;
+  perJobNs: number;
+}
+
+export const NO_CPU: CpuModel = { cpus: Number.POSITIVE_INFINITY, perJobNs: 0 };
+
+/** What the timeline says of the controller's CPUs (hello.cpus, task_start.worker_cpu). */
+export function cpuModel(tl: Timeline): CpuModel {
+  return tl.cpus !== undefined && tl.workerCpu !== undefined ? { cpus: tl.cpus, perJobNs: tl.workerCpu * 1e9 } : NO_CPU;
+}
+
+/** A job of `workNs`: its CPU part first, at most all of it. */
+const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob => {
+  const c = Math.min(workNs, cpu.perJobNs);
+  return { ready, cpu: c, rest: workNs - c, seq };
+};
+
 /** A linear task under `pool` workers: task start → its last result. */
-export function simulateTask(t: TimelineTask, hosts: readonly string[], pool: number, dispatchNs: number, openEndNs: number): number {
+export function simulateTask(t: TimelineTask, hosts: readonly string[], pool: number, dispatchNs: number, openEndNs: number, cpu: CpuModel = NO_CPU): number {
   const order = dispatchOrder(t, hosts);
   if (order.length === 0) return 0;
-  const free = new MinHeap(Math.max(1, Math.min(pool, order.length)), Number.NEGATIVE_INFINITY);
-  let ready = t.start[order[0] as number] as number; // the first host: as it went
-  let last = t.startNs;
-  for (const i of order) {
-    const s = Math.max(ready, free.min);
-    const e = s + (hostEnd(t, i, openEndNs) - (t.start[i] as number));
-    free.replaceMin(e);
-    last = Math.max(last, e);
-    ready = s + dispatchNs;
-  }
-  return last - t.startNs;
+  const first = (t.start[order[0] as number] as number) - t.startNs; // the first host: as it went
+  const jobs = order.map((i, k) => job(first, hostEnd(t, i, openEndNs) - (t.start[i] as number), k, cpu));
+  return simulatePool(jobs, { pool: Math.min(pool, order.length), dispatchNs, cpus: cpu.cpus });
 }
 
 interface ChainStep {
@@ -137,50 +104,30 @@ function freeChains(play: TimelinePlay, full: number[]): ChainStep[][] {
 /**
  * A free play under `pool` workers: play start → its last result. A host whose controller gap is
  * over is ready; ready hosts get workers in the order they became ready, one start-up cost apart.
- * host_pinned: a host keeps its worker from its first task to its last.
+ * host_pinned: a host keeps its worker from its first task to its last (no CPU model there).
  */
-export function simulateFree(chains: ChainStep[][], pinned: boolean, pool: number, dispatchNs: number): number {
-  const free = new MinHeap(Math.max(1, pool), 0);
-  let last = 0;
-  let lastStart = Number.NEGATIVE_INFINITY;
+export function simulateFree(chains: ChainStep[][], pinned: boolean, pool: number, dispatchNs: number, cpu: CpuModel = NO_CPU): number {
+  const hosts = chains.filter((c) => c.length > 0);
   if (pinned) {
     // hosts in the order they first became ready; each holds a worker for its whole chain
-    const order = chains.map((c, h) => ({ h, ready: c[0]?.gap ?? 0 })).sort((a, b) => a.ready - b.ready || a.h - b.h);
-    for (const { h, ready } of order) {
-      const c = chains[h] as ChainStep[];
-      const s = Math.max(ready, free.min, lastStart + dispatchNs);
-      let e = s;
-      c.forEach((st, k) => {
-        e += (k === 0 ? 0 : st.gap) + st.work;
-      });
-      free.replaceMin(e);
-      lastStart = s;
-      last = Math.max(last, e);
-    }
-    return last;
+    const whole = hosts.map((c, h) => job((c[0] as ChainStep).gap, c.reduce((n, st, k) => n + (k === 0 ? 0 : st.gap) + st.work, 0), h, NO_CPU));
+    return simulatePool(whole, { pool, dispatchNs, cpus: Number.POSITIVE_INFINITY });
   }
-  // ready queue: [ready time, host, step]; a host has at most one step waiting
-  const queue: [number, number, number][] = chains.filter((c) => c.length > 0).map((c, h) => [(c[0] as ChainStep).gap, h, 0]);
-  const hostsOf = chains.filter((c) => c.length > 0);
-  while (queue.length) {
-    let m = 0;
-    for (let q = 1; q < queue.length; q++) {
-      const a = queue[q] as [number, number, number];
-      const b = queue[m] as [number, number, number];
-      if (a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])) m = q;
-    }
-    const [ready, h, k] = queue[m] as [number, number, number];
-    queue[m] = queue[queue.length - 1] as [number, number, number];
-    queue.pop();
-    const c = hostsOf[h] as ChainStep[];
-    const s = Math.max(ready, free.min, lastStart + dispatchNs);
-    const e = s + (c[k] as ChainStep).work;
-    free.replaceMin(e);
-    lastStart = s;
-    last = Math.max(last, e);
-    if (k + 1 < c.length) queue.push([e + (c[k + 1] as ChainStep).gap, h, k + 1]);
-  }
-  return last;
+  type Step = SimJob & { h: number; k: number };
+  const step = (h: number, k: number, ready: number): Step => ({ ...job(ready, (hosts[h]?.[k] as ChainStep).work, h, cpu), h, k });
+  return simulatePool(
+    hosts.map((c, h) => step(h, 0, (c[0] as ChainStep).gap)),
+    {
+      pool,
+      dispatchNs,
+      cpus: cpu.cpus,
+      next: (done, endNs) => {
+        const { h, k } = done as Step;
+        const after = hosts[h]?.[k + 1];
+        return after ? step(h, k + 1, endNs + after.gap) : undefined;
+      },
+    },
+  );
 }
 
 export interface ForkOption {
@@ -209,6 +156,8 @@ export interface WhatIf extends ForkEstimates {
   forkBoundNs: number[];
   /** Per path step: what its task's `throttle` costs even with unlimited forks. */
   throttleNs: number[];
+  /** Per path step: what sharing the controller's CPUs cost it at the run's forks (linear tasks). */
+  cpuNs: number[];
 }
 
 /** The fork counts worth asking about: ×2, ×4 and one per host, each only if more than now. */
@@ -230,9 +179,11 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
   for (const p of tl.plays) for (const t of p.tasks) hosts = Math.max(hosts, t.host.length);
   for (const p of tl.plays) if (p.strategy !== 'linear') hosts = Math.max(hosts, new Set(p.tasks.flatMap((t) => t.host)).size);
   const { ns: dispatchNs, samples } = dispatchCost(tl);
+  const cpu = cpuModel(tl);
   const wanted = counts ?? forkCandidates(forks, hosts);
   const forkBoundNs = path.steps.map(() => 0);
   const throttleNs = path.steps.map(() => 0);
+  const cpuNs = path.steps.map(() => 0);
   const savedAt = wanted.map(() => 0);
   const UNLIMITED = Number.MAX_SAFE_INTEGER;
   const stepOf = new Map(path.steps.map((s, i) => [s.taskSpanId, i]));
@@ -241,21 +192,25 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     if (play.strategy === 'linear') {
       for (const t of play.tasks) {
         if (t.host.length === 0) continue;
-        const now = simulateTask(t, tl.hosts, taskPool(pool, t), dispatchNs, play.endNs);
+        const now = simulateTask(t, tl.hosts, taskPool(pool, t), dispatchNs, play.endNs, cpu);
         // at most what the task took on the path: the model never saves more than was spent
         const at = stepOf.get(t.spanId) ?? -1;
         const spent = at >= 0 ? Math.max(0, (path.steps[at] as PathStep).endNs - t.startNs) : 0;
         wanted.forEach((f, k) => {
-          const then = simulateTask(t, tl.hosts, taskPool(Math.min(f, t.host.length), t), dispatchNs, play.endNs);
+          const then = simulateTask(t, tl.hosts, taskPool(Math.min(f, t.host.length), t), dispatchNs, play.endNs, cpu);
           // fewer forks than the run had: a negative saving, the run estimated longer
           savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - then);
         });
         if (at >= 0) {
-          const unlimited = simulateTask(t, tl.hosts, taskPool(UNLIMITED, t), dispatchNs, play.endNs);
+          const unlimited = simulateTask(t, tl.hosts, taskPool(UNLIMITED, t), dispatchNs, play.endNs, cpu);
           forkBoundNs[at] = Math.min(spent, Math.max(0, now - unlimited));
           if (t.throttle > 0 && t.throttle < t.host.length) {
-            const unthrottled = simulateTask(t, tl.hosts, UNLIMITED, dispatchNs, play.endNs);
+            const unthrottled = simulateTask(t, tl.hosts, UNLIMITED, dispatchNs, play.endNs, cpu);
             throttleNs[at] = Math.min(spent - (forkBoundNs[at] as number), Math.max(0, unlimited - unthrottled));
+          }
+          if (cpu !== NO_CPU) {
+            const spare = spent - (forkBoundNs[at] as number) - (throttleNs[at] as number);
+            cpuNs[at] = Math.min(spare, Math.max(0, now - simulateTask(t, tl.hosts, taskPool(pool, t), dispatchNs, play.endNs, NO_CPU)));
           }
         }
       }
@@ -263,12 +218,12 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     }
     const chains = freeChains(play, fullStretches(play.tasks, pool, play.endNs));
     const pinned = play.strategy === 'host_pinned';
-    const now = simulateFree(chains, pinned, pool, dispatchNs);
+    const now = simulateFree(chains, pinned, pool, dispatchNs, cpu);
     const spent = play.endNs - play.startNs;
     wanted.forEach((f, k) => {
-      savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - simulateFree(chains, pinned, f, dispatchNs));
+      savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - simulateFree(chains, pinned, f, dispatchNs, cpu));
     });
-    const unlimited = Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, Math.max(hosts, 1), dispatchNs)));
+    const unlimited = Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, Math.max(hosts, 1), dispatchNs, cpu)));
     // a free play's saving sits on its chain's fork waits
     let left = unlimited;
     path.steps.forEach((s, i) => {
@@ -287,5 +242,6 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     options: wanted.map((f, k) => ({ forks: f, wallNs: Math.max(0, path.wallNs - (savedAt[k] as number)), savedNs: savedAt[k] as number })),
     forkBoundNs,
     throttleNs,
+    cpuNs,
   };
 }

@@ -209,6 +209,7 @@ export class RunModel<S> {
           [ATTR.CICD_PIPELINE_ACTION_NAME]: PIPELINE_ACTION,
           [ATTR.CICD_PIPELINE_RUN_ID]: this.runId,
           [ATTR.RUN_FORKS]: h?.forks ?? undefined,
+          [ATTR.RUN_CPUS]: h?.cpus ?? undefined,
         },
       },
       this.openNodes,
@@ -226,6 +227,7 @@ export class RunModel<S> {
       user: h?.user ?? undefined,
       spanId: node.spanId,
       forks: h?.forks ?? undefined,
+      cpus: h?.cpus ?? undefined,
     });
   }
 
@@ -458,6 +460,7 @@ export class RunModel<S> {
       startNs: f.ts,
       spanId: node.spanId,
       throttle: f.throttle || undefined,
+      workerCpu: f.worker_cpu ?? undefined,
     });
   }
 

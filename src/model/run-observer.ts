@@ -23,6 +23,13 @@ export interface PlaybookStartEvent extends RunRef {
   spanId: string;
   /** The run's forks (the shim's `hello`), when known. */
   forks?: number;
+  /** The controller's CPUs (the shim's `hello`), when known. */
+  cpus?: number;
+  /**
+   * Mean CPU seconds of one host's worker per task, when an event source knows it only as a
+   * whole (a traces file's root span); live runs give it task by task (TaskStartEvent.workerCpu).
+   */
+  workerCpu?: number;
 }
 
 export interface PlayStartEvent extends RunRef {
@@ -53,6 +60,8 @@ export interface TaskStartEvent extends RunRef {
   spanId: string;
   /** Its `throttle`, when it has one. */
   throttle?: number;
+  /** CPU seconds the controller's finished workers had used when it started (the shim's `worker_cpu`). */
+  workerCpu?: number;
 }
 
 export interface HostStartEvent extends RunRef {

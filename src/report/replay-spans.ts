@@ -130,6 +130,8 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
     user: a[ATTR.HOST_USER] as string | undefined,
     spanId: root.spanId,
     forks: a[ATTR.RUN_FORKS] as number | undefined,
+    cpus: a[ATTR.RUN_CPUS] as number | undefined,
+    workerCpu: a[ATTR.RUN_WORKER_CPU] as number | undefined,
   });
   for (const [, , emit] of steps) emit();
   observer.playbookEnd?.({

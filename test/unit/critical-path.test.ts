@@ -4,6 +4,7 @@
 // timestamp is an exact double).
 import { describe, expect, it } from 'vitest';
 import type { PlaybookAnalysis } from '../../src/analysis/playbook-analysis.js';
+import { whatIfLine } from '../../src/analysis/path-text.js';
 import { RunModel } from '../../src/model/run-model.js';
 import type { HostSpanChoice } from '../../src/model/host-spans.js';
 import type { PlaybookEndEvent } from '../../src/model/run-observer.js';
@@ -314,6 +315,45 @@ describe('critical path: the hard cases', () => {
   });
 });
 
+/** forks 1, 2 hosts of 10 ms each (a 0–10, b 10–20), then one host of 1 ms; stats at 22; 8 ms of worker CPU over the first task. */
+function cpuFrames(cpus?: number): Frame[] {
+  return frames([
+    [0, { t: 'hello', ansible_version: '2.14.18', hostname: 'ctl', forks: 1, ...(cpus ? { cpus } : {}) }],
+    [0, { t: 'playbook_start', path: '/srv/site.yml', name: 'site.yml' }],
+    [0, { t: 'play_start', play: 'p1', name: 'Deploy', hosts: ['all'], strategy: 'linear', serial: null }],
+    [0, task('t1', 'Build', { worker_cpu: 0 })],
+    [0, start('t1', 'a')],
+    [10, result('t1', 'a')],
+    [10, start('t1', 'b')],
+    [20, result('t1', 'b')],
+    [20, task('t2', 'Tag', { worker_cpu: 0.008 })],
+    [20, start('t2', 'a')],
+    [21, result('t2', 'a')],
+    ...end(22),
+  ]);
+}
+
+describe("what-if: the controller's CPUs, shared by the workers computing at once", () => {
+  // forks 1, 2 hosts of 10 ms each (a 0–10, b 10–20), then one host of 1 ms; stats at 22. The shim
+  // measured 8 ms of worker CPU over the first task's 2 results: 4 ms a host.
+  const run = (cpus?: number) => play(cpuFrames(cpus)).analysis;
+
+  it('counts 4 ms of CPU a host from the shim, and the controller has 1 CPU', () => {
+    const a = run(1);
+    expect([a.cpus, a.workerCpu]).toEqual([1, 0.004]);
+    expect(parts(a)).toEqual({ wall: 22, controller: 1, forkWait: 10, hostWork: 11 });
+  });
+
+  it('2 forks: a and b compute together at half speed (done at 8), end at 14: saves 6 ms, not 10', () => {
+    expect(run(1).options.map((o) => [o.forks, ms(o.wallNs)])).toEqual([[2, 16]]);
+    expect(run().options.map((o) => [o.forks, ms(o.wallNs)])).toEqual([[2, 12]]); // CPUs unknown: never short
+  });
+
+  it('says so in the what-if line', () => {
+    expect(whatIfLine(run(1))).toBe('forks 1 → 2: est. 22ms → 16ms (fork start-up 0ms; 1 CPU, 4ms CPU a host)');
+  });
+});
+
 describe('the answer from a traces file (ansible-otel report)', () => {
   /** The spans as a traces file gives them back. */
   const fromFile = (w: MemoryWriter): PlaybookAnalysis => {
@@ -331,7 +371,7 @@ describe('the answer from a traces file (ansible-otel report)', () => {
     return builder.playbooks[0]!.analysis!;
   };
   it('recomputes it from the spans when every host result has its span: exactly the live answer', () => {
-    for (const fs of [linearOnTwoForks(), throttledOnFourHosts(), freeOnTwoForks()]) {
+    for (const fs of [linearOnTwoForks(), throttledOnFourHosts(), freeOnTwoForks(), cpuFrames(1)]) {
       const live = play(fs);
       expect(fromFile(live.w)).toEqual(live.analysis);
     }
