@@ -114,10 +114,18 @@ export function fullStretches(tasks: readonly TimelineTask[], pool: number, open
   return full;
 }
 
-/** How much of [a, b] lies in the stretches (sorted [start, end] pairs). */
+/** How much of [a, b] lies in the stretches (sorted [start, end] pairs); O(log stretches + those inside). */
 export function overlap(stretches: number[], a: number, b: number): number {
+  // the first stretch that ends after a (their ends are sorted too: they do not overlap)
+  let lo = 0;
+  let hi = stretches.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((stretches[2 * mid + 1] as number) <= a) lo = mid + 1;
+    else hi = mid;
+  }
   let n = 0;
-  for (let i = 0; i < stretches.length; i += 2) {
+  for (let i = 2 * lo; i < stretches.length; i += 2) {
     const s = stretches[i] as number;
     const e = stretches[i + 1] as number;
     if (s >= b) break;

@@ -68,12 +68,37 @@ export interface PoolOptions {
 
 const readyFirst = (x: SimJob, y: SimJob): boolean => x.ready < y.ready || (x.ready === y.ready && x.seq < y.seq);
 
-/** Runs the jobs through the pool; returns when the last one ended (0 without jobs). */
+/** The queue of a simulation without next jobs: the jobs sorted once, then taken in turn. */
+class Sorted {
+  private at = 0;
+  private readonly jobs: SimJob[];
+  constructor(jobs: readonly SimJob[]) {
+    this.jobs = [...jobs].sort((x, y) => x.ready - y.ready || x.seq - y.seq);
+  }
+  get top(): SimJob | undefined {
+    return this.jobs[this.at];
+  }
+  pop(): SimJob | undefined {
+    return this.jobs[this.at++];
+  }
+  push(): void {
+    throw new Error('no job is added to a simulation without next jobs');
+  }
+}
+
+/**
+ * Runs the jobs through the pool; returns when the last one ended (0 without jobs). The jobs
+ * computing at once all progress at the same rate, so one clock of the CPU time each has had
+ * since the start (`served`) orders them: a job's CPU part ends when that clock reaches its
+ * start value plus its CPU time. O(jobs · log jobs).
+ */
 export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
-  const queue = new Heap<SimJob>(readyFirst);
-  for (const j of jobs) queue.push(j);
+  // without next jobs the order is known up front: a sorted list read in turn
+  const queue = o.next ? new Heap<SimJob>(readyFirst) : new Sorted(jobs);
+  if (o.next) for (const j of jobs) queue.push(j);
   const ending = new Heap<{ at: number; job: SimJob }>((x, y) => x.at < y.at || (x.at === y.at && x.job.seq < y.job.seq));
-  let computing: { left: number; job: SimJob }[] = [];
+  const computing = new Heap<{ until: number; job: SimJob }>((x, y) => x.until < y.until || (x.until === y.until && x.job.seq < y.job.seq));
+  let served = 0;
   let free = Math.max(1, o.pool);
   let lastStart = Number.NEGATIVE_INFINITY;
   let now = queue.top?.ready ?? 0;
@@ -84,26 +109,21 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
       queue.pop();
       free -= 1;
       lastStart = now;
-      if (head.cpu > 0) computing.push({ left: head.cpu, job: head });
+      if (head.cpu > 0) computing.push({ until: served + head.cpu, job: head });
       else ending.push({ at: now + head.rest, job: head });
     }
-    const rate = computing.length > 0 ? Math.min(1, o.cpus / computing.length) : 0;
-    let cpuDone = Number.POSITIVE_INFINITY;
-    for (const c of computing) cpuDone = Math.min(cpuDone, now + c.left / rate);
+    const rate = computing.size > 0 ? Math.min(1, o.cpus / computing.size) : 0;
+    const cpuDone = computing.top ? now + (computing.top.until - served) / rate : Number.POSITIVE_INFINITY;
     const head = queue.top;
     const startAt = free > 0 && head ? Math.max(head.ready, lastStart + o.dispatchNs, now) : Number.POSITIVE_INFINITY;
     const t = Math.min(cpuDone, ending.top?.at ?? Number.POSITIVE_INFINITY, startAt);
     if (t === Number.POSITIVE_INFINITY) return last;
-    for (const c of computing) c.left -= (t - now) * rate;
+    served += (t - now) * rate;
     now = t;
-    if (t === cpuDone) {
-      const still: typeof computing = [];
-      for (const c of computing) {
-        // done within a nanosecond's rounding: its CPU part is over
-        if (c.left <= 0.5) ending.push({ at: now + c.job.rest, job: c.job });
-        else still.push(c);
-      }
-      computing = still;
+    // CPU parts over (within half a nanosecond's rounding)
+    while (computing.top && computing.top.until - served <= 0.5) {
+      const { job } = computing.pop() as { until: number; job: SimJob };
+      ending.push({ at: now + job.rest, job });
     }
     while (ending.top && ending.top.at <= now) {
       const { job } = ending.pop() as { at: number; job: SimJob };

@@ -60,13 +60,34 @@ const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob 
   return { ready, cpu: c, rest: workNs - c, seq };
 };
 
+/**
+ * A linear task under `pool` workers (task start → its last result), as a function of the pool
+ * and the CPU model; the hosts' order and work are read once, each answer kept.
+ */
+export function taskSimulator(t: TimelineTask, hosts: readonly string[], dispatchNs: number, openEndNs: number): (pool: number, cpu: CpuModel) => number {
+  const order = dispatchOrder(t, hosts);
+  const first = order.length ? (t.start[order[0] as number] as number) - t.startNs : 0; // the first host: as it went
+  const works = order.map((i) => hostEnd(t, i, openEndNs) - (t.start[i] as number));
+  const known = new Map<string, number>();
+  return (pool, cpu) => {
+    if (works.length === 0) return 0;
+    const p = Math.max(1, Math.min(pool, works.length));
+    const key = `${p}/${cpu.cpus}/${cpu.perJobNs}`;
+    let d = known.get(key);
+    if (d === undefined) {
+      d = simulatePool(
+        works.map((w, k) => job(first, w, k, cpu)),
+        { pool: p, dispatchNs, cpus: cpu.cpus },
+      );
+      known.set(key, d);
+    }
+    return d;
+  };
+}
+
 /** A linear task under `pool` workers: task start → its last result. */
 export function simulateTask(t: TimelineTask, hosts: readonly string[], pool: number, dispatchNs: number, openEndNs: number, cpu: CpuModel = NO_CPU): number {
-  const order = dispatchOrder(t, hosts);
-  if (order.length === 0) return 0;
-  const first = (t.start[order[0] as number] as number) - t.startNs; // the first host: as it went
-  const jobs = order.map((i, k) => job(first, hostEnd(t, i, openEndNs) - (t.start[i] as number), k, cpu));
-  return simulatePool(jobs, { pool: Math.min(pool, order.length), dispatchNs, cpus: cpu.cpus });
+  return taskSimulator(t, hosts, dispatchNs, openEndNs)(pool, cpu);
 }
 
 interface ChainStep {
@@ -110,11 +131,19 @@ export function simulateFree(chains: ChainStep[][], pinned: boolean, pool: numbe
   const hosts = chains.filter((c) => c.length > 0);
   if (pinned) {
     // hosts in the order they first became ready; each holds a worker for its whole chain
-    const whole = hosts.map((c, h) => job((c[0] as ChainStep).gap, c.reduce((n, st, k) => n + (k === 0 ? 0 : st.gap) + st.work, 0), h, NO_CPU));
+    const whole = hosts.map((c, h) =>
+      job(
+        (c[0] as ChainStep).gap,
+        c.reduce((n, st, k) => n + (k === 0 ? 0 : st.gap) + st.work, 0),
+        h,
+        NO_CPU,
+      ),
+    );
+    // (simulatePool sorts them by readiness)
     return simulatePool(whole, { pool, dispatchNs, cpus: Number.POSITIVE_INFINITY });
   }
   type Step = SimJob & { h: number; k: number };
-  const step = (h: number, k: number, ready: number): Step => ({ ...job(ready, (hosts[h]?.[k] as ChainStep).work, h, cpu), h, k });
+  const step = (h: number, k: number, ready: number): Step => ({ ...job(ready, (hosts[h] as ChainStep[])[k]!.work, h, cpu), h, k });
   return simulatePool(
     hosts.map((c, h) => step(h, 0, (c[0] as ChainStep).gap)),
     {
@@ -192,25 +221,26 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     if (play.strategy === 'linear') {
       for (const t of play.tasks) {
         if (t.host.length === 0) continue;
-        const now = simulateTask(t, tl.hosts, taskPool(pool, t), dispatchNs, play.endNs, cpu);
+        const sim = taskSimulator(t, tl.hosts, dispatchNs, play.endNs);
+        const now = sim(taskPool(pool, t), cpu);
         // at most what the task took on the path: the model never saves more than was spent
         const at = stepOf.get(t.spanId) ?? -1;
         const spent = at >= 0 ? Math.max(0, (path.steps[at] as PathStep).endNs - t.startNs) : 0;
         wanted.forEach((f, k) => {
-          const then = simulateTask(t, tl.hosts, taskPool(Math.min(f, t.host.length), t), dispatchNs, play.endNs, cpu);
+          const then = sim(taskPool(Math.min(f, t.host.length), t), cpu);
           // fewer forks than the run had: a negative saving, the run estimated longer
           savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - then);
         });
         if (at >= 0) {
-          const unlimited = simulateTask(t, tl.hosts, taskPool(UNLIMITED, t), dispatchNs, play.endNs, cpu);
+          const unlimited = sim(taskPool(UNLIMITED, t), cpu);
           forkBoundNs[at] = Math.min(spent, Math.max(0, now - unlimited));
           if (t.throttle > 0 && t.throttle < t.host.length) {
-            const unthrottled = simulateTask(t, tl.hosts, UNLIMITED, dispatchNs, play.endNs, cpu);
+            const unthrottled = sim(UNLIMITED, cpu);
             throttleNs[at] = Math.min(spent - (forkBoundNs[at] as number), Math.max(0, unlimited - unthrottled));
           }
           if (cpu !== NO_CPU) {
             const spare = spent - (forkBoundNs[at] as number) - (throttleNs[at] as number);
-            cpuNs[at] = Math.min(spare, Math.max(0, now - simulateTask(t, tl.hosts, taskPool(pool, t), dispatchNs, play.endNs, NO_CPU)));
+            cpuNs[at] = Math.min(spare, Math.max(0, now - sim(taskPool(pool, t), NO_CPU)));
           }
         }
       }
