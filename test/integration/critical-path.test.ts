@@ -119,7 +119,9 @@ describe('one slow host on one task, 6 hosts on 2 forks', () => {
     expect(top.length).toBeGreaterThan(0);
     expect(top.length).toBeLessThanOrEqual(5);
     expect(top.some((l) => /\bSlow on one host \[m06\]/.test(l))).toBe(true);
-    expect(lines.find((l) => l.startsWith('What if:'))).toMatch(/^What if: forks 2 → 4: est\. \S+ → \S+; → 6: \S+ \(fork start-up \S+\)/);
+    expect(lines.find((l) => l.startsWith('What if:'))).toMatch(
+      /^What if: forks 2 → 4: est\. \S+ → \S+; → 6: \S+ \(fork start-up \S+; \d+ CPUs?, \S+ CPU a host\)/,
+    );
   });
 
   it('replay of the frames and report of the traces file give the same answer as the run', () => {
