@@ -67,11 +67,18 @@ export function lastHostOf(t: TimelineTask, hosts: readonly string[], openEndNs:
 
 /** Hosts of a task in the order they were given a worker (ties by name: the same from frames and from a traces file). */
 export function dispatchOrder(t: TimelineTask, hosts: readonly string[]): number[] {
-  const order = t.host.map((_, i) => i);
-  return order.sort(
-    (a, b) => (t.start[a] as number) - (t.start[b] as number) || cmp(hosts[t.host[a] as number] as string, hosts[t.host[b] as number] as string),
-  );
+  let order = orders.get(t);
+  if (!order || order.length !== t.host.length) {
+    order = t.host.map((_, i) => i);
+    // hosts come in start order from a live run: then the sort has nothing to do
+    order.sort((a, b) => (t.start[a] as number) - (t.start[b] as number) || cmp(hosts[t.host[a] as number] as string, hosts[t.host[b] as number] as string));
+    orders.set(t, order);
+  }
+  return order;
 }
+
+/** Each task's dispatch order, computed once (the analyses ask for it several times). */
+const orders = new WeakMap<TimelineTask, number[]>();
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -96,18 +103,27 @@ function chains(play: TimelinePlay): Map<number, Chain> {
  * workers; a host counts from its worker start to its result (its play's end without one).
  */
 export function fullStretches(tasks: readonly TimelineTask[], pool: number, openEndNs: number): number[] {
-  const edges: [number, number][] = [];
+  let n = 0;
+  for (const t of tasks) n += t.host.length;
+  // starts and ends sorted apart (typed arrays sort numbers without a comparator), then merged
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  let k = 0;
   for (const t of tasks)
-    for (let i = 0; i < t.host.length; i++) {
-      edges.push([t.start[i] as number, 1]);
-      edges.push([hostEnd(t, i, openEndNs), -1]);
+    for (let i = 0; i < t.host.length; i++, k++) {
+      starts[k] = t.start[i] as number;
+      ends[k] = hostEnd(t, i, openEndNs);
     }
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // ends first at equal times: a worker freed is free
+  starts.sort();
+  ends.sort();
   const full: number[] = [];
   let busy = 0;
-  for (const [ts, d] of edges) {
+  for (let s = 0, e = 0; s < n || e < n; ) {
+    // ends first at equal times: a worker freed is free
+    const isEnd = e < n && (s >= n || (ends[e] as number) <= (starts[s] as number));
+    const ts = isEnd ? (ends[e++] as number) : (starts[s++] as number);
     const was = busy >= pool;
-    busy += d;
+    busy += isEnd ? -1 : 1;
     if (was !== busy >= pool) full.push(ts);
   }
   if (full.length % 2) full.push(openEndNs);

@@ -66,71 +66,104 @@ export interface PoolOptions {
   next?: (job: SimJob, endNs: number) => SimJob | undefined;
 }
 
-const readyFirst = (x: SimJob, y: SimJob): boolean => x.ready < y.ready || (x.ready === y.ready && x.seq < y.seq);
-
-/** The queue of a simulation without next jobs: the jobs sorted once, then taken in turn. */
-class Sorted {
-  private at = 0;
-  private readonly jobs: SimJob[];
-  constructor(jobs: readonly SimJob[]) {
-    this.jobs = [...jobs].sort((x, y) => x.ready - y.ready || x.seq - y.seq);
-  }
-  get top(): SimJob | undefined {
-    return this.jobs[this.at];
-  }
-  pop(): SimJob | undefined {
-    return this.jobs[this.at++];
-  }
-  push(): void {
-    throw new Error('no job is added to a simulation without next jobs');
-  }
-}
-
 /**
  * Runs the jobs through the pool; returns when the last one ended (0 without jobs). The jobs
  * computing at once all progress at the same rate, so one clock of the CPU time each has had
  * since the start (`served`) orders them: a job's CPU part ends when that clock reaches its
- * start value plus its CPU time. O(jobs · log jobs).
+ * start value plus its CPU time. O(jobs · log jobs); queues and heaps hold job numbers, the times
+ * in arrays beside them, so a step allocates nothing.
  */
 export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
-  // without next jobs the order is known up front: a sorted list read in turn
-  const queue = o.next ? new Heap<SimJob>(readyFirst) : new Sorted(jobs);
-  if (o.next) for (const j of jobs) queue.push(j);
-  const ending = new Heap<{ at: number; job: SimJob }>((x, y) => x.at < y.at || (x.at === y.at && x.job.seq < y.job.seq));
-  const computing = new Heap<{ until: number; job: SimJob }>((x, y) => x.until < y.until || (x.until === y.until && x.job.seq < y.job.seq));
+  if (!o.next && (o.cpus === Number.POSITIVE_INFINITY || o.cpus >= o.pool)) return fifoPool(jobs, o);
+  const all: SimJob[] = jobs.slice();
+  const n = all.length;
+  const readyFirst = (x: number, y: number): boolean => {
+    const a = all[x] as SimJob;
+    const b = all[y] as SimJob;
+    return a.ready < b.ready || (a.ready === b.ready && (a.seq < b.seq || (a.seq === b.seq && x < y)));
+  };
+  // without next jobs the order is known up front: sorted once, then read in turn
+  let sorted: number[] | undefined;
+  let read = 0;
+  const heap = o.next ? new Heap<number>(readyFirst) : undefined;
+  if (heap) for (let i = 0; i < n; i++) heap.push(i);
+  else {
+    sorted = Array.from({ length: n }, (_, i) => i);
+    sorted.sort((x, y) => (readyFirst(x, y) ? -1 : readyFirst(y, x) ? 1 : 0));
+  }
+  const top = (): number | undefined => (heap ? heap.top : sorted?.[read]);
+  const at: number[] = new Array<number>(n).fill(0); // when a job's whole run ends
+  const until: number[] = new Array<number>(n).fill(0); // the CPU clock at which its CPU part ends
+  const ending = new Heap<number>((x, y) => (at[x] as number) < (at[y] as number) || ((at[x] as number) === (at[y] as number) && x < y));
+  const computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
   let served = 0;
   let free = Math.max(1, o.pool);
   let lastStart = Number.NEGATIVE_INFINITY;
-  let now = queue.top?.ready ?? 0;
+  const first = top();
+  let now = first === undefined ? 0 : (all[first] as SimJob).ready;
   let last = 0;
   for (;;) {
     // start what can start now
-    for (let head = queue.top; free > 0 && head && head.ready <= now && now >= lastStart + o.dispatchNs; head = queue.top) {
-      queue.pop();
+    for (let h = top(); free > 0 && h !== undefined && (all[h] as SimJob).ready <= now && now >= lastStart + o.dispatchNs; h = top()) {
+      if (heap) heap.pop();
+      else read += 1;
       free -= 1;
       lastStart = now;
-      if (head.cpu > 0) computing.push({ until: served + head.cpu, job: head });
-      else ending.push({ at: now + head.rest, job: head });
+      const job = all[h] as SimJob;
+      if (job.cpu > 0) {
+        until[h] = served + job.cpu;
+        computing.push(h);
+      } else {
+        at[h] = now + job.rest;
+        ending.push(h);
+      }
     }
     const rate = computing.size > 0 ? Math.min(1, o.cpus / computing.size) : 0;
-    const cpuDone = computing.top ? now + (computing.top.until - served) / rate : Number.POSITIVE_INFINITY;
-    const head = queue.top;
-    const startAt = free > 0 && head ? Math.max(head.ready, lastStart + o.dispatchNs, now) : Number.POSITIVE_INFINITY;
-    const t = Math.min(cpuDone, ending.top?.at ?? Number.POSITIVE_INFINITY, startAt);
+    const cpuDone = computing.size > 0 ? now + ((until[computing.top as number] as number) - served) / rate : Number.POSITIVE_INFINITY;
+    const h = top();
+    const startAt = free > 0 && h !== undefined ? Math.max((all[h] as SimJob).ready, lastStart + o.dispatchNs, now) : Number.POSITIVE_INFINITY;
+    const t = Math.min(cpuDone, ending.size > 0 ? (at[ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
     if (t === Number.POSITIVE_INFINITY) return last;
     served += (t - now) * rate;
     now = t;
     // CPU parts over (within half a nanosecond's rounding)
-    while (computing.top && computing.top.until - served <= 0.5) {
-      const { job } = computing.pop() as { until: number; job: SimJob };
-      ending.push({ at: now + job.rest, job });
+    while (computing.size > 0 && (until[computing.top as number] as number) - served <= 0.5) {
+      const i = computing.pop() as number;
+      at[i] = now + (all[i] as SimJob).rest;
+      ending.push(i);
     }
-    while (ending.top && ending.top.at <= now) {
-      const { job } = ending.pop() as { at: number; job: SimJob };
+    while (ending.size > 0 && (at[ending.top as number] as number) <= now) {
+      const i = ending.pop() as number;
       free += 1;
       last = Math.max(last, now);
-      const after = o.next?.(job, now);
-      if (after) queue.push(after);
+      const after = o.next?.(all[i] as SimJob, now);
+      if (after) {
+        all.push(after);
+        at.push(0);
+        until.push(0);
+        heap?.push(all.length - 1);
+      }
     }
   }
+}
+
+/**
+ * The same without CPUs to share (never short of them) and without next jobs: each job in turn
+ * takes the worker free first, one start-up cost after the one before. O(jobs · log pool).
+ */
+function fifoPool(jobs: readonly SimJob[], o: PoolOptions): number {
+  const order = jobs.slice().sort((x, y) => x.ready - y.ready || x.seq - y.seq);
+  const free = new Heap<number>((x, y) => x < y);
+  for (let i = 0; i < Math.max(1, o.pool); i++) free.push(Number.NEGATIVE_INFINITY);
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let last = 0;
+  for (const job of order) {
+    const start = Math.max(job.ready, free.top as number, lastStart + o.dispatchNs);
+    const end = start + job.cpu + job.rest;
+    free.pop();
+    free.push(end);
+    lastStart = start;
+    last = Math.max(last, end);
+  }
+  return last;
 }

@@ -69,16 +69,18 @@ export function taskSimulator(t: TimelineTask, hosts: readonly string[], dispatc
   const first = order.length ? (t.start[order[0] as number] as number) - t.startNs : 0; // the first host: as it went
   const works = order.map((i) => hostEnd(t, i, openEndNs) - (t.start[i] as number));
   const known = new Map<string, number>();
-  return (pool, cpu) => {
+  const jobsOf = new Map<CpuModel, SimJob[]>();
+  return (pool, model) => {
     if (works.length === 0) return 0;
     const p = Math.max(1, Math.min(pool, works.length));
+    // no more workers than CPUs: never short of CPU, the same as without the model
+    const cpu = model.cpus >= p ? NO_CPU : model;
     const key = `${p}/${cpu.cpus}/${cpu.perJobNs}`;
     let d = known.get(key);
     if (d === undefined) {
-      d = simulatePool(
-        works.map((w, k) => job(first, w, k, cpu)),
-        { pool: p, dispatchNs, cpus: cpu.cpus },
-      );
+      let jobs = jobsOf.get(cpu);
+      if (!jobs) jobsOf.set(cpu, (jobs = works.map((w, k) => job(first, w, k, cpu))));
+      d = simulatePool(jobs, { pool: p, dispatchNs, cpus: cpu.cpus });
       known.set(key, d);
     }
     return d;
