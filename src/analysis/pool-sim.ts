@@ -1,8 +1,8 @@
 // ansible's worker pool, simulated: jobs (one host's run of one task) wait until they are ready,
 // take one of `pool` workers in the order they became ready, one fork start-up cost apart (the
-// controller starts one worker at a time), spend their CPU first — shared by every job in its
-// CPU part when there are more of those than the controller has CPUs — then the rest of their
-// time, and free their worker. A job may bring the next job of its host (the free strategy).
+// controller prepares one worker at a time), spend their CPU first — shared, with the controller
+// while it prepares the next, when more want a CPU than the controller has — then the rest of
+// their time, and free their worker. A job may bring the next job of its host (the free strategy).
 // Times in ns from the simulation's own origin, so the doubles stay exact.
 
 /** A binary min-heap ordered by `less`. */
@@ -98,17 +98,20 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
   const computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
   let served = 0;
   let free = Math.max(1, o.pool);
-  let lastStart = Number.NEGATIVE_INFINITY;
+  // The controller prepares each next job (its variables, the fork: the start-up cost) on a CPU
+  // too, once it started the one before and while there is one to come: meanwhile it shares the CPUs.
+  let prepLeft = 0; // CPU time it still needs before it can start the next job (the first's is in its ready time)
+  let preparing = false;
+  let prepUntil = 0; // the CPU clock at which it is done, while preparing
   const first = top();
   let now = first === undefined ? 0 : (all[first] as SimJob).ready;
   let last = 0;
   for (;;) {
     // start what can start now
-    for (let h = top(); free > 0 && h !== undefined && (all[h] as SimJob).ready <= now && now >= lastStart + o.dispatchNs; h = top()) {
+    for (let h = top(); prepLeft <= 0 && free > 0 && h !== undefined && (all[h] as SimJob).ready <= now; h = top()) {
       if (heap) heap.pop();
       else read += 1;
       free -= 1;
-      lastStart = now;
       const job = all[h] as SimJob;
       if (job.cpu > 0) {
         until[h] = served + job.cpu;
@@ -117,16 +120,34 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
         at[h] = now + job.rest;
         ending.push(h);
       }
+      prepLeft = o.dispatchNs;
     }
-    const rate = computing.size > 0 ? Math.min(1, o.cpus / computing.size) : 0;
+    // a free strategy's controller goes on round its hosts whether or not one is ready yet
+    const wantPrep = prepLeft > 0 && (top() !== undefined || (o.next !== undefined && computing.size + ending.size > 0));
+    if (wantPrep && !preparing) {
+      preparing = true;
+      prepUntil = served + prepLeft;
+    } else if (!wantPrep && preparing) {
+      preparing = false;
+    }
+    const sharing = computing.size + (preparing ? 1 : 0);
+    const rate = sharing > 0 ? Math.min(1, o.cpus / sharing) : 0;
     const cpuDone = computing.size > 0 ? now + ((until[computing.top as number] as number) - served) / rate : Number.POSITIVE_INFINITY;
+    const prepDone = preparing ? now + (prepUntil - served) / rate : Number.POSITIVE_INFINITY;
     const h = top();
-    const startAt = free > 0 && h !== undefined ? Math.max((all[h] as SimJob).ready, lastStart + o.dispatchNs, now) : Number.POSITIVE_INFINITY;
-    const t = Math.min(cpuDone, ending.size > 0 ? (at[ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
+    const startAt = prepLeft <= 0 && free > 0 && h !== undefined ? Math.max((all[h] as SimJob).ready, now) : Number.POSITIVE_INFINITY;
+    const t = Math.min(cpuDone, prepDone, ending.size > 0 ? (at[ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
     if (t === Number.POSITIVE_INFINITY) return last;
     served += (t - now) * rate;
     now = t;
     // CPU parts over (within half a nanosecond's rounding)
+    if (preparing) {
+      prepLeft = prepUntil - served;
+      if (prepLeft <= 0.5) {
+        prepLeft = 0;
+        preparing = false;
+      }
+    }
     while (computing.size > 0 && (until[computing.top as number] as number) - served <= 0.5) {
       const i = computing.pop() as number;
       at[i] = now + (all[i] as SimJob).rest;

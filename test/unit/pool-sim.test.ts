@@ -17,11 +17,14 @@ describe('the worker pool simulator', () => {
     expect(simulatePool(jobs(2, 4, 6), { pool: 1, dispatchNs: 0, cpus: 1 })).toBe(20);
   });
 
-  it('the fork start-up cost spaces the starts', () => {
-    // the first computes alone for 1, then both at half speed: the first's CPU ends at 7, the
-    // second's 1 left at full speed ends at 8; they end at 13 and 14
-    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 1, cpus: 1 })).toBe(14);
+  it('the fork start-up cost spaces the starts; the controller spends it on the CPUs too', () => {
+    // no CPU to share: starts at 0 and 2, ends at 10 and 12
+    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 2, cpus: Number.POSITIVE_INFINITY })).toBe(12);
     expect(simulatePool(jobs(3, 0, 10), { pool: 3, dispatchNs: 2, cpus: 1 })).toBe(14);
+    // one CPU: the first job and the controller preparing the second share it: the second starts
+    // at 4 (2 of CPU at half speed), when the first has 2 of its 4 left; both at half speed until
+    // the first's CPU ends at 8, the second's 2 left alone until 10: they end at 14 and 16
+    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 2, cpus: 1 })).toBe(16);
   });
 
   it("a host's next job is ready its gap after the last one ended", () => {
