@@ -9,5 +9,6 @@ trap 'rm -rf "$work"' EXIT
 cp -R "$root/collection/." "$work/"
 mkdir -p "$work/plugins/callback"
 cp "$root/plugin/otel_sidecar.py" "$work/plugins/callback/otel_sidecar.py"
+cp "$root/LICENSE" "$work/LICENSE"
 mkdir -p "$out"
 ansible-galaxy collection build --force --output-path "$out" "$work"

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 /** The shim's directory inside this package (dist/cli → ../../plugin). */
 export const PLUGIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'plugin');
 export const CALLBACK_NAME = 'otel_sidecar';
+/** The same shim installed as a collection (collection/): enabled next to ours, every event would go twice. */
+const COLLECTION_CALLBACK = 'ansible_otel.sidecar.otel_sidecar';
 
 const DEFAULT_CALLBACK_PATH = [join(homedir(), '.ansible/plugins/callback'), '/usr/share/ansible/plugins/callback'];
 
@@ -34,7 +36,8 @@ function readDefaults(path: string): Map<string, string> {
 
 /**
  * The environment that loads the shim into ansible-playbook while keeping the user's own
- * callback settings (from the environment or, failing that, ansible.cfg).
+ * callback settings (from the environment or, failing that, ansible.cfg). The collection's copy
+ * of the shim gives way to this package's, which matches the sidecar: one shim, one trace.
  */
 export function shimEnvironment(env: NodeJS.ProcessEnv, socketPath: string, cwd = process.cwd()): Record<string, string> {
   let cfg = new Map<string, string>();
@@ -52,7 +55,7 @@ export function shimEnvironment(env: NodeJS.ProcessEnv, socketPath: string, cwd 
   const enabled = userEnabled
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean);
+    .filter((name) => name && name !== COLLECTION_CALLBACK);
   if (!enabled.includes(CALLBACK_NAME)) enabled.push(CALLBACK_NAME);
   return {
     ANSIBLE_CALLBACK_PLUGINS: [...new Set(paths)].join(':'),

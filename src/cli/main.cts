@@ -7,4 +7,4 @@
 // 5.6–5.8 s with 4, a median of 2.2 s with 16, in repeated trials (docs/scale.md §4). A user's own
 // setting wins.
 process.env.UV_THREADPOOL_SIZE ??= '16';
-void import('./program.js');
+void import('./program.js').then((cli) => cli.main());

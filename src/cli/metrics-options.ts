@@ -18,7 +18,7 @@ export function metricsOptions(): Option[] {
 export function prometheusEndpointOptions(): Option[] {
   return [
     new Option('--prometheus-port <port>', 'serve metrics for Prometheus to scrape on this port').argParser(port),
-    new Option('--prometheus-host <address>', 'address of the scrape endpoint (default 127.0.0.1, env OTEL_EXPORTER_PROMETHEUS_HOST)'),
+    new Option('--prometheus-host <address>', 'address of the scrape endpoint (env OTEL_EXPORTER_PROMETHEUS_HOST; default 127.0.0.1)'),
     new Option(
       '--prometheus-token <token>',
       'bearer token the scrape endpoint asks for; required for a non-loopback address (env ANSIBLE_OTEL_PROMETHEUS_TOKEN)',

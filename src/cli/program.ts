@@ -21,17 +21,24 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const flushTimeout = (): Option => new Option('--flush-timeout <seconds>', 'deadline for exporting the last spans').argParser(positive).default(10);
 const maxFrameBytes = (): Option => new Option('--max-frame-bytes <bytes>', 'refuse frames larger than this').argParser(positive).default(1024 * 1024);
 const queueDir = (): Option =>
-  new Option('--queue-dir <dir>', 'disk queue for spans the backend does not take ("off" disables; default ~/.local/state/ansible-otel/queue)').env(
-    'ANSIBLE_OTEL_QUEUE_DIR',
-  );
+  new Option(
+    '--queue-dir <dir>',
+    'disk queue for OTLP batches the backend does not take ("off" disables; default $XDG_STATE_HOME/ansible-otel/queue, else ~/.local/state/ansible-otel/queue)',
+  ).env('ANSIBLE_OTEL_QUEUE_DIR');
 const ledgerDir = (): Option =>
   new Option(
     '--ledger-dir <dir>',
     'delivery ledger: what each destination took, so a replay after a crash sends no span or log record twice ("off" disables; default: ledger/ in the queue dir)',
   ).env('ANSIBLE_OTEL_LEDGER_DIR');
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
-const tracesFile = (): Option => new Option('--traces-file <path>', 'also write spans as OTLP/JSON lines here').env('ANSIBLE_OTEL_TRACES_FILE');
-const logsFile = (): Option => new Option('--logs-file <path>', 'also write log records as OTLP/JSON lines here').env('ANSIBLE_OTEL_LOGS_FILE');
+const tracesFile = (): Option =>
+  new Option('--traces-file <path>', 'write spans as OTLP/JSON lines here, in place of ./ansible-otel-traces.jsonl (OTLP still gets them)').env(
+    'ANSIBLE_OTEL_TRACES_FILE',
+  );
+const logsFile = (): Option =>
+  new Option('--logs-file <path>', 'write log records as OTLP/JSON lines here, in place of ./ansible-otel-logs.jsonl (OTLP still gets them)').env(
+    'ANSIBLE_OTEL_LOGS_FILE',
+  );
 const hostSpans = (): Option =>
   new Option(
     '--host-spans <mode>',
@@ -43,7 +50,7 @@ const noLogTaskOutput = (): Option =>
     'no log records of task stdout/stderr (env ANSIBLE_OTEL_LOG_TASK_OUTPUT=false); failures, warnings and the summary still go',
   );
 
-const program = new Command('ansible-otel')
+export const program = new Command('ansible-otel')
   .description('OpenTelemetry traces for ansible-playbook runs')
   .version(pkg.version)
   .enablePositionalOptions()
@@ -77,7 +84,7 @@ program
 program
   .command('serve')
   .description('long-lived sidecar for many concurrent runs; SIGTERM flushes and exits 0')
-  .option('--socket <path>', 'Unix socket to listen on (default: $XDG_RUNTIME_DIR or ~/.cache, /ansible-otel/sidecar.sock)')
+  .option('--socket <path>', 'Unix socket to listen on (default $XDG_RUNTIME_DIR/ansible-otel/sidecar.sock, else ~/.cache/ansible-otel/sidecar.sock)')
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
@@ -128,7 +135,10 @@ program
 program
   .command('env')
   .description('print the shell exports that point a plain ansible-playbook at a running serve')
-  .option('--socket <path>', 'the socket serve listens on, or ws:// / wss://HOST:PORT of serve --ws-port (set ANSIBLE_OTEL_TOKEN yourself)')
+  .option(
+    '--socket <path>',
+    "serve's socket, or ws:// / wss://HOST:PORT of serve --ws-port (set ANSIBLE_OTEL_TOKEN yourself; default $XDG_RUNTIME_DIR/ansible-otel/sidecar.sock, else ~/.cache/ansible-otel/sidecar.sock)",
+  )
   .option('--ca <file>', "wss://: PEM CA certificates that verify the sidecar (else the system's)")
   .option('--client-cert <file>', 'wss://: PEM client certificate, for serve --ws-tls-client-ca')
   .option('--client-key <file>', 'wss://: PEM private key of --client-cert')
@@ -159,8 +169,11 @@ for (const name of ['run', 'serve', 'import']) for (const opt of metricsOptions(
 for (const opt of prometheusEndpointOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 for (const opt of websocketOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 
-program.parseAsync().catch((err: unknown) => {
-  const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);
-  process.stderr.write(`ansible-otel: error: ${message}\n`);
-  process.exitCode = 2;
-});
+/** Parses process.argv and runs the command: main.cts calls it; tests read `program` without running it. */
+export function main(): void {
+  program.parseAsync().catch((err: unknown) => {
+    const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`ansible-otel: error: ${message}\n`);
+    process.exitCode = 2;
+  });
+}

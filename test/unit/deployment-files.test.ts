@@ -52,7 +52,7 @@ describe('docker-compose.yml', () => {
       expect(s.image, name).not.toMatch(/:latest$/);
       if (s.build) expect(dockerfile, name).toMatch(new RegExp(`^FROM .* AS ${s.build.target}$`, 'm'));
     }
-    for (const from of dockerfile.matchAll(/^FROM (\S+)/gm)) if (!/^(build|sidecar)$/.test(from[1]!)) expect(from[1]).toMatch(/:[\w.-]+$/);
+    for (const from of dockerfile.matchAll(/^FROM (\S+)/gm)) if (!/^(build|pkg|scratch)$/.test(from[1]!)) expect(from[1]).toMatch(/:[\w.-]+$/);
   });
 
   it('mounts files that exist in the repository', () => {

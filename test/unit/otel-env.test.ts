@@ -161,6 +161,21 @@ describe('the span exporters chosen', () => {
     expect(disabled.map((c) => c.exporter.constructor)).toEqual([OtlpJsonFileSpanExporter]);
   });
 
+  it('--traces-file and --logs-file take the place of the default files, and go beside OTLP', () => {
+    const targets = (vars: Record<string, string>) => {
+      const traces = choose(vars, { tracesFile: 'mine.jsonl' }).choices.map((c) => c.target);
+      const logs = chooseLogExporters({ otel: resolveOtelEnv(), defaultLogsFile: 'ansible-otel-logs.jsonl', logsFile: 'my-logs.jsonl', log: quiet().log });
+      return [...traces, ...logs.map((c) => c.target)].map((t) => t.replace(/^\/\S*\//, ''));
+    };
+    expect(targets({})).toEqual(['mine.jsonl (OTLP/JSON lines)', 'my-logs.jsonl (OTLP/JSON lines)']);
+    expect(targets({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toEqual([
+      'mine.jsonl (OTLP/JSON lines)',
+      'http://c:4318/v1/traces (OTLP http/protobuf)',
+      'my-logs.jsonl (OTLP/JSON lines)',
+      'http://c:4318/v1/logs (OTLP http/protobuf)',
+    ]);
+  });
+
   it('says once that an exporter it does not have is ignored', () => {
     const { choices, lines } = choose({ OTEL_TRACES_EXPORTER: 'zipkin,zipkin' });
     expect(choices).toEqual([]);
