@@ -2,7 +2,7 @@
 // variable (BENCH_*) or a flag of the same name (--shim-hosts 2).
 
 export interface BenchConfig {
-  /** Which sections to run: shim, throughput, latency, profile, size, runs. */
+  /** Which sections to run: shim, throughput, latency, profile, size, runs, whatif. */
   sections: Set<string>;
   /** Playbooks of the shim section: HOSTSxTASKSfFORKS, comma-separated. */
   shimWorkloads: string;
@@ -26,12 +26,18 @@ export interface BenchConfig {
   runsRate: number;
   runsSeconds: number;
   runsHosts: number;
+  /** Section whatif: hosts, the forks the estimate is made from and the forks it is checked against, pairs of runs. */
+  whatifHosts: number;
+  whatifFrom: number;
+  whatifTo: number;
+  whatifPairs: number;
+  whatifScale: number;
   /** Where BENCHMARKS.md goes. */
   output: string;
 }
 
 const DEFAULTS: Record<string, string> = {
-  sections: 'shim,throughput,latency,profile,size,runs',
+  sections: 'shim,throughput,latency,profile,size,runs,whatif',
   shimWorkloads: '40x30f10,200x20f50',
   shimModes: 'none,live,absent',
   shimPins: 'pinned,unpinned',
@@ -49,6 +55,11 @@ const DEFAULTS: Record<string, string> = {
   runsRate: '20',
   runsSeconds: '20',
   runsHosts: '50',
+  whatifHosts: '20',
+  whatifFrom: '2',
+  whatifTo: '10',
+  whatifPairs: '2',
+  whatifScale: '1',
   output: 'BENCHMARKS.md',
 };
 
@@ -96,6 +107,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     runsRate: num('runsRate'),
     runsSeconds: num('runsSeconds'),
     runsHosts: num('runsHosts'),
+    whatifHosts: num('whatifHosts'),
+    whatifFrom: num('whatifFrom'),
+    whatifTo: num('whatifTo'),
+    whatifPairs: num('whatifPairs'),
+    whatifScale: num('whatifScale'),
     output: raw.output ?? 'BENCHMARKS.md',
   };
 }

@@ -14,6 +14,7 @@ import { shimOverhead } from './shim-overhead.js';
 import { ROOT, SidecarProcess } from './sidecar-process.js';
 import { pipelineThroughput, rawSdkThroughput } from './throughput.js';
 import { traceSizes } from './trace-size.js';
+import { whatIfAccuracy } from './what-if.js';
 
 const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
@@ -73,6 +74,17 @@ async function main(): Promise<void> {
       log(`many runs: ${config.runsCounts.join(', ')} concurrent runs on one serve, each ${config.runsRate} host results/s for ${config.runsSeconds} s`);
       r.manyRuns = await manyRuns({ counts: config.runsCounts, rate: config.runsRate, seconds: config.runsSeconds, hosts: config.runsHosts });
     }
+    if (config.sections.has('whatif')) {
+      log(`what-if: ${config.whatifHosts} hosts at forks ${config.whatifFrom} and ${config.whatifTo}, ${config.whatifPairs} pairs`);
+      r.whatIf = await whatIfAccuracy({
+        dir: join(work, 'what-if'),
+        hosts: config.whatifHosts,
+        from: config.whatifFrom,
+        to: config.whatifTo,
+        pairs: config.whatifPairs,
+        scale: config.whatifScale,
+      });
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(benchCacheHome(), { recursive: true, force: true });
@@ -89,7 +101,8 @@ function write(r: BenchResults, out: string): void {
     `# ${configVariables().join(' ')}`,
     'npm run bench',
     `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_WORKLOADS=${config.shimWorkloads} BENCH_SHIM_MODES=${config.shimModes} BENCH_SHIM_PINS=${config.shimPins}${config.shimBefore ? ` BENCH_SHIM_BEFORE=${config.shimBefore}` : ''} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
-    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs)',
+    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs, whatif)',
+    `# the what-if accuracy alone (section 8): npm run bench -- --sections whatif --whatif-pairs ${config.whatifPairs} --output whatif.md`,
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
     "# a callback right after a fork of ansible's (copy-on-write faults): /usr/bin/python3 test/shim/bench_fork.py 150",
   ];

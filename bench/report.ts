@@ -11,6 +11,7 @@ import { fmt } from './stats.js';
 import type { PipelineResult, RawSdkResult } from './throughput.js';
 import type { TraceSizeResult } from './trace-size.js';
 import { traceSizeSection } from './trace-size-report.js';
+import { whatIfSection, type WhatIfResult } from './what-if.js';
 
 export interface BenchResults {
   config: BenchConfig;
@@ -25,6 +26,7 @@ export interface BenchResults {
   sidecarProfile?: { command: string; totalMs: number; spots: Hotspot[] };
   traceSize?: TraceSizeResult;
   manyRuns?: ManyRunsResult;
+  whatIf?: WhatIfResult;
 }
 
 const GOALS = { framesPerSec: 100_000, vsRaw: 1.5, rssMiB: 200, p99Ms: 2000 };
@@ -150,6 +152,7 @@ export function renderReport(r: BenchResults, commands: string[], analysis: stri
   if (r.sidecarProfile) lines.push(...profileSection(r.sidecarProfile));
   if (r.traceSize) lines.push(...traceSizeSection(r.traceSize));
   if (r.manyRuns) lines.push(...manyRunsSection(r.manyRuns, GOALS.p99Ms));
+  if (r.whatIf) lines.push(...whatIfSection(r.whatIf));
   if (analysis) lines.push(analysis.trim(), '');
   return `${lines.join('\n')}\n`;
 }

@@ -1695,6 +1695,33 @@ def _no_log_of(r, task):
     return task is not None and _truthy_no_log(getattr(task, 'no_log', None))
 
 
+def _throttle_of(task):
+    """The task's throttle (inherited from its block or play) as a number; None for a template."""
+    value = getattr(task, 'throttle', 0)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return max(0, value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _controller_cpus():
+    """The CPUs this process may run on (its affinity, else the machine's), or None."""
+    try:
+        return len(os.sched_getaffinity(0)) or None
+    except (AttributeError, OSError):
+        return os.cpu_count()
+
+
+def _worker_cpu():
+    """CPU seconds of this process's finished children (ansible's workers and the modules they
+    waited for), as the kernel counts them when they are reaped: one times(2) call."""
+    t = os.times()
+    return round(t.children_user + t.children_system, 3)
+
+
 def _configured_as_stdout_callback():
     """True when ansible-core is told to use this plugin as its stdout callback."""
     try:
@@ -2064,6 +2091,9 @@ class CallbackModule(CallbackBase):
         }
         if self._host_spans:  # absent, not null: older sidecars and the schema know no null here
             hello['host_spans'] = self._host_spans
+        forks = cli.get('forks')  # the CLI's default is ansible.cfg's / ANSIBLE_FORKS
+        hello['forks'] = forks if isinstance(forks, int) and not isinstance(forks, bool) and forks > 0 else None
+        hello['cpus'] = _controller_cpus()
         self._emit('hello', hello, ts)
 
     def _host_result(self, result, status, ignored=False):
@@ -2152,6 +2182,8 @@ class CallbackModule(CallbackBase):
         if args is not None:
             fields['args'] = args
         fields['scopes'] = task_scopes(task)
+        fields['throttle'] = _throttle_of(task)
+        fields['worker_cpu'] = _worker_cpu()
         self._emit('task_start', fields, ts)
 
     # ---------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ OTEL_TEST_ANSIBLE_BIN=$(dirname "$ap")
 export OTEL_TEST_ANSIBLE_BIN
 # One line per suite: the differential corpus, span tree, secrets and canary, console formats,
 # runner import (Debian's ansible-runner runs the ansible-playbook first on PATH), failure
-# details, recap counts, notify placement.
+# details, recap counts, notify placement, the critical path's hard cases.
 npx vitest run \
   test/differential \
   test/integration/span-tree.test.ts \
@@ -32,5 +32,6 @@ npx vitest run \
   test/integration/failure-details.test.ts \
   test/integration/recap-counts.test.ts \
   test/integration/notify.test.ts \
+  test/integration/critical-path.test.ts \
   "$@"
 sh test/shim/run.sh

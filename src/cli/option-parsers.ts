@@ -12,3 +12,10 @@ export function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
 }
+
+/** A comma-separated list of whole numbers ≥ 1: `--forks 10,20`. */
+export function forkCounts(value: string): number[] {
+  const counts = value.split(',').map((v) => Number(v.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError('must be fork counts, e.g. 10 or 10,20');
+  return counts;
+}

@@ -14,7 +14,7 @@ import { TOKEN_ENV, websocketOptions } from './websocket-options.js';
 import { watchCommand } from './watch.js';
 import { reportCommand } from './report.js';
 import { SocketPathError } from '../ingest/socket-path.js';
-import { positive } from './option-parsers.js';
+import { forkCounts, positive } from './option-parsers.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -152,6 +152,7 @@ program
   .argument('<traces-file>', 'OTLP/JSON lines, as written by the sidecar or the collector file exporter')
   .requiredOption('-o, --output <path>', 'the HTML file to write')
   .option('--trace <trace-id>', 'report this trace (default: every playbook of the latest run in the file)')
+  .option('--forks <n,…>', 'estimate the wall time at these fork counts (default: twice, four times and one per host)', forkCounts)
   .action(async (file: string, o) => {
     process.exitCode = await reportCommand(file, o);
   });

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { pathSummaryLines } from '../analysis/path-text.js';
 import { readTracesFile } from '../report/otlp-json-lines.js';
 import { ReportBuilder } from '../report/report-builder.js';
 import { replaySpans, selectTraces } from '../report/replay-spans.js';
@@ -11,6 +12,8 @@ import { Logger } from '../util/log.js';
 export interface ReportOptions {
   output: string;
   trace?: string;
+  /** The fork counts the what-if estimates. */
+  forks?: number[];
 }
 
 /** `ansible-otel report TRACES.jsonl -o report.html`: the latest run of the file (or --trace). */
@@ -19,7 +22,7 @@ export async function reportCommand(tracesFile: string, o: ReportOptions, env: N
   const spans = await readTracesFile(tracesFile);
   const traces = selectTraces(spans, o.trace);
   const builder = new ReportBuilder();
-  replaySpans(spans, traces, builder);
+  replaySpans(spans, traces, builder, o.forks);
   if (builder.playbooks.length === 0) {
     log.error(o.trace ? `${tracesFile}: no playbook of trace ${o.trace}` : `${tracesFile}: no playbook spans in it`);
     return 1;
@@ -28,6 +31,13 @@ export async function reportCommand(tracesFile: string, o: ReportOptions, env: N
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, renderReportHtml({ playbooks: builder.playbooks, traceUrl: env.ANSIBLE_OTEL_TRACE_URL }));
   log.info(`report of ${builder.playbooks.map((p) => p.name).join(', ')} → ${out}`);
+  // the same answer `run` and `replay` print for these playbooks
+  for (const pb of builder.playbooks) {
+    if (!pb.analysis) continue;
+    if (o.forks && pb.analysis.recorded) log.warn(`${pb.name}: its host spans were sampled: --forks cannot re-estimate, the trace's own what-if is shown`);
+    log.info(`${pb.name}: trace ${pb.traceId}`);
+    for (const line of pathSummaryLines(pb.analysis)) log.info(`  ${line}`);
+  }
   return 0;
 }
 

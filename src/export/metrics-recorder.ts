@@ -15,12 +15,16 @@ export const METRIC = {
   CICD_RUN_DURATION: 'cicd.pipeline.run.duration',
   CICD_RUN_ACTIVE: 'cicd.pipeline.run.active',
   CICD_RUN_ERRORS: 'cicd.pipeline.run.errors',
+  RUN_FORK_WAIT: 'ansible.run.fork_wait',
+  RUN_CONTROLLER: 'ansible.run.controller',
 } as const;
 
 /** Seconds, not the SDK's millisecond defaults: a task takes from tens of ms to an hour. */
 export const TASK_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 /** A playbook takes from seconds to hours. */
 export const PLAYBOOK_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+/** A critical path's fork wait or controller time: from nothing to most of a long playbook. */
+export const PATH_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
 
 export interface RecorderOptions {
   /** Add ansible.task.host.name to per-host instruments: one series per host, so opt-in only. */
@@ -72,6 +76,8 @@ export class MetricsRecorder implements Sink {
   private readonly cicdDuration: Histogram;
   private readonly cicdActive: UpDownCounter;
   private readonly cicdErrors: Counter;
+  private readonly forkWait: Histogram;
+  private readonly controller: Histogram;
   /** Cleared at each collection, so it holds at most the series of one interval. */
   private readonly series = new Map<string, HostSeries>();
 
@@ -100,6 +106,17 @@ export class MetricsRecorder implements Sink {
     this.cicdErrors = meter.createCounter(METRIC.CICD_RUN_ERRORS, {
       unit: '{error}',
       description: 'Pipeline runs that ended in failure or error, by error.type',
+    });
+    const pathAdvice = { advice: { explicitBucketBoundaries: PATH_BUCKETS } };
+    this.forkWait = meter.createHistogram(METRIC.RUN_FORK_WAIT, {
+      unit: 's',
+      description: "Time the playbook's critical path waited for a free fork",
+      ...pathAdvice,
+    });
+    this.controller = meter.createHistogram(METRIC.RUN_CONTROLLER, {
+      unit: 's',
+      description: "The controller's own time on the playbook's critical path (between tasks, dispatching hosts)",
+      ...pathAdvice,
     });
     beforeEachCollection(meter, () => {
       this.hostResults.flush();
@@ -164,5 +181,10 @@ export class MetricsRecorder implements Sink {
     this.cicdDuration.record(duration, cicd);
     this.cicdActive.add(-1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, 'cicd.pipeline.run.state': 'executing' });
     if (failed) this.cicdErrors.add(1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, [ATTR.ERROR_TYPE]: errorType(e) });
+    if (e.analysis) {
+      const path = { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result };
+      this.forkWait.record(e.analysis.forkWaitNs / 1e9, path);
+      this.controller.record(e.analysis.controllerNs / 1e9, path);
+    }
   }
 }

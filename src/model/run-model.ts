@@ -10,7 +10,10 @@ import { exitOutcome } from './exit-codes.js';
 import { playbooksOf } from './command-line.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
-import type { HostState, PlayState, PlaybookState, RunSummary, ScopeState, TaskState } from './run-state.js';
+import type { HeldHost, HostState, PlayState, PlaybookState, RunSummary, ScopeState, TaskState } from './run-state.js';
+import { CriticalPathObserver } from '../analysis/path-observer.js';
+import { chainHostOf, endsLater, taskOnPath } from '../analysis/critical-path.js';
+import { rootAttributes } from '../analysis/playbook-analysis.js';
 
 export type { RunSummary, TraceSummary } from './run-state.js';
 
@@ -79,13 +82,18 @@ export class RunModel<S> {
   private hostSpanChoice: HostSpanChoice;
   private readonly summary: RunSummary;
   private readonly writer: CountingTraceWriter<S>;
+  /** The observer, behind the analyses that see its events first (src/analysis). */
+  private readonly observer: RunObserver;
+  private readonly paths: CriticalPathObserver;
 
   constructor(
     writer: TraceWriter<S>,
     readonly runId: string,
-    private readonly observer: RunObserver = {},
+    observer: RunObserver = {},
     options: RunModelOptions = {},
   ) {
+    this.paths = new CriticalPathObserver(observer);
+    this.observer = this.paths;
     this.writer = new CountingTraceWriter(writer);
     this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
     this.hostSpanChoice = options.hostSpans ?? 'all';
@@ -275,6 +283,8 @@ export class RunModel<S> {
           [ATTR.CICD_PIPELINE_NAME]: name,
           [ATTR.CICD_PIPELINE_ACTION_NAME]: PIPELINE_ACTION,
           [ATTR.CICD_PIPELINE_RUN_ID]: this.runId,
+          [ATTR.RUN_FORKS]: h?.forks ?? undefined,
+          [ATTR.RUN_CPUS]: h?.cpus ?? undefined,
         },
       },
       this.openNodes,
@@ -291,6 +301,8 @@ export class RunModel<S> {
       controller: h?.hostname,
       user: h?.user ?? undefined,
       spanId: node.spanId,
+      forks: h?.forks ?? undefined,
+      cpus: h?.cpus ?? undefined,
     });
   }
 
@@ -325,6 +337,8 @@ export class RunModel<S> {
         batch: current.batches,
         hostCount: f.host_count ?? undefined,
         spanId: current.node.spanId,
+        strategy: f.strategy ?? undefined,
+        serial: f.serial != null,
       });
       return;
     }
@@ -363,6 +377,8 @@ export class RunModel<S> {
       batch: 1,
       hostCount: f.host_count ?? undefined,
       spanId: node.spanId,
+      strategy: f.strategy ?? undefined,
+      serial: f.serial != null,
     });
   }
 
@@ -421,6 +437,10 @@ export class RunModel<S> {
       pb.node.set({ [ATTR.RUN_INTERRUPTED]: true });
     }
     if (this.summary.framesMissing) pb.node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
+    // Where the time went: known now, on the root before it ends (src/analysis)
+    const analysis = this.paths.analyze(Math.max(ts, pb.node.lastNs), outcome.cut);
+    if (analysis) pb.node.set(rootAttributes(analysis));
+    else if (this.paths.failure) pb.node.set({ [ATTR.RUN_CP_FAILURE]: this.paths.failure });
     const { result } = outcome;
     pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result, [ATTR.ERROR_TYPE]: outcome.errorType });
     pb.node.end(ts, result === 'success' ? { code: 'ok' } : { code: 'error', message: outcome.message });
@@ -431,6 +451,7 @@ export class RunModel<S> {
       result,
       spans: this.writer.started - pb.spansBefore,
       hostSpans: this.hostSpanChoice,
+      analysis,
     });
     this.observer.playbookEnd?.({
       ...pb.ref,
@@ -443,6 +464,7 @@ export class RunModel<S> {
       failedHosts: settled?.failed ?? [],
       unreachableHosts: settled?.unreachable ?? [],
       spanId: pb.node.spanId,
+      analysis,
     });
     this.playbook = undefined;
     this.openHostByName.clear();
@@ -504,6 +526,10 @@ export class RunModel<S> {
   /** Ends the play and what is open in it; `cut`: it was cut short, and why. */
   private closePlay(play: PlayState<S>, ts: number, cut: string | undefined): void {
     this.closeOpen(play, ts, cut);
+    const tl = this.paths.timeline;
+    const tlPlay = tl?.plays[tl.plays.length - 1];
+    // free / host_pinned: the path is the chain that ended last, known only now (docs/critical-path.md)
+    if (play.free && tl && tlPlay) play.node.set({ [ATTR.PLAY_CP_HOST]: chainHostOf(tl, { ...tlPlay, endNs: ts }) });
     if (cut) {
       play.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.ERROR_TYPE]: 'interrupted' });
       play.node.end(ts, { code: 'error', message: cut });
@@ -565,6 +591,7 @@ export class RunModel<S> {
         [ATTR.CICD_PIPELINE_TASK_RUN_ID]: f.task,
         // A check-mode run only tests what would change; any other run deploys it.
         [ATTR.CICD_PIPELINE_TASK_TYPE]: this.hello?.check ? 'test' : 'deploy',
+        [ATTR.TASK_THROTTLE]: f.throttle || undefined,
         ...codeAttributes(f.path),
         ...argsAttrs,
       },
@@ -602,6 +629,8 @@ export class RunModel<S> {
       handler,
       startNs: f.ts,
       spanId: node.spanId,
+      throttle: f.throttle || undefined,
+      workerCpu: f.worker_cpu ?? undefined,
     });
   }
 
@@ -676,10 +705,26 @@ export class RunModel<S> {
   private closeTask(play: PlayState<S>, task: TaskState<S>, ts: number, cut: string | undefined): void {
     const interrupted = cut !== undefined;
     const mode = task.spanMode;
+    const path = play.free ? undefined : this.taskOnPath(task, ts);
+    if (path) {
+      task.node.set({
+        [ATTR.CRITICAL_PATH]: true,
+        [ATTR.TASK_CP_HOST]: path.host,
+        [ATTR.TASK_CP_FORK_WAIT]: path.forkWaitNs / 1e9,
+        [ATTR.TASK_CP_HOST_WORK]: path.workNs / 1e9,
+      });
+    }
+    const held = task.held;
+    task.held = undefined;
+    if (held) this.release(held, held.hs.host === path?.host && !task.hosts.has(held.hs.host));
     for (const hs of task.hosts.values()) {
       if (hs.node.ended) continue;
       // A host the task ended without a result for is a problem: `problems` keeps its span.
       if (mode === 'problems') hs.node.create();
+      if (hs.host === path?.host) {
+        hs.node.set({ [ATTR.CRITICAL_PATH]: true });
+        hs.node.create();
+      }
       if (interrupted) {
         hs.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.TASK_HOST_STATUS]: 'failed', [ATTR.ERROR_TYPE]: 'interrupted' });
         hs.node.event('exception', ts, exceptionAttributes('ansible.interrupted', undefined, cut));
@@ -709,6 +754,19 @@ export class RunModel<S> {
     else task.node.end(endNs, { code: 'unset' });
   }
 
+  /** A linear task ending at `ts`: the host it waited for (src/analysis decides), if it had hosts. */
+  private taskOnPath(task: TaskState<S>, ts: number): ReturnType<typeof taskOnPath> {
+    const tl = this.paths.timeline;
+    const play = tl?.plays[tl.plays.length - 1];
+    if (!tl || !play) return undefined;
+    const spanId = task.node.spanId;
+    for (let i = play.tasks.length - 1; i >= 0; i--) {
+      const t = play.tasks[i];
+      if (t?.spanId === spanId) return taskOnPath(tl, play, t, ts);
+    }
+    return undefined;
+  }
+
   // ---- hosts and items ---------------------------------------------------------------------
 
   private startHost(task: TaskState<S>, host: string, ts: number): HostState<S> {
@@ -723,7 +781,7 @@ export class RunModel<S> {
     task.hosts.set(host, hs);
     task.openHosts += 1;
     this.openHostByName.set(host, hs);
-    this.observer.hostStart?.({ ...this.ref(), task: task.name, taskUuid: task.uuid, host, startNs: ts });
+    this.observer.hostStart?.({ ...this.ref(), task: task.name, taskUuid: task.uuid, host, startNs: ts, taskSpanId: task.node.spanId });
     return hs;
   }
 
@@ -773,12 +831,17 @@ export class RunModel<S> {
     const module = f.action ?? t.action;
     hs.node.set(hostResultAttributes(f, status, module, message));
     if (isError) hs.node.event('exception', f.ts, exceptionAttributes(`ansible.${f.status}`, f.res, message ?? f.status));
-    hs.node.end(f.ts, isError ? { code: 'error', message } : UNSET);
+    const end = isError ? { code: 'error' as const, message } : UNSET;
+    // linear: whether this host is the one its task waits for is known at the next result or the task's end
+    const hold = !play.free;
+    if (hold) hs.node.touch(f.ts);
+    else hs.node.end(f.ts, end);
     this.forgetHost(hs);
     const durationNs = hs.node.lastNs - hs.node.startNs;
     t.facts.add(f.host, status, durationNs);
     // Decided before the observer hears of it: its records point at the span this host keeps.
-    this.settleHostSpan(hs, status, durationNs);
+    if (hold) this.hold({ hs, endNs: f.ts, end, status, durationNs });
+    else this.settleHostSpan(hs, status, durationNs);
     if (this.observer.hostResult) {
       // Field by field, not even a spread of the frozen ref: this runs once per frame.
       const ref = this.ref();
@@ -805,6 +868,8 @@ export class RunModel<S> {
         spanId: hs.node.spanId,
         changed: f.changed ?? false,
         result: f.res,
+        taskSpanId: t.node.spanId,
+        delegatedTo: f.delegated_to ?? undefined,
       });
     }
     hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
@@ -813,6 +878,29 @@ export class RunModel<S> {
     if (hs.task.openHosts > 0) return;
     if (hs.task.superseded) this.closeTask(play, hs.task, f.ts, undefined);
     else if (play.free && play.hostCount !== undefined && taskResults(hs.task) >= play.hostCount) this.closeTask(play, hs.task, f.ts, undefined);
+  }
+
+  /**
+   * A linear task's host span waits for the task's next result (then it is not the last) or the
+   * task's end (then it may be the one the task waited for: its critical path). One per task.
+   */
+  private hold(h: HeldHost<S>): void {
+    const t = h.hs.task;
+    // a problem keeps its span at once, so its records point at it
+    if (t.spanMode === 'problems' && PROBLEM_STATUSES.has(h.status)) h.hs.node.create();
+    const held = t.held;
+    if (held && endsLater(held.endNs, held.hs.node.startNs, held.hs.host, h.endNs, h.hs.node.startNs, h.hs.host)) return this.release(h, false);
+    t.held = h;
+    if (held) this.release(held, false);
+  }
+
+  private release(h: HeldHost<S>, onPath: boolean): void {
+    if (onPath) {
+      h.hs.node.set({ [ATTR.CRITICAL_PATH]: true });
+      h.hs.node.create(); // kept in every --host-spans mode
+    }
+    h.hs.node.end(h.endNs, h.end);
+    this.settleHostSpan(h.hs, h.status, h.durationNs);
   }
 
   /** `problems` and `none`: whether the host that just ended keeps its span. */

@@ -3,6 +3,7 @@
 // same timestamps (ns since the epoch, from the shim), no I/O in the model.
 import type { HostStats, ResultSubset } from '../protocol/frames.js';
 import type { CicdResult, HostSpanStatus } from './attributes.js';
+import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 
 export interface RunRef {
   runId: string;
@@ -20,6 +21,15 @@ export interface PlaybookStartEvent extends RunRef {
   user?: string;
   /** The playbook's root span. */
   spanId: string;
+  /** The run's forks (the shim's `hello`), when known. */
+  forks?: number;
+  /** The controller's CPUs (the shim's `hello`), when known. */
+  cpus?: number;
+  /**
+   * Mean CPU seconds of one host's worker per task, when an event source knows it only as a
+   * whole (a traces file's root span); live runs give it task by task (TaskStartEvent.workerCpu).
+   */
+  workerCpu?: number;
 }
 
 export interface PlayStartEvent extends RunRef {
@@ -32,6 +42,10 @@ export interface PlayStartEvent extends RunRef {
   hostCount?: number;
   /** The play span (the same for every batch). */
   spanId: string;
+  /** The strategy plugin (`linear` when the shim did not say). */
+  strategy?: string;
+  /** The play has `serial` batches. */
+  serial?: boolean;
 }
 
 export interface TaskStartEvent extends RunRef {
@@ -44,6 +58,10 @@ export interface TaskStartEvent extends RunRef {
   startNs: number;
   /** The task span. */
   spanId: string;
+  /** Its `throttle`, when it has one. */
+  throttle?: number;
+  /** CPU seconds the controller's finished workers had used when it started (the shim's `worker_cpu`). */
+  workerCpu?: number;
 }
 
 export interface HostStartEvent extends RunRef {
@@ -51,6 +69,8 @@ export interface HostStartEvent extends RunRef {
   taskUuid: string;
   host: string;
   startNs: number;
+  /** The task span of the instance the host runs (a task uuid can start more than once). */
+  taskSpanId?: string;
 }
 
 export interface HostResultEvent extends RunRef {
@@ -74,6 +94,9 @@ export interface HostResultEvent extends RunRef {
   changed: boolean;
   /** The result subset the shim sent (docs/protocol.md, `res`): already truncated and censored. */
   result?: ResultSubset;
+  /** The task span of the instance (a task uuid can start more than once). */
+  taskSpanId?: string;
+  delegatedTo?: string;
 }
 
 export interface ItemResultEvent extends RunRef {
@@ -116,6 +139,8 @@ export interface PlaybookEndEvent extends RunRef {
   unreachableHosts: string[];
   /** The playbook's root span. */
   spanId: string;
+  /** Where the time went: critical path and what-if (src/analysis), when it could be computed. */
+  analysis?: PlaybookAnalysis;
 }
 
 /** Every method optional: an observer takes what it needs. */

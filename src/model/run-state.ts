@@ -6,7 +6,8 @@ import type { RunRef } from './run-observer.js';
 import type { DeferredSpan } from './deferred-span.js';
 import type { HostSpanChoice, HostSpanMode, Slowest, TaskHostFacts } from './host-spans.js';
 import type { SpanNode } from './span-node.js';
-import type { Attributes } from './trace-writer.js';
+import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
+import type { Attributes, SpanStatus } from './trace-writer.js';
 
 export interface PlaybookState<S> {
   node: SpanNode<S>;
@@ -66,6 +67,17 @@ export interface TaskState<S> {
   spanMode: HostSpanMode;
   /** `problems` mode: the slowest hosts without a span yet, created when the task ends. */
   slowest: Slowest<DeferredSpan<S>>;
+  /** Linear plays: the host span of the latest result, ended when it is known whether it is the task's last. */
+  held?: HeldHost<S>;
+}
+
+/** A host span whose result came, not yet ended (RunModel.hold). */
+export interface HeldHost<S> {
+  hs: HostState<S>;
+  endNs: number;
+  end: SpanStatus;
+  status: HostSpanStatus;
+  durationNs: number;
 }
 
 export interface HostState<S> {
@@ -86,6 +98,8 @@ export interface TraceSummary {
   spans: number;
   /** The host span mode of the run (--host-spans, or its shim's choice). */
   hostSpans: HostSpanChoice;
+  /** Where the time went (src/analysis), when it could be computed. */
+  analysis?: PlaybookAnalysis;
 }
 
 export interface RunSummary {

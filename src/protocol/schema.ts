@@ -126,6 +126,25 @@ export const FRAMES = {
           "the run's `host_spans` option (`ANSIBLE_OTEL_HOST_SPANS`): `all`, `problems`, `none` or `auto:N`; it wins over the sidecar's `--host-spans`, and a value the sidecar does not know is ignored",
       }),
     ),
+    forks: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: Number.MAX_SAFE_INTEGER,
+          description:
+            "the run's forks (`-f`, `ANSIBLE_FORKS`, ansible.cfg), or null when unknown: what the critical path and the what-if count fork waits against",
+        }),
+      ),
+    ),
+    cpus: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: Number.MAX_SAFE_INTEGER,
+          description: 'the CPUs the controller may run on (its affinity), or null when unknown: what the what-if shares among the workers',
+        }),
+      ),
+    ),
   }),
   playbook_start: frame('playbook_start', '`v2_playbook_on_start`', {
     path: Type.String({ description: 'absolute playbook path' }),
@@ -175,6 +194,22 @@ export const FRAMES = {
       }),
     ),
     scopes: Type.Optional(Type.Array(Scope, { description: 'enclosing roles and includes, outermost first (see below)' })),
+    throttle: Type.Optional(
+      Nullable(
+        Count(
+          "the task's `throttle` (its own, or its block's or play's) when it is a number, 0 for none; null when it is a template the shim cannot resolve at the start",
+        ),
+      ),
+    ),
+    worker_cpu: Type.Optional(
+      Nullable(
+        Type.Number({
+          minimum: 0,
+          description:
+            "CPU seconds the controller's finished workers (with the modules they ran on it) used so far in the run (`os.times()` of its children), or null: what the what-if counts a host's CPU from",
+        }),
+      ),
+    ),
   }),
   host_start: frame('host_start', '`v2_runner_on_start`', { task: taskOf(), host: hostName }),
   host_result: frame(

@@ -1,5 +1,7 @@
 // The report model as the page's compact JSON: host names and messages interned, each host
 // result a run of five numbers, times in ms from the run's start. 20,000 results stay ~0.5 MB.
+import { limitText, partsLine, stepHost, stepTask, whatIfLine } from '../analysis/path-text.js';
+import { stepShare, topContributors, type PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { HostSpanStatus } from '../model/attributes.js';
 import type { ReportRun } from './report-model.js';
 
@@ -27,9 +29,67 @@ export interface PageData {
       s: number;
       e: number;
       /** [host index, status index, start, duration, message index or -1] per result, flattened. */
-      tasks: { name: string; s: number; e: number; action?: string; role?: string; handler?: true; r: number[] }[];
+      tasks: { name: string; s: number; e: number; action?: string; role?: string; handler?: true; r: number[]; cp?: string[] }[];
     }[];
+    /** Where the time went (src/analysis); `cp` on a task: its hosts on the critical path. */
+    cp?: PagePath;
   }[];
+}
+
+/** The critical path as the page shows it: times in ms, the sentences as the summaries word them. */
+export interface PagePath {
+  wall: number;
+  hostWork: number;
+  forkWait: number;
+  controller: number;
+  parts: string;
+  whatIf: string;
+  forks: number;
+  /** The fork start-up cost measured in the run. */
+  startup: number;
+  options: { forks: number; wall: number }[];
+  limits: { kind: string; share: number; text: string }[];
+  forksLimit: boolean;
+  recorded?: true;
+  /** Path steps beyond the PATH_ROWS listed. */
+  more: number;
+  /** Largest share first: task, host, controller before it, fork wait, work, share of the wall time. */
+  steps: { task: string; host: string; play: string; ctl: number; wait: number; work: number; share: number; top?: true; cut?: true }[];
+}
+
+/** The path steps the page lists at most (largest first); the rest is counted. */
+export const PATH_ROWS = 50;
+
+function pagePath(a: PlaybookAnalysis): PagePath {
+  const ms = (ns: number): number => Math.round(ns / 1e5) / 10;
+  const top = new Set(topContributors(a));
+  const steps = [...a.steps].sort((x, y) => y.forkWaitNs + y.workNs - (x.forkWaitNs + x.workNs) || x.startNs - y.startNs);
+  return {
+    wall: ms(a.wallNs),
+    hostWork: ms(a.hostWorkNs),
+    forkWait: ms(a.forkWaitNs),
+    controller: ms(a.controllerNs),
+    parts: partsLine(a),
+    whatIf: whatIfLine(a),
+    forks: a.forks,
+    startup: ms(a.dispatchNs),
+    options: a.options.map((o) => ({ forks: o.forks, wall: ms(o.wallNs) })),
+    limits: a.limits.map((l) => ({ kind: l.kind, share: Math.round(l.share * 1000) / 1000, text: limitText(l) })),
+    forksLimit: a.forksLimit,
+    ...(a.recorded ? { recorded: true as const } : {}),
+    more: Math.max(0, steps.length - PATH_ROWS),
+    steps: steps.slice(0, PATH_ROWS).map((s) => ({
+      task: stepTask(s),
+      host: stepHost(s),
+      play: a.plays[s.play]?.name ?? '',
+      ctl: ms(s.controllerNs),
+      wait: ms(s.forkWaitNs),
+      work: ms(s.workNs),
+      share: Math.round(stepShare(a, s) * 1000) / 1000,
+      ...(top.has(s) ? { top: true as const } : {}),
+      ...(s.cut ? { cut: true as const } : {}),
+    })),
+  };
 }
 
 const MAX_MESSAGE = 2_000;
@@ -58,28 +118,53 @@ export function pageData(run: ReportRun): PageData {
     statuses: STATUSES,
     hosts,
     messages,
-    playbooks: run.playbooks.map((pb) => ({
-      name: pb.name,
-      path: pb.path,
-      traceId: pb.traceId,
-      runId: pb.runId,
-      s: ms(pb.startNs),
-      e: ms(pb.endNs),
-      result: pb.interrupted ? 'interrupted' : (pb.result ?? 'running'),
-      interrupted: pb.interrupted,
-      plays: pb.plays.map((play) => ({
-        name: play.name,
-        s: ms(play.startNs),
-        e: ms(play.endNs),
-        tasks: play.tasks.map((t) => {
-          const r: number[] = [];
-          for (const x of t.results) {
-            const m = x.message ? intern(messages, messageIndex, x.message.length > MAX_MESSAGE ? `${x.message.slice(0, MAX_MESSAGE - 1)}…` : x.message) : -1;
-            r.push(intern(hosts, hostIndex, x.host), statusIndex.get(x.status) ?? 0, ms(x.startNs), Math.round((x.endNs - x.startNs) / 1e5) / 10, m);
-          }
-          return { name: t.name, s: ms(t.startNs), e: ms(t.endNs), action: t.action, role: t.role, ...(t.handler ? { handler: true as const } : {}), r };
-        }),
-      })),
-    })),
+    playbooks: run.playbooks.map((pb) => {
+      const onPath = pathHosts(pb.analysis);
+      return {
+        name: pb.name,
+        path: pb.path,
+        traceId: pb.traceId,
+        runId: pb.runId,
+        s: ms(pb.startNs),
+        e: ms(pb.endNs),
+        result: pb.interrupted ? 'interrupted' : (pb.result ?? 'running'),
+        interrupted: pb.interrupted,
+        ...(pb.analysis ? { cp: pagePath(pb.analysis) } : {}),
+        plays: pb.plays.map((play) => ({
+          name: play.name,
+          s: ms(play.startNs),
+          e: ms(play.endNs),
+          tasks: play.tasks.map((t) => {
+            const r: number[] = [];
+            for (const x of t.results) {
+              const m = x.message ? intern(messages, messageIndex, x.message.length > MAX_MESSAGE ? `${x.message.slice(0, MAX_MESSAGE - 1)}…` : x.message) : -1;
+              r.push(intern(hosts, hostIndex, x.host), statusIndex.get(x.status) ?? 0, ms(x.startNs), Math.round((x.endNs - x.startNs) / 1e5) / 10, m);
+            }
+            const cp = t.spanId === undefined ? undefined : onPath.get(t.spanId);
+            return {
+              name: t.name,
+              s: ms(t.startNs),
+              e: ms(t.endNs),
+              action: t.action,
+              role: t.role,
+              ...(t.handler ? { handler: true as const } : {}),
+              r,
+              ...(cp ? { cp } : {}),
+            };
+          }),
+        })),
+      };
+    }),
   };
+}
+
+/** Task span → its hosts on the critical path. */
+function pathHosts(a: PlaybookAnalysis | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of a?.steps ?? []) {
+    const hosts = out.get(s.taskSpanId);
+    if (hosts) hosts.push(s.host);
+    else out.set(s.taskSpanId, [s.host]);
+  }
+  return out;
 }

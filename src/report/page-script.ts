@@ -8,7 +8,7 @@ export const PAGE_SCRIPT = `
   var ST = D.statuses;
   var MAX_HOST_ROWS = 1500;
   var WORST = ['failed', 'unreachable', 'rescued', 'ignored', 'changed', 'ok', 'skipped'];
-  var F = { host: '', status: '' };
+  var F = { host: '', status: '', path: false };
   var expanded = {};
   var tasks = [];
   var end = 0;
@@ -40,8 +40,8 @@ export const PAGE_SCRIPT = `
     var left = (s / span) * 100, width = Math.max(((e - s) / span) * 100, 0.15);
     return '<div class="bar ' + cls + '" style="left:' + left.toFixed(3) + '%;width:' + width.toFixed(3) + '%" title="' + esc(title) + '"></div>';
   }
-  function row(kind, label, barHtml, attrs) {
-    return '<div class="row k-' + kind + '" data-kind="' + kind + '"' + (attrs || '') + '><div class="label" title="' + esc(label.replace(/<[^>]*>/g, '')) + '">' + label + '</div><div class="track">' + barHtml + '</div></div>';
+  function row(kind, label, barHtml, attrs, cls) {
+    return '<div class="row k-' + kind + (cls ? ' ' + cls : '') + '" data-kind="' + kind + '"' + (attrs || '') + '><div class="label" title="' + esc(label.replace(/<[^>]*>/g, '')) + '">' + label + '</div><div class="track">' + barHtml + '</div></div>';
   }
   function hostMatch(h) { return F.host === '' || h.toLowerCase().indexOf(F.host) >= 0; }
   function match(r) { return hostMatch(r.h) && (F.status === '' || r.s === F.status); }
@@ -50,7 +50,40 @@ export const PAGE_SCRIPT = `
     for (var i = 0; i < rs.length; i++) best = Math.min(best, WORST.indexOf(rs[i].s));
     return best === 99 ? 'skipped' : WORST[best];
   }
-  function filtering() { return F.host !== '' || F.status !== ''; }
+  function filtering() { return F.host !== '' || F.status !== '' || F.path; }
+  function onPath(x, h) { return !!x.t.cp && x.t.cp.indexOf(h) >= 0; }
+  function pct(share) { return Math.round(share * 100) + '%'; }
+
+  // Where the time went: per playbook, the three parts as a bar, the path as a table, the what-if.
+  function renderTimeWent() {
+    var out = [];
+    D.playbooks.forEach(function (pb) {
+      var p = pb.cp;
+      if (D.playbooks.length > 1) out.push('<h3>' + esc(pb.name) + '</h3>');
+      if (!p) { out.push('<p class="muted">not known: the playbook had not ended</p>'); return; }
+      var seg = function (cls, ms, label) {
+        var w = p.wall > 0 ? (ms / p.wall) * 100 : 0;
+        return '<div class="cp-seg ' + cls + '" style="width:' + w.toFixed(3) + '%" title="' + esc(label + ': ' + dur(ms) + ' (' + pct(ms / (p.wall || 1)) + ')') + '"></div>';
+      };
+      out.push('<div class="cp" data-playbook="' + esc(pb.name) + '">');
+      out.push('<p class="cp-parts">' + esc(p.parts) + (p.recorded ? ' <span class="muted">(as the run recorded it: its host spans were sampled)</span>' : '') + '</p>');
+      out.push('<div class="cp-bar">' + seg('cp-work', p.hostWork, 'host work') + seg('cp-wait', p.forkWait, 'fork wait') + seg('cp-ctl', p.controller, 'controller') + '</div>');
+      out.push('<div class="legend cp-legend"><span><i class="sw cp-work"></i>host work ' + dur(p.hostWork) + '</span><span><i class="sw cp-wait"></i>fork wait ' + dur(p.forkWait) + '</span><span><i class="sw cp-ctl"></i>controller ' + dur(p.controller) + '</span></div>');
+      var rows = p.steps.map(function (s) {
+        return '<tr class="' + (s.top ? 'top' : '') + '"><td>' + esc(s.task) + (s.cut ? ' <span class="muted">(cut off)</span>' : '') + '</td><td>' + esc(s.host) + '</td><td class="n">' + dur(s.wait) + '</td><td class="n">' + dur(s.work) + '</td><td class="n">' + pct(s.share) + '</td></tr>';
+      });
+      if (p.more > 0) rows.push('<tr><td colspan="5" class="muted">and ' + p.more + ' more steps, each a smaller share</td></tr>');
+      out.push('<table class="cp-steps"><tr><th>task</th><th>host</th><th>fork wait</th><th>work</th><th>share of wall</th></tr>' + rows.join('') + '</table>');
+      var wi = ['<tr class="now"><td class="n">' + p.forks + ' (this run)</td><td class="n">' + dur(p.wall) + '</td><td class="n">—</td></tr>'].concat(p.options.map(function (o) {
+        return '<tr><td class="n">' + o.forks + '</td><td class="n">' + dur(o.wall) + '</td><td class="n">' + dur(p.wall - o.wall) + '</td></tr>';
+      }));
+      out.push('<h3>What if: forks</h3><table class="cp-whatif"><tr><th>forks</th><th>est. wall time</th><th>saves</th></tr>' + wi.join('') + '</table>');
+      out.push('<p class="cp-verdict">' + esc(p.whatIf) + '</p>');
+      out.push('<ul class="cp-limits">' + p.limits.map(function (l) { return '<li data-limit="' + esc(l.kind) + '">' + esc(l.text) + '</li>'; }).join('') + '</ul>');
+      out.push('</div>');
+    });
+    document.getElementById('time-went').innerHTML = out.join('');
+  }
 
   function renderWaterfall() {
     var out = [], hostRows = 0, lastPb = null, lastPlay = null;
@@ -58,7 +91,7 @@ export const PAGE_SCRIPT = `
     for (var q = 0; q <= 4; q++) ticks += '<span class="tick" style="left:' + (q * 25) + '%;transform:translateX(' + (-q * 25) + '%)">' + dur((span * q) / 4) + '</span>';
     out.push('<div class="axis"><div></div><div class="track">' + ticks + '</div></div>');
     tasks.forEach(function (x) {
-      var rs = filtering() ? x.rs.filter(match) : x.rs;
+      var rs = filtering() ? x.rs.filter(function (r) { return match(r) && (!F.path || onPath(x, r.h)); }) : x.rs;
       if (filtering() && rs.length === 0) return;
       if (x.pb !== lastPb) {
         lastPb = x.pb;
@@ -71,13 +104,15 @@ export const PAGE_SCRIPT = `
       var open = !!expanded[x.key];
       var st = worst(rs);
       var name = (x.t.role ? x.t.role + ' : ' : '') + x.t.name + (x.t.handler ? ' (handler)' : '');
+      var cp = x.t.cp ? ' data-path="' + esc(x.t.cp.join(' ')) + '"' : '';
       out.push(row('task', '<span class="tog">' + (open ? '▾' : '▸') + '</span>' + esc(name) + ' <span class="muted">' + rs.length + (rs.length === 1 ? ' host' : ' hosts') + '</span>',
-        bar(x.t.s, x.t.e, 's-' + st, name + ': ' + dur(x.t.e - x.t.s) + ', worst ' + st), ' data-key="' + x.key + '" data-status="' + st + '"'));
+        bar(x.t.s, x.t.e, 's-' + st, name + ': ' + dur(x.t.e - x.t.s) + ', worst ' + st + (x.t.cp ? ', critical path: ' + x.t.cp.join(', ') : '')), ' data-key="' + x.key + '" data-status="' + st + '"' + cp, x.t.cp ? 'on-path' : ''));
       if (!open) return;
       var shown = 0;
       for (var i = 0; i < rs.length && hostRows < MAX_HOST_ROWS; i++, shown++, hostRows++) {
         var r = rs[i];
-        out.push(row('host', esc(r.h) + ' <span class="muted">' + r.s + '</span>', bar(r.st, r.st + r.d, 's-' + r.s, r.h + ': ' + r.s + ', ' + dur(r.d) + (r.m ? ' — ' + r.m : '')), ' data-host="' + esc(r.h) + '" data-status="' + r.s + '"'));
+        var hp = onPath(x, r.h);
+        out.push(row('host', esc(r.h) + ' <span class="muted">' + r.s + '</span>', bar(r.st, r.st + r.d, 's-' + r.s, r.h + ': ' + r.s + ', ' + dur(r.d) + (hp ? ', critical path' : '') + (r.m ? ' — ' + r.m : '')), ' data-host="' + esc(r.h) + '" data-status="' + r.s + '"', hp ? 'on-path' : ''));
       }
       if (shown < rs.length) out.push('<div class="note">' + (rs.length - shown) + ' more hosts not shown: narrow the filter or collapse other tasks</div>');
     });
@@ -139,6 +174,7 @@ export const PAGE_SCRIPT = `
   });
   document.getElementById('f-host').addEventListener('input', function (ev) { F.host = ev.target.value.trim().toLowerCase(); render(); });
   document.getElementById('f-status').addEventListener('change', function (ev) { F.status = ev.target.value; render(); });
+  document.getElementById('f-path').addEventListener('change', function (ev) { F.path = ev.target.checked; renderWaterfall(); });
   document.getElementById('expand-all').addEventListener('click', function () { tasks.forEach(function (x) { expanded[x.key] = true; }); renderWaterfall(); });
   document.getElementById('collapse-all').addEventListener('click', function () { expanded = {}; renderWaterfall(); });
 
@@ -154,6 +190,7 @@ export const PAGE_SCRIPT = `
     return '<div class="pb"><b>' + esc(pb.name) + '</b> <span class="badge ' + esc(pb.result) + '">' + esc(pb.result) + '</span> <span class="muted">' +
       esc(new Date(D.t0 + pb.s).toLocaleString()) + ' · ' + dur(pb.e - pb.s) + ' · ' + esc(c || 'no host results') + ' · trace ' + esc(pb.traceId) + '</span>' + link + '</div>';
   }).join('');
+  renderTimeWent();
   render();
 })();
 `;

@@ -38,4 +38,15 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.msg { font-family: ui-monospace, monospace; white-space: pre-wrap; max-width: 800px; }
 .cols { display: flex; gap: 40px; flex-wrap: wrap; }
 .hot { color: var(--failed); font-weight: 600; }
+h3 { font-size: 13px; margin: 14px 0 6px; }
+.cp-parts { margin: 4px 0 8px; }
+.cp-bar { display: flex; height: 16px; max-width: 900px; border-radius: 3px; overflow: hidden; border: 1px solid var(--line); }
+.cp-work { background: #2e90fa; } .cp-wait { background: #f04438; } .cp-ctl { background: #98a2b3; }
+.cp-legend { margin: 6px 0 10px; display: block; }
+.cp-steps tr.top td:first-child { font-weight: 600; }
+.cp-verdict { margin: 6px 0; }
+.cp-limits { margin: 4px 0 0; padding-left: 18px; color: #344054; }
+.row.on-path { background: #fff6ed; }
+.row.on-path .bar { outline: 2px solid #101828; outline-offset: 1px; }
+.row.on-path .label::after { content: " ◆"; color: #f04438; }
 `;

@@ -33,10 +33,13 @@ export function renderReportHtml(run: ReportRun): string {
 <div class="filters">
   <label>Host <input id="f-host" list="host-names" placeholder="name or part of it" autocomplete="off"></label><datalist id="host-names"></datalist>
   <label>Status <select id="f-status"><option value="">any</option>${statuses.map((s) => `<option value="${s}">${s}</option>`).join('')}</select></label>
+  <label><input id="f-path" type="checkbox"> critical path only</label>
   <button id="expand-all" type="button">Expand all</button><button id="collapse-all" type="button">Collapse all</button>
-  <span class="legend">${statuses.map((s) => `<span><i class="sw s-${s}"></i>${s}</span>`).join('')}</span>
+  <span class="legend">${statuses.map((s) => `<span><i class="sw s-${s}"></i>${s}</span>`).join('')}<span>◆ critical path</span></span>
 </div>
 <main>
+<h2>Where the time went <span class="muted">the critical path: what the run waited for, from its start to its end</span></h2>
+<div id="time-went"></div>
 <h2>Waterfall <span class="muted">playbook → play → task → host; click a task for its hosts</span></h2>
 <div id="waterfall" class="wf"></div>
 <h2>Failed and unreachable hosts</h2>

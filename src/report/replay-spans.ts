@@ -2,6 +2,8 @@
 // ReportBuilder as a live run: one way to build the report, two ways in.
 import { ATTR, type CicdResult, type HostSpanStatus } from '../model/attributes.js';
 import type { RunObserver, RunRef } from '../model/run-observer.js';
+import { CriticalPathObserver } from '../analysis/path-observer.js';
+import { recordedAnalysis } from '../analysis/recorded.js';
 import type { SlimSpan } from './otlp-json-lines.js';
 
 const isRoot = (s: SlimSpan): boolean => s.attributes[ATTR.PLAYBOOK_PATH] !== undefined;
@@ -16,8 +18,11 @@ export function selectTraces(spans: SlimSpan[], traceId?: string): Set<string> {
   return new Set(roots.filter((r) => r.attributes[ATTR.SESSION] === run).map((r) => r.traceId));
 }
 
-/** Emits, per trace and in time order, the events the run model emitted for these spans. */
-export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: RunObserver): void {
+/**
+ * Emits, per trace and in time order, the events the run model emitted for these spans; each
+ * playbook end with its analysis (src/analysis), as a live run's has it.
+ */
+export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: RunObserver, forks?: number[]): void {
   const byTrace = new Map<string, SlimSpan[]>();
   for (const s of spans) {
     if (!traces.has(s.traceId)) continue;
@@ -29,8 +34,11 @@ export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: Ru
     .map((list) => ({ list, root: list.find(isRoot) }))
     .filter((t) => t.root)
     .sort((a, b) => a.root!.startNs - b.root!.startNs);
-  for (const { list, root } of ordered) replayTrace(list, root as SlimSpan, observer);
+  for (const { list, root } of ordered) replayTrace(list, root as SlimSpan, new CriticalPathObserver(observer, forks));
 }
+
+/** Whether every host result has its span (--host-spans all, or a trace from before the option). */
+const complete = (spans: SlimSpan[]): boolean => spans.every((s) => (s.attributes[ATTR.TASK_HOSTS_SPANS] ?? 'all') === 'all');
 
 function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): void {
   const a = root.attributes;
@@ -50,10 +58,16 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
   for (const s of spans) {
     const at = s.attributes;
     if (at[ATTR.PLAY_UUID] !== undefined) {
+      const batches = Number(at[ATTR.PLAY_BATCHES] ?? 1);
+      const play = { ...ref, play: s.name, playUuid: String(at[ATTR.PLAY_UUID]), startNs: s.startNs, spanId: s.spanId };
+      const strategy = at[ATTR.PLAY_STRATEGY] as string | undefined;
       steps.push([
         s.startNs,
         0,
-        () => observer.playStart?.({ ...ref, play: s.name, playUuid: String(at[ATTR.PLAY_UUID]), startNs: s.startNs, batch: 1, spanId: s.spanId }),
+        () => {
+          // the span keeps the count of `serial` batches, not when each began
+          for (let batch = 1; batch <= batches; batch++) observer.playStart?.({ ...play, batch, strategy, serial: batches > 1 });
+        },
       ]);
     } else if (at[ATTR.TASK_UUID] !== undefined && at[ATTR.TASK_HOST_NAME] === undefined) {
       const play = playOf(s)?.name ?? '';
@@ -72,6 +86,7 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
             handler: at[ATTR.TASK_HANDLER] === true,
             startNs: s.startNs,
             spanId: s.spanId,
+            throttle: at[ATTR.TASK_THROTTLE] as number | undefined,
           }),
       ]);
     } else if (at[ATTR.TASK_HOST_NAME] !== undefined && at[ATTR.TASK_ITEM_LABEL] === undefined && at[ATTR.TASK_UUID] !== undefined) {
@@ -99,6 +114,8 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
             retries: 0,
             spanId: s.spanId,
             changed: at[ATTR.TASK_CHANGED] === true,
+            taskSpanId: s.parentSpanId,
+            delegatedTo: at[ATTR.TASK_DELEGATED_TO] as string | undefined,
           }),
       ]);
     }
@@ -112,6 +129,9 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
     controller: a[ATTR.HOST_NAME] as string | undefined,
     user: a[ATTR.HOST_USER] as string | undefined,
     spanId: root.spanId,
+    forks: a[ATTR.RUN_FORKS] as number | undefined,
+    cpus: a[ATTR.RUN_CPUS] as number | undefined,
+    workerCpu: a[ATTR.RUN_WORKER_CPU] as number | undefined,
   });
   for (const [, , emit] of steps) emit();
   observer.playbookEnd?.({
@@ -125,5 +145,7 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
     failedHosts: (a[ATTR.FAILED_HOSTS] as string[] | undefined) ?? [],
     unreachableHosts: (a[ATTR.UNREACHABLE_HOSTS] as string[] | undefined) ?? [],
     spanId: root.spanId,
+    // without every host span the timeline is not whole: the answer the live run put on the trace
+    analysis: complete(spans) ? undefined : recordedAnalysis(root, spans),
   });
 }

@@ -6,6 +6,8 @@ interface Open {
   play?: ReportPlay;
   /** Task uuid → its latest instance (include loops start the same task again). */
   tasks: Map<string, ReportTask>;
+  /** Task span → its instance: a result names the one it belongs to (the free strategy starts a task per host). */
+  bySpan: Map<string, ReportTask>;
 }
 
 /** Collects a run's lifecycle events into the report model; straight lines, no scanning. */
@@ -25,7 +27,7 @@ export class ReportBuilder {
       plays: [],
     };
     this.playbooks.push(playbook);
-    this.open.set(e.traceId, { playbook, tasks: new Map() });
+    this.open.set(e.traceId, { playbook, tasks: new Map(), bySpan: new Map() });
   }
 
   playStart(e: PlayStartEvent): void {
@@ -47,15 +49,17 @@ export class ReportBuilder {
       startNs: e.startNs,
       endNs: e.startNs,
       results: [],
+      spanId: e.spanId,
     };
     this.playOf(o, e.play, e.startNs).tasks.push(task);
     o.tasks.set(e.taskUuid, task);
+    o.bySpan.set(e.spanId, task);
     this.extend(o, e.startNs);
   }
 
   hostResult(e: HostResultEvent): void {
     const o = this.of(e);
-    let task = o.tasks.get(e.taskUuid);
+    let task = (e.taskSpanId !== undefined ? o.bySpan.get(e.taskSpanId) : undefined) ?? o.tasks.get(e.taskUuid);
     if (!task) {
       task = { name: e.task, uuid: e.taskUuid, action: e.module, role: e.role, handler: e.handler, startNs: e.startNs, endNs: e.startNs, results: [] };
       this.playOf(o, e.play, e.startNs).tasks.push(task);
@@ -70,6 +74,7 @@ export class ReportBuilder {
     const o = this.of(e);
     o.playbook.result = e.result;
     o.playbook.interrupted = e.interrupted;
+    o.playbook.analysis = e.analysis;
     this.extend(o, e.endNs);
     this.open.delete(e.traceId);
   }
@@ -89,7 +94,7 @@ export class ReportBuilder {
         plays: [],
       };
       this.playbooks.push(playbook);
-      o = { playbook, tasks: new Map() };
+      o = { playbook, tasks: new Map(), bySpan: new Map() };
       this.open.set(e.traceId, o);
     }
     return o;

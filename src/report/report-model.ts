@@ -1,6 +1,7 @@
 // The report's data model: one run (one or more playbooks) as playbook → play → task → host
 // results. Built only by ReportBuilder, from RunObserver events — live during `run --report`, or
 // replayed from an OTLP/JSON lines traces file by `ansible-otel report`.
+import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { CicdResult, HostSpanStatus } from '../model/attributes.js';
 
 export interface ReportHostResult {
@@ -21,6 +22,8 @@ export interface ReportTask {
   /** Its last host result (or its start, if none came). */
   endNs: number;
   results: ReportHostResult[];
+  /** The task span (what the critical path's steps name). */
+  spanId?: string;
 }
 
 export interface ReportPlay {
@@ -41,6 +44,8 @@ export interface ReportPlaybook {
   result?: CicdResult;
   interrupted: boolean;
   plays: ReportPlay[];
+  /** Where the time went, once the playbook ended. */
+  analysis?: PlaybookAnalysis;
 }
 
 export interface ReportRun {

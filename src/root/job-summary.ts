@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { pathMarkdown } from '../analysis/path-text.js';
 import type { RunSummary } from '../model/run-model.js';
 import { traceLink } from './summary.js';
 
@@ -19,7 +20,8 @@ export function appendJobSummary(env: NodeJS.ProcessEnv, run: RunSummary): void 
     .map(([status, n]) => `${n} ${status}`)
     .join(', ');
   try {
-    appendFileSync(file, `### ansible-otel\n\n${lines.join('\n')}\n\nHost results: ${counts || 'none'}\n\n`);
+    const paths = run.traces.flatMap((t) => (t.analysis ? [`${pathMarkdown(t.analysis)}\n\n`] : [])).join('');
+    appendFileSync(file, `### ansible-otel\n\n${lines.join('\n')}\n\nHost results: ${counts || 'none'}\n\n${paths}`);
   } catch {
     // not ours to fail the job over
   }

@@ -1,3 +1,4 @@
+import { pathSummaryLines } from '../analysis/path-text.js';
 import type { RunSummary } from '../model/run-model.js';
 import type { ExportReport } from '../export/tracing.js';
 import type { MetricsReport } from '../export/metrics.js';
@@ -18,6 +19,7 @@ export function printRunSummary(log: Logger, run: RunSummary, traceUrl: string |
     log.info(`${t.playbook}: ${t.result}, trace ${t.traceId}`);
     const link = traceLink(traceUrl, t.traceId);
     if (link) log.info(`  ${link}`);
+    if (t.analysis) for (const line of pathSummaryLines(t.analysis)) log.info(`  ${line}`);
     const tooLarge = traceSizeWarning(t);
     if (tooLarge) log.warn(tooLarge);
   }

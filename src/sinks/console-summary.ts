@@ -2,6 +2,7 @@
 // play, failures as they happen, and at the end of each playbook its duration, the tasks
 // executed, every failed task with host and message, and the slowest tasks and hosts (as
 // profile_tasks ranks them). All times come from the frames.
+import { pathSummaryLines } from '../analysis/path-text.js';
 import type { HostSpanStatus } from '../model/attributes.js';
 import type { HostResultEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEvent, TaskStartEvent } from '../model/run-observer.js';
 import { STATUS_STYLE, colorEnabled, fit, formatDuration, pad, painter, printable, visibleWidth, type ConsoleOut, type Paint } from './ansi.js';
@@ -158,6 +159,8 @@ export class ConsoleSummarySink implements Sink {
     } else {
       this.line('Failed tasks: 0');
     }
+    // where the time went: the three parts, the top contributors, the what-if (src/analysis)
+    if (e.analysis) for (const l of pathSummaryLines(e.analysis)) this.line(printable(l.charAt(0).toUpperCase() + l.slice(1)));
     const tasks = [...t.tasks.values()].sort((a, b) => b.endNs - b.startNs - (a.endNs - a.startNs)).slice(0, SLOWEST_TASKS);
     if (tasks.length) {
       this.line('Slowest tasks:');

@@ -24,6 +24,7 @@ const load = {
   report: (): Mod<typeof import('../../bench/report.js')> => import(dist('report')),
   config: (): Mod<typeof import('../../bench/config.js')> => import(dist('config')),
   machine: (): Mod<typeof import('../../bench/machine.js')> => import(dist('machine')),
+  whatIf: (): Mod<typeof import('../../bench/what-if.js')> => import(dist('what-if')),
 };
 
 let work: string;
@@ -114,6 +115,20 @@ describe('benchmarks at tiny sizes', () => {
     expect(l.sent).toBe(200);
     expect(l.matched).toBe(200);
     expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
+  });
+
+  it('what-if: runs the playbook at both fork counts and holds the estimate against the measured run', async () => {
+    const { whatIfAccuracy, whatIfSection } = await load.whatIf();
+    const r = await whatIfAccuracy({ dir: join(work, 'what-if'), hosts: 2, from: 1, to: 2, pairs: 1, scale: 0.02 });
+    expect(r.runs.map((m) => [m.forks, m.estimateS === undefined])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    for (const m of r.runs) expect(m.wallS).toBeGreaterThan(0);
+    expect(r.errors).toHaveLength(1);
+    const md = whatIfSection(r).join('\n');
+    expect(md).toContain('## 8. What-if forks: the estimate against a measured run');
+    expect(md).toMatch(/Goal within 15 %: \*\*(met|missed)\*\*/);
   });
 
   it('many runs: each concurrent run on one serve gets every span, matched to its own frames only', async () => {

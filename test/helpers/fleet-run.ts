@@ -10,6 +10,8 @@ export interface HostTruth {
   durationNs: number;
   /** Loop items this host's result has (a failed host's last item failed). */
   items: number;
+  /** Its result's timestamp. */
+  endNs: number;
 }
 
 export interface FleetRun {
@@ -81,7 +83,7 @@ export function fleetRun(hosts: number, tasks: number, run = 'fleet-run'): Fleet
       const resultTs = hostStart + MS + rank * step;
       const items = i % 250 === 0 || status === 'failed' ? 2 : 0;
       // What the frames say, as the sidecar reads them (doubles), not the exact sum.
-      facts.push({ host, status, durationNs: resultTs - hostStart, items });
+      facts.push({ host, status, durationNs: resultTs - hostStart, items, endNs: resultTs });
       bodies.push({ t: 'host_start', task, host, ts: hostStart });
       for (let j = 0; j < items; j++) {
         const itemFailed = status === 'failed' && j === items - 1;
@@ -130,4 +132,14 @@ export function expectedAggregates(hosts: HostTruth[]): Record<string, unknown> 
 export function keptHosts(hosts: HostTruth[]): Set<string> {
   const slowest = [...hosts].sort((a, b) => b.durationNs - a.durationNs).slice(0, SLOWEST);
   return new Set([...hosts.filter((h) => PROBLEMS.includes(h.status)), ...slowest].map((h) => h.host));
+}
+
+/** The host each task waited for (its result came last): the critical path, kept in every --host-spans mode. */
+export function pathHost(hosts: HostTruth[]): string {
+  return hosts.reduce((a, b) => (b.endNs > a.endNs ? b : a)).host;
+}
+
+/** Hosts problems mode keeps, the path's included. */
+export function keptWithPath(hosts: HostTruth[]): Set<string> {
+  return new Set([...keptHosts(hosts), pathHost(hosts)]);
 }

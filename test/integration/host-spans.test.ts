@@ -1,6 +1,6 @@
 // --host-spans on real ansible-playbook runs through `ansible-otel run`: with `problems` the failed
-// hosts keep their spans and records exactly as before, with `none` no host span is left; the task
-// spans carry the facts about every host either way.
+// hosts keep their spans and records exactly as before, with `none` only the critical path's host
+// spans are left; the task spans carry the facts about every host either way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFailuresOnHostSpans } from '../helpers/log-correlation.js';
 import { SEVERITY } from '../helpers/otlp-logs.js';
@@ -69,11 +69,17 @@ describe('--host-spans problems on features.yml', () => {
 });
 
 describe('--host-spans none on console.yml', () => {
-  it('exits as ansible-playbook did, with no host or item span left', () => {
+  it('exits as ansible-playbook did, with only the host spans on the critical path left: one per task, with their items', () => {
     expect(none.result.code, none.result.stderr).toBe(2);
     const tree = new SpanTree(none.receiver.spans);
     tree.expectWellFormed();
-    expect(tree.spans.filter((s) => s.attributes['ansible.task.host.status'] !== undefined)).toEqual([]);
+    const hosts = tree.spans.filter(isHostSpan);
+    expect(hosts.length).toBeGreaterThan(0);
+    for (const h of hosts) expect(h.attributes['ansible.critical_path'], h.name).toBe(true);
+    for (const t of tree.spans.filter(isTaskSpan))
+      expect(tree.children(t).filter(isHostSpan).length, t.name).toBe(t.attributes['ansible.critical_path'] ? 1 : 0);
+    for (const item of tree.spans.filter((s) => s.attributes['ansible.task.item.label'] !== undefined))
+      expect(hosts).toContain(tree.byId.get(item.parentSpanId));
     expect(tree.one('Take a while').attributes).toMatchObject({
       'ansible.task.hosts.spans': 'none',
       'ansible.task.hosts.total': 2,

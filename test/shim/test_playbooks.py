@@ -393,6 +393,25 @@ class TestSerial(PlaybookRun):
             self.assertEqual((h['ok'], h['changed']), (2, 1))
 
 
+class TestForksAndThrottle(PlaybookRun):
+    ARGS = ['-i', 'inventory_serial.ini', '-f', '3', 'throttle.yml']
+
+    def test_hello_carries_the_forks_and_cpus(self):
+        self.assertRc()
+        self.assertEqual(self.frames[0]['forks'], 3)
+        self.assertEqual(self.frames[0]['cpus'], len(os.sched_getaffinity(0)))
+
+    def test_task_start_carries_the_workers_cpu_so_far(self):
+        cpu = [f['worker_cpu'] for f in S.by_type(self.frames, 'task_start')]
+        self.assertEqual(cpu[0], 0.0)  # no worker has ended before the first task
+        self.assertEqual(cpu, sorted(cpu))
+        self.assertGreater(cpu[-1], 0.0)  # the first tasks' workers ran modules: CPU
+
+    def test_task_start_carries_its_throttle(self):
+        throttles = {f['name']: f['throttle'] for f in S.by_type(self.frames, 'task_start')}
+        self.assertEqual(throttles, {'one at a time': 1, 'in the block': 2, 'templated': None, 'unthrottled': 0})
+
+
 class TestTwoPlaybooks(PlaybookRun):
     ARGS = ['-i', 'localhost,', '-c', 'local', 'stats_one.yml', 'stats_two.yml']
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { HOST_SPAN_MODES } from '../../src/model/host-spans.js';
 import { RunModel } from '../../src/model/run-model.js';
-import { expectedAggregates, fleetRun, keptHosts } from '../helpers/fleet-run.js';
+import { expectedAggregates, fleetRun, keptWithPath } from '../helpers/fleet-run.js';
 import { MemoryWriter } from '../helpers/memory-writer.js';
 
 const TASKS = 5;
@@ -22,7 +22,8 @@ describe('--host-spans: span counts of generated fleet runs (printed for docs/sc
         const hostSpans = w.spans.filter((s) => s.parent !== undefined && tasks.includes(s.parent));
         const items = w.spans.filter((s) => s.name.startsWith('item '));
         for (const [name, truth] of fleet.truth) expect(w.one(name).attributes).toMatchObject(expectedAggregates(truth));
-        const expectedHosts = { all: all.length, problems: [...fleet.truth.values()].reduce((n, t) => n + keptHosts(t).size, 0), none: 0 }[mode];
+        // the path's host span (the task's last host) is kept in every mode
+        const expectedHosts = { all: all.length, problems: [...fleet.truth.values()].reduce((n, t) => n + keptWithPath(t).size, 0), none: TASKS }[mode];
         expect(hostSpans).toHaveLength(expectedHosts);
         expect(w.open()).toHaveLength(0);
         console.log(

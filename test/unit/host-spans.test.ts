@@ -5,7 +5,7 @@ import { RunModel } from '../../src/model/run-model.js';
 import { ObserverFanout, type HostResultEvent, type RunObserver } from '../../src/model/run-observer.js';
 import type { LogRecordOp, LogWriter } from '../../src/model/log-writer.js';
 import type { Frame } from '../../src/protocol/frames.js';
-import { expectedAggregates, fleetRun, keptHosts, PROBLEMS, SLOWEST } from '../helpers/fleet-run.js';
+import { expectedAggregates, fleetRun, keptWithPath, pathHost, PROBLEMS, SLOWEST } from '../helpers/fleet-run.js';
 import { stream } from '../helpers/frames.js';
 import { MemoryWriter, type MemorySpan } from '../helpers/memory-writer.js';
 import { expectWellFormed } from '../helpers/well-formed.js';
@@ -75,13 +75,13 @@ describe('--host-spans on a generated 1,000-host run', () => {
     expect(w.spans.filter((s) => s.name.startsWith('item '))).toHaveLength([...fleet.truth.values()].flat().reduce((n, h) => n + h.items, 0));
   });
 
-  it('problems: the problem hosts and the 5 slowest, each span as in all (same key, timing, attributes, events, status)', () => {
+  it('problems: the problem hosts, the 5 slowest and the critical path, each span as in all (same key, timing, attributes, events, status)', () => {
     const all = new Map(runs.all.w.spans.map((s) => [s.key, s]));
     const { w } = runs.problems;
     for (const [name, hosts] of fleet.truth) {
       const spans = hostSpansOf(w, taskSpan(w, name));
-      expect(new Set(spans.map((s) => s.name))).toEqual(keptHosts(hosts));
-      expect(spans.length).toBe(keptHosts(hosts).size);
+      expect(new Set(spans.map((s) => s.name))).toEqual(keptWithPath(hosts));
+      expect(spans.length).toBe(keptWithPath(hosts).size);
       for (const s of spans) {
         const twin = all.get(s.key)!;
         expect(twin.name).toBe(s.name);
@@ -123,9 +123,12 @@ describe('--host-spans on a generated 1,000-host run', () => {
     for (const r of records.filter((r) => r.eventName === 'ansible.host.failure')) expect(tasks.has(r.spanId)).toBe(true);
   });
 
-  it('none: no host or item spans; task spans start and end as in all', () => {
+  it('none: only the host span on the critical path, one per task; task spans start and end as in all', () => {
     const { w } = runs.none;
-    expect(w.spans.filter((s) => s.parent?.name.startsWith('Task '))).toHaveLength(0);
+    const hostSpans = w.spans.filter((s) => s.parent?.name.startsWith('Task '));
+    expect(hostSpans.map((s) => [s.parent!.name, s.name, s.attributes['ansible.critical_path']])).toEqual(
+      [...fleet.truth].map(([name, hosts]) => [name, pathHost(hosts), true]),
+    );
     for (const name of fleet.truth.keys()) {
       const [a, n] = [taskSpan(runs.all.w, name), taskSpan(w, name)];
       expect([n.startNs, n.endNs, n.status]).toEqual([a.startNs, a.endNs, a.status]);
@@ -152,13 +155,15 @@ describe('--host-spans: who chooses', () => {
       { t: 'bye', dropped: 0 },
     ]);
   const hostSpanCount = (p: Played) => p.w.named('web1').length;
+  // web1 is the task's only host, so its span is on the critical path and kept in every mode: the task says the mode
+  const mode = (p: Played) => p.w.one('Ping').attributes['ansible.task.hosts.spans'];
 
   it("the run's hello wins over the sidecar's setting; an unknown value leaves the sidecar's", () => {
-    expect(hostSpanCount(play(frames('none'), 'all'))).toBe(0);
-    expect(hostSpanCount(play(frames('all'), 'none'))).toBe(1);
-    expect(hostSpanCount(play(frames('sometimes'), 'none'))).toBe(0);
-    expect(hostSpanCount(play(frames(), 'none'))).toBe(0);
-    expect(hostSpanCount(play(frames()))).toBe(1);
+    expect(mode(play(frames('none'), 'all'))).toBe('none');
+    expect(mode(play(frames('all'), 'none'))).toBe('all');
+    expect(mode(play(frames('sometimes'), 'none'))).toBe('none');
+    expect(mode(play(frames(), 'none'))).toBe('none');
+    expect(mode(play(frames()))).toBe('all');
   });
 
   it('problems: an ok host among the 5 slowest keeps its span', () => {
@@ -167,13 +172,13 @@ describe('--host-spans: who chooses', () => {
 
   it('auto:N: all for a play of up to N hosts, problems above; all when the play did not say', () => {
     const hostSpans = (p: Played) => p.w.spans.filter((s) => s.parent?.name.startsWith('Task ')).length;
-    const kept = [...fleet.truth.values()].reduce((n, t) => n + keptHosts(t).size, 0);
+    const kept = [...fleet.truth.values()].reduce((n, t) => n + keptWithPath(t).size, 0);
     expect(hostSpans(play(fleet.frames, `auto:${HOSTS}`))).toBe(HOSTS * TASKS);
     const above = play(fleet.frames, `auto:${HOSTS - 1}`);
     expect(hostSpans(above)).toBe(kept);
     expect(above.w.one('Task 0').attributes['ansible.task.hosts.spans']).toBe('problems');
     const unknown = fleet.frames.map((f) => (f.t === 'play_start' ? { ...f, host_count: null } : f));
     expect(hostSpans(play(unknown, 'auto:1'))).toBe(HOSTS * TASKS);
-    expect(hostSpanCount(play(frames('auto:1'), 'none'))).toBe(1); // the hello's choice; no host_count: all
+    expect(mode(play(frames('auto:1'), 'none'))).toBe('all'); // the hello's choice; no host_count: all
   });
 });

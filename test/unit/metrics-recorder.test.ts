@@ -159,3 +159,22 @@ describe.each(['features', 'features-2.19', 'shim-features', 'includes', 'secret
     });
   },
 );
+
+describe('critical-path metrics', () => {
+  it("records the playbook's fork wait and controller time in seconds, per playbook and result", async () => {
+    const { model, metric } = await record('features');
+    const a = model.result().traces[0]!.analysis!;
+    expect(a.controllerNs).toBeGreaterThan(0);
+    for (const [name, ns] of [
+      [METRIC.RUN_FORK_WAIT, a.forkWaitNs],
+      [METRIC.RUN_CONTROLLER, a.controllerNs],
+    ] as const) {
+      const m = metric(name) as HistogramMetricData;
+      expect(m.descriptor.unit).toBe('s');
+      expect(m.dataPoints).toHaveLength(1);
+      expect(m.dataPoints[0]!.attributes).toEqual({ 'ansible.playbook.name': 'features.yml', 'cicd.pipeline.result': 'failure' });
+      expect(m.dataPoints[0]!.value.count).toBe(1);
+      expect(m.dataPoints[0]!.value.sum).toBe(ns / 1e9);
+    }
+  });
+});

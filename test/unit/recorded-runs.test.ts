@@ -95,7 +95,16 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
       'ansible.stats.unreachable_hosts': ['gone'],
       'error.type': 'failed',
     });
-    expect(model.result().traces).toEqual([{ traceId: w.traceId(root), playbook: 'features.yml', result: 'failure', spans: w.spans.length, hostSpans: 'all' }]);
+    expect(model.result().traces).toEqual([
+      {
+        traceId: w.traceId(root),
+        playbook: 'features.yml',
+        result: 'failure',
+        spans: w.spans.length,
+        hostSpans: 'all',
+        analysis: expect.objectContaining({ playbook: 'features.yml' }),
+      },
+    ]);
   });
 
   it("records the playbook's stats frame, summed over hosts, on the root span", () => {

@@ -1,0 +1,190 @@
+// ansible's worker pool, simulated: jobs (one host's run of one task) wait until they are ready,
+// take one of `pool` workers in the order they became ready, one fork start-up cost apart (the
+// controller prepares one worker at a time), spend their CPU first — shared, with the controller
+// while it prepares the next, when more want a CPU than the controller has — then the rest of
+// their time, and free their worker. A job may bring the next job of its host (the free strategy).
+// Times in ns from the simulation's own origin, so the doubles stay exact.
+
+/** A binary min-heap ordered by `less`. */
+export class Heap<T> {
+  private readonly a: T[] = [];
+  constructor(private readonly less: (x: T, y: T) => boolean) {}
+  get size(): number {
+    return this.a.length;
+  }
+  get top(): T | undefined {
+    return this.a[0];
+  }
+  push(v: T): void {
+    const a = this.a;
+    a.push(v);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (!this.less(v, a[p] as T)) break;
+      a[i] = a[p] as T;
+      a[p] = v;
+      i = p;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop() as T;
+    if (a.length === 0) return top;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && this.less(a[l] as T, a[m] as T)) m = l;
+      if (r < a.length && this.less(a[r] as T, a[m] as T)) m = r;
+      if (m === i) return top;
+      [a[i], a[m]] = [a[m] as T, a[i] as T];
+      i = m;
+    }
+  }
+}
+
+export interface SimJob {
+  /** When it may take a worker. */
+  ready: number;
+  /** Its CPU time on the controller (done first, at most its whole time). */
+  cpu: number;
+  /** The rest of its time: waiting on the module, the network, the target host. */
+  rest: number;
+  /** Order among jobs ready at the same time. */
+  seq: number;
+}
+
+export interface PoolOptions {
+  pool: number;
+  /** The fork start-up cost: the least time between two jobs taking a worker. */
+  dispatchNs: number;
+  /** The controller's CPUs shared by the jobs in their CPU part (Infinity: never short). */
+  cpus: number;
+  /** The job that follows a finished one on its host, if any (its `ready` set from `endNs`). */
+  next?: (job: SimJob, endNs: number) => SimJob | undefined;
+}
+
+/**
+ * Runs the jobs through the pool; returns when the last one ended (0 without jobs). The jobs
+ * computing at once all progress at the same rate, so one clock of the CPU time each has had
+ * since the start (`served`) orders them: a job's CPU part ends when that clock reaches its
+ * start value plus its CPU time. O(jobs · log jobs); queues and heaps hold job numbers, the times
+ * in arrays beside them, so a step allocates nothing.
+ */
+export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
+  if (!o.next && (o.cpus === Number.POSITIVE_INFINITY || o.cpus >= o.pool)) return fifoPool(jobs, o);
+  const all: SimJob[] = jobs.slice();
+  const n = all.length;
+  const readyFirst = (x: number, y: number): boolean => {
+    const a = all[x] as SimJob;
+    const b = all[y] as SimJob;
+    return a.ready < b.ready || (a.ready === b.ready && (a.seq < b.seq || (a.seq === b.seq && x < y)));
+  };
+  // without next jobs the order is known up front: sorted once, then read in turn
+  let sorted: number[] | undefined;
+  let read = 0;
+  const heap = o.next ? new Heap<number>(readyFirst) : undefined;
+  if (heap) for (let i = 0; i < n; i++) heap.push(i);
+  else {
+    sorted = Array.from({ length: n }, (_, i) => i);
+    sorted.sort((x, y) => (readyFirst(x, y) ? -1 : readyFirst(y, x) ? 1 : 0));
+  }
+  const top = (): number | undefined => (heap ? heap.top : sorted?.[read]);
+  const at: number[] = new Array<number>(n).fill(0); // when a job's whole run ends
+  const until: number[] = new Array<number>(n).fill(0); // the CPU clock at which its CPU part ends
+  const ending = new Heap<number>((x, y) => (at[x] as number) < (at[y] as number) || ((at[x] as number) === (at[y] as number) && x < y));
+  const computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
+  let served = 0;
+  let free = Math.max(1, o.pool);
+  // The controller prepares each next job (its variables, the fork: the start-up cost) on a CPU
+  // too, once it started the one before and while there is one to come: meanwhile it shares the CPUs.
+  let prepLeft = 0; // CPU time it still needs before it can start the next job (the first's is in its ready time)
+  let preparing = false;
+  let prepUntil = 0; // the CPU clock at which it is done, while preparing
+  const first = top();
+  let now = first === undefined ? 0 : (all[first] as SimJob).ready;
+  let last = 0;
+  for (;;) {
+    // start what can start now
+    for (let h = top(); prepLeft <= 0 && free > 0 && h !== undefined && (all[h] as SimJob).ready <= now; h = top()) {
+      if (heap) heap.pop();
+      else read += 1;
+      free -= 1;
+      const job = all[h] as SimJob;
+      if (job.cpu > 0) {
+        until[h] = served + job.cpu;
+        computing.push(h);
+      } else {
+        at[h] = now + job.rest;
+        ending.push(h);
+      }
+      prepLeft = o.dispatchNs;
+    }
+    // a free strategy's controller goes on round its hosts whether or not one is ready yet
+    const wantPrep = prepLeft > 0 && (top() !== undefined || (o.next !== undefined && computing.size + ending.size > 0));
+    if (wantPrep && !preparing) {
+      preparing = true;
+      prepUntil = served + prepLeft;
+    } else if (!wantPrep && preparing) {
+      preparing = false;
+    }
+    const sharing = computing.size + (preparing ? 1 : 0);
+    const rate = sharing > 0 ? Math.min(1, o.cpus / sharing) : 0;
+    const cpuDone = computing.size > 0 ? now + ((until[computing.top as number] as number) - served) / rate : Number.POSITIVE_INFINITY;
+    const prepDone = preparing ? now + (prepUntil - served) / rate : Number.POSITIVE_INFINITY;
+    const h = top();
+    const startAt = prepLeft <= 0 && free > 0 && h !== undefined ? Math.max((all[h] as SimJob).ready, now) : Number.POSITIVE_INFINITY;
+    const t = Math.min(cpuDone, prepDone, ending.size > 0 ? (at[ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
+    if (t === Number.POSITIVE_INFINITY) return last;
+    served += (t - now) * rate;
+    now = t;
+    // CPU parts over (within half a nanosecond's rounding)
+    if (preparing) {
+      prepLeft = prepUntil - served;
+      if (prepLeft <= 0.5) {
+        prepLeft = 0;
+        preparing = false;
+      }
+    }
+    while (computing.size > 0 && (until[computing.top as number] as number) - served <= 0.5) {
+      const i = computing.pop() as number;
+      at[i] = now + (all[i] as SimJob).rest;
+      ending.push(i);
+    }
+    while (ending.size > 0 && (at[ending.top as number] as number) <= now) {
+      const i = ending.pop() as number;
+      free += 1;
+      last = Math.max(last, now);
+      const after = o.next?.(all[i] as SimJob, now);
+      if (after) {
+        all.push(after);
+        at.push(0);
+        until.push(0);
+        heap?.push(all.length - 1);
+      }
+    }
+  }
+}
+
+/**
+ * The same without CPUs to share (never short of them) and without next jobs: each job in turn
+ * takes the worker free first, one start-up cost after the one before. O(jobs · log pool).
+ */
+function fifoPool(jobs: readonly SimJob[], o: PoolOptions): number {
+  const order = jobs.slice().sort((x, y) => x.ready - y.ready || x.seq - y.seq);
+  const free = new Heap<number>((x, y) => x < y);
+  for (let i = 0; i < Math.max(1, o.pool); i++) free.push(Number.NEGATIVE_INFINITY);
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let last = 0;
+  for (const job of order) {
+    const start = Math.max(job.ready, free.top as number, lastStart + o.dispatchNs);
+    const end = start + job.cpu + job.rest;
+    free.pop();
+    free.push(end);
+    lastStart = start;
+    last = Math.max(last, end);
+  }
+  return last;
+}

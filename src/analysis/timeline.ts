@@ -1,0 +1,269 @@
+// One playbook's timing as the analyses need it, and nothing more: per play its strategy, per
+// task instance its start, per host its worker start and its result. Built from the run model's
+// lifecycle events, so a live run, a replayed frame recording and a traces file (its spans turned
+// back into events, report/replay-spans.ts) give the same timeline and the same answers.
+// Held as columns of numbers (≈ 24 bytes per host result) until the playbook ends.
+import type { HostResultEvent, HostStartEvent, PlayStartEvent, PlaybookStartEvent, TaskStartEvent } from '../model/run-observer.js';
+
+export type StrategyKind = 'linear' | 'free' | 'host_pinned';
+
+/**
+ * How a strategy schedules, by its name: `free` and `host_pinned` run each host's tasks on their
+ * own (also `mitogen_free`, `mitogen_host_pinned`); everything else (linear, debug, mitogen_linear,
+ * none given) waits at each task for every host.
+ */
+export function strategyKind(name: string | null | undefined): StrategyKind {
+  const s = (name ?? '').toLowerCase();
+  if (s.includes('host_pinned')) return 'host_pinned';
+  if (s.includes('free')) return 'free';
+  return 'linear';
+}
+
+export interface TimelineTask {
+  name: string;
+  uuid: string;
+  /** The task span: a task uuid can run more than once (serial batches, handlers, the free strategy). */
+  spanId: string;
+  handler: boolean;
+  role?: string;
+  startNs: number;
+  /** The play's serial batch it ran in, from 1. */
+  batch: number;
+  /** Its `throttle`, 0 for none (or unknown). */
+  throttle: number;
+  /** CPU seconds the run's finished workers had used when it started, if the shim said. */
+  workerCpu?: number;
+  /** Per host, in dispatch order: the host (index into Timeline.hosts), its worker start, its result (NaN: none came). */
+  host: number[];
+  start: number[];
+  end: number[];
+  /** Position → delegate host, for the few delegated results. */
+  delegated?: Map<number, string>;
+}
+
+export interface TimelinePlay {
+  name: string;
+  strategy: StrategyKind;
+  startNs: number;
+  /** The next play's start, or the playbook's end. */
+  endNs: number;
+  /** The play has `serial` batches (set, or more than one batch ran). */
+  serial: boolean;
+  batches: number;
+  /** The largest batch's host count the shim reported. */
+  batchHosts?: number;
+  tasks: TimelineTask[];
+}
+
+export interface Timeline {
+  playbook: string;
+  traceId: string;
+  startNs: number;
+  endNs: number;
+  interrupted: boolean;
+  /** The run's forks as the shim reported them; undefined for older shims, imports and traces without it. */
+  forks?: number;
+  /** The controller's CPUs, if the shim said. */
+  cpus?: number;
+  /** Mean CPU seconds of one host's worker per task (to the µs), from the tasks' `workerCpu`; undefined if unknown. */
+  workerCpu?: number;
+  hosts: string[];
+  plays: TimelinePlay[];
+}
+
+/** A task's host count. */
+export const hostCount = (t: TimelineTask): number => t.host.length;
+
+/** A host's end: its result, or (cut off, no result) the end of its play. */
+export const hostEnd = (t: TimelineTask, i: number, openEndNs: number): number => {
+  const e = t.end[i] as number;
+  return Number.isNaN(e) ? Math.max(openEndNs, t.start[i] as number) : e;
+};
+
+/**
+ * Records one playbook at a time from run events. Memory: the columns above, plus one entry per
+ * host running now and one per task instance of the playbook (to place a result on its task).
+ */
+export class TimelineRecorder {
+  private current: Timeline | undefined;
+  private hostIndex = new Map<string, number>();
+  private readonly tasksBySpan = new Map<string, TimelineTask>();
+  private readonly latestByUuid = new Map<string, TimelineTask>();
+  /** Host index → where its running entry is. */
+  private readonly running = new Map<number, { task: TimelineTask; at: number }>();
+  private playUuid: string | undefined;
+
+  playbookStart(e: PlaybookStartEvent): void {
+    this.current = {
+      playbook: e.playbook,
+      traceId: e.traceId,
+      startNs: e.startNs,
+      endNs: e.startNs,
+      interrupted: false,
+      forks: e.forks,
+      cpus: e.cpus,
+      workerCpu: e.workerCpu,
+      hosts: [],
+      plays: [],
+    };
+    this.hostIndex = new Map();
+    this.tasksBySpan.clear();
+    this.latestByUuid.clear();
+    this.running.clear();
+    this.playUuid = undefined;
+  }
+
+  playStart(e: PlayStartEvent): void {
+    const tl = this.timeline(e.startNs);
+    const play = tl.plays[tl.plays.length - 1];
+    if (play && e.batch > 1 && this.playUuid === e.playUuid) {
+      play.batches = Math.max(play.batches, e.batch);
+      play.serial = true;
+      if (e.hostCount !== undefined) play.batchHosts = Math.max(play.batchHosts ?? 0, e.hostCount);
+      return;
+    }
+    this.playUuid = e.playUuid;
+    tl.plays.push({
+      name: e.play,
+      strategy: strategyKind(e.strategy),
+      startNs: e.startNs,
+      endNs: e.startNs,
+      serial: e.serial === true,
+      batches: Math.max(1, e.batch),
+      batchHosts: e.hostCount,
+      tasks: [],
+    });
+  }
+
+  taskStart(e: TaskStartEvent): void {
+    const play = this.play(e.startNs, e.play);
+    const task: TimelineTask = {
+      name: e.task,
+      uuid: e.taskUuid,
+      spanId: e.spanId,
+      handler: e.handler,
+      role: e.role,
+      startNs: e.startNs,
+      batch: play.batches,
+      throttle: e.throttle ?? 0,
+      workerCpu: e.workerCpu,
+      host: [],
+      start: [],
+      end: [],
+    };
+    play.tasks.push(task);
+    this.tasksBySpan.set(e.spanId, task);
+    this.latestByUuid.set(e.taskUuid, task);
+  }
+
+  hostStart(e: HostStartEvent): void {
+    const task = this.taskOf(e.taskSpanId, e.taskUuid, e.task, e.startNs);
+    const h = this.host(e.host);
+    this.running.set(h, { task, at: this.push(task, h, e.startNs, Number.NaN) });
+  }
+
+  hostResult(e: HostResultEvent): void {
+    const task = this.taskOf(e.taskSpanId, e.taskUuid, e.task, e.startNs);
+    const h = this.host(e.host);
+    const open = this.running.get(h);
+    let at: number;
+    if (open && open.task === task && Number.isNaN(task.end[open.at] as number)) {
+      at = open.at;
+      task.end[at] = e.endNs;
+    } else {
+      // no worker start seen (a traces file, an import): the result brings both
+      at = this.push(task, h, e.startNs, e.endNs);
+    }
+    if (open?.task === task) this.running.delete(h);
+    if (e.delegatedTo) (task.delegated ??= new Map()).set(at, e.delegatedTo);
+  }
+
+  /** The playbook's timeline, its plays' ends filled in; the recorder lets it go. */
+  finish(endNs: number, interrupted: boolean): Timeline | undefined {
+    const tl = this.current;
+    if (!tl) return undefined;
+    this.current = undefined;
+    this.tasksBySpan.clear();
+    this.latestByUuid.clear();
+    this.running.clear();
+    tl.endNs = Math.max(endNs, tl.startNs);
+    tl.interrupted = interrupted;
+    tl.plays.forEach((p, i) => {
+      p.endNs = Math.max(p.startNs, i + 1 < tl.plays.length ? (tl.plays[i + 1] as TimelinePlay).startNs : tl.endNs);
+    });
+    tl.workerCpu ??= workerCpuPerResult(tl);
+    return tl;
+  }
+
+  /** The timeline so far (for the run model's flags while the playbook runs). */
+  get open(): Timeline | undefined {
+    return this.current;
+  }
+
+  private timeline(ts: number): Timeline {
+    if (!this.current) this.playbookStart({ runId: '', playbook: '', playbookPath: '', traceId: '', startNs: ts, spanId: '' });
+    return this.current as Timeline;
+  }
+
+  private play(ts: number, name = ''): TimelinePlay {
+    const tl = this.timeline(ts);
+    const last = tl.plays[tl.plays.length - 1];
+    if (last) return last;
+    this.playStart({ runId: '', playbook: '', playbookPath: '', traceId: '', play: name, playUuid: '', startNs: ts, batch: 1, spanId: '' });
+    return tl.plays[0] as TimelinePlay;
+  }
+
+  private taskOf(spanId: string | undefined, uuid: string, name: string, ts: number): TimelineTask {
+    const known = (spanId !== undefined ? this.tasksBySpan.get(spanId) : undefined) ?? this.latestByUuid.get(uuid);
+    if (known) return known;
+    this.taskStart({
+      runId: '',
+      playbook: '',
+      playbookPath: '',
+      traceId: '',
+      play: '',
+      task: name,
+      taskUuid: uuid,
+      handler: false,
+      startNs: ts,
+      spanId: spanId ?? uuid,
+    });
+    return this.latestByUuid.get(uuid) as TimelineTask;
+  }
+
+  private host(name: string): number {
+    let i = this.hostIndex.get(name);
+    if (i === undefined) {
+      const tl = this.timeline(0);
+      i = tl.hosts.length;
+      tl.hosts.push(name);
+      this.hostIndex.set(name, i);
+    }
+    return i;
+  }
+
+  private push(task: TimelineTask, h: number, startNs: number, endNs: number): number {
+    task.host.push(h);
+    task.start.push(startNs);
+    task.end.push(endNs);
+    return task.host.length - 1;
+  }
+}
+
+/**
+ * Mean CPU seconds of one host's worker per task: what the finished workers used between the
+ * first and the last task start the shim measured, over the host results of the tasks between.
+ * A worker counts once reaped, which happens when the next worker starts, so the tasks just before
+ * the last start are short of at most a pool of workers. Rounded to the µs: the same value as
+ * the root span carries (ansible.run.worker_cpu), so a traces file gives the same estimate.
+ */
+function workerCpuPerResult(tl: Timeline): number | undefined {
+  const tasks = tl.plays.flatMap((p) => p.tasks).filter((t) => t.workerCpu !== undefined);
+  if (tasks.length < 2) return undefined;
+  const first = tasks[0] as TimelineTask;
+  const last = tasks[tasks.length - 1] as TimelineTask;
+  let results = 0;
+  for (const t of tl.plays.flatMap((p) => p.tasks)) if (t.startNs >= first.startNs && t.startNs < last.startNs) results += t.host.length;
+  const cpu = (last.workerCpu as number) - (first.workerCpu as number);
+  return results > 0 && cpu > 0 ? Math.round((cpu / results) * 1e6) / 1e6 : undefined;
+}

@@ -1,0 +1,279 @@
+// What other fork counts would have bought: the recorded work re-scheduled under the same
+// strategy, each host's work as measured, the controller's own time as measured, and between two
+// workers it starts the fork start-up cost measured in this run. Pure and exact: the same
+// timeline gives the same estimate, to the nanosecond.
+import { dispatchOrder, fullStretches, overlap, playPool, taskPool, type CriticalPath, type PathStep } from './critical-path.js';
+import { Heap, simulatePool, type SimJob } from './pool-sim.js';
+import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
+
+/** The median (0 of none). */
+export const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/**
+ * The fork start-up cost: what the controller spends between giving one host a worker and the
+ * next (templating its variables, forking), measured where the next host did not wait for a
+ * worker — the median over the run's tasks. Also counted: how many such gaps there were.
+ */
+export function dispatchCost(tl: Timeline): { ns: number; samples: number } {
+  const gaps: number[] = [];
+  for (const play of tl.plays) {
+    const pool = playPool(tl, play);
+    if (play.strategy !== 'linear') continue; // a free play's gaps mix in its other hosts' results
+    for (const t of play.tasks) {
+      const order = dispatchOrder(t, tl.hosts);
+      const p = taskPool(pool, t);
+      // the ends of the hosts started so far, to count the workers busy right after each start
+      const ends = new Heap<number>((x, y) => x < y);
+      for (let k = 1; k < order.length; k++) {
+        const prev = order[k - 1] as number;
+        const at = t.start[prev] as number;
+        ends.push(hostEnd(t, prev, play.endNs));
+        while (ends.size > 0 && (ends.top as number) <= at) ends.pop();
+        if (ends.size < p) gaps.push((t.start[order[k] as number] as number) - at);
+      }
+    }
+  }
+  return { ns: median(gaps), samples: gaps.length };
+}
+
+/** The controller's CPUs and what one host's worker uses of them per task (ns); none known: never short. */
+export interface CpuModel {
+  cpus: number;
+  perJobNs: number;
+}
+
+export const NO_CPU: CpuModel = { cpus: Number.POSITIVE_INFINITY, perJobNs: 0 };
+
+/** What the timeline says of the controller's CPUs (hello.cpus, task_start.worker_cpu). */
+export function cpuModel(tl: Timeline): CpuModel {
+  return tl.cpus !== undefined && tl.workerCpu !== undefined ? { cpus: tl.cpus, perJobNs: tl.workerCpu * 1e9 } : NO_CPU;
+}
+
+/** A job of `workNs`: its CPU part first, at most all of it. */
+const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob => {
+  const c = Math.min(workNs, cpu.perJobNs);
+  return { ready, cpu: c, rest: workNs - c, seq };
+};
+
+/**
+ * A linear task under `pool` workers (task start → its last result), as a function of the pool
+ * and the CPU model; the hosts' order and work are read once, each answer kept.
+ */
+export function taskSimulator(t: TimelineTask, hosts: readonly string[], dispatchNs: number, openEndNs: number): (pool: number, cpu: CpuModel) => number {
+  const order = dispatchOrder(t, hosts);
+  const first = order.length ? (t.start[order[0] as number] as number) - t.startNs : 0; // the first host: as it went
+  const works = order.map((i) => hostEnd(t, i, openEndNs) - (t.start[i] as number));
+  const known = new Map<string, number>();
+  const jobsOf = new Map<CpuModel, SimJob[]>();
+  return (pool, model) => {
+    if (works.length === 0) return 0;
+    const p = Math.max(1, Math.min(pool, works.length));
+    // no more workers than CPUs: never short of CPU, the same as without the model
+    const cpu = model.cpus >= p ? NO_CPU : model;
+    const key = `${p}/${cpu.cpus}/${cpu.perJobNs}`;
+    let d = known.get(key);
+    if (d === undefined) {
+      let jobs = jobsOf.get(cpu);
+      if (!jobs) jobsOf.set(cpu, (jobs = works.map((w, k) => job(first, w, k, cpu))));
+      d = simulatePool(jobs, { pool: p, dispatchNs, cpus: cpu.cpus });
+      known.set(key, d);
+    }
+    return d;
+  };
+}
+
+/** A linear task under `pool` workers: task start → its last result. */
+export function simulateTask(t: TimelineTask, hosts: readonly string[], pool: number, dispatchNs: number, openEndNs: number, cpu: CpuModel = NO_CPU): number {
+  return taskSimulator(t, hosts, dispatchNs, openEndNs)(pool, cpu);
+}
+
+interface ChainStep {
+  /** The controller's part of the gap before it (the wait for a worker taken out). */
+  gap: number;
+  work: number;
+}
+
+/** Each host's steps in a free play with the gaps before them, fork waits (at `pool`) taken out. */
+function freeChains(play: TimelinePlay, full: number[]): ChainStep[][] {
+  const byHost = new Map<number, { s: number; e: number }[]>();
+  for (const t of play.tasks)
+    for (let i = 0; i < t.host.length; i++) {
+      const h = t.host[i] as number;
+      const run = { s: t.start[i] as number, e: hostEnd(t, i, play.endNs) };
+      const list = byHost.get(h);
+      if (list) list.push(run);
+      else byHost.set(h, [run]);
+    }
+  const out: ChainStep[][] = [];
+  for (const runs of byHost.values()) {
+    runs.sort((a, b) => a.s - b.s);
+    let prev = play.startNs;
+    const chain: ChainStep[] = [];
+    for (const r of runs) {
+      const from = Math.min(prev, r.s);
+      chain.push({ gap: Math.max(0, r.s - from - overlap(full, from, r.s)), work: Math.max(0, r.e - r.s) });
+      prev = Math.max(prev, r.e);
+    }
+    out.push(chain);
+  }
+  return out;
+}
+
+/**
+ * A free play under `pool` workers: play start → its last result. A host whose controller gap is
+ * over is ready; ready hosts get workers in the order they became ready, one start-up cost apart.
+ * host_pinned: a host keeps its worker from its first task to its last (no CPU model there).
+ */
+export function simulateFree(chains: ChainStep[][], pinned: boolean, pool: number, dispatchNs: number, cpu: CpuModel = NO_CPU): number {
+  const hosts = chains.filter((c) => c.length > 0);
+  if (pinned) {
+    // hosts in the order they first became ready; each holds a worker for its whole chain
+    const whole = hosts.map((c, h) =>
+      job(
+        (c[0] as ChainStep).gap,
+        c.reduce((n, st, k) => n + (k === 0 ? 0 : st.gap) + st.work, 0),
+        h,
+        NO_CPU,
+      ),
+    );
+    // (simulatePool sorts them by readiness)
+    return simulatePool(whole, { pool, dispatchNs, cpus: Number.POSITIVE_INFINITY });
+  }
+  type Step = SimJob & { h: number; k: number };
+  const step = (h: number, k: number, ready: number): Step => ({ ...job(ready, (hosts[h] as ChainStep[])[k]!.work, h, cpu), h, k });
+  return simulatePool(
+    hosts.map((c, h) => step(h, 0, (c[0] as ChainStep).gap)),
+    {
+      pool,
+      dispatchNs,
+      cpus: cpu.cpus,
+      next: (done, endNs) => {
+        const { h, k } = done as Step;
+        const after = hosts[h]?.[k + 1];
+        return after ? step(h, k + 1, endNs + after.gap) : undefined;
+      },
+    },
+  );
+}
+
+export interface ForkOption {
+  forks: number;
+  /** Estimated wall time of the playbook. */
+  wallNs: number;
+  /** What it saves against the run as measured (negative: fewer forks, a longer run). */
+  savedNs: number;
+}
+
+export interface ForkEstimates {
+  /** The forks the run had (the shim's), or the most workers seen busy at once. */
+  forks: number;
+  forksInferred: boolean;
+  /** The most hosts any task or free play had: more forks than that buy nothing. */
+  hosts: number;
+  /** The fork start-up cost (dispatchCost) and how many gaps it is the median of. */
+  dispatchNs: number;
+  dispatchSamples: number;
+  /** Estimates for other fork counts, fewest forks first. */
+  options: ForkOption[];
+}
+
+export interface WhatIf extends ForkEstimates {
+  /** Per path step (same order as CriticalPath.steps): what unlimited forks would save on it. */
+  forkBoundNs: number[];
+  /** Per path step: what its task's `throttle` costs even with unlimited forks. */
+  throttleNs: number[];
+  /** Per path step: what sharing the controller's CPUs cost it at the run's forks (linear tasks). */
+  cpuNs: number[];
+}
+
+/** The fork counts worth asking about: ×2, ×4 and one per host, each only if more than now. */
+export function forkCandidates(forks: number, hosts: number): number[] {
+  const out = [forks * 2, forks * 4, hosts].filter((f) => f > forks && f <= Math.max(hosts, forks));
+  return [...new Set(out.map((f) => Math.min(f, hosts)))].sort((a, b) => a - b);
+}
+
+/**
+ * Re-schedules the playbook under other fork counts. Each estimate is the run as measured less
+ * what the model says the extra forks save (the model at this run's forks against the model at
+ * the new ones), so what the model does not capture cancels out, and `forks` now gives the run.
+ */
+export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[]): WhatIf {
+  const forksKnown = tl.forks !== undefined;
+  const pools = tl.plays.map((p) => playPool(tl, p));
+  const forks = forksKnown ? (tl.forks as number) : Math.max(1, ...pools);
+  let hosts = 1;
+  for (const p of tl.plays) for (const t of p.tasks) hosts = Math.max(hosts, t.host.length);
+  for (const p of tl.plays) if (p.strategy !== 'linear') hosts = Math.max(hosts, new Set(p.tasks.flatMap((t) => t.host)).size);
+  const { ns: dispatchNs, samples } = dispatchCost(tl);
+  const cpu = cpuModel(tl);
+  const wanted = counts ?? forkCandidates(forks, hosts);
+  const forkBoundNs = path.steps.map(() => 0);
+  const throttleNs = path.steps.map(() => 0);
+  const cpuNs = path.steps.map(() => 0);
+  const savedAt = wanted.map(() => 0);
+  const UNLIMITED = Number.MAX_SAFE_INTEGER;
+  const stepOf = new Map(path.steps.map((s, i) => [s.taskSpanId, i]));
+  tl.plays.forEach((play, p) => {
+    const pool = pools[p] as number;
+    if (play.strategy === 'linear') {
+      for (const t of play.tasks) {
+        if (t.host.length === 0) continue;
+        const sim = taskSimulator(t, tl.hosts, dispatchNs, play.endNs);
+        const now = sim(taskPool(pool, t), cpu);
+        // at most what the task took on the path: the model never saves more than was spent
+        const at = stepOf.get(t.spanId) ?? -1;
+        const spent = at >= 0 ? Math.max(0, (path.steps[at] as PathStep).endNs - t.startNs) : 0;
+        wanted.forEach((f, k) => {
+          const then = sim(taskPool(Math.min(f, t.host.length), t), cpu);
+          // fewer forks than the run had: a negative saving, the run estimated longer
+          savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - then);
+        });
+        if (at >= 0) {
+          const unlimited = sim(taskPool(UNLIMITED, t), cpu);
+          forkBoundNs[at] = Math.min(spent, Math.max(0, now - unlimited));
+          if (t.throttle > 0 && t.throttle < t.host.length) {
+            const unthrottled = sim(UNLIMITED, cpu);
+            throttleNs[at] = Math.min(spent - (forkBoundNs[at] as number), Math.max(0, unlimited - unthrottled));
+          }
+          if (cpu !== NO_CPU) {
+            const spare = spent - (forkBoundNs[at] as number) - (throttleNs[at] as number);
+            cpuNs[at] = Math.min(spare, Math.max(0, now - sim(taskPool(pool, t), NO_CPU)));
+          }
+        }
+      }
+      return;
+    }
+    const chains = freeChains(play, fullStretches(play.tasks, pool, play.endNs));
+    const pinned = play.strategy === 'host_pinned';
+    const now = simulateFree(chains, pinned, pool, dispatchNs, cpu);
+    const spent = play.endNs - play.startNs;
+    wanted.forEach((f, k) => {
+      savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - simulateFree(chains, pinned, f, dispatchNs, cpu));
+    });
+    const unlimited = Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, Math.max(hosts, 1), dispatchNs, cpu)));
+    // a free play's saving sits on its chain's fork waits
+    let left = unlimited;
+    path.steps.forEach((s, i) => {
+      if (s.play !== p || left <= 0) return;
+      const take = Math.min(left, s.forkWaitNs);
+      forkBoundNs[i] = take;
+      left -= take;
+    });
+  });
+  return {
+    forks,
+    forksInferred: !forksKnown,
+    hosts,
+    dispatchNs,
+    dispatchSamples: samples,
+    options: wanted.map((f, k) => ({ forks: f, wallNs: Math.max(0, path.wallNs - (savedAt[k] as number)), savedNs: savedAt[k] as number })),
+    forkBoundNs,
+    throttleNs,
+    cpuNs,
+  };
+}

@@ -1,0 +1,39 @@
+// The worker pool simulator on tiny job sets worked out by hand: workers, the fork start-up cost,
+// the controller's CPUs shared by the jobs in their CPU part, and a host's next job (free).
+import { describe, expect, it } from 'vitest';
+import { simulatePool, type SimJob } from '../../src/analysis/pool-sim.js';
+
+const jobs = (n: number, cpu: number, rest: number, ready = 0): SimJob[] => Array.from({ length: n }, (_, seq) => ({ ready, cpu, rest, seq }));
+
+describe('the worker pool simulator', () => {
+  it('two jobs on two workers: their CPU parts share one CPU, not two', () => {
+    // each 4 CPU then 6 more: both computing at half speed until 8, then 6 more
+    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 0, cpus: 1 })).toBe(14);
+    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 0, cpus: 2 })).toBe(10);
+    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 0, cpus: Number.POSITIVE_INFINITY })).toBe(10);
+  });
+
+  it('one worker: the second job waits for it', () => {
+    expect(simulatePool(jobs(2, 4, 6), { pool: 1, dispatchNs: 0, cpus: 1 })).toBe(20);
+  });
+
+  it('the fork start-up cost spaces the starts; the controller spends it on the CPUs too', () => {
+    // no CPU to share: starts at 0 and 2, ends at 10 and 12
+    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 2, cpus: Number.POSITIVE_INFINITY })).toBe(12);
+    expect(simulatePool(jobs(3, 0, 10), { pool: 3, dispatchNs: 2, cpus: 1 })).toBe(14);
+    // one CPU: the first job and the controller preparing the second share it: the second starts
+    // at 4 (2 of CPU at half speed), when the first has 2 of its 4 left; both at half speed until
+    // the first's CPU ends at 8, the second's 2 left alone until 10: they end at 14 and 16
+    expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 2, cpus: 1 })).toBe(16);
+  });
+
+  it("a host's next job is ready its gap after the last one ended", () => {
+    const first: SimJob = { ready: 0, cpu: 0, rest: 5, seq: 0 };
+    const next = (done: SimJob, endNs: number): SimJob | undefined => (done === first ? { ready: endNs + 2, cpu: 0, rest: 3, seq: 0 } : undefined);
+    expect(simulatePool([first], { pool: 1, dispatchNs: 0, cpus: 1, next })).toBe(10);
+  });
+
+  it('ends at 0 without jobs', () => {
+    expect(simulatePool([], { pool: 2, dispatchNs: 0, cpus: 1 })).toBe(0);
+  });
+});
