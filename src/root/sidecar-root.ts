@@ -103,7 +103,7 @@ export class SidecarRoot {
       ledgerDir,
     });
     const marks = ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs'));
-    this.settlement = live ? new RunSettlement([this.tracing, this.logs], marks, log) : undefined;
+    this.settlement = live ? new RunSettlement([this.tracing, this.logs], marks, log, c.ledgerRetentionMs) : undefined;
     // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
     this.sdk = startSdk({
       disabled: c.otel.disabled,
