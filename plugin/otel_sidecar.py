@@ -205,6 +205,33 @@ options:
     ini:
       - section: callback_otel_sidecar
         key: spool_dir
+  spool_max_mb:
+    description:
+      - Most MiB all spool files in C(spool_dir) may take together. At the start of each run, when they
+        take more, the oldest files of runs no sidecar took are deleted (never one whose
+        C(ansible-playbook) still runs, or that a sidecar is replaying), with one warning; the next
+        sidecar the shim reaches is told how many runs that cost.
+      - 0 turns the size cap off.
+    type: int
+    default: 1024
+    env:
+      - name: ANSIBLE_OTEL_SPOOL_MAX_MB
+    ini:
+      - section: callback_otel_sidecar
+        key: spool_max_mb
+  spool_max_age_days:
+    description:
+      - Spool files not written for this many days are deleted at the start of a run, as for
+        C(spool_max_mb). Keep it shorter than the sidecar's C(--ledger-retention) (14 days by default),
+        so that a replayed run is still filtered by the sidecar's ledger.
+      - 0 turns the age cap off.
+    type: float
+    default: 7
+    env:
+      - name: ANSIBLE_OTEL_SPOOL_MAX_AGE_DAYS
+    ini:
+      - section: callback_otel_sidecar
+        key: spool_max_age_days
   overflow:
     description:
       - What happens to frames the sidecar does not get (absent, dead, or not reading).
@@ -923,6 +950,126 @@ def _install_fork_hook():
         _FORK_HOOK_INSTALLED[0] = True
 
 
+# --------------------------------------------------------------------------------------------
+# The spool directory as a whole: its cap, and the count of runs the cap cost
+
+_SPOOL_FILE = re.compile(r'^[0-9a-f]+-(\d+)\.ndjson$')
+_SPOOL_CLAIMED = re.compile(r'^[0-9a-f]+-\d+\.ndjson\.replaying-(\d+)$')
+_SPOOL_BAD = re.compile(r'^[0-9a-f]+-\d+\.ndjson\.bad$')
+# Runs the cap deleted and no sidecar was told of yet: a line "<runs> <bytes>" per eviction.
+SPOOL_EVICTED = 'evicted-runs'
+SpoolCap = collections.namedtuple('SpoolCap', 'max_bytes max_age')  # bytes, seconds; 0: no cap
+
+
+def spool_cap_from(max_mb, max_age_days):
+    """The options as a SpoolCap; a value that is not a number is the default."""
+    try:
+        max_bytes = max(0, int(float(max_mb) * 1048576))
+    except (TypeError, ValueError):
+        max_bytes = 1024 * 1048576
+    try:
+        max_age = max(0.0, float(max_age_days) * 86400)
+    except (TypeError, ValueError):
+        max_age = 7 * 86400.0
+    return SpoolCap(max_bytes, max_age)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # EPERM: alive, someone else's
+    return True
+
+
+def cap_spool(directory, cap, keep=None, now=None):
+    """Deletes the spool files over ``cap``: those not written for ``max_age`` seconds, then the
+    oldest while all of them together are over ``max_bytes``. A file still written (its
+    ansible-playbook runs) or being replayed (its sidecar runs), and ``keep``, are never deleted.
+    Each deleted file is one run no sidecar got whole: appended to SPOOL_EVICTED, so the next
+    sidecar is told. Returns (runs, bytes) deleted."""
+    now = time.time() if now is None else now
+    total = 0
+    free = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0, 0
+    for e in entries:
+        name = e.name
+        live = _SPOOL_FILE.match(name) or _SPOOL_CLAIMED.match(name)
+        if not live and not _SPOOL_BAD.match(name):
+            continue
+        try:
+            st = e.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        total += st.st_size
+        if name != keep and not (live and _pid_alive(int(live.group(1)))):
+            free.append((st.st_mtime, name, st.st_size))
+    free.sort()
+    runs = size = 0
+    for mtime, name, nbytes in free:
+        old = cap.max_age > 0 and now - mtime > cap.max_age
+        if not old and not (cap.max_bytes > 0 and total > cap.max_bytes):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            continue  # gone meanwhile: a sidecar or another shim took it
+        total -= nbytes
+        runs += 1
+        size += nbytes
+    if runs:
+        fd = os.open(os.path.join(directory, SPOOL_EVICTED),
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+        try:
+            os.write(fd, b'%d %d\n' % (runs, size))
+        finally:
+            os.close(fd)
+    return runs, size
+
+
+def spool_evicted(directory):
+    """The runs the cap deleted that no sidecar was told of: (runs, bytes, how much of the file
+    that is), for ``bye``; ``spool_evicted_told`` forgets them once a sidecar has the run."""
+    try:
+        with open(os.path.join(directory, SPOOL_EVICTED), 'rb') as f:
+            data = f.read()
+    except OSError:
+        return 0, 0, 0
+    runs = size = 0
+    told = data.rfind(b'\n') + 1  # a line cut short is for the next time
+    for line in data[:told].split(b'\n'):
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            runs += int(parts[0])
+            size += int(parts[1])
+    return runs, size, told
+
+
+def spool_evicted_told(directory, told):
+    """A sidecar acked the run whose ``bye`` counted the first ``told`` bytes of SPOOL_EVICTED."""
+    path = os.path.join(directory, SPOOL_EVICTED)
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+        if len(data) <= told:
+            os.unlink(path)
+            return
+        tmp = '%s.%d.tmp' % (path, os.getpid())  # evictions since the bye: they stay
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+        try:
+            os.write(fd, data[told:])
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except OSError:
+        pass  # told again with the next run's bye: a count said twice, never lost
+
+
 # The sidecar says on connect that it acks ({"t":"ready","ack":true}); a sidecar that said nothing
 # within this long at exit is older and never acks.
 _ACK_READY_GRACE = 0.25
@@ -949,8 +1096,10 @@ class FrameWriter(object):
     FLUSH_INTERVAL = 0.2
     WAKE_AT = 256
 
-    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None):
+    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None, spool_cap=None):
         self.path = path
+        self.spool_cap = spool_cap       # SpoolCap of the spool directory, applied once at start
+        self._evicted_told = 0           # bytes of SPOOL_EVICTED this run's bye counted
         self.token = token
         self.tls = tls                   # TlsFiles for wss://
         self._websocket = is_websocket_url(path)
@@ -1140,7 +1289,39 @@ class FrameWriter(object):
             tail = 'traces of this run are dropped (the playbook is not affected)'
         self.pending_warnings.append('otel_sidecar: %s %s: %s; %s' % (what, self.path, reason, tail))
 
+    def _cap_spool(self):
+        """Writer thread, before the first batch: the spool directory within its cap."""
+        cap = self.spool_cap
+        if cap is None or self.spool_path is None or not (cap.max_bytes > 0 or cap.max_age > 0):
+            return
+        try:
+            runs, size = cap_spool(os.path.dirname(self.spool_path), cap, keep=os.path.basename(self.spool_path))
+        except OSError as e:
+            self.pending_warnings.append('otel_sidecar: cannot keep the spool directory %s within its cap: %s'
+                                         % (os.path.dirname(self.spool_path), _errno_text(e)))
+            return
+        if runs:
+            limits = []
+            if cap.max_bytes > 0:
+                limits.append('spool_max_mb=%g' % (cap.max_bytes / 1048576.0))
+            if cap.max_age > 0:
+                limits.append('spool_max_age_days=%g' % (cap.max_age / 86400.0))
+            self.pending_warnings.append(
+                'otel_sidecar: the spool directory %s was over its cap (%s): deleted the %d oldest spool '
+                'file(s) (%d bytes) of runs no sidecar had taken; those traces are lost, and the next '
+                'sidecar this shim reaches is told' % (os.path.dirname(self.spool_path), ', '.join(limits), runs, size))
+
+    def bye_fields(self):
+        """Controller thread, at exit: what ``bye`` says (frames lost, runs the spool cap cost)."""
+        fields = {'dropped': self.dropped}
+        if self.spool_path is not None:
+            runs, size, self._evicted_told = spool_evicted(os.path.dirname(self.spool_path))
+            if runs:
+                fields['spool_evicted'] = {'runs': runs, 'bytes': size}
+        return fields
+
     def _run(self):
+        self._cap_spool()
         sock = self._connect()
         with self._cv:
             if sock is not None and not self._child and not self._closing and not self._give_up_reason:
@@ -1381,6 +1562,8 @@ class FrameWriter(object):
                 os.unlink(path)
             except OSError:
                 pass
+            if self._evicted_told and self.acked:
+                spool_evicted_told(os.path.dirname(path), self._evicted_told)
             return None
         return path if os.path.exists(path) else None
 
@@ -1741,11 +1924,13 @@ class CallbackModule(CallbackBase):
             send_timeout = float(self._opt('send_timeout', 5.0))
         except (TypeError, ValueError):
             send_timeout = 5.0
+        spool_cap = spool_cap_from(self._opt('spool_max_mb', 1024), self._opt('spool_max_age_days', 7))
         self._writer = FrameWriter(path, queue_size if queue_size > 0 else 10000, spool_path=spool_path,
                                    send_timeout=send_timeout if send_timeout > 0 else 5.0,
                                    token=str(self._opt('token', '') or '') or None,
                                    tls=TlsFiles(*(str(self._opt(k, '') or '') or None
-                                                  for k in ('tls_ca_file', 'tls_client_cert', 'tls_client_key'))))
+                                                  for k in ('tls_ca_file', 'tls_client_cert', 'tls_client_key'))),
+                                   spool_cap=spool_cap)
         self._ready = True
         self._writer.start()
         atexit.register(self._at_exit)
@@ -2275,7 +2460,7 @@ class CallbackModule(CallbackBase):
                 writer.drain(budget * 0.8)
             writer.discard_queued()  # what is still queued now is lost (counted)
             # 2) bye carries the count of frames that could not be delivered
-            self._emit('bye', {'dropped': writer.dropped})
+            self._emit('bye', writer.bye_fields())
             delivered = writer.drain(max(0.0, deadline - time.monotonic())) and writer.all_sent
             # 3) the spool file may go once the sidecar says the run is safely exported (an older
             # sidecar never says so: for it, every frame reaching it is enough, as before; with no

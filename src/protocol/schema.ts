@@ -276,7 +276,18 @@ export const FRAMES = {
   bye: frame(
     'bye',
     'interpreter exit (`atexit`), after waiting up to `drain_timeout` for the queue to empty',
-    { dropped: Type.Optional(Count('frames the shim could not deliver so far: queue full, or still queued when the wait ran out')) },
+    {
+      dropped: Type.Optional(Count('frames the shim could not deliver so far: queue full, or still queued when the wait ran out')),
+      spool_evicted: Type.Optional(
+        Type.Object(
+          { runs: Count('spool files deleted'), bytes: Count('their size') },
+          {
+            description:
+              'earlier runs whose spool files the shim deleted to keep its spool directory within `spool_max_mb` / `spool_max_age_days`, not told to a sidecar yet (absent when none)',
+          },
+        ),
+      ),
+    },
     'Missing when ansible-playbook is killed or the connection was lost: the run ends at EOF either way.',
   ),
 };

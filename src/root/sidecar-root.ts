@@ -59,6 +59,8 @@ export class SidecarRoot {
   private readonly sdk: SdkProviders;
   private pruneTimer: NodeJS.Timeout | undefined;
   runsEnded = 0;
+  /** Runs the shims' spool caps cost, as their later runs told (bye.spool_evicted). */
+  private spoolRunsEvicted = 0;
 
   constructor(
     private readonly config: SidecarConfig,
@@ -90,7 +92,7 @@ export class SidecarRoot {
             ...c.metrics,
             queueDir: c.queueDir,
             defaultMetricsFile: DEFAULT_METRICS_FILE,
-            self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
+            self: () => ({ ...this.pipeline.selfState(), spoolRunsEvicted: this.spoolRunsEvicted, spans: this.tracing.report() }),
           });
     this.logs = new Logs({
       otel: c.otel,
@@ -172,6 +174,14 @@ export class SidecarRoot {
   private ack(conn: Connection, bye: FrameOf<'bye'>, run: RunSummary): void {
     const reply = conn.reply;
     if (!reply || !this.settlement) return; // a replay: the replayer settles its file itself
+    // Told live only: a replayed file's bye would tell it again, as the shim forgets it only on the ack.
+    const evicted = bye.spool_evicted;
+    if (evicted?.runs) {
+      this.spoolRunsEvicted += evicted.runs;
+      this.log.warn(
+        `run ${run.runId}: its shim's spool cap (spool_max_mb, spool_max_age_days) deleted ${evicted.runs} earlier run${evicted.runs === 1 ? '' : 's'} (${evicted.bytes} bytes of frames) that no sidecar had taken: their traces are lost`,
+      );
+    }
     this.settlement
       .settle([run])
       .then((ok) => ok && reply(ackLine(run.runId, bye.seq)))

@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import threading
+import time
 import unittest
 
 from . import support as S
@@ -747,6 +748,92 @@ class TestSpoolWriter(unittest.TestCase):
         w.close()
         self.assertFalse(os.path.exists(os.path.join(self.work.path, 'elsewhere')))
         self.assertEqual(w.dropped, 1)
+
+
+class TestSpoolCap(unittest.TestCase):
+    """The spool directory within spool_max_mb / spool_max_age_days (#23): the oldest files of
+    runs no sidecar took go first, counted for the next sidecar; files in use never go."""
+
+    GONE_PID = 4194305  # above Linux's largest pid_max: no process has it
+
+    def setUp(self):
+        self.work = S.Workdir()
+        self.dir = self.work.spool_dir
+        os.makedirs(self.dir, 0o700)
+
+    def tearDown(self):
+        self.work.cleanup()
+
+    def file(self, name, size, age_days=0.0, now=1_000_000_000):
+        path = os.path.join(self.dir, name)
+        with open(path, 'wb') as f:
+            f.write(b'x' * size)
+        t = now - age_days * 86400
+        os.utime(path, (t, t))
+        return name
+
+    def test_age_cap_deletes_old_files_of_gone_runs_only(self):
+        old = self.file('aa-%d.ndjson' % self.GONE_PID, 100, age_days=8)
+        bad = self.file('ab-%d.ndjson.bad' % self.GONE_PID, 50, age_days=9)
+        stale_claim = self.file('ac-%d.ndjson.replaying-%d' % (self.GONE_PID, self.GONE_PID), 10, age_days=8)
+        fresh = self.file('ad-%d.ndjson' % self.GONE_PID, 100, age_days=1)
+        running = self.file('ae-%d.ndjson' % os.getpid(), 100, age_days=30)  # its ansible-playbook runs
+        replaying = self.file('af-%d.ndjson.replaying-%d' % (self.GONE_PID, os.getpid()), 100, age_days=30)
+        other = self.file('notes.txt', 100, age_days=30)  # not a spool file
+        runs, size = shim.cap_spool(self.dir, shim.SpoolCap(0, 7 * 86400), now=1_000_000_000)
+        self.assertEqual((runs, size), (3, 160))
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted([fresh, running, replaying, other, shim.SPOOL_EVICTED]))
+        self.assertNotIn(old, os.listdir(self.dir))
+        self.assertNotIn(bad, os.listdir(self.dir))
+        self.assertNotIn(stale_claim, os.listdir(self.dir))
+        self.assertEqual(shim.spool_evicted(self.dir)[:2], (3, 160))
+
+    def test_size_cap_deletes_the_oldest_until_under_it_and_keeps_its_own_file(self):
+        names = [self.file('b%d-%d.ndjson' % (i, self.GONE_PID), 1000, age_days=5 - i) for i in range(5)]
+        own = self.file('bf-%d.ndjson' % self.GONE_PID, 1000, age_days=10)  # oldest, but the run's own
+        runs, size = shim.cap_spool(self.dir, shim.SpoolCap(2500, 0), keep=own, now=1_000_000_000)
+        self.assertEqual((runs, size), (4, 4000))
+        self.assertEqual(sorted(f for f in os.listdir(self.dir) if f != shim.SPOOL_EVICTED), sorted([names[4], own]))
+
+    def test_under_the_cap_nothing_goes_and_nothing_is_counted(self):
+        self.file('c0-%d.ndjson' % self.GONE_PID, 1000, age_days=1)
+        self.assertEqual(shim.cap_spool(self.dir, shim.SpoolCap(10_000, 7 * 86400), now=1_000_000_000), (0, 0))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, shim.SPOOL_EVICTED)))
+        self.assertEqual(shim.spool_evicted(self.dir), (0, 0, 0))
+
+    def test_the_count_is_forgotten_once_told_and_later_evictions_stay(self):
+        self.file('d0-%d.ndjson' % self.GONE_PID, 10, age_days=9)
+        shim.cap_spool(self.dir, shim.SpoolCap(0, 86400), now=1_000_000_000)
+        runs, size, told = shim.spool_evicted(self.dir)
+        self.assertEqual((runs, size), (1, 10))
+        self.file('d1-%d.ndjson' % self.GONE_PID, 20, age_days=9)  # evicted after the bye was sent
+        shim.cap_spool(self.dir, shim.SpoolCap(0, 86400), now=1_000_000_000)
+        shim.spool_evicted_told(self.dir, told)
+        self.assertEqual(shim.spool_evicted(self.dir)[:2], (1, 20))
+        shim.spool_evicted_told(self.dir, shim.spool_evicted(self.dir)[2])
+        self.assertFalse(os.path.exists(os.path.join(self.dir, shim.SPOOL_EVICTED)))
+
+    def test_the_writer_caps_the_spool_before_its_first_batch_and_warns_once(self):
+        for i in range(3):
+            self.file('e%d-%d.ndjson' % (i, self.GONE_PID), 100, age_days=8, now=time.time())
+        spool = os.path.join(self.dir, 'ef-%d.ndjson' % os.getpid())
+        w = shim.FrameWriter(os.path.join(self.work.path, 'missing.sock'), 100, spool_path=spool,
+                             spool_cap=shim.spool_cap_from(1024, 7))
+        w.CONNECT_BACKOFF = (0.01,)
+        w.start()
+        w.offer(b'{}\n')
+        self.assertTrue(w.drain(5))
+        w.close()
+        capped = [m for m in w.pending_warnings if 'over its cap' in m]
+        self.assertEqual(len(capped), 1, w.pending_warnings)
+        self.assertIn('deleted the 3 oldest spool file(s) (300 bytes)', capped[0])
+        self.assertIn('spool_max_age_days=7', capped[0])
+        self.assertEqual(w.bye_fields(), {'dropped': 0, 'spool_evicted': {'runs': 3, 'bytes': 300}})
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted([os.path.basename(spool), shim.SPOOL_EVICTED]))
+
+    def test_options_that_are_not_numbers_are_the_defaults(self):
+        self.assertEqual(shim.spool_cap_from('x', None), shim.SpoolCap(1024 * 1048576, 7 * 86400.0))
+        self.assertEqual(shim.spool_cap_from(0, 0), shim.SpoolCap(0, 0.0))
 
 
 if __name__ == '__main__':
