@@ -2,7 +2,7 @@
 // variable (BENCH_*) or a flag of the same name (--shim-hosts 2).
 
 export interface BenchConfig {
-  /** Which sections to run: shim, throughput, latency, profile, size, runs. */
+  /** Which sections to run: shim, throughput, latency, profile, size, runs, soak. */
   sections: Set<string>;
   /** Playbooks of the shim section: HOSTSxTASKSfFORKS, comma-separated. */
   shimWorkloads: string;
@@ -26,12 +26,15 @@ export interface BenchConfig {
   runsRate: number;
   runsSeconds: number;
   runsHosts: number;
+  /** Section soak: runs one after the other through one serve, and a sample every this many. */
+  soakRuns: number;
+  soakEvery: number;
   /** Where BENCHMARKS.md goes. */
   output: string;
 }
 
 const DEFAULTS: Record<string, string> = {
-  sections: 'shim,throughput,latency,profile,size,runs',
+  sections: 'shim,throughput,latency,profile,size,runs,soak',
   shimWorkloads: '40x30f10,200x20f50',
   shimModes: 'none,live,absent',
   shimPins: 'pinned,unpinned',
@@ -49,6 +52,9 @@ const DEFAULTS: Record<string, string> = {
   runsRate: '20',
   runsSeconds: '20',
   runsHosts: '50',
+  // issue #23: RSS at 100,000 runs within 10 % of RSS at 1,000
+  soakRuns: '100000',
+  soakEvery: '1000',
   output: 'BENCHMARKS.md',
 };
 
@@ -96,6 +102,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     runsRate: num('runsRate'),
     runsSeconds: num('runsSeconds'),
     runsHosts: num('runsHosts'),
+    soakRuns: num('soakRuns'),
+    soakEvery: num('soakEvery'),
     output: raw.output ?? 'BENCHMARKS.md',
   };
 }

@@ -14,6 +14,7 @@ import { shimOverhead } from './shim-overhead.js';
 import { ROOT, SidecarProcess } from './sidecar-process.js';
 import { pipelineThroughput, rawSdkThroughput } from './throughput.js';
 import { traceSizes } from './trace-size.js';
+import { soak } from './soak.js';
 
 const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
@@ -73,6 +74,10 @@ async function main(): Promise<void> {
       log(`many runs: ${config.runsCounts.join(', ')} concurrent runs on one serve, each ${config.runsRate} host results/s for ${config.runsSeconds} s`);
       r.manyRuns = await manyRuns({ counts: config.runsCounts, rate: config.runsRate, seconds: config.runsSeconds, hosts: config.runsHosts });
     }
+    if (config.sections.has('soak')) {
+      log(`soak: ${config.soakRuns} runs one after the other through one serve, every output on`);
+      r.soak = await soak({ runs: config.soakRuns, every: config.soakEvery }, log);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(benchCacheHome(), { recursive: true, force: true });
@@ -89,7 +94,7 @@ function write(r: BenchResults, out: string): void {
     `# ${configVariables().join(' ')}`,
     'npm run bench',
     `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_WORKLOADS=${config.shimWorkloads} BENCH_SHIM_MODES=${config.shimModes} BENCH_SHIM_PINS=${config.shimPins}${config.shimBefore ? ` BENCH_SHIM_BEFORE=${config.shimBefore}` : ''} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
-    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs)',
+    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs, soak)',
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
     "# a callback right after a fork of ansible's (copy-on-write faults): /usr/bin/python3 test/shim/bench_fork.py 150",
   ];

@@ -11,6 +11,8 @@ import { fmt } from './stats.js';
 import type { PipelineResult, RawSdkResult } from './throughput.js';
 import type { TraceSizeResult } from './trace-size.js';
 import { traceSizeSection } from './trace-size-report.js';
+import type { SoakResult } from './soak.js';
+import { soakSection } from './soak-report.js';
 
 export interface BenchResults {
   config: BenchConfig;
@@ -25,6 +27,7 @@ export interface BenchResults {
   sidecarProfile?: { command: string; totalMs: number; spots: Hotspot[] };
   traceSize?: TraceSizeResult;
   manyRuns?: ManyRunsResult;
+  soak?: SoakResult;
 }
 
 const GOALS = { framesPerSec: 100_000, vsRaw: 1.5, rssMiB: 200, p99Ms: 2000 };
@@ -150,6 +153,7 @@ export function renderReport(r: BenchResults, commands: string[], analysis: stri
   if (r.sidecarProfile) lines.push(...profileSection(r.sidecarProfile));
   if (r.traceSize) lines.push(...traceSizeSection(r.traceSize));
   if (r.manyRuns) lines.push(...manyRunsSection(r.manyRuns, GOALS.p99Ms));
+  if (r.soak) lines.push(...soakSection(r.soak));
   if (analysis) lines.push(analysis.trim(), '');
   return `${lines.join('\n')}\n`;
 }
