@@ -118,6 +118,12 @@ export const FRAMES = {
           "the run's `host_spans` option (`ANSIBLE_OTEL_HOST_SPANS`): `all`, `problems`, `none` or `auto:N`; it wins over the sidecar's `--host-spans`, and a value the sidecar does not know is ignored",
       }),
     ),
+    resume: Type.Optional(
+      Type.Boolean({
+        description:
+          '`true`: this shim reconnects and resumes the run ([Reconnect and resume](#reconnect-and-resume)); a sidecar keeps the run open for a while when its WebSocket connection is lost',
+      }),
+    ),
   }),
   playbook_start: frame('playbook_start', '`v2_playbook_on_start`', {
     path: Type.String({ description: 'absolute playbook path' }),
@@ -272,6 +278,20 @@ export const FRAMES = {
       }),
     },
     "ansible-core's stats are cumulative across the playbooks of one command; the shim sends the difference. Lists the hosts that had a result in this playbook or a non-zero difference.",
+  ),
+  resume: frame(
+    'resume',
+    'a reconnect, or a run an earlier ansible-playbook left in the spool: the first frame of a connection that carries a run from its spool file ([Reconnect and resume](#reconnect-and-resume))',
+    {
+      leftover: Type.Optional(Type.Boolean({ description: "`true`: the run's ansible-playbook is gone; `eof` follows the file's frames" })),
+    },
+    'Its `seq` is the last `seq` the shim has of the run; it takes no number of the run. Sent only to a sidecar whose `ready` said `resume`.',
+  ),
+  eof: frame(
+    'eof',
+    'the end of a leftover spool file (sent after `resume` with `leftover`), after its last frame',
+    {},
+    'No more frames of the run come: a run without `bye` ends as interrupted; the ack follows once it is exported. Its `seq` is the last `seq` sent.',
   ),
   bye: frame(
     'bye',

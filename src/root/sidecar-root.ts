@@ -18,7 +18,6 @@ import { Metrics } from '../export/metrics.js';
 import { Logs } from '../export/logs.js';
 import { resourceDetectors, sidecarResources } from '../export/resource.js';
 import { startSdk, type SdkProviders } from '../export/node-sdk.js';
-import type { Connection } from '../ingest/connection.js';
 import type { Frame, FrameOf } from '../protocol/frames.js';
 import { ackLine } from '../protocol/replies.js';
 import type { RunSummary } from '../model/run-model.js';
@@ -131,8 +130,8 @@ export class SidecarRoot {
       log,
       (run) => this.runEnded(run),
       fanout,
-      live ? (conn, bye, run) => this.ack(conn, bye, run) : undefined,
-      { hostSpans: c.hostSpans },
+      live ? (run, seq, reply, bye) => this.ack(run, seq, reply, bye) : undefined,
+      { hostSpans: c.hostSpans, resumeGate: this.settlement },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
@@ -171,11 +170,10 @@ export class SidecarRoot {
    * A live run sent its last frame: once its spans are safely out, the shim may delete its spool
    * file (docs/protocol.md, "Ack"). No ack when an export failed: the spool stays for a replay.
    */
-  private ack(conn: Connection, bye: FrameOf<'bye'>, run: RunSummary): void {
-    const reply = conn.reply;
+  private ack(run: RunSummary, seq: number, reply: ((line: string) => void) | undefined, bye: FrameOf<'bye'> | undefined): void {
     if (!reply || !this.settlement) return; // a replay: the replayer settles its file itself
     // Told live only: a replayed file's bye would tell it again, as the shim forgets it only on the ack.
-    const evicted = bye.spool_evicted;
+    const evicted = bye?.spool_evicted;
     if (evicted?.runs) {
       this.spoolRunsEvicted += evicted.runs;
       this.log.warn(
@@ -184,8 +182,9 @@ export class SidecarRoot {
     }
     this.settlement
       .settle([run])
-      .then((ok) => ok && reply(ackLine(run.runId, bye.seq)))
-      .catch((error) => this.log.once('ack', `cannot ack run ${run.runId}: ${(error as Error)?.message ?? error} (its spool file stays; said once)`));
+      .then((ok) => ok && reply(ackLine(run.runId, seq)))
+      .catch((error) => this.log.once('ack', `cannot ack run ${run.runId}: ${(error as Error)?.message ?? error} (its spool file stays; said once)`))
+      .finally(() => this.pipeline.release(run.runId));
   }
 
   private get edges(): IngestEdge[] {
