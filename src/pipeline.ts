@@ -204,15 +204,20 @@ export class Pipeline<S> implements LineHandler {
       e.conn = conn;
       this.runs.set(conn.id, e);
       conn.reply?.(resumedLine(frame.run, e.lastSeq));
+      this.log.info(`run ${frame.run} resumed on connection ${conn.id} after frame #${e.lastSeq}`);
       return true;
     }
     if (this.modelOptions.resumeGate?.done(frame.run)) {
       conn.reply?.(resumedLine(frame.run, frame.seq));
       conn.reply?.(ackLine(frame.run, frame.seq));
+      this.log.info(`run ${frame.run} resumed on connection ${conn.id}: it was exported whole before; acked`);
       return true;
     }
     this.resumable.set(frame.run, this.start(conn, frame.run));
     conn.reply?.(resumedLine(frame.run, -1));
+    this.log.info(
+      `run ${frame.run} resumed on connection ${conn.id}${frame.leftover ? ' (left over by an earlier ansible-playbook)' : ''}: new here, from its first frame`,
+    );
     return true;
   }
 

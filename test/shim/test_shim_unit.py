@@ -836,6 +836,223 @@ class TestSpoolCap(unittest.TestCase):
         self.assertEqual(shim.spool_cap_from(0, 0), shim.SpoolCap(0, 0.0))
 
 
+class ScriptedSidecar(object):
+    """A stand-in sidecar that takes `resume` (#24): each accepted connection runs the next
+    function of ``script`` with (conn, received bytearray); the functions say what it does."""
+
+    def __init__(self, path, script):
+        import socket
+        self.path = path
+        self.script = list(script)
+        self.received = []          # one bytearray per connection
+        self.events = {}            # name -> threading.Event, set by the script functions
+        self._srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._srv.bind(path)
+        self._srv.listen(8)
+        self._threads = []
+        self._conns = []
+        self._stop = threading.Event()
+        t = threading.Thread(target=self._accept, name='scripted-accept')
+        t.daemon = True
+        t.start()
+
+    def event(self, name):
+        return self.events.setdefault(name, threading.Event())
+
+    def _accept(self):
+        while self.script:
+            try:
+                conn, _ = self._srv.accept()
+            except OSError:
+                return
+            buf = bytearray()
+            self.received.append(buf)
+            self._conns.append(conn)
+            t = threading.Thread(target=self.script.pop(0), args=(conn, buf))
+            t.daemon = True
+            t.start()
+            self._threads.append(t)
+
+    def read_lines(self, conn, buf, until_lines):
+        """Reads until ``buf`` holds ``until_lines`` lines (or EOF); False at EOF first."""
+        while buf.count(b'\n') < until_lines:
+            data = conn.recv(65536)
+            if not data:
+                return False
+            buf.extend(data)
+        return True
+
+    def read_to_eof(self, conn, buf):
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            buf.extend(data)
+
+    def close(self):
+        self._stop.set()
+        for c in self._conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        try:
+            self._srv.close()
+        except OSError:
+            pass
+        for t in self._threads:
+            t.join(2)
+
+
+READY_RESUME = b'{"t":"ready","ack":true,"resume":true}\n'
+
+
+def frame_line(i, run='r1'):
+    return b'{"v":1,"t":"debug","run":"%s","seq":%d,"ts":1,"x":{"seq":999}}\n' % (run.encode(), i)
+
+
+class TestReconnect(unittest.TestCase):
+    """The shim reconnects within a run and resumes from its spool file (#24)."""
+
+    def setUp(self):
+        self.work = S.Workdir()
+        self.spool = os.path.join(self.work.spool_dir, 'r1-%d.ndjson' % os.getpid())
+        self.sidecar = None
+
+    def tearDown(self):
+        if self.sidecar is not None:
+            self.sidecar.close()
+        self.work.cleanup()
+
+    def test_backoff_grows_to_a_ceiling_with_jitter(self):
+        low = [shim.reconnect_delay(a, lambda: 0.0) for a in range(8)]
+        high = [shim.reconnect_delay(a, lambda: 0.999) for a in range(8)]
+        self.assertEqual(low, [0.125, 0.25, 0.5, 1.0, 2.0, 2.5, 2.5, 2.5])
+        for a, (lo, hi) in enumerate(zip(low, high)):
+            base = shim.RECONNECT_BACKOFF[min(a, len(shim.RECONNECT_BACKOFF) - 1)]
+            self.assertAlmostEqual(hi, base * 1.499)
+            self.assertLess(lo, hi)
+        real = [shim.reconnect_delay(3) for _ in range(200)]  # random.random: spread, within bounds
+        self.assertTrue(all(1.0 <= d < 3.0 for d in real))
+        self.assertGreater(len(set(real)), 100)
+
+    def test_resume_offset_is_the_first_line_after_the_applied_seq(self):
+        os.makedirs(self.work.spool_dir, 0o700)
+        lines = [frame_line(i) for i in range(10)]
+        with open(self.spool, 'wb') as f:
+            f.write(b''.join(lines) + b'{"v":1,"t":"debug","run":"r1","seq":10')  # a torn last line
+        whole = sum(len(x) for x in lines)
+        self.assertEqual(shim.spool_offset_after(self.spool, -1), 0)
+        self.assertEqual(shim.spool_offset_after(self.spool, 4), sum(len(x) for x in lines[:5]))
+        self.assertEqual(shim.spool_offset_after(self.spool, 9), whole)
+        self.assertEqual(shim.spool_offset_after(self.spool, 500), whole)  # "seq":999 in a value fools nothing
+        self.assertEqual(shim.spool_last_seq(self.spool), 9)
+        self.assertEqual(shim.last_seq(b''.join(lines[:3])), 2)
+
+    def test_last_seq_of_a_file_whose_last_line_is_longer_than_the_window(self):
+        os.makedirs(self.work.spool_dir, 0o700)
+        with open(self.spool, 'wb') as f:
+            f.write(frame_line(0) + b'{"v":1,"t":"x","run":"r1","seq":1,"big":"%s"}\n' % (b'y' * 300000))
+        self.assertEqual(shim.spool_last_seq(self.spool), 1)
+
+    def writer(self, **kw):
+        kw.setdefault('send_timeout', 5.0)
+        w = shim.FrameWriter(self.work.sock, 10000, spool_path=self.spool, run_id='r1', **kw)
+        w.CONNECT_BACKOFF = (0.01,)
+        return w
+
+    def test_resumes_on_a_new_connection_from_the_frame_after_the_one_applied(self):
+        ss = None
+
+        def first(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 5)
+            ss.event('first-gone').set()
+            conn.close()  # the sidecar dies after 5 frames
+
+        def second(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)  # the resume frame
+            resume = json.loads(bytes(buf).split(b'\n')[0])
+            ss.event('resumed').resume = resume
+            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"r1","applied":3}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [first, second])
+        w = self.writer()
+        w.start()
+        for i in range(5):
+            w.offer(frame_line(i))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(ss.event('first-gone').wait(10))
+        for i in range(5, 12):  # after the loss: into the spool, sent after the resume
+            w.offer(frame_line(i))
+        self.assertTrue(S.until(lambda: w.resumes == 1, 30))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(w.all_sent)
+        w.close()
+        self.assertTrue(S.until(lambda: len(ss.received) == 2 and ss.received[1].count(b'\n') >= 9, 10))
+        got = [json.loads(x) for x in bytes(ss.received[1]).split(b'\n') if x]
+        self.assertEqual(got[0]['t'], 'resume')
+        # the last frame it had spooled when it came back: 4, or later ones if they were spooled first
+        self.assertEqual(got[0]['run'], 'r1')
+        self.assertIn(got[0]['seq'], range(4, 12))
+        self.assertEqual([f['seq'] for f in got[1:]], list(range(4, 12)))
+        self.assertEqual(w.dropped, 0)
+
+    def test_a_stuck_handshake_never_blocks_the_callback_thread(self):
+        ss = None
+
+        def first(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)
+            conn.close()
+            ss.event('first-gone').set()
+
+        def stuck(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)  # the resume frame: never answered
+            ss.event('holding').set()
+            ss._stop.wait(30)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [first, stuck])
+        w = self.writer(send_timeout=30.0)
+        w.start()
+        w.offer(frame_line(0))
+        self.assertTrue(ss.event('first-gone').wait(30))
+        w.offer(frame_line(1))  # its write finds the connection gone
+        self.assertTrue(ss.event('holding').wait(30))  # the writer thread waits in the handshake now
+        for i in range(2, 2002):
+            self.assertTrue(w.offer(frame_line(i)))  # returns at once, every time
+        self.assertEqual(w.unsent(), 2000)
+        self.assertEqual(w.resumes, 0)
+        w.close()
+
+    def test_a_sidecar_that_does_not_resume_is_not_come_back_to(self):
+        ss = None
+
+        def old(conn, buf):
+            conn.sendall(b'{"t":"ready","ack":true}\n')
+            ss.read_lines(conn, buf, 2)
+            conn.close()
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [old, old])
+        w = self.writer()
+        w.start()
+        w.offer(frame_line(0))
+        w.offer(frame_line(1))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(S.until(lambda: w._lost, 10))
+        for i in range(2, 6):
+            w.offer(frame_line(i))
+        self.assertTrue(w.drain(10))
+        self.assertIsNone(w._retry_at)
+        self.assertFalse(w.await_ack('r1', 0.5))  # at exit neither: its replayer gets the file
+        w.close()
+        self.assertEqual(len(ss.received), 1)
+        self.assertEqual(w.finish_spool(False), self.spool)
+
+
 if __name__ == '__main__':
     unittest.main()
 
