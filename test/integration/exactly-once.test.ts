@@ -2,7 +2,7 @@
 // (each its own ansible-playbook run), restarted, and every span and log record reaches a backend
 // that commits on its 200 exactly once — no span id or log.record.uid twice, none missing against
 // an undisturbed run.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,24 +10,11 @@ import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import type { OtlpLogRecord } from '../helpers/otlp-logs.js';
 import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
+import { started, type Process } from '../helpers/started-process.js';
 import { until } from '../helpers/until.js';
 
 /** Long enough for a machine under load; the test waits on events, so an idle one never waits this long. */
 const WAIT = 60_000;
-
-interface Process {
-  proc: ChildProcessWithoutNullStreams;
-  out: () => string;
-  exit: Promise<number | null>;
-}
-
-function started(proc: ChildProcessWithoutNullStreams): Process {
-  let out = '';
-  proc.stdout.on('data', (c) => (out += c));
-  proc.stderr.on('data', (c) => (out += c));
-  const exit = new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  return { proc, out: () => out, exit };
-}
 
 /** One receiver, spool dir, disk queue and ledger that live across the sidecar restarts of one point. */
 class Point {
