@@ -868,10 +868,17 @@ class ScriptedSidecar(object):
             buf = bytearray()
             self.received.append(buf)
             self._conns.append(conn)
-            t = threading.Thread(target=self.script.pop(0), args=(conn, buf))
+            t = threading.Thread(target=self._play, args=(self.script.pop(0), conn, buf))
             t.daemon = True
             t.start()
             self._threads.append(t)
+
+    @staticmethod
+    def _play(fn, conn, buf):
+        try:
+            fn(conn, buf)
+        except OSError:
+            pass  # closed by the test's tearDown
 
     def read_lines(self, conn, buf, until_lines):
         """Reads until ``buf`` holds ``until_lines`` lines (or EOF); False at EOF first."""
@@ -1051,6 +1058,101 @@ class TestReconnect(unittest.TestCase):
         w.close()
         self.assertEqual(len(ss.received), 1)
         self.assertEqual(w.finish_spool(False), self.spool)
+
+
+class TestLeftovers(unittest.TestCase):
+    """Spool files earlier runs left: claimed so that two shims never send one, sent to a sidecar
+    that resumes, deleted on its ack, given back when not (#24)."""
+
+    GONE_PID = 4194305
+
+    def setUp(self):
+        self.work = S.Workdir()
+        os.makedirs(self.work.spool_dir, 0o700)
+        self.sidecar = None
+
+    def tearDown(self):
+        if self.sidecar is not None:
+            self.sidecar.close()
+        self.work.cleanup()
+
+    def leftover(self, run, frames, pid=None):
+        name = '%s-%d.ndjson' % (run, pid or self.GONE_PID)
+        with open(os.path.join(self.work.spool_dir, name), 'wb') as f:
+            f.write(b''.join(frame_line(i, run) for i in range(frames)))
+        return name
+
+    def writer(self):
+        own = os.path.join(self.work.spool_dir, 'ffff-%d.ndjson' % os.getpid())
+        return shim.FrameWriter(self.work.sock, 100, spool_path=own, run_id='ffff', leftovers=True)
+
+    def test_two_shims_never_claim_the_same_file(self):
+        gone = self.leftover('aa', 3)
+        live = self.leftover('bb', 3, pid=os.getpid())  # its ansible-playbook still runs
+        stale = 'cc-%d.ndjson.replaying-%d' % (self.GONE_PID, self.GONE_PID)  # its claimer died
+        open(os.path.join(self.work.spool_dir, stale), 'w').close()
+        first, second = self.writer().leftovers, self.writer().leftovers
+        claimed = first.claim()
+        self.assertEqual(sorted(os.path.basename(c[1]) for c in claimed), [gone, 'cc-%d.ndjson' % self.GONE_PID])
+        self.assertEqual(second.claim(), [])  # renamed to the first one's live pid: not free
+        self.assertIn(live, os.listdir(self.work.spool_dir))
+
+    def test_sends_a_leftover_with_resume_and_eof_and_deletes_it_on_the_ack(self):
+        name = self.leftover('aa', 4)
+        ss = None
+
+        def sidecar(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)
+            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"aa","applied":1}\n')
+            ss.read_lines(conn, buf, 4)  # seq 2, 3, then eof
+            conn.sendall(b'{"t":"ack","run":"aa","seq":3}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [sidecar])
+        sender = self.writer().leftovers
+        sender.start()
+        sender.join(30)
+        got = [json.loads(x) for x in bytes(ss.received[0]).split(b'\n') if x]
+        self.assertEqual([(f['t'], f['seq']) for f in got], [('resume', 3), ('debug', 2), ('debug', 3), ('eof', 3)])
+        self.assertTrue(got[0]['leftover'])
+        self.assertEqual(sender.sent, [name])
+        self.assertEqual(os.listdir(self.work.spool_dir), [])
+
+    def test_gives_a_file_back_when_there_is_no_ack_and_sends_nothing_to_a_sidecar_that_does_not_resume(self):
+        name = self.leftover('aa', 2)
+        ss = None
+
+        def old(conn, buf):
+            conn.sendall(b'{"t":"ready","ack":true}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [old])
+        sender = self.writer().leftovers
+        sender.start()
+        sender.join(30)
+        self.assertEqual(bytes(ss.received[0]), b'')
+        self.assertEqual(sender.kept, [name])
+        self.assertEqual(os.listdir(self.work.spool_dir), [name])
+
+    def test_stops_at_exit_and_renames_the_file_back(self):
+        name = self.leftover('aa', 2)
+        ss = None
+
+        def never_answers(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)
+            ss.event('resume').set()
+            ss._stop.wait(30)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [never_answers])
+        w = self.writer()
+        sender = w.leftovers
+        sender.start()
+        self.assertTrue(ss.event('resume').wait(30))
+        sender.stop()
+        sender.join(30)
+        self.assertEqual(os.listdir(self.work.spool_dir), [name])
 
 
 if __name__ == '__main__':
