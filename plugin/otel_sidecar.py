@@ -26,8 +26,10 @@ description:
   - The plugin never blocks the playbook. Frames are queued in memory and written by a background
     thread, which first appends them to a per-run spool file and then sends them to the sidecar.
     If the sidecar cannot be reached, dies or stops reading, a single warning names the spool file
-    and the playbook goes on; a running C(ansible-otel serve) replays the file later (or run
-    C(ansible-otel replay FILE)). The spool file is deleted at exit once the sidecar acks that the
+    and the playbook goes on; the plugin reconnects in the background and sends the run on from the
+    spool file (a sidecar in another pod included), a running C(ansible-otel serve) that sees the
+    file replays it later (or run C(ansible-otel replay FILE)), and the next run sends the runs
+    earlier ones left. The spool file is deleted at exit once the sidecar acks that the
     run is exported (with an older sidecar that never acks, once every frame reached it).
     With C(overflow=drop) there is no spool file and undelivered frames are counted as dropped.
   - Results of C(no_log) tasks and items are never sent, C(no_log) tasks never send their
@@ -184,7 +186,8 @@ options:
   drain_timeout:
     description:
       - Seconds to wait, when C(ansible-playbook) exits, for the queued frames to be written to the sidecar
-        and for its ack (the run is exported, the spool file can go).
+        and for its ack (the run is exported, the spool file can go); without a connection then, to
+        reconnect once more and send what the sidecar lacks.
     type: float
     default: 2.0
     env:
