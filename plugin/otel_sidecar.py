@@ -1597,6 +1597,8 @@ class FrameWriter(object):
         self._sent_off += len(data)
         if self._sent_off >= self._spool_size:
             self._close_read_fd()
+            with self._cv:
+                self._cv.notify_all()  # caught up: a drain waiting for it may go on
         return sock
 
     def _close_read_fd(self):
@@ -2009,12 +2011,13 @@ class LeftoverSender(object):
                 if self._stop.is_set() or time.monotonic() >= deadline or size > budget:
                     break
                 budget -= size
-                if self._send(path, deadline):
+                sent = self._send(path, deadline)
+                if sent:
                     self.sent.append(os.path.basename(original))
                     claimed[i] = None
                     continue
-                if self._refused:
-                    break
+                if sent is None or self._refused:
+                    break  # no sidecar to send to now, or one that does not resume
         except Exception:  # pylint: disable=broad-except
             pass  # never the playbook's problem: what is left is given back below
         for c in claimed:
@@ -2030,7 +2033,8 @@ class LeftoverSender(object):
     _refused = False
 
     def _send(self, path, deadline):
-        """One leftover file to the sidecar; True once it is acked (and deleted)."""
+        """One leftover file to the sidecar; True once it is acked (and deleted), None when no
+        sidecar could be reached."""
         run_id = os.path.basename(path).split('-', 1)[0]
         w = self.writer
         timeout = min(w.send_timeout, _RETRY_TIMEOUT)
@@ -2039,7 +2043,10 @@ class LeftoverSender(object):
             last = spool_last_seq(path)
             if last is None:
                 return False  # not one whole frame: not for a sidecar (the cap takes it in time)
-            sock = w.open_connection(timeout)
+            try:
+                sock = w.open_connection(timeout)
+            except OSError:
+                return None
             self._sock = sock
             lines = SidecarLines(sock, w._websocket)
             lines.read_until(lambda: lines.ready is not None, time.monotonic() + timeout)
