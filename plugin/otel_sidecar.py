@@ -320,6 +320,10 @@ try:
     from ansible.playbook.role_include import IncludeRole as _IncludeRole
 except Exception:  # pragma: no cover
     _IncludeRole = None
+try:
+    from ansible.playbook.handler import Handler as _Handler
+except Exception:  # pragma: no cover
+    _Handler = None
 
 SHIM_VERSION = '0.1.0'
 PROTOCOL_VERSION = 1
@@ -924,6 +928,60 @@ class WebSocketConnection(object):
 
     def close(self):
         self.sock.close()
+
+
+# --------------------------------------------------------------------------------------------
+# How the run ended. ansible-playbook's exit code is what CI acts on, and an error that aborts the
+# run (a role that cannot be found, a parse error, Ctrl-C) never reaches a callback method. Every
+# ansible-core from 2.14 to 2.22 ends its CLI with sys.exit(exit_code) and shows such errors with
+# Display.error: both are wrapped once, to record, never to change what they do.
+
+_EXIT_CODE = [None]   # what this process handed to sys.exit, as the exit status it becomes
+_ERROR_SINKS = []     # callables taking an error ansible displayed (the live shims)
+_END_HOOKS_LOCK = threading.Lock()
+
+
+def _exit_status(status):
+    """The process exit status sys.exit(status) gives (None: 0; an int: itself; else 1)."""
+    if status is None:
+        return 0
+    if isinstance(status, int):
+        return int(status)
+    return 1
+
+
+def error_text(msg):
+    """An error Display.error was given (a string, or on 2.19+ an exception) as one text."""
+    if isinstance(msg, str):
+        return msg
+    message = getattr(msg, 'message', None)
+    return message if isinstance(message, str) else '%s: %s' % (type(msg).__name__, msg)
+
+
+def _install_end_hooks(display, sink):
+    with _END_HOOKS_LOCK:
+        if not getattr(sys.exit, '_otel_sidecar', False):
+            original_exit = sys.exit
+
+            def exit(status=None):
+                _EXIT_CODE[0] = _exit_status(status)
+                return original_exit(status)
+            exit._otel_sidecar = True
+            sys.exit = exit
+        _ERROR_SINKS.append(sink)
+        if display is None or getattr(display.error, '_otel_sidecar', False):
+            return
+        original_error = display.error
+
+        def error(msg, *args, **kwargs):
+            for each in list(_ERROR_SINKS):
+                try:
+                    each(msg)
+                except Exception:  # pylint: disable=broad-except
+                    pass
+            return original_error(msg, *args, **kwargs)
+        error._otel_sidecar = True
+        display.error = error
 
 
 # --------------------------------------------------------------------------------------------
@@ -2171,6 +2229,12 @@ def _is_static(node):
     return bool(getattr(node, 'statically_loaded', False))
 
 
+def _is_dynamic_include(task):
+    """include_tasks or include_role (the static import_* send no result)."""
+    return (_TaskInclude is not None and isinstance(task, _TaskInclude) or
+            _IncludeRole is not None and isinstance(task, _IncludeRole)) and not _is_static(task)
+
+
 def _dep_chain(node):
     try:
         chain = node.get_dep_chain()
@@ -2188,6 +2252,13 @@ def _role_name(role):
         return role.get_name()
     except Exception:
         return getattr(role, '_role_name', None) or '?'
+
+
+def _path_of(node):
+    try:
+        return node.get_path() or None
+    except Exception:  # pylint: disable=broad-except
+        return None
 
 
 def task_scopes(task):
@@ -2208,13 +2279,13 @@ def task_scopes(task):
                 out.append({'kind': 'role', 'id': role._uuid, 'name': _role_name(role), 'via': 'dependency'})
             name = _role_name(owned[0]) if owned else (getattr(node, '_role_name', None) or '?')
             out.append({'kind': 'role', 'id': node._uuid, 'name': name,
-                        'via': 'import_role' if _is_static(node) else 'include_role'})
+                        'via': 'import_role' if _is_static(node) else 'include_role', 'path': _path_of(node)})
             chain = above
         elif _TaskInclude is not None and isinstance(node, _TaskInclude) and not _is_static(node):
             args = getattr(node, 'args', None) or {}
             name = args.get('_raw_params') or args.get('file')
             out.append({'kind': 'include', 'id': node._uuid,
-                        'name': name if isinstance(name, str) else str(name), 'via': 'include_tasks'})
+                        'name': name if isinstance(name, str) else str(name), 'via': 'include_tasks', 'path': _path_of(node)})
         node = getattr(node, '_parent', None)
     for i in range(len(chain) - 1, -1, -1):
         role = chain[i]
@@ -2247,6 +2318,7 @@ def task_is_rescued(task):
     ``block:`` section of a Block whose ``rescue:`` section is not empty."""
     if _Block is None:
         return False
+    handler = _Handler is not None and isinstance(task, _Handler)
     child = task
     node = getattr(task, '_parent', None)
     guard = 0
@@ -2256,6 +2328,10 @@ def task_is_rescued(task):
             if node.rescue and _block_section(node, child) == 'block':
                 return True
             child = node
+        elif handler and not isinstance(node, _Handler):
+            # A handler runs when handlers are flushed, outside the block of the task that
+            # included its role or file: that block's rescue does not catch it.
+            return False
         elif not _is_static(node):
             # a dynamic include sits in its block like a task; static imports are flattened
             # into their block, so keep looking for the imported block itself
@@ -2359,6 +2435,8 @@ class CallbackModule(CallbackBase):
         self._files_seen = 0          # how many of those were searched for vault values
         self._pending = {}            # host name -> uuid of the task whose result is due
         self._awaiting_flush = set()  # (handler uuid, host) sent, until ansible flushes handlers
+        self._task_uuid = None        # the task started last: what an error ansible shows is about
+        self._errors_sent = 0
         super(CallbackModule, self).__init__(display=display, options=options)
 
     # ---------------------------------------------------------------------------------------
@@ -2434,6 +2512,7 @@ class CallbackModule(CallbackBase):
         self._writer.start()
         atexit.register(self._at_exit)
         self._send_hello()
+        _install_end_hooks(self._display, self._ansible_error)
 
     def _ensure_ready(self):
         # set_options is normally called right after the plugin is loaded; be safe if not.
@@ -2472,6 +2551,18 @@ class CallbackModule(CallbackBase):
             writer.append_locked(line.encode('utf-8', 'replace'))
         if writer.pending_warnings:
             self._flush_warnings()
+
+    MAX_ERROR_FRAMES = 20  # ansible shows few errors; a run that shows more sends the first ones
+
+    def _ansible_error(self, msg):
+        """An error ansible displayed: an ``error`` frame, about the task started last."""
+        writer = self._writer
+        if writer is None or writer._child or os.getpid() != self._pid or self._exited:
+            return
+        if self._errors_sent >= self.MAX_ERROR_FRAMES:
+            return
+        self._errors_sent += 1
+        self._emit('error', {'msg': self._clip_str(error_text(msg)), 'task': self._task_uuid, 'play': self._play_uuid})
 
     def _flush_warnings(self):
         writer = self._writer
@@ -2646,7 +2737,8 @@ class CallbackModule(CallbackBase):
         host = result_host(result).get_name()
         no_log = _no_log_of(r, task)
         rescued = False
-        if status == 'failed' and not ignored:
+        if not ignored and (status == 'failed' or (status == 'ok' and _is_dynamic_include(task))):
+            # an include's ok: whether a failure to load what it includes would be rescued
             rescued = task_is_rescued(task)
         self._pb_hosts.add(host)
         pending = self._pending.pop(host, None)
@@ -2705,6 +2797,7 @@ class CallbackModule(CallbackBase):
 
     def _task_start(self, task, handler):
         ts = time.time_ns()
+        self._task_uuid = task._uuid
         self._collect_secrets(getattr(task, 'args', None), getattr(task, 'vars', None), *self._files_loaded_since())
         no_log = _truthy_no_log(getattr(task, 'no_log', None)) or bool(getattr(C, 'DEFAULT_NO_LOG', False))
         role = getattr(task, '_role', None)
@@ -2733,6 +2826,13 @@ class CallbackModule(CallbackBase):
         self._ensure_ready()
         self._pb_hosts = set()
         path = getattr(playbook, '_file_name', None)
+        if path == '__adhoc_playbook__':
+            # an ad-hoc command (`ansible PATTERN -m MODULE`, ANSIBLE_LOAD_CALLBACK_PLUGINS set):
+            # named the way people type it; the module's arguments stay out of the name
+            cli = context.CLIARGS
+            command = self._clip_str('ansible %s -m %s' % (cli.get('args') or 'all', cli.get('module_name') or 'command'))
+            self._emit('playbook_start', {'path': command, 'name': command}, ts)
+            return
         self._emit('playbook_start', {
             'path': os.path.abspath(path) if path else None,
             'name': os.path.basename(path) if path else None,
@@ -2748,6 +2848,7 @@ class CallbackModule(CallbackBase):
         ts = time.time_ns()
         self._play_uuid = play._uuid
         self._play = play
+        self._task_uuid = None
         self._collect_secrets(*self._play_secret_sources(play))
         hosts = play.hosts
         if isinstance(hosts, str):
@@ -2959,8 +3060,12 @@ class CallbackModule(CallbackBase):
             else:
                 writer.drain(budget * 0.8)
             writer.discard_queued()  # what is still queued now is lost (counted)
-            # 2) bye carries the count of frames that could not be delivered
-            self._emit('bye', writer.bye_fields())
+            # 2) bye carries the count of frames that could not be delivered, the runs the spool
+            # cap cost, and the exit code
+            bye = writer.bye_fields()
+            if _EXIT_CODE[0] is not None:
+                bye['exit_code'] = _EXIT_CODE[0]
+            self._emit('bye', bye)
             delivered = writer.drain(max(0.0, deadline - time.monotonic())) and writer.all_sent
             # 3) the spool file may go once the sidecar says the run is safely exported (an older
             # sidecar never says so: for it, every frame reaching it is enough, as before; with no

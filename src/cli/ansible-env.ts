@@ -57,6 +57,8 @@ export function shimEnvironment(env: NodeJS.ProcessEnv, socketPath: string, cwd 
   return {
     ANSIBLE_CALLBACK_PLUGINS: [...new Set(paths)].join(':'),
     ANSIBLE_CALLBACKS_ENABLED: enabled.join(','),
+    // ad-hoc `ansible` loads no callback plugin without it (ansible-playbook always does)
+    ANSIBLE_LOAD_CALLBACK_PLUGINS: env.ANSIBLE_LOAD_CALLBACK_PLUGINS ?? '1',
     ANSIBLE_OTEL_SOCKET: socketPath,
   };
 }

@@ -39,6 +39,7 @@ const seconds = (startNs: number, endNs: number): number => Math.max(0, endNs - 
 
 /** error.type of a run that did not succeed: a small fixed set, never free text. */
 function errorType(e: PlaybookEndEvent): string {
+  if (e.errorType) return e.errorType;
   if (e.interrupted) return 'interrupted';
   if (e.failedHosts.length) return 'failed';
   if (e.unreachableHosts.length) return 'unreachable';

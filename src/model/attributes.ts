@@ -58,6 +58,7 @@ export const ATTR = {
   FAILED_HOSTS: 'ansible.stats.failed_hosts',
   UNREACHABLE_HOSTS: 'ansible.stats.unreachable_hosts',
   PROCESS_PID: 'process.pid',
+  PROCESS_EXIT_CODE: 'process.exit.code',
   CODE_FILEPATH: 'code.filepath',
   CODE_LINENO: 'code.lineno',
   CODE_FILE_PATH: 'code.file.path',

@@ -10,7 +10,14 @@ import { asText } from './result-text.js';
 export function hostSpanStatus(f: FrameOf<'host_result'>): HostSpanStatus {
   if (f.status === 'failed') return f.ignored ? 'ignored' : f.rescued ? 'rescued' : 'failed';
   if (f.status === 'ok') return f.changed ? 'changed' : 'ok';
+  // ignore_unreachable: ansible counts it ok and ignored, and the host goes on
+  if (f.status === 'unreachable' && f.ignored) return 'ignored';
   return f.status;
+}
+
+/** include_tasks, include_role and the old include, however written (import_* leave no result). */
+export function isIncludeAction(action: string | undefined): boolean {
+  return action !== undefined && /^(?:ansible\.(?:builtin|legacy)\.)?include(?:_tasks|_role)?$/.test(action);
 }
 
 export function isErrorStatus(status: HostSpanStatus): boolean {

@@ -5,18 +5,52 @@ import { SpanNode } from './span-node.js';
 import { CountingTraceWriter } from './counting-writer.js';
 import { DeferredSpan } from './deferred-span.js';
 import { isHostSpanChoice, PROBLEM_STATUSES, SLOWEST_HOSTS, Slowest, TaskHostFacts, taskMode, type HostSpanChoice } from './host-spans.js';
-import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus } from './host-span.js';
+import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus, isIncludeAction } from './host-span.js';
+import { exitOutcome } from './exit-codes.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
 import type { HostState, PlayState, PlaybookState, RunSummary, ScopeState, TaskState } from './run-state.js';
 
 export type { RunSummary, TraceSummary } from './run-state.js';
 
+/** Strategies that run each host on its own timeline (`free`, `host_pinned`, and wrappers of them). */
+const FREE_STRATEGY = /free|host_pinned/;
+
+/**
+ * A scope under a free strategy, known by the task that opens it where the shim says so: hosts that
+ * include a file or role at different moments get copies of it, with uuids of their own.
+ */
+const freeScopeKey = (scope: Scope): string => `\u0000${scope.kind}:${scope.path ?? scope.id}`;
+
+/** Results a task has had, every status. */
+function taskResults(task: { results: Partial<Record<string, number>> }): number {
+  let n = 0;
+  for (const k in task.results) n += task.results[k] ?? 0;
+  return n;
+}
+
 /** Shared: a host span's end status, once per frame. */
 const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
 /** A number from module output (`res`), which may hold anything. */
 const finiteOrUndefined = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const INTERRUPTED = 'run ended before this finished (ansible-playbook killed, or its connection lost)';
+
+/** An include's `ok` result, held until its file or role is known to have loaded (onHostResult). */
+interface HeldInclude<S> {
+  hs: HostState<S>;
+  frame: FrameOf<'host_result'>;
+  /** An error ansible showed while it was held: the include could not be loaded (before 2.19, no result says so). */
+  error?: string;
+}
+
+/** How a playbook's root ends: its result and, unless it succeeded, why. */
+interface Outcome {
+  result: CicdResult;
+  errorType?: string;
+  message?: string;
+  /** Cut short before its stats: open spans end as ERROR with `message`. */
+  cut: boolean;
+}
 
 export interface RunModelOptions {
   /** Which host spans a task gets (--host-spans); the run's `hello` may choose for itself. Default `all`. */
@@ -34,6 +68,9 @@ export class RunModel<S> {
   private readonly openHostByName = new Map<string, HostState<S>>();
   private readonly hostByJob = new Map<string, HostState<S>>();
   private readonly pendingIncludes = new Map<string, number>();
+  private readonly heldIncludes = new Map<string, HeldInclude<S>>();
+  /** The last error ansible showed (an `error` frame): why a run it aborted ended. */
+  private lastError: string | undefined;
   private readonly openNodes = new Set<SpanNode<S>>();
   private nextSeq = 0;
   private lastTs = 0;
@@ -70,7 +107,8 @@ export class RunModel<S> {
     if (this.done) return;
     if (frame.seq > this.nextSeq) this.onGap(frame.seq - this.nextSeq);
     this.nextSeq = Math.max(this.nextSeq, frame.seq + 1);
-    if (frame.ts > this.lastTs) this.lastTs = frame.ts;
+    // `bye` comes at exit, after the shim's drain: what was cut off ended with the frames before it.
+    if (frame.ts > this.lastTs && (frame.t !== 'bye' || this.lastTs === 0)) this.lastTs = frame.ts;
     switch (frame.t) {
       case 'hello':
         this.hello = frame;
@@ -89,6 +127,7 @@ export class RunModel<S> {
       case 'task_start':
         return this.onTaskStart(frame);
       case 'host_start':
+        this.releaseHeldOf(frame.host, frame.task);
         this.openHost(frame.task, frame.host, frame.ts); // a span already open for it is kept
         return;
       case 'host_result':
@@ -117,9 +156,11 @@ export class RunModel<S> {
       }
       case 'stats':
         return this.onStats(frame);
+      case 'error':
+        return this.onError(frame);
       case 'bye':
         this.summary.shimDropped += frame.dropped ?? 0;
-        return this.finish();
+        return this.onBye(frame);
     }
   }
 
@@ -131,19 +172,51 @@ export class RunModel<S> {
       this.playbook?.node,
       play?.node,
       ...(play?.scopes.map((s) => s.node) ?? []),
+      ...[...(play?.freeScopes.values() ?? [])].map((s) => s.node),
       ...[...(play?.openTasks ?? [])].flatMap((t) => [t.node, ...[...t.hosts.values()].map((h) => h.node)]),
     ];
     for (const node of open) if (node && !node.ended) node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
   }
 
-  /** Ends the run. Anything still open was cut off: it ends at the last timestamp seen, as ERROR. */
+  /**
+   * Ends the run at the end of its stream. A playbook that reached its stats ends as they say;
+   * anything else still open was cut off: it ends at the last timestamp seen, as ERROR.
+   */
   finish(): void {
     if (this.done) return;
-    if (this.playbook) {
-      this.summary.interrupted = true;
-      this.closePlaybook(this.lastTs, true);
+    const pb = this.playbook;
+    if (pb) this.endPlaybook(pb.settled ? this.statsOutcome(pb) : { result: 'error', errorType: 'interrupted', message: INTERRUPTED, cut: true });
+    this.done = true;
+  }
+
+  /**
+   * `bye`: ansible-playbook is exiting, with the code it hands to sys.exit when the shim saw it.
+   * That code is what CI acts on, so the last playbook's root carries it: a run ansible aborted
+   * (a role it could not find, a parse error, Ctrl-C) ends as ansible says, not as its stats do.
+   */
+  private onBye(f: FrameOf<'bye'>): void {
+    if (f.exit_code === undefined) return this.finish();
+    if (!this.playbook && f.exit_code !== 0 && this.summary.traces.length === 0) {
+      // ansible stopped before any playbook started (e.g. a playbook that does not parse)
+      this.onPlaybookStart({ v: 1, t: 'playbook_start', run: this.runId, seq: -1, ts: this.lastTs || f.ts, path: this.playbookOfArgv() ?? 'unknown playbook' });
+    }
+    const pb = this.playbook;
+    if (pb) {
+      const completed = pb.settled !== undefined;
+      const exit = exitOutcome(f.exit_code, completed);
+      const message =
+        exit.result === 'success'
+          ? undefined
+          : ((completed ? this.statsOutcome(pb).message : undefined) ?? this.lastError ?? `${exit.meaning} (exit code ${f.exit_code})`);
+      pb.node.set({ [ATTR.PROCESS_EXIT_CODE]: f.exit_code });
+      this.endPlaybook({ result: exit.result, errorType: exit.errorType, message, cut: !completed });
     }
     this.done = true;
+  }
+
+  /** The playbook file of the command line (`hello.argv`), for a run that ended before its first playbook. */
+  private playbookOfArgv(): string | undefined {
+    return this.hello?.argv?.filter((a) => /\.ya?ml$/i.test(a)).at(-1);
   }
 
   /**
@@ -159,7 +232,7 @@ export class RunModel<S> {
     const attrs = { [ATTR.RUN_INTERRUPTED]: true, [ATTR.RUN_FAILURE]: failure };
     for (const node of this.openNodes) node.set(attrs);
     try {
-      this.closePlaybook(this.lastTs, true);
+      this.endPlaybook({ result: 'error', errorType: 'interrupted', message: failure, cut: true });
     } catch {
       // the broken state broke the close too: the sweep below ends the rest
     }
@@ -175,7 +248,9 @@ export class RunModel<S> {
   // ---- playbook and play -------------------------------------------------------------------
 
   private onPlaybookStart(f: FrameOf<'playbook_start'>): void {
-    if (this.playbook) this.closePlaybook(f.ts, false);
+    const previous = this.playbook;
+    // ansible-playbook goes on to the next playbook only when the last one's result was 0
+    if (previous) this.endPlaybook(this.statsOutcome(previous));
     const name = f.name ?? f.path.split('/').pop() ?? f.path;
     const h = this.hello;
     const node = SpanNode.root(
@@ -230,10 +305,13 @@ export class RunModel<S> {
   }
 
   private onPlayStart(f: FrameOf<'play_start'>): void {
+    this.releaseHeld();
     const pb = this.ensurePlaybook(f.ts);
     const current = pb.play;
     if (current && !current.node.ended && current.uuid === f.play) {
-      // `serial`: ansible-core starts the same play again for each batch.
+      // `serial`: ansible-core starts the same play again for each batch. Under free strategies
+      // what the last batch left open ends now: the next batch runs the same tasks afresh.
+      if (current.free) this.closeOpen(current, f.ts, undefined);
       current.batches += 1;
       current.hostCount = f.host_count ?? undefined;
       current.node.event('ansible.play.batch', f.ts, { [ATTR.PLAY_BATCHES]: current.batches });
@@ -249,7 +327,7 @@ export class RunModel<S> {
       });
       return;
     }
-    if (current) this.closePlay(current, f.ts, false);
+    if (current) this.closePlay(current, f.ts, undefined);
     const node = pb.node.child({
       name: f.name || 'play',
       kind: 'internal',
@@ -268,7 +346,10 @@ export class RunModel<S> {
       name: f.name,
       batches: 1,
       hostCount: f.host_count ?? undefined,
+      free: f.strategy != null && FREE_STRATEGY.test(f.strategy),
       scopes: [],
+      freeScopes: new Map(),
+      freeTasks: new Map(),
       tasks: new Map(),
       openTasks: new Set(),
       failedHosts: new Set(),
@@ -290,6 +371,10 @@ export class RunModel<S> {
     return pb.play as PlayState<S>;
   }
 
+  /**
+   * The playbook's stats: its plays are over. The root stays open until the command says how it
+   * ended (`bye`'s exit code) or the next playbook starts; it ends at this frame's time either way.
+   */
   private onStats(f: FrameOf<'stats'>): void {
     const pb = this.ensurePlaybook(f.ts);
     const totals: Record<keyof HostStats, number> = { ok: 0, changed: 0, failures: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0 };
@@ -304,30 +389,41 @@ export class RunModel<S> {
     for (const [k, n] of Object.entries(totals)) attrs[ATTR.STATS_PREFIX + k] = n;
     pb.node.set(attrs);
     pb.stats = f.hosts;
-    this.closePlaybook(f.ts, false, failed.length + unreachable.length > 0 ? { failed, unreachable } : undefined);
+    this.releaseHeld();
+    if (pb.play) this.closePlay(pb.play, f.ts, undefined);
+    pb.play = undefined;
+    pb.settled = { ts: f.ts, failed, unreachable };
   }
 
-  private closePlaybook(ts: number, interrupted: boolean, failure?: { failed: string[]; unreachable: string[] }): void {
+  /** A playbook's outcome by its stats alone: a host that failed or was unreachable fails it. */
+  private statsOutcome(pb: PlaybookState<S>): Outcome {
+    const { failed = [], unreachable = [] } = pb.settled ?? {};
+    if (failed.length + unreachable.length === 0) return { result: 'success', cut: false };
+    const parts = [];
+    if (failed.length) parts.push(`failed on ${failed.join(', ')}`);
+    if (unreachable.length) parts.push(`unreachable: ${unreachable.join(', ')}`);
+    return { result: 'failure', errorType: failed.length ? 'failed' : 'unreachable', message: parts.join('; '), cut: false };
+  }
+
+  /** Ends the playbook's root span (and, when it was cut short, everything still open under it). */
+  private endPlaybook(outcome: Outcome): void {
     const pb = this.playbook;
     if (!pb) return;
-    if (pb.play) this.closePlay(pb.play, ts, interrupted);
-    if (this.summary.framesMissing) pb.node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
-    let result: CicdResult = 'success';
-    if (interrupted) {
-      result = 'error';
-      pb.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.ERROR_TYPE]: 'interrupted', [ATTR.CICD_PIPELINE_RESULT]: result });
-      pb.node.end(ts, { code: 'error', message: INTERRUPTED });
-    } else if (failure) {
-      result = 'failure';
-      const parts = [];
-      if (failure.failed.length) parts.push(`failed on ${failure.failed.join(', ')}`);
-      if (failure.unreachable.length) parts.push(`unreachable: ${failure.unreachable.join(', ')}`);
-      pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result, [ATTR.ERROR_TYPE]: failure.failed.length ? 'failed' : 'unreachable' });
-      pb.node.end(ts, { code: 'error', message: parts.join('; ') });
-    } else {
-      pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result });
-      pb.node.end(ts, { code: 'ok' });
+    // cut short, a held include did not get to load: it ends cut off, with what else was open
+    if (outcome.cut) this.heldIncludes.clear();
+    else this.releaseHeld();
+    const ts = pb.settled?.ts ?? this.lastTs;
+    const cut = outcome.cut ? (outcome.message ?? INTERRUPTED) : undefined;
+    if (pb.play) this.closePlay(pb.play, ts, cut);
+    if (cut) {
+      this.summary.interrupted = true;
+      pb.node.set({ [ATTR.RUN_INTERRUPTED]: true });
     }
+    if (this.summary.framesMissing) pb.node.set({ [ATTR.RUN_GAPS]: this.summary.framesMissing });
+    const { result } = outcome;
+    pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result, [ATTR.ERROR_TYPE]: outcome.errorType });
+    pb.node.end(ts, result === 'success' ? { code: 'ok' } : { code: 'error', message: outcome.message });
+    const settled = pb.settled;
     this.summary.traces.push({
       traceId: pb.node.traceId,
       playbook: pb.name,
@@ -340,10 +436,11 @@ export class RunModel<S> {
       startNs: pb.node.startNs,
       endNs: Math.max(ts, pb.node.lastNs),
       result,
-      interrupted,
+      errorType: outcome.errorType,
+      interrupted: outcome.cut,
       stats: pb.stats,
-      failedHosts: failure?.failed ?? [],
-      unreachableHosts: failure?.unreachable ?? [],
+      failedHosts: settled?.failed ?? [],
+      unreachableHosts: settled?.unreachable ?? [],
       spanId: pb.node.spanId,
     });
     this.playbook = undefined;
@@ -352,13 +449,65 @@ export class RunModel<S> {
     this.pendingIncludes.clear();
   }
 
-  private closePlay(play: PlayState<S>, ts: number, interrupted: boolean): void {
-    for (const task of play.openTasks) this.closeTask(play, task, ts, interrupted);
-    this.closeScopes(play, 0, ts, interrupted);
-    if (interrupted) {
-      play.node.set({ [ATTR.RUN_INTERRUPTED]: true });
-      play.node.end(ts, { code: 'error', message: INTERRUPTED });
+  // ---- errors ansible shows, and includes that may not load ------------------------------
+
+  /** An error ansible showed: an event where it happened; an include held now did not load. */
+  private onError(f: FrameOf<'error'>): void {
+    this.lastError = f.msg;
+    const play = this.playbook?.play;
+    const task = f.task ? play?.tasks.get(f.task) : undefined;
+    const target = task && !task.node.ended ? task.node : play && !play.node.ended ? play.node : this.playbook?.node;
+    target?.event('ansible.error', f.ts, { [ATTR.EXCEPTION_MESSAGE]: f.msg });
+    for (const held of this.heldIncludes.values()) held.error ??= f.msg;
+  }
+
+  /**
+   * Ends the held includes: those no error concerns loaded (ok), the others wait for their host
+   * (releaseHeldOf) unless `all`, when they did not load.
+   */
+  private releaseHeld(all = true): void {
+    for (const [key, held] of this.heldIncludes) {
+      if (held.error && !all) continue;
+      this.heldIncludes.delete(key);
+      this.completeHostResult(held.hs, held.error ? this.notLoaded(held) : held.frame);
+    }
+  }
+
+  /**
+   * `host` starts a task: an include of it held with an error loaded if the task is inside what
+   * it includes, and did not otherwise (the host went on to a rescue, or nothing).
+   */
+  private releaseHeldOf(host: string, taskUuid: string): void {
+    if (this.heldIncludes.size === 0) return;
+    const scopes = this.playbook?.play?.tasks.get(taskUuid)?.scopeIds;
+    for (const [key, held] of this.heldIncludes) {
+      if (held.hs.host !== host || !held.error) continue;
+      this.heldIncludes.delete(key);
+      const loaded = scopes?.includes(held.frame.task) ?? false;
+      this.completeHostResult(held.hs, loaded ? held.frame : this.notLoaded(held));
+    }
+  }
+
+  /** The held include's result as the failure it was: ansible marked the host failed. */
+  private notLoaded(held: HeldInclude<S>): FrameOf<'host_result'> {
+    return { ...held.frame, status: 'failed', changed: false, res: { ...held.frame.res, reason: held.error } };
+  }
+
+  /** Ends the tasks and scopes open in the play (its end, or a free strategy's batch end). */
+  private closeOpen(play: PlayState<S>, ts: number, cut: string | undefined): void {
+    for (const task of play.openTasks) this.closeTask(play, task, ts, cut);
+    this.closeScopes(play, 0, ts, cut);
+    play.freeTasks.clear();
+  }
+
+  /** Ends the play and what is open in it; `cut`: it was cut short, and why. */
+  private closePlay(play: PlayState<S>, ts: number, cut: string | undefined): void {
+    this.closeOpen(play, ts, cut);
+    if (cut) {
+      play.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.ERROR_TYPE]: 'interrupted' });
+      play.node.end(ts, { code: 'error', message: cut });
     } else if (play.failedHosts.size > 0) {
+      play.node.set({ [ATTR.ERROR_TYPE]: 'failed' });
       play.node.end(ts, { code: 'error', message: `failed hosts: ${[...play.failedHosts].join(', ')}` });
     } else {
       play.node.end(ts, { code: 'unset' });
@@ -368,12 +517,32 @@ export class RunModel<S> {
   // ---- scopes (roles, includes) and tasks -------------------------------------------------
 
   private onTaskStart(f: FrameOf<'task_start'>): void {
+    this.releaseHeld(false);
     const play = this.ensurePlay(f.ts);
-    for (const open of play.openTasks) {
-      if (open.openHosts === 0) this.closeTask(play, open, f.ts, false);
-      else open.superseded = true; // free strategy: hosts still busy on it
+    const scopes = f.scopes ?? [];
+    let parent: SpanNode<S>;
+    let freeKey: string | undefined;
+    if (play.free) {
+      // Free strategies start a task once per host, each on its own timeline: one span per task
+      // (and per scope path: a role's tasks may run again under another include of it), open
+      // until every host of the batch has a result for it, under scope spans open until the
+      // batch ends. Same tree as under linear, and every child inside its parent. A task is known
+      // by where it is written, not its uuid: hosts that include a file at different moments get
+      // copies of its tasks with uuids of their own.
+      freeKey = `${f.path ?? f.task}\u0000${f.name}${scopes.map(freeScopeKey).join('')}`;
+      const open = play.freeTasks.get(freeKey);
+      if (open && !open.node.ended) {
+        play.tasks.set(f.task, open); // another host starts the same task
+        return;
+      }
+      parent = this.freeScope(play, scopes, f.ts);
+    } else {
+      for (const open of play.openTasks) {
+        if (open.openHosts === 0) this.closeTask(play, open, f.ts, undefined);
+        else open.superseded = true; // hosts still busy on it
+      }
+      parent = this.syncScopes(play, scopes, f.ts);
     }
-    const parent = this.syncScopes(play, f.scopes ?? [], f.ts);
     const argsAttrs = argsAttributes(f.args);
     // ansible shows role tasks as "role : name"; under a role span the plain name reads better.
     const name = (f.role && f.name?.startsWith(`${f.role} : `) ? f.name.slice(f.role.length + 3) : f.name) || f.action || 'task';
@@ -410,6 +579,7 @@ export class RunModel<S> {
       role,
       handler,
       argsAttrs,
+      scopeIds: f.scopes?.map((scope) => scope.id) ?? [],
       hosts: new Map(),
       openHosts: 0,
       superseded: false,
@@ -419,6 +589,7 @@ export class RunModel<S> {
       spanMode,
     };
     play.tasks.set(f.task, task);
+    if (freeKey !== undefined) play.freeTasks.set(freeKey, task);
     play.openTasks.add(task);
     this.observer.taskStart?.({
       ...this.ref(),
@@ -437,33 +608,54 @@ export class RunModel<S> {
   private syncScopes(play: PlayState<S>, scopes: Scope[], ts: number): SpanNode<S> {
     let keep = 0;
     while (keep < play.scopes.length && keep < scopes.length && play.scopes[keep]?.id === scopes[keep]?.id) keep++;
-    this.closeScopes(play, keep, ts, false);
+    this.closeScopes(play, keep, ts, undefined);
     let parent = play.scopes[keep - 1]?.node ?? play.node;
     for (const scope of scopes.slice(keep)) {
-      const startNs = this.pendingIncludes.get(scope.id) ?? ts;
-      const node = parent.child({
-        name: scope.kind === 'include' ? `include ${scope.name}` : `role ${scope.name}`,
-        kind: 'internal',
-        startNs: Math.min(startNs, ts),
-        attributes: {
-          [ATTR.SCOPE_KIND]: scope.kind,
-          [ATTR.SCOPE_NAME]: scope.name,
-          [ATTR.SCOPE_VIA]: scope.via,
-          [ATTR.TASK_ROLE]: scope.kind === 'role' ? scope.name : undefined,
-        },
-      });
-      play.scopes.push({ node, id: scope.id });
-      parent = node;
+      parent = this.scopeSpan(parent, scope, ts);
+      play.scopes.push({ node: parent, id: scope.id });
     }
     return parent;
   }
 
-  private closeScopes(play: PlayState<S>, from: number, ts: number, interrupted: boolean): void {
-    while (play.scopes.length > from) {
-      const scope = play.scopes.pop() as ScopeState<S>;
-      if (interrupted) {
+  /** Free strategies: the scope spans of a task's scopes, by scope path, made when first needed. */
+  private freeScope(play: PlayState<S>, scopes: Scope[], ts: number): SpanNode<S> {
+    let parent = play.node;
+    let path = '';
+    for (const scope of scopes) {
+      path += freeScopeKey(scope);
+      let open = play.freeScopes.get(path);
+      if (!open) play.freeScopes.set(path, (open = { node: this.scopeSpan(parent, scope, ts), id: scope.id }));
+      parent = open.node;
+    }
+    return parent;
+  }
+
+  private scopeSpan(parent: SpanNode<S>, scope: Scope, ts: number): SpanNode<S> {
+    const startNs = this.pendingIncludes.get(scope.id) ?? ts;
+    return parent.child({
+      name: scope.kind === 'include' ? `include ${scope.name}` : `role ${scope.name}`,
+      kind: 'internal',
+      startNs: Math.min(startNs, ts),
+      attributes: {
+        [ATTR.SCOPE_KIND]: scope.kind,
+        [ATTR.SCOPE_NAME]: scope.name,
+        [ATTR.SCOPE_VIA]: scope.via,
+        [ATTR.TASK_ROLE]: scope.kind === 'role' ? scope.name : undefined,
+      },
+    });
+  }
+
+  private closeScopes(play: PlayState<S>, from: number, ts: number, cut: string | undefined): void {
+    const closing: ScopeState<S>[] = play.scopes.splice(from).reverse();
+    if (from === 0) {
+      // a free strategy's: made parent first, so ended in reverse (children first)
+      closing.push(...[...play.freeScopes.values()].reverse());
+      play.freeScopes.clear();
+    }
+    for (const scope of closing) {
+      if (cut) {
         scope.node.set({ [ATTR.RUN_INTERRUPTED]: true });
-        scope.node.end(ts, { code: 'error', message: INTERRUPTED });
+        scope.node.end(ts, { code: 'error', message: cut });
       } else {
         // Ends with its last task, not when the next task outside it starts.
         scope.node.end(scope.node.lastNs, { code: 'unset' });
@@ -480,16 +672,17 @@ export class RunModel<S> {
     return play.tasks.get(uuid) as TaskState<S>;
   }
 
-  private closeTask(play: PlayState<S>, task: TaskState<S>, ts: number, interrupted: boolean): void {
+  private closeTask(play: PlayState<S>, task: TaskState<S>, ts: number, cut: string | undefined): void {
+    const interrupted = cut !== undefined;
     const mode = task.spanMode;
     for (const hs of task.hosts.values()) {
       if (hs.node.ended) continue;
       // A host the task ended without a result for is a problem: `problems` keeps its span.
       if (mode === 'problems') hs.node.create();
       if (interrupted) {
-        hs.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.TASK_HOST_STATUS]: 'failed' });
-        hs.node.event('exception', ts, exceptionAttributes('ansible.interrupted', undefined, INTERRUPTED));
-        hs.node.end(ts, { code: 'error', message: INTERRUPTED });
+        hs.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.TASK_HOST_STATUS]: 'failed', [ATTR.ERROR_TYPE]: 'interrupted' });
+        hs.node.event('exception', ts, exceptionAttributes('ansible.interrupted', undefined, cut));
+        hs.node.end(ts, { code: 'error', message: cut });
       } else {
         hs.node.end(ts, { code: 'unset' });
       }
@@ -510,7 +703,7 @@ export class RunModel<S> {
     const errorType = interrupted ? 'interrupted' : failures ? (r.failed ? 'failed' : 'unreachable') : undefined;
     task.node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: result, [ATTR.ERROR_TYPE]: errorType, ...(interrupted ? { [ATTR.RUN_INTERRUPTED]: true } : {}) });
     const endNs = interrupted ? ts : task.node.lastNs;
-    if (interrupted) task.node.end(endNs, { code: 'error', message: INTERRUPTED });
+    if (interrupted) task.node.end(endNs, { code: 'error', message: cut });
     else if (failures) task.node.end(endNs, { code: 'error', message: `failed on ${failures} host${failures === 1 ? '' : 's'}` });
     else task.node.end(endNs, { code: 'unset' });
   }
@@ -551,7 +744,26 @@ export class RunModel<S> {
   }
 
   private onHostResult(f: FrameOf<'host_result'>): void {
+    const key = `${f.task}\u0000${f.host}`;
+    const held = this.heldIncludes.get(key);
+    if (held) {
+      // the include's second result: its file or role could not be loaded
+      this.heldIncludes.delete(key);
+      return this.completeHostResult(held.hs, f);
+    }
     const hs = this.openHost(f.task, f.host, f.ts);
+    if (f.status === 'ok' && isIncludeAction(f.action ?? hs.task.action)) {
+      // Whether an include worked is known once ansible loaded what it includes: a failure to
+      // load is a second result for the same host (or, before 2.19 for include_role, an error
+      // only). The span ends at this result either way.
+      hs.node.touch(f.ts);
+      this.heldIncludes.set(key, { hs, frame: f });
+      return;
+    }
+    this.completeHostResult(hs, f);
+  }
+
+  private completeHostResult(hs: HostState<S>, f: FrameOf<'host_result'>): void {
     const play = this.playbook?.play as PlayState<S>;
     const status = hostSpanStatus(f);
     const isError = isErrorStatus(status);
@@ -597,7 +809,9 @@ export class RunModel<S> {
     hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
     this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
     if (status === 'failed' || status === 'unreachable') play.failedHosts.add(f.host);
-    if (hs.task.superseded && hs.task.openHosts === 0) this.closeTask(play, hs.task, f.ts, false);
+    if (hs.task.openHosts > 0) return;
+    if (hs.task.superseded) this.closeTask(play, hs.task, f.ts, undefined);
+    else if (play.free && play.hostCount !== undefined && taskResults(hs.task) >= play.hostCount) this.closeTask(play, hs.task, f.ts, undefined);
   }
 
   /** `problems` and `none`: whether the host that just ended keeps its span. */

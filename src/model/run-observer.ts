@@ -107,6 +107,8 @@ export interface PlaybookEndEvent extends RunRef {
   startNs: number;
   endNs: number;
   result: CicdResult;
+  /** error.type of the root, unless it succeeded (docs/semantic-conventions.md). */
+  errorType?: string;
   interrupted: boolean;
   /** Per-host stats of this playbook (empty when the run was cut off before them). */
   stats: Record<string, Partial<HostStats>>;

@@ -14,6 +14,8 @@ export interface PlaybookState<S> {
   ref: RunRef;
   stats: Record<string, Partial<HostStats>>;
   play?: PlayState<S>;
+  /** Its stats came (at `ts`): the plays are over, the root waits for how the command ends. */
+  settled?: { ts: number; failed: string[]; unreachable: string[] };
   /** The run's span count before this trace's root: the trace's size is what came after. */
   spansBefore: number;
 }
@@ -25,7 +27,14 @@ export interface PlayState<S> {
   batches: number;
   /** Hosts of the current batch (the shim's `host_count`), for `--host-spans auto:N`. */
   hostCount?: number;
+  /** A free strategy (free, host_pinned): hosts run the tasks on their own timelines. */
+  free: boolean;
+  /** Linear: the open role/include spans, outermost first (the stack the current task is in). */
   scopes: ScopeState<S>[];
+  /** Free: the role/include spans of the batch, by scope path, open until it ends. */
+  freeScopes: Map<string, ScopeState<S>>;
+  /** Free: the open span of each task, by task uuid and scope path. */
+  freeTasks: Map<string, TaskState<S>>;
   tasks: Map<string, TaskState<S>>;
   openTasks: Set<TaskState<S>>;
   failedHosts: Set<string>;
@@ -44,6 +53,8 @@ export interface TaskState<S> {
   role: string | undefined;
   handler: boolean;
   argsAttrs: Attributes;
+  /** The ids of its scopes (roles, includes), outermost first. */
+  scopeIds: string[];
   hosts: Map<string, HostState<S>>;
   openHosts: number;
   /** A later task has started; end as soon as the last open host is done. */

@@ -56,6 +56,14 @@ export const Scope = Type.Object(
     id: Type.String({ description: 'what makes two tasks share the scope (see below)' }),
     name: Type.String({ description: 'role name, or the included file as written' }),
     via: Type.Optional(Type.String({ description: '`roles`, `import_role`, `include_role`, `dependency` or `include_tasks`' })),
+    path: Type.Optional(
+      Nullable(
+        Type.String({
+          description:
+            '`file:line` of the `include_tasks` / `include_role` / `import_role` task that opens it: the same for every copy ansible-core makes of an included file',
+        }),
+      ),
+    ),
   },
   { title: 'scope' },
 );
@@ -187,7 +195,7 @@ export const FRAMES = {
       rescued: Type.Optional(
         Type.Boolean({
           description:
-            'failed, not ignored, and the task sits — directly or through nested blocks, includes or imports — in the `block:` section of a block whose `rescue:` section is not empty',
+            'failed (or, for an `include_tasks` / `include_role`, ok), not ignored, and the task sits — directly or through nested blocks, includes or imports — in the `block:` section of a block whose `rescue:` section is not empty; never for a handler, which runs outside the blocks of the task that notified it',
         }),
       ),
       action: Type.Optional(Type.String({ description: 'resolved action, e.g. `ansible.builtin.command`; for includes the include action' })),
@@ -195,7 +203,7 @@ export const FRAMES = {
       no_log: Type.Optional(Type.Boolean({ description: NO_LOG })),
       res: Type.Optional(ResultSubset),
     },
-    "When an `include_tasks` file cannot be loaded, ansible-core sends the include's `ok` result and then a second `host_result` with `status` `failed` (`res.reason` says why).",
+    "When an `include_tasks` file (since 2.19 also an `include_role` role) cannot be loaded, ansible-core sends the include's `ok` result and then a second `host_result` with `status` `failed` (`res.reason` says why). Before 2.19 a role that `include_role` cannot load gets no second result, only an `error` frame: the sidecar takes the hosts that then do not go into the role as failed.",
   ),
   item_result: frame('item_result', '`v2_runner_item_on_ok` / `_failed` / `_skipped`', {
     task: taskOf(),
@@ -279,6 +287,16 @@ export const FRAMES = {
     },
     "ansible-core's stats are cumulative across the playbooks of one command; the shim sends the difference. Lists the hosts that had a result in this playbook or a non-zero difference.",
   ),
+  error: frame(
+    'error',
+    "ansible-core's `Display.error`: an error ansible shows, e.g. a role that cannot be found, a parse error, `User interrupted execution`",
+    {
+      msg: Type.String({ description: 'the error as ansible shows it (truncated; masked as every frame is)' }),
+      task: Type.Optional(Nullable(Uuid('the task started last, or null'))),
+      play: Type.Optional(Nullable(Uuid('the current play, or null'))),
+    },
+    'At most 20 per run. ansible-core calls no callback method for an error that ends the run, or for an `include_role` that cannot load its role (before 2.19): this frame and `bye.exit_code` are how the sidecar learns of them.',
+  ),
   resume: frame(
     'resume',
     'a reconnect, or a run an earlier ansible-playbook left in the spool: the first frame of a connection that carries a run from its spool file ([Reconnect and resume](#reconnect-and-resume))',
@@ -306,6 +324,13 @@ export const FRAMES = {
               'earlier runs whose spool files the shim deleted to keep its spool directory within `spool_max_mb` / `spool_max_age_days`, not told to a sidecar yet (absent when none)',
           },
         ),
+      ),
+      exit_code: Type.Optional(
+        Type.Integer({
+          minimum: -(2 ** 31),
+          maximum: 2 ** 31 - 1,
+          description: 'the exit code ansible-playbook passed to `sys.exit`; absent when it exits otherwise',
+        }),
       ),
     },
     'Missing when ansible-playbook is killed or the connection was lost: the run ends at EOF either way.',

@@ -119,6 +119,7 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
     startNs: root.startNs,
     endNs: root.endNs,
     result: (a[ATTR.CICD_PIPELINE_RESULT] ?? 'error') as CicdResult,
+    errorType: a[ATTR.ERROR_TYPE] as string | undefined,
     interrupted: a[ATTR.RUN_INTERRUPTED] === true,
     stats: {},
     failedHosts: (a[ATTR.FAILED_HOSTS] as string[] | undefined) ?? [],

@@ -267,13 +267,15 @@ class TestFeatures(PlaybookRun):
         self.assertEqual(frames[0]['hosts'], ['localhost'])
         one = self.t('included task one')
         self.assertGreater(one['seq'], frames[0]['seq'])
+        # path: where the include is written, the same for every copy ansible-core makes of the file
         self.assertEqual(one['scopes'], [
-            {'kind': 'include', 'id': inc['task'], 'name': 'tasks/included.yml', 'via': 'include_tasks'}])
+            {'kind': 'include', 'id': inc['task'], 'name': 'tasks/included.yml', 'via': 'include_tasks', 'path': inc['path']}])
         nested_inc = self.t('nested include')
         nested = self.t('nested task')
         self.assertEqual(nested['scopes'], [
-            {'kind': 'include', 'id': inc['task'], 'name': 'tasks/included.yml', 'via': 'include_tasks'},
-            {'kind': 'include', 'id': nested_inc['task'], 'name': 'nested.yml', 'via': 'include_tasks'}])
+            {'kind': 'include', 'id': inc['task'], 'name': 'tasks/included.yml', 'via': 'include_tasks', 'path': inc['path']},
+            {'kind': 'include', 'id': nested_inc['task'], 'name': 'nested.yml', 'via': 'include_tasks',
+             'path': nested_inc['path']}])
         self.assertRegex(nested['path'], r'tasks/nested\.yml:1$')
 
     def test_import_tasks_leave_no_scope(self):
@@ -299,7 +301,8 @@ class TestFeatures(PlaybookRun):
     def test_include_role_scope(self):
         inc = self.t('include role')
         extra = self.t('extra greet task')
-        self.assertEqual(extra['scopes'], [{'kind': 'role', 'id': inc['task'], 'name': 'greet', 'via': 'include_role'}])
+        self.assertEqual(extra['scopes'], [{'kind': 'role', 'id': inc['task'], 'name': 'greet', 'via': 'include_role',
+                                             'path': inc['path']}])
         self.assertEqual(extra['role'], 'greet')
 
     def test_import_role_scope(self):

@@ -77,6 +77,8 @@ describe('live state', () => {
     const live = feed([
       ...rollout,
       ...stream([{ t: 'stats', hosts: { h1: { ok: 2 }, h2: { failures: 1 }, h3: { ok: 1 } }, ts: T0 + 200 * MS }], 'run-1').map((f) => ({ ...f, seq: 99 })),
+      // the playbook ends when the command says how it ended
+      ...stream([{ t: 'bye', dropped: 0, ts: T0 + 210 * MS }], 'run-1').map((f) => ({ ...f, seq: 100 })),
     ]);
     const ended = live.takeEnded();
     expect(ended).toHaveLength(1);
