@@ -1,5 +1,5 @@
-// The sidecar in another pod (#24): `serve` over ws:// and wss:// with directories of its own, so
-// it never sees the controller's spool. SIGKILLed at three points of one real playbook and
+// The sidecar in another pod (#24): `serve` over ws:// and wss:// (and a Unix socket on a shared
+// volume) with directories of its own, so it never sees the controller's spool. SIGKILLed at three points of one real playbook and
 // restarted on the same port, it gets the run back from the shim itself — which reconnects,
 // learns the last frame the new serve applied, and sends the rest from its spool file — and every
 // (task, host) span and log record reaches the backend exactly once, with no spool file left
@@ -26,7 +26,7 @@ beforeAll(() => {
   pki = makeTestPki();
 });
 
-type Transport = 'ws' | 'wss';
+type Transport = 'unix' | 'ws' | 'wss';
 
 /** A backend, a sidecar pod (its own state and spool directories, one port) and a controller (its own spool directory). */
 class Pods {
@@ -35,6 +35,8 @@ class Pods {
   readonly controllerSpool = tempDir('otel-controller-spool-');
   private sidecarEnv: NodeJS.ProcessEnv = {};
   private port = 0;
+  /** The Unix socket (the same path across restarts, as a shared volume would give). */
+  private readonly socket = join(tempDir(), 'run', 's.sock');
   private readonly sidecars: Process[] = [];
   private readonly playbooks: Process[] = [];
 
@@ -55,13 +57,16 @@ class Pods {
     return this;
   }
 
-  /** serve on the pod's port (the first one picks it). */
+  /** serve on the pod's port (the first one picks it), or its socket. */
   async serve(env: NodeJS.ProcessEnv = {}, extra: string[] = []): Promise<Process> {
+    const unix = this.transport === 'unix';
     const tls = this.transport === 'wss' ? ['--ws-tls-cert', pki.serverCert, '--ws-tls-key', pki.serverKey] : [];
-    const args = [CLI, 'serve', '--socket', join(tempDir(), 's.sock'), '--ws-port', String(this.port), '--ws-token', TOKEN, ...tls, ...extra];
+    const ws = unix ? [] : ['--ws-port', String(this.port), '--ws-token', TOKEN, ...tls];
+    const args = [CLI, 'serve', '--socket', unix ? this.socket : join(tempDir(), 's.sock'), ...ws, ...extra];
     const s = started(spawn(process.execPath, args, { env: { ...this.sidecarEnv, ...env } }));
     this.sidecars.push(s);
-    await until(() => /listening on .* and wss?:\/\/127\.0\.0\.1:\d+/.test(s.out()) || s.proc.exitCode !== null, WAIT);
+    await until(() => s.out().includes('listening on') || s.proc.exitCode !== null, WAIT);
+    if (unix) return s;
     const m = /and (wss?:\/\/127\.0\.0\.1:(\d+))/.exec(s.out());
     if (!m) throw new Error(`serve did not start: ${s.out()}`);
     this.port = Number(m[2]);
@@ -69,7 +74,7 @@ class Pods {
   }
 
   get url(): string {
-    return `${this.transport}://127.0.0.1:${this.port}`;
+    return this.transport === 'unix' ? this.socket : `${this.transport}://127.0.0.1:${this.port}`;
   }
 
   /** exactly.yml on the controller, its shim pointed at the pod; returns at once. */
@@ -170,7 +175,8 @@ function expectExactlyOnce(p: Pods, label: string): void {
   expect(p.controllerFiles(), said).toEqual([]);
 }
 
-describe.each(['ws', 'wss'] as const)('a sidecar in another pod, over %s, SIGKILLed and restarted on its port', (transport) => {
+// The Unix socket as well: a sidecar in another container of the pod, on a shared socket volume.
+describe.each(['unix', 'ws', 'wss'] as const)('a sidecar with its own directories, over %s, SIGKILLed and restarted on its port or socket', (transport) => {
   it('undisturbed: one connection, acked, no spool file left', async () => {
     const p = await pods(transport);
     p.open('a', 'b');
