@@ -39,7 +39,7 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
     );
     await sidecar.server!.waitIdle(LAST_FRAMES_GRACE_MS);
     await sidecar.shutdown(0);
-    if (sidecar.runsEnded === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook command?)`);
+    if (sidecar.runsEnded === 0) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook or ansible command?)`);
     return exitCode;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,12 @@ export const EXECUTION: Case[] = [
   { id: 'max-fail', covers: 'serial with max_fail_percentage', playbooks: ['max-fail.yml'], ordered: true },
   { id: 'any-errors-fatal', covers: 'any_errors_fatal', playbooks: ['any-errors-fatal.yml'], ordered: true },
   { id: 'async', covers: 'async with poll 0 and async_status; async with poll > 0', playbooks: ['async.yml'], ordered: true },
+  {
+    id: 'mixed',
+    covers: 'an unreachable host in a block, a loop failing into a rescue, clear_host_errors then a failure, a serial play after it',
+    playbooks: ['mixed.yml'],
+    ordered: true,
+  },
 ];
 
 /** Includes, imports, roles, handlers and blocks. */
