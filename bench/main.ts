@@ -15,6 +15,7 @@ import { ROOT, SidecarProcess } from './sidecar-process.js';
 import { pipelineThroughput, rawSdkThroughput } from './throughput.js';
 import { traceSizes } from './trace-size.js';
 import { whatIfAccuracy } from './what-if.js';
+import { soak } from './soak.js';
 
 const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
         scale: config.whatifScale,
       });
     }
+    if (config.sections.has('soak')) {
+      log(`soak: ${config.soakRuns} runs one after the other through one serve, every output on`);
+      r.soak = await soak({ runs: config.soakRuns, every: config.soakEvery }, log);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(benchCacheHome(), { recursive: true, force: true });
@@ -101,7 +106,7 @@ function write(r: BenchResults, out: string): void {
     `# ${configVariables().join(' ')}`,
     'npm run bench',
     `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_WORKLOADS=${config.shimWorkloads} BENCH_SHIM_MODES=${config.shimModes} BENCH_SHIM_PINS=${config.shimPins}${config.shimBefore ? ` BENCH_SHIM_BEFORE=${config.shimBefore}` : ''} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
-    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs, whatif)',
+    '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs, whatif, soak)',
     `# the what-if accuracy alone (section 8): npm run bench -- --sections whatif --whatif-pairs ${config.whatifPairs} --output whatif.md`,
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
     "# a callback right after a fork of ansible's (copy-on-write faults): /usr/bin/python3 test/shim/bench_fork.py 150",

@@ -12,6 +12,8 @@ import type { PipelineResult, RawSdkResult } from './throughput.js';
 import type { TraceSizeResult } from './trace-size.js';
 import { traceSizeSection } from './trace-size-report.js';
 import { whatIfSection, type WhatIfResult } from './what-if.js';
+import type { SoakResult } from './soak.js';
+import { soakSection } from './soak-report.js';
 
 export interface BenchResults {
   config: BenchConfig;
@@ -27,6 +29,7 @@ export interface BenchResults {
   traceSize?: TraceSizeResult;
   manyRuns?: ManyRunsResult;
   whatIf?: WhatIfResult;
+  soak?: SoakResult;
 }
 
 const GOALS = { framesPerSec: 100_000, vsRaw: 1.5, rssMiB: 200, p99Ms: 2000 };
@@ -153,6 +156,7 @@ export function renderReport(r: BenchResults, commands: string[], analysis: stri
   if (r.traceSize) lines.push(...traceSizeSection(r.traceSize));
   if (r.manyRuns) lines.push(...manyRunsSection(r.manyRuns, GOALS.p99Ms));
   if (r.whatIf) lines.push(...whatIfSection(r.whatIf));
+  if (r.soak) lines.push(...soakSection(r.soak));
   if (analysis) lines.push(analysis.trim(), '');
   return `${lines.join('\n')}\n`;
 }

@@ -26,12 +26,16 @@ export class SidecarProcess {
   }
 
   /** The node arguments used, for the report. */
-  static command(socket: string, cpuProfDir?: string): string[] {
-    return [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), CLI, 'serve', '--socket', socket];
+  static command(socket: string, cpuProfDir?: string, args: string[] = []): string[] {
+    return [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), CLI, 'serve', '--socket', socket, ...args];
   }
 
-  static async start(socket: string, endpoint: string, o: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<SidecarProcess> {
-    const child = spawn(process.execPath, SidecarProcess.command(socket, o.cpuProfDir), {
+  static async start(
+    socket: string,
+    endpoint: string,
+    o: { cpuProfDir?: string; env?: Record<string, string>; args?: string[]; nodeArgs?: string[] } = {},
+  ): Promise<SidecarProcess> {
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...SidecarProcess.command(socket, o.cpuProfDir, o.args)], {
       // A spool directory of its own: it must not replay runs the bench's shims spooled. A queue
       // (and so span ledger) of its own: the streams share one run id, so a ledger of an earlier
       // sidecar at a receiver on the same port would skip their spans as delivered.

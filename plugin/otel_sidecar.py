@@ -26,8 +26,10 @@ description:
   - The plugin never blocks the playbook. Frames are queued in memory and written by a background
     thread, which first appends them to a per-run spool file and then sends them to the sidecar.
     If the sidecar cannot be reached, dies or stops reading, a single warning names the spool file
-    and the playbook goes on; a running C(ansible-otel serve) replays the file later (or run
-    C(ansible-otel replay FILE)). The spool file is deleted at exit once the sidecar acks that the
+    and the playbook goes on; the plugin reconnects in the background and sends the run on from the
+    spool file (a sidecar in another pod included), a running C(ansible-otel serve) that sees the
+    file replays it later (or run C(ansible-otel replay FILE)), and the next run sends the runs
+    earlier ones left. The spool file is deleted at exit once the sidecar acks that the
     run is exported (with an older sidecar that never acks, once every frame reached it).
     With C(overflow=drop) there is no spool file and undelivered frames are counted as dropped.
   - Results of C(no_log) tasks and items are never sent, C(no_log) tasks never send their
@@ -184,7 +186,8 @@ options:
   drain_timeout:
     description:
       - Seconds to wait, when C(ansible-playbook) exits, for the queued frames to be written to the sidecar
-        and for its ack (the run is exported, the spool file can go).
+        and for its ack (the run is exported, the spool file can go); without a connection then, to
+        reconnect once more and send what the sidecar lacks.
     type: float
     default: 2.0
     env:
@@ -205,6 +208,33 @@ options:
     ini:
       - section: callback_otel_sidecar
         key: spool_dir
+  spool_max_mb:
+    description:
+      - Most MiB all spool files in C(spool_dir) may take together. At the start of each run, when they
+        take more, the oldest files of runs no sidecar took are deleted (never one whose
+        C(ansible-playbook) still runs, or that a sidecar is replaying), with one warning; the next
+        sidecar the shim reaches is told how many runs that cost.
+      - 0 turns the size cap off.
+    type: int
+    default: 1024
+    env:
+      - name: ANSIBLE_OTEL_SPOOL_MAX_MB
+    ini:
+      - section: callback_otel_sidecar
+        key: spool_max_mb
+  spool_max_age_days:
+    description:
+      - Spool files not written for this many days are deleted at the start of a run, as for
+        C(spool_max_mb). Keep it shorter than the sidecar's C(--ledger-retention) (14 days by default),
+        so that a replayed run is still filtered by the sidecar's ledger.
+      - 0 turns the age cap off.
+    type: float
+    default: 7
+    env:
+      - name: ANSIBLE_OTEL_SPOOL_MAX_AGE_DAYS
+    ini:
+      - section: callback_otel_sidecar
+        key: spool_max_age_days
   overflow:
     description:
       - What happens to frames the sidecar does not get (absent, dead, or not reading).
@@ -259,6 +289,7 @@ import getpass
 import json
 import os
 import platform
+import random
 import re
 import select
 import socket
@@ -997,10 +1028,275 @@ def _install_fork_hook():
         _FORK_HOOK_INSTALLED[0] = True
 
 
+# --------------------------------------------------------------------------------------------
+# The spool directory as a whole: its cap, and the count of runs the cap cost
+
+_SPOOL_FILE = re.compile(r'^[0-9a-f]+-(\d+)\.ndjson$')
+_SPOOL_CLAIMED = re.compile(r'^[0-9a-f]+-\d+\.ndjson\.replaying-(\d+)$')
+_SPOOL_BAD = re.compile(r'^[0-9a-f]+-\d+\.ndjson\.bad$')
+# Runs the cap deleted and no sidecar was told of yet: a line "<runs> <bytes>" per eviction.
+SPOOL_EVICTED = 'evicted-runs'
+SpoolCap = collections.namedtuple('SpoolCap', 'max_bytes max_age')  # bytes, seconds; 0: no cap
+
+
+def spool_cap_from(max_mb, max_age_days):
+    """The options as a SpoolCap; a value that is not a number is the default."""
+    try:
+        max_bytes = max(0, int(float(max_mb) * 1048576))
+    except (TypeError, ValueError):
+        max_bytes = 1024 * 1048576
+    try:
+        max_age = max(0.0, float(max_age_days) * 86400)
+    except (TypeError, ValueError):
+        max_age = 7 * 86400.0
+    return SpoolCap(max_bytes, max_age)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # EPERM: alive, someone else's
+    return True
+
+
+def cap_spool(directory, cap, keep=None, now=None):
+    """Deletes the spool files over ``cap``: those not written for ``max_age`` seconds, then the
+    oldest while all of them together are over ``max_bytes``. A file still written (its
+    ansible-playbook runs) or being replayed (its sidecar runs), and ``keep``, are never deleted.
+    Each deleted file is one run no sidecar got whole: appended to SPOOL_EVICTED, so the next
+    sidecar is told. Returns (runs, bytes) deleted."""
+    now = time.time() if now is None else now
+    total = 0
+    free = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0, 0
+    for e in entries:
+        name = e.name
+        live = _SPOOL_FILE.match(name) or _SPOOL_CLAIMED.match(name)
+        if not live and not _SPOOL_BAD.match(name):
+            continue
+        try:
+            st = e.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        total += st.st_size
+        if name != keep and not (live and _pid_alive(int(live.group(1)))):
+            free.append((st.st_mtime, name, st.st_size))
+    free.sort()
+    runs = size = 0
+    for mtime, name, nbytes in free:
+        old = cap.max_age > 0 and now - mtime > cap.max_age
+        if not old and not (cap.max_bytes > 0 and total > cap.max_bytes):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            continue  # gone meanwhile: a sidecar or another shim took it
+        total -= nbytes
+        runs += 1
+        size += nbytes
+    if runs:
+        fd = os.open(os.path.join(directory, SPOOL_EVICTED),
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+        try:
+            os.write(fd, b'%d %d\n' % (runs, size))
+        finally:
+            os.close(fd)
+    return runs, size
+
+
+def spool_evicted(directory):
+    """The runs the cap deleted that no sidecar was told of: (runs, bytes, how much of the file
+    that is), for ``bye``; ``spool_evicted_told`` forgets them once a sidecar has the run."""
+    try:
+        with open(os.path.join(directory, SPOOL_EVICTED), 'rb') as f:
+            data = f.read()
+    except OSError:
+        return 0, 0, 0
+    runs = size = 0
+    told = data.rfind(b'\n') + 1  # a line cut short is for the next time
+    for line in data[:told].split(b'\n'):
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            runs += int(parts[0])
+            size += int(parts[1])
+    return runs, size, told
+
+
+def spool_evicted_told(directory, told):
+    """A sidecar acked the run whose ``bye`` counted the first ``told`` bytes of SPOOL_EVICTED."""
+    path = os.path.join(directory, SPOOL_EVICTED)
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+        if len(data) <= told:
+            os.unlink(path)
+            return
+        tmp = '%s.%d.tmp' % (path, os.getpid())  # evictions since the bye: they stay
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+        try:
+            os.write(fd, data[told:])
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except OSError:
+        pass  # told again with the next run's bye: a count said twice, never lost
+
+
 # The sidecar says on connect that it acks ({"t":"ready","ack":true}); a sidecar that said nothing
 # within this long at exit is older and never acks.
 _ACK_READY_GRACE = 0.25
 _ACK_BUF_MAX = 65536
+
+# Reconnect (docs/protocol.md, "Reconnect and resume"): the waits between attempts, in seconds,
+# the last one repeated, each scaled by a random factor in [0.5, 1.5) so that the shims of a
+# fleet do not all come back at once; a retry's connect and handshake take at most
+# _RETRY_TIMEOUT (send_timeout if that is shorter).
+RECONNECT_BACKOFF = (0.25, 0.5, 1.0, 2.0, 4.0, 5.0)
+_RETRY_TIMEOUT = 2.0
+# A resumed connection gets the spool file in slices this large, the queue spooled between them.
+_CATCH_UP_SLICE = 256 * 1024
+_SEQ = re.compile(br'"seq":(\d+)')
+
+
+def reconnect_delay(attempt, rnd=None):
+    """Seconds before reconnect attempt ``attempt`` (0: the first after the loss), with jitter."""
+    base = RECONNECT_BACKOFF[min(max(0, attempt), len(RECONNECT_BACKOFF) - 1)]
+    return base * (0.5 + (random.random() if rnd is None else rnd()))
+
+
+def _seq_of(line):
+    """The ``seq`` of a frame line: from its envelope (v, t, run, seq come first), never from a
+    key of the same name further in."""
+    if not line.startswith(b'{"v":'):
+        return None
+    m = _SEQ.search(line, 0, 160)
+    return int(m.group(1)) if m else None
+
+
+def last_seq(data):
+    """The ``seq`` of the last whole line of ``data`` (frames, in order), or None."""
+    end = len(data) - 1 if data.endswith(b'\n') else data.rfind(b'\n')
+    if end < 0:
+        return None
+    return _seq_of(data[data.rfind(b'\n', 0, end) + 1:end])
+
+
+def spool_offset_after(path, applied):
+    """Where in the spool file the frames after ``applied`` (a ``seq``; -1: none) start: the byte
+    offset of the first whole line with a higher ``seq``, else the end of the whole lines."""
+    if applied < 0:
+        return 0
+    offset = 0
+    with open(path, 'rb') as f:
+        for line in f:
+            if not line.endswith(b'\n'):
+                break  # cut short by a failed write: never sent whole, sent again from here
+            seq = _seq_of(line)
+            if seq is not None and seq > applied:
+                break
+            offset += len(line)
+    return offset
+
+
+def spool_last_seq(path):
+    """The ``seq`` of the last whole line of a spool file (read from its end), or None."""
+    with open(path, 'rb') as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        window = 65536
+        while True:
+            start = max(0, size - window)
+            f.seek(start)
+            data = f.read(size - start)
+            end = len(data) - 1 if data.endswith(b'\n') else data.rfind(b'\n')
+            if end < 0:
+                return None
+            line_start = data.rfind(b'\n', 0, end)
+            if line_start >= 0 or start == 0:
+                return _seq_of(data[line_start + 1:end])
+            window *= 4  # a line longer than the window: look further back
+
+
+class SidecarLines(object):
+    """What a sidecar writes back on one connection (``ready``, ``ack``), read by the thread that
+    owns the connection. Lines it does not know are skipped (docs/protocol.md, "Ack")."""
+
+    def __init__(self, sock, websocket):
+        self.sock = sock
+        self._websocket = websocket
+        self._buf = b''
+        self.ready = None       # the first `ready`: what this sidecar does (ack, resume)
+        self.applied = {}       # run -> `applied` of the `ready` that answered its `resume`
+        self.acked = set()      # runs acked on this connection
+
+    def _parse(self):
+        if self._websocket:
+            self._buf += self.sock.received
+            self.sock.received = b''
+        while b'\n' in self._buf:
+            line, self._buf = self._buf.split(b'\n', 1)
+            try:
+                msg = json.loads(line.decode('utf-8'))
+            except ValueError:
+                continue
+            if not isinstance(msg, dict):
+                continue
+            if msg.get('t') == 'ready' and 'run' in msg:
+                applied = msg.get('applied')
+                self.applied[msg['run']] = applied if isinstance(applied, int) else -1
+            elif msg.get('t') == 'ready' and self.ready is None:
+                self.ready = msg
+            elif msg.get('t') == 'ack':
+                self.acked.add(msg.get('run'))
+        self._buf = self._buf[-_ACK_BUF_MAX:]
+
+    def read_until(self, done, deadline):
+        """Reads until ``done()`` holds (True) or the deadline (False); raises OSError when the
+        sidecar closes the connection."""
+        raw = self.sock.sock if self._websocket else self.sock
+        while True:
+            if self._websocket:
+                # reads without waiting, bytes the TLS layer already decrypted too (select would
+                # not see those)
+                self.sock.service()
+            else:
+                while select.select([raw], [], [], 0)[0]:
+                    data = raw.recv(4096)
+                    if not data:
+                        self._parse()  # what it said before it closed still counts
+                        raise ConnectionError('the sidecar closed the connection')
+                    self._buf += data
+            self._parse()
+            if done():
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([raw], [], [], left)[0]:
+                return done()
+
+    def poll(self):
+        """Reads what is there without waiting; raises OSError when the sidecar closed the connection."""
+        self.read_until(lambda: True, 0)
+
+    @property
+    def acks(self):
+        return bool(self.ready and self.ready.get('ack') is True)
+
+    @property
+    def resumes(self):
+        return bool(self.ready and self.ready.get('resume') is True)
+
+
+def _resume_frame(run_id, seq, leftover=False):
+    frame = {'v': PROTOCOL_VERSION, 't': 'resume', 'run': run_id, 'seq': max(0, seq), 'ts': time.time_ns()}
+    if leftover:
+        frame['leftover'] = True
+    return (json.dumps(frame, separators=(',', ':')) + '\n').encode('utf-8')
 
 
 class FrameWriter(object):
@@ -1008,13 +1304,15 @@ class FrameWriter(object):
 
     ``offer`` never blocks. The writer thread appends each batch to the spool file (when
     ``spool_path`` is set: write-ahead, before the socket) and then sends it to the socket with a
-    ``send_timeout``. A failed or timed-out send gives the connection up for the rest of the run;
-    later batches go to the spool file only. Frames that end up nowhere (queue full, no
+    ``send_timeout``. A failed or timed-out send drops the connection; later batches go to the
+    spool file, and the writer reconnects with backoff (``RECONNECT_BACKOFF``): a sidecar that
+    takes ``resume`` says which frames it has, and the rest of the spool file goes first, in
+    order (docs/protocol.md, "Reconnect and resume"). Frames that end up nowhere (queue full, no
     connection and no spool file, still queued when the exit wait ran out) go to
     ``_undeliverable_locked``, the one place where frames are counted as lost.
     """
 
-    CONNECT_BACKOFF = (0.05, 0.15, 0.3)  # sleeps between the connect attempts
+    CONNECT_BACKOFF = (0.05, 0.15, 0.3)  # sleeps between the first connect attempts
 
     # The writer is not woken per frame. Each wake takes the GIL from ansible's main thread and,
     # after ansible forked its workers, copies the pages it touches (BENCHMARKS.md): it wakes
@@ -1023,14 +1321,18 @@ class FrameWriter(object):
     FLUSH_INTERVAL = 0.2
     WAKE_AT = 256
 
-    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None):
+    def __init__(self, path, queue_size, spool_path=None, send_timeout=5.0, token=None, tls=None, spool_cap=None,
+                 run_id=None, leftovers=False):
         self.path = path
+        self.spool_cap = spool_cap       # SpoolCap of the spool directory, applied once at start
+        self._evicted_told = 0           # bytes of SPOOL_EVICTED this run's bye counted
         self.token = token
         self.tls = tls                   # TlsFiles for wss://
         self._websocket = is_websocket_url(path)
         self.maxlen = max(1, int(queue_size))
         self.spool_path = spool_path     # None: overflow=drop, no spool file
         self.send_timeout = send_timeout if send_timeout and send_timeout > 0 else 5.0
+        self.run_id = run_id
         self._q = collections.deque()
         # The callback path takes the bare lock (a C call); the writer thread waits on the
         # condition built on it.
@@ -1042,13 +1344,25 @@ class FrameWriter(object):
         self._closing = False
         self._child = False
         self._sock = None
+        self._lines = None               # SidecarLines of the connection
         self._state = _STATE_CONNECTING
         self._thread = None
         self._give_up_reason = None
         self._spool_fd = None            # raw fd (os.write: nothing buffered, nothing to flush)
         self._spool_off = spool_path is None
+        self._spool_size = 0             # bytes written to the spool file
+        self._sent_off = 0               # bytes of it the connection has (behind: a resume catches up)
+        self._read_fd = None             # the spool file, read by a catch-up
+        self._lost = False               # the connection went away and no other has everything since
+        self._sent_all = True            # no spool file: every batch was written whole to the socket
+        self._last_seq = -1              # seq of the last frame written
+        self._attempt = 0                # reconnect attempts since the connection was lost
+        self._retry_at = None            # monotonic time of the next attempt; None: none planned
+        self._hopeless = False           # the sidecar refused us (token, TLS), or does not resume
+        self._ever_up = False            # a connection was up at some point
+        self._resume_seen = False        # a sidecar of this run takes `resume`: worth coming back to
+        self.resumes = 0                 # connections that took the run over after a loss
         self.spool_announced = False     # a warning already named the spool file
-        self.all_sent = True             # every batch the writer took was written whole to the socket
         self.dropped = 0
         self.dropped_by = {}             # why ('full', 'down', 'timeout') -> frames
         self._full_warned = False
@@ -1057,9 +1371,9 @@ class FrameWriter(object):
         self.masks = ()                  # VaultSecrets.masks, set by the controller thread
         self._ack_run = None             # at exit: the run whose ack the writer thread waits for
         self._ack_deadline = 0.0
-        self._ack_buf = b''
         self.acked = False               # the sidecar has the run safely exported
         self.sidecar_acks = False        # the sidecar announced acks (an older one never sends them)
+        self.leftovers = LeftoverSender(self) if leftovers and spool_path is not None else None
         _install_fork_hook()
         _LIVE_WRITERS.add(self)
 
@@ -1092,15 +1406,34 @@ class FrameWriter(object):
         WAKE_AT frames, drain, ack or close); at once when there is a reason to hurry."""
         if self._q and (self._urgent or len(self._q) >= self._wake_at):
             return
-        if self._closing or self._ack_run is not None:
+        if self._closing or self._behind_locked():
+            return
+        if self._ack_run is not None:
+            if self._sock is not None:
+                return  # read the ack
+            if self._retry_at is None:
+                self._cv.wait(self.FLUSH_INTERVAL)
+                return
+            self._cv.wait(max(0.0, min(self.FLUSH_INTERVAL, self._retry_at - time.monotonic())))
             return
         self._cv.wait(self.FLUSH_INTERVAL)
+
+    def _behind_locked(self):
+        """Connected, but the connection does not have the whole spool file yet (a resume)."""
+        return self._sock is not None and self._sent_off < self._spool_size
 
     # -- writer thread: spool file ------------------------------------------------------------
     @property
     def spooling(self):
         """True while batches still go to the spool file (overflow=spool and no write error)."""
         return not self._spool_off
+
+    @property
+    def all_sent(self):
+        """Every frame so far reached the sidecar on the connection of the moment (whole)."""
+        if self.spool_path is not None and not self._spool_off:
+            return not self._lost and self._sent_off >= self._spool_size
+        return self._sent_all
 
     def _open_spool(self):
         path = self.spool_path
@@ -1142,7 +1475,9 @@ class FrameWriter(object):
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(self._spool_fd, view):]
+                n = os.write(self._spool_fd, view)
+                self._spool_size += n
+                view = view[n:]
             return True
         except OSError as e:
             self._spool_problem('cannot write the spool file', e)
@@ -1161,34 +1496,192 @@ class FrameWriter(object):
             'otel_sidecar: %s %s: %s; going on without it (frames the sidecar does not get are lost)'
             % (what, self.spool_path, _errno_text(exc)))
 
+    def _cap_spool(self):
+        """Writer thread, before the first batch: the spool directory within its cap."""
+        cap = self.spool_cap
+        if cap is None or self.spool_path is None or not (cap.max_bytes > 0 or cap.max_age > 0):
+            return
+        try:
+            runs, size = cap_spool(os.path.dirname(self.spool_path), cap, keep=os.path.basename(self.spool_path))
+        except OSError as e:
+            self.pending_warnings.append('otel_sidecar: cannot keep the spool directory %s within its cap: %s'
+                                         % (os.path.dirname(self.spool_path), _errno_text(e)))
+            return
+        if runs:
+            limits = []
+            if cap.max_bytes > 0:
+                limits.append('spool_max_mb=%g' % (cap.max_bytes / 1048576.0))
+            if cap.max_age > 0:
+                limits.append('spool_max_age_days=%g' % (cap.max_age / 86400.0))
+            self.pending_warnings.append(
+                'otel_sidecar: the spool directory %s was over its cap (%s): deleted the %d oldest spool '
+                'file(s) (%d bytes) of runs no sidecar had taken; those traces are lost, and the next '
+                'sidecar this shim reaches is told' % (os.path.dirname(self.spool_path), ', '.join(limits), runs, size))
+
+    def bye_fields(self):
+        """Controller thread, at exit: what ``bye`` says (frames lost, runs the spool cap cost)."""
+        fields = {'dropped': self.dropped}
+        if self.spool_path is not None:
+            runs, size, self._evicted_told = spool_evicted(os.path.dirname(self.spool_path))
+            if runs:
+                fields['spool_evicted'] = {'runs': runs, 'bytes': size}
+        return fields
+
     # -- writer thread: socket ------------------------------------------------------------------
+    def open_connection(self, timeout):
+        """One connection to the sidecar (Unix socket, or ws:// / wss:// with its upgrade)."""
+        if self._websocket:
+            return WebSocketConnection.connect(self.path, self.token, timeout, self.tls)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            # connect (a full backlog) and sendall (nobody reads) raise socket.timeout
+            s.settimeout(timeout)
+            s.connect(self.path)
+        except BaseException:
+            s.close()
+            raise
+        return s
+
     def _connect(self):
         last = None
         for attempt in range(len(self.CONNECT_BACKOFF) + 1):
             if (self._closing or self._give_up_reason) and attempt:
                 break
-            s = None
             try:
-                if self._websocket:
-                    return WebSocketConnection.connect(self.path, self.token, self.send_timeout, self.tls)
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                # connect (a full backlog) and sendall (nobody reads) raise socket.timeout
-                s.settimeout(self.send_timeout)
-                s.connect(self.path)
-                return s
+                return self.open_connection(self.send_timeout)
             except OSError as e:
                 last = e
-                if s is not None:
-                    try:
-                        s.close()
-                    except OSError:
-                        pass
                 if isinstance(e, (socket.timeout, WebSocketError)):
-                    break  # retrying cannot help: the sidecar is stuck, or refused us
+                    self._hopeless = isinstance(e, WebSocketError)
+                    break  # retrying now cannot help: the sidecar is stuck, or refused us
             if attempt < len(self.CONNECT_BACKOFF):
                 time.sleep(self.CONNECT_BACKOFF[attempt])
         self._connection_problem('cannot connect to the sidecar at', last)
         return None
+
+    def _plan_retry_locked(self, now=False):
+        """After a loss (or a failed attempt): when to try again. Never when that cannot help: a
+        sidecar that refused us, or that does not take `resume` (its replayer gets the spool file,
+        as before), or without a spool file to send from. At exit (the ack awaited) one attempt
+        only, unless a sidecar of this run took `resume`: then it is likely to come back."""
+        give_up = (self._child or self._hopeless or (self._give_up_reason and not now)
+                   or (self._ever_up and not self._resume_seen) or (self._spool_off and not self._resume_seen))
+        if not give_up and self._ack_run is not None and not now and not self._resume_seen:
+            give_up = True
+        if give_up:
+            self._retry_at = None
+            if self._ack_run is not None and self._sock is None:
+                self._ack_run = None  # nothing to wait for any more
+                self._cv.notify_all()
+            return
+        delay = 0.0 if now else reconnect_delay(self._attempt)
+        self._attempt += 1
+        self._retry_at = time.monotonic() + delay
+
+    def _retry_due(self):
+        with self._cv:
+            return self._retry_at is not None and not self._closing and time.monotonic() >= self._retry_at
+
+    def _reconnect(self):
+        """Writer thread: one attempt to get the run back to a sidecar. The connection, or None."""
+        timeout = min(self.send_timeout, _RETRY_TIMEOUT)
+        if self._ack_run is not None:
+            timeout = max(0.05, min(timeout, self._ack_deadline - time.monotonic()))
+        sock = None
+        try:
+            sock = self.open_connection(timeout)
+            lines = SidecarLines(sock, self._websocket)
+            deadline = time.monotonic() + timeout
+            # a sidecar that says nothing is older than acks: it gets the whole file again
+            lines.read_until(lambda: lines.ready is not None, deadline)
+            if not (lines.resumes and self.run_id):
+                # an older sidecar: it would take the frames as a new run; its replayer gets the file
+                raise WebSocketError('the sidecar does not take resume')
+            sock.sendall(_resume_frame(self.run_id, self._last_seq))
+            lines.read_until(lambda: self.run_id in lines.applied, deadline)
+            applied = lines.applied.get(self.run_id, None)
+            if applied is None:
+                raise socket.timeout('no answer to resume within %g s' % timeout)
+            if self._spool_off:
+                if applied < 0:
+                    raise WebSocketError('the sidecar does not know the run, and there is no spool file to send it again')
+                offset = self._spool_size
+            else:
+                offset = spool_offset_after(self.spool_path, applied)
+        except OSError as e:
+            if sock is not None:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+            with self._cv:
+                if isinstance(e, WebSocketError):
+                    self._hopeless = True
+                self._plan_retry_locked()
+            return None
+        self._note_lines(lines)
+        with self._cv:
+            if self._closing or self._child:
+                sock.close()
+                return None
+            self._sock = sock
+            self._lines = lines
+            self._state = _STATE_UP
+            self._sent_off = offset
+            self._lost = False
+            self._attempt = 0
+            self._retry_at = None
+            self._ever_up = self._resume_seen = True
+            self.resumes += 1
+            self._cv.notify_all()
+        return sock
+
+    def _poll_lines(self, sock):
+        """Writer thread, at each wake: what the sidecar said (its `ready`: whether it resumes
+        runs), and whether it went away (then the writer comes back sooner than the next batch)."""
+        try:
+            self._lines.poll()
+        except (OSError, ValueError) as e:
+            self._note_lines(self._lines)
+            return self._drop_socket(sock, e if isinstance(e, OSError) else None)
+        self._note_lines(self._lines)
+        return sock
+
+    def _note_lines(self, lines):
+        if lines.acks:
+            self.sidecar_acks = True
+        if lines.resumes:
+            self._resume_seen = True
+        if self.run_id in lines.acked:
+            with self._cv:
+                self.acked = True
+                self._cv.notify_all()
+
+    def _catch_up(self, sock):
+        """Writer thread: the next slice of the spool file the connection does not have yet."""
+        try:
+            if self._read_fd is None:
+                self._read_fd = os.open(self.spool_path, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+            data = os.pread(self._read_fd, min(_CATCH_UP_SLICE, self._spool_size - self._sent_off), self._sent_off)
+            if not data:
+                raise OSError('the spool file %s is shorter than what was written to it' % self.spool_path)
+            sock.sendall(data)
+        except OSError as e:
+            return self._drop_socket(sock, e)
+        self._sent_off += len(data)
+        if self._sent_off >= self._spool_size:
+            self._close_read_fd()
+            with self._cv:
+                self._cv.notify_all()  # caught up: a drain waiting for it may go on
+        return sock
+
+    def _close_read_fd(self):
+        fd, self._read_fd = self._read_fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def _connection_problem(self, what, exc, given_up=None):
         if self._closing or self._conn_warned:
@@ -1208,23 +1701,31 @@ class FrameWriter(object):
         if self._spool_ready():
             self.spool_announced = True
             p = self.spool_path
-            tail = ('this run\'s frames are kept in the spool file %s (a running `ansible-otel serve` replays '
-                    'it, or run `ansible-otel replay %s`); the playbook is not affected' % (p, p))
+            tail = ('this run\'s frames are kept in the spool file %s and sent when the sidecar is back (or a '
+                    'running `ansible-otel serve` replays it, or run `ansible-otel replay %s`); the playbook is '
+                    'not affected' % (p, p))
         else:
             tail = 'traces of this run are dropped (the playbook is not affected)'
         self.pending_warnings.append('otel_sidecar: %s %s: %s; %s' % (what, self.path, reason, tail))
 
     def _run(self):
+        self._cap_spool()
+        if self.leftovers is not None:
+            self.leftovers.start()
         sock = self._connect()
         with self._cv:
             if sock is not None and not self._child and not self._closing and not self._give_up_reason:
                 self._sock = sock
+                self._lines = SidecarLines(sock, self._websocket)
                 self._state = _STATE_UP
+                self._ever_up = True
             else:
                 if sock is not None:
                     sock.close()
                     sock = None
                 self._state = _STATE_DOWN
+                self._lost = True
+                self._plan_retry_locked()
             self._cv.notify_all()
         while True:
             batch = None
@@ -1241,88 +1742,77 @@ class FrameWriter(object):
                     self._inflight = len(batch)
                 elif self._closing:
                     break
-            if self._websocket and sock is not None:
-                try:
-                    sock.service()  # pings first: the sidecar drops a peer that does not answer
-                except OSError as e:
-                    sock = self._drop_socket(sock, e)
-            if batch is None:
-                if sock is not None and self._ack_run is not None:
-                    self._read_ack(sock)
-                continue
-            data = b''.join(batch)
-            masks = self.masks
-            if masks:
-                data = mask_batch(data, masks)
-            spooled = self._spool(data)  # write-ahead: the file holds at least what the sidecar got
-            sent = False
-            if sock is not None and self._sock is None and not self._closing:
-                sock = self._drop_socket(sock, None)  # given up (give_up_connection)
+            if sock is None and self._retry_due():
+                sock = self._reconnect()
             if sock is not None:
-                try:
-                    sock.sendall(data)
-                    sent = True
-                except OSError as e:  # EPIPE, ECONNRESET, socket.timeout (send_timeout)
-                    sock = self._drop_socket(sock, e)
-            with self._cv:
-                if not sent:
-                    self.all_sent = False
-                    if not spooled:
-                        self._undeliverable_locked(len(batch), 'down')
-                self._inflight = 0
-                self._cv.notify_all()
+                # WebSocket pings first (the sidecar drops a peer that does not answer), then what
+                # the sidecar said, and whether it went away
+                sock = self._poll_lines(sock)
+            if batch is not None:
+                sock = self._write(sock, batch)
+            if sock is not None and self._sent_off < self._spool_size:
+                sock = self._catch_up(sock)
+            elif batch is None and sock is not None and self._ack_run is not None:
+                sock = self._read_ack(sock)
+        self._close_read_fd()
+
+    def _write(self, sock, batch):
+        """One batch: to the spool file, then to the socket (unless a catch-up sends it later)."""
+        data = b''.join(batch)
+        masks = self.masks
+        if masks:
+            data = mask_batch(data, masks)
+        seq = last_seq(data)
+        if seq is not None:
+            self._last_seq = seq
+        behind = self._sent_off < self._spool_size
+        spooled = self._spool(data)  # write-ahead: the file holds at least what the sidecar got
+        sent = False
+        if sock is not None and self._sock is None and not self._closing:
+            sock = self._drop_socket(sock, None)  # given up (give_up_connection)
+        if sock is not None and not (spooled and behind):
+            try:
+                sock.sendall(data)
+                sent = True
+                if spooled:
+                    self._sent_off = self._spool_size
+            except OSError as e:  # EPIPE, ECONNRESET, socket.timeout (send_timeout)
+                sock = self._drop_socket(sock, e)
+        with self._cv:
+            if not sent and not spooled:
+                self._sent_all = False
+                self._undeliverable_locked(len(batch), 'down')
+            self._inflight = 0
+            self._cv.notify_all()
+        return sock
 
     def _read_ack(self, sock):
         """Writer thread, at exit: read the sidecar's lines until its ack of this run, the
-        deadline, or EOF. An older sidecar announces nothing: then there is no ack to wait for."""
-        raw = sock.sock if self._websocket else sock
-        grace_end = time.monotonic() + _ACK_READY_GRACE
+        deadline, or EOF (then the connection is dropped, and the writer tries once more within
+        the deadline). An older sidecar announces nothing: then there is no ack to wait for."""
+        lines = self._lines
+        run = self._ack_run
         try:
-            while True:
-                if self._websocket:
-                    # reads without waiting, bytes the TLS layer already decrypted too (select
-                    # would not see those)
-                    sock.service()
-                if self._ack_lines(sock):
-                    break
-                now = time.monotonic()
-                left = self._ack_deadline - now
-                if not self.sidecar_acks:
-                    left = min(left, grace_end - now)
-                if left <= 0 or not select.select([raw], [], [], left)[0]:
-                    break
-                if not self._websocket:
-                    data = raw.recv(4096)
-                    if not data:
-                        break
-                    self._ack_buf += data
-        except (OSError, ValueError):
-            pass  # the sidecar went away: no ack, the spool file stays
+            # a sidecar that acks says so first thing; one silent for a moment never will
+            grace_end = time.monotonic() + _ACK_READY_GRACE
+            lines.read_until(lambda: lines.ready is not None or run in lines.acked, min(self._ack_deadline, grace_end))
+            self._note_lines(lines)
+            if self.sidecar_acks:
+                lines.read_until(lambda: run in lines.acked, self._ack_deadline)
+                self._note_lines(lines)
+        except (OSError, ValueError) as e:
+            # the sidecar went away after bye: a sidecar that resumes is tried again (within
+            # drain_timeout); an older one's replayer gets the spool file
+            self._note_lines(lines)
+            if self.acked:
+                with self._cv:
+                    self._ack_run = None
+                    self._cv.notify_all()
+            return self._drop_socket(sock, e if isinstance(e, OSError) else None)
         with self._cv:
             self._ack_run = None
             self._cv.notify_all()
-
-    def _ack_lines(self, sock):
-        """Parse the lines the sidecar sent so far. True once this run's ack is among them."""
-        if self._websocket:
-            self._ack_buf += sock.received
-            sock.received = b''
-        while b'\n' in self._ack_buf:
-            line, self._ack_buf = self._ack_buf.split(b'\n', 1)
-            try:
-                msg = json.loads(line.decode('utf-8'))
-            except ValueError:
-                continue
-            if not isinstance(msg, dict):
-                continue
-            if msg.get('t') == 'ready' and msg.get('ack') is True:
-                self.sidecar_acks = True
-            elif msg.get('t') == 'ack' and msg.get('run') == self._ack_run:
-                with self._cv:
-                    self.acked = True
-                return True
-        self._ack_buf = self._ack_buf[-_ACK_BUF_MAX:]
-        return False
+        return sock
 
     def _drop_socket(self, sock, exc):
         self._connection_problem('lost the connection to the sidecar at', exc, self._give_up_reason)
@@ -1330,9 +1820,12 @@ class FrameWriter(object):
             sock.close()
         except OSError:
             pass
+        self._close_read_fd()
         with self._cv:
             self._sock = None
             self._state = _STATE_DOWN
+            self._lost = True
+            self._plan_retry_locked()
         return None
 
     def _undeliverable_locked(self, count, why):
@@ -1352,7 +1845,7 @@ class FrameWriter(object):
         with self._cv:
             self._urgent = True
             self._cv.notify_all()
-            while self._q or self._inflight or self._state == _STATE_CONNECTING:
+            while self._q or self._inflight or self._state == _STATE_CONNECTING or self._behind_locked():
                 if self._thread is None or not self._thread.is_alive():
                     return False
                 left = deadline - time.monotonic()
@@ -1362,15 +1855,21 @@ class FrameWriter(object):
             return True
 
     def await_ack(self, run_id, timeout):
-        """At exit, after ``bye`` went out: wait at most ``timeout`` s for the sidecar to say the
-        run is safely exported (the writer thread reads). True if it did."""
+        """At exit, after ``bye`` was written: wait at most ``timeout`` s for the sidecar to say
+        the run is safely exported. Without a connection the writer thread tries once more now,
+        and sends what the sidecar does not have first. True if it was acked."""
         with self._cv:
             t = self._thread
-            if self._sock is None or t is None or not t.is_alive():
+            if t is None or not t.is_alive():
+                return False
+            if self._sock is None and (self._spool_off or self._hopeless):
                 return False
             self._ack_deadline = time.monotonic() + max(0.0, timeout)
             self._ack_run = run_id
             self._urgent = True
+            self._give_up_reason = None
+            if self._sock is None:
+                self._plan_retry_locked(now=True)
             self._cv.notify_all()
             while not self.acked and self._ack_run is not None:
                 left = self._ack_deadline + 0.05 - time.monotonic()
@@ -1386,6 +1885,8 @@ class FrameWriter(object):
             sock = self._sock
             if sock is None:
                 if self._state != _STATE_CONNECTING:
+                    self._give_up_reason = reason
+                    self._retry_at = None
                     return False
                 self._give_up_reason = reason  # stops the connect attempts
                 return True
@@ -1411,7 +1912,14 @@ class FrameWriter(object):
         with self._cv:
             return len(self._q) + self._inflight
 
+    def wait_leftovers(self, timeout):
+        """At exit: the leftover thread may finish the file it sends, within ``timeout`` s."""
+        if self.leftovers is not None:
+            self.leftovers.join(timeout)
+
     def close(self):
+        if self.leftovers is not None:
+            self.leftovers.stop()
         with self._cv:
             self._closing = True
             self._urgent = True
@@ -1432,6 +1940,8 @@ class FrameWriter(object):
                 sock.close()
             except OSError:
                 pass
+        if self.leftovers is not None:
+            self.leftovers.join(0.2)
 
     def finish_spool(self, delivered):
         """After close(), in the controller: delete the spool file when ``delivered`` (the
@@ -1455,6 +1965,8 @@ class FrameWriter(object):
                 os.unlink(path)
             except OSError:
                 pass
+            if self._evicted_told and self.acked:
+                spool_evicted_told(os.path.dirname(path), self._evicted_told)
             return None
         return path if os.path.exists(path) else None
 
@@ -1470,17 +1982,187 @@ class FrameWriter(object):
         self._spool_fd = None
         self._spool_off = True
         self.spool_path = None
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        for f in (fd, self._read_fd):
+            if f is not None:
+                try:
+                    os.close(f)
+                except OSError:
+                    pass
+        self._read_fd = None
         if sock is not None:
             sock.close()  # this process' copy only; the parent's connection stays up
+        if self.leftovers is not None:
+            self.leftovers._forked_child()
 
     @property
     def in_child(self):
         return self._child
+
+
+class LeftoverSender(object):
+    """At the start of a run, the spool files earlier runs of this controller left (no sidecar
+    took them: theirs was away, or cannot see this disk) go to the sidecar, each on a connection
+    of its own, on a thread of its own: claimed by the rename a sidecar's replayer makes
+    (``<file>.replaying-<pid>``, so two never send one file), sent with ``resume`` ``leftover``
+    from what the sidecar lacks, ended with ``eof``, and deleted once acked. At most MAX_BYTES and
+    MAX_SECONDS per run start, and never past this run's exit: a file not finished is renamed
+    back for the next one (docs/protocol.md, "Reconnect and resume")."""
+
+    MAX_BYTES = 64 << 20
+    MAX_SECONDS = 60.0
+    ACK_WAIT = 30.0     # for the ack of one file, within MAX_SECONDS
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.dir = os.path.dirname(writer.spool_path)
+        self.own = os.path.basename(writer.spool_path)
+        self._stop = threading.Event()
+        self._thread = None
+        self._sock = None
+        self.sent = []                   # files sent and acked (their names)
+        self.kept = []                   # files tried and given back
+
+    def start(self):
+        t = threading.Thread(target=self._run, name='otel-sidecar-leftovers')
+        t.daemon = True
+        self._thread = t
+        t.start()
+
+    def stop(self):
+        self._stop.set()
+        sock = self._sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a send or a read under way
+            except OSError:
+                pass
+
+    def join(self, timeout):
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+
+    def _forked_child(self):
+        self._stop.set()
+        self._thread = None
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
+    def claim(self):
+        """Renames the spool files of gone controllers (or of a claimer that is gone) to ours."""
+        try:
+            names = sorted(os.listdir(self.dir))
+        except OSError:
+            return []
+        claimed = []
+        me = os.getpid()
+        for name in names:
+            spool = _SPOOL_FILE.match(name)
+            stale = _SPOOL_CLAIMED.match(name)
+            if name == self.own or not (spool or stale):
+                continue
+            pid = int((spool or stale).group(1))
+            if pid == me or _pid_alive(pid):
+                continue
+            base = name if spool else name.rsplit('.replaying-', 1)[0]
+            target = os.path.join(self.dir, '%s.replaying-%d' % (base, me))
+            try:
+                os.rename(os.path.join(self.dir, name), target)
+            except OSError:
+                continue  # a sidecar or another shim was faster
+            claimed.append((target, os.path.join(self.dir, base)))
+        return claimed
+
+    def _run(self):
+        deadline = time.monotonic() + self.MAX_SECONDS
+        budget = self.MAX_BYTES
+        claimed = []
+        try:
+            claimed = self.claim()
+            for i, (path, original) in enumerate(claimed):
+                size = os.path.getsize(path)
+                if self._stop.is_set() or time.monotonic() >= deadline or size > budget:
+                    break
+                budget -= size
+                sent = self._send(path, deadline)
+                if sent:
+                    self.sent.append(os.path.basename(original))
+                    claimed[i] = None
+                    continue
+                if sent is None or self._refused:
+                    break  # no sidecar to send to now, or one that does not resume
+        except Exception:  # pylint: disable=broad-except
+            pass  # never the playbook's problem: what is left is given back below
+        for c in claimed:
+            if c is None:
+                continue
+            path, original = c
+            try:
+                os.rename(path, original)
+                self.kept.append(os.path.basename(original))
+            except OSError:
+                pass
+
+    _refused = False
+
+    def _send(self, path, deadline):
+        """One leftover file to the sidecar; True once it is acked (and deleted), None when no
+        sidecar could be reached."""
+        run_id = os.path.basename(path).split('-', 1)[0]
+        w = self.writer
+        timeout = min(w.send_timeout, _RETRY_TIMEOUT)
+        sock = None
+        try:
+            last = spool_last_seq(path)
+            if last is None:
+                return False  # not one whole frame: not for a sidecar (the cap takes it in time)
+            try:
+                sock = w.open_connection(timeout)
+            except OSError:
+                return None
+            self._sock = sock
+            lines = SidecarLines(sock, w._websocket)
+            lines.read_until(lambda: lines.ready is not None, time.monotonic() + timeout)
+            if not lines.resumes:
+                self._refused = True  # an older sidecar: leftovers are not for it
+                return False
+            sock.sendall(_resume_frame(run_id, last, leftover=True))
+            lines.read_until(lambda: run_id in lines.applied, time.monotonic() + timeout)
+            if run_id not in lines.applied:
+                return False
+            if run_id not in lines.acked:
+                offset = spool_offset_after(path, lines.applied[run_id])
+                with open(path, 'rb') as f:
+                    f.seek(offset)
+                    while not self._stop.is_set():
+                        chunk = f.read(_CATCH_UP_SLICE)
+                        if not chunk:
+                            break
+                        if not chunk.endswith(b'\n'):
+                            chunk += f.readline()
+                        if not chunk.endswith(b'\n'):
+                            chunk = chunk[:chunk.rfind(b'\n') + 1]  # a torn last line: not sent
+                        sock.sendall(chunk)
+                if self._stop.is_set():
+                    return False
+                sock.sendall((json.dumps({'v': PROTOCOL_VERSION, 't': 'eof', 'run': run_id, 'seq': last,
+                                          'ts': time.time_ns()}, separators=(',', ':')) + '\n').encode('utf-8'))
+                lines.read_until(lambda: run_id in lines.acked or self._stop.is_set(),
+                                 min(deadline, time.monotonic() + self.ACK_WAIT))
+            if run_id not in lines.acked:
+                return False
+            os.unlink(path)
+            return True
+        except (OSError, ValueError):
+            return False
+        finally:
+            self._sock = None
+            if sock is not None:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -1867,11 +2549,13 @@ class CallbackModule(CallbackBase):
             send_timeout = float(self._opt('send_timeout', 5.0))
         except (TypeError, ValueError):
             send_timeout = 5.0
+        spool_cap = spool_cap_from(self._opt('spool_max_mb', 1024), self._opt('spool_max_age_days', 7))
         self._writer = FrameWriter(path, queue_size if queue_size > 0 else 10000, spool_path=spool_path,
                                    send_timeout=send_timeout if send_timeout > 0 else 5.0,
                                    token=str(self._opt('token', '') or '') or None,
                                    tls=TlsFiles(*(str(self._opt(k, '') or '') or None
-                                                  for k in ('tls_ca_file', 'tls_client_cert', 'tls_client_key'))))
+                                                  for k in ('tls_ca_file', 'tls_client_cert', 'tls_client_key'))),
+                                   spool_cap=spool_cap, run_id=self._run_id, leftovers=True)
         self._ready = True
         self._writer.start()
         atexit.register(self._at_exit)
@@ -2094,6 +2778,7 @@ class CallbackModule(CallbackBase):
         forks = cli.get('forks')  # the CLI's default is ansible.cfg's / ANSIBLE_FORKS
         hello['forks'] = forks if isinstance(forks, int) and not isinstance(forks, bool) and forks > 0 else None
         hello['cpus'] = _controller_cpus()
+        hello['resume'] = True  # this shim reconnects and resumes (docs/protocol.md)
         self._emit('hello', hello, ts)
 
     def _host_result(self, result, status, ignored=False):
@@ -2428,19 +3113,22 @@ class CallbackModule(CallbackBase):
             else:
                 writer.drain(budget * 0.8)
             writer.discard_queued()  # what is still queued now is lost (counted)
-            # 2) bye carries the count of frames that could not be delivered, and the exit code
-            bye = {'dropped': writer.dropped}
+            # 2) bye carries the count of frames that could not be delivered, the runs the spool
+            # cap cost, and the exit code
+            bye = writer.bye_fields()
             if _EXIT_CODE[0] is not None:
                 bye['exit_code'] = _EXIT_CODE[0]
             self._emit('bye', bye)
             delivered = writer.drain(max(0.0, deadline - time.monotonic())) and writer.all_sent
             # 3) the spool file may go once the sidecar says the run is safely exported (an older
             # sidecar never says so: for it, every frame reaching it is enough, as before; with no
-            # spool file there is nothing to wait for)
-            if delivered and writer.spooling:
+            # spool file there is nothing to wait for). Without a connection the writer tries once
+            # more, and sends first what the sidecar lacks.
+            if writer.spooling:
                 acked = writer.await_ack(self._run_id, max(0.0, deadline - time.monotonic()))
-                delivered = acked or not writer.sidecar_acks
-                unconfirmed = not delivered
+                delivered = acked or (not writer.sidecar_acks and writer.all_sent)
+                unconfirmed = writer.all_sent and not delivered
+            writer.wait_leftovers(max(0.0, deadline - time.monotonic()))
         except Exception as e:  # pylint: disable=broad-except
             self._internal_error('exit', e)
         finally:

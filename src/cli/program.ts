@@ -15,6 +15,7 @@ import { watchCommand } from './watch.js';
 import { reportCommand } from './report.js';
 import { SocketPathError } from '../ingest/socket-path.js';
 import { forkCounts, positive } from './option-parsers.js';
+import { LEDGER_RETENTION_DAYS } from '../export/ledger/ledger-dir.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +31,14 @@ const ledgerDir = (): Option =>
     '--ledger-dir <dir>',
     'delivery ledger: what each destination took, so a replay after a crash sends no span or log record twice ("off" disables; default: ledger/ in the queue dir)',
   ).env('ANSIBLE_OTEL_LEDGER_DIR');
+const ledgerRetention = (): Option =>
+  new Option(
+    '--ledger-retention <days>',
+    'ledger entries and run marks not written for this long are removed; keep it longer than the shims keep spool files (spool_max_age, 7 days by default)',
+  )
+    .env('ANSIBLE_OTEL_LEDGER_RETENTION')
+    .argParser(positive)
+    .default(LEDGER_RETENTION_DAYS);
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option =>
   new Option('--traces-file <path>', 'write spans as OTLP/JSON lines here, in place of ./ansible-otel-traces.jsonl (OTLP still gets them)').env(
@@ -64,6 +73,7 @@ program
   .addOption(flushTimeout())
   .addOption(queueDir())
   .addOption(ledgerDir())
+  .addOption(ledgerRetention())
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .option('-q, --quiet', 'no end summary (warnings still shown)', false)
@@ -89,6 +99,7 @@ program
   .addOption(flushTimeout())
   .addOption(queueDir())
   .addOption(ledgerDir())
+  .addOption(ledgerRetention())
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .action(async (o) => {

@@ -20,12 +20,17 @@ export class KeyedIdGenerator implements IdGenerator {
   }
 
   generateTraceId(): string {
-    return this.key === undefined ? this.random.generateTraceId() : nonZero(hash64(this.key, 1) + hash64(this.key, 2));
+    return this.key === undefined ? this.random.generateTraceId() : keyedTraceId(this.key);
   }
 
   generateSpanId(): string {
     return this.key === undefined ? this.random.generateSpanId() : nonZero(hash64(this.key, 3));
   }
+}
+
+/** The trace id of a root span started under `key` without a parent (with one, the parent's trace id is the span's). */
+export function keyedTraceId(key: string): string {
+  return nonZero(hash64(key, 1) + hash64(key, 2));
 }
 
 /**

@@ -38,6 +38,13 @@ interface LastRun extends RunTally {
   failedHosts: number;
 }
 
+/**
+ * Playbooks whose last run the file shows: the ones that ended most recently. A bound for a
+ * serve that sees ever new playbook names over months; the same as the SDK's default series
+ * limit per instrument, past which the gauges would overflow anyway.
+ */
+export const LAST_RUNS_KEPT = 2_000;
+
 const emptyTally = (): RunTally => ({
   byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<HostSpanStatus, number>,
   changed: 0,
@@ -57,7 +64,9 @@ export class PrometheusTextfile implements Sink {
   private readonly provider: MeterProvider;
   private readonly reader = new PullReader();
   private readonly recorder: MetricsRecorder;
+  /** Runs going on now (a lifetime that ends with the playbook). */
   private readonly open = new Map<string, RunTally>();
+  /** The last run of each playbook, at most LAST_RUNS_KEPT. */
   private readonly last = new Map<string, LastRun>();
   private writing: Promise<void> = Promise.resolve();
   writes = 0;
@@ -133,6 +142,8 @@ export class PrometheusTextfile implements Sink {
     this.recorder.playbookEnd(e);
     const tally = this.open.get(this.key(e)) ?? emptyTally();
     this.open.delete(this.key(e));
+    this.last.delete(e.playbook); // set again below: Map order is the order of their last runs
+    if (this.last.size >= LAST_RUNS_KEPT) this.last.delete(this.last.keys().next().value!);
     this.last.set(e.playbook, {
       ...tally,
       durationSeconds: Math.max(0, e.endNs - e.startNs) / 1e9,

@@ -8,6 +8,8 @@ export interface SelfState {
   framesMissing: number;
   runsActive: number;
   runsFailed: number;
+  /** Runs the shims' spool caps deleted before any sidecar had them, as their shims told (bye). */
+  spoolRunsEvicted: number;
   spans: ExportReport;
   metricExportsFailed: number;
 }
@@ -31,6 +33,10 @@ export function observeSelf(meter: Meter, state: () => SelfState): void {
     unit: '{run}',
     description: 'Runs ended early because one of their frames could not be applied',
   });
+  const spoolRunsEvicted = meter.createObservableCounter('ansible.sidecar.spool.runs_evicted', {
+    unit: '{run}',
+    description: "Runs whose spool files a shim deleted to stay within its spool cap before any sidecar had them (told in a later run's bye)",
+  });
   const spansExported = meter.createObservableCounter('ansible.sidecar.spans.exported', {
     unit: '{span}',
     description: 'Spans delivered by the trace exporter',
@@ -53,11 +59,12 @@ export function observeSelf(meter: Meter, state: () => SelfState): void {
       r.observe(framesMissing, s.framesMissing);
       r.observe(runsActive, s.runsActive);
       r.observe(runsFailed, s.runsFailed);
+      r.observe(spoolRunsEvicted, s.spoolRunsEvicted);
       r.observe(spansExported, s.spans.exported);
       r.observe(spansFailed, s.spans.failed);
       r.observe(spansDropped, s.spans.dropped);
       r.observe(metricExportsFailed, s.metricExportsFailed);
     },
-    [framesReceived, framesRejected, framesMissing, runsActive, runsFailed, spansExported, spansFailed, spansDropped, metricExportsFailed],
+    [framesReceived, framesRejected, framesMissing, runsActive, runsFailed, spoolRunsEvicted, spansExported, spansFailed, spansDropped, metricExportsFailed],
   );
 }

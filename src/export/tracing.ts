@@ -112,6 +112,15 @@ export class Tracing implements Component<ExportReport> {
   settle(traceIds: readonly string[]): Promise<boolean> {
     return settleLedgers(() => this.provider.forceFlush(), this.ledgers, traceIds);
   }
+  /** These traces are settled: the ledgers let go of them (memory; the files of `removable` ones). */
+  release(traceIds: readonly string[], removable: ReadonlySet<string>): void {
+    for (const l of this.ledgers) l.release(traceIds, removable);
+  }
+
+  /** What the ledgers hold in memory, per destination. */
+  get ledgerHeld(): LedgerExporter<never>['held'][] {
+    return this.ledgers.map((l) => l.held);
+  }
 
   /** Flushes and shuts down; whatever is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<ExportReport> {

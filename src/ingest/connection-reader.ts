@@ -27,8 +27,9 @@ export class ConnectionReader {
     maxFrameBytes: number,
     private readonly backpressure?: Backpressure,
     reply?: (line: string) => void,
+    resumable = false,
   ) {
-    this.conn = newConnection(reply);
+    this.conn = newConnection(reply, resumable);
     reply?.(READY_LINE); // this sidecar acks: the shim keeps its spool file until it does
     this.splitter = new NdjsonSplitter(
       maxFrameBytes,

@@ -3,6 +3,12 @@ export interface Connection {
   readonly id: number;
   /** Writes one NDJSON line back to the shim (the ack); absent for replays of files. */
   readonly reply?: (line: string) => void;
+  /**
+   * A lost connection may come back (a WebSocket across pods): a run whose shim resumes is kept
+   * open for a while when it closes (docs/protocol.md, "Reconnect and resume"). A Unix socket closes only when
+   * one side is gone.
+   */
+  readonly resumable?: boolean;
 }
 
 /** What an ingest server hands on: raw lines, per connection. Decoding happens behind it. */
@@ -15,7 +21,7 @@ export interface LineHandler {
 let lastId = 0;
 
 /** Ids unique across every ingest server of the process (spool replays count down from -1). */
-export function newConnection(reply?: (line: string) => void): Connection {
+export function newConnection(reply?: (line: string) => void, resumable = false): Connection {
   lastId += 1;
-  return { id: lastId, reply };
+  return { id: lastId, reply, resumable };
 }

@@ -128,7 +128,7 @@ export class WebSocketServerEdge implements IngestEdge {
   private acceptShim(ws: WebSocket): void {
     // Lines back to the shim (the ack) go as binary messages too, the same NDJSON bytes.
     const reply = (line: string): void => void (ws.readyState === ws.OPEN && ws.send(Buffer.from(line)));
-    const reader = new ConnectionReader(ws, this.o.handler, this.o.maxFrameBytes, this.o.backpressure, reply);
+    const reader = new ConnectionReader(ws, this.o.handler, this.o.maxFrameBytes, this.o.backpressure, reply, true);
     this.shims.add(ws);
     ws.on('message', (data: Buffer) => {
       this.alive.add(ws); // a peer that sends is alive, whatever its pongs

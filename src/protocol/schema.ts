@@ -145,6 +145,12 @@ export const FRAMES = {
         }),
       ),
     ),
+    resume: Type.Optional(
+      Type.Boolean({
+        description:
+          '`true`: this shim reconnects and resumes the run ([Reconnect and resume](#reconnect-and-resume)); a sidecar keeps the run open for a while when its WebSocket connection is lost',
+      }),
+    ),
   }),
   playbook_start: frame('playbook_start', '`v2_playbook_on_start`', {
     path: Type.String({ description: 'absolute playbook path' }),
@@ -326,11 +332,34 @@ export const FRAMES = {
     },
     'At most 20 per run. ansible-core calls no callback method for an error that ends the run, or for an `include_role` that cannot load its role (before 2.19): this frame and `bye.exit_code` are how the sidecar learns of them.',
   ),
+  resume: frame(
+    'resume',
+    'a reconnect, or a run an earlier ansible-playbook left in the spool: the first frame of a connection that carries a run from its spool file ([Reconnect and resume](#reconnect-and-resume))',
+    {
+      leftover: Type.Optional(Type.Boolean({ description: "`true`: the run's ansible-playbook is gone; `eof` follows the file's frames" })),
+    },
+    'Its `seq` is the last `seq` the shim has of the run; it takes no number of the run. Sent only to a sidecar whose `ready` said `resume`.',
+  ),
+  eof: frame(
+    'eof',
+    'the end of a leftover spool file (sent after `resume` with `leftover`), after its last frame',
+    {},
+    'No more frames of the run come: a run without `bye` ends as interrupted; the ack follows once it is exported. Its `seq` is the last `seq` sent.',
+  ),
   bye: frame(
     'bye',
     'interpreter exit (`atexit`), after waiting up to `drain_timeout` for the queue to empty',
     {
       dropped: Type.Optional(Count('frames the shim could not deliver so far: queue full, or still queued when the wait ran out')),
+      spool_evicted: Type.Optional(
+        Type.Object(
+          { runs: Count('spool files deleted'), bytes: Count('their size') },
+          {
+            description:
+              'earlier runs whose spool files the shim deleted to keep its spool directory within `spool_max_mb` / `spool_max_age_days`, not told to a sidecar yet (absent when none)',
+          },
+        ),
+      ),
       exit_code: Type.Optional(
         Type.Integer({
           minimum: -(2 ** 31),

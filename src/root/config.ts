@@ -5,7 +5,7 @@ import type { Logger } from '../util/log.js';
 import type { WsTlsFiles } from '../ingest/ws-tls.js';
 import { spoolDirFrom } from '../ingest/spool.js';
 import { queueDirFrom } from '../export/durable/signal-queue.js';
-import { ledgerDirFrom } from '../export/ledger/ledger-dir.js';
+import { LEDGER_RETENTION_DAYS, ledgerDirFrom } from '../export/ledger/ledger-dir.js';
 import { resolveOtelEnv, type OtelEnv } from '../export/otel-env.js';
 import { HOST_SPAN_MODES, isHostSpanChoice, type HostSpanChoice } from '../model/host-spans.js';
 
@@ -28,6 +28,8 @@ export interface SidecarFlags extends WsTlsFiles {
   queueDir?: string;
   /** --ledger-dir (env ANSIBLE_OTEL_LEDGER_DIR, else `ledger` in the queue root; "off": none). */
   ledgerDir?: string;
+  /** --ledger-retention (env ANSIBLE_OTEL_LEDGER_RETENTION): days ledger files and run marks are kept after their last write. */
+  ledgerRetention?: number;
   /** --host-spans (else ANSIBLE_OTEL_HOST_SPANS): which host spans a task gets. */
   hostSpans?: string;
   /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE): host name on per-host metrics. */
@@ -67,6 +69,8 @@ export interface SidecarConfig {
   spoolScanMs: number;
   queueDir?: string;
   ledgerDir?: string;
+  /** Ledger files and run marks not written for this long are removed (default 14 days). */
+  ledgerRetentionMs: number;
   traceUrl?: string;
   /** Which host spans a task gets, unless a run's shim chooses (its hello's `host_spans`). */
   hostSpans: HostSpanChoice;
@@ -118,6 +122,7 @@ export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.Proc
     spoolScanMs: flags.spoolScanMs ?? 0,
     queueDir,
     ledgerDir: ledgerDirFrom(flags.ledgerDir, queueDir, env),
+    ledgerRetentionMs: positiveMs((flags.ledgerRetention ?? LEDGER_RETENTION_DAYS) * 86_400, '--ledger-retention (days)'),
     traceUrl: env.ANSIBLE_OTEL_TRACE_URL || undefined,
     hostSpans: hostSpansFrom(flags.hostSpans, env),
     metrics: {

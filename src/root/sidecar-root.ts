@@ -18,7 +18,6 @@ import { Metrics } from '../export/metrics.js';
 import { Logs } from '../export/logs.js';
 import { resourceDetectors, sidecarResources } from '../export/resource.js';
 import { startSdk, type SdkProviders } from '../export/node-sdk.js';
-import type { Connection } from '../ingest/connection.js';
 import type { Frame, FrameOf } from '../protocol/frames.js';
 import { ackLine } from '../protocol/replies.js';
 import type { RunSummary } from '../model/run-model.js';
@@ -59,6 +58,8 @@ export class SidecarRoot {
   private readonly sdk: SdkProviders;
   private pruneTimer: NodeJS.Timeout | undefined;
   runsEnded = 0;
+  /** Runs the shims' spool caps cost, as their later runs told (bye.spool_evicted). */
+  private spoolRunsEvicted = 0;
 
   constructor(
     private readonly config: SidecarConfig,
@@ -90,7 +91,7 @@ export class SidecarRoot {
             ...c.metrics,
             queueDir: c.queueDir,
             defaultMetricsFile: DEFAULT_METRICS_FILE,
-            self: () => ({ ...this.pipeline.selfState(), spans: this.tracing.report() }),
+            self: () => ({ ...this.pipeline.selfState(), spoolRunsEvicted: this.spoolRunsEvicted, spans: this.tracing.report() }),
           });
     this.logs = new Logs({
       otel: c.otel,
@@ -103,7 +104,7 @@ export class SidecarRoot {
       ledgerDir,
     });
     const marks = ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs'));
-    this.settlement = live ? new RunSettlement([this.tracing, this.logs], marks, log) : undefined;
+    this.settlement = live ? new RunSettlement([this.tracing, this.logs], marks, log, c.ledgerRetentionMs) : undefined;
     // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
     this.sdk = startSdk({
       disabled: c.otel.disabled,
@@ -129,8 +130,8 @@ export class SidecarRoot {
       log,
       (run) => this.runEnded(run),
       fanout,
-      live ? (conn, bye, run) => this.ack(conn, bye, run) : undefined,
-      { hostSpans: c.hostSpans },
+      live ? (run, seq, reply, bye) => this.ack(run, seq, reply, bye) : undefined,
+      { hostSpans: c.hostSpans, resumeGate: this.settlement },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
@@ -169,13 +170,21 @@ export class SidecarRoot {
    * A live run sent its last frame: once its spans are safely out, the shim may delete its spool
    * file (docs/protocol.md, "Ack"). No ack when an export failed: the spool stays for a replay.
    */
-  private ack(conn: Connection, bye: FrameOf<'bye'>, run: RunSummary): void {
-    const reply = conn.reply;
+  private ack(run: RunSummary, seq: number, reply: ((line: string) => void) | undefined, bye: FrameOf<'bye'> | undefined): void {
     if (!reply || !this.settlement) return; // a replay: the replayer settles its file itself
+    // Told live only: a replayed file's bye would tell it again, as the shim forgets it only on the ack.
+    const evicted = bye?.spool_evicted;
+    if (evicted?.runs) {
+      this.spoolRunsEvicted += evicted.runs;
+      this.log.warn(
+        `run ${run.runId}: its shim's spool cap (spool_max_mb, spool_max_age_days) deleted ${evicted.runs} earlier run${evicted.runs === 1 ? '' : 's'} (${evicted.bytes} bytes of frames) that no sidecar had taken: their traces are lost`,
+      );
+    }
     this.settlement
       .settle([run])
-      .then((ok) => ok && reply(ackLine(run.runId, bye.seq)))
-      .catch((error) => this.log.once('ack', `cannot ack run ${run.runId}: ${(error as Error)?.message ?? error} (its spool file stays; said once)`));
+      .then((ok) => ok && reply(ackLine(run.runId, seq)))
+      .catch((error) => this.log.once('ack', `cannot ack run ${run.runId}: ${(error as Error)?.message ?? error} (its spool file stays; said once)`))
+      .finally(() => this.pipeline.release(run.runId));
   }
 
   private get edges(): IngestEdge[] {

@@ -19,6 +19,8 @@ const load = {
   latency: (): Mod<typeof import('../../bench/latency.js')> => import(dist('latency')),
   manyRuns: (): Mod<typeof import('../../bench/many-runs.js')> => import(dist('many-runs')),
   manyRunsReport: (): Mod<typeof import('../../bench/many-runs-report.js')> => import(dist('many-runs-report')),
+  soak: (): Mod<typeof import('../../bench/soak.js')> => import(dist('soak')),
+  soakReport: (): Mod<typeof import('../../bench/soak-report.js')> => import(dist('soak-report')),
   shim: (): Mod<typeof import('../../bench/shim-overhead.js')> => import(dist('shim-overhead')),
   profile: (): Mod<typeof import('../../bench/cpu-profile.js')> => import(dist('cpu-profile')),
   report: (): Mod<typeof import('../../bench/report.js')> => import(dist('report')),
@@ -152,6 +154,21 @@ describe('benchmarks at tiny sizes', () => {
     expect(md).toContain('## 7. Many runs per sidecar');
     expect(md).toContain('Every span arrived.');
     expect(md).toMatch(/Goal: no run starves .*: \*\*(met|missed)\*\* \(1 runs 1\.00×, 3 runs \d+\.\d\d×\)/);
+  });
+
+  it('soak: runs one after the other through one serve with every output on, sampled; the ledger keeps a mark a run', async () => {
+    const { soak } = await load.soak();
+    const { soakSection } = await load.soakReport();
+    const s = await soak({ runs: 20, every: 10 });
+    expect(s.samples.map((x) => x.runs)).toEqual([1, 10, 20]);
+    expect(s.receivedSpans, s.sidecarReport.join('\n')).toBe(20 * 71);
+    expect(s.sidecarExit).toBe(0);
+    expect(s.samples.every((x) => x.rssMiB > 0)).toBe(true);
+    // settled runs leave their line in runs/ and no trace files: one file (this hour's, rarely two)
+    expect(s.samples.at(-1)!.ledgerFiles).toBeLessThanOrEqual(2);
+    const md = soakSection(s).join('\n');
+    expect(md).toContain('## 8. One serve over many runs (soak)');
+    expect(md).toMatch(/Goal RSS at 20 runs ≤ RSS at 10 runs \+ 10 %: \*\*(met|missed)\*\*/);
   });
 
   it('profile and report: a CPU profile of serve yields hotspots, and the report has every section', async () => {

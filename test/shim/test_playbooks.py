@@ -827,7 +827,8 @@ class TestAnsibleDoc(unittest.TestCase):
                      'ANSIBLE_OTEL_DRAIN_TIMEOUT', 'ANSIBLE_OTEL_SPOOL_DIR', 'ANSIBLE_OTEL_OVERFLOW',
                      'ANSIBLE_OTEL_SEND_TIMEOUT', 'token', 'ANSIBLE_OTEL_TOKEN', 'callback_otel_sidecar',
                      'tls_ca_file', 'ANSIBLE_OTEL_TLS_CA_FILE', 'tls_client_cert', 'ANSIBLE_OTEL_TLS_CLIENT_CERT',
-                     'tls_client_key', 'ANSIBLE_OTEL_TLS_CLIENT_KEY'):
+                     'tls_client_key', 'ANSIBLE_OTEL_TLS_CLIENT_KEY', 'spool_max_mb', 'ANSIBLE_OTEL_SPOOL_MAX_MB',
+                     'spool_max_age_days', 'ANSIBLE_OTEL_SPOOL_MAX_AGE_DAYS'):
             self.assertIn(name, out)
         self.assertNotIn('ERROR', out)
 

@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import threading
+import time
 import unittest
 
 from . import support as S
@@ -749,6 +750,411 @@ class TestSpoolWriter(unittest.TestCase):
         w.close()
         self.assertFalse(os.path.exists(os.path.join(self.work.path, 'elsewhere')))
         self.assertEqual(w.dropped, 1)
+
+
+class TestSpoolCap(unittest.TestCase):
+    """The spool directory within spool_max_mb / spool_max_age_days (#23): the oldest files of
+    runs no sidecar took go first, counted for the next sidecar; files in use never go."""
+
+    GONE_PID = 4194305  # above Linux's largest pid_max: no process has it
+
+    def setUp(self):
+        self.work = S.Workdir()
+        self.dir = self.work.spool_dir
+        os.makedirs(self.dir, 0o700)
+
+    def tearDown(self):
+        self.work.cleanup()
+
+    def file(self, name, size, age_days=0.0, now=1_000_000_000):
+        path = os.path.join(self.dir, name)
+        with open(path, 'wb') as f:
+            f.write(b'x' * size)
+        t = now - age_days * 86400
+        os.utime(path, (t, t))
+        return name
+
+    def test_age_cap_deletes_old_files_of_gone_runs_only(self):
+        old = self.file('aa-%d.ndjson' % self.GONE_PID, 100, age_days=8)
+        bad = self.file('ab-%d.ndjson.bad' % self.GONE_PID, 50, age_days=9)
+        stale_claim = self.file('ac-%d.ndjson.replaying-%d' % (self.GONE_PID, self.GONE_PID), 10, age_days=8)
+        fresh = self.file('ad-%d.ndjson' % self.GONE_PID, 100, age_days=1)
+        running = self.file('ae-%d.ndjson' % os.getpid(), 100, age_days=30)  # its ansible-playbook runs
+        replaying = self.file('af-%d.ndjson.replaying-%d' % (self.GONE_PID, os.getpid()), 100, age_days=30)
+        other = self.file('notes.txt', 100, age_days=30)  # not a spool file
+        runs, size = shim.cap_spool(self.dir, shim.SpoolCap(0, 7 * 86400), now=1_000_000_000)
+        self.assertEqual((runs, size), (3, 160))
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted([fresh, running, replaying, other, shim.SPOOL_EVICTED]))
+        self.assertNotIn(old, os.listdir(self.dir))
+        self.assertNotIn(bad, os.listdir(self.dir))
+        self.assertNotIn(stale_claim, os.listdir(self.dir))
+        self.assertEqual(shim.spool_evicted(self.dir)[:2], (3, 160))
+
+    def test_size_cap_deletes_the_oldest_until_under_it_and_keeps_its_own_file(self):
+        names = [self.file('b%d-%d.ndjson' % (i, self.GONE_PID), 1000, age_days=5 - i) for i in range(5)]
+        own = self.file('bf-%d.ndjson' % self.GONE_PID, 1000, age_days=10)  # oldest, but the run's own
+        runs, size = shim.cap_spool(self.dir, shim.SpoolCap(2500, 0), keep=own, now=1_000_000_000)
+        self.assertEqual((runs, size), (4, 4000))
+        self.assertEqual(sorted(f for f in os.listdir(self.dir) if f != shim.SPOOL_EVICTED), sorted([names[4], own]))
+
+    def test_under_the_cap_nothing_goes_and_nothing_is_counted(self):
+        self.file('c0-%d.ndjson' % self.GONE_PID, 1000, age_days=1)
+        self.assertEqual(shim.cap_spool(self.dir, shim.SpoolCap(10_000, 7 * 86400), now=1_000_000_000), (0, 0))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, shim.SPOOL_EVICTED)))
+        self.assertEqual(shim.spool_evicted(self.dir), (0, 0, 0))
+
+    def test_the_count_is_forgotten_once_told_and_later_evictions_stay(self):
+        self.file('d0-%d.ndjson' % self.GONE_PID, 10, age_days=9)
+        shim.cap_spool(self.dir, shim.SpoolCap(0, 86400), now=1_000_000_000)
+        runs, size, told = shim.spool_evicted(self.dir)
+        self.assertEqual((runs, size), (1, 10))
+        self.file('d1-%d.ndjson' % self.GONE_PID, 20, age_days=9)  # evicted after the bye was sent
+        shim.cap_spool(self.dir, shim.SpoolCap(0, 86400), now=1_000_000_000)
+        shim.spool_evicted_told(self.dir, told)
+        self.assertEqual(shim.spool_evicted(self.dir)[:2], (1, 20))
+        shim.spool_evicted_told(self.dir, shim.spool_evicted(self.dir)[2])
+        self.assertFalse(os.path.exists(os.path.join(self.dir, shim.SPOOL_EVICTED)))
+
+    def test_the_writer_caps_the_spool_before_its_first_batch_and_warns_once(self):
+        for i in range(3):
+            self.file('e%d-%d.ndjson' % (i, self.GONE_PID), 100, age_days=8, now=time.time())
+        spool = os.path.join(self.dir, 'ef-%d.ndjson' % os.getpid())
+        w = shim.FrameWriter(os.path.join(self.work.path, 'missing.sock'), 100, spool_path=spool,
+                             spool_cap=shim.spool_cap_from(1024, 7))
+        w.CONNECT_BACKOFF = (0.01,)
+        w.start()
+        w.offer(b'{}\n')
+        self.assertTrue(w.drain(5))
+        w.close()
+        capped = [m for m in w.pending_warnings if 'over its cap' in m]
+        self.assertEqual(len(capped), 1, w.pending_warnings)
+        self.assertIn('deleted the 3 oldest spool file(s) (300 bytes)', capped[0])
+        self.assertIn('spool_max_age_days=7', capped[0])
+        self.assertEqual(w.bye_fields(), {'dropped': 0, 'spool_evicted': {'runs': 3, 'bytes': 300}})
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted([os.path.basename(spool), shim.SPOOL_EVICTED]))
+
+    def test_options_that_are_not_numbers_are_the_defaults(self):
+        self.assertEqual(shim.spool_cap_from('x', None), shim.SpoolCap(1024 * 1048576, 7 * 86400.0))
+        self.assertEqual(shim.spool_cap_from(0, 0), shim.SpoolCap(0, 0.0))
+
+
+class ScriptedSidecar(object):
+    """A stand-in sidecar that takes `resume` (#24): each accepted connection runs the next
+    function of ``script`` with (conn, received bytearray); the functions say what it does."""
+
+    def __init__(self, path, script):
+        import socket
+        self.path = path
+        self.script = list(script)
+        self.received = []          # one bytearray per connection
+        self.events = {}            # name -> threading.Event, set by the script functions
+        self._srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._srv.bind(path)
+        self._srv.listen(8)
+        self._threads = []
+        self._conns = []
+        self._stop = threading.Event()
+        t = threading.Thread(target=self._accept, name='scripted-accept')
+        t.daemon = True
+        t.start()
+
+    def event(self, name):
+        return self.events.setdefault(name, threading.Event())
+
+    def _accept(self):
+        while self.script:
+            try:
+                conn, _ = self._srv.accept()
+            except OSError:
+                return
+            buf = bytearray()
+            self.received.append(buf)
+            self._conns.append(conn)
+            t = threading.Thread(target=self._play, args=(self.script.pop(0), conn, buf))
+            t.daemon = True
+            t.start()
+            self._threads.append(t)
+
+    @staticmethod
+    def _play(fn, conn, buf):
+        try:
+            fn(conn, buf)
+        except OSError:
+            pass  # closed by the test's tearDown
+
+    def read_lines(self, conn, buf, until_lines):
+        """Reads until ``buf`` holds ``until_lines`` lines (or EOF); False at EOF first."""
+        while buf.count(b'\n') < until_lines:
+            data = conn.recv(65536)
+            if not data:
+                return False
+            buf.extend(data)
+        return True
+
+    def read_to_eof(self, conn, buf):
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            buf.extend(data)
+
+    def close(self):
+        self._stop.set()
+        for c in self._conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        try:
+            self._srv.close()
+        except OSError:
+            pass
+        for t in self._threads:
+            t.join(2)
+
+
+READY_RESUME = b'{"t":"ready","ack":true,"resume":true}\n'
+
+
+def frame_line(i, run='r1'):
+    return b'{"v":1,"t":"debug","run":"%s","seq":%d,"ts":1,"x":{"seq":999}}\n' % (run.encode(), i)
+
+
+class TestReconnect(unittest.TestCase):
+    """The shim reconnects within a run and resumes from its spool file (#24)."""
+
+    def setUp(self):
+        self.work = S.Workdir()
+        self.spool = os.path.join(self.work.spool_dir, 'r1-%d.ndjson' % os.getpid())
+        self.sidecar = None
+
+    def tearDown(self):
+        if self.sidecar is not None:
+            self.sidecar.close()
+        self.work.cleanup()
+
+    def test_backoff_grows_to_a_ceiling_with_jitter(self):
+        low = [shim.reconnect_delay(a, lambda: 0.0) for a in range(8)]
+        high = [shim.reconnect_delay(a, lambda: 0.999) for a in range(8)]
+        self.assertEqual(low, [0.125, 0.25, 0.5, 1.0, 2.0, 2.5, 2.5, 2.5])
+        for a, (lo, hi) in enumerate(zip(low, high)):
+            base = shim.RECONNECT_BACKOFF[min(a, len(shim.RECONNECT_BACKOFF) - 1)]
+            self.assertAlmostEqual(hi, base * 1.499)
+            self.assertLess(lo, hi)
+        real = [shim.reconnect_delay(3) for _ in range(200)]  # random.random: spread, within bounds
+        self.assertTrue(all(1.0 <= d < 3.0 for d in real))
+        self.assertGreater(len(set(real)), 100)
+
+    def test_resume_offset_is_the_first_line_after_the_applied_seq(self):
+        os.makedirs(self.work.spool_dir, 0o700)
+        lines = [frame_line(i) for i in range(10)]
+        with open(self.spool, 'wb') as f:
+            f.write(b''.join(lines) + b'{"v":1,"t":"debug","run":"r1","seq":10')  # a torn last line
+        whole = sum(len(x) for x in lines)
+        self.assertEqual(shim.spool_offset_after(self.spool, -1), 0)
+        self.assertEqual(shim.spool_offset_after(self.spool, 4), sum(len(x) for x in lines[:5]))
+        self.assertEqual(shim.spool_offset_after(self.spool, 9), whole)
+        self.assertEqual(shim.spool_offset_after(self.spool, 500), whole)  # "seq":999 in a value fools nothing
+        self.assertEqual(shim.spool_last_seq(self.spool), 9)
+        self.assertEqual(shim.last_seq(b''.join(lines[:3])), 2)
+
+    def test_last_seq_of_a_file_whose_last_line_is_longer_than_the_window(self):
+        os.makedirs(self.work.spool_dir, 0o700)
+        with open(self.spool, 'wb') as f:
+            f.write(frame_line(0) + b'{"v":1,"t":"x","run":"r1","seq":1,"big":"%s"}\n' % (b'y' * 300000))
+        self.assertEqual(shim.spool_last_seq(self.spool), 1)
+
+    def writer(self, **kw):
+        kw.setdefault('send_timeout', 5.0)
+        w = shim.FrameWriter(self.work.sock, 10000, spool_path=self.spool, run_id='r1', **kw)
+        w.CONNECT_BACKOFF = (0.01,)
+        return w
+
+    def test_resumes_on_a_new_connection_from_the_frame_after_the_one_applied(self):
+        ss = None
+
+        def first(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 5)
+            ss.event('first-gone').set()
+            conn.close()  # the sidecar dies after 5 frames
+
+        def second(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)  # the resume frame
+            resume = json.loads(bytes(buf).split(b'\n')[0])
+            ss.event('resumed').resume = resume
+            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"r1","applied":3}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [first, second])
+        w = self.writer()
+        w.start()
+        for i in range(5):
+            w.offer(frame_line(i))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(ss.event('first-gone').wait(10))
+        for i in range(5, 12):  # after the loss: into the spool, sent after the resume
+            w.offer(frame_line(i))
+        self.assertTrue(S.until(lambda: w.resumes == 1, 30))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(w.all_sent)
+        w.close()
+        self.assertTrue(S.until(lambda: len(ss.received) == 2 and ss.received[1].count(b'\n') >= 9, 10))
+        got = [json.loads(x) for x in bytes(ss.received[1]).split(b'\n') if x]
+        self.assertEqual(got[0]['t'], 'resume')
+        # the last frame it had spooled when it came back: 4, or later ones if they were spooled first
+        self.assertEqual(got[0]['run'], 'r1')
+        self.assertIn(got[0]['seq'], range(4, 12))
+        self.assertEqual([f['seq'] for f in got[1:]], list(range(4, 12)))
+        self.assertEqual(w.dropped, 0)
+
+    def test_a_stuck_handshake_never_blocks_the_callback_thread(self):
+        ss = None
+
+        def first(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)
+            conn.close()
+            ss.event('first-gone').set()
+
+        def stuck(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)  # the resume frame: never answered
+            ss.event('holding').set()
+            ss._stop.wait(30)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [first, stuck])
+        w = self.writer(send_timeout=30.0)
+        w.start()
+        w.offer(frame_line(0))
+        self.assertTrue(ss.event('first-gone').wait(30))
+        w.offer(frame_line(1))  # its write finds the connection gone
+        self.assertTrue(ss.event('holding').wait(30))  # the writer thread waits in the handshake now
+        for i in range(2, 2002):
+            self.assertTrue(w.offer(frame_line(i)))  # returns at once, every time
+        self.assertEqual(w.unsent(), 2000)
+        self.assertEqual(w.resumes, 0)
+        w.close()
+
+    def test_a_sidecar_that_does_not_resume_is_not_come_back_to(self):
+        ss = None
+
+        def old(conn, buf):
+            conn.sendall(b'{"t":"ready","ack":true}\n')
+            ss.read_lines(conn, buf, 2)
+            conn.close()
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [old, old])
+        w = self.writer()
+        w.start()
+        w.offer(frame_line(0))
+        w.offer(frame_line(1))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(S.until(lambda: w._lost, 10))
+        for i in range(2, 6):
+            w.offer(frame_line(i))
+        self.assertTrue(w.drain(10))
+        self.assertIsNone(w._retry_at)
+        self.assertFalse(w.await_ack('r1', 0.5))  # at exit neither: its replayer gets the file
+        w.close()
+        self.assertEqual(len(ss.received), 1)
+        self.assertEqual(w.finish_spool(False), self.spool)
+
+
+class TestLeftovers(unittest.TestCase):
+    """Spool files earlier runs left: claimed so that two shims never send one, sent to a sidecar
+    that resumes, deleted on its ack, given back when not (#24)."""
+
+    GONE_PID = 4194305
+
+    def setUp(self):
+        self.work = S.Workdir()
+        os.makedirs(self.work.spool_dir, 0o700)
+        self.sidecar = None
+
+    def tearDown(self):
+        if self.sidecar is not None:
+            self.sidecar.close()
+        self.work.cleanup()
+
+    def leftover(self, run, frames, pid=None):
+        name = '%s-%d.ndjson' % (run, pid or self.GONE_PID)
+        with open(os.path.join(self.work.spool_dir, name), 'wb') as f:
+            f.write(b''.join(frame_line(i, run) for i in range(frames)))
+        return name
+
+    def writer(self):
+        own = os.path.join(self.work.spool_dir, 'ffff-%d.ndjson' % os.getpid())
+        return shim.FrameWriter(self.work.sock, 100, spool_path=own, run_id='ffff', leftovers=True)
+
+    def test_two_shims_never_claim_the_same_file(self):
+        gone = self.leftover('aa', 3)
+        live = self.leftover('bb', 3, pid=os.getpid())  # its ansible-playbook still runs
+        stale = 'cc-%d.ndjson.replaying-%d' % (self.GONE_PID, self.GONE_PID)  # its claimer died
+        open(os.path.join(self.work.spool_dir, stale), 'w').close()
+        first, second = self.writer().leftovers, self.writer().leftovers
+        claimed = first.claim()
+        self.assertEqual(sorted(os.path.basename(c[1]) for c in claimed), [gone, 'cc-%d.ndjson' % self.GONE_PID])
+        self.assertEqual(second.claim(), [])  # renamed to the first one's live pid: not free
+        self.assertIn(live, os.listdir(self.work.spool_dir))
+
+    def test_sends_a_leftover_with_resume_and_eof_and_deletes_it_on_the_ack(self):
+        name = self.leftover('aa', 4)
+        ss = None
+
+        def sidecar(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)
+            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"aa","applied":1}\n')
+            ss.read_lines(conn, buf, 4)  # seq 2, 3, then eof
+            conn.sendall(b'{"t":"ack","run":"aa","seq":3}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [sidecar])
+        sender = self.writer().leftovers
+        sender.start()
+        sender.join(30)
+        got = [json.loads(x) for x in bytes(ss.received[0]).split(b'\n') if x]
+        self.assertEqual([(f['t'], f['seq']) for f in got], [('resume', 3), ('debug', 2), ('debug', 3), ('eof', 3)])
+        self.assertTrue(got[0]['leftover'])
+        self.assertEqual(sender.sent, [name])
+        self.assertEqual(os.listdir(self.work.spool_dir), [])
+
+    def test_gives_a_file_back_when_there_is_no_ack_and_sends_nothing_to_a_sidecar_that_does_not_resume(self):
+        name = self.leftover('aa', 2)
+        ss = None
+
+        def old(conn, buf):
+            conn.sendall(b'{"t":"ready","ack":true}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [old])
+        sender = self.writer().leftovers
+        sender.start()
+        sender.join(30)
+        self.assertEqual(bytes(ss.received[0]), b'')
+        self.assertEqual(sender.kept, [name])
+        self.assertEqual(os.listdir(self.work.spool_dir), [name])
+
+    def test_stops_at_exit_and_renames_the_file_back(self):
+        name = self.leftover('aa', 2)
+        ss = None
+
+        def never_answers(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)
+            ss.event('resume').set()
+            ss._stop.wait(30)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [never_answers])
+        w = self.writer()
+        sender = w.leftovers
+        sender.start()
+        self.assertTrue(ss.event('resume').wait(30))
+        sender.stop()
+        sender.join(30)
+        self.assertEqual(os.listdir(self.work.spool_dir), [name])
 
 
 if __name__ == '__main__':

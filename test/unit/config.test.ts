@@ -27,6 +27,12 @@ describe('configuration', () => {
     expect(resolve({ ANSIBLE_OTEL_QUEUE_DIR: '/env/queue' }, { queueDir: 'off' }).queueDir).toBeUndefined();
   });
 
+  it('--ledger-retention: 14 days unless given; not a positive number is refused', () => {
+    expect(resolve({}).ledgerRetentionMs).toBe(14 * 86_400_000);
+    expect(resolve({}, { ledgerRetention: 0.5 }).ledgerRetentionMs).toBe(43_200_000);
+    expect(() => resolve({}, { ledgerRetention: -1 })).toThrow(ConfigError);
+  });
+
   it('refuses a switch that is not a boolean, naming the variable and its value', () => {
     expect(() => resolve({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'maybe' })).toThrow(
       new ConfigError('ANSIBLE_OTEL_LOG_TASK_OUTPUT=maybe: not a boolean (use true or false)'),

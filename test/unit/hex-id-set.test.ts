@@ -44,4 +44,14 @@ describe.each([16, 32] as const)('a set of %i-digit hex ids', (digits) => {
     expect(set.has('0'.repeat(digits))).toBe(true);
     expect(set.size).toBe(1);
   });
+
+  it("costs what its ids need: a run's 71 ids take a table of 256 slots (at most half full), not a fixed 1,024 (#23)", () => {
+    const next = seededRandom(digits + 1);
+    const set = new HexIdSet(digits);
+    const empty = set.bytes;
+    for (let i = 0; i < 71; i++) set.add(hex(next, digits));
+    // 256 slots of digits / 2 bytes and a byte each, where the empty set had 16
+    expect(set.bytes - empty).toBe((256 - 16) * (digits / 2 + 1));
+    expect(set.bytes).toBeLessThan(digits === 16 ? 3_000 : 5_000);
+  });
 });

@@ -4,30 +4,43 @@ import { appendSyncedAsync } from '../../util/durable-file.js';
 import { HexIdSet } from './hex-id-set.js';
 
 /**
- * Ids kept in memory, over the traces used last (16–32 bytes each, HexIdSet). Counted in ids, not
- * traces: 100 concurrent runs interleave in every export batch, and a cache of fewer traces than
- * that re-read their files on every batch.
+ * The bound of the ids kept in memory, over the traces used last, in bytes of their tables
+ * (HexIdSet.bytes: 18–36 bytes a span id, 34–68 a log record uid, with the table's slack): about
+ * 460,000–930,000 span ids or 250,000–490,000 log record uids. Counted in bytes, not traces: 100
+ * concurrent runs interleave in every export batch, and a cache of fewer traces than that re-read
+ * their files on every batch; not in ids either: a small trace costs more than its ids (#23).
+ * A trace bigger than the bound alone is kept while it is the one in use.
  */
-const CACHED_IDS = 400_000;
+export const CACHE_BYTES = 16 * 1024 * 1024;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 /** The ids a ledger keeps: span ids, or log records' `log.record.uid`. */
 export const ITEM_ID = { span: /^[0-9a-f]{16}$/, logRecord: /^[0-9a-f]{32}$/ } as const;
+
+/** What the cache holds now (for the regression test of #23 and the bench). */
+export interface LedgerCacheSize {
+  traces: number;
+  ids: number;
+  bytes: number;
+}
 
 /**
  * The items (spans, log records) one destination has taken, on disk: one append-only file per
  * trace id, one item id a line, each line fsync'd before the destination's success is reported
  * upstream. An item in here is never sent to that destination again (a replay of the run after a
  * crash re-creates the same ids). A line cut short by a crash was never reported: it is ignored.
+ * Memory: the ids of the traces used last, up to `cacheBytes`; a settled run's traces leave the
+ * cache at once (`forget`), and their files too when the run's mark covers them (`remove`).
  */
 export class DeliveryLedger {
   private readonly cache = new Map<string, HexIdSet>();
-  private cachedIds = 0;
+  private cachedBytes = 0;
   /** Traces whose file ends in a line a crash cut short: the next append starts a new line. */
   private readonly torn = new Set<string>();
 
   constructor(
     readonly dir: string,
     private readonly itemId: RegExp = ITEM_ID.span,
+    private readonly cacheBytes = CACHE_BYTES,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
@@ -50,10 +63,48 @@ export class DeliveryLedger {
     const path = join(this.dir, traceId);
     const cut = this.torn.delete(traceId) ? '\n' : '';
     await appendSyncedAsync(path, `${cut}${fresh.join('\n')}\n`, known.size === 0 && !existsSync(path));
-    const before = known.size;
-    for (const id of fresh) known.add(id);
-    // Evicted meanwhile: its file has them, the next `ids` reads it.
-    if (this.cache.get(traceId) === known) this.cachedIds += known.size - before;
+    // Evicted meanwhile: its file has them, the next `ids` reads it; read again meanwhile (maybe
+    // before this write landed): that set is the one to complete.
+    const cached = this.cache.get(traceId);
+    if (!cached) return;
+    const before = cached.bytes;
+    for (const id of fresh) cached.add(id);
+    this.cachedBytes += cached.bytes - before;
+    this.evict();
+  }
+
+  /** These traces are settled (their run is out whole): their ids leave memory; the files stay. */
+  forget(traceIds: readonly string[]): void {
+    for (const traceId of traceIds) {
+      const set = this.cache.get(traceId);
+      if (set) {
+        this.cache.delete(traceId);
+        this.cachedBytes -= set.bytes;
+      }
+      this.torn.delete(traceId);
+    }
+  }
+
+  /**
+   * These traces belong to runs marked done (run-marks.ts), which no replay sends again: their
+   * files go too. Not for a trace other runs may share (a run under a TRACEPARENT): forget it.
+   */
+  remove(traceIds: readonly string[]): void {
+    this.forget(traceIds);
+    for (const traceId of traceIds) {
+      if (!TRACE_ID.test(traceId)) continue;
+      try {
+        unlinkSync(join(this.dir, traceId));
+      } catch {
+        // not there (nothing exported to this destination), or gone: the retention takes what is left
+      }
+    }
+  }
+
+  get cacheSize(): LedgerCacheSize {
+    let ids = 0;
+    for (const set of this.cache.values()) ids += set.size;
+    return { traces: this.cache.size, ids, bytes: this.cachedBytes };
   }
 
   private ids(traceId: string): HexIdSet {
@@ -69,16 +120,21 @@ export class DeliveryLedger {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      this.cachedIds += set.size;
+      this.cachedBytes += set.bytes;
     }
     this.cache.set(traceId, set);
-    while (this.cachedIds > CACHED_IDS && this.cache.size > 1) {
+    this.evict();
+    return set;
+  }
+
+  /** The traces used longest ago leave until the cache is within its bound (the newest always stays). */
+  private evict(): void {
+    while (this.cachedBytes > this.cacheBytes && this.cache.size > 1) {
       const [oldest, ids] = this.cache.entries().next().value!;
       this.cache.delete(oldest);
-      this.cachedIds -= ids.size;
+      this.cachedBytes -= ids.bytes;
       this.torn.delete(oldest); // found again when the file is read again
     }
-    return set;
   }
 }
 

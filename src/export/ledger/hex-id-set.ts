@@ -1,9 +1,18 @@
+/** Slots of a new set: it doubles as it fills, so a small trace costs a small table. */
+const FIRST_SLOTS = 16;
+/** What a set costs beside its tables (the object, its typed-array headers, the Set), roughly. */
+const OVERHEAD_BYTES = 400;
+/** A string in `others`: its characters and the Set's entry, roughly. */
+const OTHER_BYTES = 100;
+
 /**
  * A set of ids written as lowercase hex of one width (16 digits: span ids; 32: log record uids),
  * kept as 32-bit words in one open-addressing table: 8–16 bytes an id (twice that with the
  * table's slack) instead of ≈ 100 for a string in a Set, and nothing for the garbage collector
  * to trace. A run of 1,000,000 host results keeps 1,000,000 span ids (and as many log record
  * uids) for as long as the run's trace is exported. Any other string goes to a plain Set.
+ * The table starts small: a cache of many small traces (one a run, 71 spans) once held a
+ * 1,024-slot table each, 9–17 KB per trace, and that was serve's memory growing per run (#23).
  */
 export class HexIdSet {
   private readonly words: number;
@@ -17,12 +26,17 @@ export class HexIdSet {
   constructor(digits: 16 | 32) {
     this.words = digits / 8;
     this.probe = new Uint32Array(this.words);
-    this.table = new Uint32Array(1024 * this.words);
-    this.used = new Uint8Array(1024);
+    this.table = new Uint32Array(FIRST_SLOTS * this.words);
+    this.used = new Uint8Array(FIRST_SLOTS);
   }
 
   get size(): number {
     return this.count + this.others.size;
+  }
+
+  /** Memory the set holds, roughly: what a cache of sets counts against its bound. */
+  get bytes(): number {
+    return OVERHEAD_BYTES + this.table.byteLength + this.used.byteLength + this.others.size * OTHER_BYTES;
   }
 
   has(id: string): boolean {

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultQueueDir } from '../durable/signal-queue.js';
 
-/** How long ledger files are kept after their last write: longer than any spool waits for a replay. */
-export const LEDGER_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/**
+ * How long ledger files and run marks are kept after their last write, by default: twice the
+ * shim's spool_max_age (7 days), so a spool file is gone before what filters its replay is.
+ */
+export const LEDGER_RETENTION_DAYS = 14;
 
 /**
  * The ledger root from --ledger-dir / ANSIBLE_OTEL_LEDGER_DIR; "off" disables it. By default it

@@ -4,7 +4,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ATTR } from '../../model/attributes.js';
 import { withinDeadline } from '../../util/deadline.js';
 import type { Logger } from '../../util/log.js';
-import type { DeliveryLedger } from './delivery-ledger.js';
+import type { DeliveryLedger, LedgerCacheSize } from './delivery-ledger.js';
 
 /** What a shutdown past its deadline still gives the ledger to write what was spilled (a few fsyncs). */
 const LEDGER_WRITE_MS = 200;
@@ -144,9 +144,24 @@ export class LedgerExporter<T> implements ItemExporter<T> {
     return this.ledger?.dir;
   }
 
+  /** What this exporter and its ledger hold in memory (each bounded: docs/scale.md, "serve over months"). */
+  get held(): { cache: LedgerCacheSize | undefined; inFlightTraces: number; failedTraces: number; exports: number } {
+    return { cache: this.ledger?.cacheSize, inFlightTraces: this.inFlight.size, failedTraces: this.failedTraces.size, exports: this.exports.size };
+  }
+
   /** Resolves when every export under way now has settled (and is in the ledger, if it went out). */
   async idle(): Promise<void> {
     await Promise.all([...this.exports]);
+  }
+
+  /**
+   * These traces are settled: their ids leave the ledger's memory; the files of `removable` ones
+   * (their run is marked done, and no other run shares them) leave the disk too.
+   */
+  release(traceIds: readonly string[], removable: ReadonlySet<string>): void {
+    if (!this.ledger) return;
+    this.ledger.remove(traceIds.filter((id) => removable.has(id)));
+    this.ledger.forget(traceIds.filter((id) => !removable.has(id)));
   }
 
   /** False when an export of an item of any of these traces failed: the run is not safely out. */
@@ -180,7 +195,7 @@ export function ledgerErrorLog(log: Pick<Logger, 'once'>, signal: string, target
 }
 
 /** What settling needs of a ledger exporter, whatever it exports. */
-type Settling = Pick<LedgerExporter<never>, 'dir' | 'idle' | 'exportedWhole'>;
+type Settling = Pick<LedgerExporter<never>, 'dir' | 'idle' | 'exportedWhole' | 'release'>;
 
 /** The ledger directories of a signal's destinations (for pruning). */
 export function ledgerDirs(ledgers: readonly Settling[]): string[] {

@@ -1,25 +1,29 @@
 import type { RunSummary } from '../../model/run-model.js';
 import type { Logger } from '../../util/log.js';
-import { LEDGER_RETENTION_MS } from './ledger-dir.js';
+import { keyedTraceId } from '../keyed-id-generator.js';
 import type { RunMarks } from './run-marks.js';
 import { pruneOlderThan } from './delivery-ledger.js';
 
 /** A signal as a run's settlement needs it (Tracing, Logs). */
 export interface SettlingSignal {
   settle(traceIds: readonly string[]): Promise<boolean>;
+  /** The traces are settled: the ledgers let go of them (memory; the files of `removable` ones). */
+  release(traceIds: readonly string[], removable: ReadonlySet<string>): void;
   readonly ledgerDirs: string[];
 }
 
 /**
  * When is a run safely out? After its spans and log records were exported to every destination
- * and are in the ledgers. Then the run is marked done (its spool file needs no replay) and the
- * shim may be told.
+ * and are in the ledgers. Then the run is marked done (its spool file needs no replay), the shim
+ * may be told, and the ledgers let go of its traces: the mark stands for them from then on.
  */
 export class RunSettlement {
   constructor(
     private readonly signals: SettlingSignal[],
     private readonly marks: RunMarks | undefined,
     private readonly log: Logger,
+    /** Ledger files and run marks not written for this long are removed (--ledger-retention). */
+    private readonly retentionMs: number,
   ) {}
 
   done(runId: string): boolean {
@@ -33,7 +37,6 @@ export class RunSettlement {
     if (settled.includes(false)) return false;
     try {
       for (const run of runs) this.marks?.mark(run.runId);
-      return true;
     } catch (error) {
       this.log.once(
         `marks:${this.marks?.dir}`,
@@ -41,10 +44,22 @@ export class RunSettlement {
       );
       return false;
     }
+    const removable = new Set(runs.flatMap(ownTraceIds));
+    for (const s of this.signals) s.release(traceIds, removable);
+    return true;
   }
 
-  /** Drops ledger entries and run marks not written for a week: no spool waits that long. */
+  /** Drops ledger entries and run marks not written for the retention: no spool waits that long. */
   prune(): void {
-    for (const dir of [...this.signals.flatMap((s) => s.ledgerDirs), ...(this.marks ? [this.marks.dir] : [])]) pruneOlderThan(dir, LEDGER_RETENTION_MS);
+    for (const dir of [...this.signals.flatMap((s) => s.ledgerDirs), ...(this.marks ? [this.marks.dir] : [])]) pruneOlderThan(dir, this.retentionMs);
   }
+}
+
+/**
+ * The run's traces no other run can share: those whose root span had no parent, so its trace id
+ * is the one the run model's key for it (`<run id>/<n>`, n-th playbook) derives. A run under a
+ * TRACEPARENT joins its parent's trace, which other runs may join too: its ledger files stay.
+ */
+function ownTraceIds(run: RunSummary): string[] {
+  return run.traces.filter((t, i) => t.traceId === keyedTraceId(`${run.runId}/${i}`)).map((t) => t.traceId);
 }
