@@ -174,13 +174,16 @@ describe('json format', () => {
     ).toEqual({ msg: 'm', rc: 0, changed: true });
     const e = {
       runId: 'r',
+      pipelineRunId: 'r',
       playbook: 'p.yml',
       playbookPath: '/p.yml',
       traceId: 't',
+      rootSpanId: 'root',
       spanId: 's',
       play: 'P',
       task: 'T',
       taskUuid: 'u',
+      taskRunId: 'u',
       handler: false,
       host: 'h',
       status: 'ok',
