@@ -100,6 +100,7 @@ export class SidecarRoot {
       logsFile: c.logsFile,
       defaultLogsFile: DEFAULT_LOGS_FILE,
       taskOutput: c.taskOutput,
+      exceptions: c.otel.exceptions.logs,
       ledgerDir,
     });
     const marks = ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs'));
@@ -130,7 +131,7 @@ export class SidecarRoot {
       (run) => this.runEnded(run),
       fanout,
       live ? (conn, bye, run) => this.ack(conn, bye, run) : undefined,
-      { hostSpans: c.hostSpans },
+      { hostSpans: c.hostSpans, traceUrl: c.traceUrl, exceptionEvents: c.otel.exceptions.spanEvents },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
