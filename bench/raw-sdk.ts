@@ -63,7 +63,6 @@ async function main(url: string, hosts: number, tasks: number): Promise<void> {
             'ansible.task.name': name,
             'ansible.task.uuid': uuid,
             'ansible.task.module': 'ansible.builtin.debug',
-            'cicd.pipeline.task.name': name,
             'ansible.task.args.name': ['msg'],
             'ansible.task.args.value': [`step ${t}`],
           },
@@ -74,7 +73,6 @@ async function main(url: string, hosts: number, tasks: number): Promise<void> {
         'ansible.task.host.status': 'ok',
         'ansible.task.message': `step ${t} on ${host}`,
         'ansible.task.changed': false,
-        'cicd.pipeline.task.run.result': 'success',
       });
       span.setStatus({ code: SpanStatusCode.UNSET });
       span.end(hr(ts));

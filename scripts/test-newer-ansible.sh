@@ -20,11 +20,13 @@ fi
 [ "$status" = 0 ] || exit "$status"
 OTEL_TEST_ANSIBLE_BIN=$(dirname "$ap")
 export OTEL_TEST_ANSIBLE_BIN
-# One line per suite: the differential corpus, span tree, secrets and canary, console formats,
-# runner import (Debian's ansible-runner runs the ansible-playbook first on PATH), failure
-# details, recap counts, notify placement, the critical path's hard cases.
+# One line per suite: the differential corpus, semantic-conventions conformance, span tree,
+# secrets and canary, console formats, runner import (Debian's ansible-runner runs the
+# ansible-playbook first on PATH), failure details, recap counts, notify placement, the critical
+# path's hard cases.
 npx vitest run \
   test/differential \
+  test/conformance/semconv.test.ts \
   test/integration/span-tree.test.ts \
   test/integration/secrets.test.ts \
   test/integration/console-formats.test.ts \

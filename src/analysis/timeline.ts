@@ -84,6 +84,9 @@ export const hostEnd = (t: TimelineTask, i: number, openEndNs: number): number =
  * Records one playbook at a time from run events. Memory: the columns above, plus one entry per
  * host running now and one per task instance of the playbook (to place a result on its task).
  */
+/** The run reference of the events a timeline makes up for frames it never saw the start of. */
+const NO_RUN = { runId: '', pipelineRunId: '', playbook: '', playbookPath: '', traceId: '', rootSpanId: '' } as const;
+
 export class TimelineRecorder {
   private current: Timeline | undefined;
   private hostIndex = new Map<string, number>();
@@ -201,7 +204,7 @@ export class TimelineRecorder {
   }
 
   private timeline(ts: number): Timeline {
-    if (!this.current) this.playbookStart({ runId: '', playbook: '', playbookPath: '', traceId: '', startNs: ts, spanId: '' });
+    if (!this.current) this.playbookStart({ ...NO_RUN, startNs: ts, spanId: '' });
     return this.current as Timeline;
   }
 
@@ -209,7 +212,7 @@ export class TimelineRecorder {
     const tl = this.timeline(ts);
     const last = tl.plays[tl.plays.length - 1];
     if (last) return last;
-    this.playStart({ runId: '', playbook: '', playbookPath: '', traceId: '', play: name, playUuid: '', startNs: ts, batch: 1, spanId: '' });
+    this.playStart({ ...NO_RUN, play: name, playUuid: '', startNs: ts, batch: 1, spanId: '' });
     return tl.plays[0] as TimelinePlay;
   }
 
@@ -217,10 +220,7 @@ export class TimelineRecorder {
     const known = (spanId !== undefined ? this.tasksBySpan.get(spanId) : undefined) ?? this.latestByUuid.get(uuid);
     if (known) return known;
     this.taskStart({
-      runId: '',
-      playbook: '',
-      playbookPath: '',
-      traceId: '',
+      ...NO_RUN,
       play: '',
       task: name,
       taskUuid: uuid,

@@ -1,3 +1,4 @@
+import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
 import { getNumberFromEnv } from '@opentelemetry/core';
 import type { DurableLogExporter } from './durable/durable-log-exporter.js';
 import type { Resource } from '@opentelemetry/resources';
@@ -18,6 +19,8 @@ export interface LogsOptions extends LogExporterOptions {
   resource: Resource;
   /** Task stdout/stderr as INFO records. */
   taskOutput: boolean;
+  /** Exceptions as log records (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN logs, logs/dup): `exception.*` on failure records. */
+  exceptions?: boolean;
   /** Ledger root (as for spans): a record a destination took is not sent there again. Undefined: none. */
   ledgerDir?: string;
 }
@@ -46,6 +49,7 @@ export class Logs implements Component<LogsReport> {
   readonly logRecordProcessors: LogRecordProcessor[];
   readonly logRecordLimits: { attributeValueLengthLimit: number; attributeCountLimit: number };
   private readonly taskOutput: boolean;
+  private readonly exceptions: boolean;
 
   constructor(o: LogsOptions) {
     const choices = chooseLogExporters(o);
@@ -71,12 +75,13 @@ export class Logs implements Component<LogsReport> {
     this.logRecordLimits = { attributeValueLengthLimit: valueLimit, attributeCountLimit: countLimit };
     this.logRecordProcessors = this.exporters.map((exporter) => new BatchLogRecordProcessor({ exporter, ...blrp }));
     this.taskOutput = o.taskOutput;
+    this.exceptions = o.exceptions ?? false;
   }
 
   attach(provider: LoggerProvider): void {
     this.provider = provider;
-    this.writer = new OtelLogWriter(provider.getLogger('ansible-otel-sidecar'), this.logRecordLimits.attributeValueLengthLimit);
-    this.observer = this.exporters.length ? new RunLogs(this.writer, { taskOutput: this.taskOutput }) : {};
+    this.writer = new OtelLogWriter(provider.getLogger(SCOPE_NAME, undefined, SCOPE_OPTIONS), this.logRecordLimits.attributeValueLengthLimit);
+    this.observer = this.exporters.length ? new RunLogs(this.writer, { taskOutput: this.taskOutput, exceptions: this.exceptions }) : {};
   }
 
   get targets(): string[] {

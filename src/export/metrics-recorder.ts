@@ -1,5 +1,10 @@
-import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
-import { ATTR } from '../model/attributes.js';
+import { ValueType, type Attributes, type Counter, type Histogram, type Meter, type UpDownCounter } from '@opentelemetry/api';
+import {
+  METRIC_CICD_PIPELINE_RUN_ACTIVE,
+  METRIC_CICD_PIPELINE_RUN_DURATION,
+  METRIC_CICD_PIPELINE_RUN_ERRORS,
+} from '@opentelemetry/semantic-conventions/incubating';
+import { ATTR, ERROR_OTHER, RESULT, RUN_STATE_EXECUTING } from '../model/attributes.js';
 import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, PlaybookStartEvent, RetryEvent } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
 import { beforeEachCollection, SummedCounter } from './summed-counter.js';
@@ -12,9 +17,9 @@ export const METRIC = {
   RETRIES: 'ansible.task.retries',
   PLAYBOOK_DURATION: 'ansible.playbook.duration',
   PLAYBOOK_RUNS: 'ansible.playbook.runs',
-  CICD_RUN_DURATION: 'cicd.pipeline.run.duration',
-  CICD_RUN_ACTIVE: 'cicd.pipeline.run.active',
-  CICD_RUN_ERRORS: 'cicd.pipeline.run.errors',
+  CICD_RUN_DURATION: METRIC_CICD_PIPELINE_RUN_DURATION,
+  CICD_RUN_ACTIVE: METRIC_CICD_PIPELINE_RUN_ACTIVE,
+  CICD_RUN_ERRORS: METRIC_CICD_PIPELINE_RUN_ERRORS,
   RUN_FORK_WAIT: 'ansible.run.fork_wait',
   RUN_CONTROLLER: 'ansible.run.controller',
 } as const;
@@ -47,7 +52,7 @@ function errorType(e: PlaybookEndEvent): string {
   if (e.interrupted) return 'interrupted';
   if (e.failedHosts.length) return 'failed';
   if (e.unreachableHosts.length) return 'unreachable';
-  return '_OTHER';
+  return ERROR_OTHER;
 }
 
 /**
@@ -86,26 +91,31 @@ export class MetricsRecorder implements Sink {
     private readonly o: RecorderOptions,
   ) {
     const taskAdvice = { advice: { explicitBucketBoundaries: TASK_BUCKETS } };
+    // Counts of whole things are integers (semconv's metric_value_type int for the CI/CD ones).
+    const int = { valueType: ValueType.INT };
     const playbookAdvice = { advice: { explicitBucketBoundaries: PLAYBOOK_BUCKETS } };
     this.taskDuration = meter.createHistogram(METRIC.TASK_DURATION, {
       unit: 's',
       description: 'Duration of a task on one host, runner start to result',
       ...taskAdvice,
     });
-    this.hostResults = new SummedCounter(meter.createCounter(METRIC.HOST_RESULTS, { unit: '{result}', description: 'Host results of tasks, by status' }));
-    this.items = new SummedCounter(meter.createCounter(METRIC.ITEMS, { unit: '{item}', description: 'Loop item results, by status' }));
-    this.retries = meter.createCounter(METRIC.RETRIES, { unit: '{retry}', description: 'Retries of until/retries tasks' });
+    this.hostResults = new SummedCounter(
+      meter.createCounter(METRIC.HOST_RESULTS, { unit: '{result}', description: 'Host results of tasks, by status', ...int }),
+    );
+    this.items = new SummedCounter(meter.createCounter(METRIC.ITEMS, { unit: '{item}', description: 'Loop item results, by status', ...int }));
+    this.retries = meter.createCounter(METRIC.RETRIES, { unit: '{retry}', description: 'Retries of until/retries tasks', ...int });
     this.playbookDuration = meter.createHistogram(METRIC.PLAYBOOK_DURATION, { unit: 's', description: 'Duration of a playbook run', ...playbookAdvice });
-    this.playbookRuns = meter.createCounter(METRIC.PLAYBOOK_RUNS, { unit: '{run}', description: 'Playbook runs ended, by result' });
+    this.playbookRuns = meter.createCounter(METRIC.PLAYBOOK_RUNS, { unit: '{run}', description: 'Playbook runs ended, by result', ...int });
     this.cicdDuration = meter.createHistogram(METRIC.CICD_RUN_DURATION, {
       unit: 's',
       description: 'Duration of a pipeline run (OTel CI/CD semantic conventions)',
       ...playbookAdvice,
     });
-    this.cicdActive = meter.createUpDownCounter(METRIC.CICD_RUN_ACTIVE, { unit: '{run}', description: 'Pipeline runs executing now' });
+    this.cicdActive = meter.createUpDownCounter(METRIC.CICD_RUN_ACTIVE, { unit: '{run}', description: 'Pipeline runs executing now', ...int });
     this.cicdErrors = meter.createCounter(METRIC.CICD_RUN_ERRORS, {
       unit: '{error}',
       description: 'Pipeline runs that ended in failure or error, by error.type',
+      ...int,
     });
     const pathAdvice = { advice: { explicitBucketBoundaries: PATH_BUCKETS } };
     this.forkWait = meter.createHistogram(METRIC.RUN_FORK_WAIT, {
@@ -130,9 +140,9 @@ export class MetricsRecorder implements Sink {
   }
 
   playbookStart(e: PlaybookStartEvent): void {
-    this.cicdActive.add(1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, 'cicd.pipeline.run.state': 'executing' });
+    this.cicdActive.add(1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RUN_STATE]: RUN_STATE_EXECUTING });
     // Create the success and failure series at 0 now, so increase() sees the first failure.
-    for (const result of ['success', 'failure']) this.playbookRuns.add(0, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: result });
+    for (const result of [RESULT.SUCCESS, RESULT.FAILURE]) this.playbookRuns.add(0, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: result });
   }
 
   /** Per result, the same attribute objects as long as nothing collected: no spread, no new keys to hash. */
@@ -175,11 +185,15 @@ export class MetricsRecorder implements Sink {
     const duration = seconds(e.startNs, e.endNs);
     this.playbookDuration.record(duration, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result });
     this.playbookRuns.add(1, { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result });
-    const failed = e.result === 'failure' || e.result === 'error';
-    const cicd: Attributes = { [ATTR.CICD_PIPELINE_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result, 'cicd.pipeline.run.state': 'executing' };
+    const failed = e.result === RESULT.FAILURE || e.result === RESULT.ERROR;
+    const cicd: Attributes = {
+      [ATTR.CICD_PIPELINE_NAME]: e.playbook,
+      [ATTR.CICD_PIPELINE_RESULT]: e.result,
+      [ATTR.CICD_PIPELINE_RUN_STATE]: RUN_STATE_EXECUTING,
+    };
     if (failed) cicd[ATTR.ERROR_TYPE] = errorType(e);
     this.cicdDuration.record(duration, cicd);
-    this.cicdActive.add(-1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, 'cicd.pipeline.run.state': 'executing' });
+    this.cicdActive.add(-1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RUN_STATE]: RUN_STATE_EXECUTING });
     if (failed) this.cicdErrors.add(1, { [ATTR.CICD_PIPELINE_NAME]: e.playbook, [ATTR.ERROR_TYPE]: errorType(e) });
     if (e.analysis) {
       const path = { [ATTR.PLAYBOOK_NAME]: e.playbook, [ATTR.CICD_PIPELINE_RESULT]: e.result };

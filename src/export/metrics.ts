@@ -1,3 +1,4 @@
+import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
 import type { IMetricReader, MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
@@ -87,7 +88,7 @@ export class Metrics implements Component<MetricsReport> {
   attach(provider: MeterProvider | undefined): void {
     this.provider = provider;
     if (!provider) return;
-    const meter = provider.getMeter('ansible-otel-sidecar');
+    const meter = provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
     // First, before the textfile: the sinks see each event in this order, as before.
     this.sinks.unshift(new MetricsRecorder(meter, { hostAttribute: this.hostAttribute }));
     observeSelf(meter, () => ({ ...this.self(), metricExportsFailed: this.failed() }));

@@ -48,6 +48,14 @@ export interface OtelEnv {
   prometheus: { host?: string; port?: number };
   /** OTEL_NODE_RESOURCE_DETECTORS as a list (resource.ts picks our default when unset). */
   resourceDetectors: string[] | undefined;
+  /** OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN: where exceptions are recorded (see exceptionSignal). */
+  exceptions: ExceptionSignal;
+}
+
+/** Where failures are recorded as exceptions: `exception` span events, `exception.*` on log records, or both. */
+export interface ExceptionSignal {
+  spanEvents: boolean;
+  logs: boolean;
 }
 
 /** A task ending on 5,000 hosts at once must not drop (SDK: 2048); traces show up live (SDK: 5000 ms). */
@@ -96,6 +104,21 @@ function batchOf(prefix: 'OTEL_BSP' | 'OTEL_BLRP', defaults: OtelEnv['bsp']): Ot
   };
 }
 
+/**
+ * OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN as semconv's exceptions documents define it (v1.44,
+ * docs/exceptions/exceptions-logs.md): `logs` records exceptions as logs only, `logs/dup` as both,
+ * and without either (the default) as span events, as before. A list, like the other
+ * OTEL_SEMCONV_*_OPT_IN variables; `logs/dup` wins over `logs`.
+ */
+function exceptionSignal(warn: (key: string, message: string) => void): ExceptionSignal {
+  const values = getStringListFromEnv('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN')?.filter(Boolean) ?? [];
+  for (const v of values)
+    if (v !== 'logs' && v !== 'logs/dup') warn(`exception-signal:${v}`, `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN value "${v}" is not logs or logs/dup; ignored`);
+  if (values.includes('logs/dup')) return { spanEvents: true, logs: true };
+  if (values.includes('logs')) return { spanEvents: false, logs: true };
+  return { spanEvents: true, logs: false };
+}
+
 /** Reads process.env once; `warn` hears about values that cannot be honoured (keyed, for say-once loggers). */
 export function resolveOtelEnv(warn: (key: string, message: string) => void = () => {}): OtelEnv {
   const intervalMillis = getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
@@ -111,6 +134,7 @@ export function resolveOtelEnv(warn: (key: string, message: string) => void = ()
     histogramAggregation: getStringFromEnv('OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION')?.toLowerCase() ?? 'explicit_bucket_histogram',
     prometheus: { host: getStringFromEnv('OTEL_EXPORTER_PROMETHEUS_HOST'), port: getNumberFromEnv('OTEL_EXPORTER_PROMETHEUS_PORT') },
     resourceDetectors: getStringListFromEnv('OTEL_NODE_RESOURCE_DETECTORS')?.filter(Boolean),
+    exceptions: exceptionSignal(warn),
   };
 }
 

@@ -1,3 +1,4 @@
+import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
@@ -80,7 +81,7 @@ export class PrometheusTextfile implements Sink {
   ) {
     this.path = resolve(path);
     this.provider = new MeterProvider({ resource, readers: [this.reader] });
-    const meter = this.provider.getMeter('ansible-otel-sidecar');
+    const meter = this.provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
     this.recorder = new MetricsRecorder(meter, o);
     this.observeLastRuns(meter);
   }

@@ -10,11 +10,14 @@ import {
   type Resource,
   type ResourceDetector,
 } from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { ATTR_PROCESS_COMMAND, ATTR_PROCESS_COMMAND_ARGS, ATTR_PROCESS_COMMAND_LINE } from '@opentelemetry/semantic-conventions/incubating';
+import { ATTR } from '../model/attributes.js';
 import type { Logger } from '../util/log.js';
 import { ciAttributes } from './ci-environment.js';
 
 /** Attributes of the process detector that carry the command line, `ansible-otel run -- ansible-playbook -e …`: -e values must not reach a backend. */
-const COMMAND_LINE = new Set(['process.command', 'process.command_args', 'process.command_line']);
+const COMMAND_LINE = new Set<string>([ATTR_PROCESS_COMMAND, ATTR_PROCESS_COMMAND_ARGS, ATTR_PROCESS_COMMAND_LINE]);
 
 const processWithoutCommandLine: ResourceDetector = {
   detect: (config) => {
@@ -44,11 +47,11 @@ export function resourceDetectors(names: string[] | undefined, log: Logger): Res
 }
 
 /**
- * The CI/CD pipeline-run entity (and the task run's twin): one value per CI run. Semconv v1.44
- * (resource/cicd.md, cicd-metrics.md) says associating it with metrics MUST be opt-in: every run
- * would otherwise start new series.
+ * The CI's run and job: one value per CI run. As semconv v1.44 asks for the cicd.pipeline.run
+ * entity (resource/cicd.md: associating it with metrics MUST be opt-in), they are left off the
+ * metrics' resource unless asked for: every run would otherwise start new series.
  */
-const RUN_ENTITY = new Set(['cicd.pipeline.run.id', 'cicd.pipeline.run.url.full', 'cicd.pipeline.task.run.id', 'cicd.pipeline.task.run.url.full']);
+const RUN_ENTITY = new Set<string>([ATTR.CI_PIPELINE_RUN_ID, ATTR.CI_PIPELINE_RUN_URL_FULL, ATTR.CI_JOB_ID, ATTR.CI_JOB_URL_FULL]);
 
 export interface SidecarResources {
   /** Traces and logs: everything below. */
@@ -69,7 +72,7 @@ export function sidecarResources(detectors: ResourceDetector[], env: NodeJS.Proc
   const detected = detectResources({ detectors });
   const build = (attrs: Record<string, string>): Resource =>
     defaultResource()
-      .merge(resourceFromAttributes({ 'service.name': 'ansible', ...attrs }))
+      .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'ansible', ...attrs }))
       .merge(detected);
   const resource = build(ci);
   const withoutRun = Object.fromEntries(Object.entries(ci).filter(([k]) => !RUN_ENTITY.has(k)));

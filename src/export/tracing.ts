@@ -1,3 +1,4 @@
+import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SdkProviders } from './node-sdk.js';
@@ -85,7 +86,7 @@ export class Tracing implements Component<ExportReport> {
 
   attach(provider: SdkProviders['tracerProvider']): void {
     this.provider = provider;
-    this.writer = new OtelTraceWriter(provider.getTracer('ansible-otel-sidecar'), this.idGenerator);
+    this.writer = new OtelTraceWriter(provider.getTracer(SCOPE_NAME, undefined, SCOPE_OPTIONS), this.idGenerator);
   }
 
   /** Resolves when the resource's detected attributes (host.id…) have settled: before the first span ends. */

@@ -1,5 +1,68 @@
-// Attribute names. The `ansible.task.*` names are those of community.general.opentelemetry,
-// so existing dashboards keep working; the rest follow OTel semantic conventions.
+// Attribute names. Every key OTel semantic conventions define comes from
+// @opentelemetry/semantic-conventions, pinned to 1.44.0, the release docs/semantic-conventions.md
+// follows (stable keys from its main entry point, CI/CD, VCS and logs keys from /incubating). The
+// `ansible.task.*` names are those of community.general.opentelemetry, so existing dashboards keep
+// working; the rest of `ansible.*` is ours.
+import {
+  ATTR_CODE_FILE_PATH,
+  ATTR_CODE_LINE_NUMBER,
+  ATTR_ERROR_TYPE,
+  ATTR_EXCEPTION_MESSAGE,
+  ATTR_EXCEPTION_STACKTRACE,
+  ATTR_EXCEPTION_TYPE,
+  ERROR_TYPE_VALUE_OTHER,
+} from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_CICD_PIPELINE_ACTION_NAME,
+  ATTR_CICD_PIPELINE_NAME,
+  ATTR_CICD_PIPELINE_RESULT,
+  ATTR_CICD_PIPELINE_RUN_ID,
+  ATTR_CICD_PIPELINE_RUN_STATE,
+  ATTR_CICD_PIPELINE_RUN_URL_FULL,
+  ATTR_CICD_PIPELINE_TASK_NAME,
+  ATTR_CICD_PIPELINE_TASK_RUN_ID,
+  ATTR_CICD_PIPELINE_TASK_RUN_RESULT,
+  ATTR_CICD_PIPELINE_TASK_RUN_URL_FULL,
+  ATTR_CICD_PIPELINE_TASK_TYPE,
+  ATTR_CICD_WORKER_ID,
+  ATTR_CICD_WORKER_NAME,
+  ATTR_LOG_IOSTREAM,
+  ATTR_LOG_RECORD_UID,
+  ATTR_VCS_PROVIDER_NAME,
+  ATTR_VCS_REF_HEAD_NAME,
+  ATTR_VCS_REF_HEAD_REVISION,
+  ATTR_VCS_REF_HEAD_TYPE,
+  ATTR_VCS_REF_TYPE,
+  ATTR_VCS_REPOSITORY_NAME,
+  ATTR_VCS_REPOSITORY_URL_FULL,
+  CICD_PIPELINE_ACTION_NAME_VALUE_RUN,
+  CICD_PIPELINE_RESULT_VALUE_CANCELLATION,
+  CICD_PIPELINE_RESULT_VALUE_ERROR,
+  CICD_PIPELINE_RESULT_VALUE_FAILURE,
+  CICD_PIPELINE_RESULT_VALUE_SKIP,
+  CICD_PIPELINE_RESULT_VALUE_SUCCESS,
+  CICD_PIPELINE_RESULT_VALUE_TIMEOUT,
+  CICD_PIPELINE_RUN_STATE_VALUE_EXECUTING,
+  CICD_PIPELINE_TASK_RUN_RESULT_VALUE_CANCELLATION,
+  CICD_PIPELINE_TASK_RUN_RESULT_VALUE_ERROR,
+  CICD_PIPELINE_TASK_RUN_RESULT_VALUE_FAILURE,
+  CICD_PIPELINE_TASK_RUN_RESULT_VALUE_SKIP,
+  CICD_PIPELINE_TASK_RUN_RESULT_VALUE_SUCCESS,
+  CICD_PIPELINE_TASK_RUN_RESULT_VALUE_TIMEOUT,
+  CICD_PIPELINE_TASK_TYPE_VALUE_DEPLOY,
+  CICD_PIPELINE_TASK_TYPE_VALUE_TEST,
+  EVENT_EXCEPTION,
+  LOG_IOSTREAM_VALUE_STDERR,
+  LOG_IOSTREAM_VALUE_STDOUT,
+  VCS_PROVIDER_NAME_VALUE_GITHUB,
+  VCS_PROVIDER_NAME_VALUE_GITLAB,
+  VCS_REF_TYPE_VALUE_BRANCH,
+  VCS_REF_TYPE_VALUE_TAG,
+} from '@opentelemetry/semantic-conventions/incubating';
+
+/** The semantic conventions release the keys and values below follow: every scope's schema URL. */
+export const SEMCONV_VERSION = '1.44.0';
+export const SEMCONV_SCHEMA_URL = `https://opentelemetry.io/schemas/${SEMCONV_VERSION}`;
 
 export const ATTR = {
   // community.general.opentelemetry compatible
@@ -82,45 +145,107 @@ export const ATTR = {
   STATS_PREFIX: 'ansible.stats.',
   FAILED_HOSTS: 'ansible.stats.failed_hosts',
   UNREACHABLE_HOSTS: 'ansible.stats.unreachable_hosts',
-  PROCESS_PID: 'process.pid',
-  PROCESS_EXIT_CODE: 'process.exit.code',
-  CODE_FILEPATH: 'code.filepath',
-  CODE_LINENO: 'code.lineno',
-  CODE_FILE_PATH: 'code.file.path',
-  CODE_LINE_NUMBER: 'code.line.number',
-  // OTel CI/CD semantic conventions (copied: the npm package has them only in its unstable entry point)
-  CICD_PIPELINE_NAME: 'cicd.pipeline.name',
-  CICD_PIPELINE_ACTION_NAME: 'cicd.pipeline.action.name',
-  CICD_PIPELINE_RUN_STATE: 'cicd.pipeline.run.state',
-  CICD_PIPELINE_RUN_ID: 'cicd.pipeline.run.id',
-  CICD_PIPELINE_RESULT: 'cicd.pipeline.result',
-  CICD_PIPELINE_TASK_NAME: 'cicd.pipeline.task.name',
-  CICD_PIPELINE_TASK_RUN_ID: 'cicd.pipeline.task.run.id',
-  CICD_PIPELINE_TASK_RUN_RESULT: 'cicd.pipeline.task.run.result',
-  CICD_PIPELINE_TASK_TYPE: 'cicd.pipeline.task.type',
-  ERROR_TYPE: 'error.type',
+  /**
+   * ansible-playbook's process id and exit code, on the root span. Not `process.*`: on the
+   * resource those describe the sidecar's own process (the process detector).
+   */
+  ANSIBLE_PID: 'ansible.process.pid',
+  ANSIBLE_EXIT_CODE: 'ansible.process.exit.code',
+  // the CI job around the run, on the resource (export/ci-environment.ts). Not `cicd.pipeline.*`:
+  // on spans, metric points and log records those describe the playbook run (docs/semantic-conventions.md).
+  CI_PROVIDER_NAME: 'ansible.ci.provider.name',
+  CI_PIPELINE_NAME: 'ansible.ci.pipeline.name',
+  CI_PIPELINE_RUN_ID: 'ansible.ci.pipeline.run.id',
+  CI_PIPELINE_RUN_URL_FULL: 'ansible.ci.pipeline.run.url.full',
+  CI_JOB_NAME: 'ansible.ci.job.name',
+  CI_JOB_ID: 'ansible.ci.job.id',
+  CI_JOB_URL_FULL: 'ansible.ci.job.url.full',
+  // OTel semantic conventions
+  CODE_FILE_PATH: ATTR_CODE_FILE_PATH,
+  CODE_LINE_NUMBER: ATTR_CODE_LINE_NUMBER,
+  CICD_PIPELINE_NAME: ATTR_CICD_PIPELINE_NAME,
+  CICD_PIPELINE_ACTION_NAME: ATTR_CICD_PIPELINE_ACTION_NAME,
+  CICD_PIPELINE_RUN_STATE: ATTR_CICD_PIPELINE_RUN_STATE,
+  CICD_PIPELINE_RUN_ID: ATTR_CICD_PIPELINE_RUN_ID,
+  CICD_PIPELINE_RUN_URL_FULL: ATTR_CICD_PIPELINE_RUN_URL_FULL,
+  CICD_PIPELINE_RESULT: ATTR_CICD_PIPELINE_RESULT,
+  CICD_PIPELINE_TASK_NAME: ATTR_CICD_PIPELINE_TASK_NAME,
+  CICD_PIPELINE_TASK_RUN_ID: ATTR_CICD_PIPELINE_TASK_RUN_ID,
+  CICD_PIPELINE_TASK_RUN_RESULT: ATTR_CICD_PIPELINE_TASK_RUN_RESULT,
+  CICD_PIPELINE_TASK_RUN_URL_FULL: ATTR_CICD_PIPELINE_TASK_RUN_URL_FULL,
+  CICD_PIPELINE_TASK_TYPE: ATTR_CICD_PIPELINE_TASK_TYPE,
+  CICD_WORKER_ID: ATTR_CICD_WORKER_ID,
+  CICD_WORKER_NAME: ATTR_CICD_WORKER_NAME,
+  VCS_PROVIDER_NAME: ATTR_VCS_PROVIDER_NAME,
+  VCS_REPOSITORY_URL_FULL: ATTR_VCS_REPOSITORY_URL_FULL,
+  VCS_REPOSITORY_NAME: ATTR_VCS_REPOSITORY_NAME,
+  VCS_REF_HEAD_NAME: ATTR_VCS_REF_HEAD_NAME,
+  VCS_REF_HEAD_REVISION: ATTR_VCS_REF_HEAD_REVISION,
+  VCS_REF_HEAD_TYPE: ATTR_VCS_REF_HEAD_TYPE,
+  VCS_REF_TYPE: ATTR_VCS_REF_TYPE,
+  ERROR_TYPE: ATTR_ERROR_TYPE,
   // log records (src/model/run-logs.ts)
   /** OTel general logs semconv: which stream of the task the output record holds. */
-  LOG_IOSTREAM: 'log.iostream',
+  LOG_IOSTREAM: ATTR_LOG_IOSTREAM,
   /** OTel general logs semconv: the record's id; records with the same id are duplicates (a replay's). */
-  LOG_RECORD_UID: 'log.record.uid',
+  LOG_RECORD_UID: ATTR_LOG_RECORD_UID,
   TASK_STDERR_TAIL: 'ansible.task.stderr.tail',
   DEPRECATION_VERSION: 'ansible.deprecation.version',
   DEPRECATION_DATE: 'ansible.deprecation.date',
   DEPRECATION_COLLECTION: 'ansible.deprecation.collection_name',
-  EXCEPTION_TYPE: 'exception.type',
-  EXCEPTION_MESSAGE: 'exception.message',
-  EXCEPTION_STACKTRACE: 'exception.stacktrace',
+  EXCEPTION_TYPE: ATTR_EXCEPTION_TYPE,
+  EXCEPTION_MESSAGE: ATTR_EXCEPTION_MESSAGE,
+  EXCEPTION_STACKTRACE: ATTR_EXCEPTION_STACKTRACE,
 } as const;
 
 /**
  * cicd.pipeline.action.name of every run: a playbook run executes (semconv's well-known RUN; BUILD
  * and SYNC do not apply). The root span is named `{action} {pipeline}`: "RUN site.yml".
  */
-export const PIPELINE_ACTION = 'RUN';
+export const PIPELINE_ACTION = CICD_PIPELINE_ACTION_NAME_VALUE_RUN;
 
-/** Values of cicd.pipeline.result / cicd.pipeline.task.run.result. */
-export type CicdResult = 'success' | 'failure' | 'error' | 'timeout' | 'cancellation' | 'skip';
+/** cicd.pipeline.run.state of the metrics: the shim sees a run from its first to its last event. */
+export const RUN_STATE_EXECUTING = CICD_PIPELINE_RUN_STATE_VALUE_EXECUTING;
+
+/** cicd.pipeline.result values. */
+export const RESULT = {
+  SUCCESS: CICD_PIPELINE_RESULT_VALUE_SUCCESS,
+  FAILURE: CICD_PIPELINE_RESULT_VALUE_FAILURE,
+  ERROR: CICD_PIPELINE_RESULT_VALUE_ERROR,
+  TIMEOUT: CICD_PIPELINE_RESULT_VALUE_TIMEOUT,
+  CANCELLATION: CICD_PIPELINE_RESULT_VALUE_CANCELLATION,
+  SKIP: CICD_PIPELINE_RESULT_VALUE_SKIP,
+} as const;
+
+/** cicd.pipeline.task.run.result values. */
+export const TASK_RESULT = {
+  SUCCESS: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_SUCCESS,
+  FAILURE: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_FAILURE,
+  ERROR: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_ERROR,
+  TIMEOUT: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_TIMEOUT,
+  CANCELLATION: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_CANCELLATION,
+  SKIP: CICD_PIPELINE_TASK_RUN_RESULT_VALUE_SKIP,
+} as const;
+
+/** cicd.pipeline.task.type: a check-mode run only tests what would change; any other run deploys it. */
+export const TASK_TYPE = { DEPLOY: CICD_PIPELINE_TASK_TYPE_VALUE_DEPLOY, TEST: CICD_PIPELINE_TASK_TYPE_VALUE_TEST } as const;
+
+export const IOSTREAM = { STDOUT: LOG_IOSTREAM_VALUE_STDOUT, STDERR: LOG_IOSTREAM_VALUE_STDERR } as const;
+
+export const VCS_PROVIDER = { GITHUB: VCS_PROVIDER_NAME_VALUE_GITHUB, GITLAB: VCS_PROVIDER_NAME_VALUE_GITLAB } as const;
+
+export const REF_TYPE = { BRANCH: VCS_REF_TYPE_VALUE_BRANCH, TAG: VCS_REF_TYPE_VALUE_TAG } as const;
+
+/** The span event of an exception (exceptions-spans.md; OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN can move it to logs). */
+export const EXCEPTION_EVENT = EVENT_EXCEPTION;
+
+/** error.type's fallback for a failure with no known kind. */
+export const ERROR_OTHER = ERROR_TYPE_VALUE_OTHER;
+
+/** Values of cicd.pipeline.result: the package's, so a value the spec does not have does not compile. */
+export type CicdResult = (typeof RESULT)[keyof typeof RESULT];
+/** Values of cicd.pipeline.task.run.result. */
+export type CicdTaskResult = (typeof TASK_RESULT)[keyof typeof TASK_RESULT];
 
 /** ansible.task.host.status values. */
 export type HostSpanStatus = 'ok' | 'changed' | 'failed' | 'ignored' | 'skipped' | 'unreachable' | 'rescued';

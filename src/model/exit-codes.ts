@@ -1,7 +1,7 @@
 // What ansible-playbook's exit code says about a run, as the root span's result. The table is
 // ansible-core's own (`ansible.errors.ExitCode` since 2.19, the TaskQueueManager's RUN_* codes and
 // the CLI's before): docs/semantic-conventions.md, "The exit code and the result".
-import type { CicdResult } from './attributes.js';
+import { ERROR_OTHER, RESULT, type CicdResult } from './attributes.js';
 
 export interface ExitOutcome {
   result: CicdResult;
@@ -19,22 +19,22 @@ export interface ExitOutcome {
 export function exitOutcome(code: number, completed: boolean): ExitOutcome {
   switch (code) {
     case 0:
-      return { result: 'success', meaning: 'success' };
+      return { result: RESULT.SUCCESS, meaning: 'success' };
     case 1:
-      return { result: 'error', errorType: 'ansible_error', meaning: 'ansible-playbook stopped on an error' };
+      return { result: RESULT.ERROR, errorType: 'ansible_error', meaning: 'ansible-playbook stopped on an error' };
     case 2:
-      return { result: 'failure', errorType: 'failed', meaning: 'one or more hosts failed' };
+      return { result: RESULT.FAILURE, errorType: 'failed', meaning: 'one or more hosts failed' };
     case 4:
       return completed
-        ? { result: 'failure', errorType: 'unreachable', meaning: 'one or more hosts were unreachable' }
-        : { result: 'error', errorType: 'parser_error', meaning: 'ansible-playbook stopped on a parse error' };
+        ? { result: RESULT.FAILURE, errorType: 'unreachable', meaning: 'one or more hosts were unreachable' }
+        : { result: RESULT.ERROR, errorType: 'parser_error', meaning: 'ansible-playbook stopped on a parse error' };
     case 5:
-      return { result: 'error', errorType: 'invalid_options', meaning: 'bad or incomplete options' };
+      return { result: RESULT.ERROR, errorType: 'invalid_options', meaning: 'bad or incomplete options' };
     case 99:
-      return { result: 'cancellation', errorType: 'keyboard_interrupt', meaning: 'user interrupted execution' };
+      return { result: RESULT.CANCELLATION, errorType: 'keyboard_interrupt', meaning: 'user interrupted execution' };
     case 250:
-      return { result: 'error', errorType: 'unexpected_error', meaning: 'unexpected error' };
+      return { result: RESULT.ERROR, errorType: 'unexpected_error', meaning: 'unexpected error' };
     default:
-      return { result: 'error', errorType: '_OTHER', meaning: `ansible-playbook exited ${code}` };
+      return { result: RESULT.ERROR, errorType: ERROR_OTHER, meaning: `ansible-playbook exited ${code}` };
   }
 }

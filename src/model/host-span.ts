@@ -1,4 +1,8 @@
 // What a host span carries: its status and attributes, from the task and the host_result frame.
+// A host span is the part of a task run done on one host: a plain INTERNAL span under the task-run
+// span, with `ansible.*` attributes and, when ERROR, `error.type`. It carries no
+// `cicd.pipeline.task.*` key: those describe the whole task run, on its span
+// (docs/semantic-conventions.md, "Host and item spans").
 // Per host result, so built by plain stores with only the keys that have values: no computed-key
 // literals, spreads or undefined values for the SDK to walk (bench/analysis.md, hotspot 1).
 import type { FrameOf } from '../protocol/frames.js';
@@ -31,7 +35,6 @@ export function hostStartAttributes(host: string, task: { name: string; uuid: st
   a[ATTR.TASK_NAME] = task.name;
   a[ATTR.TASK_UUID] = task.uuid;
   if (task.action !== undefined) a[ATTR.TASK_MODULE] = task.action;
-  a[ATTR.CICD_PIPELINE_TASK_NAME] = task.name;
   for (const key in task.argsAttrs) a[key] = task.argsAttrs[key];
   return a;
 }
@@ -50,7 +53,7 @@ export function hostResultAttributes(f: FrameOf<'host_result'>, status: HostSpan
   const skipReason = f.res?.skip_reason;
   if (skipReason != null) a[ATTR.TASK_SKIP_REASON] = asText(skipReason);
   if (f.no_log) a[ATTR.TASK_NO_LOG] = f.no_log;
-  a[ATTR.CICD_PIPELINE_TASK_RUN_RESULT] = isError ? 'failure' : status === 'skipped' ? 'skip' : 'success';
-  if (isError) a[ATTR.ERROR_TYPE] = f.status;
+  // failed, unreachable or rescued: the host status, the same value the failure's log record carries
+  if (isError) a[ATTR.ERROR_TYPE] = status;
   return a;
 }

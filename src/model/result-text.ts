@@ -78,8 +78,6 @@ export function codeAttributes(path: string | null | undefined): Attributes {
   const file = m ? m[1] : path;
   const line = m ? Number(m[2]) : undefined;
   return {
-    [ATTR.CODE_FILEPATH]: file,
-    [ATTR.CODE_LINENO]: line,
     [ATTR.CODE_FILE_PATH]: file,
     [ATTR.CODE_LINE_NUMBER]: line,
   };

@@ -3,16 +3,22 @@
 // the model: timestamps from the frames, no I/O; the records go to a LogWriter.
 import { createHash } from 'node:crypto';
 import type { ResultSubset } from '../protocol/frames.js';
-import { ATTR, type HostSpanStatus } from './attributes.js';
+import { ATTR, IOSTREAM, type HostSpanStatus } from './attributes.js';
 import { isErrorStatus } from './host-span.js';
 import type { LogWriter, Severity } from './log-writer.js';
-import { asText } from './result-text.js';
+import { asText, exceptionAttributes } from './result-text.js';
 import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, RunObserver } from './run-observer.js';
 import type { Attributes } from './trace-writer.js';
 
 export interface RunLogsOptions {
   /** Task stdout/stderr as INFO records (--no-log-task-output turns it off). */
   taskOutput: boolean;
+  /**
+   * Exceptions as log records (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN `logs` or `logs/dup`): failure
+   * records carry `exception.*`, and a run cut short gets a record of its own. Otherwise the
+   * exceptions are the spans' `exception` events only: one exception is recorded once.
+   */
+  exceptions?: boolean;
 }
 
 /** Lines of stderr an ERROR record keeps: the end, where the error usually is. */
@@ -24,6 +30,8 @@ export const EVENT = {
   DEPRECATION: 'ansible.deprecation',
   OUTPUT: 'ansible.task.output',
   SUMMARY: 'ansible.run.summary',
+  /** A run cut short, as an exception record (exception logs only). */
+  INTERRUPTED: 'ansible.run.interrupted',
 } as const;
 
 const STATS = ['ok', 'changed', 'unreachable', 'failures', 'skipped', 'rescued', 'ignored'] as const;
@@ -78,7 +86,7 @@ export class RunLogs implements RunObserver {
     if (e.unreachableHosts.length) why.push(`unreachable: ${e.unreachableHosts.join(', ')}`);
     const a: Attributes = {
       [ATTR.CICD_PIPELINE_NAME]: e.playbook,
-      [ATTR.CICD_PIPELINE_RUN_ID]: e.runId,
+      [ATTR.CICD_PIPELINE_RUN_ID]: e.pipelineRunId,
       [ATTR.CICD_PIPELINE_RESULT]: e.result,
       [ATTR.PLAYBOOK_NAME]: e.playbook,
       [ATTR.PLAYBOOK_PATH]: e.playbookPath,
@@ -89,23 +97,41 @@ export class RunLogs implements RunObserver {
     for (const k of STATS) a[ATTR.STATS_PREFIX + k] = totals[k] ?? 0;
     const head = `${e.playbook}: ${e.result}${why.length ? ` (${why.join('; ')})` : ''}`;
     this.emit(e, 'summary', e.endNs, 'INFO', EVENT.SUMMARY, [head, ...recap].join('\n'), a);
+    if (e.interrupted && this.o.exceptions) {
+      // The exception the spans' `exception` events would have held, once for the run, on its root.
+      const message = e.message ?? 'interrupted';
+      this.emit(e, 'interrupted', e.endNs, 'ERROR', EVENT.INTERRUPTED, `${e.playbook}: ${message}`, {
+        [ATTR.CICD_PIPELINE_NAME]: e.playbook,
+        [ATTR.CICD_PIPELINE_RUN_ID]: e.pipelineRunId,
+        [ATTR.CICD_PIPELINE_RESULT]: e.result,
+        [ATTR.ERROR_TYPE]: e.errorType,
+        [ATTR.RUN_INTERRUPTED]: true,
+        ...exceptionAttributes('ansible.interrupted', undefined, message),
+      });
+    }
   }
 
   private resultRecords(e: ResultEvent, status: HostSpanStatus | ItemResultEvent['status'], withWarnings: boolean): void {
     const res = e.result;
     const base = this.taskAttributes(e, status);
     const where = `[${e.host}] ${e.task}${e.label === undefined ? '' : ` (${e.label})`}`;
-    if (isErrorStatus(status as HostSpanStatus) || status === 'ignored') {
-      // As on the span: the frame's status (a rescued failure is `failed`).
-      const a: Attributes = { ...base, [ATTR.ERROR_TYPE]: status === 'ignored' ? undefined : status === 'unreachable' ? 'unreachable' : 'failed' };
+    const error = isErrorStatus(status as HostSpanStatus);
+    if (error || status === 'ignored') {
+      // As on the span: error.type is the host (or item) status, failed, unreachable or rescued.
+      const a: Attributes = { ...base, [ATTR.ERROR_TYPE]: error ? status : undefined };
       const stderr = text(res?.stderr);
       if (stderr !== undefined) a[ATTR.TASK_STDERR_TAIL] = tail(stderr, STDERR_TAIL_LINES);
-      const severity: Severity = status === 'ignored' ? 'WARN' : 'ERROR';
-      this.emit(e, 'failure', e.endNs, severity, EVENT.FAILURE, `${where}: ${e.message ?? status}${status === 'ignored' ? ' (ignored)' : ''}`, a);
+      // The exception the span's `exception` event holds (failures only, not the ignored ones).
+      if (error && this.o.exceptions)
+        Object.assign(a, exceptionAttributes(`ansible.${status === 'unreachable' ? 'unreachable' : 'failed'}`, res, e.message ?? status));
+      // Handled failures (ignored, rescued) are warnings: the exceptions logs severity for an exception the code handles.
+      const severity: Severity = status === 'ignored' || status === 'rescued' ? 'WARN' : 'ERROR';
+      const note = status === 'ignored' || status === 'rescued' ? ` (${status})` : '';
+      this.emit(e, 'failure', e.endNs, severity, EVENT.FAILURE, `${where}: ${e.message ?? status}${note}`, a);
     }
     if (withWarnings) this.warnings(e, res, base, where);
     if (!this.o.taskOutput) return;
-    for (const stream of ['stdout', 'stderr'] as const) {
+    for (const stream of [IOSTREAM.STDOUT, IOSTREAM.STDERR]) {
       const body = text(res?.[stream]);
       if (body !== undefined) this.emit(e, stream, e.endNs, 'INFO', EVENT.OUTPUT, body, { ...base, [ATTR.LOG_IOSTREAM]: stream });
     }
@@ -124,15 +150,18 @@ export class RunLogs implements RunObserver {
     }
   }
 
+  /**
+   * What every record of a result carries: the pipeline run and task run it belongs to (the same
+   * values as on their spans), then the host's part. No cicd.pipeline.task.run.result: that is the
+   * whole task run's, on its span; the host's is ansible.task.host.status.
+   */
   private taskAttributes(e: ResultEvent, status: string): Attributes {
     const rc = e.result?.rc;
-    const failed = isErrorStatus(status as HostSpanStatus) || status === 'failed';
     return {
       [ATTR.CICD_PIPELINE_NAME]: e.playbook,
-      [ATTR.CICD_PIPELINE_RUN_ID]: e.runId,
+      [ATTR.CICD_PIPELINE_RUN_ID]: e.pipelineRunId,
       [ATTR.CICD_PIPELINE_TASK_NAME]: e.task,
-      [ATTR.CICD_PIPELINE_TASK_RUN_ID]: e.taskUuid,
-      [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: failed ? 'failure' : status === 'skipped' ? 'skip' : 'success',
+      [ATTR.CICD_PIPELINE_TASK_RUN_ID]: e.taskRunId,
       [ATTR.PLAY_NAME]: e.play,
       [ATTR.TASK_NAME]: e.task,
       [ATTR.TASK_ACTION]: e.module,

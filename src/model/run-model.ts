@@ -1,5 +1,15 @@
-import type { Frame, FrameOf, HostStats, Scope } from '../protocol/frames.js';
-import { ATTR, PIPELINE_ACTION, type CicdResult, type HostSpanStatus } from './attributes.js';
+import type { Frame, FrameOf, HostStats, ResultSubset, Scope } from '../protocol/frames.js';
+import {
+  ATTR,
+  EXCEPTION_EVENT,
+  PIPELINE_ACTION,
+  RESULT,
+  TASK_RESULT,
+  TASK_TYPE,
+  type CicdResult,
+  type CicdTaskResult,
+  type HostSpanStatus,
+} from './attributes.js';
 import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
 import { CountingTraceWriter } from './counting-writer.js';
@@ -8,6 +18,7 @@ import { isHostSpanChoice, PROBLEM_STATUSES, SLOWEST_HOSTS, Slowest, TaskHostFac
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus, isIncludeAction } from './host-span.js';
 import { exitOutcome } from './exit-codes.js';
 import { playbooksOf } from './command-line.js';
+import { spanUrl } from './trace-url.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
 import type { RunObserver, RunRef } from './run-observer.js';
 import type { HeldHost, HostState, PlayState, PlaybookState, RunSummary, ScopeState, TaskState } from './run-state.js';
@@ -59,6 +70,13 @@ interface Outcome {
 export interface RunModelOptions {
   /** Which host spans a task gets (--host-spans); the run's `hello` may choose for itself. Default `all`. */
   hostSpans?: HostSpanChoice;
+  /**
+   * ANSIBLE_OTEL_TRACE_URL: with it the root and task spans link to themselves in the trace UI
+   * (`cicd.pipeline.run.url.full`, `cicd.pipeline.task.run.url.full`); without it they have no URL.
+   */
+  traceUrl?: string;
+  /** `exception` span events for failures (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN unset or `logs/dup`). Default true. */
+  exceptionEvents?: boolean;
 }
 
 /**
@@ -80,6 +98,8 @@ export class RunModel<S> {
   private lastTs = 0;
   private done = false;
   private hostSpanChoice: HostSpanChoice;
+  private readonly traceUrl: string | undefined;
+  private readonly exceptionEvents: boolean;
   private readonly summary: RunSummary;
   private readonly writer: CountingTraceWriter<S>;
   /** The observer, behind the analyses that see its events first (src/analysis). */
@@ -97,6 +117,8 @@ export class RunModel<S> {
     this.writer = new CountingTraceWriter(writer);
     this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
     this.hostSpanChoice = options.hostSpans ?? 'all';
+    this.traceUrl = options.traceUrl;
+    this.exceptionEvents = options.exceptionEvents ?? true;
   }
 
   /** Which host spans this run's tasks get: the run's own choice, else the sidecar's. */
@@ -194,7 +216,7 @@ export class RunModel<S> {
   finish(): void {
     if (this.done) return;
     const pb = this.playbook;
-    if (pb) this.endPlaybook(pb.settled ? this.statsOutcome(pb) : { result: 'error', errorType: 'interrupted', message: INTERRUPTED, cut: true });
+    if (pb) this.endPlaybook(pb.settled ? this.statsOutcome(pb) : { result: RESULT.ERROR, errorType: 'interrupted', message: INTERRUPTED, cut: true });
     this.done = true;
   }
 
@@ -214,10 +236,10 @@ export class RunModel<S> {
       const completed = pb.settled !== undefined;
       const exit = exitOutcome(f.exit_code, completed);
       const message =
-        exit.result === 'success'
+        exit.result === RESULT.SUCCESS
           ? undefined
           : ((completed ? this.statsOutcome(pb).message : undefined) ?? this.lastError ?? `${exit.meaning} (exit code ${f.exit_code})`);
-      pb.node.set({ [ATTR.PROCESS_EXIT_CODE]: f.exit_code });
+      pb.node.set({ [ATTR.ANSIBLE_EXIT_CODE]: f.exit_code });
       this.endPlaybook({ result: exit.result, errorType: exit.errorType, message, cut: !completed });
     }
     this.done = true;
@@ -238,10 +260,10 @@ export class RunModel<S> {
     this.done = true;
     this.summary.interrupted = true;
     this.summary.failure = failure;
-    const attrs = { [ATTR.RUN_INTERRUPTED]: true, [ATTR.RUN_FAILURE]: failure };
+    const attrs = { [ATTR.RUN_INTERRUPTED]: true, [ATTR.RUN_FAILURE]: failure, [ATTR.ERROR_TYPE]: 'interrupted' };
     for (const node of this.openNodes) node.set(attrs);
     try {
-      this.endPlaybook({ result: 'error', errorType: 'interrupted', message: failure, cut: true });
+      this.endPlaybook({ result: RESULT.ERROR, errorType: 'interrupted', message: failure, cut: true });
     } catch {
       // the broken state broke the close too: the sweep below ends the rest
     }
@@ -262,6 +284,9 @@ export class RunModel<S> {
     if (previous) this.endPlaybook(this.statsOutcome(previous));
     const name = f.name ?? f.path.split('/').pop() ?? f.path;
     const h = this.hello;
+    // Each playbook of a command is a pipeline run of its own: the second and later add `#2`, `#3`.
+    const index = this.summary.traces.length;
+    const pipelineRunId = index === 0 ? this.runId : `${this.runId}#${index + 1}`;
     const node = SpanNode.root(
       this.writer,
       `${this.runId}/${this.summary.traces.length}`,
@@ -279,19 +304,27 @@ export class RunModel<S> {
           [ATTR.HOST_USER]: h?.user ?? undefined,
           [ATTR.CHECK_MODE]: h?.check,
           [ATTR.DIFF_MODE]: h?.diff,
-          [ATTR.PROCESS_PID]: h?.pid,
+          [ATTR.ANSIBLE_PID]: h?.pid,
           [ATTR.CICD_PIPELINE_NAME]: name,
           [ATTR.CICD_PIPELINE_ACTION_NAME]: PIPELINE_ACTION,
-          [ATTR.CICD_PIPELINE_RUN_ID]: this.runId,
+          [ATTR.CICD_PIPELINE_RUN_ID]: pipelineRunId,
           [ATTR.RUN_FORKS]: h?.forks ?? undefined,
           [ATTR.RUN_CPUS]: h?.cpus ?? undefined,
         },
       },
       this.openNodes,
     );
+    if (this.traceUrl) node.set({ [ATTR.CICD_PIPELINE_RUN_URL_FULL]: spanUrl(this.traceUrl, node.traceId, node.spanId) });
     // Frozen: V8 spreads a frozen object into an event literal ≈ 30× faster (≈ 0.1 µs against ≈ 2.8 µs
     // per event, node 20), and every observer event starts with a spread of it.
-    const ref: RunRef = Object.freeze({ runId: this.runId, playbook: name, playbookPath: f.path, traceId: node.traceId });
+    const ref: RunRef = Object.freeze({
+      runId: this.runId,
+      pipelineRunId,
+      playbook: name,
+      playbookPath: f.path,
+      traceId: node.traceId,
+      rootSpanId: node.spanId,
+    });
     this.playbook = { node, name, ref, stats: {}, spansBefore: this.writer.started - 1 };
     this.observer.playbookStart?.({
       ...ref,
@@ -366,6 +399,7 @@ export class RunModel<S> {
       freeScopes: new Map(),
       freeTasks: new Map(),
       tasks: new Map(),
+      taskRuns: new Map(),
       openTasks: new Set(),
       failedHosts: new Set(),
     };
@@ -415,11 +449,11 @@ export class RunModel<S> {
   /** A playbook's outcome by its stats alone: a host that failed or was unreachable fails it. */
   private statsOutcome(pb: PlaybookState<S>): Outcome {
     const { failed = [], unreachable = [] } = pb.settled ?? {};
-    if (failed.length + unreachable.length === 0) return { result: 'success', cut: false };
+    if (failed.length + unreachable.length === 0) return { result: RESULT.SUCCESS, cut: false };
     const parts = [];
     if (failed.length) parts.push(`failed on ${failed.join(', ')}`);
     if (unreachable.length) parts.push(`unreachable: ${unreachable.join(', ')}`);
-    return { result: 'failure', errorType: failed.length ? 'failed' : 'unreachable', message: parts.join('; '), cut: false };
+    return { result: RESULT.FAILURE, errorType: failed.length ? 'failed' : 'unreachable', message: parts.join('; '), cut: false };
   }
 
   /** Ends the playbook's root span (and, when it was cut short, everything still open under it). */
@@ -443,10 +477,12 @@ export class RunModel<S> {
     else if (this.paths.failure) pb.node.set({ [ATTR.RUN_CP_FAILURE]: this.paths.failure });
     const { result } = outcome;
     pb.node.set({ [ATTR.CICD_PIPELINE_RESULT]: result, [ATTR.ERROR_TYPE]: outcome.errorType });
-    pb.node.end(ts, result === 'success' ? { code: 'ok' } : { code: 'error', message: outcome.message });
+    // A run that succeeded leaves its status unset (recording-errors.md: MUST be left unset without an error).
+    pb.node.end(ts, result === RESULT.SUCCESS ? { code: 'unset' } : { code: 'error', message: outcome.message });
     const settled = pb.settled;
     this.summary.traces.push({
       traceId: pb.node.traceId,
+      rootSpanId: pb.node.spanId,
       playbook: pb.name,
       result,
       spans: this.writer.started - pb.spansBefore,
@@ -459,6 +495,7 @@ export class RunModel<S> {
       endNs: Math.max(ts, pb.node.lastNs),
       result,
       errorType: outcome.errorType,
+      message: outcome.message,
       interrupted: outcome.cut,
       stats: pb.stats,
       failedHosts: settled?.failed ?? [],
@@ -534,7 +571,7 @@ export class RunModel<S> {
       play.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.ERROR_TYPE]: 'interrupted' });
       play.node.end(ts, { code: 'error', message: cut });
     } else if (play.failedHosts.size > 0) {
-      play.node.set({ [ATTR.ERROR_TYPE]: 'failed' });
+      play.node.set({ [ATTR.ERROR_TYPE]: play.errorType });
       play.node.end(ts, { code: 'error', message: `failed hosts: ${[...play.failedHosts].join(', ')}` });
     } else {
       play.node.end(ts, { code: 'unset' });
@@ -573,6 +610,12 @@ export class RunModel<S> {
     const argsAttrs = argsAttributes(f.args);
     // ansible shows role tasks as "role : name"; under a role span the plain name reads better.
     const name = (f.role && f.name?.startsWith(`${f.role} : `) ? f.name.slice(f.role.length + 3) : f.name) || f.action || 'task';
+    // A task runs again under the same uuid (each serial batch, each flush of a handler, a role
+    // reused): its task run id must still be unique in the pipeline run. The first run keeps the
+    // uuid; the next ones add `#2`, `#3`, counted from the frames, so a replay gives the same ids.
+    const runNo = (play.taskRuns.get(f.task) ?? 0) + 1;
+    play.taskRuns.set(f.task, runNo);
+    const runId = runNo === 1 ? f.task : `${f.task}#${runNo}`;
     const node = parent.child({
       name,
       kind: 'internal',
@@ -588,20 +631,22 @@ export class RunModel<S> {
         [ATTR.TASK_NO_LOG]: f.no_log || undefined,
         [ATTR.PLAY_NAME]: play.name,
         [ATTR.CICD_PIPELINE_TASK_NAME]: name,
-        [ATTR.CICD_PIPELINE_TASK_RUN_ID]: f.task,
+        [ATTR.CICD_PIPELINE_TASK_RUN_ID]: runId,
         // A check-mode run only tests what would change; any other run deploys it.
-        [ATTR.CICD_PIPELINE_TASK_TYPE]: this.hello?.check ? 'test' : 'deploy',
+        [ATTR.CICD_PIPELINE_TASK_TYPE]: this.hello?.check ? TASK_TYPE.TEST : TASK_TYPE.DEPLOY,
         [ATTR.TASK_THROTTLE]: f.throttle || undefined,
         ...codeAttributes(f.path),
         ...argsAttrs,
       },
     });
+    if (this.traceUrl) node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_URL_FULL]: spanUrl(this.traceUrl, node.traceId, node.spanId) });
     const role = f.role ?? undefined;
     const handler = f.handler ?? false;
     const spanMode = taskMode(this.hostSpanChoice, play.hostCount);
     const task: TaskState<S> = {
       node,
       uuid: f.task,
+      runId,
       name,
       action: f.action,
       role,
@@ -684,7 +729,7 @@ export class RunModel<S> {
     }
     for (const scope of closing) {
       if (cut) {
-        scope.node.set({ [ATTR.RUN_INTERRUPTED]: true });
+        scope.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.ERROR_TYPE]: 'interrupted' });
         scope.node.end(ts, { code: 'error', message: cut });
       } else {
         // Ends with its last task, not when the next task outside it starts.
@@ -727,7 +772,7 @@ export class RunModel<S> {
       }
       if (interrupted) {
         hs.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.TASK_HOST_STATUS]: 'failed', [ATTR.ERROR_TYPE]: 'interrupted' });
-        hs.node.event('exception', ts, exceptionAttributes('ansible.interrupted', undefined, cut));
+        this.exception(hs.node, ts, 'ansible.interrupted', undefined, cut);
         hs.node.end(ts, { code: 'error', message: cut });
       } else {
         hs.node.end(ts, { code: 'unset' });
@@ -743,8 +788,8 @@ export class RunModel<S> {
     // A rescued failure is ERROR on its host span only (the block's rescue handled it).
     const failures = (r.failed ?? 0) + (r.unreachable ?? 0);
     const total = Object.values(r).reduce((a, b) => a + (b ?? 0), 0);
-    let result: CicdResult = failures ? 'failure' : total > 0 && r.skipped === total ? 'skip' : 'success';
-    if (interrupted) result = 'error';
+    let result: CicdTaskResult = failures ? TASK_RESULT.FAILURE : total > 0 && r.skipped === total ? TASK_RESULT.SKIP : TASK_RESULT.SUCCESS;
+    if (interrupted) result = TASK_RESULT.ERROR;
     // error.type, conditionally required on a failed or errored task run: the same values as the root's.
     const errorType = interrupted ? 'interrupted' : failures ? (r.failed ? 'failed' : 'unreachable') : undefined;
     task.node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: result, [ATTR.ERROR_TYPE]: errorType, ...(interrupted ? { [ATTR.RUN_INTERRUPTED]: true } : {}) });
@@ -830,7 +875,7 @@ export class RunModel<S> {
     const t = hs.task;
     const module = f.action ?? t.action;
     hs.node.set(hostResultAttributes(f, status, module, message));
-    if (isError) hs.node.event('exception', f.ts, exceptionAttributes(`ansible.${f.status}`, f.res, message ?? f.status));
+    if (isError) this.exception(hs.node, f.ts, `ansible.${f.status}`, f.res, message ?? f.status);
     const end = isError ? { code: 'error' as const, message } : UNSET;
     // linear: whether this host is the one its task waits for is known at the next result or the task's end
     const hold = !play.free;
@@ -848,12 +893,15 @@ export class RunModel<S> {
       const rc = f.res?.rc;
       this.observer.hostResult({
         runId: ref.runId,
+        pipelineRunId: ref.pipelineRunId,
         playbook: ref.playbook,
         playbookPath: ref.playbookPath,
         traceId: ref.traceId,
+        rootSpanId: ref.rootSpanId,
         play: play.name,
         task: t.name,
         taskUuid: t.uuid,
+        taskRunId: t.runId,
         module,
         role: t.role,
         handler: t.handler,
@@ -874,7 +922,10 @@ export class RunModel<S> {
     }
     hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
     this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
-    if (status === 'failed' || status === 'unreachable') play.failedHosts.add(f.host);
+    if (status === 'failed' || status === 'unreachable') {
+      play.failedHosts.add(f.host);
+      if (status === 'failed' || play.errorType === undefined) play.errorType = status;
+    }
     if (hs.task.openHosts > 0) return;
     if (hs.task.superseded) this.closeTask(play, hs.task, f.ts, undefined);
     else if (play.free && play.hostCount !== undefined && taskResults(hs.task) >= play.hostCount) this.closeTask(play, hs.task, f.ts, undefined);
@@ -901,6 +952,11 @@ export class RunModel<S> {
     }
     h.hs.node.end(h.endNs, h.end);
     this.settleHostSpan(h.hs, h.status, h.durationNs);
+  }
+
+  /** A failure's `exception` span event, unless exceptions go to log records only (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN=logs). */
+  private exception(node: Pick<SpanNode<S>, 'event'>, ts: number, type: string, res: ResultSubset | undefined, message: string): void {
+    if (this.exceptionEvents) node.event(EXCEPTION_EVENT, ts, exceptionAttributes(type, res, message));
   }
 
   /** `problems` and `none`: whether the host that just ended keeps its span. */
@@ -937,12 +993,13 @@ export class RunModel<S> {
         [ATTR.TASK_RESULT]: typeof f.res?.rc === 'number' ? f.res.rc : undefined,
         [ATTR.TASK_CHANGED]: f.changed ?? false,
         [ATTR.TASK_NO_LOG]: f.no_log || undefined,
+        [ATTR.ERROR_TYPE]: failed ? 'failed' : undefined,
       },
     };
     let spanId = hs.node.spanId;
     hs.node.with((host) => {
       const item = host.child(options);
-      if (failed) item.event('exception', f.ts, exceptionAttributes('ansible.failed', f.res, message ?? 'failed'));
+      if (failed) this.exception(item, f.ts, 'ansible.failed', f.res, message ?? 'failed');
       item.end(f.ts, failed ? { code: 'error', message } : { code: 'unset' });
       spanId = item.spanId;
     });
@@ -952,6 +1009,7 @@ export class RunModel<S> {
       play: this.playbook?.play?.name ?? '',
       task: hs.task.name,
       taskUuid: hs.task.uuid,
+      taskRunId: hs.task.runId,
       module: hs.task.action,
       host: f.host,
       label,

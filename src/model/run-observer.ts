@@ -7,10 +7,14 @@ import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 
 export interface RunRef {
   runId: string;
+  /** cicd.pipeline.run.id of this playbook: the run id, with `#n` for the n-th playbook of a command from the second on. */
+  pipelineRunId: string;
   /** Playbook file name (the root span's name). */
   playbook: string;
   playbookPath: string;
   traceId: string;
+  /** The playbook's root span: a trace link names it (ANSIBLE_OTEL_TRACE_URL's `{span_id}`). */
+  rootSpanId: string;
 }
 
 export interface PlaybookStartEvent extends RunRef {
@@ -77,6 +81,8 @@ export interface HostResultEvent extends RunRef {
   play: string;
   task: string;
   taskUuid: string;
+  /** cicd.pipeline.task.run.id of the task span: unique in the pipeline run. */
+  taskRunId: string;
   /** Resolved action, e.g. ansible.builtin.command. */
   module?: string;
   role?: string;
@@ -103,6 +109,7 @@ export interface ItemResultEvent extends RunRef {
   play: string;
   task: string;
   taskUuid: string;
+  taskRunId: string;
   /** The task's action, e.g. ansible.builtin.command. */
   module?: string;
   host: string;
@@ -132,6 +139,8 @@ export interface PlaybookEndEvent extends RunRef {
   result: CicdResult;
   /** error.type of the root, unless it succeeded (docs/semantic-conventions.md). */
   errorType?: string;
+  /** Why it did not succeed: the root span's status message. */
+  message?: string;
   interrupted: boolean;
   /** Per-host stats of this playbook (empty when the run was cut off before them). */
   stats: Record<string, Partial<HostStats>>;

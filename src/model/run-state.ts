@@ -37,8 +37,12 @@ export interface PlayState<S> {
   /** Free: the open span of each task, by task uuid and scope path. */
   freeTasks: Map<string, TaskState<S>>;
   tasks: Map<string, TaskState<S>>;
+  /** How many task spans each task uuid has had in this play: its task run ids (`uuid`, `uuid#2`, …). */
+  taskRuns: Map<string, number>;
   openTasks: Set<TaskState<S>>;
   failedHosts: Set<string>;
+  /** error.type of the play span: `failed` if a host failed, else `unreachable`. */
+  errorType?: 'failed' | 'unreachable';
 }
 
 export interface ScopeState<S> {
@@ -49,6 +53,8 @@ export interface ScopeState<S> {
 export interface TaskState<S> {
   node: SpanNode<S>;
   uuid: string;
+  /** cicd.pipeline.task.run.id: the uuid, with `#n` from its second run in the play on. */
+  runId: string;
   name: string;
   action: string | undefined;
   role: string | undefined;
@@ -92,6 +98,7 @@ export interface HostState<S> {
 
 export interface TraceSummary {
   traceId: string;
+  rootSpanId: string;
   playbook: string;
   result: CicdResult;
   /** Spans in the trace, its root included. */

@@ -19,6 +19,7 @@ export interface PageData {
     name: string;
     path: string;
     traceId: string;
+    rootSpanId: string;
     runId: string;
     s: number;
     e: number;
@@ -124,6 +125,7 @@ export function pageData(run: ReportRun): PageData {
         name: pb.name,
         path: pb.path,
         traceId: pb.traceId,
+        rootSpanId: pb.rootSpanId,
         runId: pb.runId,
         s: ms(pb.startNs),
         e: ms(pb.endNs),

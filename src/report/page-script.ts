@@ -186,7 +186,7 @@ export const PAGE_SCRIPT = `
     var counts = {};
     pb.plays.forEach(function (p) { p.tasks.forEach(function (t) { for (var x = 1; x < t.r.length; x += 5) counts[ST[t.r[x]]] = (counts[ST[t.r[x]]] || 0) + 1; }); });
     var c = WORST.filter(function (s) { return counts[s]; }).map(function (s) { return counts[s] + ' ' + s; }).join(', ');
-    var link = D.traceUrl ? ' · <a href="' + esc(D.traceUrl.split('{trace_id}').join(pb.traceId)) + '">trace</a>' : '';
+    var link = D.traceUrl ? ' · <a href="' + esc(D.traceUrl.split('{trace_id}').join(pb.traceId).split('{span_id}').join(pb.rootSpanId)) + '">trace</a>' : '';
     return '<div class="pb"><b>' + esc(pb.name) + '</b> <span class="badge ' + esc(pb.result) + '">' + esc(pb.result) + '</span> <span class="muted">' +
       esc(new Date(D.t0 + pb.s).toLocaleString()) + ' · ' + dur(pb.e - pb.s) + ' · ' + esc(c || 'no host results') + ' · trace ' + esc(pb.traceId) + '</span>' + link + '</div>';
   }).join('');

@@ -44,9 +44,11 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
   const a = root.attributes;
   const ref: RunRef = {
     runId: String(a[ATTR.SESSION] ?? ''),
+    pipelineRunId: String(a[ATTR.CICD_PIPELINE_RUN_ID] ?? a[ATTR.SESSION] ?? ''),
     playbook: String(a[ATTR.PLAYBOOK_NAME] ?? root.name),
     playbookPath: String(a[ATTR.PLAYBOOK_PATH]),
     traceId: root.traceId,
+    rootSpanId: root.spanId,
   };
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const playOf = (s: SlimSpan): SlimSpan | undefined => {
@@ -101,6 +103,7 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
             play: task ? (playOf(task)?.name ?? '') : '',
             task: String(at[ATTR.TASK_NAME] ?? task?.name ?? ''),
             taskUuid: String(at[ATTR.TASK_UUID]),
+            taskRunId: String(task?.attributes[ATTR.CICD_PIPELINE_TASK_RUN_ID] ?? at[ATTR.TASK_UUID]),
             module: at[ATTR.TASK_MODULE] as string | undefined,
             role: task?.attributes[ATTR.TASK_ROLE] as string | undefined,
             handler: task?.attributes[ATTR.TASK_HANDLER] === true,

@@ -1,4 +1,4 @@
-import type { HostResultEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEvent, TaskStartEvent } from '../model/run-observer.js';
+import type { HostResultEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEvent, RunRef, TaskStartEvent } from '../model/run-observer.js';
 import type { ReportPlay, ReportPlaybook, ReportTask } from './report-model.js';
 
 interface Open {
@@ -20,6 +20,7 @@ export class ReportBuilder {
       name: e.playbook,
       path: e.playbookPath,
       traceId: e.traceId,
+      rootSpanId: e.rootSpanId,
       runId: e.runId,
       startNs: e.startNs,
       endNs: e.startNs,
@@ -80,13 +81,14 @@ export class ReportBuilder {
   }
 
   /** A playbook whose start was not seen (a traces file cut short) still gets a place. */
-  private of(e: { traceId: string; playbook: string; playbookPath: string; runId: string }): Open {
+  private of(e: RunRef): Open {
     let o = this.open.get(e.traceId);
     if (!o) {
       const playbook: ReportPlaybook = {
         name: e.playbook,
         path: e.playbookPath,
         traceId: e.traceId,
+        rootSpanId: e.rootSpanId,
         runId: e.runId,
         startNs: Number.MAX_SAFE_INTEGER,
         endNs: 0,

@@ -37,6 +37,8 @@ export interface ReportPlaybook {
   name: string;
   path: string;
   traceId: string;
+  /** The root span: ANSIBLE_OTEL_TRACE_URL's `{span_id}` in the trace link. */
+  rootSpanId: string;
   runId: string;
   startNs: number;
   endNs: number;

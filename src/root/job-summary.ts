@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { pathMarkdown } from '../analysis/path-text.js';
 import type { RunSummary } from '../model/run-model.js';
-import { traceLink } from './summary.js';
+import { traceLink } from '../model/trace-url.js';
 
 const ICON: Record<string, string> = { success: '✅', failure: '❌', error: '⚠️' };
 
@@ -13,7 +13,7 @@ export function appendJobSummary(env: NodeJS.ProcessEnv, run: RunSummary): void 
   const file = env.GITHUB_STEP_SUMMARY;
   if (!file) return;
   const lines = run.traces.map((t) => {
-    const link = traceLink(env.ANSIBLE_OTEL_TRACE_URL, t.traceId);
+    const link = traceLink(env.ANSIBLE_OTEL_TRACE_URL, t);
     return `- ${ICON[t.result] ?? ''} \`${t.playbook}\`: ${t.result} — trace ${link ? `[${t.traceId}](${link})` : `\`${t.traceId}\``}`;
   });
   const counts = Object.entries(run.hostResults)

@@ -101,6 +101,7 @@ export class SidecarRoot {
       logsFile: c.logsFile,
       defaultLogsFile: DEFAULT_LOGS_FILE,
       taskOutput: c.taskOutput,
+      exceptions: c.otel.exceptions.logs,
       ledgerDir,
     });
     const marks = ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs'));
@@ -131,7 +132,7 @@ export class SidecarRoot {
       (run) => this.runEnded(run),
       fanout,
       live ? (run, seq, reply, bye) => this.ack(run, seq, reply, bye) : undefined,
-      { hostSpans: c.hostSpans, resumeGate: this.settlement },
+      { hostSpans: c.hostSpans, resumeGate: this.settlement, traceUrl: c.traceUrl, exceptionEvents: c.otel.exceptions.spanEvents },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);

@@ -5,19 +5,16 @@ import type { MetricsReport } from '../export/metrics.js';
 import type { LogsReport } from '../export/logs.js';
 import type { Logger } from '../util/log.js';
 import type { TargetReport } from '../export/target-report.js';
+import { traceLink } from '../model/trace-url.js';
 import { traceSizeWarning } from './trace-size.js';
 
 const ORDER = ['ok', 'changed', 'failed', 'ignored', 'rescued', 'skipped', 'unreachable'] as const;
-
-export function traceLink(template: string | undefined, traceId: string): string | undefined {
-  return template ? template.replaceAll('{trace_id}', traceId) : undefined;
-}
 
 /** A run in a few lines: trace ids, counts by status, and anything that went missing. */
 export function printRunSummary(log: Logger, run: RunSummary, traceUrl: string | undefined): void {
   for (const t of run.traces) {
     log.info(`${t.playbook}: ${t.result}, trace ${t.traceId}`);
-    const link = traceLink(traceUrl, t.traceId);
+    const link = traceLink(traceUrl, t);
     if (link) log.info(`  ${link}`);
     if (t.analysis) for (const line of pathSummaryLines(t.analysis)) log.info(`  ${line}`);
     const tooLarge = traceSizeWarning(t);

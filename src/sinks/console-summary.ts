@@ -5,6 +5,7 @@
 import { pathSummaryLines } from '../analysis/path-text.js';
 import type { HostSpanStatus } from '../model/attributes.js';
 import type { HostResultEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEvent, TaskStartEvent } from '../model/run-observer.js';
+import { traceLink } from '../model/trace-url.js';
 import { STATUS_STYLE, colorEnabled, fit, formatDuration, pad, painter, printable, visibleWidth, type ConsoleOut, type Paint } from './ansi.js';
 import type { ConsoleSinkOptions } from './console-table.js';
 import type { Sink } from './sink.js';
@@ -175,7 +176,7 @@ export class ConsoleSummarySink implements Sink {
       for (const [host, h] of hosts)
         this.line(`  ${pad(formatDuration(h.ns), 8, 'right')}  ${printable(host)}${this.paint('dim', `  (${h.results} result${h.results === 1 ? '' : 's'})`)}`);
     }
-    const link = this.traceUrl ? this.traceUrl.replaceAll('{trace_id}', e.traceId) : undefined;
+    const link = traceLink(this.traceUrl, e);
     this.line(`Trace: ${e.traceId}${link ? `  ${link}` : ''}`);
     this.tally = ConsoleSummarySink.fresh();
   }

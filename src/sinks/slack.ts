@@ -1,7 +1,8 @@
 // Slack incoming-webhook notifications. Failures are throttled per playbook: the first one is
 // sent at once, the ones after it are rolled up into one update per window, so a task failing
 // on 500 hosts gives two messages, not 500. The final summary closes the playbook.
-import type { HostResultEvent, PlaybookEndEvent, PlaybookStartEvent } from '../model/run-observer.js';
+import type { HostResultEvent, PlaybookEndEvent, PlaybookStartEvent, RunRef } from '../model/run-observer.js';
+import { traceLink } from '../model/trace-url.js';
 import type { Delivery } from './http-delivery.js';
 import type { Sink } from './sink.js';
 import { alertMessage, rollupMessage, summaryMessage, type Failure, type MessageContext } from './slack-messages.js';
@@ -81,11 +82,10 @@ export class SlackSink implements Sink {
     if (st.pending.length) this.o.delivery.send({ body: rollupMessage(st.context, st.pending.splice(0)) });
   }
 
-  private state(e: { traceId: string; playbook: string; runId: string }): PlaybookState {
+  private state(e: RunRef): PlaybookState {
     let st = this.playbooks.get(e.traceId);
     if (!st) {
-      const traceLink = this.o.traceUrl?.replaceAll('{trace_id}', e.traceId);
-      st = { context: { playbook: e.playbook, runId: e.runId, channel: this.o.channel, traceLink }, pending: [] };
+      st = { context: { playbook: e.playbook, runId: e.runId, channel: this.o.channel, traceLink: traceLink(this.o.traceUrl, e) }, pending: [] };
       this.playbooks.set(e.traceId, st);
     }
     return st;

@@ -2,6 +2,7 @@
 // receiver can tell the body came from us and was not changed (docs/outputs.md shows how to verify).
 import { createHmac, randomUUID } from 'node:crypto';
 import type { HostResultEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEvent, RunRef, TaskStartEvent } from '../model/run-observer.js';
+import { traceLink } from '../model/trace-url.js';
 import type { Delivery } from './http-delivery.js';
 import type { Sink } from './sink.js';
 
@@ -107,7 +108,7 @@ export class WebhookSink implements Sink {
       playbook: ref.playbook,
       playbook_path: ref.playbookPath,
       trace_id: ref.traceId,
-      trace_url: this.o.traceUrl?.replaceAll('{trace_id}', ref.traceId),
+      trace_url: traceLink(this.o.traceUrl, ref),
       timestamp: new Date(tsNs / 1e6).toISOString(),
       data,
     });

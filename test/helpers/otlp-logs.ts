@@ -20,6 +20,7 @@ export interface OtlpLogRecord {
   eventName?: string;
   attributes: Record<string, AttrValue>;
   resource: Record<string, AttrValue>;
+  schemaUrl?: string;
 }
 
 /** A decoded ExportLogsServiceRequest (as a JSON object) into flat records. */
@@ -39,6 +40,7 @@ export function recordsOfRequest(req: any): OtlpLogRecord[] {
           eventName: r.eventName || undefined,
           attributes: attrs(r.attributes),
           resource,
+          schemaUrl: sl.schemaUrl || undefined,
         });
       }
     }

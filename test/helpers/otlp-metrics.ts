@@ -24,6 +24,9 @@ export interface OtlpPoint {
   sum?: number;
   bounds?: number[];
   resource: Record<string, AttrValue>;
+  /** Sum and gauge points: whether the value came as an integer or a double. */
+  valueType?: 'int' | 'double';
+  schemaUrl?: string;
 }
 
 const num = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
@@ -51,6 +54,8 @@ export function pointsOfRequest(req: any): OtlpPoint[] {
             sum: num(p.sum),
             bounds: p.explicitBounds?.map(Number),
             resource,
+            valueType: p.asInt !== undefined ? 'int' : p.asDouble !== undefined ? 'double' : undefined,
+            schemaUrl: sm.schemaUrl || undefined,
           });
         }
       }

@@ -20,6 +20,8 @@ export interface OtlpSpan {
   events: { name: string; tsNs: bigint; attributes: Record<string, AttrValue> }[];
   status: { code: number; message?: string };
   resource: Record<string, AttrValue>;
+  /** The instrumentation scope's schema URL (the semconv release the span follows). */
+  schemaUrl?: string;
 }
 
 export const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
@@ -75,6 +77,7 @@ export function spansOfRequest(req: any): OtlpSpan[] {
           events: (s.events ?? []).map((e: any) => ({ name: e.name, tsNs: ns(e.timeUnixNano), attributes: attrs(e.attributes) })),
           status: { code: s.status?.code ?? 0, message: s.status?.message || undefined },
           resource,
+          schemaUrl: ss.schemaUrl || undefined,
         });
       }
     }

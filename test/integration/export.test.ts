@@ -51,7 +51,10 @@ describe('OTLP export options', () => {
     expect(r.stderr).toMatch(/http:\/\/localhost:16686\/trace\/[0-9a-f]{32}/);
     const root = receiver.spans.find((s) => s.name === 'RUN small-b.yml')!;
     expect(readFileSync(summaryFile, 'utf8')).toContain(`\`small-b.yml\`: success — trace [${root.traceId}](http://localhost:16686/trace/${root.traceId})`);
-    expect(root.resource).toMatchObject({ 'cicd.pipeline.run.url.full': 'https://github.com/acme/infra/actions/runs/4711', 'vcs.ref.head.revision': 'abc123' });
+    expect(root.resource).toMatchObject({
+      'ansible.ci.pipeline.run.url.full': 'https://github.com/acme/infra/actions/runs/4711',
+      'vcs.ref.head.revision': 'abc123',
+    });
     expect(namesOf(receiver.spans.filter((s) => s.traceId === root.traceId))).toEqual(['RUN small-b.yml', 'Say b', 'Second playbook', 'h1']);
   });
 
@@ -64,7 +67,7 @@ describe('OTLP export options', () => {
     const tree = new SpanTree(spansOfJsonLines(readFileSync(file, 'utf8')));
     tree.expectWellFormed();
     expect(namesOf(tree.spans)).toEqual(['RUN small-b.yml', 'Say b', 'Second playbook', 'h1']);
-    expect(tree.one('RUN small-b.yml').status.code).toBe(STATUS.OK);
+    expect(tree.one('RUN small-b.yml').status.code).toBe(STATUS.UNSET);
     expect(tree.one('RUN small-b.yml').resource['service.name']).toBe('ansible');
   });
 

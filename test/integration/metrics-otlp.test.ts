@@ -65,8 +65,8 @@ describe('OTLP metrics export', () => {
     // features.yml exits 4 (a host unreachable, another failed): the run's error.type is the exit code's
     expect(run.attributes).toMatchObject({ 'cicd.pipeline.name': 'features.yml', 'cicd.pipeline.result': 'failure', 'error.type': 'unreachable' });
     expect(points.find((p) => p.metric === 'cicd.pipeline.run.errors')!.unit).toBe('{error}');
-    expect(points.find((p) => p.metric === 'ansible.sidecar.frames.received')!.value).toBeGreaterThan(0);
-    expect(points.find((p) => p.metric === 'ansible.sidecar.frames.rejected')!.value).toBe(0);
+    expect(points.find((p) => p.metric === 'ansible.sidecar.frame.received')!.value).toBeGreaterThan(0);
+    expect(points.find((p) => p.metric === 'ansible.sidecar.frame.rejected')!.value).toBe(0);
   });
 
   it('writes OTLP/JSON lines to a local file when no endpoint is configured, and says so', async () => {

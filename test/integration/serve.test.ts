@@ -74,7 +74,7 @@ describe('ansible-otel serve', () => {
         .map((s) => s.name)
         .sort(),
     ).toEqual(['Change a file', 'First playbook', 'RUN small-a.yml', 'h1']);
-    expect(a.status.code).toBe(STATUS.OK);
+    expect(a.status.code).toBe(STATUS.UNSET);
     expect(serveErr.match(/connection \d+: bad_json: invalid JSON/g)).toHaveLength(1);
 
     const exited = new Promise<number | null>((r) => serve.once('exit', r));

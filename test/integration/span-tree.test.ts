@@ -49,7 +49,7 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
       'cicd.pipeline.name': 'features.yml',
       'cicd.pipeline.action.name': 'RUN',
       // ansible-playbook exits 4 when a host was unreachable, even with another one failed
-      'process.exit.code': 4,
+      'ansible.process.exit.code': 4,
       'error.type': 'unreachable',
       'ansible.stats.failed_hosts': ['h2'],
       'ansible.stats.unreachable_hosts': ['gone'],
@@ -107,8 +107,9 @@ describe('features.yml through ansible-otel run (http/protobuf)', () => {
       'cicd.pipeline.task.type': 'deploy',
     });
     expect(tree.one('Recover').attributes).not.toHaveProperty('error.type');
-    expect(String(task.attributes['code.filepath'])).toMatch(/features\.yml$/);
-    expect(task.attributes['code.lineno']).toBeGreaterThan(1);
+    expect(String(task.attributes['code.file.path'])).toMatch(/features\.yml$/);
+    expect(task.attributes['code.line.number']).toBeGreaterThan(1);
+    expect(task.attributes).not.toHaveProperty(['code.filepath']);
     expect(tree.children(task).find(onHost('h1'))?.attributes['ansible.task.host.status']).toBe('skipped');
   });
 

@@ -174,13 +174,16 @@ describe('json format', () => {
     ).toEqual({ msg: 'm', rc: 0, changed: true });
     const e = {
       runId: 'r',
+      pipelineRunId: 'r',
       playbook: 'p.yml',
       playbookPath: '/p.yml',
       traceId: 't',
+      rootSpanId: 'root',
       spanId: 's',
       play: 'P',
       task: 'T',
       taskUuid: 'u',
+      taskRunId: 'u',
       handler: false,
       host: 'h',
       status: 'ok',
@@ -222,7 +225,7 @@ describe('events file', () => {
 describe('summary format', () => {
   function summary(fixture = 'features'): string {
     const out = new Buffer();
-    feed(new ConsoleSummarySink({ out, env: {}, traceUrl: 'http://jaeger/trace/{trace_id}' }), fixture);
+    feed(new ConsoleSummarySink({ out, env: {}, traceUrl: 'http://jaeger/trace/{trace_id}?uiFind={span_id}' }), fixture);
     return out.text;
   }
 
@@ -235,7 +238,8 @@ describe('summary format', () => {
     expect(text).toMatch(/^Tasks executed: 20 \(host results: 17 ok, 8 changed, 1 failed, 1 unreachable, 4 ignored, 2 rescued, 3 skipped\)$/m);
     expect(text).toContain('Failed tasks: 2\n  Fail for real on h2 [h2]: h2 is broken\n  Ping the dead host [gone] unreachable: Failed to connect');
     expect(text).toContain('  FAILED: [h2] Fail for real on h2 — h2 is broken');
-    expect(text).toMatch(/^Trace: trace-1 {2}http:\/\/jaeger\/trace\/trace-1$/m);
+    // the trace link names the root span where the template asks for a span
+    expect(text).toMatch(/^Trace: trace-1 {2}http:\/\/jaeger\/trace\/trace-1\?uiFind=span-1$/m);
   });
 
   it('ranks the slowest tasks and hosts by their frame-timed durations', () => {

@@ -11,6 +11,7 @@ import {
   type MetricData,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
+import { ValueType } from '@opentelemetry/api';
 import { RunModel } from '../../src/model/run-model.js';
 import { ObserverFanout, type HostResultEvent, type RunObserver } from '../../src/model/run-observer.js';
 import { METRIC, MetricsRecorder, TASK_BUCKETS } from '../../src/export/metrics-recorder.js';
@@ -52,6 +53,15 @@ const sumBy = (m: MetricData, key: string): Record<string, number> => {
 };
 
 describe('metrics recorded from a real run', () => {
+  it('counts whole things as integers and measures durations as doubles', async () => {
+    const { metrics } = await record('features');
+    for (const m of metrics) {
+      const counts = m.dataPointType === DataPointType.SUM;
+      expect(m.descriptor.valueType, m.descriptor.name).toBe(counts ? ValueType.INT : ValueType.DOUBLE);
+    }
+    expect(metrics.filter((m) => m.dataPointType === DataPointType.SUM).length).toBeGreaterThanOrEqual(5);
+  });
+
   it('counts host results by status exactly as the run model does', async () => {
     const { model, metric } = await record('features');
     const counted = sumBy(metric(METRIC.HOST_RESULTS), 'ansible.task.host.status');

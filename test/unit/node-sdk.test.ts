@@ -84,11 +84,11 @@ describe('NodeSDK providers', () => {
     started.meterProvider!.getMeter('t').createCounter('runs').add(1);
     await reader.forceFlush();
     const [exported] = exporter.getMetrics();
-    expect(exported!.resource.attributes).toMatchObject({ 'cicd.pipeline.name': 'deploy', 'cicd.pipeline.task.name': 'ansible' });
-    expect(exported!.resource.attributes).not.toHaveProperty('cicd.pipeline.run.id');
-    expect(exported!.resource.attributes).not.toHaveProperty('cicd.pipeline.run.url.full');
+    expect(exported!.resource.attributes).toMatchObject({ 'ansible.ci.pipeline.name': 'deploy', 'ansible.ci.job.name': 'ansible' });
+    expect(exported!.resource.attributes).not.toHaveProperty(['ansible.ci.pipeline.run.id']);
+    expect(exported!.resource.attributes).not.toHaveProperty(['ansible.ci.pipeline.run.url.full']);
     started.tracerProvider.getTracer('t').startSpan('play').end();
-    expect(p.spans.getFinishedSpans()[0]!.resource.attributes).toMatchObject({ 'cicd.pipeline.run.id': '42' }); // traces keep it
+    expect(p.spans.getFinishedSpans()[0]!.resource.attributes).toMatchObject({ 'ansible.ci.pipeline.run.id': '42' }); // traces keep it
     await started.meterProvider!.shutdown();
   });
 });

@@ -127,6 +127,27 @@ describe('batch processors and metric export', () => {
   });
 });
 
+describe('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN (semconv v1.44 exceptions-logs.md)', () => {
+  const signal = (value?: string) => {
+    withEnv(value === undefined ? {} : { OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN: value });
+    const warned: string[] = [];
+    return { exceptions: resolveOtelEnv((_key, message) => warned.push(message)).exceptions, warned };
+  };
+
+  it('records exceptions as span events by default, as logs only with logs, as both with logs/dup', () => {
+    expect(signal().exceptions).toEqual({ spanEvents: true, logs: false });
+    expect(signal('logs').exceptions).toEqual({ spanEvents: false, logs: true });
+    expect(signal('logs/dup').exceptions).toEqual({ spanEvents: true, logs: true });
+    expect(signal(' logs/dup , logs ').exceptions).toEqual({ spanEvents: true, logs: true });
+  });
+
+  it('says once that a value it does not know is ignored', () => {
+    const { exceptions, warned } = signal('log,logs');
+    expect(exceptions).toEqual({ spanEvents: false, logs: true });
+    expect(warned).toEqual(['OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN value "log" is not logs or logs/dup; ignored']);
+  });
+});
+
 describe('the span exporters chosen', () => {
   const choose = (vars: Record<string, string>, extra: { tracesFile?: string; queueDir?: string } = {}) => {
     withEnv(vars);

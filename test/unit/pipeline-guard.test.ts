@@ -71,9 +71,10 @@ describe('pipeline guard', () => {
       expect(s.status?.code).toBe('error');
       expect(s.attributes['ansible.run.interrupted']).toBe(true);
       expect(s.attributes['ansible.run.failure']).toBe('task_start #5: TypeError: cannot start boom');
+      expect(s.attributes['error.type']).toBe('interrupted');
     }
     const goodRoot = writer.spans.find((s) => s.attributes['ansible.session'] === 'good')!;
-    expect(goodRoot.status).toEqual({ code: 'ok' });
+    expect(goodRoot.status).toEqual({ code: 'unset' });
     expect(writer.spans.filter((s) => rootOf(s) === goodRoot).map((s) => s.name)).toContain('fine');
 
     expect(pipeline.counters.runsFailed).toBe(1);

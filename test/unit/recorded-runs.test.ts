@@ -79,6 +79,22 @@ describe.each(FIXTURES)('every recorded run: %s', (name) => {
   it('puts every host span directly under a task span', () => {
     for (const s of w.spans.filter(isHost)) expect(isTask(s.parent!), pathOf(s).join(' > ')).toBe(true);
   });
+
+  it('records errors as semconv says: no span OK, every ERROR span with error.type, error.type only on ERROR spans', () => {
+    for (const s of w.spans) {
+      expect(s.status?.code, pathOf(s).join(' > ')).not.toBe('ok');
+      expect(s.attributes['error.type'] !== undefined, `${pathOf(s).join(' > ')}: ${s.status?.code}`).toBe(s.status?.code === 'error');
+    }
+  });
+
+  it('gives each task span a cicd.pipeline.task.run.id unique in its pipeline run, and no other span one', () => {
+    for (const root of w.spans.filter((s) => !s.parent)) {
+      const ids = w.spans.filter((s) => w.traceId(s) === w.traceId(root) && isTask(s)).map((s) => s.attributes['cicd.pipeline.task.run.id']);
+      expect(ids.every((id) => typeof id === 'string')).toBe(true);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    for (const s of w.spans.filter((x) => !isTask(x))) expect(Object.keys(s.attributes).filter((k) => k.startsWith('cicd.pipeline.task.'))).toEqual([]);
+  });
 });
 
 describe('recorded: features.yml (every construct, exits 4)', () => {
@@ -98,6 +114,7 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
     expect(model.result().traces).toEqual([
       {
         traceId: w.traceId(root),
+        rootSpanId: w.spanId(root),
         playbook: 'features.yml',
         result: 'failure',
         spans: w.spans.length,
@@ -121,7 +138,8 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
       'ansible.version': '2.14.18',
       'ansible.host.name': 'controller',
       'ansible.host.user': 'ci',
-      'process.pid': 4242,
+      // ansible-playbook's pid: not process.pid, which on the resource is the sidecar's
+      'ansible.process.pid': 4242,
       'ansible.check_mode': false,
       'ansible.session': frames[0]!.run,
     });
@@ -165,7 +183,7 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
     expect(hosts.map((h) => h.name).sort()).toEqual(['h1', 'h2']);
     for (const h of hosts) {
       expect(h.status).toEqual({ code: 'error', message: 'non-zero return code' });
-      expect(h.attributes[HOST_STATUS]).toBe('rescued');
+      expect(h.attributes).toMatchObject({ [HOST_STATUS]: 'rescued', 'error.type': 'rescued' });
       expect(eventNames(h)).toEqual(['exception']);
     }
     expect(task.status?.code).toBe('unset');
@@ -179,7 +197,6 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
       expect(h.attributes).toMatchObject({
         [HOST_STATUS]: 'skipped',
         'ansible.task.skip_reason': 'Conditional result was False',
-        'cicd.pipeline.task.run.result': 'skip',
       });
     }
     expect(task.attributes['cicd.pipeline.task.run.result']).toBe('skip');
@@ -281,6 +298,10 @@ describe('recorded: features.yml (every construct, exits 4)', () => {
     const tasks = w.named('Roll one host');
     expect(tasks.map((t) => t.parent)).toEqual([play, play]);
     expect(tasks.map((t) => childrenOf(w, t).map((h) => h.name))).toEqual([['h1'], ['h2']]);
+    // ansible starts the same task (one uuid) in each batch: its second run is uuid#2
+    const uuid = tasks[0]!.attributes['ansible.task.uuid'];
+    expect(tasks.map((t) => t.attributes['ansible.task.uuid'])).toEqual([uuid, uuid]);
+    expect(tasks.map((t) => t.attributes['cicd.pipeline.task.run.id'])).toEqual([uuid, `${uuid}#2`]);
   });
 
   it('counts every host result in the run summary', () => {
@@ -318,7 +339,10 @@ describe('recorded: small-a.yml + small-b.yml in one command, --check, TRACEPARE
   });
 
   it('reports both playbooks as successful', () => {
-    expect([a.status, b.status]).toEqual([{ code: 'ok' }, { code: 'ok' }]);
+    expect([a.status, b.status]).toEqual([{ code: 'unset' }, { code: 'unset' }]);
+    // each playbook is a pipeline run of its own, with an id of its own
+    const session = a.attributes['ansible.session'];
+    expect([a.attributes['cicd.pipeline.run.id'], b.attributes['cicd.pipeline.run.id']]).toEqual([session, `${session}#2`]);
     expect(model.result().traces.map((t) => [t.playbook, t.result])).toEqual([
       ['small-a.yml', 'success'],
       ['small-b.yml', 'success'],

@@ -37,6 +37,7 @@ describe('report page', () => {
           name: 'x.yml',
           path: '/x.yml',
           traceId: 't',
+          rootSpanId: 's',
           runId: 'r',
           startNs: 0,
           endNs: 10,

@@ -17,10 +17,10 @@ class MemoryLogs implements LogWriter {
   }
 }
 
-function logsOf(frames: Frame[], taskOutput = true, hostSpans: 'all' | 'none' = 'all'): { logs: MemoryLogs; w: MemoryWriter } {
+function logsOf(frames: Frame[], taskOutput = true, hostSpans: 'all' | 'none' = 'all', exceptions = false): { logs: MemoryLogs; w: MemoryWriter } {
   const w = new MemoryWriter();
   const logs = new MemoryLogs();
-  const model = new RunModel(w, frames[0]!.run, new RunLogs(logs, { taskOutput }), { hostSpans });
+  const model = new RunModel(w, frames[0]!.run, new RunLogs(logs, { taskOutput, exceptions }), { hostSpans, exceptionEvents: !exceptions });
   for (const f of frames) model.apply(f);
   model.finish();
   return { logs, w };
@@ -37,27 +37,32 @@ describe('log records of a recorded run (features.ndjson)', () => {
   const { logs, w } = logsOf(frames);
   const hostFailures = logs.records.filter((r) => r.eventName === EVENT.FAILURE && r.attributes['ansible.task.item.label'] === undefined);
 
-  it('gives every failed, rescued or unreachable host result one ERROR record on its host span', () => {
+  it('gives every failed, rescued or unreachable host result one record on its host span: ERROR, a rescued (handled) one WARN', () => {
     const errorHosts = w.spans.filter(
       (s) =>
         ['failed', 'rescued', 'unreachable'].includes(String(s.attributes['ansible.task.host.status'])) &&
         s.attributes['ansible.task.item.label'] === undefined,
     );
     expect(errorHosts.length).toBe(frames.filter((f) => f.t === 'host_result' && (f.status === 'unreachable' || (f.status === 'failed' && !f.ignored))).length);
-    const errors = hostFailures.filter((r) => r.severity === 'ERROR');
+    const errors = hostFailures.filter((r) => r.attributes['error.type'] !== undefined);
     expect(errors.map((r) => r.spanId).sort()).toEqual(errorHosts.map((s) => w.spanId(s)).sort());
     for (const r of errors) {
       const span = bySpan(w, r.spanId);
+      expect(r.severity).toBe(span.attributes['ansible.task.host.status'] === 'rescued' ? 'WARN' : 'ERROR');
       expect(r.traceId).toBe(w.traceId(span));
       expect(r.attributes['ansible.task.host.name']).toBe(span.attributes['ansible.task.host.name']);
-      expect(r.attributes['cicd.pipeline.task.run.result']).toBe('failure');
-      expect(r.attributes['cicd.pipeline.task.run.id']).toBe(span.attributes['ansible.task.uuid']);
+      // the task run's id as its span has it; its result is the task span's only (the host's is ansible.task.host.status)
+      expect(r.attributes['cicd.pipeline.task.run.id']).toBe(span.parent!.attributes['cicd.pipeline.task.run.id']);
+      expect(r.attributes).not.toHaveProperty(['cicd.pipeline.task.run.result']);
       expect(r.attributes['error.type']).toBe(span.attributes['error.type']);
+      // exception.* only when exceptions go to logs (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN): once, on the span's event here
+      expect(Object.keys(r.attributes).filter((k) => k.startsWith('exception.'))).toEqual([]);
       expect(r.timeNs).toBe(span.endNs); // the host_result frame's ts
       expect(r.body).toContain(`[${span.attributes['ansible.task.host.name']}]`);
     }
     const unreachable = errors.find((r) => r.attributes['ansible.task.host.status'] === 'unreachable');
     expect(unreachable?.attributes['error.type']).toBe('unreachable');
+    expect(errors.find((r) => r.attributes['ansible.task.host.status'] === 'rescued')?.attributes['error.type']).toBe('rescued');
   });
 
   it('carries msg, rc and the stderr tail of a failure; an ignored failure is a WARN', () => {
@@ -140,6 +145,45 @@ describe('log records of a recorded run (features.ndjson)', () => {
     const off = logsOf(frames, false).logs.records;
     expect(off.filter((r) => r.eventName === EVENT.OUTPUT)).toEqual([]);
     expect(off).toEqual(logs.records.filter((r) => r.eventName !== EVENT.OUTPUT));
+  });
+});
+
+describe('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN=logs: exceptions as log records, not span events', () => {
+  const frames = loadFrames('features');
+  const events = logsOf(frames).w;
+  const { logs, w } = logsOf(frames, true, 'all', true);
+  const exceptionOf = (attributes: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(attributes).filter(([k, v]) => k.startsWith('exception.') && v !== undefined));
+
+  it('records no exception span event', () => {
+    expect(w.spans.flatMap((s) => s.events.filter((e) => e.name === 'exception'))).toEqual([]);
+  });
+
+  it('gives the failure record of every span that had an exception event that exception, as the event had it', () => {
+    const withEvent = events.spans.filter((s) => s.events.some((e) => e.name === 'exception'));
+    expect(withEvent.length).toBeGreaterThan(5);
+    const failures = logs.records.filter((r) => r.eventName === EVENT.FAILURE && r.attributes['exception.type'] !== undefined);
+    expect(failures.map((r) => r.spanId).sort()).toEqual(withEvent.map((s) => events.spanId(s)).sort());
+    for (const r of failures) {
+      const event = events.spans.find((s) => events.spanId(s) === r.spanId)!.events.find((e) => e.name === 'exception')!;
+      expect(exceptionOf(r.attributes)).toEqual(exceptionOf(event.attributes));
+    }
+  });
+
+  it('puts a run cut short on a record of its own, on the root span, as the cut-off hosts had it', () => {
+    const killed = loadFrames('killed');
+    const { logs: cut, w: cw } = logsOf(killed, true, 'all', true);
+    const records = cut.records.filter((r) => r.eventName === EVENT.INTERRUPTED);
+    expect(records).toHaveLength(1);
+    const r = records[0]!;
+    expect(bySpan(cw, r.spanId).parent).toBeUndefined();
+    expect(r.severity).toBe('ERROR');
+    expect(r.attributes).toMatchObject({ 'exception.type': 'ansible.interrupted', 'error.type': 'interrupted', 'cicd.pipeline.result': 'error' });
+    const hostEvent = logsOf(killed)
+      .w.spans.flatMap((s) => s.events)
+      .find((e) => e.name === 'exception')!;
+    expect(r.attributes['exception.message']).toBe(hostEvent.attributes['exception.message']);
+    expect(logsOf(killed).logs.records.filter((x) => x.eventName === EVENT.INTERRUPTED)).toEqual([]);
   });
 });
 

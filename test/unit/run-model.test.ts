@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RunModel } from '../../src/model/run-model.js';
+import { RunModel, type RunModelOptions } from '../../src/model/run-model.js';
 import { MemoryWriter, type MemorySpan } from '../helpers/memory-writer.js';
 import { stream } from '../helpers/frames.js';
 import { expectWellFormed } from '../helpers/well-formed.js';
 import type { Frame } from '../../src/protocol/frames.js';
 
-function play(frames: Frame[], finish = true): { w: MemoryWriter; model: RunModel<MemorySpan> } {
+function play(frames: Frame[], finish = true, options: RunModelOptions = {}): { w: MemoryWriter; model: RunModel<MemorySpan> } {
   const w = new MemoryWriter();
-  const model = new RunModel(w, 'run-1');
+  const model = new RunModel(w, 'run-1', {}, options);
   for (const f of frames) model.apply(f);
   if (finish) model.finish();
   return { w, model };
@@ -38,13 +38,16 @@ describe('run model: the span tree', () => {
     expect(root.parent).toBeUndefined();
     expect(root.startNs).toBe(frames[1]!.ts);
     expect(root.endNs).toBe(frames[6]!.ts);
-    expect(root.status).toEqual({ code: 'ok' });
+    // recording-errors.md: a span that ended without an error leaves its status unset
+    expect(root.status).toEqual({ code: 'unset' });
     expect(root.attributes).toMatchObject({
       'ansible.version': '2.14.18',
       'ansible.host.name': 'ctl',
       'cicd.pipeline.result': 'success',
+      'cicd.pipeline.run.id': 'run-1',
       'ansible.session': 'run-1',
     });
+    expect(root.attributes).not.toHaveProperty(['process.pid']);
     const playSpan = w.one('Deploy');
     expect(playSpan.parent).toBe(root);
     const task = w.one('Install');
@@ -65,8 +68,53 @@ describe('run model: the span tree', () => {
       'ansible.task.result': 0,
     });
     expect(host.status?.code).toBe('unset');
+    // a host span is not a task run: the cicd.pipeline.task.* keys are its task span's
+    expect(Object.keys(host.attributes).filter((k) => k.startsWith('cicd.'))).toEqual([]);
     expect(model.result()).toMatchObject({ interrupted: false, hostResults: { changed: 1 }, traces: [{ playbook: 'site.yml', result: 'success' }] });
     expectWellFormed(w.spans);
+  });
+
+  it('links the root and task spans to themselves in the trace UI when ANSIBLE_OTEL_TRACE_URL is set, and has no URL otherwise', () => {
+    const { w } = play(basicRun({ status: 'ok' }), true, { traceUrl: 'https://ui/trace/{trace_id}?uiFind={span_id}' });
+    const root = w.one('RUN site.yml');
+    const task = w.one('Install');
+    expect(root.attributes['cicd.pipeline.run.url.full']).toBe(`https://ui/trace/${w.traceId(root)}?uiFind=${w.spanId(root)}`);
+    expect(task.attributes['cicd.pipeline.task.run.url.full']).toBe(`https://ui/trace/${w.traceId(task)}?uiFind=${w.spanId(task)}`);
+    expect(w.one('web1').attributes).not.toHaveProperty(['cicd.pipeline.task.run.url.full']);
+    const plain = play(basicRun({ status: 'ok' })).w;
+    expect(plain.spans.filter((s) => Object.keys(s.attributes).some((k) => k.endsWith('.url.full')))).toEqual([]);
+  });
+
+  it('sets error.type on every ERROR span: an unreachable-only play, a failed item, the scopes and hosts a cut run leaves open', () => {
+    const unreachable = play(basicRun({ status: 'unreachable', res: { msg: 'ssh: connect refused' } })).w;
+    expect(unreachable.one('Deploy')).toMatchObject({ status: { code: 'error' }, attributes: { 'error.type': 'unreachable' } });
+    const items = play(
+      basicRun({ status: 'failed', res: { msg: 'one item failed' } }, [
+        { t: 'item_result', task: 't1', host: 'web1', status: 'failed', label: 'bad', res: { msg: 'no' } },
+      ]),
+    ).w;
+    expect(items.one('bad')).toMatchObject({ status: { code: 'error' }, attributes: { 'error.type': 'failed' } });
+    const cut = play(
+      stream([
+        hello,
+        { t: 'playbook_start', path: '/srv/site.yml', name: 'site.yml' },
+        { t: 'play_start', play: 'p1', name: 'Deploy', hosts: ['web'] },
+        { t: 'task_start', task: 't1', name: 'Install', action: 'apt', scopes: [{ id: 'r1', kind: 'role', name: 'web', via: 'roles' }] },
+        { t: 'host_start', task: 't1', host: 'web1' },
+      ] as never[]),
+    ).w;
+    for (const s of cut.spans) expect(s.attributes['error.type'], s.name).toBe('interrupted');
+    expect(cut.spans.map((s) => s.name).sort()).toEqual(['Deploy', 'Install', 'RUN site.yml', 'role web', 'web1']);
+  });
+
+  it('puts the exception of a failure on the span (default), or leaves it to the log records (exceptionEvents false)', () => {
+    const failed = basicRun({ status: 'failed', res: { msg: 'boom' } });
+    expect(
+      play(failed)
+        .w.one('web1')
+        .events.map((e) => e.name),
+    ).toEqual(['exception']);
+    expect(play(failed, true, { exceptionEvents: false }).w.one('web1').events).toEqual([]);
   });
 
   it("calls a --check run's tasks tests, any other run's deploys (cicd.pipeline.task.type)", () => {
@@ -93,15 +141,17 @@ describe('run model: the span tree', () => {
     const host = w.one('web1');
     expect(host.status?.code).toBe('unset');
     expect(host.attributes).toMatchObject({ 'ansible.task.host.status': 'ignored', 'ansible.task.message': 'nope' });
-    expect(w.one('RUN site.yml').status?.code).toBe('ok');
+    expect(host.attributes).not.toHaveProperty(['error.type']);
+    expect(w.one('RUN site.yml').status?.code).toBe('unset');
   });
 
   it('makes a rescued failure ERROR on its host span only', () => {
     const { w } = play(basicRun({ status: 'failed', rescued: true, res: { msg: 'boom' } }));
     expect(w.one('web1').status?.code).toBe('error');
-    expect(w.one('web1').attributes['ansible.task.host.status']).toBe('rescued');
+    expect(w.one('web1').attributes).toMatchObject({ 'ansible.task.host.status': 'rescued', 'error.type': 'rescued' });
     expect(w.one('Deploy').status?.code).toBe('unset');
-    expect(w.one('RUN site.yml').status?.code).toBe('ok');
+    expect(w.one('Install').attributes).toMatchObject({ 'cicd.pipeline.task.run.result': 'success' });
+    expect(w.one('RUN site.yml').status?.code).toBe('unset');
   });
 
   it('keeps the skip reason of a skipped host', () => {
@@ -110,8 +160,8 @@ describe('run model: the span tree', () => {
     expect(w.one('web1').attributes).toMatchObject({
       'ansible.task.host.status': 'skipped',
       'ansible.task.skip_reason': 'Conditional result was False',
-      'cicd.pipeline.task.run.result': 'skip',
     });
+    expect(w.one('Install').attributes['cicd.pipeline.task.run.result']).toBe('skip');
   });
 
   it('turns retries into events with attempt numbers', () => {

@@ -55,7 +55,7 @@ function generatedRun(i: number): { summary: RunSummary; spans: ReadableSpan[]; 
   );
   const summary: RunSummary = {
     runId,
-    traces: [{ traceId, playbook: 'features.yml', result: 'success', spans: 71, hostSpans: 'all' }],
+    traces: [{ traceId, rootSpanId: hash64(`${runId} root`, 7), playbook: 'features.yml', result: 'success', spans: 71, hostSpans: 'all' }],
     hostResults: {},
     interrupted: false,
     framesMissing: 0,

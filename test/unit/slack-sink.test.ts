@@ -14,13 +14,14 @@ class MemoryDelivery implements Delivery {
   }
 }
 
-const ref = { runId: 'run-1', playbook: 'site.yml', playbookPath: '/p/site.yml', traceId: 'ab'.repeat(16) };
+const ref = { runId: 'run-1', pipelineRunId: 'run-1', playbook: 'site.yml', playbookPath: '/p/site.yml', traceId: 'ab'.repeat(16), rootSpanId: 'cd'.repeat(8) };
 const failure = (host: string, task = 'Deploy'): HostResultEvent =>
   ({
     ...ref,
     play: 'Web',
     task,
     taskUuid: `uuid-${task}`,
+    taskRunId: `uuid-${task}`,
     host,
     status: 'failed',
     startNs: 1e18,

@@ -4,6 +4,7 @@ import { traceSizeWarning } from '../../src/root/trace-size.js';
 
 const trace = (spans: number, hostSpans: TraceSummary['hostSpans'] = 'all'): TraceSummary => ({
   traceId: 'ab'.repeat(16),
+  rootSpanId: 'cd'.repeat(8),
   playbook: 'fleet.yml',
   result: 'success',
   spans,
