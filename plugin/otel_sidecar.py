@@ -2397,11 +2397,50 @@ def _controller_cpus():
         return os.cpu_count()
 
 
-def _worker_cpu():
-    """CPU seconds of this process's finished children (ansible's workers and the modules they
-    waited for), as the kernel counts them when they are reaped: one times(2) call."""
+def _cpu_fields():
+    """The CPU clocks the what-if reads, as the kernel counts them: `worker_cpu`, the seconds of
+    this process's finished children (ansible's workers and the modules they waited for, counted
+    when reaped); `controller_cpu`, this process's own; `machine_cpu`, the seconds the CPUs it may
+    run on were busy since boot, whoever ran on them (/proc/stat; None elsewhere). The last less
+    the first two is what other processes took of the controller's CPUs."""
     t = os.times()
-    return round(t.children_user + t.children_system, 3)
+    return {
+        'worker_cpu': round(t.children_user + t.children_system, 3),
+        'controller_cpu': round(t.user + t.system, 3),
+        'machine_cpu': _machine_cpu(),
+    }
+
+
+_PROC_STAT = None  # (the cpuN line prefixes of this process's affinity, clock ticks a second); False: none
+
+
+def _machine_cpu():
+    """Busy seconds of the CPUs this process may run on (user, nice, system, irq, softirq, steal
+    from /proc/stat), or None where there is no /proc/stat. One small read per task."""
+    global _PROC_STAT  # pylint: disable=global-statement
+    if _PROC_STAT is None:
+        try:
+            cpus = sorted(os.sched_getaffinity(0))
+            _PROC_STAT = (tuple('cpu%d ' % c for c in cpus), os.sysconf('SC_CLK_TCK'))
+        except (AttributeError, OSError, ValueError):
+            _PROC_STAT = False
+    if not _PROC_STAT:
+        return None
+    prefixes, hz = _PROC_STAT
+    try:
+        with open('/proc/stat', 'rb') as f:
+            text = f.read().decode('ascii', 'replace')
+    except OSError:
+        return None
+    busy = 0
+    seen = 0
+    for line in text.splitlines():
+        if line.startswith(prefixes):
+            v = line.split()
+            # user nice system idle iowait irq softirq steal (guest is inside user)
+            busy += sum(int(x) for x in v[1:4]) + sum(int(x) for x in v[6:9])
+            seen += 1
+    return round(busy / hz, 2) if seen and hz > 0 else None
 
 
 def _configured_as_stdout_callback():
@@ -2868,7 +2907,7 @@ class CallbackModule(CallbackBase):
             fields['args'] = args
         fields['scopes'] = task_scopes(task)
         fields['throttle'] = _throttle_of(task)
-        fields['worker_cpu'] = _worker_cpu()
+        fields.update(_cpu_fields())
         self._emit('task_start', fields, ts)
 
     # ---------------------------------------------------------------------------------------

@@ -51,8 +51,11 @@ export function limitText(l: Limit): string {
 /** "forks 10 → 20: est. 31m → 18m; → 40: 15m" and, when more forks buy little, what limits instead. */
 export function whatIfLine(a: PlaybookAnalysis): string {
   const forks = `forks ${a.forks}${a.forksInferred ? ' (as seen)' : ''}`;
+  const elsewhere = a.otherCpu !== undefined ? ` (${a.otherCpu.toFixed(1)} busy elsewhere)` : '';
   const cpu =
-    a.cpus !== undefined && a.workerCpu !== undefined ? `; ${a.cpus} CPU${a.cpus === 1 ? '' : 's'}, ${formatDuration(a.workerCpu * 1e9)} CPU a host` : '';
+    a.cpus !== undefined && a.workerCpu !== undefined
+      ? `; ${a.cpus} CPU${a.cpus === 1 ? '' : 's'}${elsewhere}, ${formatDuration(a.workerCpu * 1e9)} CPU a host`
+      : '';
   const startUp = `fork start-up ${formatDuration(a.dispatchNs)}${cpu}`;
   const options = a.options.map(
     (o, i) => `${i === 0 ? `${forks} → ${o.forks}: est. ${formatDuration(a.wallNs)} → ` : `→ ${o.forks}: `}${formatDuration(o.wallNs)}`,

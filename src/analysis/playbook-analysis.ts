@@ -41,6 +41,8 @@ export interface PlaybookAnalysis extends ForkEstimates {
   /** The controller's CPUs and one host's worker CPU per task (s), when the shim measured them. */
   cpus?: number;
   workerCpu?: number;
+  /** The mean CPUs other processes kept busy of the controller's while the tasks ran, when measured. */
+  otherCpu?: number;
 }
 
 /** Below this share of the wall time, more forks "buy nothing" worth saying. */
@@ -123,6 +125,7 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
     limits,
     cpus: tl.cpus,
     workerCpu: tl.workerCpu,
+    otherCpu: tl.otherCpu,
     // what unlimited forks would save, whichever counts were asked about
     forksLimit: wall > 0 && forks / wall >= FORKS_MATTER,
   };
@@ -173,6 +176,7 @@ export function rootAttributes(a: PlaybookAnalysis): Attributes {
   if (limit?.detail !== undefined) out[ATTR.RUN_CP_LIMIT_DETAIL] = limit.detail;
   out[ATTR.RUN_FORK_STARTUP] = sec(a.dispatchNs);
   if (a.workerCpu !== undefined) out[ATTR.RUN_WORKER_CPU] = a.workerCpu;
+  if (a.otherCpu !== undefined) out[ATTR.RUN_OTHER_CPU] = a.otherCpu;
   out[ATTR.RUN_WHAT_IF_FORKS] = a.options.map((o) => o.forks);
   out[ATTR.RUN_WHAT_IF_DURATION] = a.options.map((o) => sec(o.wallNs));
   return out;

@@ -64,6 +64,8 @@ export interface PoolOptions {
   cpus: number;
   /** The job that follows a finished one on its host, if any (its `ready` set from `endNs`). */
   next?: (job: SimJob, endNs: number) => SimJob | undefined;
+  /** Filled in, if given: per job (in the order given), the time from its start to the end of its CPU part. */
+  cpuWall?: number[];
 }
 
 /**
@@ -74,7 +76,13 @@ export interface PoolOptions {
  * in arrays beside them, so a step allocates nothing.
  */
 export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
-  if (!o.next && (o.cpus === Number.POSITIVE_INFINITY || o.cpus >= o.pool)) return fifoPool(jobs, o);
+  if (!o.next && (o.cpus === Number.POSITIVE_INFINITY || o.cpus >= o.pool)) {
+    if (o.cpuWall)
+      jobs.forEach((j, i) => {
+        (o.cpuWall as number[])[i] = j.cpu;
+      });
+    return fifoPool(jobs, o);
+  }
   const all: SimJob[] = jobs.slice();
   const n = all.length;
   const readyFirst = (x: number, y: number): boolean => {
@@ -94,6 +102,7 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
   const top = (): number | undefined => (heap ? heap.top : sorted?.[read]);
   const at: number[] = new Array<number>(n).fill(0); // when a job's whole run ends
   const until: number[] = new Array<number>(n).fill(0); // the CPU clock at which its CPU part ends
+  const began: number[] = new Array<number>(n).fill(0); // when it took a worker
   const ending = new Heap<number>((x, y) => (at[x] as number) < (at[y] as number) || ((at[x] as number) === (at[y] as number) && x < y));
   const computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
   let served = 0;
@@ -113,6 +122,7 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
       else read += 1;
       free -= 1;
       const job = all[h] as SimJob;
+      began[h] = now;
       if (job.cpu > 0) {
         until[h] = served + job.cpu;
         computing.push(h);
@@ -150,6 +160,7 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
     }
     while (computing.size > 0 && (until[computing.top as number] as number) - served <= 0.5) {
       const i = computing.pop() as number;
+      if (o.cpuWall && i < n) o.cpuWall[i] = now - (began[i] as number);
       at[i] = now + (all[i] as SimJob).rest;
       ending.push(i);
     }
@@ -162,6 +173,7 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
         all.push(after);
         at.push(0);
         until.push(0);
+        began.push(0);
         heap?.push(all.length - 1);
       }
     }

@@ -33,6 +33,9 @@ export interface TimelineTask {
   throttle: number;
   /** CPU seconds the run's finished workers had used when it started, if the shim said. */
   workerCpu?: number;
+  /** The controller process's own CPU seconds, and the busy seconds of its CPUs since boot, if the shim said. */
+  controllerCpu?: number;
+  machineCpu?: number;
   /** Per host, in dispatch order: the host (index into Timeline.hosts), its worker start, its result (NaN: none came). */
   host: number[];
   start: number[];
@@ -67,6 +70,8 @@ export interface Timeline {
   cpus?: number;
   /** Mean CPU seconds of one host's worker per task (to the µs), from the tasks' `workerCpu`; undefined if unknown. */
   workerCpu?: number;
+  /** Mean CPUs other processes kept busy of the controller's while the tasks ran (to 10⁻⁴); undefined if unknown. */
+  otherCpu?: number;
   hosts: string[];
   plays: TimelinePlay[];
 }
@@ -106,6 +111,7 @@ export class TimelineRecorder {
       forks: e.forks,
       cpus: e.cpus,
       workerCpu: e.workerCpu,
+      otherCpu: e.otherCpu,
       hosts: [],
       plays: [],
     };
@@ -150,6 +156,8 @@ export class TimelineRecorder {
       batch: play.batches,
       throttle: e.throttle ?? 0,
       workerCpu: e.workerCpu,
+      controllerCpu: e.controllerCpu,
+      machineCpu: e.machineCpu,
       host: [],
       start: [],
       end: [],
@@ -195,6 +203,7 @@ export class TimelineRecorder {
       p.endNs = Math.max(p.startNs, i + 1 < tl.plays.length ? (tl.plays[i + 1] as TimelinePlay).startNs : tl.endNs);
     });
     tl.workerCpu ??= workerCpuPerResult(tl);
+    tl.otherCpu ??= otherCpu(tl);
     return tl;
   }
 
@@ -266,4 +275,24 @@ function workerCpuPerResult(tl: Timeline): number | undefined {
   for (const t of tl.plays.flatMap((p) => p.tasks)) if (t.startNs >= first.startNs && t.startNs < last.startNs) results += t.host.length;
   const cpu = (last.workerCpu as number) - (first.workerCpu as number);
   return results > 0 && cpu > 0 ? Math.round((cpu / results) * 1e6) / 1e6 : undefined;
+}
+
+/**
+ * The mean CPUs other processes (the sidecar among them) kept busy of the controller's CPUs
+ * between the first and the last task start the shim measured: the CPUs' busy seconds less the
+ * controller's and its finished workers' own, over the seconds between. At least 0, and at most
+ * what the run left of its CPUs. Rounded to 10⁻⁴: the same value as the root span carries
+ * (ansible.run.other_cpu), so a traces file gives the same estimate.
+ */
+function otherCpu(tl: Timeline): number | undefined {
+  const tasks = tl.plays.flatMap((p) => p.tasks).filter((t) => t.workerCpu !== undefined && t.controllerCpu !== undefined && t.machineCpu !== undefined);
+  if (tasks.length < 2 || tl.cpus === undefined) return undefined;
+  const first = tasks[0] as TimelineTask;
+  const last = tasks[tasks.length - 1] as TimelineTask;
+  const seconds = (last.startNs - first.startNs) / 1e9;
+  if (seconds <= 0) return undefined;
+  const ours = ((last.workerCpu as number) - (first.workerCpu as number) + (last.controllerCpu as number) - (first.controllerCpu as number)) / seconds;
+  const busy = ((last.machineCpu as number) - (first.machineCpu as number)) / seconds;
+  const others = Math.min(busy - ours, tl.cpus - ours);
+  return Math.round(Math.max(0, others) * 1e4) / 1e4;
 }

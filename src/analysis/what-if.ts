@@ -49,9 +49,15 @@ export interface CpuModel {
 
 export const NO_CPU: CpuModel = { cpus: Number.POSITIVE_INFINITY, perJobNs: 0 };
 
-/** What the timeline says of the controller's CPUs (hello.cpus, task_start.worker_cpu). */
+/**
+ * What the timeline says of the controller's CPUs (hello.cpus, task_start.worker_cpu): as many as
+ * it has, less what other processes kept busy of them while the run went on (machine_cpu), for on
+ * a machine shared with others the run gets what they leave it, however many workers it starts.
+ */
 export function cpuModel(tl: Timeline): CpuModel {
-  return tl.cpus !== undefined && tl.workerCpu !== undefined ? { cpus: tl.cpus, perJobNs: tl.workerCpu * 1e9 } : NO_CPU;
+  if (tl.cpus === undefined || tl.workerCpu === undefined) return NO_CPU;
+  const left = tl.cpus - (tl.otherCpu ?? 0);
+  return { cpus: left > 0 ? left : tl.cpus, perJobNs: tl.workerCpu * 1e9 };
 }
 
 /** A job of `workNs`: its CPU part first, at most all of it. */
@@ -61,35 +67,73 @@ const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob 
 };
 
 /**
- * A linear task under `pool` workers (task start → its last result), as a function of the pool
- * and the CPU model; the hosts' order and work are read once, each answer kept.
+ * The jobs of measured lengths `works` under a CPU model, as they ran on `runPool` workers: a
+ * host's measured time holds its CPU part as long as it took there, shared with the workers
+ * computing beside it, so its rest is what the pool at the run's forks leaves of it. (One pass:
+ * the rest taken as the time less the CPU part at full speed, the run's pool simulated, each
+ * host's rest its time less its CPU part as long as that made it; a host shorter than that had
+ * less CPU to do, no more than its time allowed.) Then more workers stretch the CPU parts from
+ * what they took in the run, not from nothing, and the run's own forks give the run.
  */
-export function taskSimulator(t: TimelineTask, hosts: readonly string[], dispatchNs: number, openEndNs: number): (pool: number, cpu: CpuModel) => number {
+function calibratedJobs(works: number[], first: number, cpu: CpuModel, runPool: number, dispatchNs: number): SimJob[] {
+  const jobs = works.map((w, k) => job(first, w, k, cpu));
+  if (cpu === NO_CPU) return jobs;
+  const cpuWall: number[] = new Array<number>(jobs.length).fill(0);
+  simulatePool(jobs, { pool: Math.max(1, Math.min(runPool, jobs.length)), dispatchNs, cpus: cpu.cpus, cpuWall });
+  return jobs.map((j, k) => {
+    const w = works[k] as number;
+    const took = cpuWall[k] as number;
+    // shorter than its CPU part shared would take: it needed less CPU than the mean, as much as it had
+    return took > w ? { ...j, cpu: (j.cpu * w) / took, rest: 0 } : { ...j, rest: w - took };
+  });
+}
+
+/**
+ * A linear task under `pool` workers (task start → its last result), as a function of the pool;
+ * its hosts' CPU parts as long as they took at the run's pool (`runPool`) under the CPU model,
+ * shared at `pool` — or, with `shared` false, at full speed (what the CPUs' sharing costs). The
+ * hosts' order and work are read once, each answer kept.
+ */
+export function taskSimulator(
+  t: TimelineTask,
+  hosts: readonly string[],
+  dispatchNs: number,
+  openEndNs: number,
+  runPool: number,
+  model: CpuModel,
+): (pool: number, shared?: boolean) => number {
   const order = dispatchOrder(t, hosts);
   const first = order.length ? (t.start[order[0] as number] as number) - t.startNs : 0; // the first host: as it went
   const works = order.map((i) => hostEnd(t, i, openEndNs) - (t.start[i] as number));
   const known = new Map<string, number>();
-  const jobsOf = new Map<CpuModel, SimJob[]>();
-  return (pool, model) => {
+  let jobs: SimJob[] | undefined;
+  return (pool, shared = true) => {
     if (works.length === 0) return 0;
     const p = Math.max(1, Math.min(pool, works.length));
     // no more workers than CPUs: never short of CPU, the same as without the model
-    const cpu = model.cpus >= p ? NO_CPU : model;
-    const key = `${p}/${cpu.cpus}/${cpu.perJobNs}`;
+    const cpus = shared && model.cpus < p ? model.cpus : Number.POSITIVE_INFINITY;
+    const key = `${p}/${cpus}`;
     let d = known.get(key);
     if (d === undefined) {
-      let jobs = jobsOf.get(cpu);
-      if (!jobs) jobsOf.set(cpu, (jobs = works.map((w, k) => job(first, w, k, cpu))));
-      d = simulatePool(jobs, { pool: p, dispatchNs, cpus: cpu.cpus });
+      jobs ??= calibratedJobs(works, first, model, runPool, dispatchNs);
+      d = simulatePool(jobs, { pool: p, dispatchNs, cpus });
       known.set(key, d);
     }
     return d;
   };
 }
 
-/** A linear task under `pool` workers: task start → its last result. */
-export function simulateTask(t: TimelineTask, hosts: readonly string[], pool: number, dispatchNs: number, openEndNs: number, cpu: CpuModel = NO_CPU): number {
-  return taskSimulator(t, hosts, dispatchNs, openEndNs)(pool, cpu);
+/** A linear task under `pool` workers: task start → its last result (its CPU parts as at `runPool`). */
+export function simulateTask(
+  t: TimelineTask,
+  hosts: readonly string[],
+  pool: number,
+  dispatchNs: number,
+  openEndNs: number,
+  cpu: CpuModel = NO_CPU,
+  runPool = pool,
+): number {
+  return taskSimulator(t, hosts, dispatchNs, openEndNs, runPool, cpu)(pool);
 }
 
 interface ChainStep {
@@ -223,26 +267,26 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     if (play.strategy === 'linear') {
       for (const t of play.tasks) {
         if (t.host.length === 0) continue;
-        const sim = taskSimulator(t, tl.hosts, dispatchNs, play.endNs);
-        const now = sim(taskPool(pool, t), cpu);
+        const sim = taskSimulator(t, tl.hosts, dispatchNs, play.endNs, taskPool(pool, t), cpu);
+        const now = sim(taskPool(pool, t));
         // at most what the task took on the path: the model never saves more than was spent
         const at = stepOf.get(t.spanId) ?? -1;
         const spent = at >= 0 ? Math.max(0, (path.steps[at] as PathStep).endNs - t.startNs) : 0;
         wanted.forEach((f, k) => {
-          const then = sim(taskPool(Math.min(f, t.host.length), t), cpu);
+          const then = sim(taskPool(Math.min(f, t.host.length), t));
           // fewer forks than the run had: a negative saving, the run estimated longer
           savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - then);
         });
         if (at >= 0) {
-          const unlimited = sim(taskPool(UNLIMITED, t), cpu);
+          const unlimited = sim(taskPool(UNLIMITED, t));
           forkBoundNs[at] = Math.min(spent, Math.max(0, now - unlimited));
           if (t.throttle > 0 && t.throttle < t.host.length) {
-            const unthrottled = sim(UNLIMITED, cpu);
+            const unthrottled = sim(UNLIMITED);
             throttleNs[at] = Math.min(spent - (forkBoundNs[at] as number), Math.max(0, unlimited - unthrottled));
           }
           if (cpu !== NO_CPU) {
             const spare = spent - (forkBoundNs[at] as number) - (throttleNs[at] as number);
-            cpuNs[at] = Math.min(spare, Math.max(0, now - sim(taskPool(pool, t), NO_CPU)));
+            cpuNs[at] = Math.min(spare, Math.max(0, now - sim(taskPool(pool, t), false)));
           }
         }
       }

@@ -102,6 +102,7 @@ export const ATTR = {
   RUN_FORKS: 'ansible.run.forks',
   RUN_CPUS: 'ansible.run.cpus',
   RUN_WORKER_CPU: 'ansible.run.worker_cpu',
+  RUN_OTHER_CPU: 'ansible.run.other_cpu',
   RUN_CP_HOST_WORK: 'ansible.run.critical_path.host_work',
   RUN_CP_FORK_WAIT: 'ansible.run.critical_path.fork_wait',
   RUN_CP_CONTROLLER: 'ansible.run.critical_path.controller',

@@ -676,6 +676,8 @@ export class RunModel<S> {
       spanId: node.spanId,
       throttle: f.throttle || undefined,
       workerCpu: f.worker_cpu ?? undefined,
+      controllerCpu: f.controller_cpu ?? undefined,
+      machineCpu: f.machine_cpu ?? undefined,
     });
   }
 

@@ -34,6 +34,8 @@ export interface PlaybookStartEvent extends RunRef {
    * whole (a traces file's root span); live runs give it task by task (TaskStartEvent.workerCpu).
    */
   workerCpu?: number;
+  /** The same for the mean CPUs other processes kept busy of the controller's (live: from the tasks' machineCpu). */
+  otherCpu?: number;
 }
 
 export interface PlayStartEvent extends RunRef {
@@ -66,6 +68,10 @@ export interface TaskStartEvent extends RunRef {
   throttle?: number;
   /** CPU seconds the controller's finished workers had used when it started (the shim's `worker_cpu`). */
   workerCpu?: number;
+  /** CPU seconds the controller process had used (the shim's `controller_cpu`). */
+  controllerCpu?: number;
+  /** Busy seconds of the controller's CPUs since boot, whoever ran on them (the shim's `machine_cpu`). */
+  machineCpu?: number;
 }
 
 export interface HostStartEvent extends RunRef {

@@ -216,6 +216,23 @@ export const FRAMES = {
         }),
       ),
     ),
+    controller_cpu: Type.Optional(
+      Nullable(
+        Type.Number({
+          minimum: 0,
+          description: 'CPU seconds the controller process itself used so far (`os.times()`), or null',
+        }),
+      ),
+    ),
+    machine_cpu: Type.Optional(
+      Nullable(
+        Type.Number({
+          minimum: 0,
+          description:
+            "seconds the CPUs the controller may run on were busy since boot, whoever ran on them (`/proc/stat`), or null where unknown: less the two above, what other processes took of the controller's CPUs",
+        }),
+      ),
+    ),
   }),
   host_start: frame('host_start', '`v2_runner_on_start`', { task: taskOf(), host: hostName }),
   host_result: frame(

@@ -135,6 +135,7 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
     forks: a[ATTR.RUN_FORKS] as number | undefined,
     cpus: a[ATTR.RUN_CPUS] as number | undefined,
     workerCpu: a[ATTR.RUN_WORKER_CPU] as number | undefined,
+    otherCpu: a[ATTR.RUN_OTHER_CPU] as number | undefined,
   });
   for (const [, , emit] of steps) emit();
   observer.playbookEnd?.({

@@ -407,6 +407,18 @@ class TestForksAndThrottle(PlaybookRun):
         self.assertEqual(cpu, sorted(cpu))
         self.assertGreater(cpu[-1], 0.0)  # the first tasks' workers ran modules: CPU
 
+    def test_task_start_carries_the_controllers_and_the_machines_cpu(self):
+        starts = S.by_type(self.frames, 'task_start')
+        own = [f['controller_cpu'] for f in starts]
+        busy = [f['machine_cpu'] for f in starts]
+        self.assertEqual(own, sorted(own))
+        self.assertGreater(own[-1], 0.0)  # the controller parsed the playbook before the first task
+        self.assertEqual(busy, sorted(busy))
+        # the machine's busy seconds include the controller's and its finished workers' since the first task
+        grown = busy[-1] - busy[0]
+        ours = (own[-1] - own[0]) + (starts[-1]['worker_cpu'] - starts[0]['worker_cpu'])
+        self.assertGreaterEqual(grown + 0.05, ours)  # /proc/stat counts in clock ticks: 0.01 s, rounded
+
     def test_task_start_carries_its_throttle(self):
         throttles = {f['name']: f['throttle'] for f in S.by_type(self.frames, 'task_start')}
         self.assertEqual(throttles, {'one at a time': 1, 'in the block': 2, 'templated': None, 'unthrottled': 0})

@@ -315,18 +315,23 @@ describe('critical path: the hard cases', () => {
   });
 });
 
-/** forks 1, 2 hosts of 10 ms each (a 0–10, b 10–20), then one host of 1 ms; stats at 22; 8 ms of worker CPU over the first task. */
-function cpuFrames(cpus?: number): Frame[] {
+/**
+ * forks 1, 2 hosts of 10 ms each (a 0–10, b 10–20), then one host of 1 ms; stats at 22; 8 ms of
+ * worker CPU over the first task (and, `busy`, 2 of the controller's own, the CPUs busy throughout).
+ */
+function cpuFrames(cpus?: number, busy = false): Frame[] {
+  const clocks = (worker: number, own: number, machine: number): Record<string, number> =>
+    busy ? { worker_cpu: worker, controller_cpu: own, machine_cpu: machine } : { worker_cpu: worker };
   return frames([
     [0, { t: 'hello', ansible_version: '2.14.18', hostname: 'ctl', forks: 1, ...(cpus ? { cpus } : {}) }],
     [0, { t: 'playbook_start', path: '/srv/site.yml', name: 'site.yml' }],
     [0, { t: 'play_start', play: 'p1', name: 'Deploy', hosts: ['all'], strategy: 'linear', serial: null }],
-    [0, task('t1', 'Build', { worker_cpu: 0 })],
+    [0, task('t1', 'Build', clocks(0, 1, 100))],
     [0, start('t1', 'a')],
     [10, result('t1', 'a')],
     [10, start('t1', 'b')],
     [20, result('t1', 'b')],
-    [20, task('t2', 'Tag', { worker_cpu: 0.008 })],
+    [20, task('t2', 'Tag', clocks(0.008, 1.002, 100.02))],
     [20, start('t2', 'a')],
     [21, result('t2', 'a')],
     ...end(22),
@@ -351,6 +356,27 @@ describe("what-if: the controller's CPUs, shared by the workers computing at onc
 
   it('says so in the what-if line', () => {
     expect(whatIfLine(run(1))).toBe('forks 1 → 2: est. 22ms → 16ms (fork start-up 0ms; 1 CPU, 4ms CPU a host)');
+  });
+});
+
+describe('what-if: other processes busy on the CPUs, a run on what they leave it', () => {
+  // The same run; between the two task starts (20 ms) the CPUs were busy 20 ms, 8 of them the
+  // workers', 2 the controller's own: other processes kept 0.5 of the 1 CPU busy, 0.5 is left.
+  // Forks 1 on 0.5 CPU: a's 4 ms of CPU took 8, so its rest is 2 (b the same).
+  const { analysis: a, w } = play(cpuFrames(1, true));
+
+  it('measures what other processes took: 0.5 CPU', () => {
+    expect([a.cpus, a.workerCpu, a.otherCpu]).toEqual([1, 0.004, 0.5]);
+    expect(w.one('RUN site.yml').attributes).toMatchObject({ 'ansible.run.other_cpu': 0.5, 'ansible.run.worker_cpu': 0.004 });
+  });
+
+  it('2 forks: a and b share 0.5 CPU (done at 16), then 2 more: end at 18, saves 2 ms, not 6', () => {
+    expect(a.options.map((o) => [o.forks, ms(o.wallNs)])).toEqual([[2, 20]]);
+    expect(whatIfLine(a)).toBe('forks 1 → 2: est. 22ms → 20ms (fork start-up 0ms; 1 CPU (0.5 busy elsewhere), 4ms CPU a host)');
+  });
+
+  it("counts what sharing the CPUs cost the path: Build at full speed 12 ms, not 20; Tag's 1 ms, all CPU on half a CPU, 0.5", () => {
+    expect(a.limits.find((l) => l.kind === 'cpu')).toMatchObject({ ns: 8.5 * MS });
   });
 });
 

@@ -27,6 +27,17 @@ describe('the worker pool simulator', () => {
     expect(simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 2, cpus: 1 })).toBe(16);
   });
 
+  it('says how long each CPU part took from its start, shared', () => {
+    const cpuWall: number[] = [];
+    simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 0, cpus: 1, cpuWall });
+    expect(cpuWall).toEqual([8, 8]);
+    // the second starts at 4 with 4 to do: 2 at half speed until 8, 2 alone until 10
+    simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 2, cpus: 1, cpuWall });
+    expect(cpuWall).toEqual([8, 6]);
+    simulatePool(jobs(2, 4, 6), { pool: 2, dispatchNs: 0, cpus: 2, cpuWall });
+    expect(cpuWall).toEqual([4, 4]);
+  });
+
   it("a host's next job is ready its gap after the last one ended", () => {
     const first: SimJob = { ready: 0, cpu: 0, rest: 5, seq: 0 };
     const next = (done: SimJob, endNs: number): SimJob | undefined => (done === first ? { ready: endNs + 2, cpu: 0, rest: 3, seq: 0 } : undefined);
