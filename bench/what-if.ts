@@ -37,6 +37,8 @@ interface Measured {
   forkWaitS: number;
   controllerS: number;
   forkStartupS: number;
+  /** What other processes kept busy of the controller's CPUs while it ran (ansible.run.other_cpu), CPUs. */
+  otherCpu?: number;
 }
 
 export interface WhatIfResult {
@@ -103,6 +105,8 @@ async function once(o: WhatIfOptions, files: { inventory: string; playbook: stri
   await run(process.execPath, [CLI, 'report', traces, '-o', html, '--forks', String(o.to)], { env, maxBuffer: 64 << 20 });
   const cp = pagePath(readFileSync(html, 'utf8'));
   const estimate = cp.options.find((x) => x.forks === o.to);
+  // the root span's attribute, as the OTLP JSON writes it (a double, or an int for a whole number)
+  const other = /"key":"ansible\.run\.other_cpu","value":\{"(?:double|int)Value":"?([0-9.eE+-]+)"?\}/.exec(readFileSync(traces, 'utf8'))?.[1];
   return {
     forks,
     wallS: cp.wall / 1000,
@@ -111,6 +115,7 @@ async function once(o: WhatIfOptions, files: { inventory: string; playbook: stri
     forkWaitS: cp.forkWait / 1000,
     controllerS: cp.controller / 1000,
     forkStartupS: cp.startup / 1000,
+    otherCpu: other === undefined ? undefined : Number(other),
   };
 }
 
@@ -134,15 +139,15 @@ export function whatIfSection(r: WhatIfResult): string[] {
   const worst = Math.max(...r.errors.map(Math.abs));
   const rows = r.runs.map(
     (m) =>
-      `| ${m.forks} | ${fmt(m.wallS, 1)} | ${m.estimateS === undefined ? '—' : fmt(m.estimateS, 1)} | ${fmt(m.hostWorkS, 1)} | ${fmt(m.forkWaitS, 1)} | ${fmt(m.controllerS, 1)} | ${fmt(m.forkStartupS * 1000, 1)} |`,
+      `| ${m.forks} | ${fmt(m.wallS, 1)} | ${m.estimateS === undefined ? '—' : fmt(m.estimateS, 1)} | ${fmt(m.hostWorkS, 1)} | ${fmt(m.forkWaitS, 1)} | ${fmt(m.controllerS, 1)} | ${fmt(m.forkStartupS * 1000, 1)} | ${m.otherCpu === undefined ? '—' : fmt(m.otherCpu, 2)} |`,
   );
   return [
     `## 8. What-if forks: the estimate against a measured run`,
     '',
-    `A playbook of ${TASKS.length} tasks of different lengths (${r.tasks.join('; ')}) on ${o.hosts} local-connection hosts, run through \`ansible-otel run\` at forks ${o.from} and at forks ${o.to}, ${o.pairs} interleaved pair${o.pairs === 1 ? '' : 's'}. From each forks-${o.from} trace, \`ansible-otel report --forks ${o.to}\` estimates the forks-${o.to} wall time; the forks-${o.to} runs measure it (the playbook's root span). Load average before / after: ${r.load.before.map((l) => fmt(l, 2)).join(', ')} / ${r.load.after.map((l) => fmt(l, 2)).join(', ')}.`,
+    `A playbook of ${TASKS.length} tasks of different lengths (${r.tasks.join('; ')}) on ${o.hosts} local-connection hosts, run through \`ansible-otel run\` at forks ${o.from} and at forks ${o.to}, ${o.pairs} interleaved pair${o.pairs === 1 ? '' : 's'}. From each forks-${o.from} trace, \`ansible-otel report --forks ${o.to}\` estimates the forks-${o.to} wall time; the forks-${o.to} runs measure it (the playbook's root span). Load average before / after: ${r.load.before.map((l) => fmt(l, 2)).join(', ')} / ${r.load.after.map((l) => fmt(l, 2)).join(', ')}. "CPUs busy elsewhere" is what other processes (the sidecar among them) kept busy of the controller's CPUs during each run, as the shim measured it (\`ansible.run.other_cpu\`): the estimate gives the run what they leave.`,
     '',
-    `| forks | wall s | est. for forks ${o.to}, s | host work s | fork wait s | controller s | fork start-up ms |`,
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| forks | wall s | est. for forks ${o.to}, s | host work s | fork wait s | controller s | fork start-up ms | CPUs busy elsewhere |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Measured at forks ${o.to} (median): ${fmt(r.measuredS, 1)} s. Estimates from forks ${o.from}: ${r.runs

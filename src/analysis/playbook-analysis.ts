@@ -96,7 +96,7 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
   const limits: Limit[] = [
     { kind: 'forks' as const, ns: forks, share: share(forks), detail: `forks ${w.forks}` },
     { kind: 'controller' as const, ns: path.controllerNs, share: share(path.controllerNs) },
-    { kind: 'cpu' as const, ns: cpuShared, share: share(cpuShared), detail: tl.cpus === undefined ? undefined : `${tl.cpus} CPU${tl.cpus === 1 ? '' : 's'}` },
+    { kind: 'cpu' as const, ns: cpuShared, share: share(cpuShared), detail: cpusText(tl) },
     { kind: 'slow_host' as const, ns: slowOne, share: share(slowOne), detail: slowHost },
     { kind: 'serial' as const, ns: serial, share: share(serial), detail: serialDetail(tl, serialPlays) },
     { kind: 'throttle' as const, ns: throttle, share: share(throttle), detail: throttled },
@@ -129,6 +129,12 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
     // what unlimited forks would save, whichever counts were asked about
     forksLimit: wall > 0 && forks / wall >= FORKS_MATTER,
   };
+}
+
+/** "2 CPUs", and what other processes kept busy of them when measured: "2 CPUs, 1.7 busy elsewhere". */
+function cpusText(tl: Timeline): string | undefined {
+  if (tl.cpus === undefined) return undefined;
+  return `${tl.cpus} CPU${tl.cpus === 1 ? '' : 's'}${tl.otherCpu === undefined ? '' : `, ${tl.otherCpu.toFixed(1)} busy elsewhere`}`;
 }
 
 function serialDetail(tl: Timeline, plays: Set<number>): string | undefined {

@@ -376,7 +376,7 @@ describe('what-if: other processes busy on the CPUs, a run on what they leave it
   });
 
   it("counts what sharing the CPUs cost the path: Build at full speed 12 ms, not 20; Tag's 1 ms, all CPU on half a CPU, 0.5", () => {
-    expect(a.limits.find((l) => l.kind === 'cpu')).toMatchObject({ ns: 8.5 * MS });
+    expect(a.limits.find((l) => l.kind === 'cpu')).toMatchObject({ ns: 8.5 * MS, detail: '1 CPU, 0.5 busy elsewhere' });
   });
 });
 
