@@ -96,6 +96,16 @@ describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
     const marker = tree.one('h1', (s) => tree.parent(s)?.name === 'Leave a marker');
     expect(marker.status.code).toBe(STATUS.UNSET);
     expect(marker.attributes['ansible.task.host.status']).toBe('changed');
+    // where the time went ends at the cut: the host still sleeping there is on the path, and the
+    // three parts add up to the cut-off root span's duration
+    const cut = tree.one('h1', (s) => tree.parent(s)?.name === 'Sleep for a long time');
+    expect(cut.attributes['ansible.critical_path']).toBe(true);
+    expect(tree.one('Sleep for a long time').attributes).toMatchObject({ 'ansible.critical_path': true, 'ansible.task.critical_path.host': 'h1' });
+    expect(cut.endNs).toBe(root.endNs);
+    const a = root.attributes;
+    const parts = Number(a['ansible.run.critical_path.host_work']) + Number(a['ansible.run.critical_path.fork_wait']) + Number(a['ansible.run.critical_path.controller']);
+    const wall = Number(root.endNs - root.startNs) / 1e9;
+    expect(Math.abs(parts - wall) / wall).toBeLessThan(0.01);
   });
 });
 

@@ -106,6 +106,10 @@ describe('one slow host on one task, 6 hosts on 2 forks', () => {
     expect(root(r.spans).attributes['ansible.run.critical_path.fork_wait']).toBeGreaterThan(0);
     expect(root(r.spans).attributes['ansible.run.forks']).toBe(2);
     expect(root(r.spans).attributes['ansible.run.what_if.forks']).toEqual([4, 6]);
+    // what other processes kept busy of the controller's CPUs: measured, within what it has
+    const { 'ansible.run.other_cpu': other, 'ansible.run.cpus': cpus } = root(r.spans).attributes;
+    expect(other).toBeGreaterThanOrEqual(0);
+    expect(other).toBeLessThanOrEqual(Number(cpus));
   });
 
   it('names the slow task in the summary, among the top contributors, with its host', () => {
@@ -120,7 +124,7 @@ describe('one slow host on one task, 6 hosts on 2 forks', () => {
     expect(top.length).toBeLessThanOrEqual(5);
     expect(top.some((l) => /\bSlow on one host \[m06\]/.test(l))).toBe(true);
     expect(lines.find((l) => l.startsWith('What if:'))).toMatch(
-      /^What if: forks 2 → 4: est\. \S+ → \S+; → 6: \S+ \(fork start-up \S+; \d+ CPUs?, \S+ CPU a host\)/,
+      /^What if: forks 2 → 4: est\. \S+ → \S+; → 6: \S+ \(fork start-up \S+; \d+ CPUs? \(\d+\.\d busy elsewhere\), \S+ CPU a host\)/,
     );
   });
 
