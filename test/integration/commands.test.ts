@@ -103,7 +103,8 @@ describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
     expect(tree.one('Sleep for a long time').attributes).toMatchObject({ 'ansible.critical_path': true, 'ansible.task.critical_path.host': 'h1' });
     expect(cut.endNs).toBe(root.endNs);
     const a = root.attributes;
-    const parts = Number(a['ansible.run.critical_path.host_work']) + Number(a['ansible.run.critical_path.fork_wait']) + Number(a['ansible.run.critical_path.controller']);
+    const parts =
+      Number(a['ansible.run.critical_path.host_work']) + Number(a['ansible.run.critical_path.fork_wait']) + Number(a['ansible.run.critical_path.controller']);
     const wall = Number(root.endNs - root.startNs) / 1e9;
     expect(Math.abs(parts - wall) / wall).toBeLessThan(0.01);
   });
