@@ -14,13 +14,25 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+/** The controller's CPUs and what one host's worker uses of them per task (ns); none known: never short. */
+export interface CpuModel {
+  cpus: number;
+  perJobNs: number;
+}
+
+export const NO_CPU: CpuModel = { cpus: Number.POSITIVE_INFINITY, perJobNs: 0 };
+
 /**
  * The fork start-up cost: what the controller spends between giving one host a worker and the
  * next (templating its variables, forking), measured where the next host did not wait for a
- * worker — the median over the run's tasks. Also counted: how many such gaps there were.
+ * worker — the median over the run's tasks. Also counted: how many such gaps there were. And
+ * (`cpuNs`) the CPU time that is under a CPU model: a gap is the controller's CPU work at the
+ * share of the CPUs it had then, beside the workers busy (just started: computing) — each gap
+ * times that share, the median of those. Never short of CPUs, the two are the same.
  */
-export function dispatchCost(tl: Timeline): { ns: number; samples: number } {
+export function dispatchCost(tl: Timeline, cpu: CpuModel = NO_CPU): { ns: number; samples: number; cpuNs: number } {
   const gaps: number[] = [];
+  const cpuGaps: number[] = [];
   for (const play of tl.plays) {
     const pool = playPool(tl, play);
     if (play.strategy !== 'linear') continue; // a free play's gaps mix in its other hosts' results
@@ -34,20 +46,16 @@ export function dispatchCost(tl: Timeline): { ns: number; samples: number } {
         const at = t.start[prev] as number;
         ends.push(hostEnd(t, prev, play.endNs));
         while (ends.size > 0 && (ends.top as number) <= at) ends.pop();
-        if (ends.size < p) gaps.push((t.start[order[k] as number] as number) - at);
+        if (ends.size < p) {
+          const gap = (t.start[order[k] as number] as number) - at;
+          gaps.push(gap);
+          cpuGaps.push(gap * Math.min(1, cpu.cpus / (ends.size + 1)));
+        }
       }
     }
   }
-  return { ns: median(gaps), samples: gaps.length };
+  return { ns: median(gaps), samples: gaps.length, cpuNs: median(cpuGaps) };
 }
-
-/** The controller's CPUs and what one host's worker uses of them per task (ns); none known: never short. */
-export interface CpuModel {
-  cpus: number;
-  perJobNs: number;
-}
-
-export const NO_CPU: CpuModel = { cpus: Number.POSITIVE_INFINITY, perJobNs: 0 };
 
 /**
  * What the timeline says of the controller's CPUs (hello.cpus, task_start.worker_cpu): as many as
@@ -65,6 +73,29 @@ const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob 
   const c = Math.min(workNs, cpu.perJobNs);
   return { ready, cpu: c, rest: workNs - c, seq };
 };
+
+/**
+ * How long each host (in dispatch order) held its worker. A worker is free when its process
+ * ends; the controller reports the result later, when its loop gets to it (on a loaded
+ * controller, seconds later), and may start the next host on that worker first. So when a host
+ * started while `pool` hosts were still without a result, one of them had already let its worker
+ * go: the one whose result came first, at that start at the latest. The others: start → result.
+ */
+export function workerTimes(t: TimelineTask, order: readonly number[], pool: number, openEndNs: number): number[] {
+  const ends = order.map((i) => hostEnd(t, i, openEndNs));
+  const held = order.map((i, k) => (ends[k] as number) - (t.start[i] as number));
+  const running = new Heap<number>((x, y) => (ends[x] as number) < (ends[y] as number) || ((ends[x] as number) === (ends[y] as number) && x < y));
+  for (let k = 0; k < order.length; k++) {
+    const at = t.start[order[k] as number] as number;
+    while (running.size > 0 && (ends[running.top as number] as number) <= at) running.pop();
+    if (running.size >= pool) {
+      const j = running.pop() as number;
+      held[j] = at - (t.start[order[j] as number] as number);
+    }
+    running.push(k);
+  }
+  return held;
+}
 
 /**
  * The jobs of measured lengths `works` under a CPU model, as they ran on `runPool` workers: a
@@ -104,7 +135,7 @@ export function taskSimulator(
 ): (pool: number, shared?: boolean) => number {
   const order = dispatchOrder(t, hosts);
   const first = order.length ? (t.start[order[0] as number] as number) - t.startNs : 0; // the first host: as it went
-  const works = order.map((i) => hostEnd(t, i, openEndNs) - (t.start[i] as number));
+  const works = workerTimes(t, order, runPool, openEndNs);
   const known = new Map<string, number>();
   let jobs: SimJob[] | undefined;
   return (pool, shared = true) => {
@@ -253,8 +284,9 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
   let hosts = 1;
   for (const p of tl.plays) for (const t of p.tasks) hosts = Math.max(hosts, t.host.length);
   for (const p of tl.plays) if (p.strategy !== 'linear') hosts = Math.max(hosts, new Set(p.tasks.flatMap((t) => t.host)).size);
-  const { ns: dispatchNs, samples } = dispatchCost(tl);
   const cpu = cpuModel(tl);
+  // what the run measured (reported), and the controller's CPU work it is (simulated)
+  const { ns: measuredDispatchNs, samples, cpuNs: dispatchNs } = dispatchCost(tl, cpu);
   const wanted = counts ?? forkCandidates(forks, hosts);
   const forkBoundNs = path.steps.map(() => 0);
   const throttleNs = path.steps.map(() => 0);
@@ -313,7 +345,7 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     forks,
     forksInferred: !forksKnown,
     hosts,
-    dispatchNs,
+    dispatchNs: measuredDispatchNs,
     dispatchSamples: samples,
     options: wanted.map((f, k) => ({ forks: f, wallNs: Math.max(0, path.wallNs - (savedAt[k] as number)), savedNs: savedAt[k] as number })),
     forkBoundNs,

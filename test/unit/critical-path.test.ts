@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PlaybookAnalysis } from '../../src/analysis/playbook-analysis.js';
 import { whatIfLine } from '../../src/analysis/path-text.js';
+import type { Timeline, TimelineTask } from '../../src/analysis/timeline.js';
+import { dispatchCost, workerTimes } from '../../src/analysis/what-if.js';
 import { RunModel } from '../../src/model/run-model.js';
 import type { HostSpanChoice } from '../../src/model/host-spans.js';
 import type { PlaybookEndEvent } from '../../src/model/run-observer.js';
@@ -377,6 +379,43 @@ describe('what-if: other processes busy on the CPUs, a run on what they leave it
 
   it("counts what sharing the CPUs cost the path: Build at full speed 12 ms, not 20; Tag's 1 ms, all CPU on half a CPU, 0.5", () => {
     expect(a.limits.find((l) => l.kind === 'cpu')).toMatchObject({ ns: 8.5 * MS, detail: '1 CPU, 0.5 busy elsewhere' });
+  });
+});
+
+describe('what-if: a worker let go before its result was reported', () => {
+  // forks 1: a 0–10, b 8–18; b started at 8, before a's result at 10, so a's worker was free by
+  // then: a held it 8 ms, b 10. At forks 1 that is the run (0–18); at 2 both start at 0: 10.
+  const { analysis } = play(
+    frames([...begin(1), [0, task('t1', 'Build')], [0, start('t1', 'a')], [8, start('t1', 'b')], [10, result('t1', 'a')], [18, result('t1', 'b')], ...end(20)]),
+  );
+
+  it('estimates 2 forks from the time each host held its worker: saves 8 ms, not 10', () => {
+    expect(analysis.options.map((o) => [o.forks, ms(o.wallNs), ms(o.savedNs)])).toEqual([[2, 12, 8]]);
+  });
+
+  it('bounds a worker by the next start only when every worker was taken', () => {
+    const t = { host: [0, 1, 2], start: [0, 1, 9], end: [10, 12, 20] } as TimelineTask;
+    // 2 workers: c took a's (the first result); a held it 9, b and c to their results
+    expect(workerTimes(t, [0, 1, 2], 2, 0)).toEqual([9, 11, 11]);
+    // 3 workers: c had a free one
+    expect(workerTimes(t, [0, 1, 2], 3, 0)).toEqual([10, 11, 11]);
+  });
+});
+
+describe('what-if: the fork start-up cost in CPU time', () => {
+  // 4 hosts on 2 forks: h2 started 1 ms after h1 with one worker busy beside the controller; on
+  // 1 CPU the controller had half of it then: 0.5 ms of CPU
+  const h = { name: 'Build', startNs: 0, throttle: 0, host: [0, 1, 2, 3], start: [1, 2, 11, 12].map((x) => x * MS), end: [11, 12, 21, 22].map((x) => x * MS) };
+  const tl = {
+    forks: 2,
+    hosts: ['h1', 'h2', 'h3', 'h4'],
+    plays: [{ strategy: 'linear', startNs: 0, endNs: 30 * MS, tasks: [h] }],
+  } as unknown as Timeline;
+
+  it('is the gap at the share of the CPUs the controller had, the same without a CPU model', () => {
+    expect(dispatchCost(tl, { cpus: 1, perJobNs: 4 * MS })).toEqual({ ns: 1 * MS, samples: 1, cpuNs: 0.5 * MS });
+    expect(dispatchCost(tl, { cpus: 2, perJobNs: 4 * MS })).toEqual({ ns: 1 * MS, samples: 1, cpuNs: 1 * MS });
+    expect(dispatchCost(tl)).toEqual({ ns: 1 * MS, samples: 1, cpuNs: 1 * MS });
   });
 });
 
