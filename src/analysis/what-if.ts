@@ -154,19 +154,6 @@ export function taskSimulator(
   };
 }
 
-/** A linear task under `pool` workers: task start → its last result (its CPU parts as at `runPool`). */
-export function simulateTask(
-  t: TimelineTask,
-  hosts: readonly string[],
-  pool: number,
-  dispatchNs: number,
-  openEndNs: number,
-  cpu: CpuModel = NO_CPU,
-  runPool = pool,
-): number {
-  return taskSimulator(t, hosts, dispatchNs, openEndNs, runPool, cpu)(pool);
-}
-
 interface ChainStep {
   /** The controller's part of the gap before it (the wait for a worker taken out). */
   gap: number;
