@@ -407,20 +407,8 @@ export class Checker {
     }
   }
 
-  /**
-   * Names as semconv's naming.md and its registry policies ask of its own: the name syntax for every
-   * attribute key, event name and metric name (yaml_schema.rego); no attribute key that is a
-   * namespace of another one the run sends (attribute_name_collisions.rego), no metric name that is
-   * a namespace of another metric (metrics_collisions.rego); metric namespaces singular, an
-   * UpDownCounter's name singular, a plural name only for a count in a `{unit}`, no `total`
-   * (naming.md#naming-rules-for-counters-and-updowncounters). Each name said once.
-   */
+  /** semconv's naming rules ({@link namingProblems}) on every name the run sends, each name said once. */
   private checkNames(run: RunSignals): void {
-    const say = (name: string, what: string): void => {
-      if (this.namesSaid.has(`${name} ${what}`)) return;
-      this.namesSaid.add(`${name} ${what}`);
-      this.add('naming', `${run.name}: ${name}`, what);
-    };
     const keys = new Set<string>();
     const events = new Set<string>();
     for (const s of run.spans) {
@@ -435,26 +423,15 @@ export class Checker {
       for (const k of [...Object.keys(l.attributes), ...Object.keys(l.resource)]) keys.add(k);
     }
     for (const p of run.points) for (const k of [...Object.keys(p.attributes), ...Object.keys(p.resource)]) keys.add(k);
-    for (const name of [...keys, ...events])
-      if (!NAME.test(name)) say(name, "not a name by semconv's syntax: lowercase a-z 0-9, `.` between namespaces, `_` between words");
-    for (const key of keys) {
-      const below = [...keys].filter((k) => k.startsWith(`${key}.`));
-      if (below.length) say(key, `an attribute, and a namespace of ${below.join(', ')}`);
+    const metrics = new Map<string, MetricName>();
+    for (const p of run.points) {
+      const histogram = p.kind === 'histogram' || p.kind === 'exponentialHistogram';
+      metrics.set(p.metric, { name: p.metric, unit: p.unit, instrument: histogram ? 'histogram' : p.monotonic === false ? 'updowncounter' : 'counter' });
     }
-    const metrics = new Map<string, OtlpPoint>();
-    for (const p of run.points) metrics.set(p.metric, p);
-    for (const [name, p] of metrics) {
-      if (!NAME.test(name)) say(name, "not a metric name by semconv's syntax");
-      const below = [...metrics.keys()].filter((m) => m.startsWith(`${name}.`));
-      if (below.length) say(name, `a metric, and a namespace of ${below.join(', ')}`);
-      const parts = name.split('.');
-      const last = parts.pop()!;
-      const plural = parts.filter((n) => PLURAL.test(n));
-      if (plural.length) say(name, `plural metric namespace ${plural.join(', ')}`);
-      const updown = p.kind !== 'histogram' && p.kind !== 'exponentialHistogram' && p.monotonic === false;
-      if (PLURAL.test(last) && updown) say(name, 'an UpDownCounter with a plural name');
-      else if (PLURAL.test(last) && !/^\{.+\}$/.test(p.unit)) say(name, `a plural name for a measure in ${p.unit}, not a count`);
-      if (/(^|_)total$/.test(last)) say(name, 'ends in total');
+    for (const { name, what } of namingProblems([...keys], [...events], [...metrics.values()])) {
+      if (this.namesSaid.has(`${name} ${what}`)) continue;
+      this.namesSaid.add(`${name} ${what}`);
+      this.add('naming', `${run.name}: ${name}`, what);
     }
   }
 
@@ -465,6 +442,40 @@ export class Checker {
     this.schemaSaid.add(once);
     this.add('schema', where, `scope schema URL ${String(schemaUrl)}, want ${this.table.schemaUrl}`);
   }
+}
+
+export type MetricName = Pick<MetricRequirement, 'name' | 'unit' | 'instrument'>;
+
+/**
+ * Names as semconv's naming.md and the policies its own registry is checked with ask: the name
+ * syntax for attribute keys, event names and metric names (policies/yaml_schema.rego); no attribute
+ * key that is a namespace of another (attribute_name_collisions.rego), no metric name that is a
+ * namespace of another metric (metrics_collisions.rego); metric namespaces singular, an
+ * UpDownCounter's name singular, a plural name only for a count in a `{unit}`, no `total`
+ * (naming.md#naming-rules-for-counters-and-updowncounters). Pure: names in, problems out.
+ */
+export function namingProblems(keys: string[], events: string[], metrics: MetricName[]): { name: string; what: string }[] {
+  const out: { name: string; what: string }[] = [];
+  const say = (name: string, what: string): number => out.push({ name, what });
+  for (const name of [...keys, ...events])
+    if (!NAME.test(name)) say(name, "not a name by semconv's syntax: lowercase a-z 0-9, `.` between namespaces, `_` between words");
+  for (const key of keys) {
+    const below = keys.filter((k) => k.startsWith(`${key}.`));
+    if (below.length) say(key, `an attribute, and a namespace of ${below.join(', ')}`);
+  }
+  for (const { name, unit, instrument } of metrics) {
+    if (!NAME.test(name)) say(name, "not a metric name by semconv's syntax");
+    const below = metrics.filter((m) => m.name.startsWith(`${name}.`)).map((m) => m.name);
+    if (below.length) say(name, `a metric, and a namespace of ${below.join(', ')}`);
+    const parts = name.split('.');
+    const last = parts.pop()!;
+    const plural = parts.filter((n) => PLURAL.test(n));
+    if (plural.length) say(name, `plural metric namespace ${plural.join(', ')}`);
+    if (PLURAL.test(last) && instrument === 'updowncounter') say(name, 'an UpDownCounter with a plural name');
+    else if (PLURAL.test(last) && !/^\{.+\}$/.test(unit)) say(name, `a plural name for a measure in ${unit}, not a count`);
+    if (/(^|_)total$/.test(last)) say(name, 'ends in total');
+  }
+  return out;
 }
 
 /** Violations of `rule`, as lines (what a failing assertion prints). */
