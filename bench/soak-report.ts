@@ -1,4 +1,4 @@
-// Section 8 of BENCHMARKS.md: one serve over many runs in a row (bench/soak.ts, issue #23).
+// Section 9 of BENCHMARKS.md: one serve over many runs in a row (bench/soak.ts, issue #23).
 import type { SoakResult, SoakSample } from './soak.js';
 import { fmt } from './stats.js';
 

@@ -1,4 +1,4 @@
-// Section 8 (issue #23): one `serve` for many runs in a row, as a CI runner or an AWX node keeps
+// Section 9 (issue #23): one `serve` for many runs in a row, as a CI runner or an AWX node keeps
 // it for months. The recorded features run (test/fixtures/features.ndjson: 117 frames, 71 spans,
 // failures, loops, includes, handlers) goes through one serve again and again, each time under a
 // fresh run id, one run after the other: sent over the Unix socket, then the ack awaited (every
