@@ -269,14 +269,20 @@ describe('a sidecar down for longer than the run', () => {
     await until(() => (back.out().match(/exactly\.yml: success/g) ?? []).length === 2, WAIT);
     expect(back.out()).toMatch(/resumed on connection \d+ \(left over by an earlier ansible-playbook\): new here/);
     expect(p.controllerFiles(), p.output()).toEqual([]);
-    // both runs, each exactly once: two traces of the same shape
+    // both runs, each exactly once: two whole traces of the same shape, each with its own log records
     const ids = p.receiver.spans.map((s) => s.spanId);
     expect(ids.length - new Set(ids).size).toBe(0);
-    const traces = new Set(p.receiver.spans.map((s) => s.traceId));
-    expect(traces.size).toBe(2);
     const uids = p.receiver.logRecords.map((r) => r.attributes['log.record.uid']);
     expect(uids.length - new Set(uids).size).toBe(0);
-    const want = undisturbed.get('ws');
-    if (want) expect(p.receiver.spans.length).toBe(2 * want.spans.length);
+    const traces = [...new Set(p.receiver.spans.map((s) => s.traceId))];
+    expect(traces.length).toBe(2);
+    const runs = traces.map((t) => {
+      const tree = new SpanTree(p.receiver.spans.filter((s) => s.traceId === t));
+      tree.expectWellFormed();
+      return { spans: shape(tree), logs: logShape(p.receiver.logRecords.filter((r) => r.traceId === t)) };
+    });
+    expect(runs[0], p.output()).toEqual(runs[1]);
+    expect(runs[0]!.spans.filter((s) => / > (one|two|three) > h\d \[/.test(s)).length).toBe(6); // every (task, host) of the run
+    expect(runs[0]!.logs.filter((l) => /^h\d: (one|three)$/.test(l)).length).toBe(4);
   });
 });
