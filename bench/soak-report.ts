@@ -17,7 +17,7 @@ export function soakSection(s: SoakResult): string[] {
   return [
     '## 9. One serve over many runs (soak)',
     '',
-    `\`BENCH_SECTIONS=soak BENCH_SOAK_RUNS=${s.runs} BENCH_SOAK_EVERY=${s.every} npm run bench\`. \`${s.command}\`, OTLP http/protobuf traces, metrics and logs to a loopback receiver (its own process), the delivery ledger on (default), a live watcher on \`/watch\`. The recorded features run (test/fixtures/features.ndjson: 117 frames, ${s.spansPerRun} spans, 17 log records) sent ${fmt(s.runs)} times, one run after the other, each under a fresh run id, each awaiting its ack (exported, in the ledgers, marked done) before the next. Every ${fmt(s.every)} runs: serve's \`VmRSS\`, and the files and disk blocks under its ledger directory.`,
+    `\`BENCH_SECTIONS=soak BENCH_SOAK_RUNS=${s.runs} BENCH_SOAK_EVERY=${s.every} npm run bench\`. \`${s.command}\`, OTLP http/protobuf traces, metrics and logs to a loopback receiver (its own process), the delivery ledger on (default), a live watcher on \`/watch\`. The recorded features run (test/fixtures/features.ndjson: 117 frames, ${s.spansPerRun} spans, 17 log records; its \`hello\` with \`resume\`, as today's shims send it) sent ${fmt(s.runs)} times, one run after the other, each under a fresh run id, each awaiting its ack (exported, in the ledgers, marked done) before the next. Every ${fmt(s.every)} runs: serve's \`VmRSS\`, and the files and disk blocks under its ledger directory.`,
     '',
     '| runs | serve RSS MiB | ledger files | ledger KiB (blocks) | elapsed s | load average (1 min) |',
     '|---:|---:|---:|---:|---:|---:|',
