@@ -1009,6 +1009,37 @@ class TestReconnect(unittest.TestCase):
         self.assertEqual([f['seq'] for f in got[1:]], list(range(4, 12)))
         self.assertEqual(w.dropped, 0)
 
+    def test_at_exit_a_run_not_acked_is_sent_to_the_sidecar_back_within_the_timeout(self):
+        ss = None
+
+        def killed_after_bye(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 3)  # every frame, the last one its bye: no ack, it dies
+            conn.close()
+            ss.event('first-gone').set()
+
+        def back(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)  # the resume frame
+            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"r1","applied":0}\n')
+            ss.read_lines(conn, buf, 3)  # the frames after 0
+            conn.sendall(b'{"t":"ack","run":"r1","seq":2}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [killed_after_bye, back])
+        w = self.writer()
+        w.start()
+        for i in range(3):
+            w.offer(frame_line(i))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(ss.event('first-gone').wait(10))
+        self.assertFalse(w.acked)
+        self.assertTrue(w.await_ack('r1', 30))  # what the callback's exit waits on, drain_timeout at most
+        w.close()
+        got = [json.loads(x) for x in bytes(ss.received[1]).split(b'\n') if x]
+        self.assertEqual([(f['t'], f['seq']) for f in got], [('resume', 2), ('debug', 1), ('debug', 2)])
+        self.assertEqual(len(ss.received), 2)
+
     def test_a_stuck_handshake_never_blocks_the_callback_thread(self):
         ss = None
 
