@@ -7,7 +7,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import type { Frame, HostStats } from '../../protocol/frames.js';
 import { PROTOCOL_VERSION } from '../../protocol/frames.js';
 import { stripUrlCredentials } from '../../util/redact.js';
-import { stripAnsi } from '../../util/strip-ansi.js';
+import { stripVTControlCharacters } from 'node:util';
 import { fileOf, isoToNs, numberOr, str, stripBatchSuffix } from './event-fields.js';
 import { rescuedIndexes } from './rescues.js';
 import { itemLabel, redactArgv, resultSubset } from './results.js';
@@ -226,7 +226,7 @@ class Conversion {
     if (!c.task || !file) return;
     // 2.19 also sends it for include_role, with the role's name as the file: no task include
     if (isAbsolute(file)) this.scopes.include(c.task, file, this.taskFiles.get(c.task) ?? fileOf(c.d.task_path));
-    const hosts = /\bfor (.+)$/.exec(stripAnsi(c.e.stdout ?? '').trim())?.[1]?.split(/,\s*/);
+    const hosts = /\bfor (.+)$/.exec(stripVTControlCharacters(c.e.stdout ?? '').trim())?.[1]?.split(/,\s*/);
     this.push(c.created, { t: 'include', file, hosts, task: c.task });
   }
 
