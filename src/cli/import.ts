@@ -1,4 +1,5 @@
-import { readRunnerArtifacts, runnerEventsToFrames } from '../ingest/runner-events.js';
+import { readRunnerArtifacts } from '../ingest/runner/artifacts.js';
+import { runnerEventsToFrames } from '../ingest/runner/events.js';
 import type { Frame } from '../protocol/frames.js';
 import { checkFrame, FrameError } from '../protocol/decode.js';
 import { Logger } from '../util/log.js';

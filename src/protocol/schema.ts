@@ -21,6 +21,11 @@ export const Envelope = Type.Object({
   }),
 });
 
+/** The `censored` value of a `no_log` result: ansible's own notice, word for word. */
+export const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+/** An item's label under `no_log`. */
+export const CENSORED_LABEL = '(censored due to no_log)';
+
 /** A value of the module's result, forwarded as it is: any JSON (the shim does not type it). */
 const fromModule = (description: string) => Type.Optional(Type.Unknown({ description }));
 
@@ -44,10 +49,15 @@ export const ResultSubset = Type.Object(
     module_stderr: fromModule("a crashed module's stderr (its traceback; ansible-core 2.19 keeps it only here)"),
     deprecations: fromModule('its deprecation warnings: a list of `{msg, version?, date?, collection_name?}`'),
     results_count: Type.Optional(Count('length of `results` for loops')),
-    censored: Type.Optional(Type.String({ description: 'with `no_log`: the only key, the censored notice' })),
+    censored: Type.Optional(Type.String({ description: `with \`no_log\`: the only key, ansible's notice \`${CENSORED}\`` })),
     ansible_facts: fromModule('only with `include_facts`'),
   },
   { title: 'result subset', description: 'the module result subset (`res`, below)' },
+);
+
+/** The keys of a module's own result the subset forwards (the others are the shim's: counts, the notice, facts on request). */
+export const MODULE_RESULT_KEYS: readonly string[] = Object.keys(ResultSubset.properties).filter(
+  (k) => k !== 'results_count' && k !== 'censored' && k !== 'ansible_facts',
 );
 
 export const Scope = Type.Object(
@@ -248,7 +258,7 @@ export const FRAMES = {
     label: Type.Optional(
       Nullable(
         Type.String({
-          description: '`loop_control.label` or the item (non-string items JSON-encoded; `(censored due to no_log)` with `no_log`); null when there is no item',
+          description: `\`loop_control.label\` or the item (non-string items JSON-encoded; \`${CENSORED_LABEL}\` with \`no_log\`); null when there is no item`,
         }),
       ),
     ),

@@ -1,7 +1,7 @@
 // Colour and visible width for the console sinks: a cell padded by its visible width stays
 // aligned whether or not it carries colour codes.
 import type { HostSpanStatus } from '../model/attributes.js';
-import { stripAnsi } from '../util/strip-ansi.js';
+import { stripVTControlCharacters } from 'node:util';
 
 /** Where a console sink writes (process.stdout, or a buffer in tests). */
 export interface ConsoleOut {
@@ -55,7 +55,8 @@ export function painter(enabled: boolean): Paint {
   return (style, text) => (style && text ? `\u001b[${SGR[style]}m${text}\u001b[0m` : text);
 }
 
-export { stripAnsi };
+/** Colours, cursor moves and OSC hyperlinks removed: text as it reads, for widths and plain output. */
+export const stripAnsi: (text: string) => string = stripVTControlCharacters;
 
 // Combining marks and zero-width characters take no column; East Asian wide characters and
 // emoji take two.

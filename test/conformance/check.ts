@@ -84,7 +84,21 @@ export interface RunSignals {
   points: OtlpPoint[];
 }
 
-export type Rule = 'table' | 'present' | 'values' | 'registry' | 'listed' | 'meaning' | 'status' | 'kind' | 'unique' | 'instrument' | 'schema' | 'exists';
+export type Rule =
+  | 'table'
+  | 'present'
+  | 'values'
+  | 'registry'
+  | 'listed'
+  | 'meaning'
+  | 'status'
+  | 'kind'
+  | 'unique'
+  | 'instrument'
+  | 'schema'
+  | 'exists'
+  | 'naming'
+  | 'coverage';
 
 export interface Violation {
   rule: Rule;
@@ -109,6 +123,14 @@ const SPAN_KINDS: Record<string, (s: OtlpSpan) => boolean> = {
 };
 const KIND = { SERVER: 2, INTERNAL: 1 } as const;
 
+/**
+ * semconv's name syntax (policies/yaml_schema.rego `name_regex`): lowercase letters and digits,
+ * `.` between namespaces, `_` between words, no delimiter first, last or twice in a row.
+ */
+const NAME = /^[a-z][a-z0-9]*([._][a-z0-9]+)*$/;
+/** An English plural in `-s` (not `-ss`, `-us`, `-is`: process, status, analysis). */
+const PLURAL = /(?<![sui])s$/;
+
 function holds(c: Condition, attrs: Attrs, config: RunConfig, status?: number): boolean {
   if ('all' in c) return c.all.every((x) => holds(x, attrs, config, status));
   if ('config' in c) return config[c.config];
@@ -121,6 +143,9 @@ const str = (v: AttrValue): string => JSON.stringify(v);
 export class Checker {
   readonly violations: Violation[] = [];
   private readonly schemaSaid = new Set<string>();
+  private readonly namesSaid = new Set<string>();
+  /** What the runs showed of the table: subjects and metrics with an item, rows with a value (`id key`). */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly table: Table,
@@ -156,6 +181,22 @@ export class Checker {
     this.checkPoints(run);
     this.checkResources(run);
     this.checkMeaning(run);
+    this.checkNames(run);
+    return this;
+  }
+
+  /**
+   * After every run: each subject and metric of the table had an item, and each of its attributes
+   * a value, somewhere. A row no run shows is a claim the test does not prove.
+   */
+  checkCoverage(): this {
+    for (const [id, rows] of [
+      ...this.table.subjects.map((s) => [s.id, s.attributes] as const),
+      ...this.table.metrics.map((m) => [m.name, m.attributes] as const),
+    ]) {
+      if (!this.seen.has(id)) this.add('coverage', id, 'no run has one');
+      else for (const r of rows) if (!this.seen.has(`${id} ${r.key}`)) this.add('coverage', id, `no run has ${r.key}`);
+    }
     return this;
   }
 
@@ -164,10 +205,12 @@ export class Checker {
   }
 
   /** The requirements of one item: presence, values, and that every registered key it has is one the table lists for it. */
-  private checkItem(where: string, attrs: Attrs, rows: Requirement[], config: RunConfig, status?: number, governed: RegExp | null = null): void {
+  private checkItem(id: string, where: string, attrs: Attrs, rows: Requirement[], config: RunConfig, status?: number, governed: RegExp | null = null): void {
     const listed = new Set(rows.map((r) => r.key));
+    this.seen.add(id);
     for (const r of rows) {
       const present = attrs[r.key] !== undefined;
+      if (present) this.seen.add(`${id} ${r.key}`);
       const p = r.present;
       if (p === 'always' && !present) this.add('present', where, `${r.key} is missing (${r.level})`);
       if (typeof p === 'object' && 'when' in p && holds(p.when, attrs, config, status) && !present)
@@ -215,7 +258,7 @@ export class Checker {
         continue;
       }
       if (subject.kind && s.kind !== KIND[subject.kind]) this.add('kind', where, `span kind ${s.kind}, want ${subject.kind}`);
-      this.checkItem(where, s.attributes, subject.attributes, run.config, s.status.code);
+      this.checkItem(subject.id, where, s.attributes, subject.attributes, run.config, s.status.code);
       this.statusRules(where, s, kinds[0]!);
       // a failure's exception is an `exception` event on its span, unless exceptions go to logs only
       if (
@@ -240,7 +283,7 @@ export class Checker {
   private checkEvent(where: string, name: string, attrs: Attrs, config: RunConfig): void {
     const subject = this.subject('event', name);
     if (subject?.exists && !holds(subject.exists, attrs, config)) this.add('exists', where, `no ${name} event may be here in this configuration`);
-    this.checkItem(where, attrs, subject?.attributes ?? [], config);
+    this.checkItem(subject?.id ?? `event ${name}`, where, attrs, subject?.attributes ?? [], config);
   }
 
   /** recording-errors.md: unset unless it failed, and ERROR with error.type; the results agree with the status. */
@@ -268,7 +311,7 @@ export class Checker {
         continue;
       }
       if (subject.exists && !holds(subject.exists, l.attributes, run.config)) this.add('exists', where, 'no such record may be here in this configuration');
-      this.checkItem(where, l.attributes, subject.attributes, run.config);
+      this.checkItem(subject.id, where, l.attributes, subject.attributes, run.config);
       const uid = String(l.attributes['log.record.uid']);
       if (uids.has(uid)) this.add('unique', where, `log.record.uid ${uid} again`);
       uids.add(uid);
@@ -290,7 +333,7 @@ export class Checker {
         this.add('instrument', where, `monotonic ${p.monotonic}, want a ${m.instrument}`);
       if (p.unit !== m.unit) this.add('instrument', where, `unit ${p.unit}, want ${m.unit}`);
       if (!histogram && p.valueType !== m.value) this.add('instrument', where, `${p.valueType} values, want ${m.value}`);
-      this.checkItem(where, p.attributes, m.attributes, run.config);
+      this.checkItem(m.name, where, p.attributes, m.attributes, run.config);
     }
   }
 
@@ -305,7 +348,7 @@ export class Checker {
       const id = `${signal} ${JSON.stringify(resource)}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      this.checkItem(`${run.name}: the ${signal} resource`, resource, subject.attributes, run.config, undefined, RESOURCE_GOVERNED);
+      this.checkItem(subject.id, `${run.name}: the ${signal} resource`, resource, subject.attributes, run.config, undefined, RESOURCE_GOVERNED);
     }
   }
 
@@ -364,6 +407,34 @@ export class Checker {
     }
   }
 
+  /** semconv's naming rules ({@link namingProblems}) on every name the run sends, each name said once. */
+  private checkNames(run: RunSignals): void {
+    const keys = new Set<string>();
+    const events = new Set<string>();
+    for (const s of run.spans) {
+      for (const k of [...Object.keys(s.attributes), ...Object.keys(s.resource)]) keys.add(k);
+      for (const e of s.events) {
+        events.add(e.name);
+        for (const k of Object.keys(e.attributes)) keys.add(k);
+      }
+    }
+    for (const l of run.logs) {
+      if (l.eventName !== undefined) events.add(l.eventName);
+      for (const k of [...Object.keys(l.attributes), ...Object.keys(l.resource)]) keys.add(k);
+    }
+    for (const p of run.points) for (const k of [...Object.keys(p.attributes), ...Object.keys(p.resource)]) keys.add(k);
+    const metrics = new Map<string, MetricName>();
+    for (const p of run.points) {
+      const histogram = p.kind === 'histogram' || p.kind === 'exponentialHistogram';
+      metrics.set(p.metric, { name: p.metric, unit: p.unit, instrument: histogram ? 'histogram' : p.monotonic === false ? 'updowncounter' : 'counter' });
+    }
+    for (const { name, what } of namingProblems([...keys], [...events], [...metrics.values()])) {
+      if (this.namesSaid.has(`${name} ${what}`)) continue;
+      this.namesSaid.add(`${name} ${what}`);
+      this.add('naming', `${run.name}: ${name}`, what);
+    }
+  }
+
   /** Said once per scope URL and signal: every item of a scope has the same. */
   private schema(where: string, schemaUrl: string | undefined): void {
     const once = `${where.split(':')[0]} ${where.split(':')[1]?.trim().split(' ')[0]} ${String(schemaUrl)}`;
@@ -371,6 +442,40 @@ export class Checker {
     this.schemaSaid.add(once);
     this.add('schema', where, `scope schema URL ${String(schemaUrl)}, want ${this.table.schemaUrl}`);
   }
+}
+
+export type MetricName = Pick<MetricRequirement, 'name' | 'unit' | 'instrument'>;
+
+/**
+ * Names as semconv's naming.md and the policies its own registry is checked with ask: the name
+ * syntax for attribute keys, event names and metric names (policies/yaml_schema.rego); no attribute
+ * key that is a namespace of another (attribute_name_collisions.rego), no metric name that is a
+ * namespace of another metric (metrics_collisions.rego); metric namespaces singular, an
+ * UpDownCounter's name singular, a plural name only for a count in a `{unit}`, no `total`
+ * (naming.md#naming-rules-for-counters-and-updowncounters). Pure: names in, problems out.
+ */
+export function namingProblems(keys: string[], events: string[], metrics: MetricName[]): { name: string; what: string }[] {
+  const out: { name: string; what: string }[] = [];
+  const say = (name: string, what: string): number => out.push({ name, what });
+  for (const name of [...keys, ...events])
+    if (!NAME.test(name)) say(name, "not a name by semconv's syntax: lowercase a-z 0-9, `.` between namespaces, `_` between words");
+  for (const key of keys) {
+    const below = keys.filter((k) => k.startsWith(`${key}.`));
+    if (below.length) say(key, `an attribute, and a namespace of ${below.join(', ')}`);
+  }
+  for (const { name, unit, instrument } of metrics) {
+    if (!NAME.test(name)) say(name, "not a metric name by semconv's syntax");
+    const below = metrics.filter((m) => m.name.startsWith(`${name}.`)).map((m) => m.name);
+    if (below.length) say(name, `a metric, and a namespace of ${below.join(', ')}`);
+    const parts = name.split('.');
+    const last = parts.pop()!;
+    const plural = parts.filter((n) => PLURAL.test(n));
+    if (plural.length) say(name, `plural metric namespace ${plural.join(', ')}`);
+    if (PLURAL.test(last) && instrument === 'updowncounter') say(name, 'an UpDownCounter with a plural name');
+    else if (PLURAL.test(last) && !/^\{.+\}$/.test(unit)) say(name, `a plural name for a measure in ${unit}, not a count`);
+    if (/(^|_)total$/.test(last)) say(name, 'ends in total');
+  }
+  return out;
 }
 
 /** Violations of `rule`, as lines (what a failing assertion prints). */

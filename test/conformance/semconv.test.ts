@@ -3,8 +3,10 @@
 // keeps event names and integer values apart). Every span, span event, log record, metric point and
 // resource is checked against the requirement table (requirements.json, from the spec) and the
 // registry of the pinned @opentelemetry/semantic-conventions (check.ts). The runs: a success, then
-// failures, an unreachable host, a rescue and serial batches (conformance.yml) under each CI, and
-// a run interrupted by SIGINT; each exception signal (span events, logs, logs/dup) once.
+// failures, an unreachable host, a rescue and serial batches (conformance.yml) under each CI, a
+// run interrupted by SIGINT, a run ansible stops on a parse error and a playbook that does not
+// parse; each exception signal (span events, logs, logs/dup) once. Every row of the table must be
+// shown by some run.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,6 +87,20 @@ const CASES: Case[] = [
     config: { traceUrl: true, exceptionEvents: true, exceptionLogs: true, ci: true, ciWorker: false },
     interrupt: true,
   },
+  {
+    name: 'GitLab CI, stopped by ansible on a parse error',
+    ci: GITLAB,
+    env: {},
+    playbooks: ['conformance-abort.yml'],
+    config: { traceUrl: false, exceptionEvents: true, exceptionLogs: false, ci: true, ciWorker: true },
+  },
+  {
+    name: 'GitHub Actions, a playbook that does not parse',
+    ci: GITHUB,
+    env: { ANSIBLE_OTEL_TRACE_URL: 'https://jaeger.example/trace/{trace_id}?uiFind={span_id}' },
+    playbooks: ['conformance-unparsable.yml'],
+    config: { traceUrl: true, exceptionEvents: true, exceptionLogs: false, ci: true, ciWorker: true },
+  },
 ];
 
 /** The test environment without any CI's variables (the suite itself may run in one), then the case's. */
@@ -94,7 +110,7 @@ function caseEnv(c: Case, endpoint: string, tmp: string): NodeJS.ProcessEnv {
   return { ...env, ...c.ci, ...c.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
 }
 
-async function runCase(c: Case): Promise<RunSignals & { result: CliResult }> {
+async function runCase(c: Case): Promise<Run> {
   const receiver = new OtlpReceiver();
   const endpoint = await receiver.start();
   const tmp = tempDir('conformance-');
@@ -124,22 +140,23 @@ async function runCase(c: Case): Promise<RunSignals & { result: CliResult }> {
   }
 }
 
-const runs: (RunSignals & { result: CliResult })[] = [];
+type Run = RunSignals & { result: CliResult };
+const runs: Run[] = [];
 let violations: ReturnType<Checker['checkRun']>['violations'] = [];
 
 beforeAll(async () => {
   for (const c of CASES) runs.push(await runCase(c));
   const checker = new Checker(TABLE, REGISTRY).checkTable();
   for (const run of runs) checker.checkRun(run);
-  violations = checker.violations;
+  violations = checker.checkCoverage().violations;
 }, 900_000);
 
 const rootsOf = (run: RunSignals): OtlpSpan[] => run.spans.filter((s) => s.attributes['ansible.playbook.path'] !== undefined);
 const expectNone = (rule: Rule): void => expect(linesOf(violations, rule)).toEqual([]);
 
 describe(`OTel semantic conventions v${TABLE.semconv} on real runs`, () => {
-  it('ran what it claims: success, failure, unreachable, rescue, serial batches and an interrupt, under GitHub Actions and GitLab CI', () => {
-    const [github, gitlab, interrupted] = runs as [RunSignals & { result: CliResult }, RunSignals & { result: CliResult }, RunSignals & { result: CliResult }];
+  it('ran what it claims: success, failure, unreachable, rescue, serial batches, an interrupt and two aborts, under GitHub Actions and GitLab CI', () => {
+    const [github, gitlab, interrupted, aborted, unparsable] = runs as [Run, Run, Run, Run, Run];
     expect(github.result.code, github.result.stderr).toBe(4);
     expect(rootsOf(github).map((r) => r.attributes['cicd.pipeline.result'])).toEqual(['success', 'failure']);
     expect(gitlab.result.code, gitlab.result.stderr).toBe(4);
@@ -157,7 +174,20 @@ describe(`OTel semantic conventions v${TABLE.semconv} on real runs`, () => {
     expect(['cancellation', 'error']).toContain(root.attributes['cicd.pipeline.result']);
     expect(interrupted.spans.filter((s) => s.attributes['ansible.run.interrupted'] === true).length).toBeGreaterThan(2);
     expect(interrupted.logs.map((l) => l.eventName)).toContain('ansible.run.interrupted');
-    expect(runs.every((r) => r.points.length > 0 && r.logs.length > 0)).toBe(true);
+    expect(interrupted.spans.some((s) => s.attributes['ansible.scope.kind'] === 'include' && s.attributes['error.type'] === 'interrupted')).toBe(true);
+    for (const [run, events] of [
+      [aborted, ['ansible.error']],
+      [unparsable, []],
+    ] as const) {
+      expect(run.result.code, run.result.stderr).toBe(4);
+      const roots = rootsOf(run);
+      expect(roots.map((r) => [r.attributes['cicd.pipeline.result'], r.attributes['error.type'], r.attributes['ansible.process.exit.code']])).toEqual([
+        ['error', 'parser_error', 4],
+      ]);
+      expect(run.spans.flatMap((s) => s.events.map((e) => e.name)).filter((n) => n === 'ansible.error')).toEqual(events);
+    }
+    expect(unparsable.spans).toHaveLength(1);
+    expect(runs.slice(0, 4).every((r) => r.points.length > 0 && r.logs.length > 0)).toBe(true);
   });
 
   it('has a requirement table of the pinned package, v1.44: registered keys only, Required kept or the deviation said', () => {
@@ -198,6 +228,14 @@ describe(`OTel semantic conventions v${TABLE.semconv} on real runs`, () => {
 
   it('sets the semconv schema URL on every tracer, meter and logger scope', () => {
     expectNone('schema');
+  });
+
+  it("names every attribute, event and metric, ours too, as semconv's naming rules say", () => {
+    expectNone('naming');
+  });
+
+  it('proves every row of the table: each subject, metric and attribute is in some run', () => {
+    expectNone('coverage');
   });
 });
 
@@ -296,5 +334,40 @@ describe('the checks find each deviation of issue #25 put back into the real out
     expect(found).toContain('instrument: double values, want int');
     expect(found).toContain('schema: scope schema URL undefined, want https://opentelemetry.io/schemas/1.44.0');
     expect(found).toContain('instrument: a metric the table does not have (add it to requirements.json and docs/metrics.md)');
+    expect(found).toContain('naming: plural metric namespace runs');
+    const dropped = violationsOf(0, (r) => {
+      for (const p of r.points) if (p.metric === 'ansible.sidecar.span.dropped') p.metric = 'ansible.sidecar.dropped_spans';
+    });
+    expect(dropped).toContain('naming: an UpDownCounter with a plural name');
+  });
+});
+
+describe("the checks find names against semconv's naming rules, and rows no run proves", () => {
+  it('an attribute that is also a namespace (the critical path: ansible.critical_path is an attribute)', () => {
+    const found = violationsOf(0, (r) => {
+      const task = spanOf(r, (s) => s.attributes['ansible.critical_path'] === true);
+      task.attributes['ansible.critical_path.host'] = task.attributes['ansible.task.critical_path.host'];
+    });
+    expect(found).toContain('naming: an attribute, and a namespace of ansible.critical_path.host');
+  });
+
+  it('a name outside the syntax, a metric that is a namespace of another, a plural measure', () => {
+    const found = violationsOf(0, (r) => {
+      spanOf(r, isRoot).attributes['ansible.process.exitCode'] = 0;
+      spanOf(r, isRoot).events.push({ name: 'ansible..error', tsNs: 0n, attributes: {} });
+      const wait = r.points.find((p) => p.metric === 'ansible.run.fork_wait')!;
+      r.points.push({ ...wait, metric: 'ansible.run.fork_wait.max' }, { ...wait, metric: 'ansible.run.fork_waits' });
+    });
+    expect(found).toContain("naming: not a name by semconv's syntax: lowercase a-z 0-9, `.` between namespaces, `_` between words");
+    expect(found.filter((v) => v.startsWith('naming: not a name'))).toHaveLength(2);
+    expect(found).toContain('naming: a metric, and a namespace of ansible.run.fork_wait.max');
+    expect(found).toContain('naming: a plural name for a measure in s, not a count');
+  });
+
+  it('a row of the table that no run shows (no warning in any run)', () => {
+    const checker = new Checker(TABLE, REGISTRY);
+    for (const run of runs)
+      checker.checkRun({ ...run, logs: run.logs.filter((l) => l.eventName !== 'ansible.warning' && l.eventName !== 'ansible.deprecation') });
+    expect(linesOf(checker.checkCoverage().violations, 'coverage')).toEqual(['log-warning: no run has one']);
   });
 });

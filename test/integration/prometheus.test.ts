@@ -114,7 +114,7 @@ describe('Prometheus', () => {
     expect(results[0]!.value[1]).toBe('2');
     const tasks = await query('sum(ansible_task_duration_count)');
     expect(tasks[0]!.value[1]).toBe('2');
-    expect((await query('ansible_sidecar_frames_received_total'))[0]!.value[1]).not.toBe('0');
+    expect((await query('ansible_sidecar_frame_received_total'))[0]!.value[1]).not.toBe('0');
 
     const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const check = promtool(['check', 'metrics'], scraped);

@@ -66,7 +66,8 @@ beforeAll(async () => {
   const project = join(pdd, 'project');
   mkdirSync(join(pdd, 'inventory'), { recursive: true });
   mkdirSync(project, { recursive: true });
-  for (const f of ['features.yml', 'included.yml']) copyFileSync(join(PLAYBOOKS, f), join(project, f));
+  for (const f of ['features.yml', 'included.yml', 'failures.yml']) copyFileSync(join(PLAYBOOKS, f), join(project, f));
+  cpSync(join(PLAYBOOKS, 'library'), join(project, 'library'), { recursive: true });
   cpSync(join(PLAYBOOKS, 'roles'), join(project, 'roles'), { recursive: true });
   // the async task waits for ansible's first poll, which this playbook-adjacent callback marks
   cpSync(join(PLAYBOOKS, 'callback_plugins'), join(project, 'callback_plugins'), { recursive: true });
@@ -81,7 +82,7 @@ beforeAll(async () => {
   const runnerEnv = cleanEnv({ OTEL_TEST_TMP: tempDir(), ...interpreter });
   const liveEnv = cleanEnv({ OTEL_TEST_TMP: tempDir(), ...interpreter });
   const liveTraces = join(work, 'live.jsonl');
-  const [features, serial, cut, liveFeatures, liveSerial] = await Promise.all([
+  const [features, serial, cut, liveFeatures, liveSerial, failures] = await Promise.all([
     ansibleRunner(pdd, 'features.yml', 'features', runnerEnv),
     ansibleRunner(pdd, 'serial.yml', 'serial', runnerEnv),
     ansibleRunner(pdd, 'serial.yml', 'cut', runnerEnv),
@@ -97,12 +98,14 @@ beforeAll(async () => {
       undefined,
       work,
     ),
+    ansibleRunner(pdd, 'failures.yml', 'failures', runnerEnv),
   ]);
   expect(features.code, features.stdout).toBe(4); // unreachable host
   expect(serial.code, serial.stdout).toBe(0);
   expect(cut.code, cut.stdout).toBe(0);
   expect(liveFeatures.code, liveFeatures.stderr).toBe(4);
   expect(liveSerial.code, liveSerial.stderr).toBe(0);
+  expect(failures.code, failures.stdout).toBe(4); // unreachable host
 
   // A run cut off before its recap: no playbook_on_stats event; and one damaged event file.
   const cutEvents = join(pdd, 'artifacts', 'cut', 'job_events');
@@ -124,7 +127,7 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
         .roots()
         .map((r) => r.name)
         .sort(),
-    ).toEqual(['RUN features.yml', 'RUN serial.yml', 'RUN serial.yml']);
+    ).toEqual(['RUN failures.yml', 'RUN features.yml', 'RUN serial.yml', 'RUN serial.yml']);
     expect(importRun.stderr).toMatch(/features\.yml: failure, trace [0-9a-f]{32}/);
     imported.expectWellFormed();
   });
@@ -162,6 +165,14 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
     const ignored = imported.one('h1', (s) => imported.parent(s)?.name === 'Fail but carry on');
     expect(ignored.attributes['ansible.task.host.status']).toBe('ignored');
     expect(ignored.status.code).not.toBe(STATUS.ERROR);
+  });
+
+  it("keeps a crashed module's traceback, as a live run does (2.19 has it only in module_stderr)", () => {
+    const crashed = imported.one('h1', (s) => imported.parent(s)?.name === 'Crash the module');
+    expect(crashed.status.code).toBe(STATUS.ERROR);
+    const stack = String(crashed.events.find((e) => e.name === 'exception')?.attributes['exception.stacktrace']);
+    expect(stack).toMatch(/RuntimeError: crash_me crashed on purpose/);
+    expect(stack).not.toContain('(traceback unavailable)');
   });
 
   it('keeps the serial batches of serial.yml inside one play span', () => {

@@ -22,7 +22,7 @@ describe('serve --prometheus-host off loopback', () => {
     expect((await fetch(url, { headers: { authorization: 'Bearer wrong-secret!' } })).status).toBe(401);
     const ok = await fetch(url, { headers: { authorization: 'Bearer scrape-secret' } });
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toMatch(/ansible_sidecar_frames_received/);
+    expect(await ok.text()).toMatch(/ansible_sidecar_frame_received/);
     expect(await serve.stop()).toBe(0);
     expect(serve.stderr.text()).not.toContain('scrape-secret');
   });

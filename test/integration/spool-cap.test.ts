@@ -32,7 +32,7 @@ function playbook(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: s
 it('deletes spool files older than spool_max_age_days, warns once, and the next sidecar reports the runs it cost', async () => {
   const url = await receiver.start();
   // The sidecar's spool directory is not the controller's: as in another pod, it never sees those files.
-  const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_METRICS_EXPORTER: 'none', ANSIBLE_OTEL_DRAIN_TIMEOUT: '30' });
+  const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, ANSIBLE_OTEL_DRAIN_TIMEOUT: '30' });
   const socket = join(tempDir(), 's.sock');
   serve = await startServe(['--socket', socket], env);
   const controllerSpool = tempDir('otel-controller-spool-');
@@ -65,4 +65,8 @@ it('deletes spool files older than spool_max_age_days, warns once, and the next 
   expect(second.out).not.toContain('over its cap');
   await serve.stderr.waitFor(/small-a\.yml: success[\s\S]*small-a\.yml: success/);
   expect(serve.stderr.text().match(/earlier runs? \(/g)?.length).toBe(1); // told once
+  // and counted once: serve's last metric export, at its shutdown
+  expect(await serve.stop()).toBe(0);
+  const evicted = receiver.metricRequests.flatMap((r) => r.points).filter((p) => p.metric === 'ansible.sidecar.run.evicted');
+  expect(evicted.at(-1)?.value).toBe(2);
 });

@@ -1,11 +1,17 @@
 // The pure ansible-runner job events → frames conversion, on small hand-written event lists.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CENSORED, isoToNs, redactArgv, runnerEventsToFrames, runnerRunId, type RunnerEvent } from '../../src/ingest/runner-events.js';
+import { isoToNs } from '../../src/ingest/runner/event-fields.js';
+import { runnerEventsToFrames, runnerRunId, type RunnerEvent } from '../../src/ingest/runner/events.js';
+import { redactArgv } from '../../src/ingest/runner/results.js';
+import { CENSORED, CENSORED_LABEL, MODULE_RESULT_KEYS } from '../../src/protocol/schema.js';
 import { RunModel } from '../../src/model/run-model.js';
 import { decodeFrame } from '../../src/protocol/decode.js';
 import type { Frame, FrameOf } from '../../src/protocol/frames.js';
 import { MemoryWriter } from '../helpers/memory-writer.js';
 import { pathOf } from '../helpers/recorded-run.js';
+import { ROOT } from '../helpers/sidecar-run.js';
 
 const PB = 'pb-uuid';
 const PLAY = 'play-0001';
@@ -310,5 +316,46 @@ describe('helpers', () => {
       '-e<redacted>',
       'https://git.example/x',
     ]);
+  });
+});
+
+describe('the protocol knowledge the shim and the import share', () => {
+  // The shim is one stdlib-only file and keeps its own copies: they must say what the schema says.
+  const shim = readFileSync(join(ROOT, 'plugin', 'otel_sidecar.py'), 'utf8');
+  // a Python string literal without escapes, in either quotes
+  const pyString = (name: string): string | undefined => new RegExp(`^${name} = (["'])(.*)\\1$`, 'm').exec(shim)?.[2];
+
+  it("forwards the schema's module result keys, as the shim does", () => {
+    const keys = /^_RES_KEYS = \(([^)]*)\)/m
+      .exec(shim)?.[1]
+      ?.match(/'([a-z_]+)'/g)
+      ?.map((k) => k.slice(1, -1));
+    expect(keys?.sort()).toEqual([...MODULE_RESULT_KEYS].sort());
+    expect(MODULE_RESULT_KEYS).toContain('module_stderr');
+  });
+
+  it("censors with the schema's notice and label, as the shim does", () => {
+    expect(pyString('CENSORED')).toBe(CENSORED);
+    expect(pyString('CENSORED_LABEL')).toBe(CENSORED_LABEL);
+  });
+
+  it("keeps a crashed module's traceback (module_stderr: ansible-core 2.19's only copy of it)", () => {
+    const [, , , hostResult] = runnerEventsToFrames(
+      [
+        { event: 'playbook_on_start', counter: 1, event_data: { playbook: 'p.yml' } },
+        { event: 'playbook_on_task_start', counter: 2, event_data: { task_uuid: 't1', name: 'crash', task_action: 'crash_me' } },
+        {
+          event: 'runner_on_failed',
+          counter: 3,
+          event_data: {
+            task_uuid: 't1',
+            host: 'h1',
+            res: { msg: 'Module result deserialization failed', exception: '(traceback unavailable)', module_stderr: 'Traceback …\nRuntimeError: boom' },
+          },
+        },
+      ],
+      { ident: 'x' },
+    );
+    expect(hostResult).toMatchObject({ t: 'host_result', res: { module_stderr: 'Traceback …\nRuntimeError: boom' } });
   });
 });
