@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { OtlpLogRecord } from '../helpers/otlp-logs.js';
+import { logShape } from '../helpers/otlp-logs.js';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
@@ -155,15 +155,6 @@ async function pods(transport: Transport): Promise<Pods> {
   return p;
 }
 
-/** Each span as its path of names from the root and its status. */
-function shape(tree: SpanTree): string[] {
-  return tree.spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}]`).sort();
-}
-
-function logShape(records: OtlpLogRecord[]): string[] {
-  return records.map((r) => `${r.attributes['ansible.task.host.name'] ?? '-'}: ${r.body}`).sort();
-}
-
 /** The run undisturbed, once per transport: the shape the disturbed runs must have. */
 const undisturbed = new Map<Transport, { spans: string[]; logs: string[] }>();
 
@@ -177,7 +168,7 @@ function expectExactlyOnce(p: Pods, label: string): void {
   expect(ids.length - new Set(ids).size, said).toBe(0);
   expect(uids.length - new Set(uids).size, said).toBe(0);
   const want = undisturbed.get(p.transport)!;
-  expect(shape(new SpanTree(p.receiver.spans)), said).toEqual(want.spans);
+  expect(new SpanTree(p.receiver.spans).shape(), said).toEqual(want.spans);
   expect(logShape(p.receiver.logRecords), said).toEqual(want.logs);
   expect(p.controllerFiles(), said).toEqual([]);
 }
@@ -195,7 +186,7 @@ describe.each(['unix', 'ws', 'wss'] as const)('a sidecar with its own directorie
     expect(p.controllerFiles()).toEqual([]);
     const tree = new SpanTree(p.receiver.spans);
     tree.expectWellFormed();
-    undisturbed.set(transport, { spans: shape(tree), logs: logShape(p.receiver.logRecords) });
+    undisturbed.set(transport, { spans: tree.shape(), logs: logShape(p.receiver.logRecords) });
     expect(undisturbed.get(transport)!.logs.filter((l) => /^h\d: (one|three)$/.test(l)).length).toBe(4);
   });
 
