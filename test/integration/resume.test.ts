@@ -304,7 +304,7 @@ describe('a sidecar down for longer than the run', () => {
     const runs = traces.map((t) => {
       const tree = new SpanTree(p.receiver.spans.filter((s) => s.traceId === t));
       tree.expectWellFormed();
-      return { spans: shape(tree), logs: logShape(p.receiver.logRecords.filter((r) => r.traceId === t)) };
+      return { spans: tree.shape(), logs: logShape(p.receiver.logRecords.filter((r) => r.traceId === t)) };
     });
     expect(runs[0], p.output()).toEqual(runs[1]);
     expect(runs[0]!.spans.filter((s) => / > (one|two|three) > h\d \[/.test(s)).length).toBe(6); // every (task, host) of the run
