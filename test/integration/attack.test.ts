@@ -85,7 +85,9 @@ function wsAttacker(payload: Buffer | string): Promise<void> {
 }
 
 function ansible(playbook: string, endpoint: string) {
-  return runShimmed(playbook, endpoint, { ...env, ANSIBLE_OTEL_TOKEN: TOKEN, OTEL_TEST_TMP: tempDir() });
+  // The ack waits on the export and the ledger's fsync: on a loaded machine that can take longer
+  // than the default 2 s, and the test asserts the run was confirmed, so the shim waits for it.
+  return runShimmed(playbook, endpoint, { ...env, ANSIBLE_OTEL_TOKEN: TOKEN, OTEL_TEST_TMP: tempDir(), ANSIBLE_OTEL_DRAIN_TIMEOUT: '120' });
 }
 
 /** A trace as structure: each span's path from the root and its status. */
