@@ -169,6 +169,7 @@ describe('benchmarks at tiny sizes', () => {
     const md = soakSection(s).join('\n');
     expect(md).toContain('## 9. One serve over many runs (soak)');
     expect(md).toMatch(/Goal RSS at 20 runs ≤ RSS at 10 runs \+ 10 %: \*\*(met|missed)\*\*/);
+    expect(md).toMatch(/Median RSS over the first fifth after 10 runs \(1 samples\) and over the last fifth \(1\): [\d.]+ and [\d.]+ MiB, [\d.]+×/);
   });
 
   it('profile and report: a CPU profile of serve yields hotspots, and the report has every section', async () => {
