@@ -1,4 +1,4 @@
-// Section 8 (issue #23): one `serve` for many runs in a row, as a CI runner or an AWX node keeps
+// Section 9 (issue #23): one `serve` for many runs in a row, as a CI runner or an AWX node keeps
 // it for months. The recorded features run (test/fixtures/features.ndjson: 117 frames, 71 spans,
 // failures, loops, includes, handlers) goes through one serve again and again, each time under a
 // fresh run id, one run after the other: sent over the Unix socket, then the ack awaited (every
@@ -82,9 +82,15 @@ export function dirUsage(dir: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
-/** The fixture as a template: every run id replaced by `run` (32 hex digits, as the shim makes them). */
+/**
+ * The fixture as a template: every run id replaced by `run` (32 hex digits, as the shim makes
+ * them), and its `hello` saying `resume` as today's shims' does (#24): each run is then known to
+ * serve's resume index from its hello to its ack, as a live shim's run is. (The fixture was
+ * recorded before the shim resumed.)
+ */
 function template(): (run: string) => string {
-  const text = readFileSync(FIXTURE, 'utf8');
+  const text = readFileSync(FIXTURE, 'utf8').replace(/^(\{"v":1,"t":"hello",[^\n]*)\}$/m, '$1,"resume":true}');
+  if (!text.includes('"resume":true}')) throw new Error(`${FIXTURE}: no hello line`);
   const original = /"run":"([^"]+)"/.exec(text)?.[1];
   if (!original) throw new Error(`${FIXTURE}: no run id`);
   const parts = text.split(`"run":"${original}"`);

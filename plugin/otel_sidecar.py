@@ -2006,7 +2006,8 @@ class LeftoverSender(object):
     (``<file>.replaying-<pid>``, so two never send one file), sent with ``resume`` ``leftover``
     from what the sidecar lacks, ended with ``eof``, and deleted once acked. At most MAX_BYTES and
     MAX_SECONDS per run start, and never past this run's exit: a file not finished is renamed
-    back for the next one (docs/protocol.md, "Reconnect and resume")."""
+    back for the next one, and a file over the bytes left is skipped, not the ones after it
+    (docs/protocol.md, "Reconnect and resume")."""
 
     MAX_BYTES = 64 << 20
     MAX_SECONDS = 60.0
@@ -2081,9 +2082,11 @@ class LeftoverSender(object):
         try:
             claimed = self.claim()
             for i, (path, original) in enumerate(claimed):
-                size = os.path.getsize(path)
-                if self._stop.is_set() or time.monotonic() >= deadline or size > budget:
+                if self._stop.is_set() or time.monotonic() >= deadline:
                     break
+                size = os.path.getsize(path)
+                if size > budget:
+                    continue  # given back below; a smaller file may still fit
                 budget -= size
                 sent = self._send(path, deadline)
                 if sent:

@@ -14,7 +14,9 @@ import { TOKEN_ENV, websocketOptions } from './websocket-options.js';
 import { watchCommand } from './watch.js';
 import { reportCommand } from './report.js';
 import { SocketPathError } from '../ingest/socket-path.js';
-import { forkCounts, positive } from './option-parsers.js';
+import { forkCounts, nonNegative, positive } from './option-parsers.js';
+import { COMPARE_FORMATS, compareCommand } from './compare.js';
+import { DEFAULT_THRESHOLDS, REGRESSION_KINDS } from '../analysis/compare.js';
 import { LEDGER_RETENTION_DAYS } from '../export/ledger/ledger-dir.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -39,6 +41,19 @@ const ledgerRetention = (): Option =>
     .env('ANSIBLE_OTEL_LEDGER_RETENTION')
     .argParser(positive)
     .default(LEDGER_RETENTION_DAYS);
+const historyDir = (): Option =>
+  new Option(
+    '--history-dir <dir>',
+    'run history: a compact record of every playbook run, for --baseline and compare ("off" disables; default $XDG_STATE_HOME/ansible-otel/history, else ~/.local/state/ansible-otel/history)',
+  ).env('ANSIBLE_OTEL_HISTORY_DIR');
+const slowerRatio = (): Option =>
+  new Option('--slower-ratio <x>', "against a baseline, a task is slower at this many times its usual duration (its slowest host's)")
+    .argParser(positive)
+    .default(DEFAULT_THRESHOLDS.slowerRatio);
+const slowerBy = (): Option =>
+  new Option('--slower-by <seconds>', '…and at least this much longer: shorter changes are noise')
+    .argParser(nonNegative)
+    .default(DEFAULT_THRESHOLDS.slowerByNs / 1e9);
 const recordFrames = (): Option => new Option('--record-frames <path>', 'append every frame received, as NDJSON, to this file');
 const tracesFile = (): Option =>
   new Option('--traces-file <path>', 'write spans as OTLP/JSON lines here, in place of ./ansible-otel-traces.jsonl (OTLP still gets them)').env(
@@ -85,6 +100,12 @@ program
   )
   .addOption(new Option('--events-file <path>', 'append every event as a JSON line (the --format json schema) to this file').env('ANSIBLE_OTEL_EVENTS_FILE'))
   .option('--report <path>', 'write the HTML report of the run here when it ends')
+  .option(
+    '--baseline <auto|file>',
+    'compare each playbook with a baseline run: auto (the last successful run with the same playbook, inventory, limit, tags and check mode in the run history), or a traces file, frames recording, last, last-success or a trace id',
+  )
+  .addOption(slowerRatio())
+  .addOption(slowerBy())
   .passThroughOptions()
   .action(async (command: string[], o) => {
     // Exit now: an exporter still retrying a dead collector must not hold the command past its deadline.
@@ -126,6 +147,26 @@ program
   .addOption(queueDir())
   .action(async (dir: string, o) => {
     process.exit(await importCommand(dir, o));
+  });
+
+program
+  .command('compare')
+  .description('what changed from run BASE to run NEW: slower tasks, new failures, drift, tasks not idempotent; exit 3 when something regressed')
+  .argument('<base>', 'a traces file, a frames recording, or a run of the history: last, last-success or a trace id')
+  .argument('<new>', 'the same kinds as BASE')
+  // `default` as run's --format has it (one flag, one default): here the table
+  .addOption(new Option('--format <format>', 'output: default (a table), table, or json').choices(COMPARE_FORMATS).default('default'))
+  .option('--report <path>', 'write the HTML report of NEW here, with a baseline column')
+  .addOption(historyDir())
+  .addOption(slowerRatio())
+  .addOption(slowerBy())
+  .addOption(
+    new Option('--fail-on <kinds>', `what counts as a regression (exit 3), comma-separated: ${REGRESSION_KINDS.join(', ')}`).default(
+      DEFAULT_THRESHOLDS.failOn.join(','),
+    ),
+  )
+  .action(async (base: string, next: string, o) => {
+    process.exitCode = await compareCommand(base, next, o);
   });
 
 program
@@ -171,6 +212,8 @@ program
 // The logs signal's options, for every command that exports.
 for (const name of ['run', 'serve', 'replay', 'import'])
   for (const opt of [logsFile(), noLogTaskOutput()]) program.commands.find((c) => c.name() === name)?.addOption(opt);
+// The run history (src/history): live runs append to it.
+for (const name of ['run', 'serve']) program.commands.find((c) => c.name() === name)?.addOption(historyDir());
 // Span volume (src/model/host-spans.ts): every command that builds traces; a run's shim may choose for itself.
 for (const name of ['run', 'serve', 'replay', 'import']) program.commands.find((c) => c.name() === name)?.addOption(hostSpans());
 // Slack and webhook notifications for run and serve (src/cli/notification-sinks.ts).

@@ -24,8 +24,13 @@ export class KeyedIdGenerator implements IdGenerator {
   }
 
   generateSpanId(): string {
-    return this.key === undefined ? this.random.generateSpanId() : nonZero(hash64(this.key, 3));
+    return this.key === undefined ? this.random.generateSpanId() : keyedSpanId(this.key);
   }
+}
+
+/** The span id of a span started under `key`. */
+export function keyedSpanId(key: string): string {
+  return nonZero(hash64(key, 3));
 }
 
 /** The trace id of a root span started under `key` without a parent (with one, the parent's trace id is the span's). */

@@ -65,6 +65,9 @@ export function countsAsChanged(e: Pick<HostResultEvent, 'status' | 'changed'>):
   return e.status === 'changed' || (e.status === 'ignored' && e.changed);
 }
 
+/** Attribute sets the recorder caches between collections, at most: twice the SDK's cardinality limit per instrument (2,000). */
+export const SERIES_KEPT = 4_096;
+
 /**
  * Records the OTel instruments from the run model's lifecycle events. Durations come from the
  * shim's timestamps (never this process's clock); attributes are bounded (module, status,
@@ -83,7 +86,11 @@ export class MetricsRecorder implements Sink {
   private readonly cicdErrors: Counter;
   private readonly forkWait: Histogram;
   private readonly controller: Histogram;
-  /** Cleared at each collection, so it holds at most the series of one interval. */
+  /**
+   * Cleared at each collection, so it holds at most the series of one interval; and at
+   * SERIES_KEPT, after the sums go to the SDK, for a reader nobody collects (a scrape endpoint
+   * never scraped): a serve that runs for months keeps it bounded either way (#23).
+   */
   private readonly series = new Map<string, HostSeries>();
 
   constructor(
@@ -128,11 +135,7 @@ export class MetricsRecorder implements Sink {
       description: "The controller's own time on the playbook's critical path (between tasks, dispatching hosts)",
       ...pathAdvice,
     });
-    beforeEachCollection(meter, () => {
-      this.hostResults.flush();
-      this.items.flush();
-      this.series.clear();
-    });
+    beforeEachCollection(meter, () => this.letGoOfSeries());
   }
 
   private host(host: string): Attributes {
@@ -150,6 +153,7 @@ export class MetricsRecorder implements Sink {
     const key = `${e.status}\0${e.playbook}\0${e.play}\0${e.module ?? ''}\0${this.o.hostAttribute ? e.host : ''}`;
     let s = this.series.get(key);
     if (!s) {
+      if (this.series.size >= SERIES_KEPT) this.letGoOfSeries();
       const duration: Attributes = {
         [ATTR.TASK_HOST_STATUS]: e.status,
         [ATTR.PLAYBOOK_NAME]: e.playbook,
@@ -161,6 +165,18 @@ export class MetricsRecorder implements Sink {
       this.series.set(key, s);
     }
     return s;
+  }
+
+  /** Attribute sets cached now (at most SERIES_KEPT). */
+  get cachedSeries(): number {
+    return this.series.size;
+  }
+
+  /** The sums so far go to the SDK (bounded by its cardinality limit), and the cache starts over. */
+  private letGoOfSeries(): void {
+    this.hostResults.flush();
+    this.items.flush();
+    this.series.clear();
   }
 
   hostResult(e: HostResultEvent): void {

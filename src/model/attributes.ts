@@ -117,6 +117,13 @@ export const ATTR = {
   RUN_FORK_STARTUP: 'ansible.run.fork_startup',
   RUN_WHAT_IF_FORKS: 'ansible.run.what_if.forks',
   RUN_WHAT_IF_DURATION: 'ansible.run.what_if.duration',
+  // what changed since the baseline run (src/analysis/compare.ts, docs/baseline.md)
+  /** On a span link: why it links (`baseline`: the same task or playbook in the run compared against). */
+  LINK_TYPE: 'ansible.link.type',
+  /** The task's slowest host against its baseline's slowest host (its duration as a multiple). */
+  TASK_BASELINE_RATIO: 'ansible.task.baseline.ratio',
+  /** The task reported `changed` in this run and each of the last runs (3 or more) with the same args. */
+  TASK_CHANGES_EVERY_RUN: 'ansible.task.changes_every_run',
   // a task's facts over all its hosts, host span or not (model/host-spans.ts); durations in seconds
   TASK_HOSTS_PREFIX: 'ansible.task.hosts.',
   TASK_HOSTS_TOTAL: 'ansible.task.hosts.total',

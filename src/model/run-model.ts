@@ -25,6 +25,10 @@ import type { HeldHost, HostState, PlayState, PlaybookState, RunSummary, ScopeSt
 import { CriticalPathObserver } from '../analysis/path-observer.js';
 import { chainHostOf, endsLater, taskOnPath } from '../analysis/critical-path.js';
 import { rootAttributes } from '../analysis/playbook-analysis.js';
+import { DigestRecorder } from '../analysis/run-digest.js';
+import { LiveBaseline, type BaselineInstance, type BaselineLookup } from '../analysis/baseline.js';
+import type { BaselineOutcome } from '../analysis/compare.js';
+import { runKey } from '../analysis/run-key.js';
 
 export type { RunSummary, TraceSummary } from './run-state.js';
 
@@ -77,6 +81,10 @@ export interface RunModelOptions {
   traceUrl?: string;
   /** `exception` span events for failures (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN unset or `logs/dup`). Default true. */
   exceptionEvents?: boolean;
+  /** Each playbook's digest on its end event (the run history needs it; a baseline implies it). */
+  digest?: boolean;
+  /** run --baseline: each playbook's baseline, looked up when it starts (links, ratios, the comparison at its end). */
+  baseline?: BaselineLookup;
 }
 
 /**
@@ -105,6 +113,12 @@ export class RunModel<S> {
   /** The observer, behind the analyses that see its events first (src/analysis). */
   private readonly observer: RunObserver;
   private readonly paths: CriticalPathObserver;
+  /** The playbook's digest as it runs, when asked for (history, baseline). */
+  private readonly digests: DigestRecorder | undefined;
+  private readonly baselineLookup: BaselineLookup | undefined;
+  /** The current playbook's baseline: what its spans link to. */
+  private baseline: LiveBaseline | undefined;
+  private baselineMissing: string | undefined;
 
   constructor(
     writer: TraceWriter<S>,
@@ -112,7 +126,9 @@ export class RunModel<S> {
     observer: RunObserver = {},
     options: RunModelOptions = {},
   ) {
-    this.paths = new CriticalPathObserver(observer);
+    this.baselineLookup = options.baseline;
+    this.digests = options.digest || options.baseline ? new DigestRecorder(observer) : undefined;
+    this.paths = new CriticalPathObserver(this.digests ?? observer);
     this.observer = this.paths;
     this.writer = new CountingTraceWriter(writer);
     this.summary = { runId, traces: [], hostResults: {}, interrupted: false, framesMissing: 0, shimDropped: 0 };
@@ -287,6 +303,10 @@ export class RunModel<S> {
     // Each playbook of a command is a pipeline run of its own: the second and later add `#2`, `#3`.
     const index = this.summary.traces.length;
     const pipelineRunId = index === 0 ? this.runId : `${this.runId}#${index + 1}`;
+    const key = this.digests ? runKey(f.path, h?.argv, h?.cwd ?? undefined, h?.check) : undefined;
+    const found = this.baselineLookup?.({ playbookPath: f.path, playbook: name, key });
+    this.baseline = typeof found === 'object' ? new LiveBaseline(found) : undefined;
+    this.baselineMissing = typeof found === 'string' ? found : undefined;
     const node = SpanNode.root(
       this.writer,
       `${this.runId}/${this.summary.traces.length}`,
@@ -311,6 +331,7 @@ export class RunModel<S> {
           [ATTR.RUN_FORKS]: h?.forks ?? undefined,
           [ATTR.RUN_CPUS]: h?.cpus ?? undefined,
         },
+        links: this.baseline?.rootLinks(),
       },
       this.openNodes,
     );
@@ -336,6 +357,7 @@ export class RunModel<S> {
       spanId: node.spanId,
       forks: h?.forks ?? undefined,
       cpus: h?.cpus ?? undefined,
+      key,
     });
   }
 
@@ -480,6 +502,11 @@ export class RunModel<S> {
     // A run that succeeded leaves its status unset (recording-errors.md: MUST be left unset without an error).
     pb.node.end(ts, result === RESULT.SUCCESS ? { code: 'unset' } : { code: 'error', message: outcome.message });
     const settled = pb.settled;
+    const endNs = Math.max(ts, pb.node.lastNs);
+    const digest = this.digests?.finish({ traceId: pb.node.traceId, startNs: pb.node.startNs, endNs, result, interrupted: outcome.cut });
+    const baseline: BaselineOutcome | undefined =
+      this.baseline && digest ? { comparison: this.baseline.compare(digest) } : this.baselineMissing ? { missing: this.baselineMissing } : undefined;
+    this.baseline = undefined;
     this.summary.traces.push({
       traceId: pb.node.traceId,
       rootSpanId: pb.node.spanId,
@@ -488,11 +515,12 @@ export class RunModel<S> {
       spans: this.writer.started - pb.spansBefore,
       hostSpans: this.hostSpanChoice,
       analysis,
+      baseline,
     });
     this.observer.playbookEnd?.({
       ...pb.ref,
       startNs: pb.node.startNs,
-      endNs: Math.max(ts, pb.node.lastNs),
+      endNs,
       result,
       errorType: outcome.errorType,
       message: outcome.message,
@@ -502,6 +530,8 @@ export class RunModel<S> {
       unreachableHosts: settled?.unreachable ?? [],
       spanId: pb.node.spanId,
       analysis,
+      digest,
+      baseline,
     });
     this.playbook = undefined;
     this.openHostByName.clear();
@@ -616,6 +646,10 @@ export class RunModel<S> {
     const runNo = (play.taskRuns.get(f.task) ?? 0) + 1;
     play.taskRuns.set(f.task, runNo);
     const runId = runNo === 1 ? f.task : `${f.task}#${runNo}`;
+    // as the scope spans are named: what tasks are matched by across runs (src/analysis/task-match.ts)
+    const scopeNames = this.digests ? scopes.map((s) => `${s.kind === 'include' ? 'include' : 'role'} ${s.name}`) : undefined;
+    const path = f.path ?? undefined;
+    const baseline = this.baseline?.taskStart({ play: play.name, scopes: scopeNames ?? [], name, handler: f.handler || undefined, action: f.action, path });
     const node = parent.child({
       name,
       kind: 'internal',
@@ -638,6 +672,7 @@ export class RunModel<S> {
         ...codeAttributes(f.path),
         ...argsAttrs,
       },
+      links: baseline?.links,
     });
     if (this.traceUrl) node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_URL_FULL]: spanUrl(this.traceUrl, node.traceId, node.spanId) });
     const role = f.role ?? undefined;
@@ -660,6 +695,7 @@ export class RunModel<S> {
       facts: new TaskHostFacts(),
       slowest: new Slowest(spanMode === 'problems' ? SLOWEST_HOSTS : 0),
       spanMode,
+      baseline,
     };
     play.tasks.set(f.task, task);
     if (freeKey !== undefined) play.freeTasks.set(freeKey, task);
@@ -678,6 +714,9 @@ export class RunModel<S> {
       workerCpu: f.worker_cpu ?? undefined,
       controllerCpu: f.controller_cpu ?? undefined,
       machineCpu: f.machine_cpu ?? undefined,
+      scopes: scopeNames,
+      path,
+      args: argsAttrs,
     });
   }
 
@@ -785,6 +824,8 @@ export class RunModel<S> {
     task.hosts.clear();
     for (const slow of task.slowest.take()) slow.create();
     task.node.set({ ...task.facts.attributes(), [ATTR.TASK_HOSTS_SPANS]: mode });
+    const digest = task.baseline && this.digests?.task(task.node.traceId, task.node.spanId);
+    if (digest) task.node.set((this.baseline as LiveBaseline).taskEnd(task.baseline as BaselineInstance, digest));
     task.facts = new TaskHostFacts(); // the durations go: play.tasks keeps the task itself until the play ends
     const r = task.results;
     // A rescued failure is ERROR on its host span only (the block's rescue handled it).

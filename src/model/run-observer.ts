@@ -4,6 +4,10 @@
 import type { HostStats, ResultSubset } from '../protocol/frames.js';
 import type { CicdResult, HostSpanStatus } from './attributes.js';
 import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
+import type { RunKey } from '../analysis/run-key.js';
+import type { RunDigest } from '../analysis/run-digest.js';
+import type { BaselineOutcome } from '../analysis/compare.js';
+import type { Attributes } from './trace-writer.js';
 
 export interface RunRef {
   runId: string;
@@ -36,6 +40,8 @@ export interface PlaybookStartEvent extends RunRef {
   workerCpu?: number;
   /** The same for the mean CPUs other processes kept busy of the controller's (live: from the tasks' machineCpu). */
   otherCpu?: number;
+  /** What makes runs comparable (playbook, inventory, limit, tags, check), from the shim's command line. */
+  key?: RunKey;
 }
 
 export interface PlayStartEvent extends RunRef {
@@ -72,6 +78,14 @@ export interface TaskStartEvent extends RunRef {
   controllerCpu?: number;
   /** Busy seconds of the controller's CPUs since boot, whoever ran on them (the shim's `machine_cpu`). */
   machineCpu?: number;
+  /** Enclosing roles and includes, outermost first, as their spans are named (`role web`, `include x.yml`). */
+  scopes?: string[];
+  /** `file:line` where the task is written. */
+  path?: string;
+  /** Its args as the task span carries them (ansible.task.args.name / .value): already censored by the shim. */
+  args?: Attributes;
+  /** A traces file's task span that says ansible.task.changes_every_run. */
+  changesEveryRun?: boolean;
 }
 
 export interface HostStartEvent extends RunRef {
@@ -156,6 +170,10 @@ export interface PlaybookEndEvent extends RunRef {
   spanId: string;
   /** Where the time went: critical path and what-if (src/analysis), when it could be computed. */
   analysis?: PlaybookAnalysis;
+  /** The playbook's digest, when the history or a baseline asked for one (src/analysis/run-digest.ts). */
+  digest?: RunDigest;
+  /** run --baseline: what changed since the baseline run, or why there was none to compare with. */
+  baseline?: BaselineOutcome;
 }
 
 /** Every method optional: an observer takes what it needs. */

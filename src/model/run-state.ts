@@ -8,6 +8,8 @@ import type { HostSpanChoice, HostSpanMode, Slowest, TaskHostFacts } from './hos
 import type { SpanNode } from './span-node.js';
 import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { Attributes, SpanStatus } from './trace-writer.js';
+import type { BaselineInstance } from '../analysis/baseline.js';
+import type { BaselineOutcome } from '../analysis/compare.js';
 
 export interface PlaybookState<S> {
   node: SpanNode<S>;
@@ -75,6 +77,8 @@ export interface TaskState<S> {
   slowest: Slowest<DeferredSpan<S>>;
   /** Linear plays: the host span of the latest result, ended when it is known whether it is the task's last. */
   held?: HeldHost<S>;
+  /** run --baseline: its baseline instance (src/analysis/baseline.ts). */
+  baseline?: BaselineInstance;
 }
 
 /** A host span whose result came, not yet ended (RunModel.hold). */
@@ -107,6 +111,8 @@ export interface TraceSummary {
   hostSpans: HostSpanChoice;
   /** Where the time went (src/analysis), when it could be computed. */
   analysis?: PlaybookAnalysis;
+  /** run --baseline: what changed since the baseline, or why there was none. */
+  baseline?: BaselineOutcome;
 }
 
 export interface RunSummary {

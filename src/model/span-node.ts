@@ -53,6 +53,7 @@ export class SpanNode<S> {
       parent: this.span,
       startNs: options.startNs,
       attributes: options.attributes,
+      links: options.links,
     });
     return new SpanNode(this.writer, key, span, options.startNs, this, this.open);
   }

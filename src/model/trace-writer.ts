@@ -17,6 +17,16 @@ export interface RemoteParent {
   tracestate?: string;
 }
 
+/**
+ * An OTel span link to a span of another trace: a run's baseline (src/analysis/baseline.ts).
+ * Given at the start, where samplers can see it.
+ */
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  attributes?: Attributes;
+}
+
 export interface StartSpanOptions<S> {
   /**
    * Stable identity of the span within its run (the same frames give the same keys), so a
@@ -31,6 +41,7 @@ export interface StartSpanOptions<S> {
   remoteParent?: RemoteParent;
   startNs: number;
   attributes: Attributes;
+  links?: SpanLink[];
 }
 
 export interface TraceWriter<S> {

@@ -4,6 +4,8 @@ import { limitText, partsLine, stepHost, stepTask, whatIfLine } from '../analysi
 import { stepShare, topContributors, type PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { HostSpanStatus } from '../model/attributes.js';
 import type { ReportRun } from './report-model.js';
+import type { Comparison, TaskChange } from '../analysis/compare.js';
+import { baselineLines, taskLabel } from '../analysis/compare-text.js';
 
 export const STATUSES: HostSpanStatus[] = ['ok', 'changed', 'failed', 'unreachable', 'ignored', 'rescued', 'skipped'];
 
@@ -30,11 +32,39 @@ export interface PageData {
       s: number;
       e: number;
       /** [host index, status index, start, duration, message index or -1] per result, flattened. */
-      tasks: { name: string; s: number; e: number; action?: string; role?: string; handler?: true; r: number[]; cp?: string[] }[];
+      tasks: { name: string; s: number; e: number; action?: string; role?: string; handler?: true; r: number[]; cp?: string[]; b?: PageTaskBaseline }[];
     }[];
     /** Where the time went (src/analysis); `cp` on a task: its hosts on the critical path. */
     cp?: PagePath;
+    /** What changed since the baseline; `b` on a task: its baseline column. */
+    bl?: PageBaseline;
   }[];
+}
+
+/** A task's baseline column: the slowest host's time in both runs (ms), the ratio, what changed. */
+export interface PageTaskBaseline {
+  /** Slowest host in the baseline run (ms); absent for an added task. */
+  m?: number;
+  /** …and in this run. */
+  n: number;
+  r?: number;
+  /** slower, newly-failed, fixed, drift, not-idempotent, renamed, added. */
+  f: string[];
+  /** Hosts each flag is about. */
+  h: string[];
+}
+
+export interface PageBaseline {
+  runId: string;
+  traceId: string;
+  rootSpanId: string;
+  result: string;
+  /** Epoch ms of the baseline run's start. */
+  start: number;
+  /** The summary's lines, the head first. */
+  lines: string[];
+  removed: string[];
+  rows: { task: string; m?: number; n?: number; r?: number; f: string[] }[];
 }
 
 /** The critical path as the page shows it: times in ms, the sentences as the summaries word them. */
@@ -93,6 +123,46 @@ function pagePath(a: PlaybookAnalysis): PagePath {
   };
 }
 
+const msOf = (ns: number | undefined): number | undefined => (ns === undefined ? undefined : Math.round(ns / 1e5) / 10);
+
+function flags(t: TaskChange): { f: string[]; h: string[] } {
+  const f: string[] = [];
+  const h = new Set<string>();
+  if (t.slower) f.push('slower');
+  if (t.newlyFailed.length) f.push('newly-failed');
+  if (t.fixed.length) f.push('fixed');
+  if (t.drift.length && !t.notIdempotent) f.push('drift');
+  if (t.notIdempotent) f.push('not-idempotent');
+  if (t.state === 'renamed' || t.state === 'added') f.push(t.state);
+  for (const x of [...t.newlyFailed, ...(t.notIdempotent ? [] : t.drift)]) h.add(x);
+  return { f, h: [...h] };
+}
+
+/** The comparison as the page shows it: per task span, its baseline column; the head lines and the table of what changed. */
+function pageBaseline(c: Comparison): { page: PageBaseline; bySpan: Map<string, PageTaskBaseline> } {
+  const bySpan = new Map<string, PageTaskBaseline>();
+  const rows: PageBaseline['rows'] = [];
+  for (const t of c.tasks) {
+    const { f, h } = flags(t);
+    const r = t.ratio === undefined ? undefined : Math.round(t.ratio * 100) / 100;
+    if (t.next) for (const id of t.nextSpanIds) bySpan.set(id, { m: msOf(t.base?.maxNs), n: msOf(t.next.maxNs) ?? 0, r, f, h });
+    if (f.length) rows.push({ task: taskLabel(t), m: msOf(t.base?.maxNs), n: msOf(t.next?.maxNs), r, f });
+  }
+  return {
+    bySpan,
+    page: {
+      runId: c.base.runId,
+      traceId: c.base.traceId,
+      rootSpanId: c.base.rootSpanId,
+      result: c.base.result,
+      start: Math.round(c.base.startNs / 1e6),
+      lines: baselineLines(c),
+      removed: c.removed.map(taskLabel),
+      rows,
+    },
+  };
+}
+
 const MAX_MESSAGE = 2_000;
 
 export function pageData(run: ReportRun): PageData {
@@ -121,6 +191,7 @@ export function pageData(run: ReportRun): PageData {
     messages,
     playbooks: run.playbooks.map((pb) => {
       const onPath = pathHosts(pb.analysis);
+      const bl = pb.baseline ? pageBaseline(pb.baseline) : undefined;
       return {
         name: pb.name,
         path: pb.path,
@@ -132,6 +203,7 @@ export function pageData(run: ReportRun): PageData {
         result: pb.interrupted ? 'interrupted' : (pb.result ?? 'running'),
         interrupted: pb.interrupted,
         ...(pb.analysis ? { cp: pagePath(pb.analysis) } : {}),
+        ...(bl ? { bl: bl.page } : {}),
         plays: pb.plays.map((play) => ({
           name: play.name,
           s: ms(play.startNs),
@@ -143,6 +215,7 @@ export function pageData(run: ReportRun): PageData {
               r.push(intern(hosts, hostIndex, x.host), statusIndex.get(x.status) ?? 0, ms(x.startNs), Math.round((x.endNs - x.startNs) / 1e5) / 10, m);
             }
             const cp = t.spanId === undefined ? undefined : onPath.get(t.spanId);
+            const b = t.spanId === undefined ? undefined : bl?.bySpan.get(t.spanId);
             return {
               name: t.name,
               s: ms(t.startNs),
@@ -152,6 +225,7 @@ export function pageData(run: ReportRun): PageData {
               ...(t.handler ? { handler: true as const } : {}),
               r,
               ...(cp ? { cp } : {}),
+              ...(b ? { b } : {}),
             };
           }),
         })),

@@ -139,8 +139,9 @@ export const PAGE_SCRIPT = `
     document.getElementById('failed').innerHTML = failed.length ? '<table><tr><th>host</th><th>task</th><th>status</th><th>message</th></tr>' + rows.join('') + '</table>' : '<p class="muted">no failed or unreachable host</p>';
 
     slowTasks.sort(function (a, b) { return (b.t.e - b.t.s) - (a.t.e - a.t.s); });
-    document.getElementById('slow-tasks').innerHTML = '<table><tr><th>task</th><th>play</th><th>time</th></tr>' + slowTasks.slice(0, 10).map(function (x) {
-      return '<tr><td>' + esc(x.t.name) + '</td><td>' + esc(x.play.name) + '</td><td class="n">' + dur(x.t.e - x.t.s) + '</td></tr>';
+    var withBaseline = tasks.some(function (x) { return !!x.t.b; });
+    document.getElementById('slow-tasks').innerHTML = '<table><tr><th>task</th><th>play</th><th>time</th>' + (withBaseline ? '<th>baseline</th>' : '') + '</tr>' + slowTasks.slice(0, 10).map(function (x) {
+      return '<tr><td>' + esc(x.t.name) + '</td><td>' + esc(x.play.name) + '</td><td class="n">' + dur(x.t.e - x.t.s) + '</td>' + (withBaseline ? baselineCell(x.t.b) : '') + '</tr>';
     }).join('') + '</table>';
     var hosts = Object.keys(perHost).sort();
     var slowHosts = hosts.slice().sort(function (a, b) { return perHost[b].time - perHost[a].time; });
@@ -158,6 +159,36 @@ export const PAGE_SCRIPT = `
       }).join('') + '</tr>';
     });
     document.getElementById('recap').innerHTML = '<table><tr><th>host</th>' + cols.map(function (k) { return '<th>' + k + '</th>'; }).join('') + '</tr>' + recap.join('') + '</table>';
+  }
+
+  // The baseline column: the slowest host's time in the baseline run, this run's as a multiple of it, and what changed.
+  function baselineCell(b) {
+    if (!b) return '<td class="n muted">—</td>';
+    var text = b.m === undefined ? 'new task' : dur(b.m) + (b.r !== undefined ? ' (' + b.r.toFixed(1) + '×)' : '');
+    var hot = b.f.indexOf('slower') >= 0 || b.f.indexOf('newly-failed') >= 0;
+    return '<td class="n baseline' + (hot ? ' hot' : '') + '" data-flags="' + esc(b.f.join(' ')) + '" title="' + esc('slowest host: ' + dur(b.n) + ' now' + (b.m === undefined ? '' : ', ' + dur(b.m) + ' in the baseline') + (b.f.length ? '; ' + b.f.join(', ') : '') + (b.h.length ? ': ' + b.h.join(', ') : '')) + '">' + esc(text) + (b.f.length ? ' <span class="muted">' + esc(b.f.join(', ')) + '</span>' : '') + '</td>';
+  }
+
+  function renderBaseline() {
+    var out = [];
+    D.playbooks.forEach(function (pb) {
+      var bl = pb.bl;
+      if (!bl) return;
+      if (D.playbooks.length > 1) out.push('<h3>' + esc(pb.name) + '</h3>');
+      var link = D.traceUrl ? ' · <a href="' + esc(D.traceUrl.split('{trace_id}').join(bl.traceId).split('{span_id}').join(bl.rootSpanId)) + '">baseline trace</a>' : '';
+      out.push('<p class="bl-head">' + esc(bl.lines[0]) + ' <span class="muted">' + esc(new Date(bl.start).toLocaleString()) + '</span>' + link + '</p>');
+      out.push('<ul class="bl-lines">' + bl.lines.slice(1).map(function (l) { return '<li>' + esc(l) + '</li>'; }).join('') + '</ul>');
+      if (bl.rows.length) {
+        out.push('<table class="bl-tasks"><tr><th>task</th><th>this run</th><th>baseline</th><th>change</th></tr>' + bl.rows.map(function (r) {
+          return '<tr data-flags="' + esc(r.f.join(' ')) + '"><td>' + esc(r.task) + '</td><td class="n">' + (r.n === undefined ? '—' : dur(r.n)) + '</td><td class="n baseline">' + (r.m === undefined ? '—' : dur(r.m)) + '</td><td>' + esc((r.r !== undefined ? r.r.toFixed(1) + '×, ' : '') + r.f.join(', ')) + '</td></tr>';
+        }).join('') + '</table>');
+      }
+      if (bl.removed.length) out.push('<p class="muted">removed since the baseline: ' + esc(bl.removed.join(', ')) + '</p>');
+    });
+    if (out.length) {
+      document.getElementById('baseline').innerHTML = out.join('');
+      document.getElementById('baseline-section').hidden = false;
+    }
   }
 
   function render() {
@@ -191,6 +222,7 @@ export const PAGE_SCRIPT = `
       esc(new Date(D.t0 + pb.s).toLocaleString()) + ' · ' + dur(pb.e - pb.s) + ' · ' + esc(c || 'no host results') + ' · trace ' + esc(pb.traceId) + '</span>' + link + '</div>';
   }).join('');
   renderTimeWent();
+  renderBaseline();
   render();
 })();
 `;

@@ -40,6 +40,10 @@ export function renderReportHtml(run: ReportRun): string {
 <main>
 <h2>Where the time went <span class="muted">the critical path: what the run waited for, from its start to its end</span></h2>
 <div id="time-went"></div>
+<section id="baseline-section" hidden>
+<h2>Since the baseline <span class="muted">what changed against the run compared with</span></h2>
+<div id="baseline"></div>
+</section>
 <h2>Waterfall <span class="muted">playbook → play → task → host; click a task for its hosts</span></h2>
 <div id="waterfall" class="wf"></div>
 <h2>Failed and unreachable hosts</h2>

@@ -5,6 +5,7 @@ import type { RunObserver, RunRef } from '../model/run-observer.js';
 import { CriticalPathObserver } from '../analysis/path-observer.js';
 import { recordedAnalysis } from '../analysis/recorded.js';
 import type { SlimSpan } from './otlp-json-lines.js';
+import type { Attributes } from '../model/trace-writer.js';
 
 const isRoot = (s: SlimSpan): boolean => s.attributes[ATTR.PLAYBOOK_PATH] !== undefined;
 
@@ -55,6 +56,13 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
     for (let p = byId.get(s.parentSpanId); p; p = byId.get(p.parentSpanId)) if (p.attributes[ATTR.PLAY_UUID] !== undefined) return p;
     return undefined;
   };
+  /** The role and include spans around a task, outermost first (their names: what tasks are matched by). */
+  const scopesOf = (s: SlimSpan): string[] => {
+    const out: string[] = [];
+    for (let p = byId.get(s.parentSpanId); p && p.attributes[ATTR.PLAY_UUID] === undefined; p = byId.get(p.parentSpanId))
+      if (p.attributes[ATTR.SCOPE_KIND] !== undefined) out.unshift(p.name);
+    return out;
+  };
   // [time, order at equal times, emit]: plays before their tasks before their results.
   const steps: [number, number, () => void][] = [];
   for (const s of spans) {
@@ -89,6 +97,13 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
             startNs: s.startNs,
             spanId: s.spanId,
             throttle: at[ATTR.TASK_THROTTLE] as number | undefined,
+            scopes: scopesOf(s),
+            path:
+              at[ATTR.CODE_FILE_PATH] === undefined
+                ? undefined
+                : `${at[ATTR.CODE_FILE_PATH]}${at[ATTR.CODE_LINE_NUMBER] === undefined ? '' : `:${at[ATTR.CODE_LINE_NUMBER]}`}`,
+            args: { [ATTR.TASK_ARGS_NAME]: at[ATTR.TASK_ARGS_NAME], [ATTR.TASK_ARGS_VALUE]: at[ATTR.TASK_ARGS_VALUE] } as Attributes,
+            changesEveryRun: at[ATTR.TASK_CHANGES_EVERY_RUN] === true,
           }),
       ]);
     } else if (at[ATTR.TASK_HOST_NAME] !== undefined && at[ATTR.TASK_ITEM_LABEL] === undefined && at[ATTR.TASK_UUID] !== undefined) {

@@ -76,6 +76,7 @@ export class ReportBuilder {
     o.playbook.result = e.result;
     o.playbook.interrupted = e.interrupted;
     o.playbook.analysis = e.analysis;
+    o.playbook.baseline = e.baseline?.comparison;
     this.extend(o, e.endNs);
     this.open.delete(e.traceId);
   }

@@ -3,6 +3,7 @@
 // replayed from an OTLP/JSON lines traces file by `ansible-otel report`.
 import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { CicdResult, HostSpanStatus } from '../model/attributes.js';
+import type { Comparison } from '../analysis/compare.js';
 
 export interface ReportHostResult {
   host: string;
@@ -48,6 +49,8 @@ export interface ReportPlaybook {
   plays: ReportPlay[];
   /** Where the time went, once the playbook ended. */
   analysis?: PlaybookAnalysis;
+  /** What changed since the baseline (run --baseline, compare --report): the baseline column. */
+  baseline?: Comparison;
 }
 
 export interface ReportRun {

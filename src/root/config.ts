@@ -8,6 +8,8 @@ import { queueDirFrom } from '../export/durable/signal-queue.js';
 import { LEDGER_RETENTION_DAYS, ledgerDirFrom } from '../export/ledger/ledger-dir.js';
 import { resolveOtelEnv, type OtelEnv } from '../export/otel-env.js';
 import { HOST_SPAN_MODES, isHostSpanChoice, type HostSpanChoice } from '../model/host-spans.js';
+import { historyDirFrom } from '../history/history-store.js';
+import { DEFAULT_THRESHOLDS, REGRESSION_KINDS, type CompareThresholds, type RegressionKind } from '../analysis/compare.js';
 
 /** The flags of run, serve, replay and import (each command has the ones it offers). */
 export interface SidecarFlags extends WsTlsFiles {
@@ -32,6 +34,13 @@ export interface SidecarFlags extends WsTlsFiles {
   ledgerRetention?: number;
   /** --host-spans (else ANSIBLE_OTEL_HOST_SPANS): which host spans a task gets. */
   hostSpans?: string;
+  /** --history-dir (env ANSIBLE_OTEL_HISTORY_DIR, else the default; "off": no run history). */
+  historyDir?: string;
+  /** run --baseline: `auto`, or a traces file, frames recording or history ref. */
+  baseline?: string;
+  /** --slower-ratio, --slower-by (seconds): what counts as slower against a baseline. */
+  slowerRatio?: number;
+  slowerBy?: number;
   /** --metrics-host-attribute (else ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE): host name on per-host metrics. */
   metricsHostAttribute?: boolean;
   /** --metrics-run-entity (else ANSIBLE_OTEL_METRICS_RUN_ENTITY): the CI run id and URL on the metrics' resource. */
@@ -74,6 +83,11 @@ export interface SidecarConfig {
   traceUrl?: string;
   /** Which host spans a task gets, unless a run's shim chooses (its hello's `host_spans`). */
   hostSpans: HostSpanChoice;
+  /** The run history's directory (run and serve append to it); undefined: off. */
+  historyDir?: string;
+  /** run --baseline: `auto` or what to read the baseline from. */
+  baseline?: string;
+  thresholds: CompareThresholds;
   metrics: { hostAttribute: boolean; runEntity: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
   /** serve --ws-port: the WebSocket edge. */
   websocket?: WsTlsFiles & { port: number; host: string; token?: string; insecure: boolean; maxPayload: number; heartbeatMs: number };
@@ -106,8 +120,29 @@ function positiveMs(seconds: number, what: string): number {
   return seconds * 1000;
 }
 
+/** --slower-ratio, --slower-by and --fail-on, checked. */
+export function thresholdsFrom(flags: { slowerRatio?: number; slowerBy?: number; failOn?: string }): CompareThresholds {
+  const ratio = flags.slowerRatio ?? DEFAULT_THRESHOLDS.slowerRatio;
+  if (!(ratio >= 1)) throw new ConfigError(`--slower-ratio ${ratio}: must be 1 or more`);
+  const by = flags.slowerBy ?? DEFAULT_THRESHOLDS.slowerByNs / 1e9;
+  if (!(by >= 0)) throw new ConfigError(`--slower-by ${by}: must be 0 or more seconds`);
+  const failOn =
+    flags.failOn === undefined
+      ? DEFAULT_THRESHOLDS.failOn
+      : flags.failOn
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean);
+  const unknown = failOn.filter((k) => !(REGRESSION_KINDS as readonly string[]).includes(k));
+  if (unknown.length) throw new ConfigError(`--fail-on ${unknown.join(',')}: not a kind of regression (use ${REGRESSION_KINDS.join(', ')})`);
+  return { slowerRatio: ratio, slowerByNs: by * 1e9, failOn: failOn as RegressionKind[] };
+}
+
 export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.ProcessEnv = process.env): SidecarConfig {
   const queueDir = queueDirFrom(flags.queueDir, env);
+  const historyDir = historyDirFrom(flags.historyDir, env);
+  if (flags.baseline === 'auto' && !historyDir)
+    throw new ConfigError('--baseline auto: the run history is off (--history-dir off); name a baseline file instead');
   const otel = resolveOtelEnv((key, message) => log.once(key, message));
   return {
     otel,
@@ -125,6 +160,9 @@ export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.Proc
     ledgerRetentionMs: positiveMs((flags.ledgerRetention ?? LEDGER_RETENTION_DAYS) * 86_400, '--ledger-retention (days)'),
     traceUrl: env.ANSIBLE_OTEL_TRACE_URL || undefined,
     hostSpans: hostSpansFrom(flags.hostSpans, env),
+    historyDir,
+    baseline: flags.baseline,
+    thresholds: thresholdsFrom(flags),
     metrics: {
       hostAttribute: flags.metricsHostAttribute || envSwitch(env, 'ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE', false),
       runEntity: flags.metricsRunEntity || envSwitch(env, 'ANSIBLE_OTEL_METRICS_RUN_ENTITY', false),

@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { pathMarkdown } from '../analysis/path-text.js';
 import type { RunSummary } from '../model/run-model.js';
 import { traceLink } from '../model/trace-url.js';
+import { baselineMarkdown, missingLine } from '../analysis/compare-text.js';
 
 const ICON: Record<string, string> = { success: '✅', failure: '❌', error: '⚠️' };
 
@@ -21,7 +22,13 @@ export function appendJobSummary(env: NodeJS.ProcessEnv, run: RunSummary): void 
     .join(', ');
   try {
     const paths = run.traces.flatMap((t) => (t.analysis ? [`${pathMarkdown(t.analysis)}\n\n`] : [])).join('');
-    appendFileSync(file, `### ansible-otel\n\n${lines.join('\n')}\n\nHost results: ${counts || 'none'}\n\n${paths}`);
+    // run --baseline: the same lines as the summary on stderr
+    const baselines = run.traces
+      .flatMap((t) =>
+        t.baseline?.comparison ? [`${baselineMarkdown(t.baseline.comparison)}\n`] : t.baseline?.missing ? [`${missingLine(t.baseline.missing)}\n\n`] : [],
+      )
+      .join('');
+    appendFileSync(file, `### ansible-otel\n\n${lines.join('\n')}\n\nHost results: ${counts || 'none'}\n\n${paths}${baselines}`);
   } catch {
     // not ours to fail the job over
   }

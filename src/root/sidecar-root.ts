@@ -28,6 +28,11 @@ import { shutdownAll, stragglerMessage, type Component, type IngestEdge } from '
 import { DEFAULT_LOGS_FILE, DEFAULT_METRICS_FILE, DEFAULT_TRACES_FILE, type SidecarConfig } from './config.js';
 import { appendJobSummary } from './job-summary.js';
 import { printExportReport, printLogsReport, printMetricsReport, printRunSummary } from './summary.js';
+import { HistoryStore } from '../history/history-store.js';
+import { HistorySink } from '../history/history-sink.js';
+import { autoBaseline, fileBaseline } from '../history/baseline-source.js';
+import { loadRun, type LoadedRun } from '../history/run-source.js';
+import type { BaselineLookup } from '../analysis/baseline.js';
 
 type Span = ReturnType<Tracing['writer']['startSpan']>;
 
@@ -57,6 +62,10 @@ export class SidecarRoot {
   private readonly settlement: RunSettlement | undefined;
   private readonly sdk: SdkProviders;
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** run and serve: the run history every live playbook is appended to. */
+  private readonly history: HistoryStore | undefined;
+  /** run --baseline FILE: the run read from it at start. */
+  private baselineRun: LoadedRun | undefined;
   runsEnded = 0;
   /** Runs the shims' spool caps cost, as their later runs told (bye.spool_evicted). */
   private spoolRunsEvicted = 0;
@@ -120,7 +129,8 @@ export class SidecarRoot {
     this.tracing.attach(this.sdk.tracerProvider);
     this.metrics?.attach(this.sdk.meterProvider);
     this.logs.attach(this.sdk.loggerProvider);
-    this.sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? [])];
+    this.history = live && c.historyDir ? new HistoryStore(c.historyDir, (key, message) => log.once(`history:${key}`, message)) : undefined;
+    this.sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? []), ...(this.history ? [new HistorySink(this.history, log)] : [])];
     this.watch = live && c.websocket ? new WatchHub({ intervalMs: 250 }) : undefined;
     const observers = [...this.sinks, this.logs.observer, ...(this.watch ? [this.watch.observer] : [])];
     const fanout = new ObserverFanout(observers, (method, error) =>
@@ -132,7 +142,14 @@ export class SidecarRoot {
       (run) => this.runEnded(run),
       fanout,
       live ? (run, seq, reply, bye) => this.ack(run, seq, reply, bye) : undefined,
-      { hostSpans: c.hostSpans, resumeGate: this.settlement, traceUrl: c.traceUrl, exceptionEvents: c.otel.exceptions.spanEvents },
+      {
+        hostSpans: c.hostSpans,
+        resumeGate: this.settlement,
+        traceUrl: c.traceUrl,
+        exceptionEvents: c.otel.exceptions.spanEvents,
+        digest: this.history !== undefined,
+        baseline: live ? this.baselineLookup() : undefined,
+      },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
     this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
@@ -159,6 +176,15 @@ export class SidecarRoot {
           })
         : undefined;
     this.spool = live ? new SpoolReplayer(c.spoolDir, this.pipeline, log, c.spoolScanMs, this.settlement, this.backpressure) : undefined;
+  }
+
+  /** run --baseline: the lookup each playbook's start asks (a file's run is read in start()). */
+  private baselineLookup(): BaselineLookup | undefined {
+    const { baseline, thresholds } = this.config;
+    if (!baseline) return undefined;
+    if (baseline === 'auto') return this.history ? autoBaseline(this.history, thresholds) : undefined;
+    return (start) =>
+      this.baselineRun ? fileBaseline(this.baselineRun.runs, this.baselineRun.what, this.history, thresholds)(start) : `${baseline}: not read`;
   }
 
   private runEnded(run: RunSummary): void {
@@ -194,6 +220,14 @@ export class SidecarRoot {
 
   /** Outputs first, then the edges that feed them: no frame arrives before its exporters exist. */
   async start(): Promise<void> {
+    const b = this.config.baseline;
+    if (b && b !== 'auto' && this.server) {
+      // a baseline that cannot be read costs the comparison, never the run
+      this.baselineRun = await loadRun(b, this.history).catch((err) => {
+        this.log.warn(`--baseline ${(err as Error)?.message ?? err}: the run goes on without a baseline`);
+        return undefined;
+      });
+    }
     const outputs: Component<unknown>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs];
     for (const c of outputs) await c.start();
     if (this.settlement) {

@@ -7,6 +7,7 @@ import type { Logger } from '../util/log.js';
 import type { TargetReport } from '../export/target-report.js';
 import { traceLink } from '../model/trace-url.js';
 import { traceSizeWarning } from './trace-size.js';
+import { baselineLines, missingLine } from '../analysis/compare-text.js';
 
 const ORDER = ['ok', 'changed', 'failed', 'ignored', 'rescued', 'skipped', 'unreachable'] as const;
 
@@ -17,6 +18,8 @@ export function printRunSummary(log: Logger, run: RunSummary, traceUrl: string |
     const link = traceLink(traceUrl, t);
     if (link) log.info(`  ${link}`);
     if (t.analysis) for (const line of pathSummaryLines(t.analysis)) log.info(`  ${line}`);
+    if (t.baseline?.comparison) for (const line of baselineLines(t.baseline.comparison)) log.info(`  ${line}`);
+    else if (t.baseline?.missing) log.info(`  ${missingLine(t.baseline.missing)}`);
     const tooLarge = traceSizeWarning(t);
     if (tooLarge) log.warn(tooLarge);
   }

@@ -1,5 +1,13 @@
 import { stripUrlCredentials } from './redact.js';
 
+/**
+ * Kinds of problem `once` remembers, at most. A kind is a destination, an option, an SDK message
+ * with its numbers masked: a few dozen in practice. A key that carried an id would make one kind
+ * a run; past the bound the memory starts over (a kind may be said again), so a serve that runs
+ * for months never grows by it (#23).
+ */
+export const SAID_MAX = 1_000;
+
 /** Operator-facing messages on stderr, prefixed; `once` says a recurring problem a single time. */
 export class Logger {
   private readonly said = new Set<string>();
@@ -23,6 +31,7 @@ export class Logger {
 
   once(key: string, message: string): void {
     if (this.said.has(key)) return;
+    if (this.said.size >= SAID_MAX) this.said.clear();
     this.said.add(key);
     this.warn(message);
   }

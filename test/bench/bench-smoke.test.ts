@@ -167,8 +167,9 @@ describe('benchmarks at tiny sizes', () => {
     // settled runs leave their line in runs/ and no trace files: one file (this hour's, rarely two)
     expect(s.samples.at(-1)!.ledgerFiles).toBeLessThanOrEqual(2);
     const md = soakSection(s).join('\n');
-    expect(md).toContain('## 8. One serve over many runs (soak)');
+    expect(md).toContain('## 9. One serve over many runs (soak)');
     expect(md).toMatch(/Goal RSS at 20 runs ≤ RSS at 10 runs \+ 10 %: \*\*(met|missed)\*\*/);
+    expect(md).toMatch(/Median RSS over the first fifth after 10 runs \(1 samples\) and over the last fifth \(1\): [\d.]+ and [\d.]+ MiB, [\d.]+×/);
   });
 
   it('profile and report: a CPU profile of serve yields hotspots, and the report has every section', async () => {

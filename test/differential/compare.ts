@@ -2,6 +2,7 @@
 // Each returns the discrepancies as readable lines; an empty list is agreement.
 import type { AnsibleOutput, RecapCounts, TaskBlock } from '../helpers/ansible-output.js';
 import type { OtlpSpan } from '../helpers/otlp-spans.js';
+import { SpanTree } from '../helpers/span-tree.js';
 import { isInclude, isMeta, recapOfTrace, traceResults, type TraceHost } from './trace-results.js';
 
 /** What ansible-core version rules the comparison must know (test/differential/README.md). */
@@ -259,17 +260,10 @@ export function compareTree(spans: OtlpSpan[]): string[] {
 
 /** The tree's shape: every span's path, status and the attributes that do not depend on timing. */
 export function shape(spans: OtlpSpan[]): string[] {
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const stable = ['ansible.task.host.status', 'ansible.task.changed', 'cicd.pipeline.task.run.result', 'cicd.pipeline.result', 'error.type'];
-  return spans
-    .map((s) => {
-      const names = [s.name];
-      for (let p = byId.get(s.parentSpanId); p && names.length < 64; p = byId.get(p.parentSpanId)) names.unshift(p.name);
-      const a = stable.filter((k) => s.attributes[k] !== undefined).map((k) => `${k}=${String(s.attributes[k])}`);
-      return `${names.join(' > ')} | ${s.status.code} | ${a.join(' ')}`;
-    })
-    .sort();
+  return new SpanTree(spans).shape(spans, { attributes: STABLE });
 }
+
+const STABLE = ['ansible.task.host.status', 'ansible.task.changed', 'cicd.pipeline.task.run.result', 'cicd.pipeline.result', 'error.type'];
 
 /** Two shapes' differences, as lines only one of them has. */
 export function compareShapes(a: string[], b: string[]): string[] {

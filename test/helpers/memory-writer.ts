@@ -12,6 +12,7 @@ export interface MemorySpan {
   startNs: number;
   endNs: number | undefined;
   attributes: Attributes;
+  links: { traceId: string; spanId: string; attributes?: Attributes }[];
   events: { name: string; tsNs: number; attributes: Attributes }[];
   status: SpanStatus | undefined;
 }
@@ -30,6 +31,7 @@ export class MemoryWriter implements TraceWriter<MemorySpan> {
       startNs: o.startNs,
       endNs: undefined,
       attributes: { ...o.attributes },
+      links: o.links ?? [],
       events: [],
       status: undefined,
     };

@@ -56,3 +56,8 @@ export function decodeProtobufLogs(body: Buffer): any {
 export function recordsOfJsonLines(text: string): OtlpLogRecord[] {
   return ofJsonLines(text, recordsOfRequest);
 }
+
+/** Log records as a reader sees them, sorted, without ids or times: each one's host and body. */
+export function logShape(records: OtlpLogRecord[]): string[] {
+  return records.map((r) => `${r.attributes['ansible.task.host.name'] ?? '-'}: ${r.body}`).sort();
+}

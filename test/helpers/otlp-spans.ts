@@ -18,6 +18,8 @@ export interface OtlpSpan {
   endNs: bigint;
   attributes: Record<string, AttrValue>;
   events: { name: string; tsNs: bigint; attributes: Record<string, AttrValue> }[];
+  /** Span links (a baseline run's spans: ansible.link.type). */
+  links: { traceId: string; spanId: string; attributes: Record<string, AttrValue> }[];
   status: { code: number; message?: string };
   resource: Record<string, AttrValue>;
   /** The instrumentation scope's schema URL (the semconv release the span follows). */
@@ -75,6 +77,7 @@ export function spansOfRequest(req: any): OtlpSpan[] {
           endNs: ns(s.endTimeUnixNano),
           attributes: attrs(s.attributes),
           events: (s.events ?? []).map((e: any) => ({ name: e.name, tsNs: ns(e.timeUnixNano), attributes: attrs(e.attributes) })),
+          links: (s.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId), attributes: attrs(l.attributes) })),
           status: { code: s.status?.code ?? 0, message: s.status?.message || undefined },
           resource,
           schemaUrl: ss.schemaUrl || undefined,

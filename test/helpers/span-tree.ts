@@ -29,10 +29,26 @@ export class SpanTree {
   }
 
   /** Names from the root down to `s`. */
+  /** The names from the root down to `s` (a cycle of parents stops after as many steps as there are spans). */
   path(s: OtlpSpan): string[] {
     const names = [s.name];
-    for (let p = this.parent(s); p; p = this.parent(p)) names.unshift(p.name);
+    for (let p = this.parent(s); p && names.length <= this.spans.length; p = this.parent(p)) names.unshift(p.name);
     return names;
+  }
+
+  /**
+   * The trace without ids or times, sorted, one line a span: its path from the root, its status
+   * code, the `attributes` it has (those that do not depend on timing) and, with `events`, the set
+   * of its event names (a set: how many times an async job is polled depends on timing).
+   */
+  shape(spans: OtlpSpan[] = this.spans, o: { attributes?: readonly string[]; events?: boolean } = {}): string[] {
+    return spans
+      .map((s) => {
+        const attrs = (o.attributes ?? []).filter((k) => s.attributes[k] !== undefined).map((k) => ` ${k}=${String(s.attributes[k])}`);
+        const events = o.events ? ` ${[...new Set(s.events.map((e) => e.name))].join(',')}` : '';
+        return `${this.path(s).join(' > ')} [${s.status.code}]${attrs.join('')}${events}`;
+      })
+      .sort();
   }
 
   roots(): OtlpSpan[] {

@@ -104,7 +104,11 @@ describe.each(transports)('durable span export over %s', (protocol, receiver, en
   // at once: more than the transport's limit must wait their turn, not count as a backend failure.
   it(`sends at most ${MAX_IN_FLIGHT} requests at once and more batches than that in turn, none to the disk queue`, async () => {
     const problems: string[] = [];
+    // The requests wait here for as long as the machine takes to get 30 of them held: the 500 ms
+    // of the other tests would turn a slow machine into timeouts. The transport reads it when built.
+    process.env.OTEL_EXPORTER_OTLP_TIMEOUT = '120000';
     const e = exporter(tempDir(), problems);
+    process.env.OTEL_EXPORTER_OTLP_TIMEOUT = '500';
     receiver.hold = true;
     const batches = Array.from({ length: MAX_IN_FLIGHT + 10 }, (_, i) => spans(2, `b${i}-`));
     const results = Promise.all(batches.map((b) => exportOnce(e, b)));

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import type { OtlpLogRecord } from '../helpers/otlp-logs.js';
+import { logShape } from '../helpers/otlp-logs.js';
 import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
 import { started, type Process } from '../helpers/started-process.js';
@@ -116,20 +116,11 @@ class Point {
   }
 
   async stop(): Promise<void> {
+    this.open('a', 'b'); // a playbook of a failed test does not stand at a gate
     for (const s of this.sidecars) s.proc.kill('SIGTERM');
     await Promise.all(this.sidecars.map((s) => s.exit));
     await this.receiver.stop();
   }
-}
-
-/** Each span as its path of names from the root and its status: the run without ids or times. */
-function shape(tree: SpanTree): string[] {
-  return tree.spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}]`).sort();
-}
-
-/** Each log record as its host and body: what a reader sees, without ids or times. */
-function logShape(records: OtlpLogRecord[]): string[] {
-  return records.map((r) => `${r.attributes['ansible.task.host.name'] ?? '-'}: ${r.body}`).sort();
 }
 
 const points: Point[] = [];
@@ -158,7 +149,7 @@ function expectExactlyOnce(p: Point, label: string): void {
   // What the sidecars said goes with a failure: a mismatch alone does not tell which step went wrong.
   const said = p.output();
   expect(duplicates, said).toBe(0);
-  expect(shape(new SpanTree(p.receiver.spans)), said).toEqual(undisturbed);
+  expect(new SpanTree(p.receiver.spans).shape(), said).toEqual(undisturbed);
   expect(duplicateLogs, said).toBe(0);
   expect(logShape(p.receiver.logRecords), said).toEqual(undisturbedLogs);
   expect(p.spoolFiles(), said).toEqual([]);
@@ -194,7 +185,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     tree.expectWellFormed();
     expect(tree.named('one').length).toBe(1);
     expect(tree.spans.filter((s) => tree.parent(s)?.name === 'one').length).toBe(2); // h1, h2
-    undisturbed = shape(tree);
+    undisturbed = tree.shape();
     expect(new Set(p.receiver.spans.map((s) => s.spanId)).size).toBe(undisturbed.length);
     // The ack waits for the log records too: they are all there. Output of one and three on h1, h2, and the summary.
     undisturbedLogs = logShape(p.receiver.logRecords);
@@ -214,7 +205,7 @@ describe('exactly once across a sidecar SIGKILLed at any point', () => {
     expect(run.out()).not.toContain('otel_sidecar'); // no warning: the ack came in time
     expect(p.spoolFiles()).toEqual([]);
     await until(() => s.out().includes('exactly.yml: success'), WAIT);
-    expect(shape(new SpanTree(p.receiver.spans))).toEqual(undisturbed);
+    expect(new SpanTree(p.receiver.spans).shape()).toEqual(undisturbed);
   }, 300_000);
 
   it('(1) killed after the first frames, before any export', async () => {

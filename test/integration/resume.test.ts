@@ -3,18 +3,20 @@
 // restarted on the same port, it gets the run back from the shim itself — which reconnects,
 // learns the last frame the new serve applied, and sends the rest from its spool file — and every
 // (task, host) span and log record reaches the backend exactly once, with no spool file left
-// behind. And a sidecar down for longer than a run: the next run on that controller sends the
+// behind. The network between the pods cut while serve stays up: the same serve goes on with the
+// run. And a sidecar down for longer than a run: the next run on that controller sends the
 // leftover.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { OtlpLogRecord } from '../helpers/otlp-logs.js';
+import { logShape } from '../helpers/otlp-logs.js';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { CLI, INVENTORY, PLAYBOOKS, ROOT, cleanEnv, tempDir } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
 import { makeTestPki, type TestPki } from '../helpers/test-certs.js';
 import { started, type Process } from '../helpers/started-process.js';
+import { tcpRelay } from '../helpers/tcp-relay.js';
 import { until } from '../helpers/until.js';
 
 /** Long enough for a machine under load; the test waits on events, so an idle one never waits this long. */
@@ -75,6 +77,11 @@ class Pods {
 
   get url(): string {
     return this.transport === 'unix' ? this.socket : `${this.transport}://127.0.0.1:${this.port}`;
+  }
+
+  /** The sidecar's WebSocket port. */
+  get wsPort(): number {
+    return this.port;
   }
 
   /** exactly.yml on the controller, its shim pointed at the pod; returns at once. */
@@ -148,15 +155,6 @@ async function pods(transport: Transport): Promise<Pods> {
   return p;
 }
 
-/** Each span as its path of names from the root and its status. */
-function shape(tree: SpanTree): string[] {
-  return tree.spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}]`).sort();
-}
-
-function logShape(records: OtlpLogRecord[]): string[] {
-  return records.map((r) => `${r.attributes['ansible.task.host.name'] ?? '-'}: ${r.body}`).sort();
-}
-
 /** The run undisturbed, once per transport: the shape the disturbed runs must have. */
 const undisturbed = new Map<Transport, { spans: string[]; logs: string[] }>();
 
@@ -170,7 +168,7 @@ function expectExactlyOnce(p: Pods, label: string): void {
   expect(ids.length - new Set(ids).size, said).toBe(0);
   expect(uids.length - new Set(uids).size, said).toBe(0);
   const want = undisturbed.get(p.transport)!;
-  expect(shape(new SpanTree(p.receiver.spans)), said).toEqual(want.spans);
+  expect(new SpanTree(p.receiver.spans).shape(), said).toEqual(want.spans);
   expect(logShape(p.receiver.logRecords), said).toEqual(want.logs);
   expect(p.controllerFiles(), said).toEqual([]);
 }
@@ -188,7 +186,7 @@ describe.each(['unix', 'ws', 'wss'] as const)('a sidecar with its own directorie
     expect(p.controllerFiles()).toEqual([]);
     const tree = new SpanTree(p.receiver.spans);
     tree.expectWellFormed();
-    undisturbed.set(transport, { spans: shape(tree), logs: logShape(p.receiver.logRecords) });
+    undisturbed.set(transport, { spans: tree.shape(), logs: logShape(p.receiver.logRecords) });
     expect(undisturbed.get(transport)!.logs.filter((l) => /^h\d: (one|three)$/.test(l)).length).toBe(4);
   });
 
@@ -250,6 +248,33 @@ describe.each(['unix', 'ws', 'wss'] as const)('a sidecar with its own directorie
     await until(() => p.controllerFiles().length === 0, WAIT);
     expectExactlyOnce(p, '(c) after bye');
   });
+
+  // A Unix socket is never cut while both sides live: this is the network between two pods.
+  it.skipIf(transport === 'unix')(
+    '(d) the network cut mid-run while serve stays up: the same serve goes on with the run from the last frame it applied',
+    async () => {
+      const p = await pods(transport);
+      const s = await p.serve();
+      const relay = await tcpRelay(p.wsPort);
+      try {
+        const run = p.playbook({ ANSIBLE_OTEL_SOCKET: `${transport}://127.0.0.1:${relay.port}` });
+        await until(() => run.out().includes('TASK [gate a]'), WAIT);
+        await until(() => p.ledgered('spans') >= 3 && p.ledgered('logs') >= 2, WAIT); // task one applied and exported
+        relay.cut();
+        p.open('a', 'b');
+        expect(await run.exit, p.output()).toBe(0);
+        await until(() => s.out().includes('exactly.yml: success'), WAIT);
+        // taken over in memory, not started over: no interrupted spans, one trace
+        expect(s.out()).toMatch(/run \S+ resumed on connection \d+ after frame #\d+/);
+        expect(s.out()).not.toMatch(/new here/);
+        expect(relay.accepted).toBeGreaterThanOrEqual(2);
+        expect(new Set(p.receiver.spans.map((x) => x.traceId)).size).toBe(1);
+        expectExactlyOnce(p, '(d) network cut');
+      } finally {
+        relay.close();
+      }
+    },
+  );
 });
 
 describe('a sidecar down for longer than the run', () => {
@@ -269,14 +294,20 @@ describe('a sidecar down for longer than the run', () => {
     await until(() => (back.out().match(/exactly\.yml: success/g) ?? []).length === 2, WAIT);
     expect(back.out()).toMatch(/resumed on connection \d+ \(left over by an earlier ansible-playbook\): new here/);
     expect(p.controllerFiles(), p.output()).toEqual([]);
-    // both runs, each exactly once: two traces of the same shape
+    // both runs, each exactly once: two whole traces of the same shape, each with its own log records
     const ids = p.receiver.spans.map((s) => s.spanId);
     expect(ids.length - new Set(ids).size).toBe(0);
-    const traces = new Set(p.receiver.spans.map((s) => s.traceId));
-    expect(traces.size).toBe(2);
     const uids = p.receiver.logRecords.map((r) => r.attributes['log.record.uid']);
     expect(uids.length - new Set(uids).size).toBe(0);
-    const want = undisturbed.get('ws');
-    if (want) expect(p.receiver.spans.length).toBe(2 * want.spans.length);
+    const traces = [...new Set(p.receiver.spans.map((s) => s.traceId))];
+    expect(traces.length).toBe(2);
+    const runs = traces.map((t) => {
+      const tree = new SpanTree(p.receiver.spans.filter((s) => s.traceId === t));
+      tree.expectWellFormed();
+      return { spans: tree.shape(), logs: logShape(p.receiver.logRecords.filter((r) => r.traceId === t)) };
+    });
+    expect(runs[0], p.output()).toEqual(runs[1]);
+    expect(runs[0]!.spans.filter((s) => / > (one|two|three) > h\d \[/.test(s)).length).toBe(6); // every (task, host) of the run
+    expect(runs[0]!.logs.filter((l) => /^h\d: (one|three)$/.test(l)).length).toBe(4);
   });
 });

@@ -31,12 +31,8 @@ const SHIM_PLAYBOOKS = join(ROOT, 'test', 'shim', 'playbooks');
 const ansibleRunner = (pdd: string, playbook: string, ident: string, env: NodeJS.ProcessEnv): Promise<CliResult> =>
   runProcess('ansible-runner', ['run', pdd, '-p', playbook, '--ident', ident], env);
 
-/** Each span as its path of names from the root, its status and its event names (async polls: see below). */
-function shape(tree: SpanTree, spans: OtlpSpan[] = tree.spans): string[] {
-  // Every run polls the async job at least once (it waits for the first poll), but how many more
-  // times depends on timing: compare their presence, not their count.
-  return spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}] ${[...new Set(s.events.map((e) => e.name))].join(',')}`).sort();
-}
+/** Each span as its path of names from the root, its status and its event names (as a set: async polls vary). */
+const shape = (tree: SpanTree, spans: OtlpSpan[] = tree.spans): string[] => tree.shape(spans, { events: true });
 
 const spansOf = (file: string): SpanTree => new SpanTree(spansOfJsonLines(readFileSync(file, 'utf8')));
 const rootNamed = (tree: SpanTree, name: string): OtlpSpan[] => {

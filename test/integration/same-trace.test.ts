@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ansible219Bin, ansibleVersion, pathWith } from '../helpers/ansible-version.js';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import type { OtlpSpan } from '../helpers/otlp-spans.js';
 import { cleanEnv, runPlaybooks, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { SpanTree } from '../helpers/span-tree.js';
 
@@ -22,14 +21,7 @@ if (!BIN_219 && !IN_CI) console.warn('same-trace.test.ts: no ansible-core 2.19 (
  * - "Same on both", async polls: how many polls happen depends on timing, so each span's event
  *   names are compared as a set, not a count.
  */
-function shape(tree: SpanTree): string[] {
-  return tree.spans
-    .map((s: OtlpSpan) => {
-      const events = [...new Set(s.events.map((e) => e.name))].sort().join(',');
-      return `${tree.path(s).join(' > ')} | status ${s.status.code} | host ${s.attributes['ansible.task.host.status'] ?? '-'} | events ${events}`;
-    })
-    .sort();
-}
+const shape = (tree: SpanTree): string[] => tree.shape(tree.spans, { attributes: ['ansible.task.host.status'], events: true });
 
 interface Run {
   version: string;

@@ -11,11 +11,8 @@ import { until } from '../helpers/until.js';
 
 const ansible = async (socket: string, env: NodeJS.ProcessEnv): Promise<number | null> => (await runShimmed('features.yml', socket, env)).code;
 
-/** The tree without ids or times: each span as its path from the root and its status. */
-function shape(file: string): string[] {
-  const tree = new SpanTree(spansOfJsonLines(readFileSync(file, 'utf8')));
-  return tree.spans.map((s) => `${tree.path(s).join(' > ')} [${s.status.code}]`).sort();
-}
+/** The trace of a traces file without ids or times. */
+const shape = (file: string): string[] => new SpanTree(spansOfJsonLines(readFileSync(file, 'utf8'))).shape();
 
 describe('a sidecar SIGKILLed mid-run', () => {
   it('costs the playbook nothing, and the next sidecar replays the spool into the undisturbed trace', async () => {

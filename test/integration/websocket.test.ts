@@ -1,7 +1,6 @@
 // The WebSocket edge of `serve --ws-port`: shims over ws:// (same trace as over the Unix socket),
 // token auth on the upgrade, message size cap, heartbeat, and `ansible-otel watch` on a real run.
 import { readdirSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -11,6 +10,7 @@ import { SpanTree } from '../helpers/span-tree.js';
 import { playbookViaShim, sessionsOf, traceOf as traceOfSession, traceShape } from '../helpers/shim-traces.js';
 import { INVENTORY, PLAYBOOKS, cleanEnv, runCli, tempDir } from '../helpers/sidecar-run.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
+import { tcpRelay } from '../helpers/tcp-relay.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'test-token-5f2c';
@@ -28,23 +28,13 @@ const traceOf = (rootName: string, session: string): OtlpSpan[] => traceOfSessio
 const sessions = (rootName: string): string[] => sessionsOf(receiver.spans, rootName);
 
 /**
- * A TCP relay in front of the sidecar's WebSocket port: `accepted` resolves when the sidecar
+ * A TCP relay in front of the sidecar's WebSocket port: `answered` resolves when the sidecar
  * answers the watcher's upgrade, i.e. once the watcher is registered and will see every run.
  */
 async function watcherProxy(target: string): Promise<{ url: string; accepted: Promise<void>; close: () => void }> {
   const { hostname, port } = new URL(target);
-  let answered!: () => void;
-  const accepted = new Promise<void>((r) => (answered = r));
-  const server = createServer((client) => {
-    const upstream = connect(Number(port), hostname);
-    upstream.once('data', () => answered());
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port: relay } = server.address() as AddressInfo;
-  return { url: `ws://127.0.0.1:${relay}`, accepted, close: () => server.close() };
+  const relay = await tcpRelay(Number(port), hostname);
+  return { url: `ws://127.0.0.1:${relay.port}`, accepted: relay.answered, close: () => relay.close() };
 }
 
 beforeAll(async () => {

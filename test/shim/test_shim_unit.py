@@ -1009,6 +1009,37 @@ class TestReconnect(unittest.TestCase):
         self.assertEqual([f['seq'] for f in got[1:]], list(range(4, 12)))
         self.assertEqual(w.dropped, 0)
 
+    def test_at_exit_a_run_not_acked_is_sent_to_the_sidecar_back_within_the_timeout(self):
+        ss = None
+
+        def killed_after_bye(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 3)  # every frame, the last one its bye: no ack, it dies
+            conn.close()
+            ss.event('first-gone').set()
+
+        def back(conn, buf):
+            conn.sendall(READY_RESUME)
+            ss.read_lines(conn, buf, 1)  # the resume frame
+            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"r1","applied":0}\n')
+            ss.read_lines(conn, buf, 3)  # the frames after 0
+            conn.sendall(b'{"t":"ack","run":"r1","seq":2}\n')
+            ss.read_to_eof(conn, buf)
+
+        ss = self.sidecar = ScriptedSidecar(self.work.sock, [killed_after_bye, back])
+        w = self.writer()
+        w.start()
+        for i in range(3):
+            w.offer(frame_line(i))
+        self.assertTrue(w.drain(10))
+        self.assertTrue(ss.event('first-gone').wait(10))
+        self.assertFalse(w.acked)
+        self.assertTrue(w.await_ack('r1', 30))  # what the callback's exit waits on, drain_timeout at most
+        w.close()
+        got = [json.loads(x) for x in bytes(ss.received[1]).split(b'\n') if x]
+        self.assertEqual([(f['t'], f['seq']) for f in got], [('resume', 2), ('debug', 1), ('debug', 2)])
+        self.assertEqual(len(ss.received), 2)
+
     def test_a_stuck_handshake_never_blocks_the_callback_thread(self):
         ss = None
 
@@ -1099,19 +1130,25 @@ class TestLeftovers(unittest.TestCase):
         self.assertEqual(second.claim(), [])  # renamed to the first one's live pid: not free
         self.assertIn(live, os.listdir(self.work.spool_dir))
 
-    def test_sends_a_leftover_with_resume_and_eof_and_deletes_it_on_the_ack(self):
-        name = self.leftover('aa', 4)
+    def acking_sidecar(self, run, applied, last):
+        """A sidecar that has frames of ``run`` up to ``applied``, takes the rest up to ``last``
+        and its eof, and acks; returns it and the frames it got."""
         ss = None
 
         def sidecar(conn, buf):
             conn.sendall(READY_RESUME)
             ss.read_lines(conn, buf, 1)
-            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"aa","applied":1}\n')
-            ss.read_lines(conn, buf, 4)  # seq 2, 3, then eof
-            conn.sendall(b'{"t":"ack","run":"aa","seq":3}\n')
+            conn.sendall(b'{"t":"ready","ack":true,"resume":true,"run":"%s","applied":%d}\n' % (run.encode(), applied))
+            ss.read_lines(conn, buf, 1 + (last - applied) + 1)  # the resume, the frames after applied, eof
+            conn.sendall(b'{"t":"ack","run":"%s","seq":%d}\n' % (run.encode(), last))
             ss.read_to_eof(conn, buf)
 
         ss = self.sidecar = ScriptedSidecar(self.work.sock, [sidecar])
+        return ss
+
+    def test_sends_a_leftover_with_resume_and_eof_and_deletes_it_on_the_ack(self):
+        name = self.leftover('aa', 4)
+        ss = self.acking_sidecar('aa', 1, 3)
         sender = self.writer().leftovers
         sender.start()
         sender.join(30)
@@ -1120,6 +1157,19 @@ class TestLeftovers(unittest.TestCase):
         self.assertTrue(got[0]['leftover'])
         self.assertEqual(sender.sent, [name])
         self.assertEqual(os.listdir(self.work.spool_dir), [])
+
+    def test_a_file_over_the_byte_budget_is_given_back_and_the_next_one_still_goes(self):
+        big = self.leftover('aa', 40)    # first by name, over the budget
+        small = self.leftover('bb', 2)
+        ss = self.acking_sidecar('bb', -1, 1)
+        sender = self.writer().leftovers
+        sender.MAX_BYTES = os.path.getsize(os.path.join(self.work.spool_dir, big)) - 1
+        sender.start()
+        sender.join(30)
+        got = [json.loads(x) for x in bytes(ss.received[0]).split(b'\n') if x]
+        self.assertEqual([(f['t'], f['run'], f['seq']) for f in got], [('resume', 'bb', 1), ('debug', 'bb', 0), ('debug', 'bb', 1), ('eof', 'bb', 1)])
+        self.assertEqual((sender.sent, sender.kept), ([small], [big]))
+        self.assertEqual(os.listdir(self.work.spool_dir), [big])
 
     def test_gives_a_file_back_when_there_is_no_ack_and_sends_nothing_to_a_sidecar_that_does_not_resume(self):
         name = self.leftover('aa', 2)

@@ -143,6 +143,22 @@ describe('serve over months: what the ledgers keep (#23)', () => {
     expect(filesIn(join(root, 'runs'))).toEqual([]);
   });
 
+  it('expires the ledger files of runs never settled (cut off, never replayed) after the retention, not before', async () => {
+    const root = fastDir();
+    const spans = new LedgerExporter<ReadableSpan>(taking, new DeliveryLedger(join(root, 'spans')), spanKey);
+    const logs = new LedgerExporter<ReadableLogRecord>(taking, new DeliveryLedger(join(root, 'logs'), ITEM_ID.logRecord), logRecordKey);
+    const retentionMs = 14 * 86_400_000;
+    const settlement = new RunSettlement([signal(spans), signal(logs)], new RunMarks(join(root, 'runs')), new Logger(() => {}), retentionMs);
+    const [old, recent] = [generatedRun(1), generatedRun(2)];
+    for (const run of [old, recent]) await Promise.all([exported(spans, run.spans), exported(logs, run.logs)]);
+    await Promise.all([spans.idle(), logs.idle()]); // in the ledgers, on disk
+    const traceOf = (run: typeof old) => run.summary.traces[0]!.traceId;
+    const lastWrite = (Date.now() - retentionMs - 60_000) / 1000;
+    for (const dir of ['spans', 'logs']) utimesSync(join(root, dir, traceOf(old)), lastWrite, lastWrite);
+    settlement.prune();
+    expect([filesIn(join(root, 'spans')), filesIn(join(root, 'logs'))]).toEqual([[traceOf(recent)], [traceOf(recent)]]);
+  });
+
   it('keeps the files of a trace a run shares under a TRACEPARENT, and lets go of its ids', async () => {
     const root = fastDir();
     const spans = new LedgerExporter<ReadableSpan>(taking, new DeliveryLedger(join(root, 'spans')), spanKey);

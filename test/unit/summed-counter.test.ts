@@ -13,7 +13,7 @@ import {
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { beforeEachCollection, SummedCounter } from '../../src/export/summed-counter.js';
-import { METRIC, MetricsRecorder } from '../../src/export/metrics-recorder.js';
+import { METRIC, MetricsRecorder, SERIES_KEPT } from '../../src/export/metrics-recorder.js';
 import type { HostResultEvent, ItemResultEvent } from '../../src/model/run-observer.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -140,5 +140,28 @@ describe('the metrics recorder between collections', () => {
     }
     await expectCollected(cumulative, total, durations);
     await expectCollected(delta, sinceDelta, durationsSinceDelta);
+  });
+
+  it('keeps at most SERIES_KEPT attribute sets while nobody collects (#23), and the next collection has every result', async () => {
+    const reader = new ManualReader(AggregationTemporality.CUMULATIVE);
+    const recorder = new MetricsRecorder(new MeterProvider({ readers: [reader] }).getMeter('m'), { hostAttribute: true });
+    const results = 3 * SERIES_KEPT;
+    let most = 0;
+    for (let i = 0; i < results; i++) {
+      // a fleet with the host attribute on, a scrape endpoint nobody scrapes: a new series almost every result
+      const e = { playbook: 'p.yml', play: 'all', module: 'ansible.builtin.ping', host: `h${i % (2 * SERIES_KEPT)}`, status: 'ok', changed: false };
+      recorder.hostResult({ ...e, startNs: 0, endNs: 1e8 } as HostResultEvent);
+      recorder.itemResult(e as unknown as ItemResultEvent);
+      most = Math.max(most, recorder.cachedSeries);
+    }
+    expect(most).toBe(SERIES_KEPT);
+    const metrics = await reader.metrics();
+    const sum = (name: string) => ((metrics.find((m) => m.descriptor.name === name) as SumMetricData).dataPoints ?? []).reduce((n, p) => n + p.value, 0);
+    // the SDK's own cardinality limit (2,000 series) folds the rest into its overflow series: none is lost
+    expect(sum(METRIC.HOST_RESULTS)).toBe(results);
+    expect(sum(METRIC.ITEMS)).toBe(results);
+    const duration = metrics.find((m) => m.descriptor.name === METRIC.TASK_DURATION) as HistogramMetricData;
+    expect(duration.dataPoints.reduce((n, p) => n + p.value.count, 0)).toBe(results);
+    expect(recorder.cachedSeries).toBe(0);
   });
 });

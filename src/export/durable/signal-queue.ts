@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import { stripUrlCredentials } from '../../util/redact.js';
+import { defaultStateDir, stateDirFrom } from '../../util/state-dir.js';
 import type { Logger } from '../../util/log.js';
 import { DiskQueue } from './disk-queue.js';
 import { OtlpByteSender } from './otlp-byte-sender.js';
@@ -12,16 +12,11 @@ import type { OtlpProtocol, Signal } from '../otel-env.js';
 export const DEFAULT_QUEUE_MAX_BYTES = 256 * 1024 * 1024;
 
 /** $XDG_STATE_HOME/ansible-otel/queue, else ~/.local/state/ansible-otel/queue. */
-export function defaultQueueDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'ansible-otel', 'queue');
-}
+export const defaultQueueDir = (env: NodeJS.ProcessEnv = process.env): string => defaultStateDir('queue', env);
 
 /** The queue root from --queue-dir / ANSIBLE_OTEL_QUEUE_DIR; "off" disables the disk queue. */
-export function queueDirFrom(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = option ?? env.ANSIBLE_OTEL_QUEUE_DIR;
-  if (value === 'off') return undefined;
-  return value || defaultQueueDir(env);
-}
+export const queueDirFrom = (option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined =>
+  stateDirFrom(option, 'ANSIBLE_OTEL_QUEUE_DIR', 'queue', env);
 
 export interface SignalQueueOptions<T> {
   signal: Signal;

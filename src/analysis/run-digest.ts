@@ -1,0 +1,163 @@
+// A playbook run in the few facts a comparison needs: per task, by play, scope path and name,
+// its duration and per host its status, `changed` and duration, and a digest of its args. What
+// the history keeps (src/history) and what `compare` and `--baseline` compare (compare.ts): one
+// shape whether it came from a live run's events, a traces file, a frames recording or the history.
+import { createHash } from 'node:crypto';
+import { ATTR, type CicdResult, type HostSpanStatus } from '../model/attributes.js';
+import type { HostResultEvent, PlaybookEndEvent, PlaybookStartEvent, RunObserver, TaskStartEvent } from '../model/run-observer.js';
+import type { Attributes } from '../model/trace-writer.js';
+import { keyId, type RunKey } from './run-key.js';
+
+/** One host's result of one task: status, changed (1/0), duration in ns. Short keys: the history holds many. */
+export interface HostRun {
+  s: HostSpanStatus;
+  c: 0 | 1;
+  d: number;
+}
+
+export interface TaskDigest {
+  play: string;
+  /** Enclosing roles and includes, outermost first, as their spans are named: `role web`, `include setup.yml`. */
+  scopes: string[];
+  /** As ansible shows it without the role prefix (the task span's name). */
+  name: string;
+  handler?: true;
+  action?: string;
+  /** `file:line` where it is written. */
+  path?: string;
+  /** argsDigest() of its args as the sidecar received them; absent when the shim sent none (no_log). */
+  args?: string;
+  spanId: string;
+  startNs: number;
+  /** Its start to its last host result. */
+  durationNs: number;
+  hosts: Record<string, HostRun>;
+  /** Read back from a trace that carries ansible.task.changes_every_run. */
+  changesEveryRun?: true;
+}
+
+export interface RunDigest {
+  v: 1;
+  /** Present for live runs (the shim's command line): what the history files runs under. */
+  key?: RunKey;
+  keyId?: string;
+  runId: string;
+  playbook: string;
+  playbookPath: string;
+  traceId: string;
+  rootSpanId: string;
+  startNs: number;
+  durationNs: number;
+  result: CicdResult;
+  interrupted?: true;
+  tasks: TaskDigest[];
+}
+
+/**
+ * 16 hex digits of sha256 over the task's args as the task span carries them (names, values as
+ * text): the args the shim sent, already censored (no_log, hide_task_arguments) and truncated, so
+ * the digest tells only whether they changed, never what they hold.
+ */
+export function argsDigest(attributes: Attributes | Record<string, unknown>): string | undefined {
+  const names = attributes[ATTR.TASK_ARGS_NAME];
+  const values = attributes[ATTR.TASK_ARGS_VALUE];
+  if (!Array.isArray(names) || names.length === 0) return undefined;
+  return createHash('sha256')
+    .update(JSON.stringify([names, values ?? []]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+interface Building {
+  digest: RunDigest;
+  bySpan: Map<string, TaskDigest>;
+  byUuid: Map<string, TaskDigest>;
+}
+
+/**
+ * A RunObserver that records each playbook's digest from the run events it passes on. The run
+ * model owns one when the history or a baseline needs it; a traces file replayed into events and
+ * a frames recording go through one too, so every source gives the same digest.
+ */
+export class DigestRecorder implements RunObserver {
+  private readonly open = new Map<string, Building>();
+
+  constructor(
+    private readonly inner: RunObserver = {},
+    private readonly onDigest: (d: RunDigest) => void = () => {},
+  ) {}
+
+  /** A task instance of an open playbook, by its span id. */
+  task(traceId: string, spanId: string): TaskDigest | undefined {
+    return this.open.get(traceId)?.bySpan.get(spanId);
+  }
+
+  /** The playbook ended: its digest, and it is let go. */
+  finish(e: Pick<PlaybookEndEvent, 'traceId' | 'startNs' | 'endNs' | 'result' | 'interrupted'>): RunDigest | undefined {
+    const b = this.open.get(e.traceId);
+    if (!b) return undefined;
+    this.open.delete(e.traceId);
+    const d = b.digest;
+    d.durationNs = e.endNs - d.startNs;
+    d.result = e.result;
+    if (e.interrupted) d.interrupted = true;
+    return d;
+  }
+
+  playbookStart(e: PlaybookStartEvent): void {
+    const digest: RunDigest = {
+      v: 1,
+      ...(e.key ? { key: e.key, keyId: keyId(e.key) } : {}),
+      runId: e.runId,
+      playbook: e.playbook,
+      playbookPath: e.playbookPath,
+      traceId: e.traceId,
+      rootSpanId: e.rootSpanId,
+      startNs: e.startNs,
+      durationNs: 0,
+      result: 'error',
+      tasks: [],
+    };
+    this.open.set(e.traceId, { digest, bySpan: new Map(), byUuid: new Map() });
+    this.inner.playbookStart?.(e);
+  }
+
+  taskStart(e: TaskStartEvent): void {
+    const b = this.open.get(e.traceId);
+    if (b) {
+      const t: TaskDigest = { play: e.play, scopes: e.scopes ?? [], name: e.task, spanId: e.spanId, startNs: e.startNs, durationNs: 0, hosts: {} };
+      if (e.handler) t.handler = true;
+      if (e.action !== undefined) t.action = e.action;
+      if (e.path) t.path = e.path;
+      const args = e.args && argsDigest(e.args);
+      if (args) t.args = args;
+      if (e.changesEveryRun) t.changesEveryRun = true;
+      b.digest.tasks.push(t);
+      b.bySpan.set(e.spanId, t);
+      b.byUuid.set(e.taskUuid, t);
+    }
+    this.inner.taskStart?.(e);
+  }
+
+  hostResult(e: HostResultEvent): void {
+    const b = this.open.get(e.traceId);
+    const t = b && ((e.taskSpanId !== undefined ? b.bySpan.get(e.taskSpanId) : undefined) ?? b.byUuid.get(e.taskUuid));
+    if (t) {
+      t.hosts[e.host] = { s: e.status, c: e.changed || e.status === 'changed' ? 1 : 0, d: Math.max(0, e.endNs - e.startNs) };
+      t.durationNs = Math.max(t.durationNs, e.endNs - t.startNs);
+    }
+    this.inner.hostResult?.(e);
+  }
+
+  playStart = (e: Parameters<NonNullable<RunObserver['playStart']>>[0]): void => this.inner.playStart?.(e);
+  hostStart = (e: Parameters<NonNullable<RunObserver['hostStart']>>[0]): void => this.inner.hostStart?.(e);
+  itemResult = (e: Parameters<NonNullable<RunObserver['itemResult']>>[0]): void => this.inner.itemResult?.(e);
+  retry = (e: Parameters<NonNullable<RunObserver['retry']>>[0]): void => this.inner.retry?.(e);
+
+  /** An end that comes without a digest (a traces file's, a recording's) gets one here. */
+  playbookEnd(e: PlaybookEndEvent): void {
+    const digest = e.digest ?? this.finish(e);
+    if (digest) this.onDigest(digest);
+    this.inner.playbookEnd?.(digest && !e.digest ? { ...e, digest } : e);
+  }
+}
