@@ -79,10 +79,7 @@ export const DEFAULT_LOGS_FILE = 'ansible-otel-logs.jsonl';
 
 /** What every command takes from the environment, sidecar or not (compare, report, watch, env too). */
 export interface CommandEnv {
-  /**
-   * The environment main read, frozen: the CI system's variables (ci-environment.ts),
-   * GITHUB_STEP_SUMMARY, ansible's own variables for `run`'s command and `env`'s exports.
-   */
+  /** The environment main read, frozen: `run` starts its command with it, and `env` reads ansible's own variables in it. */
   env: Env;
   /** ANSIBLE_OTEL_TRACE_URL: the trace UI's address, `{trace_id}` (and `{span_id}`) in it. */
   traceUrl?: string;
