@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Env } from '../util/environment.js';
 
 /** The shim's directory inside this package (dist/cli → ../../plugin). */
 export const PLUGIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'plugin');
@@ -12,7 +13,7 @@ const COLLECTION_CALLBACK = 'ansible_otel.sidecar.otel_sidecar';
 const DEFAULT_CALLBACK_PATH = [join(homedir(), '.ansible/plugins/callback'), '/usr/share/ansible/plugins/callback'];
 
 /** ansible.cfg as ansible-core finds it: ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc. */
-function findAnsibleCfg(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+function findAnsibleCfg(env: Env, cwd: string): string | undefined {
   const candidates = [env.ANSIBLE_CONFIG, join(cwd, 'ansible.cfg'), join(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'];
   return candidates.find((p): p is string => !!p && existsSync(p));
 }
@@ -39,7 +40,7 @@ function readDefaults(path: string): Map<string, string> {
  * callback settings (from the environment or, failing that, ansible.cfg). The collection's copy
  * of the shim gives way to this package's, which matches the sidecar: one shim, one trace.
  */
-export function shimEnvironment(env: NodeJS.ProcessEnv, socketPath: string, cwd = process.cwd()): Record<string, string> {
+export function shimEnvironment(env: Env, socketPath: string, cwd = process.cwd()): Record<string, string> {
   let cfg = new Map<string, string>();
   const cfgPath = findAnsibleCfg(env, cwd);
   if (cfgPath) {

@@ -13,7 +13,8 @@ import { readTracesFile } from '../report/otlp-json-lines.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { ReportBuilder } from '../report/report-builder.js';
 import { replaySpans } from '../report/replay-spans.js';
-import { ConfigError, thresholdsFrom } from '../root/config.js';
+import { ConfigError, resolveCommandEnv, thresholdsFrom } from '../root/config.js';
+import type { Env } from '../util/environment.js';
 import { Logger } from '../util/log.js';
 
 export interface CompareOptions {
@@ -31,8 +32,9 @@ export const COMPARE_FORMATS = ['default', 'table', 'json'] as const;
 /** Exit code of a comparison that found a regression. */
 export const REGRESSED = 3;
 
-export async function compareCommand(baseArg: string, nextArg: string, o: CompareOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function compareCommand(baseArg: string, nextArg: string, o: CompareOptions, env: Env): Promise<number> {
   const log = new Logger();
+  const { traceUrl } = resolveCommandEnv(env, log);
   let thresholds: CompareThresholds;
   try {
     thresholds = thresholdsFrom(o);
@@ -66,7 +68,7 @@ export async function compareCommand(baseArg: string, nextArg: string, o: Compar
   if (o.format === 'json')
     process.stdout.write(`${JSON.stringify(comparisons.length === 1 ? comparisonJson(comparisons[0]!) : comparisons.map(comparisonJson), null, 2)}\n`);
   else for (const c of comparisons) process.stdout.write(`${c.next.playbook}: ${base.what} → ${next.what}\n${comparisonTable(c)}\n`);
-  if (o.report) await writeReport(o.report, nextArg, next, comparisons, env.ANSIBLE_OTEL_TRACE_URL || undefined, log);
+  if (o.report) await writeReport(o.report, nextArg, next, comparisons, traceUrl, log);
   return comparisons.some((c) => c.regressed) ? REGRESSED : 0;
 }
 

@@ -7,6 +7,7 @@ import { consoleJsonSink } from '../sinks/console-json.js';
 import { eventsFileSink } from '../sinks/events-file.js';
 import type { ConsoleOut } from '../sinks/ansi.js';
 import type { Sink } from '../sinks/sink.js';
+import type { CommandEnv } from '../root/config.js';
 
 export const CONSOLE_FORMATS = ['default', 'table', 'json', 'summary'] as const;
 export type ConsoleFormat = (typeof CONSOLE_FORMATS)[number];
@@ -19,11 +20,11 @@ export interface ConsoleOutputOptions {
 }
 
 /** The sinks for --format and --events-file (an events file that cannot be opened throws). */
-export function consoleSinks(o: ConsoleOutputOptions, env: NodeJS.ProcessEnv): Sink[] {
+export function consoleSinks(o: ConsoleOutputOptions, config: CommandEnv): Sink[] {
   const sinks: Sink[] = [];
-  if (o.format === 'table') sinks.push(new ConsoleTableSink({ out: stdout(), env }));
+  if (o.format === 'table') sinks.push(new ConsoleTableSink({ out: stdout(), color: config.color }));
   else if (o.format === 'json') sinks.push(consoleJsonSink(stdout()));
-  else if (o.format === 'summary') sinks.push(new ConsoleSummarySink({ out: stdout(), env, traceUrl: env.ANSIBLE_OTEL_TRACE_URL }));
+  else if (o.format === 'summary') sinks.push(new ConsoleSummarySink({ out: stdout(), color: config.color, traceUrl: config.traceUrl }));
   if (o.eventsFile) sinks.push(eventsFileSink(o.eventsFile));
   return sinks;
 }

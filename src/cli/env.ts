@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultSocketPath } from '../ingest/socket-path.js';
 import { shimEnvironment } from './ansible-env.js';
+import { resolveCommandEnv } from '../root/config.js';
+import type { Env } from '../util/environment.js';
+import type { Logger } from '../util/log.js';
 
 export interface EnvOptions {
   socket?: string;
@@ -36,10 +38,11 @@ function shimTlsEnvironment(o: EnvOptions, endpoint: string): Record<string, str
 }
 
 /** `ansible-otel env`: the exports that point a plain ansible-playbook at a running `serve`. */
-export function envCommand(o: EnvOptions): string {
-  const endpoint = o.socket ?? defaultSocketPath();
-  const vars = { ...shimEnvironment(process.env, endpoint), ...shimTlsEnvironment(o, endpoint) };
-  return Object.entries(vars)
+export function envCommand(o: EnvOptions, vars: Env, log: Logger): string {
+  const config = resolveCommandEnv(vars, log);
+  const endpoint = o.socket ?? config.defaultSocketPath;
+  const exports = { ...shimEnvironment(config.env, endpoint), ...shimTlsEnvironment(o, endpoint) };
+  return Object.entries(exports)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
     .join('');
 }

@@ -4,6 +4,7 @@ import type { Frame } from '../protocol/frames.js';
 import { checkFrame, FrameError } from '../protocol/decode.js';
 import { Logger } from '../util/log.js';
 import { resolveConfig } from '../root/config.js';
+import type { Env } from '../util/environment.js';
 import { exportFrames, type FrameExportFlags } from '../root/frames.js';
 
 export type ImportOptions = FrameExportFlags;
@@ -13,9 +14,9 @@ export type ImportOptions = FrameExportFlags;
  * artifacts/<ident>/) into the traces and metrics a live run would have given; one run per ident.
  * A damaged event file is skipped with a warning; a run without its stats event ends as interrupted.
  */
-export async function importCommand(dir: string, o: ImportOptions): Promise<number> {
+export async function importCommand(dir: string, o: ImportOptions, env: Env): Promise<number> {
   const log = new Logger();
-  const config = resolveConfig(o, log); // a bad setting: exit 2 before any artifact is read
+  const config = resolveConfig(o, log, env); // a bad setting: exit 2 before any artifact is read
   let frames: Frame[] = [];
   try {
     const artifacts = await readRunnerArtifacts(dir, (p) => log.warn(`${p.file}: ${p.message} (file skipped)`));

@@ -6,5 +6,8 @@
 // traces, and 4 threads (the default) queue those fsyncs behind each other: frame-to-span p99
 // 5.6–5.8 s with 4, a median of 2.2 s with 16, in repeated trials (docs/scale.md §4). A user's own
 // setting wins.
+//
+// The only place that reads process.env: every command resolves its config from the object
+// handed here (src/root/config.ts), and `run` starts its command with it.
 process.env.UV_THREADPOOL_SIZE ??= '16';
-void import('./program.js').then((cli) => cli.main());
+void import('./program.js').then((cli) => cli.main(process.env));

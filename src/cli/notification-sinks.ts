@@ -1,19 +1,14 @@
-// Slack and webhook sinks from options and environment; both share one delivery helper.
+// Slack and webhook sinks from the config (flags, else their variables: root/config.ts); both
+// share one delivery helper.
 import { Option } from 'commander';
 import { HttpDelivery, safeOrigin } from '../sinks/http-delivery.js';
 import { SlackSink } from '../sinks/slack.js';
 import { DEFAULT_WEBHOOK_EVENTS, parseWebhookEvents, WebhookSink } from '../sinks/webhook.js';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
+import type { NotificationFlags, SidecarConfig } from '../root/config.js';
 
-export interface NotificationOptions {
-  slackWebhookUrl?: string;
-  slackChannel?: string;
-  slackNotifySuccess?: boolean;
-  slackRollupWindow?: number;
-  webhookUrl?: string;
-  webhookEvents?: string;
-}
+export type NotificationOptions = NotificationFlags;
 
 /** Options `run` and `serve` share. Tokens and secrets are env-only: a command line is public in `ps`. */
 export function notificationOptions(): Option[] {
@@ -33,43 +28,36 @@ export function notificationOptions(): Option[] {
   ];
 }
 
-function isTrue(v: string | undefined): boolean {
-  return ['1', 'true', 'yes', 'on'].includes((v ?? '').trim().toLowerCase());
-}
-
 /** The configured notification sinks; a bad event list throws before anything starts. */
-export function notificationSinks(o: NotificationOptions, env: NodeJS.ProcessEnv, log: Logger): Sink[] {
+export function notificationSinks(config: Pick<SidecarConfig, 'notifications' | 'traceUrl'>, log: Logger): Sink[] {
   const sinks: Sink[] = [];
   const warn = (message: string): void => log.warn(message);
-  const traceUrl = env.ANSIBLE_OTEL_TRACE_URL || undefined;
-  const slackUrl = o.slackWebhookUrl ?? env.SLACK_WEBHOOK_URL;
-  if (slackUrl) {
+  const { slack, webhook } = config.notifications;
+  const traceUrl = config.traceUrl;
+  if (slack) {
     // The whole Slack webhook URL is the credential: only its host is ever printed.
-    const target = `Slack notifications (${safeOrigin(slackUrl).replace(/^https?:\/\//, '')})`;
+    const target = `Slack notifications (${safeOrigin(slack.url).replace(/^https?:\/\//, '')})`;
     sinks.push(
       new SlackSink({
-        delivery: new HttpDelivery({ url: slackUrl, target, warn }),
-        channel: o.slackChannel ?? env.SLACK_CHANNEL,
-        notifyOnSuccess: o.slackNotifySuccess ?? isTrue(env.SLACK_NOTIFY_SUCCESS),
+        delivery: new HttpDelivery({ url: slack.url, target, warn }),
+        channel: slack.channel,
+        notifyOnSuccess: slack.notifySuccess,
         traceUrl,
-        rollupWindowMs: (o.slackRollupWindow ?? 10) * 1000,
+        rollupWindowMs: slack.rollupWindowMs,
       }),
     );
   }
-  const webhookUrl = o.webhookUrl ?? env.ANSIBLE_OTEL_WEBHOOK_URL;
-  if (webhookUrl) {
-    const token = env.ANSIBLE_OTEL_WEBHOOK_TOKEN;
-    const list = o.webhookEvents ?? env.ANSIBLE_OTEL_WEBHOOK_EVENTS;
+  if (webhook) {
     sinks.push(
       new WebhookSink({
         delivery: new HttpDelivery({
-          url: webhookUrl,
-          target: `webhook ${safeOrigin(webhookUrl)}`,
+          url: webhook.url,
+          target: `webhook ${safeOrigin(webhook.url)}`,
           warn,
-          headers: token ? { authorization: `Bearer ${token}` } : {},
+          headers: webhook.token ? { authorization: `Bearer ${webhook.token}` } : {},
         }),
-        events: list ? parseWebhookEvents(list) : new Set(DEFAULT_WEBHOOK_EVENTS),
-        secret: env.ANSIBLE_OTEL_WEBHOOK_SECRET || undefined,
+        events: webhook.events ? parseWebhookEvents(webhook.events) : new Set(DEFAULT_WEBHOOK_EVENTS),
+        secret: webhook.secret,
         traceUrl,
       }),
     );

@@ -1,5 +1,7 @@
 // The command line: every command, its options and its environment variables (commander). Started
-// by main.ts, after the thread pool is sized.
+// by main.cts, after the thread pool is sized, with the environment it read: every command gets
+// that object and resolves its config from it (root/config.ts); nothing here reads the process's.
+// Commander applies a flag's `.env()` twin itself, from the same process environment.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
@@ -18,6 +20,11 @@ import { forkCounts, nonNegative, positive } from './option-parsers.js';
 import { COMPARE_FORMATS, compareCommand } from './compare.js';
 import { DEFAULT_THRESHOLDS, REGRESSION_KINDS } from '../analysis/compare.js';
 import { LEDGER_RETENTION_DAYS } from '../export/ledger/ledger-dir.js';
+import type { Env } from '../util/environment.js';
+import { Logger } from '../util/log.js';
+
+/** The environment main.cts read, handed to every command (set once, by main). */
+let env: Env = {};
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -109,7 +116,7 @@ program
   .passThroughOptions()
   .action(async (command: string[], o) => {
     // Exit now: an exporter still retrying a dead collector must not hold the command past its deadline.
-    process.exit(await runCommand(command, o));
+    process.exit(await runCommand(command, o, env));
   });
 
 program
@@ -124,7 +131,7 @@ program
   .addOption(maxFrameBytes())
   .addOption(recordFrames())
   .action(async (o) => {
-    process.exitCode = await serveCommand(o);
+    process.exitCode = await serveCommand(o, env);
   });
 
 program
@@ -135,7 +142,7 @@ program
   .addOption(flushTimeout())
   .addOption(queueDir())
   .action(async (files: string[], o) => {
-    process.exit(await replayCommand(files, o));
+    process.exit(await replayCommand(files, o, env));
   });
 
 program
@@ -146,7 +153,7 @@ program
   .addOption(flushTimeout())
   .addOption(queueDir())
   .action(async (dir: string, o) => {
-    process.exit(await importCommand(dir, o));
+    process.exit(await importCommand(dir, o, env));
   });
 
 program
@@ -166,7 +173,7 @@ program
     ),
   )
   .action(async (base: string, next: string, o) => {
-    process.exitCode = await compareCommand(base, next, o);
+    process.exitCode = await compareCommand(base, next, o, env);
   });
 
 program
@@ -181,7 +188,7 @@ program
   .addOption(new Option('--progress-every <seconds>', 'plain lines: a progress line for a task still running after this long').argParser(positive).default(10))
   .addOption(new Option('--runs <n>', 'exit 0 after this many playbooks ended').argParser(positive))
   .action(async (url: string, o) => {
-    process.exit(await watchCommand(url, o));
+    process.exit(await watchCommand(url, o, env));
   });
 
 program
@@ -195,7 +202,7 @@ program
   .option('--client-cert <file>', 'wss://: PEM client certificate, for serve --ws-tls-client-ca')
   .option('--client-key <file>', 'wss://: PEM private key of --client-cert')
   .action((o) => {
-    process.stdout.write(envCommand(o));
+    process.stdout.write(envCommand(o, env, new Logger()));
   });
 
 program
@@ -206,7 +213,7 @@ program
   .option('--trace <trace-id>', 'report this trace (default: every playbook of the latest run in the file)')
   .option('--forks <n,…>', 'estimate the wall time at these fork counts (default: twice, four times and one per host)', forkCounts)
   .action(async (file: string, o) => {
-    process.exitCode = await reportCommand(file, o);
+    process.exitCode = await reportCommand(file, o, env);
   });
 
 // The logs signal's options, for every command that exports.
@@ -223,8 +230,9 @@ for (const name of ['run', 'serve', 'import']) for (const opt of metricsOptions(
 for (const opt of prometheusEndpointOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 for (const opt of websocketOptions()) program.commands.find((c) => c.name() === 'serve')?.addOption(opt);
 
-/** Parses process.argv and runs the command: main.cts calls it; tests read `program` without running it. */
-export function main(): void {
+/** Parses process.argv and runs the command with `processEnv`: main.cts calls it; tests read `program` without running it. */
+export function main(processEnv: Env): void {
+  env = processEnv;
   program.parseAsync().catch((err: unknown) => {
     const message = err instanceof SocketPathError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`ansible-otel: error: ${message}\n`);

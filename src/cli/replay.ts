@@ -2,6 +2,7 @@ import { readFrameFiles } from '../ingest/frame-files.js';
 import { Logger } from '../util/log.js';
 import { resolveConfig } from '../root/config.js';
 import { exportFrames, type FrameExportFlags } from '../root/frames.js';
+import type { Env } from '../util/environment.js';
 
 export type ReplayOptions = FrameExportFlags;
 
@@ -10,9 +11,9 @@ export type ReplayOptions = FrameExportFlags;
  * run would have given (same ids, see KeyedIdGenerator). A run without its final frames ends
  * as interrupted, as it would have live.
  */
-export async function replayCommand(files: string[], o: ReplayOptions): Promise<number> {
+export async function replayCommand(files: string[], o: ReplayOptions, env: Env): Promise<number> {
   const log = new Logger();
-  const config = resolveConfig(o, log); // a bad setting: exit 2 before any file is read
+  const config = resolveConfig(o, log, env); // a bad setting: exit 2 before any file is read
   let problems = 0;
   let result: { runs: number; delivered: boolean };
   try {

@@ -8,6 +8,8 @@ import { renderReportHtml } from '../report/render-html.js';
 import { ReportSink } from '../report/report-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { Logger } from '../util/log.js';
+import { resolveCommandEnv } from '../root/config.js';
+import type { Env } from '../util/environment.js';
 
 export interface ReportOptions {
   output: string;
@@ -17,8 +19,9 @@ export interface ReportOptions {
 }
 
 /** `ansible-otel report TRACES.jsonl -o report.html`: the latest run of the file (or --trace). */
-export async function reportCommand(tracesFile: string, o: ReportOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function reportCommand(tracesFile: string, o: ReportOptions, env: Env): Promise<number> {
   const log = new Logger();
+  const { traceUrl } = resolveCommandEnv(env, log);
   const spans = await readTracesFile(tracesFile);
   const traces = selectTraces(spans, o.trace);
   const builder = new ReportBuilder();
@@ -29,7 +32,7 @@ export async function reportCommand(tracesFile: string, o: ReportOptions, env: N
   }
   const out = resolve(o.output);
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, renderReportHtml({ playbooks: builder.playbooks, traceUrl: env.ANSIBLE_OTEL_TRACE_URL }));
+  await writeFile(out, renderReportHtml({ playbooks: builder.playbooks, traceUrl }));
   log.info(`report of ${builder.playbooks.map((p) => p.name).join(', ')} → ${out}`);
   // the same answer `run` and `replay` print for these playbooks
   for (const pb of builder.playbooks) {
@@ -42,6 +45,6 @@ export async function reportCommand(tracesFile: string, o: ReportOptions, env: N
 }
 
 /** `run --report PATH`: the sink that writes the report when the run is over. */
-export function runReportSinks(path: string | undefined, env: NodeJS.ProcessEnv, log: Logger): Sink[] {
-  return path ? [new ReportSink(path, env.ANSIBLE_OTEL_TRACE_URL || undefined, (p) => log.info(`report → ${p}`))] : [];
+export function runReportSinks(path: string | undefined, traceUrl: string | undefined, log: Logger): Sink[] {
+  return path ? [new ReportSink(path, traceUrl, (p) => log.info(`report → ${p}`))] : [];
 }

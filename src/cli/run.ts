@@ -11,6 +11,7 @@ import { ansibleConsole, consoleSinks, type ConsoleOutputOptions } from './conso
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
 import { runReportSinks } from './report.js';
+import type { Env } from '../util/environment.js';
 
 export interface RunOptions extends SidecarFlags, ConsoleOutputOptions, NotificationOptions {
   /** --report: the HTML report of the run, written when it ends. */
@@ -22,10 +23,10 @@ export interface RunOptions extends SidecarFlags, ConsoleOutputOptions, Notifica
 const LAST_FRAMES_GRACE_MS = 3_000;
 
 /** `ansible-otel run -- cmd…`: a private sidecar around one command; exits with its exit code. */
-export async function runCommand(command: string[], o: RunOptions): Promise<number> {
+export async function runCommand(command: string[], o: RunOptions, env: Env): Promise<number> {
   const log = new Logger(undefined, o.quiet);
-  const config = resolveConfig(o, log);
-  const sinks = [...consoleSinks(o, process.env), ...notificationSinks(o, process.env, log), ...runReportSinks(o.report, process.env, log)];
+  const config = resolveConfig(o, log, env);
+  const sinks = [...consoleSinks(o, config), ...notificationSinks(config, log), ...runReportSinks(o.report, config.traceUrl, log)];
   const ansibleOut = ansibleConsole(o);
   const dir = mkdtempSync(join(tmpdir(), 'ansible-otel-')); // 0700
   const socketPath = join(dir, 'sidecar.sock');
@@ -35,8 +36,9 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
     const startNs = Date.now() * 1e6;
     const exitCode = await spawnForwardingSignals(
       command,
-      // --host-spans speaks for this run: the shim would send ANSIBLE_OTEL_HOST_SPANS, which wins.
-      { ...process.env, ...shimEnvironment(process.env, socketPath), ...ansibleOut.env, ...(o.hostSpans ? { ANSIBLE_OTEL_HOST_SPANS: config.hostSpans } : {}) },
+      // The environment main read, for the command as for us. --host-spans speaks for this run:
+      // the shim would send ANSIBLE_OTEL_HOST_SPANS, which wins.
+      { ...config.env, ...shimEnvironment(config.env, socketPath), ...ansibleOut.env, ...(o.hostSpans ? { ANSIBLE_OTEL_HOST_SPANS: config.hostSpans } : {}) },
       log,
       ansibleOut.stdout,
     );
@@ -55,7 +57,7 @@ export async function runCommand(command: string[], o: RunOptions): Promise<numb
   }
 }
 
-function spawnForwardingSignals(command: string[], env: NodeJS.ProcessEnv, log: Logger, stdout: 'inherit' | number = 'inherit'): Promise<number> {
+function spawnForwardingSignals(command: string[], env: Env, log: Logger, stdout: 'inherit' | number = 'inherit'): Promise<number> {
   const [file, ...args] = command as [string, ...string[]];
   return new Promise((resolve) => {
     const child = spawn(file, args, { env, stdio: ['inherit', stdout, 'inherit'] });

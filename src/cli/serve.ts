@@ -1,15 +1,16 @@
-import { defaultSocketPath, prepareSocketPath } from '../ingest/socket-path.js';
+import { prepareSocketPath } from '../ingest/socket-path.js';
 import { resolveConfig, type SidecarFlags } from '../root/config.js';
 import { SidecarRoot } from '../root/sidecar-root.js';
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
+import type { Env } from '../util/environment.js';
 
 export interface ServeOptions extends SidecarFlags, NotificationOptions {
   socket?: string;
 }
 
 /** `ansible-otel serve`: long-lived, many concurrent runs; SIGTERM/SIGINT flush and exit 0. */
-export async function serveCommand(o: ServeOptions): Promise<number> {
+export async function serveCommand(o: ServeOptions, env: Env): Promise<number> {
   // Before anything is said: whoever reads "listening" may signal at once, and a signal that
   // comes before its handler kills the process without a flush.
   const stopped = new Promise<void>((resolve) => {
@@ -17,10 +18,10 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
     process.once('SIGINT', resolve);
   });
   const log = new Logger();
-  const config = resolveConfig({ spoolScanMs: 10_000, ...o }, log);
-  const socketPath = o.socket ?? defaultSocketPath();
+  const config = resolveConfig({ spoolScanMs: 10_000, ...o }, log, env);
+  const socketPath = o.socket ?? config.defaultSocketPath;
   await prepareSocketPath(socketPath);
-  const sidecar = new SidecarRoot(config, log, { sinks: notificationSinks(o, process.env, log), socketPath });
+  const sidecar = new SidecarRoot(config, log, { sinks: notificationSinks(config, log), socketPath });
   await sidecar.start();
   const ws = sidecar.websocket
     ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})`

@@ -1,5 +1,8 @@
 import { readOptionFile } from '../util/option-file.js';
 import { colorEnabled, painter } from '../sinks/ansi.js';
+import { resolveCommandEnv } from '../root/config.js';
+import type { Env } from '../util/environment.js';
+import { Logger } from '../util/log.js';
 import { WatchClient, watchUrl } from '../watch/watch-client.js';
 import type { WatchMessage } from '../watch/watch-hub.js';
 import { PlainView, ttyBlock } from '../watch/watch-view.js';
@@ -18,10 +21,11 @@ export interface WatchOptions {
 }
 
 /** `ansible-otel watch URL`: running playbooks, live; a redrawn block on a TTY, plain lines otherwise. */
-export function watchCommand(url: string, o: WatchOptions): Promise<number> {
+export function watchCommand(url: string, o: WatchOptions, env: Env): Promise<number> {
   const out = process.stdout;
   const tty = Boolean(out.isTTY) && !o.plain;
-  const paint = painter(colorEnabled(process.env, out.isTTY));
+  const config = resolveCommandEnv(env, new Logger());
+  const paint = painter(colorEnabled(config.color, out.isTTY));
   // On a TTY the plain view's start/task/end lines scroll above the live block (no progress lines: the block is the progress).
   const plain = new PlainView(paint, tty ? Number.POSITIVE_INFINITY : o.progressEvery * 1000);
   let drawn = 0;
@@ -40,7 +44,7 @@ export function watchCommand(url: string, o: WatchOptions): Promise<number> {
       if (!tty) {
         if (lines.length) out.write(`${lines.join('\n')}\n`);
       } else if (lines.length || m.type === 'state') {
-        const block = m.type === 'state' ? ttyBlock(m.runs, paint, Math.max(20, out.columns || Number(process.env.COLUMNS) || 80)) : undefined;
+        const block = m.type === 'state' ? ttyBlock(m.runs, paint, Math.max(20, out.columns || config.columns || 80)) : undefined;
         out.write(clearBlock() + lines.map((l) => `${l}\n`).join('') + (block ? block.map((l) => `${l}\n`).join('') : ''));
         if (block) drawn = block.length;
         else drawn = 0;

@@ -4,6 +4,7 @@
 // and log records `cicd.pipeline.*` describe the playbook run, and a key has one meaning
 // (docs/semantic-conventions.md, "The CI job around the run").
 import { ATTR, REF_TYPE, VCS_PROVIDER } from '../model/attributes.js';
+import type { Env } from '../util/environment.js';
 
 type Attrs = Record<string, string | undefined>;
 
@@ -18,7 +19,7 @@ function worker(id: string | undefined, name: string | undefined): Attrs {
   return id ? { [ATTR.CICD_WORKER_ID]: id, [ATTR.CICD_WORKER_NAME]: name } : {};
 }
 
-function github(e: NodeJS.ProcessEnv): Attrs {
+function github(e: Env): Attrs {
   const server = e.GITHUB_SERVER_URL ?? 'https://github.com';
   const repo = e.GITHUB_REPOSITORY ? `${server}/${e.GITHUB_REPOSITORY}` : undefined;
   const run = repo && e.GITHUB_RUN_ID ? `${repo}/actions/runs/${e.GITHUB_RUN_ID}` : undefined;
@@ -43,7 +44,7 @@ function github(e: NodeJS.ProcessEnv): Attrs {
   };
 }
 
-function gitlab(e: NodeJS.ProcessEnv): Attrs {
+function gitlab(e: Env): Attrs {
   const branch = e.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME || e.CI_COMMIT_BRANCH;
   return {
     [ATTR.CI_PROVIDER_NAME]: 'gitlab',
@@ -64,7 +65,7 @@ function gitlab(e: NodeJS.ProcessEnv): Attrs {
   };
 }
 
-function jenkins(e: NodeJS.ProcessEnv): Attrs {
+function jenkins(e: Env): Attrs {
   const branch = e.BRANCH_NAME ?? e.GIT_BRANCH;
   return {
     [ATTR.CI_PROVIDER_NAME]: 'jenkins',
@@ -86,7 +87,7 @@ function jenkins(e: NodeJS.ProcessEnv): Attrs {
 }
 
 /** Resource attributes of the CI system in `env`, or none outside CI. Credentials in URLs are dropped. */
-export function ciAttributes(env: NodeJS.ProcessEnv): Record<string, string> {
+export function ciAttributes(env: Env): Record<string, string> {
   let attrs: Attrs = {};
   if (env.GITHUB_ACTIONS === 'true') attrs = github(env);
   else if (env.GITLAB_CI === 'true') attrs = gitlab(env);

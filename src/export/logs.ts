@@ -1,5 +1,4 @@
 import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
-import { getNumberFromEnv } from '@opentelemetry/core';
 import type { DurableLogExporter } from './durable/durable-log-exporter.js';
 import type { Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, type LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -70,9 +69,7 @@ export class Logs implements Component<LogsReport> {
         ),
     );
     const blrp = o.otel.blrp;
-    const valueLimit = getNumberFromEnv('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? Infinity;
-    const countLimit = getNumberFromEnv('OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_COUNT_LIMIT') ?? 128;
-    this.logRecordLimits = { attributeValueLengthLimit: valueLimit, attributeCountLimit: countLimit };
+    this.logRecordLimits = o.otel.logRecordLimits;
     this.logRecordProcessors = this.exporters.map((exporter) => new BatchLogRecordProcessor({ exporter, ...blrp }));
     this.taskOutput = o.taskOutput;
     this.exceptions = o.exceptions ?? false;

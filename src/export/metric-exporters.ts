@@ -33,7 +33,6 @@ export interface MetricReaderChoice {
 export interface MetricExporterOptions {
   /** The OTEL_* configuration, resolved once (otel-env.ts). */
   otel: OtelEnv;
-  env: NodeJS.ProcessEnv;
   log: Logger;
   /** --prometheus-port: a scrape endpoint whatever OTEL_METRICS_EXPORTER says. */
   prometheusPort?: number;
@@ -80,21 +79,20 @@ function periodic(otel: OtelEnv, exporter: PushMetricExporter, target: string, l
   };
 }
 
-function prometheus(env: NodeJS.ProcessEnv, o: MetricExporterOptions): MetricReaderChoice {
+function prometheus(o: MetricExporterOptions): MetricReaderChoice {
   // Loopback unless asked otherwise: the endpoint has no authentication.
   const host = o.prometheusHost ?? o.otel.prometheus.host ?? '127.0.0.1';
   const port = o.prometheusPort ?? o.otel.prometheus.port ?? 9464;
   const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
-  const token = o.prometheusToken ?? (env.ANSIBLE_OTEL_PROMETHEUS_TOKEN || undefined);
-  const endpoint = new ScrapeEndpoint(exporter, host, port, token);
+  const endpoint = new ScrapeEndpoint(exporter, host, port, o.prometheusToken);
   return { reader: exporter, prometheus: endpoint, target: endpoint.target };
 }
 
 /** The metric readers the OTel environment variables ask for (spec semantics), plus our options and default. */
 export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoice[] {
-  const { env, log, otel } = o;
+  const { log, otel } = o;
   const chosen: MetricReaderChoice[] = [];
-  if (o.prometheusPort !== undefined) chosen.push(prometheus(env, o));
+  if (o.prometheusPort !== undefined) chosen.push(prometheus(o));
   if (otel.disabled) return chosen;
   const aggregation = aggregationOf(otel, log);
   const temporality = temporalityOf(otel);
@@ -116,7 +114,7 @@ export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoic
     if (name === 'otlp') chosen.push(otlp());
     else if (name === 'console') chosen.push(periodic(otel, new ConsoleMetricExporter({ temporalitySelector: temporality }), 'console', log, aggregation));
     else if (name === 'prometheus') {
-      if (o.prometheusPort === undefined) chosen.push(prometheus(env, o));
+      if (o.prometheusPort === undefined) chosen.push(prometheus(o));
     } else log.once(`metrics-exporter:${name}`, `OTEL_METRICS_EXPORTER value "${name}" is not supported (use otlp, console, prometheus or none); ignored`);
   }
   return chosen;

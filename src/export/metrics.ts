@@ -15,7 +15,6 @@ export interface MetricsOptions {
   /** The OTEL_* configuration and the resource every signal shares (from the composition root). */
   otel: OtelEnv;
   resource: Resource;
-  env: NodeJS.ProcessEnv;
   log: Logger;
   /** --metrics-host-attribute / ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true: one series per host. */
   hostAttribute: boolean;
@@ -60,7 +59,6 @@ export class Metrics implements Component<MetricsReport> {
     this.resource = resource;
     this.readers = chooseMetricReaders({
       otel: o.otel,
-      env: o.env,
       log: o.log,
       prometheusPort: o.prometheusPort,
       prometheusHost: o.prometheusHost,

@@ -1,8 +1,9 @@
-// The OTEL_* configuration (SDK configuration spec), resolved once with @opentelemetry/core's env
-// getters. The choosers build from this, and the summary prints the same endpoints: what is shown
-// is what is used. Headers, compression, timeout and the TLS files are read by the SDK's OTLP
-// transports themselves (otlp-exporter-base, otlp-grpc-exporter-base), from the same variables.
-import { getBooleanFromEnv, getNumberFromEnv, getStringFromEnv, getStringListFromEnv } from '@opentelemetry/core';
+// The OTEL_* configuration (SDK configuration spec), resolved once from the env main read, with
+// @opentelemetry/core's getters' rules (util/environment.ts). The choosers build from this, and
+// the summary prints the same endpoints: what is shown is what is used. Headers, compression,
+// timeout and the TLS files are read by the SDK's OTLP transports themselves
+// (otlp-exporter-base, otlp-grpc-exporter-base), from the same variables.
+import { type Env, EnvReader, type EnvWarn } from '../util/environment.js';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
@@ -50,6 +51,8 @@ export interface OtelEnv {
   resourceDetectors: string[] | undefined;
   /** OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN: where exceptions are recorded (see exceptionSignal). */
   exceptions: ExceptionSignal;
+  /** OTEL_LOGRECORD_ATTRIBUTE_*_LIMIT, else OTEL_ATTRIBUTE_*_LIMIT, else the spec's defaults (no length limit, 128 attributes). */
+  logRecordLimits: { attributeValueLengthLimit: number; attributeCountLimit: number };
 }
 
 /** Where failures are recorded as exceptions: `exception` span events, `exception.*` on log records, or both. */
@@ -63,20 +66,20 @@ export const BSP_DEFAULTS = { maxQueueSize: 65_536, scheduledDelayMillis: 1_000,
 const BLRP_DEFAULTS = { maxQueueSize: 65_536, scheduledDelayMillis: 1_000, maxExportBatchSize: 512, exportTimeoutMillis: 30_000 } as const;
 
 /** Signal-specific first, then the variable every signal shares (the spec's precedence). */
-function perSignal(signal: Signal, suffix: string): string | undefined {
-  return getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${suffix}`) ?? getStringFromEnv(`OTEL_EXPORTER_OTLP_${suffix}`);
+function perSignal(env: EnvReader, signal: Signal, suffix: string): string | undefined {
+  return env.string(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${suffix}`) ?? env.string(`OTEL_EXPORTER_OTLP_${suffix}`);
 }
 
-function protocolOf(signal: Signal, warn: (key: string, message: string) => void): OtlpProtocol {
-  const value = perSignal(signal, 'PROTOCOL') ?? 'http/protobuf';
+function protocolOf(env: EnvReader, signal: Signal, warn: EnvWarn): OtlpProtocol {
+  const value = perSignal(env, signal, 'PROTOCOL') ?? 'http/protobuf';
   if (PROTOCOLS.includes(value)) return value as OtlpProtocol;
   warn(`protocol:${value}`, `OTEL_EXPORTER_OTLP_PROTOCOL value "${value}" is not one of grpc, http/protobuf, http/json; using http/protobuf`);
   return 'http/protobuf';
 }
 
-function endpointOf(signal: Signal, protocol: OtlpProtocol): OtlpEndpoint {
-  const own = getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`);
-  const base = getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT');
+function endpointOf(env: EnvReader, signal: Signal, protocol: OtlpProtocol): OtlpEndpoint {
+  const own = env.string(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`);
+  const base = env.string('OTEL_EXPORTER_OTLP_ENDPOINT');
   const configured = own !== undefined || base !== undefined;
   if (protocol !== 'grpc') {
     const url = own ?? (base !== undefined ? `${base.replace(/\/+$/, '')}/v1/${signal}` : `${DEFAULT_OTLP_HTTP}/v1/${signal}`);
@@ -85,22 +88,22 @@ function endpointOf(signal: Signal, protocol: OtlpProtocol): OtlpEndpoint {
   // gRPC has one endpoint for every signal: the base is used as is (the method names the signal).
   const url = own ?? base ?? DEFAULT_OTLP_GRPC;
   const signalInsecure = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_INSECURE`;
-  const insecure = getBooleanFromEnv(getStringFromEnv(signalInsecure) !== undefined ? signalInsecure : 'OTEL_EXPORTER_OTLP_INSECURE');
+  const insecure = env.boolean(env.string(signalInsecure) !== undefined ? signalInsecure : 'OTEL_EXPORTER_OTLP_INSECURE');
   // The scheme wins over _INSECURE (otlp-grpc-exporter-base applies the same rule when it connects).
   const tls = url.startsWith('https://') || (!url.startsWith('http://') && !insecure);
   return { protocol, url, configured, tls };
 }
 
-function signalEnv(signal: Signal, warn: (key: string, message: string) => void): SignalEnv {
-  return { exporters: getStringListFromEnv(`OTEL_${signal.toUpperCase()}_EXPORTER`)?.filter(Boolean), otlp: endpointOf(signal, protocolOf(signal, warn)) };
+function signalEnv(env: EnvReader, signal: Signal, warn: EnvWarn): SignalEnv {
+  return { exporters: env.list(`OTEL_${signal.toUpperCase()}_EXPORTER`), otlp: endpointOf(env, signal, protocolOf(env, signal, warn)) };
 }
 
-function batchOf(prefix: 'OTEL_BSP' | 'OTEL_BLRP', defaults: OtelEnv['bsp']): OtelEnv['bsp'] {
+function batchOf(env: EnvReader, prefix: 'OTEL_BSP' | 'OTEL_BLRP', defaults: OtelEnv['bsp']): OtelEnv['bsp'] {
   return {
-    maxQueueSize: getNumberFromEnv(`${prefix}_MAX_QUEUE_SIZE`) ?? defaults.maxQueueSize,
-    scheduledDelayMillis: getNumberFromEnv(`${prefix}_SCHEDULE_DELAY`) ?? defaults.scheduledDelayMillis,
-    maxExportBatchSize: getNumberFromEnv(`${prefix}_MAX_EXPORT_BATCH_SIZE`) ?? defaults.maxExportBatchSize,
-    exportTimeoutMillis: getNumberFromEnv(`${prefix}_EXPORT_TIMEOUT`) ?? defaults.exportTimeoutMillis,
+    maxQueueSize: env.number(`${prefix}_MAX_QUEUE_SIZE`) ?? defaults.maxQueueSize,
+    scheduledDelayMillis: env.number(`${prefix}_SCHEDULE_DELAY`) ?? defaults.scheduledDelayMillis,
+    maxExportBatchSize: env.number(`${prefix}_MAX_EXPORT_BATCH_SIZE`) ?? defaults.maxExportBatchSize,
+    exportTimeoutMillis: env.number(`${prefix}_EXPORT_TIMEOUT`) ?? defaults.exportTimeoutMillis,
   };
 }
 
@@ -110,8 +113,8 @@ function batchOf(prefix: 'OTEL_BSP' | 'OTEL_BLRP', defaults: OtelEnv['bsp']): Ot
  * and without either (the default) as span events, as before. A list, like the other
  * OTEL_SEMCONV_*_OPT_IN variables; `logs/dup` wins over `logs`.
  */
-function exceptionSignal(warn: (key: string, message: string) => void): ExceptionSignal {
-  const values = getStringListFromEnv('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN')?.filter(Boolean) ?? [];
+function exceptionSignal(env: EnvReader, warn: EnvWarn): ExceptionSignal {
+  const values = env.list('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN') ?? [];
   for (const v of values)
     if (v !== 'logs' && v !== 'logs/dup') warn(`exception-signal:${v}`, `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN value "${v}" is not logs or logs/dup; ignored`);
   if (values.includes('logs/dup')) return { spanEvents: true, logs: true };
@@ -119,22 +122,27 @@ function exceptionSignal(warn: (key: string, message: string) => void): Exceptio
   return { spanEvents: true, logs: false };
 }
 
-/** Reads process.env once; `warn` hears about values that cannot be honoured (keyed, for say-once loggers). */
-export function resolveOtelEnv(warn: (key: string, message: string) => void = () => {}): OtelEnv {
-  const intervalMillis = getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
+/** The OTEL_* our code reads, from the env main read; `warn` hears about values that cannot be honoured (keyed, for say-once loggers). */
+export function resolveOtelEnv(vars: Env, warn: EnvWarn = () => {}): OtelEnv {
+  const env = new EnvReader(vars, warn);
+  const intervalMillis = env.number('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   return {
-    disabled: getBooleanFromEnv('OTEL_SDK_DISABLED'),
-    traces: signalEnv('traces', warn),
-    metrics: signalEnv('metrics', warn),
-    logs: signalEnv('logs', warn),
-    bsp: batchOf('OTEL_BSP', BSP_DEFAULTS),
-    blrp: batchOf('OTEL_BLRP', BLRP_DEFAULTS),
-    metricExport: { intervalMillis, timeoutMillis: Math.min(getNumberFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, intervalMillis) },
-    temporality: getStringFromEnv('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE')?.toLowerCase() ?? 'cumulative',
-    histogramAggregation: getStringFromEnv('OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION')?.toLowerCase() ?? 'explicit_bucket_histogram',
-    prometheus: { host: getStringFromEnv('OTEL_EXPORTER_PROMETHEUS_HOST'), port: getNumberFromEnv('OTEL_EXPORTER_PROMETHEUS_PORT') },
-    resourceDetectors: getStringListFromEnv('OTEL_NODE_RESOURCE_DETECTORS')?.filter(Boolean),
-    exceptions: exceptionSignal(warn),
+    disabled: env.boolean('OTEL_SDK_DISABLED'),
+    traces: signalEnv(env, 'traces', warn),
+    metrics: signalEnv(env, 'metrics', warn),
+    logs: signalEnv(env, 'logs', warn),
+    bsp: batchOf(env, 'OTEL_BSP', BSP_DEFAULTS),
+    blrp: batchOf(env, 'OTEL_BLRP', BLRP_DEFAULTS),
+    metricExport: { intervalMillis, timeoutMillis: Math.min(env.number('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, intervalMillis) },
+    temporality: env.string('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE')?.toLowerCase() ?? 'cumulative',
+    histogramAggregation: env.string('OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION')?.toLowerCase() ?? 'explicit_bucket_histogram',
+    prometheus: { host: env.string('OTEL_EXPORTER_PROMETHEUS_HOST'), port: env.number('OTEL_EXPORTER_PROMETHEUS_PORT') },
+    resourceDetectors: env.list('OTEL_NODE_RESOURCE_DETECTORS'),
+    exceptions: exceptionSignal(env, warn),
+    logRecordLimits: {
+      attributeValueLengthLimit: env.number('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? env.number('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? Infinity,
+      attributeCountLimit: env.number('OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT') ?? env.number('OTEL_ATTRIBUTE_COUNT_LIMIT') ?? 128,
+    },
   };
 }
 

@@ -14,7 +14,6 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { ATTR_PROCESS_COMMAND, ATTR_PROCESS_COMMAND_ARGS, ATTR_PROCESS_COMMAND_LINE } from '@opentelemetry/semantic-conventions/incubating';
 import { ATTR } from '../model/attributes.js';
 import type { Logger } from '../util/log.js';
-import { ciAttributes } from './ci-environment.js';
 
 /** Attributes of the process detector that carry the command line, `ansible-otel run -- ansible-playbook -e …`: -e values must not reach a backend. */
 const COMMAND_LINE = new Set<string>([ATTR_PROCESS_COMMAND, ATTR_PROCESS_COMMAND_ARGS, ATTR_PROCESS_COMMAND_LINE]);
@@ -62,13 +61,13 @@ export interface SidecarResources {
 
 /**
  * The resource of traces, metrics and logs, so a backend joins them: the SDK's defaults,
- * `service.name=ansible`, the CI system's pipeline, job and commit (ci-environment.ts), then
+ * `service.name=ansible`, the CI system's pipeline, job and commit (`ci`: ciAttributes, from the
+ * config), then
  * what the detectors find (OTEL_RESOURCE_ATTRIBUTES last: what a user sets there stays, on every
  * signal). Some attributes (host.id) settle later: await `waitForAsyncAttributes()` before the
  * first export.
  */
-export function sidecarResources(detectors: ResourceDetector[], env: NodeJS.ProcessEnv = process.env, metricsRunEntity = false): SidecarResources {
-  const ci = ciAttributes(env);
+export function sidecarResources(detectors: ResourceDetector[], ci: Record<string, string>, metricsRunEntity = false): SidecarResources {
   const detected = detectResources({ detectors });
   const build = (attrs: Record<string, string>): Resource =>
     defaultResource()

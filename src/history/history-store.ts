@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import type { RunDigest } from '../analysis/run-digest.js';
 import { appendSyncedAsync, writeSynced } from '../util/durable-file.js';
 import { stateDirFrom } from '../util/state-dir.js';
+import type { Env } from '../util/environment.js';
 
 /** Runs kept per key: enough for the p90 noise rule (5 runs) several times over. */
 export const HISTORY_RUNS = 20;
 /** The whole directory's cap. */
 export const HISTORY_MAX_BYTES = 64 * 1024 * 1024;
 
-/** The history directory from --history-dir / ANSIBLE_OTEL_HISTORY_DIR ("off" disables it), else $XDG_STATE_HOME/ansible-otel/history. */
-export const historyDirFrom = (option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined =>
-  stateDirFrom(option, 'ANSIBLE_OTEL_HISTORY_DIR', 'history', env);
+/** The history directory from --history-dir (or its ANSIBLE_OTEL_HISTORY_DIR; "off" disables it), else $XDG_STATE_HOME/ansible-otel/history. */
+export const historyDirFrom = (option: string | undefined, env: Env): string | undefined => stateDirFrom(option, 'history', env);
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 

@@ -2,9 +2,10 @@ import { mkdirSync, statSync, chmodSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Env } from '../util/environment.js';
 
 /** Same default as the shim's `socket` option, so `serve` and a plain ansible-playbook meet. */
-export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultSocketPath(env: Env): string {
   const base = env.XDG_RUNTIME_DIR ? env.XDG_RUNTIME_DIR : join(homedir(), '.cache');
   return join(base, 'ansible-otel', 'sidecar.sock');
 }

@@ -1,13 +1,15 @@
 import { readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Env } from '../util/environment.js';
 
 /** The shim's default spool directory (docs/protocol.md, "Spool files"). */
-export function defaultSpoolDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultSpoolDir(env: Env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ansible-otel', 'spool');
 }
 
-export function spoolDirFrom(env: NodeJS.ProcessEnv = process.env): string {
+/** ANSIBLE_OTEL_SPOOL_DIR (the shim's spool_dir), else the shim's default. */
+export function spoolDirFrom(env: Env): string {
   return env.ANSIBLE_OTEL_SPOOL_DIR || defaultSpoolDir(env);
 }
 

@@ -1,7 +1,12 @@
 // The sidecar's one configuration: command-line flags (commander has already applied the
-// `.env()` twins of the flags that have one) and the environment, resolved and validated once,
-// before anything is built. Every other module reads this, never process.env, for these settings.
+// `.env()` twins of the flags that have one) and the environment main read (main.cts, once),
+// resolved, validated and frozen before anything is built. Nothing else reads the environment:
+// every module gets what it needs from here, and a test configures it with a plain object.
 import type { Logger } from '../util/log.js';
+import { deepFreeze, type Env, EnvReader } from '../util/environment.js';
+import type { ColorEnv } from '../sinks/ansi.js';
+import { defaultSocketPath } from '../ingest/socket-path.js';
+import { ciAttributes } from '../export/ci-environment.js';
 import type { WsTlsFiles } from '../ingest/ws-tls.js';
 import { spoolDirFrom } from '../ingest/spool.js';
 import { queueDirFrom } from '../export/durable/signal-queue.js';
@@ -11,8 +16,18 @@ import { HOST_SPAN_MODES, isHostSpanChoice, type HostSpanChoice } from '../model
 import { historyDirFrom } from '../history/history-store.js';
 import { DEFAULT_THRESHOLDS, REGRESSION_KINDS, type CompareThresholds, type RegressionKind } from '../analysis/compare.js';
 
+/** run and serve: Slack and webhook notifications (cli/notification-sinks.ts declares the flags). */
+export interface NotificationFlags {
+  slackWebhookUrl?: string;
+  slackChannel?: string;
+  slackNotifySuccess?: boolean;
+  slackRollupWindow?: number;
+  webhookUrl?: string;
+  webhookEvents?: string;
+}
+
 /** The flags of run, serve, replay and import (each command has the ones it offers). */
-export interface SidecarFlags extends WsTlsFiles {
+export interface SidecarFlags extends WsTlsFiles, NotificationFlags {
   /** --traces-file (env ANSIBLE_OTEL_TRACES_FILE): OTLP/JSON lines here too. */
   tracesFile?: string;
   /** --logs-file (env ANSIBLE_OTEL_LOGS_FILE): log records as OTLP/JSON lines here too. */
@@ -62,12 +77,38 @@ export const DEFAULT_TRACES_FILE = 'ansible-otel-traces.jsonl';
 export const DEFAULT_METRICS_FILE = 'ansible-otel-metrics.jsonl';
 export const DEFAULT_LOGS_FILE = 'ansible-otel-logs.jsonl';
 
-/** Everything the composition root builds from, typed and checked. */
-export interface SidecarConfig {
+/** What every command takes from the environment, sidecar or not (compare, report, watch, env too). */
+export interface CommandEnv {
+  /** The environment main read, frozen: `run` starts its command with it, and `env` reads ansible's own variables in it. */
+  env: Env;
+  /** ANSIBLE_OTEL_TRACE_URL: the trace UI's address, `{trace_id}` (and `{span_id}`) in it. */
+  traceUrl?: string;
+  /** NO_COLOR, ANSIBLE_NOCOLOR, ANSIBLE_FORCE_COLOR. */
+  color: ColorEnv;
+  /** COLUMNS: the terminal's width when the stream does not say. */
+  columns?: number;
+  /** serve's and env's socket when --socket is not given ($XDG_RUNTIME_DIR, else ~/.cache). */
+  defaultSocketPath: string;
+}
+
+/** What the CI system's variables say of this run (ci-environment.ts), and GitHub's job summary file. */
+export interface CiConfig {
+  /** The resource's cicd.* and vcs.* attributes. */
+  ci: Record<string, string>;
+  /** GITHUB_STEP_SUMMARY: a live run's result goes into the job summary. */
+  jobSummaryFile?: string;
+}
+
+/** Slack and webhook notifications, flags first, then their variables (secrets are env-only). */
+export interface NotificationConfig {
+  slack?: { url: string; channel?: string; notifySuccess: boolean; rollupWindowMs: number };
+  webhook?: { url: string; token?: string; events?: string; secret?: string };
+}
+
+/** Everything the composition root builds from, typed, checked and frozen. */
+export interface SidecarConfig extends CommandEnv, CiConfig {
   /** OTEL_*: exporters, protocols, batch and export settings, resource detectors (otel-env.ts). */
   otel: OtelEnv;
-  /** For the parts that read the standard environment themselves (resource attributes, CI detection, GITHUB_STEP_SUMMARY). */
-  env: NodeJS.ProcessEnv;
   tracesFile?: string;
   logsFile?: string;
   taskOutput: boolean;
@@ -80,7 +121,6 @@ export interface SidecarConfig {
   ledgerDir?: string;
   /** Ledger files and run marks not written for this long are removed (default 14 days). */
   ledgerRetentionMs: number;
-  traceUrl?: string;
   /** Which host spans a task gets, unless a run's shim chooses (its hello's `host_spans`). */
   hostSpans: HostSpanChoice;
   /** The run history's directory (run and serve append to it); undefined: off. */
@@ -88,7 +128,9 @@ export interface SidecarConfig {
   /** run --baseline: `auto` or what to read the baseline from. */
   baseline?: string;
   thresholds: CompareThresholds;
+  /** --prometheus-token, else ANSIBLE_OTEL_PROMETHEUS_TOKEN. */
   metrics: { hostAttribute: boolean; runEntity: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
+  notifications: NotificationConfig;
   /** serve --ws-port: the WebSocket edge. */
   websocket?: WsTlsFiles & { port: number; host: string; token?: string; insecure: boolean; maxPayload: number; heartbeatMs: number };
 }
@@ -96,21 +138,9 @@ export interface SidecarConfig {
 /** A setting the sidecar cannot start with; its message is the one line the operator reads (exit 2). */
 export class ConfigError extends Error {}
 
-const TRUE = new Set(['1', 'true', 'yes', 'on', 'y', 't']);
-const FALSE = new Set(['0', 'false', 'no', 'off', 'n', 'f']);
-
-/** An ANSIBLE_OTEL_* switch: unset is `fallback`; anything but a boolean is refused. */
-export function envSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (TRUE.has(raw)) return true;
-  if (FALSE.has(raw)) return false;
-  throw new ConfigError(`${name}=${env[name]}: not a boolean (use true or false)`);
-}
-
 /** --host-spans, else ANSIBLE_OTEL_HOST_SPANS, else `all` (every host span, as before the option). */
-function hostSpansFrom(flag: string | undefined, env: NodeJS.ProcessEnv): HostSpanChoice {
-  const [source, raw] = flag !== undefined ? ['--host-spans', flag] : ['ANSIBLE_OTEL_HOST_SPANS=', env.ANSIBLE_OTEL_HOST_SPANS?.trim() || 'all'];
+function hostSpansFrom(flag: string | undefined, env: EnvReader): HostSpanChoice {
+  const [source, raw] = flag !== undefined ? ['--host-spans', flag] : ['ANSIBLE_OTEL_HOST_SPANS=', env.string('ANSIBLE_OTEL_HOST_SPANS')?.trim() || 'all'];
   if (isHostSpanChoice(raw)) return raw;
   throw new ConfigError(`${source}${source.endsWith('=') ? '' : ' '}${raw}: not a host span mode (use ${HOST_SPAN_MODES.join(', ')} or auto:N)`);
 }
@@ -138,39 +168,87 @@ export function thresholdsFrom(flags: { slowerRatio?: number; slowerBy?: number;
   return { slowerRatio: ratio, slowerByNs: by * 1e9, failOn: failOn as RegressionKind[] };
 }
 
-export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.ProcessEnv = process.env): SidecarConfig {
-  const queueDir = queueDirFrom(flags.queueDir, env);
-  const historyDir = historyDirFrom(flags.historyDir, env);
+const warnOnce =
+  (log: Logger) =>
+  (key: string, message: string): void =>
+    log.once(key, message);
+
+/** The environment every command reads, resolved once from what main read; frozen. */
+export function resolveCommandEnv(vars: Env, log: Logger): CommandEnv {
+  const env = new EnvReader(vars, warnOnce(log));
+  return deepFreeze({
+    env: { ...vars },
+    traceUrl: env.string('ANSIBLE_OTEL_TRACE_URL'),
+    color: {
+      // no-color.org: any value but the empty string
+      off: Boolean(vars.NO_COLOR) || env.boolean('ANSIBLE_NOCOLOR'),
+      forced: env.boolean('ANSIBLE_FORCE_COLOR'),
+    },
+    columns: env.number('COLUMNS'),
+    defaultSocketPath: defaultSocketPath(vars),
+  });
+}
+
+/** --slack-* and --webhook-*, else their variables; tokens and secrets come only from the environment. */
+function notificationsFrom(flags: NotificationFlags, env: EnvReader): NotificationConfig {
+  const slackUrl = flags.slackWebhookUrl ?? env.string('SLACK_WEBHOOK_URL');
+  const webhookUrl = flags.webhookUrl ?? env.string('ANSIBLE_OTEL_WEBHOOK_URL');
+  return {
+    slack: slackUrl
+      ? {
+          url: slackUrl,
+          channel: flags.slackChannel ?? env.string('SLACK_CHANNEL'),
+          notifySuccess: flags.slackNotifySuccess ?? env.boolean('SLACK_NOTIFY_SUCCESS'),
+          rollupWindowMs: (flags.slackRollupWindow ?? 10) * 1000,
+        }
+      : undefined,
+    webhook: webhookUrl
+      ? {
+          url: webhookUrl,
+          token: env.string('ANSIBLE_OTEL_WEBHOOK_TOKEN'),
+          events: flags.webhookEvents ?? env.string('ANSIBLE_OTEL_WEBHOOK_EVENTS'),
+          secret: env.string('ANSIBLE_OTEL_WEBHOOK_SECRET'),
+        }
+      : undefined,
+  };
+}
+
+/** Flags and the environment main read, into the one config the root builds from; frozen. */
+export function resolveConfig(flags: SidecarFlags, log: Logger, vars: Env): SidecarConfig {
+  const env = new EnvReader(vars, warnOnce(log));
+  const queueDir = queueDirFrom(flags.queueDir, vars);
+  const historyDir = historyDirFrom(flags.historyDir, vars);
   if (flags.baseline === 'auto' && !historyDir)
     throw new ConfigError('--baseline auto: the run history is off (--history-dir off); name a baseline file instead');
-  const otel = resolveOtelEnv((key, message) => log.once(key, message));
-  return {
-    otel,
-    env,
+  return deepFreeze({
+    ...resolveCommandEnv(vars, log),
+    otel: resolveOtelEnv(vars, warnOnce(log)),
+    ci: ciAttributes(vars),
+    jobSummaryFile: env.string('GITHUB_STEP_SUMMARY'),
     tracesFile: flags.tracesFile,
     logsFile: flags.logsFile,
-    taskOutput: flags.logTaskOutput !== false && envSwitch(env, 'ANSIBLE_OTEL_LOG_TASK_OUTPUT', true),
+    taskOutput: flags.logTaskOutput !== false && env.boolean('ANSIBLE_OTEL_LOG_TASK_OUTPUT', true),
     flushTimeoutMs: positiveMs(flags.flushTimeout, '--flush-timeout'),
     maxFrameBytes: flags.maxFrameBytes ?? 1024 * 1024,
     recordFrames: flags.recordFrames,
-    spoolDir: spoolDirFrom(env),
+    spoolDir: spoolDirFrom(vars),
     spoolScanMs: flags.spoolScanMs ?? 0,
     queueDir,
-    ledgerDir: ledgerDirFrom(flags.ledgerDir, queueDir, env),
+    ledgerDir: ledgerDirFrom(flags.ledgerDir, queueDir, vars),
     ledgerRetentionMs: positiveMs((flags.ledgerRetention ?? LEDGER_RETENTION_DAYS) * 86_400, '--ledger-retention (days)'),
-    traceUrl: env.ANSIBLE_OTEL_TRACE_URL || undefined,
     hostSpans: hostSpansFrom(flags.hostSpans, env),
     historyDir,
     baseline: flags.baseline,
     thresholds: thresholdsFrom(flags),
     metrics: {
-      hostAttribute: flags.metricsHostAttribute || envSwitch(env, 'ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE', false),
-      runEntity: flags.metricsRunEntity || envSwitch(env, 'ANSIBLE_OTEL_METRICS_RUN_ENTITY', false),
+      hostAttribute: flags.metricsHostAttribute || env.boolean('ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE'),
+      runEntity: flags.metricsRunEntity || env.boolean('ANSIBLE_OTEL_METRICS_RUN_ENTITY'),
       textfile: flags.prometheusTextfile,
       prometheusPort: flags.prometheusPort,
       prometheusHost: flags.prometheusHost,
-      prometheusToken: flags.prometheusToken,
+      prometheusToken: flags.prometheusToken ?? env.string('ANSIBLE_OTEL_PROMETHEUS_TOKEN'),
     },
+    notifications: notificationsFrom(flags, env),
     websocket:
       flags.wsPort === undefined
         ? undefined
@@ -185,5 +263,5 @@ export function resolveConfig(flags: SidecarFlags, log: Logger, env: NodeJS.Proc
             wsTlsKey: flags.wsTlsKey,
             wsTlsClientCa: flags.wsTlsClientCa,
           },
-  };
+  });
 }

@@ -10,11 +10,10 @@ const ICON: Record<string, string> = { success: '✅', failure: '❌', error: '�
  * On GitHub Actions, the run's result and trace link in the job summary ($GITHUB_STEP_SUMMARY),
  * where people look first. Best effort: a summary that cannot be written changes nothing else.
  */
-export function appendJobSummary(env: NodeJS.ProcessEnv, run: RunSummary): void {
-  const file = env.GITHUB_STEP_SUMMARY;
+export function appendJobSummary(file: string | undefined, traceUrl: string | undefined, run: RunSummary): void {
   if (!file) return;
   const lines = run.traces.map((t) => {
-    const link = traceLink(env.ANSIBLE_OTEL_TRACE_URL, t);
+    const link = traceLink(traceUrl, t);
     return `- ${ICON[t.result] ?? ''} \`${t.playbook}\`: ${t.result} — trace ${link ? `[${t.traceId}](${link})` : `\`${t.traceId}\``}`;
   });
   const counts = Object.entries(run.hostResults)

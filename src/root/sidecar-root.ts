@@ -77,7 +77,7 @@ export class SidecarRoot {
   ) {
     const c = config;
     const live = parts.socketPath !== undefined;
-    const { resource, metricsResource } = sidecarResources(resourceDetectors(c.otel.resourceDetectors, log), c.env, c.metrics.runEntity);
+    const { resource, metricsResource } = sidecarResources(resourceDetectors(c.otel.resourceDetectors, log), c.ci, c.metrics.runEntity);
     // A replay re-sends what it re-creates: no ledger, so the same spans go out again on purpose.
     const ledgerDir = live ? c.ledgerDir : undefined;
     this.tracing = new Tracing({
@@ -95,7 +95,6 @@ export class SidecarRoot {
         : new Metrics({
             otel: c.otel,
             resource: metricsResource,
-            env: c.env,
             log,
             ...c.metrics,
             queueDir: c.queueDir,
@@ -190,7 +189,7 @@ export class SidecarRoot {
   private runEnded(run: RunSummary): void {
     this.runsEnded += 1;
     printRunSummary(this.log, run, this.config.traceUrl);
-    if (this.server) appendJobSummary(this.config.env, run); // a live run's CI job, not a later replay's
+    if (this.server) appendJobSummary(this.config.jobSummaryFile, this.config.traceUrl, run); // a live run's CI job, not a later replay's
   }
 
   /**

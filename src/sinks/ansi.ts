@@ -9,18 +9,16 @@ export interface ConsoleOut {
   isTTY?: boolean;
 }
 
-const TRUE = new Set(['1', 'y', 'yes', 'on', 'true', 't']);
-/** ansible-core's boolean parsing of a setting. */
-const truthy = (v: string | undefined): boolean => v !== undefined && TRUE.has(v.trim().toLowerCase());
+/** What the environment says of colour (root/config.ts resolves it: NO_COLOR or ANSIBLE_NOCOLOR, ANSIBLE_FORCE_COLOR). */
+export interface ColorEnv {
+  off: boolean;
+  forced: boolean;
+}
 
-/**
- * Colour only on a terminal; NO_COLOR (any non-empty value, no-color.org) and ANSIBLE_NOCOLOR
- * turn it off, ANSIBLE_FORCE_COLOR turns it on elsewhere. Off wins over forced.
- */
-export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean | undefined): boolean {
-  if (env.NO_COLOR) return false;
-  if (truthy(env.ANSIBLE_NOCOLOR)) return false;
-  if (truthy(env.ANSIBLE_FORCE_COLOR)) return true;
+/** Colour only on a terminal; `off` turns it off, `forced` on elsewhere. Off wins over forced. */
+export function colorEnabled(color: ColorEnv | undefined, isTTY: boolean | undefined): boolean {
+  if (color?.off) return false;
+  if (color?.forced) return true;
   return isTTY === true;
 }
 

@@ -63,7 +63,7 @@ export class ConsoleSummarySink implements Sink {
 
   constructor(o: ConsoleSummaryOptions = {}) {
     this.out = o.out ?? process.stdout;
-    this.paint = painter(colorEnabled(o.env ?? process.env, this.out.isTTY));
+    this.paint = painter(colorEnabled(o.color, this.out.isTTY));
     this.traceUrl = o.traceUrl;
   }
 

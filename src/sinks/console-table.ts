@@ -4,7 +4,20 @@
 // its content. Widths are visible widths, so colour codes never shift a column.
 import type { HostStats } from '../protocol/frames.js';
 import type { HostResultEvent, PlayStartEvent, PlaybookEndEvent, PlaybookStartEvent } from '../model/run-observer.js';
-import { STATUS_STYLE, colorEnabled, fit, formatDuration, pad, painter, printable, visibleWidth, type ConsoleOut, type Paint, type Style } from './ansi.js';
+import {
+  STATUS_STYLE,
+  colorEnabled,
+  fit,
+  formatDuration,
+  pad,
+  painter,
+  printable,
+  visibleWidth,
+  type ConsoleOut,
+  type Paint,
+  type Style,
+  type ColorEnv,
+} from './ansi.js';
 import type { Sink } from './sink.js';
 
 export const RESULT_COLUMNS = { host: 30, status: 11, changed: 7 } as const;
@@ -25,7 +38,8 @@ const RECAP_COLUMNS: { key: keyof HostStats; title: string; style: Style }[] = [
 
 export interface ConsoleSinkOptions {
   out?: ConsoleOut;
-  env?: NodeJS.ProcessEnv;
+  /** From the config; without it, colour on a terminal only. */
+  color?: ColorEnv;
 }
 
 export class ConsoleTableSink implements Sink {
@@ -35,7 +49,7 @@ export class ConsoleTableSink implements Sink {
 
   constructor(o: ConsoleSinkOptions = {}) {
     this.out = o.out ?? process.stdout;
-    this.paint = painter(colorEnabled(o.env ?? process.env, this.out.isTTY));
+    this.paint = painter(colorEnabled(o.color, this.out.isTTY));
   }
 
   private line(text = ''): void {

@@ -127,7 +127,7 @@ describe('the metrics resource (as semconv asks of the cicd.pipeline.run entity:
   const runEntity = ['ansible.ci.pipeline.run.id', 'ansible.ci.pipeline.run.url.full', 'ansible.ci.job.id', 'ansible.ci.job.url.full'];
 
   it('leaves the run and job ids and URLs out by default, and keeps the pipeline and job names', () => {
-    const { resource, metricsResource } = sidecarResources([], GITLAB);
+    const { resource, metricsResource } = sidecarResources([], ciAttributes(GITLAB));
     for (const key of runEntity) {
       expect(resource.attributes).toHaveProperty([key]);
       expect(metricsResource.attributes).not.toHaveProperty([key]);
@@ -136,9 +136,9 @@ describe('the metrics resource (as semconv asks of the cicd.pipeline.run entity:
   });
 
   it("keeps them when opted in, and is the traces' resource itself outside CI", () => {
-    const optedIn = sidecarResources([], GITLAB, true);
+    const optedIn = sidecarResources([], ciAttributes(GITLAB), true);
     expect(optedIn.metricsResource).toBe(optedIn.resource);
-    const local = sidecarResources([], { HOME: '/root' });
+    const local = sidecarResources([], ciAttributes({ HOME: '/root' }));
     expect(local.metricsResource).toBe(local.resource);
   });
 });

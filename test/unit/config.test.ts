@@ -1,15 +1,22 @@
-// The one configuration: flags (with their env twins applied by commander) and the environment,
-// resolved and validated once; a bad setting is one clear line and exit 2, before anything starts.
-import { existsSync, readFileSync } from 'node:fs';
+// The one configuration: flags (with their env twins applied by commander) and the environment
+// main read, resolved, validated and frozen once; a bad setting is one clear line and exit 2
+// (test/integration/config-cli.test.ts runs that through the built CLI). Every test hands the
+// variables over as a plain object: nothing here touches process.env.
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig } from '../../src/root/config.js';
+import { ConfigError, resolveCommandEnv, resolveConfig, type SidecarFlags } from '../../src/root/config.js';
+import type { Env } from '../../src/util/environment.js';
 import { Logger } from '../../src/util/log.js';
-import { FIXTURES } from '../helpers/recorded-run.js';
-import { cleanEnv, runCli, tempDir } from '../helpers/sidecar-run.js';
 
 const quiet = new Logger(() => {});
-const resolve = (env: NodeJS.ProcessEnv, flags = {}) => resolveConfig({ flushTimeout: 5, ...flags }, quiet, env);
+const resolve = (env: Env, flags: Partial<SidecarFlags> = {}) => resolveConfig({ flushTimeout: 5, ...flags }, quiet, env);
+/** The config and what it warned about. */
+const resolveWarned = (env: Env, flags: Partial<SidecarFlags> = {}) => {
+  const lines: string[] = [];
+  const config = resolveConfig({ flushTimeout: 5, ...flags }, new Logger((l) => lines.push(l)), env);
+  return { config, lines };
+};
 
 describe('configuration', () => {
   it('takes ANSIBLE_OTEL_* switches from the environment when no flag says otherwise', () => {
@@ -23,21 +30,45 @@ describe('configuration', () => {
   it('lets a flag win over its environment variable', () => {
     expect(resolve({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'true' }, { logTaskOutput: false }).taskOutput).toBe(false);
     expect(resolve({ ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE: 'false' }, { metricsHostAttribute: true }).metrics.hostAttribute).toBe(true);
-    expect(resolve({ ANSIBLE_OTEL_LEDGER_DIR: '/env/ledger' }, { ledgerDir: '/flag/ledger' }).ledgerDir).toBe('/flag/ledger');
-    expect(resolve({ ANSIBLE_OTEL_QUEUE_DIR: '/env/queue' }, { queueDir: 'off' }).queueDir).toBeUndefined();
+    expect(resolve({ ANSIBLE_OTEL_PROMETHEUS_TOKEN: 'from-env' }, { prometheusToken: 'from-flag' }).metrics.prometheusToken).toBe('from-flag');
+    expect(resolve({ ANSIBLE_OTEL_PROMETHEUS_TOKEN: 'from-env' }).metrics.prometheusToken).toBe('from-env');
+  });
+
+  it('puts the state directories under XDG_STATE_HOME of the environment given, else the home directory; "off" turns one off', () => {
+    expect(resolve({ XDG_STATE_HOME: '/s' })).toMatchObject({
+      queueDir: '/s/ansible-otel/queue',
+      ledgerDir: '/s/ansible-otel/queue/ledger',
+      historyDir: '/s/ansible-otel/history',
+    });
+    expect(resolve({}).queueDir).toBe(join(homedir(), '.local/state/ansible-otel/queue'));
+    expect(resolve({ XDG_STATE_HOME: '/s' }, { queueDir: '/q', ledgerDir: 'off', historyDir: 'off' })).toMatchObject({
+      queueDir: '/q',
+      ledgerDir: undefined,
+      historyDir: undefined,
+    });
+    expect(resolve({}, { queueDir: 'off', ledgerDir: '/l' })).toMatchObject({ queueDir: undefined, ledgerDir: '/l' });
   });
 
   it('--ledger-retention: 14 days unless given; not a positive number is refused', () => {
     expect(resolve({}).ledgerRetentionMs).toBe(14 * 86_400_000);
     expect(resolve({}, { ledgerRetention: 0.5 }).ledgerRetentionMs).toBe(43_200_000);
     expect(() => resolve({}, { ledgerRetention: -1 })).toThrow(ConfigError);
+    expect(() => resolve({}, { flushTimeout: Number.NaN })).toThrow(ConfigError);
   });
 
-  it('refuses a switch that is not a boolean, naming the variable and its value', () => {
-    expect(() => resolve({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'maybe' })).toThrow(
-      new ConfigError('ANSIBLE_OTEL_LOG_TASK_OUTPUT=maybe: not a boolean (use true or false)'),
-    );
-    expect(() => resolve({}, { flushTimeout: Number.NaN })).toThrow(ConfigError);
+  it('takes a switch that is not a boolean as false, and says so once, naming the variable, its value and the words it takes', () => {
+    const { config, lines } = resolveWarned({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'maybe' });
+    expect(config.taskOutput).toBe(false);
+    expect(lines).toEqual([
+      'ansible-otel: warning: ANSIBLE_OTEL_LOG_TASK_OUTPUT=maybe: not a boolean (use true, yes, on, 1, y, t or false, no, off, 0, n, f); taken as false\n',
+    ]);
+  });
+
+  it('reads OTEL_* booleans as the SDK spec does: only true is true, anything else false with a warning', () => {
+    expect(resolve({ OTEL_SDK_DISABLED: 'TRUE' }).otel.disabled).toBe(true);
+    const { config, lines } = resolveWarned({ OTEL_SDK_DISABLED: 'yes' });
+    expect(config.otel.disabled).toBe(false);
+    expect(lines).toEqual(['ansible-otel: warning: OTEL_SDK_DISABLED=yes: not a boolean (use true or false); taken as false\n']);
   });
 
   it('--host-spans: all by default, ANSIBLE_OTEL_HOST_SPANS when no flag, the flag first; anything else refused', () => {
@@ -53,30 +84,85 @@ describe('configuration', () => {
     );
     for (const bad of ['auto:0', 'auto:', 'auto:-3', 'auto:1e3']) expect(() => resolve({}, { hostSpans: bad })).toThrow(ConfigError);
   });
-});
 
-describe('configuration from the command line', () => {
-  const frames = join(FIXTURES, 'features.ndjson');
-
-  it('--traces-file wins over ANSIBLE_OTEL_TRACES_FILE, which counts when the flag is absent', async () => {
-    const dir = tempDir();
-    const [flag, fromEnv] = [join(dir, 'flag.jsonl'), join(dir, 'env.jsonl')];
-    const env = cleanEnv({ OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ANSIBLE_OTEL_TRACES_FILE: fromEnv });
-    const withFlag = await runCli(['replay', '--traces-file', flag, frames], env, undefined, dir);
-    expect(withFlag.code, withFlag.stderr).toBe(0);
-    expect(readFileSync(flag, 'utf8')).toContain('resourceSpans');
-    expect(existsSync(fromEnv)).toBe(false);
-    const withoutFlag = await runCli(['replay', frames], env, undefined, dir);
-    expect(withoutFlag.code, withoutFlag.stderr).toBe(0);
-    expect(readFileSync(fromEnv, 'utf8')).toContain('resourceSpans');
+  it('resolves OTEL_* from the same environment object (otel-env.ts)', () => {
+    const otel = resolve({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: '7',
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '99',
+    }).otel;
+    expect(otel.traces.otlp.url).toBe('http://c:4318/v1/traces');
+    expect(otel.logRecordLimits).toEqual({ attributeCountLimit: 7, attributeValueLengthLimit: 99 });
+    expect(resolve({}).otel.logRecordLimits).toEqual({ attributeCountLimit: 128, attributeValueLengthLimit: Infinity });
   });
 
-  it('a bad setting is one line on stderr and exit 2, with nothing exported', async () => {
-    const dir = tempDir();
-    const traces = join(dir, 'traces.jsonl');
-    const bad = await runCli(['replay', '--traces-file', traces, frames], cleanEnv({ ANSIBLE_OTEL_LOG_TASK_OUTPUT: 'maybe' }), undefined, dir);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('ansible-otel: error: ANSIBLE_OTEL_LOG_TASK_OUTPUT=maybe: not a boolean (use true or false)\n');
-    expect(existsSync(traces)).toBe(false);
+  it('Slack and the webhook: the flag first, else the variable; tokens and secrets from the environment only', () => {
+    const env = {
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.test/x',
+      SLACK_CHANNEL: '#ops',
+      SLACK_NOTIFY_SUCCESS: 'yes',
+      ANSIBLE_OTEL_WEBHOOK_URL: 'https://hook.test/in',
+      ANSIBLE_OTEL_WEBHOOK_TOKEN: 'tok',
+      ANSIBLE_OTEL_WEBHOOK_SECRET: 'sec',
+      ANSIBLE_OTEL_WEBHOOK_EVENTS: 'all',
+    };
+    expect(resolve(env).notifications).toEqual({
+      slack: { url: 'https://hooks.slack.test/x', channel: '#ops', notifySuccess: true, rollupWindowMs: 10_000 },
+      webhook: { url: 'https://hook.test/in', token: 'tok', secret: 'sec', events: 'all' },
+    });
+    const flags = { slackChannel: '#flag', slackNotifySuccess: false, slackRollupWindow: 2, webhookUrl: 'https://flag.test/', webhookEvents: 'run.end' };
+    expect(resolve(env, flags).notifications).toMatchObject({
+      slack: { channel: '#flag', notifySuccess: false, rollupWindowMs: 2000 },
+      webhook: { url: 'https://flag.test/', token: 'tok', events: 'run.end' },
+    });
+    expect(resolve({}).notifications).toEqual({ slack: undefined, webhook: undefined });
+  });
+
+  it('takes the trace link, the spool, the socket, CI and the job summary from the environment given, and nothing from the process', () => {
+    const config = resolve({
+      ANSIBLE_OTEL_TRACE_URL: 'http://jaeger/trace/{trace_id}',
+      ANSIBLE_OTEL_SPOOL_DIR: '/spool',
+      XDG_RUNTIME_DIR: '/run/u',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_RUN_ID: '42',
+      GITHUB_STEP_SUMMARY: '/tmp/summary.md',
+    });
+    expect(config).toMatchObject({
+      traceUrl: 'http://jaeger/trace/{trace_id}',
+      spoolDir: '/spool',
+      defaultSocketPath: '/run/u/ansible-otel/sidecar.sock',
+      jobSummaryFile: '/tmp/summary.md',
+    });
+    expect(config.ci['ansible.ci.pipeline.run.id']).toBe('42');
+    expect(resolve({ XDG_CACHE_HOME: '/c' }).spoolDir).toBe('/c/ansible-otel/spool');
+    // The test process has PATH and HOME; an empty environment given is what the config holds.
+    expect(resolve({}).env).toEqual({});
+  });
+
+  it('is frozen, nested parts too', () => {
+    const config = resolve({ ANSIBLE_OTEL_TRACE_URL: 'http://x/{trace_id}' });
+    for (const part of [config, config.otel, config.otel.traces.otlp, config.metrics, config.env, config.color, config.thresholds.failOn])
+      expect(Object.isFrozen(part)).toBe(true);
+    expect(() => {
+      (config as { traceUrl?: string }).traceUrl = 'http://other/';
+    }).toThrow(TypeError);
+  });
+});
+
+describe('the environment of every command (compare, report, watch, env too)', () => {
+  const color = (env: Env) => resolveCommandEnv(env, quiet).color;
+
+  it('NO_COLOR (any non-empty value) and ANSIBLE_NOCOLOR turn colour off; ANSIBLE_FORCE_COLOR on', () => {
+    expect(color({})).toEqual({ off: false, forced: false });
+    expect(color({ NO_COLOR: '1', ANSIBLE_FORCE_COLOR: 'true' })).toEqual({ off: true, forced: true });
+    expect(color({ NO_COLOR: '' })).toEqual({ off: false, forced: false });
+    expect(color({ ANSIBLE_NOCOLOR: 'yes' }).off).toBe(true);
+    expect(color({ ANSIBLE_NOCOLOR: 'false' }).off).toBe(false);
+  });
+
+  it('COLUMNS as a number, else unset', () => {
+    expect(resolveCommandEnv({ COLUMNS: '132' }, quiet).columns).toBe(132);
+    expect(resolveCommandEnv({ COLUMNS: 'wide' }, quiet).columns).toBeUndefined();
+    expect(resolveCommandEnv({}, quiet).columns).toBeUndefined();
   });
 });

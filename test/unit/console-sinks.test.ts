@@ -6,15 +6,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunModel } from '../../src/model/run-model.js';
 import { ObserverFanout, type HostResultEvent } from '../../src/model/run-observer.js';
-import { colorEnabled, fit, pad, painter, stripAnsi, visibleWidth, type ConsoleOut } from '../../src/sinks/ansi.js';
+import { colorEnabled as colorOn, fit, pad, painter, stripAnsi, visibleWidth, type ConsoleOut } from '../../src/sinks/ansi.js';
 import { ConsoleSummarySink } from '../../src/sinks/console-summary.js';
 import { ConsoleTableSink, RESULT_COLUMNS } from '../../src/sinks/console-table.js';
 import { consoleJsonSink } from '../../src/sinks/console-json.js';
 import { eventRecord, isoFromNs, sanitizeResult } from '../../src/sinks/event-json.js';
 import { eventsFileSink } from '../../src/sinks/events-file.js';
 import type { Sink } from '../../src/sinks/sink.js';
+import { resolveCommandEnv } from '../../src/root/config.js';
+import type { Env } from '../../src/util/environment.js';
+import { Logger } from '../../src/util/log.js';
 import { MemoryWriter } from '../helpers/memory-writer.js';
 import { loadFrames } from '../helpers/recorded-run.js';
+
+/** What the config makes of the environment's colour variables. */
+const colorOf = (env: Env) => resolveCommandEnv(env, new Logger(() => {})).color;
 
 class Buffer implements ConsoleOut {
   text = '';
@@ -54,6 +60,7 @@ describe('visible width', () => {
   });
 
   it('colours only on a terminal, unless forced; NO_COLOR and ANSIBLE_NOCOLOR win', () => {
+    const colorEnabled = (env: Env, tty: boolean | undefined): boolean => colorOn(colorOf(env), tty);
     expect(colorEnabled({}, true)).toBe(true);
     expect(colorEnabled({}, false)).toBe(false);
     expect(colorEnabled({}, undefined)).toBe(false);
@@ -67,9 +74,9 @@ describe('visible width', () => {
 });
 
 describe('table format', () => {
-  function table(env: NodeJS.ProcessEnv, tty = false): string {
+  function table(env: Env, tty = false): string {
     const out = new Buffer(tty);
-    feed(new ConsoleTableSink({ out, env }));
+    feed(new ConsoleTableSink({ out, color: colorOf(env) }));
     return out.text;
   }
 
@@ -225,7 +232,7 @@ describe('events file', () => {
 describe('summary format', () => {
   function summary(fixture = 'features'): string {
     const out = new Buffer();
-    feed(new ConsoleSummarySink({ out, env: {}, traceUrl: 'http://jaeger/trace/{trace_id}?uiFind={span_id}' }), fixture);
+    feed(new ConsoleSummarySink({ out, traceUrl: 'http://jaeger/trace/{trace_id}?uiFind={span_id}' }), fixture);
     return out.text;
   }
 

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KeyedIdGenerator } from '../../src/export/keyed-id-generator.js';
 import { startSdk, type SdkProviders } from '../../src/export/node-sdk.js';
 import { sidecarResources } from '../../src/export/resource.js';
+import { ciAttributes } from '../../src/export/ci-environment.js';
 
 function parts(disabled: boolean) {
   const spans = new InMemorySpanExporter();
@@ -76,7 +77,7 @@ describe('NodeSDK providers', () => {
 
   it('give metrics a resource of their own when the CI run entity is left out of it, the same readers still fed', async () => {
     const github = { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '42', GITHUB_WORKFLOW: 'deploy', GITHUB_JOB: 'ansible' };
-    const { resource, metricsResource } = sidecarResources([], github);
+    const { resource, metricsResource } = sidecarResources([], ciAttributes(github));
     const p = parts(false);
     const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });

@@ -22,10 +22,15 @@ import { Logger } from '../../src/util/log.js';
 import { tempDir } from '../helpers/sidecar-run.js';
 
 const saved = { ...process.env };
-/** This file's worker owns process.env: each test sets only the OTEL_* it is about. */
-function withEnv(vars: Record<string, string>): void {
+/**
+ * For the SDK's own readers only (its OTLP transports, its env resource detector), which read
+ * process.env: this file's worker owns it, and each test sets only the OTEL_* it is about. Our
+ * resolution (resolveOtelEnv) takes the variables as a plain object.
+ */
+function withSdkEnv<T extends Record<string, string>>(vars: T): T {
   for (const k of Object.keys(process.env)) if (k.startsWith('OTEL_')) delete process.env[k];
   Object.assign(process.env, vars);
+  return vars;
 }
 afterEach(() => {
   process.env = { ...saved };
@@ -38,29 +43,28 @@ const quiet = (): { log: Logger; lines: string[] } => {
 
 describe('OTLP endpoint and protocol, per signal', () => {
   it('uses a signal endpoint as is, else the base plus /v1/<signal>, else the spec default', () => {
-    withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces.example/custom' });
-    const otel = resolveOtelEnv();
+    const otel = resolveOtelEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces.example/custom' });
     expect(otel.traces.otlp).toEqual({ protocol: 'http/protobuf', url: 'http://traces.example/custom', configured: true });
     expect(otel.metrics.otlp.url).toBe('http://collector:4318/v1/metrics');
     expect(otel.logs.otlp.url).toBe('http://collector:4318/v1/logs');
-    withEnv({});
-    expect(resolveOtelEnv().traces.otlp).toEqual({ protocol: 'http/protobuf', url: 'http://localhost:4318/v1/traces', configured: false });
+    expect(resolveOtelEnv({}).traces.otlp).toEqual({ protocol: 'http/protobuf', url: 'http://localhost:4318/v1/traces', configured: false });
   });
 
   it('lets the signal protocol win over the shared one, and uses a gRPC base endpoint as is', () => {
-    withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' });
-    const otel = resolveOtelEnv();
+    const otel = resolveOtelEnv({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317',
+    });
     expect(otel.traces.otlp).toMatchObject({ protocol: 'grpc', url: 'http://collector:4317' });
     expect(otel.logs.otlp).toMatchObject({ protocol: 'grpc', url: 'http://collector:4317' });
     expect(otel.metrics.otlp).toMatchObject({ protocol: 'http/json', url: 'http://collector:4317/v1/metrics' });
-    withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
-    expect(resolveOtelEnv().traces.otlp).toMatchObject({ url: 'http://localhost:4317', configured: false });
+    expect(resolveOtelEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).traces.otlp).toMatchObject({ url: 'http://localhost:4317', configured: false });
   });
 
   it('says once that an unknown protocol is not honoured and uses http/protobuf', () => {
-    withEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift' });
     const warned: string[] = [];
-    expect(resolveOtelEnv((_, m) => warned.push(m)).traces.otlp.protocol).toBe('http/protobuf');
+    expect(resolveOtelEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift' }, (_, m) => warned.push(m)).traces.otlp.protocol).toBe('http/protobuf');
     expect(warned).toEqual(['OTEL_EXPORTER_OTLP_PROTOCOL value "thrift" is not one of grpc, http/protobuf, http/json; using http/protobuf']);
   });
 });
@@ -73,8 +77,7 @@ describe('gRPC transport security (spec: the scheme wins, else _INSECURE)', () =
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'c:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' }, false],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'c:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true', OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'false' }, true],
   ])('%o → TLS %s', (vars, tls) => {
-    withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', ...vars });
-    expect(resolveOtelEnv().traces.otlp.tls).toBe(tls);
+    expect(resolveOtelEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', ...vars }).traces.otlp.tls).toBe(tls);
   });
 });
 
@@ -89,49 +92,63 @@ describe('headers, timeout, compression and certificates reach the SDK transport
   };
 
   it('over HTTP: signal values win, shared values fill in', async () => {
-    withEnv({ ...vars, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' });
-    const config = convertLegacyHttpOptions({ url: resolveOtelEnv().traces.otlp.url }, 'TRACES', 'v1/traces', {});
+    const env = withSdkEnv({ ...vars, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' });
+    const config = convertLegacyHttpOptions({ url: resolveOtelEnv(env).traces.otlp.url }, 'TRACES', 'v1/traces', {});
     expect(config.url).toBe('http://c:4318/v1/traces');
     expect(await config.headers()).toMatchObject({ authorization: 'Bearer shared', 'x-tenant': 'traces' });
     expect(config).toMatchObject({ timeoutMillis: 1234, compression: 'gzip' });
   });
 
   it('over gRPC: the headers become metadata, and an https:// endpoint gets TLS credentials', () => {
-    withEnv({ ...vars, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' });
-    const config = convertLegacyOtlpGrpcOptions({ url: resolveOtelEnv().traces.otlp.url }, 'TRACES');
+    const env = withSdkEnv({
+      ...vars,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317',
+      OTEL_EXPORTER_OTLP_INSECURE: 'true',
+    });
+    const config = convertLegacyOtlpGrpcOptions({ url: resolveOtelEnv(env).traces.otlp.url }, 'TRACES');
     expect(config.metadata().getMap()).toMatchObject({ authorization: 'Bearer shared', 'x-tenant': 'traces' });
     expect(config).toMatchObject({ timeoutMillis: 1234, compression: 'gzip', url: 'c:4317' });
     expect(config.credentials()._isSecure()).toBe(true);
   });
 
   it('over gRPC: a certificate file that cannot be read is warned about, never thrown', () => {
-    withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317', OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem' });
-    const config = convertLegacyOtlpGrpcOptions({ url: resolveOtelEnv().traces.otlp.url }, 'TRACES');
+    const env = withSdkEnv({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317',
+      OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem',
+    });
+    const config = convertLegacyOtlpGrpcOptions({ url: resolveOtelEnv(env).traces.otlp.url }, 'TRACES');
     expect(config.credentials()._isSecure()).toBe(true);
   });
 });
 
 describe('batch processors and metric export', () => {
   it('keeps our span queue defaults unless OTEL_BSP_* says otherwise; BLRP as the SDK', () => {
-    withEnv({});
-    expect(resolveOtelEnv().bsp).toEqual({ maxQueueSize: 65_536, scheduledDelayMillis: 1_000, maxExportBatchSize: 512, exportTimeoutMillis: 30_000 });
-    withEnv({ OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '7', OTEL_BLRP_EXPORT_TIMEOUT: '900' });
-    const otel = resolveOtelEnv();
+    expect(resolveOtelEnv({}).bsp).toEqual({ maxQueueSize: 65_536, scheduledDelayMillis: 1_000, maxExportBatchSize: 512, exportTimeoutMillis: 30_000 });
+    const otel = resolveOtelEnv({
+      OTEL_BSP_MAX_QUEUE_SIZE: '100',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '7',
+      OTEL_BLRP_EXPORT_TIMEOUT: '900',
+    });
     expect(otel.bsp).toMatchObject({ maxQueueSize: 100, scheduledDelayMillis: 50 });
     expect(otel.blrp).toEqual({ maxQueueSize: 65_536, scheduledDelayMillis: 1_000, maxExportBatchSize: 7, exportTimeoutMillis: 900 });
   });
 
   it('never lets the metric export timeout exceed the interval', () => {
-    withEnv({ OTEL_METRIC_EXPORT_INTERVAL: '5000', OTEL_METRIC_EXPORT_TIMEOUT: '9000' });
-    expect(resolveOtelEnv().metricExport).toEqual({ intervalMillis: 5000, timeoutMillis: 5000 });
+    expect(resolveOtelEnv({ OTEL_METRIC_EXPORT_INTERVAL: '5000', OTEL_METRIC_EXPORT_TIMEOUT: '9000' }).metricExport).toEqual({
+      intervalMillis: 5000,
+      timeoutMillis: 5000,
+    });
   });
 });
 
 describe('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN (semconv v1.44 exceptions-logs.md)', () => {
   const signal = (value?: string) => {
-    withEnv(value === undefined ? {} : { OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN: value });
+    const env = value === undefined ? {} : { OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN: value };
     const warned: string[] = [];
-    return { exceptions: resolveOtelEnv((_key, message) => warned.push(message)).exceptions, warned };
+    return { exceptions: resolveOtelEnv(env, (_key, message) => warned.push(message)).exceptions, warned };
   };
 
   it('records exceptions as span events by default, as logs only with logs, as both with logs/dup', () => {
@@ -150,9 +167,8 @@ describe('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN (semconv v1.44 exceptions-logs.md
 
 describe('the span exporters chosen', () => {
   const choose = (vars: Record<string, string>, extra: { tracesFile?: string; queueDir?: string } = {}) => {
-    withEnv(vars);
     const { log, lines } = quiet();
-    const choices = chooseTraceExporters({ otel: resolveOtelEnv(), defaultTracesFile: 'ansible-otel-traces.jsonl', log, ...extra });
+    const choices = chooseTraceExporters({ otel: resolveOtelEnv(vars), defaultTracesFile: 'ansible-otel-traces.jsonl', log, ...extra });
     return { choices, lines };
   };
 
@@ -185,7 +201,7 @@ describe('the span exporters chosen', () => {
   it('--traces-file and --logs-file take the place of the default files, and go beside OTLP', () => {
     const targets = (vars: Record<string, string>) => {
       const traces = choose(vars, { tracesFile: 'mine.jsonl' }).choices.map((c) => c.target);
-      const logs = chooseLogExporters({ otel: resolveOtelEnv(), defaultLogsFile: 'ansible-otel-logs.jsonl', logsFile: 'my-logs.jsonl', log: quiet().log });
+      const logs = chooseLogExporters({ otel: resolveOtelEnv(vars), defaultLogsFile: 'ansible-otel-logs.jsonl', logsFile: 'my-logs.jsonl', log: quiet().log });
       return [...traces, ...logs.map((c) => c.target)].map((t) => t.replace(/^\/\S*\//, ''));
     };
     expect(targets({})).toEqual(['mine.jsonl (OTLP/JSON lines)', 'my-logs.jsonl (OTLP/JSON lines)']);
@@ -206,8 +222,7 @@ describe('the span exporters chosen', () => {
 
 describe('the log record exporters chosen (OTEL_LOGS_EXPORTER)', () => {
   const choose = (vars: Record<string, string>, queueDir?: string) => {
-    withEnv(vars);
-    return chooseLogExporters({ otel: resolveOtelEnv(), defaultLogsFile: 'ansible-otel-logs.jsonl', queueDir, log: quiet().log });
+    return chooseLogExporters({ otel: resolveOtelEnv(vars), defaultLogsFile: 'ansible-otel-logs.jsonl', queueDir, log: quiet().log });
   };
 
   it('writes ansible-otel-logs.jsonl when nothing is configured', () => {
@@ -268,7 +283,7 @@ describe('resource detectors (OTEL_NODE_RESOURCE_DETECTORS)', () => {
   });
 
   it('all (the default) includes host and os, and env last so OTEL_SERVICE_NAME wins', async () => {
-    withEnv({ OTEL_SERVICE_NAME: 'deploys' });
+    withSdkEnv({ OTEL_SERVICE_NAME: 'deploys' });
     const resource = detectResources({ detectors: resourceDetectors(undefined, quiet().log) });
     await resource.waitForAsyncAttributes?.();
     expect(resource.attributes).toMatchObject({ 'service.name': 'deploys', 'os.type': 'linux' });

@@ -20,7 +20,7 @@ function run(frames: Frame[]) {
     text += s;
     return true;
   };
-  const sink = new ConsoleSummarySink({ out: { isTTY: false, write }, env: {} });
+  const sink = new ConsoleSummarySink({ out: { isTTY: false, write } });
   const model = new RunModel(new MemoryWriter(), frames[0]!.run, new ObserverFanout([sink]));
   for (const f of frames) model.apply(f);
   model.finish();
@@ -61,7 +61,7 @@ describe('where the time went, in the summaries', () => {
 
   it('the GitHub job summary holds them as a table', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'job-summary-')), 'summary.md');
-    appendJobSummary({ GITHUB_STEP_SUMMARY: file }, linear.summary);
+    appendJobSummary(file, undefined, linear.summary);
     expect(readFileSync(file, 'utf8')).toContain(
       [
         '**Where the time went** (`site.yml`): 10ms host work (25%), 10ms fork wait (25%), 20ms controller (50%) of 40ms',

@@ -4,6 +4,7 @@ import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import { stripUrlCredentials } from '../../util/redact.js';
 import { defaultStateDir, stateDirFrom } from '../../util/state-dir.js';
 import type { Logger } from '../../util/log.js';
+import type { Env } from '../../util/environment.js';
 import { DiskQueue } from './disk-queue.js';
 import { OtlpByteSender } from './otlp-byte-sender.js';
 import type { OtlpProtocol, Signal } from '../otel-env.js';
@@ -12,11 +13,10 @@ import type { OtlpProtocol, Signal } from '../otel-env.js';
 export const DEFAULT_QUEUE_MAX_BYTES = 256 * 1024 * 1024;
 
 /** $XDG_STATE_HOME/ansible-otel/queue, else ~/.local/state/ansible-otel/queue. */
-export const defaultQueueDir = (env: NodeJS.ProcessEnv = process.env): string => defaultStateDir('queue', env);
+export const defaultQueueDir = (env: Env): string => defaultStateDir('queue', env);
 
-/** The queue root from --queue-dir / ANSIBLE_OTEL_QUEUE_DIR; "off" disables the disk queue. */
-export const queueDirFrom = (option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined =>
-  stateDirFrom(option, 'ANSIBLE_OTEL_QUEUE_DIR', 'queue', env);
+/** The queue root from --queue-dir (or its ANSIBLE_OTEL_QUEUE_DIR); "off" disables the disk queue. */
+export const queueDirFrom = (option: string | undefined, env: Env): string | undefined => stateDirFrom(option, 'queue', env);
 
 export interface SignalQueueOptions<T> {
   signal: Signal;

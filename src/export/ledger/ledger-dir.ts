@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultQueueDir } from '../durable/signal-queue.js';
+import type { Env } from '../../util/environment.js';
 
 /**
  * How long ledger files and run marks are kept after their last write, by default: twice the
@@ -9,13 +10,12 @@ import { defaultQueueDir } from '../durable/signal-queue.js';
 export const LEDGER_RETENTION_DAYS = 14;
 
 /**
- * The ledger root from --ledger-dir / ANSIBLE_OTEL_LEDGER_DIR; "off" disables it. By default it
- * sits in the disk queue's root (the sidecar's state), so both move together.
+ * The ledger root from --ledger-dir (or its ANSIBLE_OTEL_LEDGER_DIR); "off" disables it. By
+ * default it sits in the disk queue's root (the sidecar's state), so both move together.
  */
-export function ledgerDirFrom(option: string | undefined, queueRoot: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = option ?? env.ANSIBLE_OTEL_LEDGER_DIR;
-  if (value === 'off') return undefined;
-  return value || join(queueRoot ?? defaultQueueDir(env), 'ledger');
+export function ledgerDirFrom(option: string | undefined, queueRoot: string | undefined, env: Env): string | undefined {
+  if (option === 'off') return undefined;
+  return option || join(queueRoot ?? defaultQueueDir(env), 'ledger');
 }
 
 /** One directory per signal and destination: what one backend took says nothing about another. */
