@@ -51,7 +51,7 @@ export async function loadRun(
   }
   let runs: RunDigest[];
   if ('resourceSpans' in sample) runs = await tracesRuns(arg, warn);
-  else if ('t' in sample && 'run' in sample) runs = await framesRuns(arg);
+  else if ('t' in sample && 'run' in sample) runs = await framesRuns(arg, warn);
   else if (isRunDigest(sample)) runs = historyFileRuns(arg);
   else throw new SourceError(`${arg}: neither OTLP/JSON traces, nor frames, nor run history records`);
   if (runs.length === 0) throw new SourceError(`${arg}: no playbook run in it`);
@@ -70,12 +70,16 @@ async function tracesRuns(path: string, warn: (message: string) => void): Promis
 }
 
 /** The last run of a frames recording, through the run model (span ids as the live run had them). */
-async function framesRuns(file: string): Promise<RunDigest[]> {
+async function framesRuns(file: string, warn: (message: string) => void): Promise<RunDigest[]> {
   const byRun = new Map<string, RunDigest[]>();
   const models = new Map<string, RunModel<unknown>>();
-  const problems: string[] = [];
+  let bad = 0;
+  let first = '';
   const writer = new KeyedIdWriter();
-  const frames: AsyncIterable<Frame> = readFrameFiles([file], (p) => problems.push(`${p.file}:${p.line}: ${p.message}`));
+  const frames: AsyncIterable<Frame> = readFrameFiles([file], (p) => {
+    bad += 1;
+    first ||= `${p.file}:${p.line}: ${p.message}`;
+  });
   for await (const f of frames) {
     let m = models.get(f.run);
     if (!m) {
@@ -87,6 +91,7 @@ async function framesRuns(file: string): Promise<RunDigest[]> {
     m.apply(f);
   }
   for (const m of models.values()) m.finish();
+  if (bad) warn(`${first} (line skipped${bad > 1 ? `; ${bad} bad lines skipped in all` : ''})`);
   return [...byRun.values()].at(-1) ?? [];
 }
 
