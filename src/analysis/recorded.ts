@@ -3,7 +3,8 @@
 // The parts, the what-if and the limit come from the root span; the path from the task and host
 // spans flagged ansible.critical_path (linear plays) and the play spans (free / host_pinned).
 import { ATTR } from '../model/attributes.js';
-import type { SlimSpan } from '../report/otlp-json-lines.js';
+import type { SlimAttributes, SlimSpan } from '../report/otlp-json-lines.js';
+import { num, oneOf, text, texts } from '../report/slim-attributes.js';
 import type { PathStep } from './critical-path.js';
 import type { LimitKind, PlaybookAnalysis } from './playbook-analysis.js';
 import { strategyKind } from './timeline.js';
@@ -13,7 +14,9 @@ const LIMITS: readonly LimitKind[] = ['forks', 'controller', 'cpu', 'slow_host',
 export function recordedAnalysis(root: SlimSpan, spans: SlimSpan[]): PlaybookAnalysis | undefined {
   const a = root.attributes;
   if (typeof a[ATTR.RUN_CP_TOTAL] !== 'number') return undefined;
-  const ns = (v: unknown): number => Math.round(Number(v ?? 0) * 1e9);
+  /** Seconds (an attribute, or a number's text in a list) in nanoseconds. */
+  const ns = (seconds: number | string | undefined): number => Math.round(Number(seconds ?? 0) * 1e9);
+  const nsOf = (at: SlimAttributes | undefined, key: string): number => ns(at && num(at, key));
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const plays = spans.filter((s) => s.attributes[ATTR.PLAY_UUID] !== undefined).sort((x, y) => x.startNs - y.startNs);
   const playIndex = (s: SlimSpan): number => {
@@ -26,16 +29,16 @@ export function recordedAnalysis(root: SlimSpan, spans: SlimSpan[]): PlaybookAna
     .filter((s) => s.attributes[ATTR.CRITICAL_PATH] === true && s.attributes[ATTR.TASK_HOST_NAME] !== undefined)
     .sort((x, y) => x.startNs - y.startNs)) {
     const t = byId.get(h.parentSpanId);
-    const forkWaitNs = ns(t?.attributes[ATTR.TASK_CP_FORK_WAIT]);
+    const forkWaitNs = nsOf(t?.attributes, ATTR.TASK_CP_FORK_WAIT);
     steps.push({
       play: t ? playIndex(t) : -1,
       task: String(h.attributes[ATTR.TASK_NAME] ?? t?.name ?? ''),
       taskUuid: String(h.attributes[ATTR.TASK_UUID] ?? ''),
       taskSpanId: h.parentSpanId,
       handler: t?.attributes[ATTR.TASK_HANDLER] === true,
-      role: t?.attributes[ATTR.TASK_ROLE] as string | undefined,
+      role: t && text(t.attributes, ATTR.TASK_ROLE),
       host: String(h.attributes[ATTR.TASK_HOST_NAME]),
-      delegatedTo: h.attributes[ATTR.TASK_DELEGATED_TO] as string | undefined,
+      delegatedTo: text(h.attributes, ATTR.TASK_DELEGATED_TO),
       controllerNs: Math.max(0, h.startNs - cursor - forkWaitNs),
       forkWaitNs,
       workNs: h.endNs - h.startNs,
@@ -46,11 +49,11 @@ export function recordedAnalysis(root: SlimSpan, spans: SlimSpan[]): PlaybookAna
     cursor = Math.max(cursor, h.endNs);
   }
   const wallNs = root.endNs - root.startNs;
-  const kind = a[ATTR.RUN_CP_LIMIT] as LimitKind;
-  const share = Number(a[ATTR.RUN_CP_LIMIT_SHARE] ?? 0);
-  const forks = Number(a[ATTR.RUN_FORKS] ?? 0);
-  const counts = (a[ATTR.RUN_WHAT_IF_FORKS] as unknown as (string | number)[] | undefined) ?? [];
-  const walls = (a[ATTR.RUN_WHAT_IF_DURATION] as unknown as (string | number)[] | undefined) ?? [];
+  const kind = oneOf(a, ATTR.RUN_CP_LIMIT, LIMITS);
+  const share = num(a, ATTR.RUN_CP_LIMIT_SHARE) ?? 0;
+  const forks = num(a, ATTR.RUN_FORKS) ?? 0;
+  const counts = texts(a, ATTR.RUN_WHAT_IF_FORKS) ?? [];
+  const walls = texts(a, ATTR.RUN_WHAT_IF_DURATION) ?? [];
   return {
     playbook: String(a[ATTR.PLAYBOOK_NAME] ?? root.name),
     traceId: root.traceId,
@@ -58,22 +61,22 @@ export function recordedAnalysis(root: SlimSpan, spans: SlimSpan[]): PlaybookAna
     endNs: root.endNs,
     wallNs,
     interrupted: a[ATTR.RUN_INTERRUPTED] === true,
-    hostWorkNs: ns(a[ATTR.RUN_CP_HOST_WORK]),
-    forkWaitNs: ns(a[ATTR.RUN_CP_FORK_WAIT]),
-    controllerNs: ns(a[ATTR.RUN_CP_CONTROLLER]),
+    hostWorkNs: nsOf(a, ATTR.RUN_CP_HOST_WORK),
+    forkWaitNs: nsOf(a, ATTR.RUN_CP_FORK_WAIT),
+    controllerNs: nsOf(a, ATTR.RUN_CP_CONTROLLER),
     plays: plays.map((p) => ({
       name: p.name,
-      strategy: strategyKind(p.attributes[ATTR.PLAY_STRATEGY] as string | undefined),
-      chainHost: p.attributes[ATTR.PLAY_CP_HOST] as string | undefined,
+      strategy: strategyKind(text(p.attributes, ATTR.PLAY_STRATEGY)),
+      chainHost: text(p.attributes, ATTR.PLAY_CP_HOST),
     })),
     steps,
     forks,
     forksInferred: a[ATTR.RUN_FORKS] === undefined,
     hosts: Math.max(forks, ...counts.map(Number)),
-    dispatchNs: ns(a[ATTR.RUN_FORK_STARTUP]),
+    dispatchNs: nsOf(a, ATTR.RUN_FORK_STARTUP),
     dispatchSamples: 0,
     options: counts.map((f, i) => ({ forks: Number(f), wallNs: ns(walls[i]), savedNs: Math.max(0, wallNs - ns(walls[i])) })),
-    limits: LIMITS.includes(kind) ? [{ kind, share, ns: Math.round(share * wallNs), detail: a[ATTR.RUN_CP_LIMIT_DETAIL] as string | undefined }] : [],
+    limits: kind ? [{ kind, share, ns: Math.round(share * wallNs), detail: text(a, ATTR.RUN_CP_LIMIT_DETAIL) }] : [],
     forksLimit: kind === 'forks',
     recorded: true,
   };

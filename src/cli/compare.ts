@@ -47,14 +47,15 @@ export async function compareCommand(baseArg: string, nextArg: string, o: Compar
   const store = dir ? new HistoryStore(dir, (key, message) => log.once(key, message)) : undefined;
   let base: LoadedRun;
   let next: LoadedRun;
+  const warn = (message: string): void => log.warn(message);
   try {
     // a file first: a history ref (`last`) is then the run before it with the same key
     if (isHistoryRef(nextArg) && !isHistoryRef(baseArg)) {
-      base = await loadRun(baseArg, store);
-      next = await loadRun(nextArg, store, base.runs);
+      base = await loadRun(baseArg, store, undefined, warn);
+      next = await loadRun(nextArg, store, base.runs, warn);
     } else {
-      next = await loadRun(nextArg, store);
-      base = await loadRun(baseArg, store, next.runs);
+      next = await loadRun(nextArg, store, undefined, warn);
+      base = await loadRun(baseArg, store, next.runs, warn);
     }
   } catch (err) {
     if (!(err instanceof SourceError)) throw err;
@@ -89,7 +90,13 @@ async function writeReport(
 ): Promise<void> {
   const builder = new ReportBuilder();
   const traces = new Set(next.runs.map((d) => d.traceId));
-  const spans = isHistoryRef(nextArg) ? [] : await readTracesFile(nextArg).catch(() => []);
+  // read once more, for its spans: loadRun said what its bad lines were
+  const spans = isHistoryRef(nextArg)
+    ? []
+    : await readTracesFile(nextArg).then(
+        (f) => f.spans,
+        () => [],
+      );
   if (spans.some((s) => traces.has(s.traceId))) replaySpans(spans, traces, builder);
   else for (const d of next.runs) digestEvents(d, builder);
   for (const pb of builder.playbooks) pb.baseline = comparisons.find((c) => c.next.traceId === pb.traceId);

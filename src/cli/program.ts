@@ -1,7 +1,7 @@
 // The command line: every command, its options and its environment variables (commander). Started
 // by main.cts, after the thread pool is sized, with the environment it read: every command gets
 // that object and resolves its config from it (root/config.ts); nothing here reads the process's.
-// Commander applies a flag's `.env()` twin itself, from the same process environment.
+// Commander applies a flag's `.env()` twin itself, from the same environment of the process.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathSummaryLines } from '../analysis/path-text.js';
-import { readTracesFile } from '../report/otlp-json-lines.js';
+import { badLinesWarning, readTracesFile } from '../report/otlp-json-lines.js';
 import { ReportBuilder } from '../report/report-builder.js';
 import { replaySpans, selectTraces } from '../report/replay-spans.js';
 import { renderReportHtml } from '../report/render-html.js';
@@ -22,7 +22,10 @@ export interface ReportOptions {
 export async function reportCommand(tracesFile: string, o: ReportOptions, env: Env): Promise<number> {
   const log = new Logger();
   const { traceUrl } = resolveCommandEnv(env, log);
-  const spans = await readTracesFile(tracesFile);
+  const file = await readTracesFile(tracesFile);
+  const skipped = badLinesWarning(file);
+  if (skipped) log.warn(skipped);
+  const { spans } = file;
   const traces = selectTraces(spans, o.trace);
   const builder = new ReportBuilder();
   replaySpans(spans, traces, builder, o.forks);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DigestRecorder, type RunDigest } from '../analysis/run-digest.js';
 import { readFrameFiles } from '../ingest/frame-files.js';
 import { RunModel } from '../model/run-model.js';
-import { readTracesFile } from '../report/otlp-json-lines.js';
+import { badLinesWarning, readTracesFile } from '../report/otlp-json-lines.js';
 import { replaySpans, selectTraces } from '../report/replay-spans.js';
 import { isRunDigest, type HistoryStore } from './history-store.js';
 import { KeyedIdWriter } from './keyed-id-writer.js';
@@ -29,9 +29,15 @@ export interface LoadedRun {
 
 /**
  * The run `arg` names. A history ref is resolved against `other` (the other side of a compare)
- * when the history knows it: `last` is then the latest earlier run with the same key.
+ * when the history knows it: `last` is then the latest earlier run with the same key. Lines of
+ * the file that cannot be read are skipped, in one `warn`.
  */
-export async function loadRun(arg: string, store: HistoryStore | undefined, other?: RunDigest[]): Promise<LoadedRun> {
+export async function loadRun(
+  arg: string,
+  store: HistoryStore | undefined,
+  other?: RunDigest[],
+  warn: (message: string) => void = () => {},
+): Promise<LoadedRun> {
   if (isHistoryRef(arg)) return historyRun(arg, store, other);
   if (!existsSync(arg)) throw new SourceError(`${arg}: no such file (nor last, last-success or a trace id of the run history)`);
   const first = readFileSync(arg, 'utf8')
@@ -44,8 +50,8 @@ export async function loadRun(arg: string, store: HistoryStore | undefined, othe
     throw new SourceError(`${arg}: not JSON lines (expected a traces file, a frames recording or a history file)`);
   }
   let runs: RunDigest[];
-  if ('resourceSpans' in sample) runs = await tracesRuns(arg);
-  else if ('t' in sample && 'run' in sample) runs = await framesRuns(arg);
+  if ('resourceSpans' in sample) runs = await tracesRuns(arg, warn);
+  else if ('t' in sample && 'run' in sample) runs = await framesRuns(arg, warn);
   else if (isRunDigest(sample)) runs = historyFileRuns(arg);
   else throw new SourceError(`${arg}: neither OTLP/JSON traces, nor frames, nor run history records`);
   if (runs.length === 0) throw new SourceError(`${arg}: no playbook run in it`);
@@ -53,20 +59,27 @@ export async function loadRun(arg: string, store: HistoryStore | undefined, othe
 }
 
 /** The latest run of a traces file (its playbooks), through the events a live run emits. */
-async function tracesRuns(file: string): Promise<RunDigest[]> {
-  const spans = await readTracesFile(file);
+async function tracesRuns(path: string, warn: (message: string) => void): Promise<RunDigest[]> {
+  const file = await readTracesFile(path);
+  const skipped = badLinesWarning(file);
+  if (skipped) warn(skipped);
+  const { spans } = file;
   const out: RunDigest[] = [];
   replaySpans(spans, selectTraces(spans), new DigestRecorder({}, (d) => out.push(d)));
   return out;
 }
 
 /** The last run of a frames recording, through the run model (span ids as the live run had them). */
-async function framesRuns(file: string): Promise<RunDigest[]> {
+async function framesRuns(file: string, warn: (message: string) => void): Promise<RunDigest[]> {
   const byRun = new Map<string, RunDigest[]>();
   const models = new Map<string, RunModel<unknown>>();
-  const problems: string[] = [];
+  let bad = 0;
+  let first = '';
   const writer = new KeyedIdWriter();
-  const frames: AsyncIterable<Frame> = readFrameFiles([file], (p) => problems.push(`${p.file}:${p.line}: ${p.message}`));
+  const frames: AsyncIterable<Frame> = readFrameFiles([file], (p) => {
+    bad += 1;
+    first ||= `${p.file}:${p.line}: ${p.message}`;
+  });
   for await (const f of frames) {
     let m = models.get(f.run);
     if (!m) {
@@ -78,6 +91,7 @@ async function framesRuns(file: string): Promise<RunDigest[]> {
     m.apply(f);
   }
   for (const m of models.values()) m.finish();
+  if (bad) warn(`${first} (line skipped${bad > 1 ? `; ${bad} bad lines skipped in all` : ''})`);
   return [...byRun.values()].at(-1) ?? [];
 }
 

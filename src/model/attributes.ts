@@ -255,5 +255,6 @@ export type CicdResult = (typeof RESULT)[keyof typeof RESULT];
 /** Values of cicd.pipeline.task.run.result. */
 export type CicdTaskResult = (typeof TASK_RESULT)[keyof typeof TASK_RESULT];
 
-/** ansible.task.host.status values. */
-export type HostSpanStatus = 'ok' | 'changed' | 'failed' | 'ignored' | 'skipped' | 'unreachable' | 'rescued';
+/** ansible.task.host.status values, in the order of the task span's per-status counts. */
+export const HOST_SPAN_STATUSES = ['ok', 'changed', 'failed', 'unreachable', 'skipped', 'rescued', 'ignored'] as const;
+export type HostSpanStatus = (typeof HOST_SPAN_STATUSES)[number];

@@ -1,7 +1,7 @@
 // Which host spans a task gets (--host-spans), and the facts its span carries about every host
 // whether or not the host has a span: a 10,000-host run would otherwise be one trace of a
 // million spans that no backend keeps whole and no person reads (docs/scale.md, item 1).
-import { ATTR, type HostSpanStatus } from './attributes.js';
+import { ATTR, HOST_SPAN_STATUSES, type HostSpanStatus } from './attributes.js';
 import type { Attributes } from './trace-writer.js';
 
 export const HOST_SPAN_MODES = ['all', 'problems', 'none'] as const;
@@ -35,8 +35,6 @@ export const PROBLEM_STATUSES: ReadonlySet<HostSpanStatus> = new Set(['failed', 
  * straggler from a slow group on the waterfall, while a 100-task run adds at most 500 spans.
  */
 export const SLOWEST_HOSTS = 5;
-
-const STATUSES: readonly HostSpanStatus[] = ['ok', 'changed', 'failed', 'unreachable', 'skipped', 'rescued', 'ignored'];
 
 /**
  * The N longest entries offered so far, longest first; on a tie the earlier one stays. Bounded:
@@ -91,7 +89,7 @@ export class TaskHostFacts {
   attributes(): Attributes {
     const a: Attributes = {};
     a[ATTR.TASK_HOSTS_TOTAL] = this.durations.length;
-    for (const s of STATUSES) a[ATTR.TASK_HOSTS_PREFIX + s] = this.counts[s];
+    for (const s of HOST_SPAN_STATUSES) a[ATTR.TASK_HOSTS_PREFIX + s] = this.counts[s];
     if (this.durations.length === 0) return a;
     const sorted = Float64Array.from(this.durations).sort();
     a[ATTR.TASK_HOSTS_DURATION_P50] = nearestRank(sorted, 50) / 1e9;

@@ -1,11 +1,13 @@
 // Spans back into the lifecycle events that made them, so a traces file feeds the same
 // ReportBuilder as a live run: one way to build the report, two ways in.
-import { ATTR, type CicdResult, type HostSpanStatus } from '../model/attributes.js';
+import { ATTR, HOST_SPAN_STATUSES, RESULT } from '../model/attributes.js';
 import type { RunObserver, RunRef } from '../model/run-observer.js';
 import { CriticalPathObserver } from '../analysis/path-observer.js';
 import { recordedAnalysis } from '../analysis/recorded.js';
 import type { SlimSpan } from './otlp-json-lines.js';
-import type { Attributes } from '../model/trace-writer.js';
+import { flag, num, oneOf, text, texts } from './slim-attributes.js';
+
+const RESULTS = Object.values(RESULT);
 
 const isRoot = (s: SlimSpan): boolean => s.attributes[ATTR.PLAYBOOK_PATH] !== undefined;
 
@@ -20,22 +22,52 @@ export function selectTraces(spans: SlimSpan[], traceId?: string): Set<string> {
 }
 
 /**
- * Emits, per trace and in time order, the events the run model emitted for these spans; each
+ * Emits, per playbook and in time order, the events the run model emitted for these spans; each
  * playbook end with its analysis (src/analysis), as a live run's has it.
  */
 export function replaySpans(spans: SlimSpan[], traces: Set<string>, observer: RunObserver, forks?: number[]): void {
-  const byTrace = new Map<string, SlimSpan[]>();
+  for (const { list, root } of playbooks(spans.filter((s) => traces.has(s.traceId))).sort((a, b) => a.root.startNs - b.root.startNs))
+    replayTrace(list, root, new CriticalPathObserver(observer, forks));
+}
+
+/**
+ * The spans of each playbook. Usually a playbook is a trace; under a W3C parent (TRACEPARENT)
+ * every playbook of the command shares the parent's trace, so each span goes to the root above it.
+ */
+function playbooks(spans: SlimSpan[]): { root: SlimSpan; list: SlimSpan[] }[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const rootOf = new Map<SlimSpan, SlimSpan | undefined>();
+  /** Walks up, without recursion (a hand-made file may nest deep), and remembers the answer for the whole way. */
+  const find = (s: SlimSpan): SlimSpan | undefined => {
+    const way: SlimSpan[] = [];
+    let at: SlimSpan | undefined = s;
+    let root: SlimSpan | undefined;
+    while (at) {
+      if (isRoot(at)) {
+        root = at;
+        break;
+      }
+      if (rootOf.has(at)) {
+        root = rootOf.get(at);
+        break;
+      }
+      rootOf.set(at, undefined); // a parent cycle ends here
+      way.push(at);
+      const parent = byId.get(at.parentSpanId);
+      at = parent?.traceId === at.traceId ? parent : undefined;
+    }
+    for (const w of way) rootOf.set(w, root);
+    return root;
+  };
+  const out = new Map<SlimSpan, SlimSpan[]>();
   for (const s of spans) {
-    if (!traces.has(s.traceId)) continue;
-    const list = byTrace.get(s.traceId);
+    const root = find(s);
+    if (!root) continue;
+    const list = out.get(root);
     if (list) list.push(s);
-    else byTrace.set(s.traceId, [s]);
+    else out.set(root, [s]);
   }
-  const ordered = [...byTrace.values()]
-    .map((list) => ({ list, root: list.find(isRoot) }))
-    .filter((t) => t.root)
-    .sort((a, b) => a.root!.startNs - b.root!.startNs);
-  for (const { list, root } of ordered) replayTrace(list, root as SlimSpan, new CriticalPathObserver(observer, forks));
+  return [...out].map(([root, list]) => ({ root, list }));
 }
 
 /** Whether every host result has its span (--host-spans all, or a trace from before the option). */
@@ -47,7 +79,7 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
     runId: String(a[ATTR.SESSION] ?? ''),
     pipelineRunId: String(a[ATTR.CICD_PIPELINE_RUN_ID] ?? a[ATTR.SESSION] ?? ''),
     playbook: String(a[ATTR.PLAYBOOK_NAME] ?? root.name),
-    playbookPath: String(a[ATTR.PLAYBOOK_PATH]),
+    playbookPath: String(a[ATTR.PLAYBOOK_PATH] ?? ''),
     traceId: root.traceId,
     rootSpanId: root.spanId,
   };
@@ -68,9 +100,9 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
   for (const s of spans) {
     const at = s.attributes;
     if (at[ATTR.PLAY_UUID] !== undefined) {
-      const batches = Number(at[ATTR.PLAY_BATCHES] ?? 1);
+      const batches = num(at, ATTR.PLAY_BATCHES) ?? 1;
       const play = { ...ref, play: s.name, playUuid: String(at[ATTR.PLAY_UUID]), startNs: s.startNs, spanId: s.spanId };
-      const strategy = at[ATTR.PLAY_STRATEGY] as string | undefined;
+      const strategy = text(at, ATTR.PLAY_STRATEGY);
       steps.push([
         s.startNs,
         0,
@@ -91,24 +123,24 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
             play,
             task: s.name,
             taskUuid: String(at[ATTR.TASK_UUID]),
-            action: at[ATTR.TASK_ACTION] as string | undefined,
+            action: text(at, ATTR.TASK_ACTION),
             role,
             handler: at[ATTR.TASK_HANDLER] === true,
             startNs: s.startNs,
             spanId: s.spanId,
-            throttle: at[ATTR.TASK_THROTTLE] as number | undefined,
+            throttle: num(at, ATTR.TASK_THROTTLE),
             scopes: scopesOf(s),
             path:
               at[ATTR.CODE_FILE_PATH] === undefined
                 ? undefined
                 : `${at[ATTR.CODE_FILE_PATH]}${at[ATTR.CODE_LINE_NUMBER] === undefined ? '' : `:${at[ATTR.CODE_LINE_NUMBER]}`}`,
-            args: { [ATTR.TASK_ARGS_NAME]: at[ATTR.TASK_ARGS_NAME], [ATTR.TASK_ARGS_VALUE]: at[ATTR.TASK_ARGS_VALUE] } as Attributes,
+            args: { [ATTR.TASK_ARGS_NAME]: at[ATTR.TASK_ARGS_NAME], [ATTR.TASK_ARGS_VALUE]: at[ATTR.TASK_ARGS_VALUE] },
             changesEveryRun: at[ATTR.TASK_CHANGES_EVERY_RUN] === true,
           }),
       ]);
     } else if (at[ATTR.TASK_HOST_NAME] !== undefined && at[ATTR.TASK_ITEM_LABEL] === undefined && at[ATTR.TASK_UUID] !== undefined) {
       const task = byId.get(s.parentSpanId);
-      const status = (at[ATTR.TASK_HOST_STATUS] ?? 'ok') as HostSpanStatus;
+      const status = oneOf(at, ATTR.TASK_HOST_STATUS, HOST_SPAN_STATUSES) ?? 'ok';
       steps.push([
         s.endNs,
         2,
@@ -119,21 +151,21 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
             task: String(at[ATTR.TASK_NAME] ?? task?.name ?? ''),
             taskUuid: String(at[ATTR.TASK_UUID]),
             taskRunId: String(task?.attributes[ATTR.CICD_PIPELINE_TASK_RUN_ID] ?? at[ATTR.TASK_UUID]),
-            module: at[ATTR.TASK_MODULE] as string | undefined,
-            role: task?.attributes[ATTR.TASK_ROLE] as string | undefined,
+            module: text(at, ATTR.TASK_MODULE),
+            role: task && text(task.attributes, ATTR.TASK_ROLE),
             handler: task?.attributes[ATTR.TASK_HANDLER] === true,
             host: String(at[ATTR.TASK_HOST_NAME]),
             status,
             startNs: s.startNs,
             endNs: s.endNs,
-            message: at[ATTR.TASK_MESSAGE] as string | undefined,
-            rc: at[ATTR.TASK_RESULT] as number | undefined,
+            message: text(at, ATTR.TASK_MESSAGE),
+            rc: num(at, ATTR.TASK_RESULT),
             items: 0,
             retries: 0,
             spanId: s.spanId,
             changed: at[ATTR.TASK_CHANGED] === true,
             taskSpanId: s.parentSpanId,
-            delegatedTo: at[ATTR.TASK_DELEGATED_TO] as string | undefined,
+            delegatedTo: text(at, ATTR.TASK_DELEGATED_TO),
           }),
       ]);
     }
@@ -142,27 +174,27 @@ function replayTrace(spans: SlimSpan[], root: SlimSpan, observer: RunObserver): 
   observer.playbookStart?.({
     ...ref,
     startNs: root.startNs,
-    ansibleVersion: a[ATTR.VERSION] as string | undefined,
-    check: a[ATTR.CHECK_MODE] as boolean | undefined,
-    controller: a[ATTR.HOST_NAME] as string | undefined,
-    user: a[ATTR.HOST_USER] as string | undefined,
+    ansibleVersion: text(a, ATTR.VERSION),
+    check: flag(a, ATTR.CHECK_MODE),
+    controller: text(a, ATTR.HOST_NAME),
+    user: text(a, ATTR.HOST_USER),
     spanId: root.spanId,
-    forks: a[ATTR.RUN_FORKS] as number | undefined,
-    cpus: a[ATTR.RUN_CPUS] as number | undefined,
-    workerCpu: a[ATTR.RUN_WORKER_CPU] as number | undefined,
-    otherCpu: a[ATTR.RUN_OTHER_CPU] as number | undefined,
+    forks: num(a, ATTR.RUN_FORKS),
+    cpus: num(a, ATTR.RUN_CPUS),
+    workerCpu: num(a, ATTR.RUN_WORKER_CPU),
+    otherCpu: num(a, ATTR.RUN_OTHER_CPU),
   });
   for (const [, , emit] of steps) emit();
   observer.playbookEnd?.({
     ...ref,
     startNs: root.startNs,
     endNs: root.endNs,
-    result: (a[ATTR.CICD_PIPELINE_RESULT] ?? 'error') as CicdResult,
-    errorType: a[ATTR.ERROR_TYPE] as string | undefined,
+    result: oneOf(a, ATTR.CICD_PIPELINE_RESULT, RESULTS) ?? RESULT.ERROR,
+    errorType: text(a, ATTR.ERROR_TYPE),
     interrupted: a[ATTR.RUN_INTERRUPTED] === true,
     stats: {},
-    failedHosts: (a[ATTR.FAILED_HOSTS] as string[] | undefined) ?? [],
-    unreachableHosts: (a[ATTR.UNREACHABLE_HOSTS] as string[] | undefined) ?? [],
+    failedHosts: texts(a, ATTR.FAILED_HOSTS) ?? [],
+    unreachableHosts: texts(a, ATTR.UNREACHABLE_HOSTS) ?? [],
     spanId: root.spanId,
     // without every host span the timeline is not whole: the answer the live run put on the trace
     analysis: complete(spans) ? undefined : recordedAnalysis(root, spans),

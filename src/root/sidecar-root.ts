@@ -222,7 +222,7 @@ export class SidecarRoot {
     const b = this.config.baseline;
     if (b && b !== 'auto' && this.server) {
       // a baseline that cannot be read costs the comparison, never the run
-      this.baselineRun = await loadRun(b, this.history).catch((err) => {
+      this.baselineRun = await loadRun(b, this.history, undefined, (m) => this.log.warn(`--baseline ${m}`)).catch((err) => {
         this.log.warn(`--baseline ${(err as Error)?.message ?? err}: the run goes on without a baseline`);
         return undefined;
       });

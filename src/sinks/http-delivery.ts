@@ -2,6 +2,7 @@
 // a bounded in-order queue. Slack and the webhook only build bodies; a durable on-disk queue can
 // later implement the same `Delivery` interface without either of them changing.
 
+import { backoffMs, type BackoffPolicy } from '../util/backoff.js';
 import { withinDeadline } from '../util/deadline.js';
 
 export interface OutgoingRequest {
@@ -31,15 +32,18 @@ export interface HttpDeliveryOptions {
   timeoutMs?: number;
   /** Attempts after the first. */
   retries?: number;
-  backoffMs?: number;
-  maxBackoffMs?: number;
+  /** The waits between attempts; a `Retry-After` answer sets the next one (at most `maxMs`). */
+  backoff?: BackoffPolicy;
   maxQueue?: number;
   /** Called at most once per delivery: notification trouble is one warning line, never more. */
   warn: (message: string) => void;
   fetch?: typeof fetch;
 }
 
-const DEFAULTS = { timeoutMs: 5_000, retries: 4, backoffMs: 500, maxBackoffMs: 8_000, maxQueue: 10_000 };
+/** 4 retries after at most 0.5, 1, 2 and 4 s: a notification is worth some seconds, not the run's flush deadline. */
+export const DELIVERY_BACKOFF: BackoffPolicy = { firstMs: 500, maxMs: 8_000, jitter: 'equal' };
+
+const DEFAULTS = { timeoutMs: 5_000, retries: 4, backoff: DELIVERY_BACKOFF, maxQueue: 10_000 };
 
 class Permanent extends Error {}
 
@@ -145,8 +149,8 @@ export class HttpDelivery implements Delivery {
         problem = e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs / 1000} s` : (e.cause?.code ?? e.message);
       }
       if (attempt >= this.o.retries) throw new Error(`${problem} after ${attempt + 1} attempts`);
-      const backoff = Math.min(this.o.maxBackoffMs, retryAfterMs ?? this.o.backoffMs * 2 ** attempt);
-      await this.sleep(backoff * (0.75 + Math.random() * 0.5));
+      // the server's own word is not jittered: coming back earlier than it asked is pointless
+      await this.sleep(retryAfterMs === undefined ? backoffMs(this.o.backoff, attempt) : Math.min(this.o.backoff.maxMs, retryAfterMs));
     }
   }
 

@@ -3,9 +3,9 @@
 // (blank is unset; a number that does not parse is unset, with a warning), applied to the object
 // main hands down instead of the process's, so a test configures the sidecar with a plain object.
 // The SDK's own readers (OTLP headers, timeouts, TLS files, OTEL_RESOURCE_ATTRIBUTES) still read
-// the process environment themselves: the same variables main hands down.
+// the environment of the process themselves: the same variables main hands down.
 
-/** The process environment main read: passed down; nothing below main reads the process's own. */
+/** The environment of the process, as main read it: passed down; nothing below main reads the process's own. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Say-once warnings: a key, and the line the operator reads. */

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { backoffMs, type BackoffPolicy } from '../util/backoff.js';
 import { isLoopback } from '../util/bearer.js';
 import type { WatchMessage } from './watch-hub.js';
 
@@ -26,6 +27,9 @@ export function watchUrl(url: string): string {
   if (u.pathname === '' || u.pathname === '/') u.pathname = '/watch';
   return u.toString();
 }
+
+/** Reconnects after at most 0.5, 1, 2, 4 s, then every 5 s: a restarted serve is seen again within seconds. */
+export const WATCH_BACKOFF: BackoffPolicy = { firstMs: 500, maxMs: 5_000, jitter: 'equal' };
 
 /** Stays connected to a sidecar's watch endpoint: reconnects with backoff until stopped. */
 export class WatchClient {
@@ -91,8 +95,7 @@ export class WatchClient {
       if (reason.length) this.lastError = `closed by the sidecar: ${code} ${String(reason)}`;
       if (!this.lost) this.h.onNotice(`no connection to ${this.url}${this.lastError ? ` (${this.lastError})` : ''}; retrying`);
       this.lost = true;
-      this.attempts += 1;
-      this.timer = setTimeout(() => this.connect(), Math.min(5000, 250 * 2 ** this.attempts));
+      this.timer = setTimeout(() => this.connect(), backoffMs(WATCH_BACKOFF, this.attempts++));
     });
   }
 }

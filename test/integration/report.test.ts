@@ -1,6 +1,6 @@
 // The HTML report of a real run (run --report) and of its traces file (report), the same data
 // either way, opened in headless Chromium: waterfall, failures, filters, no network.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, PLAYBOOKS, runCli, tempDir, type CliResult } from '../helpers/sidecar-run.js';
@@ -59,6 +59,20 @@ describe('ansible-otel run --report and ansible-otel report', () => {
     expect(live.results).toHaveLength(24 + 24 + 1);
     expect(live.results).toContain('Apply the release | m07 | failed | disk full on m07');
     expect(pageResults(fileReport)).toEqual(live);
+  });
+
+  it('skips a foreign line and a torn last line with one warning, and reports the rest alike', async () => {
+    const lines = readFileSync(traces, 'utf8').trimEnd().split('\n');
+    const damaged = join(tmp, 'damaged.jsonl');
+    // a logs request among the traces, and the last line cut as by a writer killed mid-append
+    writeFileSync(damaged, [lines[0], '{"resourceLogs":[]}', ...lines.slice(1), lines.at(-1)!.slice(0, 200)].join('\n'));
+    const damagedReport = join(tmp, 'damaged-report.html');
+    const r = await runCli(['report', damaged, '-o', damagedReport], cleanEnv());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/line skipped/g)).toHaveLength(1);
+    expect(r.stderr).toContain(`${damaged}:2: /resourceSpans: expected an array of resource spans (this is a traces request), got nothing`);
+    expect(r.stderr).toContain('2 bad lines skipped in all');
+    expect(pageResults(damagedReport)).toEqual(pageResults(fileReport));
   });
 
   it('has no reference to anything over the network and names the failed hosts with their message', () => {

@@ -13,7 +13,7 @@ beforeEach(async () => {
 afterEach(() => receiver.stop());
 
 const delivery = (o: Partial<ConstructorParameters<typeof HttpDelivery>[0]> = {}): HttpDelivery =>
-  new HttpDelivery({ url: `${url}/hook`, target: 'test hook', backoffMs: 10, maxBackoffMs: 50, warn: (m) => warnings.push(m), ...o });
+  new HttpDelivery({ url: `${url}/hook`, target: 'test hook', backoff: { firstMs: 10, maxMs: 50, jitter: 'equal' }, warn: (m) => warnings.push(m), ...o });
 
 describe('HTTP delivery', () => {
   it('retries a 500, a 503 and a 429, then delivers, in order, without a warning', async () => {
@@ -59,7 +59,7 @@ describe('HTTP delivery', () => {
 
   it('stops at the shutdown deadline and counts what was not delivered', async () => {
     receiver.failNext = Array(100).fill(503);
-    const d = delivery({ backoffMs: 200, maxBackoffMs: 200, retries: 100 });
+    const d = delivery({ backoff: { firstMs: 200, maxMs: 200, jitter: 'equal' }, retries: 100 });
     d.send({ body: '{}' });
     d.send({ body: '{}' });
     const report = await d.shutdown(300);

@@ -13,7 +13,8 @@ describe('report of 200 hosts × 100 tasks', () => {
   it('holds every task and host result, and stays a reasonably small self-contained page', async () => {
     const path = join(tempDir(), 'big.jsonl');
     const run = writeSyntheticTraces(path, 200, 100);
-    const spans = await readTracesFile(path);
+    const { spans, badLines } = await readTracesFile(path);
+    expect(badLines).toBe(0);
     const builder = new ReportBuilder();
     replaySpans(spans, selectTraces(spans), builder);
     const [pb] = builder.playbooks;

@@ -1,5 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
+import { backoffMs, type BackoffPolicy } from '../../util/backoff.js';
 import type { DiskQueue } from './disk-queue.js';
 import type { OtlpByteSender } from './otlp-byte-sender.js';
 
@@ -14,7 +15,12 @@ export interface DurableStats {
   refusedItems: number;
 }
 
-const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+/**
+ * Between sends of the disk queue: at most 1, 2, 4, 8, 16 s, then every 30 s while the backend
+ * stays down. Each send is one request of the SDK's transport, with its own retries inside
+ * (docs/reliability.md, "Retries").
+ */
+export const QUEUE_BACKOFF: BackoffPolicy = { firstMs: 1_000, maxMs: 30_000, jitter: 'equal' };
 
 /**
  * An OTLP exporter — spans or metrics, the same mechanism — that loses nothing to an outage: a
@@ -102,7 +108,7 @@ export class DurableOtlpExporter<T> {
   private enqueue(bytes: Uint8Array, items: number, done: (result: ExportResult) => void): void {
     try {
       this.queue.push(bytes, items);
-      this.schedule(BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!);
+      this.schedule(backoffMs(QUEUE_BACKOFF, this.attempt));
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
@@ -129,7 +135,7 @@ export class DurableOtlpExporter<T> {
       const outcome = await this.sender.send(batch.bytes);
       if (!outcome.ok && outcome.retryable) {
         this.attempt += 1;
-        this.schedule(BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!);
+        this.schedule(backoffMs(QUEUE_BACKOFF, this.attempt));
         return false;
       }
       if (outcome.ok) this.delivered += batch.items;
