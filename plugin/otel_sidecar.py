@@ -1302,7 +1302,7 @@ def _resume_frame(run_id, seq, leftover=False):
 class FrameWriter(object):
     """Owns the queue, the socket, the spool file and the writer thread.
 
-    ``offer`` never blocks. The writer thread appends each batch to the spool file (when
+    ``append_locked`` never blocks. The writer thread appends each batch to the spool file (when
     ``spool_path`` is set: write-ahead, before the socket) and then sends it to the socket with a
     ``send_timeout``. A failed or timed-out send drops the connection; later batches go to the
     spool file, and the writer reconnects with backoff (``RECONNECT_BACKOFF``): a sidecar that
@@ -1384,11 +1384,6 @@ class FrameWriter(object):
             t.daemon = True
             self._thread = t
             t.start()
-
-    def offer(self, data):
-        """Queue one encoded frame; never blocks. Returns False if it was dropped."""
-        with self._cv:
-            return self.append_locked(data)
 
     def append_locked(self, data):
         """Queue one frame, the caller holding ``_cv``; wakes the writer only when it must."""
@@ -1907,10 +1902,6 @@ class FrameWriter(object):
                 self._q.clear()
                 self._undeliverable_locked(n, 'timeout')
             return n
-
-    def unsent(self):
-        with self._cv:
-            return len(self._q) + self._inflight
 
     def wait_leftovers(self, timeout):
         """At exit: the leftover thread may finish the file it sends, within ``timeout`` s."""
