@@ -85,6 +85,8 @@ export interface ShimBenchOptions {
 const WRAPPER = join(ROOT, 'bench', 'max_rss.py');
 const PLUGIN_DIR = join(ROOT, 'plugin');
 const FLOOR_DIR = join(ROOT, 'bench', 'floor-callback');
+/** The shim wrapped from outside with the bench's accounting (bench/shim-stats-callback/otel_sidecar_bench.py). */
+const STATS_DIR = join(ROOT, 'bench', 'shim-stats-callback');
 /** Modes without the shim: no stats file, and no "before" twin. */
 const withoutShim = (m: SidecarMode): boolean => m === 'none' || m === 'floor';
 export const workloadName = (w: Workload): string => `${w.hosts}x${w.tasks}f${w.forks}`;
@@ -110,8 +112,9 @@ function modeEnv(mode: ShimMode, dir: string, statsFile: string, before?: string
   if (mode.sidecar === 'none') return benchEnv();
   if (mode.sidecar === 'floor') return benchEnv({ ANSIBLE_CALLBACK_PLUGINS: FLOOR_DIR, ANSIBLE_CALLBACKS_ENABLED: 'otel_floor' });
   return benchEnv({
-    ANSIBLE_CALLBACK_PLUGINS: mode.before ? before : PLUGIN_DIR,
-    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar',
+    ANSIBLE_CALLBACK_PLUGINS: STATS_DIR,
+    ANSIBLE_CALLBACKS_ENABLED: 'otel_sidecar_bench',
+    ANSIBLE_OTEL_BENCH_SHIM: join(mode.before && before ? before : PLUGIN_DIR, 'otel_sidecar.py'),
     ANSIBLE_OTEL_SOCKET: join(dir, `${mode.sidecar}.sock`),
     ANSIBLE_OTEL_BENCH_STATS: statsFile,
   });

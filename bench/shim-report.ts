@@ -50,7 +50,7 @@ function block(s: ShimOverheadResult, workload: string, pin: string): string[] {
   }
   out.push(
     '',
-    "The shim's own accounting (medians; `ANSIBLE_OTEL_BENCH_STATS`): entry points timed with `perf_counter_ns` on the controller's main thread, their CPU time and its share of that thread's CPU time (in brackets: their wall time over it, an upper bound that counts preemption); garbage collections that ran inside them; the main thread's voluntary context switches inside them (waits: the GIL, a lock, I/O) and involuntary ones (preempted by the OS) and its minor page faults there (`getrusage(RUSAGE_THREAD)`); the writer thread's CPU clock, wake-ups and minor page faults (`/proc/self/task/<tid>/stat`).",
+    "The shim's own accounting (medians; the shim wrapped from outside by `bench/shim-stats-callback/otel_sidecar_bench.py`, which writes `ANSIBLE_OTEL_BENCH_STATS`): entry points timed with `perf_counter_ns` on the controller's main thread, their CPU time and its share of that thread's CPU time (in brackets: their wall time over it, an upper bound that counts preemption); garbage collections that ran inside them; the main thread's voluntary context switches inside them (waits: the GIL, a lock, I/O) and involuntary ones (preempted by the OS) and its minor page faults there (`getrusage(RUSAGE_THREAD)`); the writer thread's CPU clock, wake-ups and minor page faults (`/proc/self/task/<tid>/stat`).",
     '',
   );
   out.push(

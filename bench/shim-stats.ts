@@ -1,4 +1,5 @@
-// What the shim's bench accounting (ANSIBLE_OTEL_BENCH_STATS, plugin/otel_sidecar.py) reports,
+// What the shim's bench accounting (bench/shim-stats-callback/otel_sidecar_bench.py, which wraps
+// plugin/otel_sidecar.py from outside and writes ANSIBLE_OTEL_BENCH_STATS) reports,
 // the cProfile run of bench/shim_profile.py, and the medians over the runs of one mode.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { median } from './stats.js';
 
 const run = promisify(execFile);
 
-/** The JSON the shim writes at exit when ANSIBLE_OTEL_BENCH_STATS names a file. */
+/** The JSON the wrapped shim writes at exit to the file ANSIBLE_OTEL_BENCH_STATS names. */
 export interface ShimStats {
   wall_ns: number;
   main_cpu_ns: number;

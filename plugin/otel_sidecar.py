@@ -7,7 +7,8 @@
 #
 # Design rules: standard library only (the file is installed by copying it
 # onto a controller), never block and never break the playbook, never leak
-# secrets (no_log results, task arguments of no_log tasks, URL credentials, vault plaintexts).
+# secrets (no_log results, task arguments of no_log tasks, URL credentials, vault plaintexts):
+# every rule about a secret is in one section, "Secrets", which says what it guarantees.
 
 from __future__ import absolute_import, division, print_function
 
@@ -335,18 +336,59 @@ except Exception:  # pragma: no cover
 SHIM_VERSION = '0.1.0'
 PROTOCOL_VERSION = 1
 
-CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
-CENSORED_LABEL = '(censored due to no_log)'
-
 # Keys of a module result that are forwarded (docs/protocol.md, "res").
 _RES_KEYS = ('msg', 'rc', 'stdout', 'stderr', 'exception', 'skip_reason', 'reason', 'changed', 'failed',
              'attempts', 'retries', 'ansible_job_id', 'finished', 'warnings', 'deprecations', 'module_stderr')
 _RES_KEYSET = frozenset(_RES_KEYS)
 
-# scheme://userinfo@  ->  scheme://   (run over the serialized JSON text of a frame)
-# The userinfo may hold JSON escapes (\" or \\) and unrendered Jinja ({{ secret }}, as task
-# args are sent as written) but never other whitespace, '/' or an unescaped quote.
-_URL_CREDENTIALS = re.compile(r'([A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s"/\\{]|\\["\\]|\{\{[^{}]*\}\}|\{)*@')
+# ============================================================================================
+# Secrets: what never leaves this process. Everything the shim does to keep a secret out of a
+# frame, a spool file or a warning is in this section, in this order; the callback and the
+# writer apply it at the places named in brackets, and nothing else decides about a secret.
+#
+#  1. no_log is absolute: a result ansible censored, or of a no_log task or item, is sent as
+#     CENSORED (its item label as CENSORED_LABEL), a no_log task sends no arguments, and a no_log
+#     still a template counts as true. [CallbackModule._res, _label, _args, _task_start]
+#  2. Task arguments named like a secret (a part of the name in redact_arg_names) are sent as
+#     <redacted>, none at all with hide_task_arguments; the -e/--extra-vars values of the command
+#     line are <redacted> in `hello`. [CallbackModule._args, _send_hello]
+#  3. Every frame's JSON text, before it is queued: the user:password@ of every URL removed, and
+#     every match of redact_value_patterns replaced by <redacted>. [CallbackModule._emit]
+#  4. A vault value is never decrypted into a frame: it is sent as <vaulted> (the JSON encoder and
+#     the clippers never call str() on one). The plaintexts of those the shim can reach are
+#     registered once per play and per task and replaced by *** in every frame the writer thread
+#     writes after that. [CallbackModule._collect_secrets, FrameWriter._write]
+#  5. The token crosses a network only inside TLS (wss://), or goes to a loopback address; it is
+#     sent in the WebSocket upgrade only, never in a frame or a warning. wss:// verifies the
+#     sidecar's certificate and its name. [WebSocketConnection.connect]
+#  6. A spool file (it holds what the frames hold) is the user's alone. [FrameWriter._spool_ready]
+#
+# The per-event cost stays small: 1 and 2 are a few lookups, 3 is one '@' test and one search of
+# one regex of literal hints on nearly every frame, and 4's masking runs on the writer thread.
+
+# -- 1. no_log ---------------------------------------------------------------------------------
+
+CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+CENSORED_LABEL = '(censored due to no_log)'
+
+
+def _truthy_no_log(value):
+    # A templated (not yet evaluated) no_log counts as true: never risk sending args.
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() not in ('', 'false', 'no', 'off', '0', 'n', 'f')
+    return bool(value)
+
+
+def _no_log_of(r, task):
+    """Whether a result (its data ``r``, its ``task``) is no_log: censored, or said so either way."""
+    if 'censored' in r or r.get('_ansible_no_log'):
+        return True
+    return task is not None and _truthy_no_log(getattr(task, 'no_log', None))
+
+
+# -- 2. Task arguments, and the command line ---------------------------------------------------
 
 REDACTED = '<redacted>'
 _NAME_PARTS = re.compile(r'[_.\-]+')
@@ -359,6 +401,43 @@ def _secret_name(name, words):
     lowered = name.lower()
     return lowered in words or any(part in words for part in _NAME_PARTS.split(lowered))
 
+
+def redact_args(args, words, clip):
+    """A task's arguments as sent: ansible's own ``_ansible_*`` keys left out, those whose name has
+    one of ``words`` as a part <redacted>, every other value clipped."""
+    return dict((k, REDACTED if words and _secret_name(k, words) else clip(v)) for k, v in args.items()
+                if not (isinstance(k, str) and k.startswith('_ansible_')))
+
+
+def _redact_argv(argv):
+    """argv with the values of -e/--extra-vars hidden (they often carry secrets)."""
+    out = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            out.append(arg if arg.startswith('@') else '<redacted>')
+            hide_next = False
+            continue
+        if arg in ('-e', '--extra-vars'):
+            out.append(arg)
+            hide_next = True
+        elif arg.startswith('--extra-vars='):
+            value = arg[len('--extra-vars='):]
+            out.append(arg if value.startswith('@') else '--extra-vars=<redacted>')
+        elif arg.startswith('-e') and not arg.startswith('--') and len(arg) > 2:
+            value = arg[2:]
+            out.append(arg if value.startswith('@') else '-e<redacted>')
+        else:
+            out.append(arg)
+    return out
+
+
+# -- 3. Every frame's text ---------------------------------------------------------------------
+
+# scheme://userinfo@  ->  scheme://   (run over the serialized JSON text of a frame)
+# The userinfo may hold JSON escapes (\" or \\) and unrendered Jinja ({{ secret }}, as task
+# args are sent as written) but never other whitespace, '/' or an unescaped quote.
+_URL_CREDENTIALS = re.compile(r'([A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s"/\\{]|\\["\\]|\{\{[^{}]*\}\}|\{)*@')
 
 # Literal text each default pattern cannot match without: a frame holding none of it (nearly
 # every frame) skips that regex, which keeps redaction off the per-event bill.
@@ -414,6 +493,325 @@ def _redact_values(body, patterns):
     return body
 
 
+# -- 4. Vault values ---------------------------------------------------------------------------
+
+# Vault values of every ansible-core: 2.14's AnsibleVaultEncryptedUnicode, 2.19's EncryptedString
+# (no longer a str) and VaultExceptionMarker (an undecryptable one). str() of any of them decrypts
+# (or raises), so they are recognised by class, before json or the clippers ever call str().
+_VAULT_TYPES = frozenset(('AnsibleVaultEncryptedUnicode', 'EncryptedString', 'VaultExceptionMarker'))
+VAULTED = '<vaulted>'
+
+
+def is_vaulted(obj):
+    t = type(obj)
+    return t.__name__ in _VAULT_TYPES or (t.__module__ or '').startswith('ansible.parsing.vault')
+
+
+def _json_default(obj):
+    """The frame encoder's last resort (_ENCODER, _c_dumps) for objects json cannot encode:
+    never raise, never decrypt."""
+    name = type(obj).__name__
+    if is_vaulted(obj):
+        return VAULTED
+    if isinstance(obj, (bytes, bytearray)):
+        return bytes(obj).decode('utf-8', 'replace')
+    if isinstance(obj, (set, frozenset)):
+        try:
+            return sorted(obj)
+        except TypeError:
+            return list(obj)
+    if isinstance(obj, collections.abc.Mapping):
+        return dict(obj)
+    try:
+        return str(obj)
+    except Exception:
+        return '<%s>' % name
+
+
+# Vault plaintexts: registered when the controller comes across them (once per play or task),
+# masked by the writer thread in every frame it writes after that, the way CI systems mask
+# registered secrets. ansible's own console shows a task that echoes a vaulted value in clear.
+
+MASK = '***'
+# Shorter plaintexts are not registered: masking "yes" or "8080" would blank ordinary words and
+# numbers all over the trace. They are still never decrypted into a frame (VAULTED).
+MIN_SECRET_CHARS = 6
+_ENVELOPE_KEYS = frozenset(('v', 't', 'run', 'seq', 'ts'))
+
+
+def vault_plaintext(obj):
+    """The decrypted text of a vault object, or None when it cannot be decrypted here."""
+    name = type(obj).__name__
+    try:
+        if name == 'AnsibleVaultEncryptedUnicode':
+            # without a vault, .data is the ciphertext itself
+            return obj.data if getattr(obj, 'vault', None) else None
+        if name == 'EncryptedString':
+            return str.__str__(str(obj))  # decrypts on purpose; a plain str, without data tags
+    except Exception:  # pylint: disable=broad-except  (no password for this vault id, ...)
+        return None
+    return None
+
+
+def iter_vaulted(value, budget):
+    """The vault objects inside ``value`` (nested dicts, lists, tuples), looking at no more than
+    ``budget[0]`` values (shared across calls, so a huge structure costs a bounded time)."""
+    stack = [value]
+    while stack and budget[0] > 0:
+        v = stack.pop()
+        budget[0] -= 1
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            continue
+        if is_vaulted(v):
+            yield v
+        elif isinstance(v, collections.abc.Mapping):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            stack.extend(v)
+
+
+def _secret_forms(text):
+    """The texts one plaintext is registered as: the whole (stripped: ansible strips stdout) and
+    each line of a multi-line one, each long enough to be worth masking."""
+    whole = text.strip()
+    lines = [line.strip() for line in whole.splitlines()]
+    forms = [whole] + (lines if len(lines) > 1 else [])
+    return [f for f in dict.fromkeys(forms) if len(f) >= MIN_SECRET_CHARS]
+
+
+def _no_cache(loader):
+    """load_from_file's "do not cache" on this version (2.14: False, 2.19+: 'none'): a copy the
+    shim read must never be the one ansible-core finds later (2.19 caches trust tags with it)."""
+    try:
+        import inspect
+        default = inspect.signature(loader.load_from_file).parameters['cache'].default
+    except Exception:  # pylint: disable=broad-except
+        return False
+    return False if isinstance(default, bool) else 'none'
+
+
+class VaultSecrets(object):
+    """The plaintexts registered so far, and where vaulted values are cheap to reach. ``masks``
+    is replaced whole (never mutated), so the writer thread reads a consistent tuple without a
+    lock."""
+
+    def __init__(self):
+        self._ciphertexts = set()   # vault values already decrypted (decrypt each once)
+        self._texts = set()
+        self.masks = ()             # ((needles as bytes), (texts to replace)) per plaintext
+        self._loader = None         # ansible's DataLoader: its cache of parsed files
+        self._inventory = None      # the inventory whose vars were searched
+        self._files_seen = 0        # how many of those were searched for vault values
+
+    def collect(self, value, budget):
+        for obj in iter_vaulted(value, budget):
+            key = getattr(obj, '_ciphertext', None)
+            if key is None:
+                continue
+            key = bytes(key) if isinstance(key, (bytes, bytearray)) else str(key)
+            if key in self._ciphertexts:
+                continue
+            self._ciphertexts.add(key)
+            text = vault_plaintext(obj)
+            if isinstance(text, str):
+                self.add(text)
+
+    def add(self, text):
+        masks = list(self.masks)
+        for form in _secret_forms(text):
+            if form in self._texts:
+                continue
+            self._texts.add(form)
+            escaped = _dumps(form)[1:-1]              # as in the frame's JSON text
+            twice = _dumps(escaped)[1:-1]             # inside a JSON text in a string (labels)
+            texts = tuple(sorted({form, escaped}, key=len, reverse=True))
+            needles = tuple(sorted({escaped.encode('utf-8'), twice.encode('utf-8')}, key=len))
+            masks.append((needles, texts))
+        # longest first: a secret that contains another is masked whole
+        self.masks = tuple(sorted(masks, key=lambda m: -len(m[1][0])))
+
+    def play_sources(self, play):
+        """Where vaulted variables are cheap to reach: the play's vars and vars_files, extra vars,
+        the inventory's host and group vars, and every file ansible's loader parsed and cached
+        (playbooks, roles, host_vars and group_vars files)."""
+        out = [getattr(play, 'vars', None)]
+        try:
+            vm = play.get_variable_manager()
+        except Exception:  # pylint: disable=broad-except
+            return out
+        self._loader = getattr(vm, '_loader', None)
+        inventory = getattr(vm, '_inventory', None)
+        if inventory is not None and inventory is not self._inventory:
+            self._inventory = inventory  # once per run, not per play or serial batch
+            try:
+                out.append(vm.extra_vars)
+                out.extend(h.vars for h in inventory.hosts.values())
+                out.extend(g.vars for g in inventory.groups.values())
+            except Exception:  # pylint: disable=broad-except
+                pass
+        out.extend(self._vars_files(play))
+        out.extend(self.files_loaded_since())
+        return out
+
+    def _vars_files(self, play):
+        """The play's vars_files with a literal path (ansible-core reads them per host, uncached)."""
+        loader = self._loader
+        try:
+            names = play.get_vars_files()
+        except Exception:  # pylint: disable=broad-except
+            return []
+        out = []
+        for name in names or ():
+            if isinstance(name, str) and '{{' not in name and loader is not None:
+                try:
+                    out.append(loader.load_from_file(name, cache=_no_cache(loader), unsafe=True))
+                except Exception:  # pylint: disable=broad-except
+                    pass
+        return out
+
+    def files_loaded_since(self):
+        """The parsed files the loader cached since the last look (a count, per task)."""
+        try:
+            cache = self._loader._FILE_CACHE
+        except AttributeError:
+            return []
+        if len(cache) == self._files_seen:
+            return []
+        data = list(cache.values())
+        new, self._files_seen = data[self._files_seen:], len(data)
+        return new
+
+
+def mask_batch(data, masks):
+    """``data`` (NDJSON lines) with every registered plaintext replaced by MASK. Runs on the
+    writer thread. A batch without any (nearly all) costs one substring search per plaintext; a
+    line with one is decoded and re-encoded, so a secret that looks like a number or a key never
+    breaks the JSON, and the envelope (run, seq, ts) is never touched."""
+    hits = [m for m in masks if any(n in data for n in m[0])]
+    if not hits:
+        return data
+    lines = data.split(b'\n')
+    for i, line in enumerate(lines):
+        if line and any(n in line for m in hits for n in m[0]):
+            lines[i] = _mask_line(line, hits)
+    return b'\n'.join(lines)
+
+
+def _mask_line(line, hits):
+    try:
+        frame = json.loads(line.decode('utf-8'))
+    except ValueError:  # never the shim's own frames; still, mask what can be found
+        for needles, _ in hits:
+            for n in needles:
+                line = line.replace(n, MASK.encode('ascii'))
+        return line
+    texts = [t for m in hits for t in m[1]]
+    for k in list(frame):
+        if k not in _ENVELOPE_KEYS:
+            frame[k] = _mask_value(frame[k], texts)
+    return _dumps(frame).encode('utf-8')
+
+
+def _mask_value(v, texts):
+    if isinstance(v, str):
+        for t in texts:
+            if t in v:
+                v = v.replace(t, MASK)
+        return v
+    if isinstance(v, dict):
+        return dict((_mask_value(k, texts), _mask_value(x, texts)) for k, x in v.items())
+    if isinstance(v, list):
+        return [_mask_value(x, texts) for x in v]
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        text = _dumps(v)
+        return MASK if any(t in text for t in texts) else v
+    return v
+
+
+# -- 5. TLS and the token ----------------------------------------------------------------------
+
+# The files of the wss:// client side: CA bundle (None: the system's), client certificate and key.
+TlsFiles = collections.namedtuple('TlsFiles', 'ca_file client_cert client_key')
+
+
+def _is_loopback(host):
+    return host in ('localhost', '::1') or re.match(r'^127\.\d+\.\d+\.\d+$', host) is not None
+
+
+def _tls_context(files):
+    """Verifies the sidecar's certificate and name (ssl.create_default_context); reads the files
+    now, so a missing one is a connect problem like any other."""
+    import ssl
+    files = files or TlsFiles(None, None, None)
+    what = 'tls_ca_file %s' % files.ca_file if files.ca_file else 'the system CAs'
+    try:
+        context = ssl.create_default_context(cafile=files.ca_file or None)
+        if files.client_cert:
+            what = 'tls_client_cert %s' % files.client_cert
+            context.load_cert_chain(files.client_cert, files.client_key or None)
+    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+        raise WebSocketError('TLS: cannot load %s: %s' % (what, _tls_reason(e)))
+    return context
+
+
+# OpenSSL's X509_V_ERR_INVALID_CA (79) to X509_V_ERR_EC_KEY_EXPLICIT_PARAMS (94): the RFC 5280
+# checks of VERIFY_X509_STRICT, on in ssl.create_default_context from Python 3.13 (ansible-core
+# 2.22's minimum), so a CA that worked with an older Python can be refused.
+_X509_STRICT_CODES = range(79, 95)
+
+
+def _tls_reason(exc):
+    import ssl  # loaded already: only wss:// gets here
+    verify = getattr(exc, 'verify_message', None)
+    if verify and getattr(exc, 'verify_code', None) in _X509_STRICT_CODES:
+        return ('certificate verify failed: %s (a certificate of the sidecar\'s chain breaks RFC 5280, which '
+                'Python 3.13+ checks: a CA needs critical basicConstraints CA:TRUE and keyUsage keyCertSign)' % verify)
+    if verify:
+        return ('certificate verify failed: %s (the sidecar\'s certificate must be signed by a CA of '
+                'tls_ca_file, or of the system when it is empty, and name the host of the URL)' % verify)
+    if isinstance(exc, ssl.SSLError):  # its errno is OpenSSL's, not the system's
+        text = re.sub(r'\s*\(_ssl\.c:\d+\)$', '', str(exc))
+    else:
+        text = _errno_text(exc)
+    if 'CERTIFICATE_REQUIRED' in text:
+        text += ' (the sidecar requires a client certificate: tls_client_cert)'
+    return text
+
+
+def refuse_cleartext_token(token, secure, host):
+    """Raises unless the token may go to ``host``: inside TLS (wss://), or to a loopback address."""
+    if token and not secure and not _is_loopback(host):
+        raise WebSocketError('not sending the token in cleartext to %s: use wss:// (serve --ws-tls-cert), '
+                             'or ws:// only to a loopback address' % host)
+
+
+# -- 6. Spool files ----------------------------------------------------------------------------
+
+def open_spool_file(path):
+    """Creates a spool file for writing, the user's alone: mode 0600, in a directory of mode
+    0700 that the user owns (made when missing)."""
+    d = os.path.dirname(path)
+    if not os.path.isdir(d):
+        parent = os.path.dirname(d)
+        if parent:
+            os.makedirs(parent, 0o700, exist_ok=True)
+        try:
+            os.mkdir(d, 0o700)
+        except FileExistsError:
+            pass
+        else:
+            os.chmod(d, 0o700)  # whatever the umask
+    if hasattr(os, 'getuid') and os.stat(d).st_uid != os.getuid():
+        raise OSError('the directory %s belongs to another user' % d)
+    # O_EXCL: the name holds a fresh random run id; never append to a file or symlink
+    # someone else put there.
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+             | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NOFOLLOW', 0))
+    return os.open(path, flags, 0o600)
+
+
+# ============================================================================================ end of Secrets
+
 _STATE_CONNECTING = 0
 _STATE_UP = 1
 _STATE_DOWN = 2
@@ -444,38 +842,6 @@ def _errno_text(exc):
     return str(exc) or type(exc).__name__
 
 
-# Vault values of every ansible-core: 2.14's AnsibleVaultEncryptedUnicode, 2.19's EncryptedString
-# (no longer a str) and VaultExceptionMarker (an undecryptable one). str() of any of them decrypts
-# (or raises), so they are recognised by class, before json or the clippers ever call str().
-_VAULT_TYPES = frozenset(('AnsibleVaultEncryptedUnicode', 'EncryptedString', 'VaultExceptionMarker'))
-VAULTED = '<vaulted>'
-
-
-def is_vaulted(obj):
-    t = type(obj)
-    return t.__name__ in _VAULT_TYPES or (t.__module__ or '').startswith('ansible.parsing.vault')
-
-
-def _json_default(obj):
-    """Last resort for objects json cannot encode: never raise, never decrypt."""
-    name = type(obj).__name__
-    if is_vaulted(obj):
-        return VAULTED
-    if isinstance(obj, (bytes, bytearray)):
-        return bytes(obj).decode('utf-8', 'replace')
-    if isinstance(obj, (set, frozenset)):
-        try:
-            return sorted(obj)
-        except TypeError:
-            return list(obj)
-    if isinstance(obj, collections.abc.Mapping):
-        return dict(obj)
-    try:
-        return str(obj)
-    except Exception:
-        return '<%s>' % name
-
-
 _ENCODER = json.JSONEncoder(default=_json_default, ensure_ascii=False, separators=(',', ':'))
 
 
@@ -504,29 +870,6 @@ def _c_dumps():
 
 
 _dumps = _c_dumps() or _ENCODER.encode
-
-
-def _redact_argv(argv):
-    """argv with the values of -e/--extra-vars hidden (they often carry secrets)."""
-    out = []
-    hide_next = False
-    for arg in argv:
-        if hide_next:
-            out.append(arg if arg.startswith('@') else '<redacted>')
-            hide_next = False
-            continue
-        if arg in ('-e', '--extra-vars'):
-            out.append(arg)
-            hide_next = True
-        elif arg.startswith('--extra-vars='):
-            value = arg[len('--extra-vars='):]
-            out.append(arg if value.startswith('@') else '--extra-vars=<redacted>')
-        elif arg.startswith('-e') and not arg.startswith('--') and len(arg) > 2:
-            value = arg[2:]
-            out.append(arg if value.startswith('@') else '-e<redacted>')
-        else:
-            out.append(arg)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -594,141 +937,6 @@ def make_clippers(max_bytes):
 
 
 # --------------------------------------------------------------------------------------------
-# Vault plaintexts: registered when the controller comes across them (once per play or task),
-# masked by the writer thread in every frame it writes after that, the way CI systems mask
-# registered secrets. ansible's own console shows a task that echoes a vaulted value in clear.
-
-MASK = '***'
-# Shorter plaintexts are not registered: masking "yes" or "8080" would blank ordinary words and
-# numbers all over the trace. They are still never decrypted into a frame (VAULTED).
-MIN_SECRET_CHARS = 6
-_ENVELOPE_KEYS = frozenset(('v', 't', 'run', 'seq', 'ts'))
-
-
-def vault_plaintext(obj):
-    """The decrypted text of a vault object, or None when it cannot be decrypted here."""
-    name = type(obj).__name__
-    try:
-        if name == 'AnsibleVaultEncryptedUnicode':
-            # without a vault, .data is the ciphertext itself
-            return obj.data if getattr(obj, 'vault', None) else None
-        if name == 'EncryptedString':
-            return str.__str__(str(obj))  # decrypts on purpose; a plain str, without data tags
-    except Exception:  # pylint: disable=broad-except  (no password for this vault id, ...)
-        return None
-    return None
-
-
-def iter_vaulted(value, budget):
-    """The vault objects inside ``value`` (nested dicts, lists, tuples), looking at no more than
-    ``budget[0]`` values (shared across calls, so a huge structure costs a bounded time)."""
-    stack = [value]
-    while stack and budget[0] > 0:
-        v = stack.pop()
-        budget[0] -= 1
-        if isinstance(v, (str, int, float, bool)) or v is None:
-            continue
-        if is_vaulted(v):
-            yield v
-        elif isinstance(v, collections.abc.Mapping):
-            stack.extend(v.values())
-        elif isinstance(v, (list, tuple, set, frozenset)):
-            stack.extend(v)
-
-
-def _secret_forms(text):
-    """The texts one plaintext is registered as: the whole (stripped: ansible strips stdout) and
-    each line of a multi-line one, each long enough to be worth masking."""
-    whole = text.strip()
-    lines = [line.strip() for line in whole.splitlines()]
-    forms = [whole] + (lines if len(lines) > 1 else [])
-    return [f for f in dict.fromkeys(forms) if len(f) >= MIN_SECRET_CHARS]
-
-
-class VaultSecrets(object):
-    """The plaintexts registered so far. ``masks`` is replaced whole (never mutated), so the
-    writer thread reads a consistent tuple without a lock."""
-
-    def __init__(self):
-        self._ciphertexts = set()   # vault values already decrypted (decrypt each once)
-        self._texts = set()
-        self.masks = ()             # ((needles as bytes), (texts to replace)) per plaintext
-
-    def collect(self, value, budget):
-        for obj in iter_vaulted(value, budget):
-            key = getattr(obj, '_ciphertext', None)
-            if key is None:
-                continue
-            key = bytes(key) if isinstance(key, (bytes, bytearray)) else str(key)
-            if key in self._ciphertexts:
-                continue
-            self._ciphertexts.add(key)
-            text = vault_plaintext(obj)
-            if isinstance(text, str):
-                self.add(text)
-
-    def add(self, text):
-        masks = list(self.masks)
-        for form in _secret_forms(text):
-            if form in self._texts:
-                continue
-            self._texts.add(form)
-            escaped = _dumps(form)[1:-1]              # as in the frame's JSON text
-            twice = _dumps(escaped)[1:-1]             # inside a JSON text in a string (labels)
-            texts = tuple(sorted({form, escaped}, key=len, reverse=True))
-            needles = tuple(sorted({escaped.encode('utf-8'), twice.encode('utf-8')}, key=len))
-            masks.append((needles, texts))
-        # longest first: a secret that contains another is masked whole
-        self.masks = tuple(sorted(masks, key=lambda m: -len(m[1][0])))
-
-
-def mask_batch(data, masks):
-    """``data`` (NDJSON lines) with every registered plaintext replaced by MASK. Runs on the
-    writer thread. A batch without any (nearly all) costs one substring search per plaintext; a
-    line with one is decoded and re-encoded, so a secret that looks like a number or a key never
-    breaks the JSON, and the envelope (run, seq, ts) is never touched."""
-    hits = [m for m in masks if any(n in data for n in m[0])]
-    if not hits:
-        return data
-    lines = data.split(b'\n')
-    for i, line in enumerate(lines):
-        if line and any(n in line for m in hits for n in m[0]):
-            lines[i] = _mask_line(line, hits)
-    return b'\n'.join(lines)
-
-
-def _mask_line(line, hits):
-    try:
-        frame = json.loads(line.decode('utf-8'))
-    except ValueError:  # never the shim's own frames; still, mask what can be found
-        for needles, _ in hits:
-            for n in needles:
-                line = line.replace(n, MASK.encode('ascii'))
-        return line
-    texts = [t for m in hits for t in m[1]]
-    for k in list(frame):
-        if k not in _ENVELOPE_KEYS:
-            frame[k] = _mask_value(frame[k], texts)
-    return _dumps(frame).encode('utf-8')
-
-
-def _mask_value(v, texts):
-    if isinstance(v, str):
-        for t in texts:
-            if t in v:
-                v = v.replace(t, MASK)
-        return v
-    if isinstance(v, dict):
-        return dict((_mask_value(k, texts), _mask_value(x, texts)) for k, x in v.items())
-    if isinstance(v, list):
-        return [_mask_value(x, texts) for x in v]
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        text = _dumps(v)
-        return MASK if any(t in text for t in texts) else v
-    return v
-
-
-# --------------------------------------------------------------------------------------------
 # WebSocket transport (RFC 6455, client side): the same NDJSON byte stream, carried in binary
 # messages whose boundaries mean nothing, for a sidecar in another container or pod.
 
@@ -770,54 +978,6 @@ class WebSocketError(OSError):
     """The sidecar refused the upgrade, closed the connection, or spoke something else."""
 
 
-# The files of the wss:// client side: CA bundle (None: the system's), client certificate and key.
-TlsFiles = collections.namedtuple('TlsFiles', 'ca_file client_cert client_key')
-
-
-def _is_loopback(host):
-    return host in ('localhost', '::1') or re.match(r'^127\.\d+\.\d+\.\d+$', host) is not None
-
-
-def _tls_context(files):
-    """Verifies the sidecar's certificate and name (ssl.create_default_context); reads the files
-    now, so a missing one is a connect problem like any other."""
-    import ssl
-    files = files or TlsFiles(None, None, None)
-    what = 'tls_ca_file %s' % files.ca_file if files.ca_file else 'the system CAs'
-    try:
-        context = ssl.create_default_context(cafile=files.ca_file or None)
-        if files.client_cert:
-            what = 'tls_client_cert %s' % files.client_cert
-            context.load_cert_chain(files.client_cert, files.client_key or None)
-    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
-        raise WebSocketError('TLS: cannot load %s: %s' % (what, _tls_reason(e)))
-    return context
-
-
-# OpenSSL's X509_V_ERR_INVALID_CA (79) to X509_V_ERR_EC_KEY_EXPLICIT_PARAMS (94): the RFC 5280
-# checks of VERIFY_X509_STRICT, on in ssl.create_default_context from Python 3.13 (ansible-core
-# 2.22's minimum), so a CA that worked with an older Python can be refused.
-_X509_STRICT_CODES = range(79, 95)
-
-
-def _tls_reason(exc):
-    import ssl  # loaded already: only wss:// gets here
-    verify = getattr(exc, 'verify_message', None)
-    if verify and getattr(exc, 'verify_code', None) in _X509_STRICT_CODES:
-        return ('certificate verify failed: %s (a certificate of the sidecar\'s chain breaks RFC 5280, which '
-                'Python 3.13+ checks: a CA needs critical basicConstraints CA:TRUE and keyUsage keyCertSign)' % verify)
-    if verify:
-        return ('certificate verify failed: %s (the sidecar\'s certificate must be signed by a CA of '
-                'tls_ca_file, or of the system when it is empty, and name the host of the URL)' % verify)
-    if isinstance(exc, ssl.SSLError):  # its errno is OpenSSL's, not the system's
-        text = re.sub(r'\s*\(_ssl\.c:\d+\)$', '', str(exc))
-    else:
-        text = _errno_text(exc)
-    if 'CERTIFICATE_REQUIRED' in text:
-        text += ' (the sidecar requires a client certificate: tls_client_cert)'
-    return text
-
-
 class WebSocketConnection(object):
     """A connected ws:// or wss:// client with the socket methods the writer uses (sendall,
     shutdown, close); ``service`` answers the sidecar's pings (its heartbeat drops silent peers)."""
@@ -841,9 +1001,7 @@ class WebSocketConnection(object):
             raise WebSocketError('%s:// is not a WebSocket URL: use ws://, wss:// or a Unix socket path' % parts.scheme)
         secure = parts.scheme == 'wss'
         host, port = parts.hostname or '127.0.0.1', parts.port or (443 if secure else 80)
-        if token and not secure and not _is_loopback(host):
-            raise WebSocketError('not sending the token in cleartext to %s: use wss:// (serve --ws-tls-cert), '
-                                 'or ws:// only to a loopback address' % host)
+        refuse_cleartext_token(token, secure, host)
         path = parts.path if parts.path not in ('', '/') else '/frames'
         context = _tls_context(tls) if secure else None
         sock = socket.create_connection((host, port), timeout)
@@ -856,7 +1014,7 @@ class WebSocketConnection(object):
                      'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13',
                      'Sec-WebSocket-Key: %s' % key.decode('ascii'),
                      'User-Agent: ansible-otel-shim/%s' % SHIM_VERSION]
-            if token:
+            if token:  # the one place it is sent (Secrets, 5)
                 lines.append('Authorization: Bearer %s' % token)
             sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1'))
             reply = b''
@@ -1302,7 +1460,7 @@ def _resume_frame(run_id, seq, leftover=False):
 class FrameWriter(object):
     """Owns the queue, the socket, the spool file and the writer thread.
 
-    ``offer`` never blocks. The writer thread appends each batch to the spool file (when
+    ``append_locked`` never blocks. The writer thread appends each batch to the spool file (when
     ``spool_path`` is set: write-ahead, before the socket) and then sends it to the socket with a
     ``send_timeout``. A failed or timed-out send drops the connection; later batches go to the
     spool file, and the writer reconnects with backoff (``RECONNECT_BACKOFF``): a sidecar that
@@ -1385,11 +1543,6 @@ class FrameWriter(object):
             self._thread = t
             t.start()
 
-    def offer(self, data):
-        """Queue one encoded frame; never blocks. Returns False if it was dropped."""
-        with self._cv:
-            return self.append_locked(data)
-
     def append_locked(self, data):
         """Queue one frame, the caller holding ``_cv``; wakes the writer only when it must."""
         q = self._q
@@ -1435,34 +1588,13 @@ class FrameWriter(object):
             return not self._lost and self._sent_off >= self._spool_size
         return self._sent_all
 
-    def _open_spool(self):
-        path = self.spool_path
-        d = os.path.dirname(path)
-        if not os.path.isdir(d):
-            parent = os.path.dirname(d)
-            if parent:
-                os.makedirs(parent, 0o700, exist_ok=True)
-            try:
-                os.mkdir(d, 0o700)
-            except FileExistsError:
-                pass
-            else:
-                os.chmod(d, 0o700)  # whatever the umask
-        if hasattr(os, 'getuid') and os.stat(d).st_uid != os.getuid():
-            raise OSError('the directory %s belongs to another user' % d)
-        # O_EXCL: the name holds a fresh random run id; never append to a file or symlink
-        # someone else put there.
-        flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
-                 | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NOFOLLOW', 0))
-        return os.open(path, flags, 0o600)
-
     def _spool_ready(self):
         """Open the spool file at the first use. False when there is none (or it failed)."""
         if self._spool_off:
             return False
         if self._spool_fd is None:
             try:
-                self._spool_fd = self._open_spool()
+                self._spool_fd = open_spool_file(self.spool_path)
             except OSError as e:
                 self._spool_problem('cannot create the spool file', e)
                 return False
@@ -1908,10 +2040,6 @@ class FrameWriter(object):
                 self._undeliverable_locked(n, 'timeout')
             return n
 
-    def unsent(self):
-        with self._cv:
-            return len(self._q) + self._inflight
-
     def wait_leftovers(self, timeout):
         """At exit: the leftover thread may finish the file it sends, within ``timeout`` s."""
         if self.leftovers is not None:
@@ -2174,17 +2302,6 @@ class LeftoverSender(object):
 # 2.19+ hands callbacks a CallbackTaskResult with public ``result``, ``task`` and ``host``; its
 # ``_result``, ``_task`` and ``_host`` are compatibility properties to be deprecated (2.23). 2.14
 # has only those. Never ``task_fields``: 2.22 warns on it.
-def _no_cache(loader):
-    """load_from_file's "do not cache" on this version (2.14: False, 2.19+: 'none'): a copy the
-    shim read must never be the one ansible-core finds later (2.19 caches trust tags with it)."""
-    try:
-        import inspect
-        default = inspect.signature(loader.load_from_file).parameters['cache'].default
-    except Exception:  # pylint: disable=broad-except
-        return False
-    return False if isinstance(default, bool) else 'none'
-
-
 def result_data(result):
     data = getattr(result, 'result', None)
     return result._result if data is None else data
@@ -2364,22 +2481,6 @@ def task_is_rescued(task):
     return False
 
 
-def _truthy_no_log(value):
-    # A templated (not yet evaluated) no_log counts as true: never risk sending args.
-    if value is None or value is False:
-        return False
-    if isinstance(value, str):
-        return value.strip().lower() not in ('', 'false', 'no', 'off', '0', 'n', 'f')
-    return bool(value)
-
-
-def _no_log_of(r, task):
-    """Whether a result (its data ``r``, its ``task``) is no_log: censored, or said so either way."""
-    if 'censored' in r or r.get('_ansible_no_log'):
-        return True
-    return task is not None and _truthy_no_log(getattr(task, 'no_log', None))
-
-
 def _throttle_of(task):
     """The task's throttle (inherited from its block or play) as a number; None for a template."""
     value = getattr(task, 'throttle', 0)
@@ -2520,9 +2621,6 @@ class CallbackModule(CallbackBase):
         self._clip_str, self._clip_value, self._clip_deep = make_clippers(4096)
         self._play = None
         self._vault = VaultSecrets()
-        self._loader = None           # ansible's DataLoader: its cache of parsed files
-        self._inventory = None        # the inventory whose vars were searched
-        self._files_seen = 0          # how many of those were searched for vault values
         self._pending = {}            # host name -> uuid of the task whose result is due
         self._awaiting_flush = set()  # (handler uuid, host) sent, until ansible flushes handlers
         self._task_uuid = None        # the task started last: what an error ansible shows is about
@@ -2623,6 +2721,7 @@ class CallbackModule(CallbackBase):
         if writer._child:
             return
         body = _dumps(fields) if fields else '{}'
+        # Secrets, 3: on the text of every frame, before it is queued
         if '@' in body:
             body = _URL_CREDENTIALS.sub(r'\1', body)
         if self._secret_values is not None:
@@ -2675,7 +2774,7 @@ class CallbackModule(CallbackBase):
             pass
 
     # ---------------------------------------------------------------------------------------
-    # result subset
+    # what of a result and a task is sent (Secrets, 1 and 2)
     def _res(self, r, no_log):
         if no_log:
             return {'censored': CENSORED}
@@ -2703,10 +2802,7 @@ class CallbackModule(CallbackBase):
         args = getattr(task, 'args', None)
         if not args:
             return {}
-        clip = self._clip_value
-        secret = self._secret_arg_words
-        return dict((k, REDACTED if secret and _secret_name(k, secret) else clip(v)) for k, v in args.items()
-                    if not (isinstance(k, str) and k.startswith('_ansible_')))
+        return redact_args(args, self._secret_arg_words, self._clip_value)
 
     def _label(self, r, no_log):
         if no_log:
@@ -2722,10 +2818,11 @@ class CallbackModule(CallbackBase):
             return '<%s>' % type(label).__name__  # str() could decrypt a vault value inside
 
     # ---------------------------------------------------------------------------------------
-    # vault secrets: searched once per play and per task, never per result
+    # vault secrets (Secrets, 4): searched once per play and per task, never per result
     SECRET_SEARCH_BUDGET = 200000  # values looked at per play or task, at most
 
     def _collect_secrets(self, *values):
+        """Registers the plaintexts of the vault values in ``values``; the writer masks them."""
         budget = [self.SECRET_SEARCH_BUDGET]
         for value in values:
             if value:
@@ -2733,57 +2830,6 @@ class CallbackModule(CallbackBase):
         writer = self._writer
         if writer is not None and writer.masks is not self._vault.masks:
             writer.masks = self._vault.masks
-
-    def _play_secret_sources(self, play):
-        """Where vaulted variables are cheap to reach: the play's vars and vars_files, extra vars,
-        the inventory's host and group vars, and every file ansible's loader parsed and cached
-        (playbooks, roles, host_vars and group_vars files)."""
-        out = [getattr(play, 'vars', None)]
-        try:
-            vm = play.get_variable_manager()
-        except Exception:  # pylint: disable=broad-except
-            return out
-        self._loader = getattr(vm, '_loader', None)
-        inventory = getattr(vm, '_inventory', None)
-        if inventory is not None and inventory is not self._inventory:
-            self._inventory = inventory  # once per run, not per play or serial batch
-            try:
-                out.append(vm.extra_vars)
-                out.extend(h.vars for h in inventory.hosts.values())
-                out.extend(g.vars for g in inventory.groups.values())
-            except Exception:  # pylint: disable=broad-except
-                pass
-        out.extend(self._vars_files(play))
-        out.extend(self._files_loaded_since())
-        return out
-
-    def _vars_files(self, play):
-        """The play's vars_files with a literal path (ansible-core reads them per host, uncached)."""
-        loader = self._loader
-        try:
-            names = play.get_vars_files()
-        except Exception:  # pylint: disable=broad-except
-            return []
-        out = []
-        for name in names or ():
-            if isinstance(name, str) and '{{' not in name and loader is not None:
-                try:
-                    out.append(loader.load_from_file(name, cache=_no_cache(loader), unsafe=True))
-                except Exception:  # pylint: disable=broad-except
-                    pass
-        return out
-
-    def _files_loaded_since(self):
-        """The parsed files the loader cached since the last look (a count, per task)."""
-        try:
-            cache = self._loader._FILE_CACHE
-        except AttributeError:
-            return []
-        if len(cache) == self._files_seen:
-            return []
-        data = list(cache.values())
-        new, self._files_seen = data[self._files_seen:], len(data)
-        return new
 
     # ---------------------------------------------------------------------------------------
     # frames
@@ -2891,7 +2937,7 @@ class CallbackModule(CallbackBase):
     def _task_start(self, task, handler):
         ts = time.time_ns()
         self._task_uuid = task._uuid
-        self._collect_secrets(getattr(task, 'args', None), getattr(task, 'vars', None), *self._files_loaded_since())
+        self._collect_secrets(getattr(task, 'args', None), getattr(task, 'vars', None), *self._vault.files_loaded_since())
         no_log = _truthy_no_log(getattr(task, 'no_log', None)) or bool(getattr(C, 'DEFAULT_NO_LOG', False))
         role = getattr(task, '_role', None)
         fields = {
@@ -2944,7 +2990,7 @@ class CallbackModule(CallbackBase):
         self._play_uuid = play._uuid
         self._play = play
         self._task_uuid = None
-        self._collect_secrets(*self._play_secret_sources(play))
+        self._collect_secrets(*self._vault.play_sources(play))
         hosts = play.hosts
         if isinstance(hosts, str):
             hosts = [hosts]
@@ -3205,143 +3251,3 @@ class CallbackModule(CallbackBase):
             writer.pending_warnings.append(
                 'otel_sidecar: %d frame(s) of this run were dropped (%s; overflow=%s): the trace has gaps'
                 % (writer.dropped, ', '.join(p for p in parts if not p.startswith('0 ')), self._overflow))
-
-
-# --------------------------------------------------------------------------------------------
-# Bench accounting (`npm run bench`, BENCHMARKS.md). With ANSIBLE_OTEL_BENCH_STATS=<file> set
-# when ansible loads the plugin, the entry points (ansible calling the shim) are timed, the
-# writer thread's wake-ups counted and its CPU clock read before it closes; the counters go to
-# <file> as JSON when the run ends. Decided here, once: without the variable nothing is wrapped,
-# so a normal run pays nothing for it.
-
-class _CountingCondition(threading.Condition):
-    """The writer's condition, counting the writer thread's returns from wait (its wake-ups)."""
-    wakeups = 0
-
-    def wait(self, timeout=None):
-        woke = threading.Condition.wait(self, timeout)
-        if threading.current_thread().name == 'otel-sidecar-writer':
-            self.wakeups += 1
-        return woke
-
-
-class _BenchStats(object):
-    def __init__(self, path):
-        self.path = path
-        self.loaded_ns = time.perf_counter_ns()
-        self.main = threading.main_thread().ident
-        self.entries = {}        # (entry point, on the main thread) -> [calls, wall ns, cpu ns, ...]
-        self.writer = None
-        self.writer_cpu_ns = None
-        self.writer_faults = None
-        # garbage collections: all of them, and those run inside an entry point (charged to the
-        # shim's time although any allocation of ansible's would have triggered them soon)
-        self.inside = 0
-        self.gc = [0, 0, 0, 0]   # ns, count, ns inside entry points, count inside
-        self._gc_t0 = 0
-        gc.callbacks.append(self._gc)
-
-    def _gc(self, phase, info):
-        if phase == 'start':
-            self._gc_t0 = time.perf_counter_ns()
-            return
-        dt = time.perf_counter_ns() - self._gc_t0
-        self.gc[0] += dt
-        self.gc[1] += 1
-        if self.inside:
-            self.gc[2] += dt
-            self.gc[3] += 1
-
-    def timed(self, name, method):
-        entries = self.entries
-        main = self.main
-        clock, cpu, ident = time.perf_counter_ns, time.thread_time_ns, threading.get_ident
-        usage, who = resource.getrusage, resource.RUSAGE_THREAD
-
-        @functools.wraps(method)
-        def wrapper(*args, **kwargs):
-            # context switches of this thread while in the shim: voluntary ones are waits (the
-            # GIL, a lock, I/O), involuntary ones the OS giving the CPU to another process
-            u0 = usage(who)
-            t0, c0 = clock(), cpu()
-            self.inside += 1
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self.inside -= 1
-                dt, dc = clock() - t0, cpu() - c0
-                u1 = usage(who)
-                key = (name, ident() == main)
-                rec = entries.get(key)
-                if rec is None:
-                    rec = entries[key] = [0, 0, 0, 0, 0, 0]
-                rec[0] += 1
-                rec[1] += dt
-                rec[2] += dc
-                rec[3] += u1.ru_nvcsw - u0.ru_nvcsw
-                rec[4] += u1.ru_nivcsw - u0.ru_nivcsw
-                rec[5] += u1.ru_minflt - u0.ru_minflt  # page faults: copy-on-write after ansible forks
-        return wrapper
-
-    def writer_cpu(self, writer):
-        t = writer._thread
-        if t is not None and t.ident is not None and hasattr(time, 'pthread_getcpuclockid'):
-            try:
-                self.writer_cpu_ns = time.clock_gettime_ns(time.pthread_getcpuclockid(t.ident))
-                with open('/proc/self/task/%d/stat' % t.native_id) as f:
-                    self.writer_faults = int(f.read().rsplit(')', 1)[1].split()[7])  # minflt
-            except (OSError, ValueError, IndexError):
-                pass
-
-    def write(self, callback, exit_ns):
-        writer = self.writer
-        out = {
-            'wall_ns': time.perf_counter_ns() - self.loaded_ns,
-            'main_cpu_ns': time.thread_time_ns(),   # atexit runs on the main thread
-            'process_cpu_ns': time.process_time_ns(),
-            'exit_ns': exit_ns,
-            'frames': callback._seq,
-            'entries': [{'name': k[0], 'main': k[1], 'calls': v[0], 'wall_ns': v[1], 'cpu_ns': v[2],
-                         'voluntary_switches': v[3], 'involuntary_switches': v[4], 'minor_faults': v[5]}
-                        for k, v in sorted(self.entries.items())],
-            'gc_ns': self.gc[0], 'gc_count': self.gc[1], 'gc_in_shim_ns': self.gc[2], 'gc_in_shim_count': self.gc[3],
-            'writer_cpu_ns': self.writer_cpu_ns,
-            'writer_wakeups': writer._cv.wakeups if writer is not None else None,
-            'writer_minor_faults': self.writer_faults,
-        }
-        with open(self.path, 'w') as f:
-            json.dump(out, f)
-
-
-def _instrument(path):
-    stats = _BenchStats(path)
-    for name, method in list(vars(CallbackModule).items()):
-        if name.startswith('v2_') and callable(method):
-            setattr(CallbackModule, name, stats.timed(name, method))
-    writer_init, writer_close, at_exit = FrameWriter.__init__, FrameWriter.close, CallbackModule._at_exit
-
-    def init(self, *args, **kwargs):
-        writer_init(self, *args, **kwargs)
-        self._cv = _CountingCondition(self._lock)
-        stats.writer = self
-
-    def close(self):
-        if stats.writer is self and stats.writer_cpu_ns is None:
-            stats.writer_cpu(self)
-        writer_close(self)
-
-    def exit_and_write(self):
-        t0 = time.perf_counter_ns()
-        at_exit(self)
-        if self._writer is not None and os.getpid() == self._pid:
-            try:
-                stats.write(self, time.perf_counter_ns() - t0)
-            except Exception:  # pylint: disable=broad-except
-                pass
-    FrameWriter.__init__, FrameWriter.close, CallbackModule._at_exit = init, close, exit_and_write
-
-
-if os.environ.get('ANSIBLE_OTEL_BENCH_STATS'):
-    import gc
-    import resource
-    _instrument(os.environ['ANSIBLE_OTEL_BENCH_STATS'])

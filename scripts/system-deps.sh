@@ -12,7 +12,8 @@ set -eu
 # renders the HTML report; ansible-runner writes the artifacts that `ansible-otel import` reads;
 # openssl makes the throwaway CA and certificates of the wss:// tests; dpkg-deb and gpgv let
 # scripts/ansible-core-2.19.sh fetch and unpack trixie's ansible-core (apt-get and the
-# debian-archive-keyring it verifies with come with apt itself).
+# debian-archive-keyring it verifies with come with apt itself); pyflakes3 and pycodestyle lint
+# the Python (scripts/lint-python.sh).
 # To add a tool: one line, "command  Debian package  the npm scripts that need it".
 TABLE='
 ansible-playbook  ansible-core            example test
@@ -25,6 +26,8 @@ ansible-runner    python3-ansible-runner  test
 openssl           openssl                 test
 dpkg-deb          dpkg                    test
 gpgv              gpgv                    test
+pyflakes3         pyflakes3               test
+pycodestyle       pycodestyle             test
 '
 
 usage() {

@@ -192,6 +192,19 @@ class Listener(object):
         return parse_ndjson(data)
 
 
+def enqueue(writer, data):
+    """One encoded frame into a FrameWriter's queue as the callback's _emit puts it there: under
+    the writer's lock, by append_locked (never blocks). False when the queue was full."""
+    with writer._lock:
+        return writer.append_locked(data)
+
+
+def unsent(writer):
+    """Frames queued or being written by a FrameWriter's thread."""
+    with writer._lock:
+        return len(writer._q) + writer._inflight
+
+
 def callback_result(host, task, res):
     """The result object a callback gets from TaskQueueManager.send_callback, on any version:
     2.14's clean copy of a TaskResult; 2.19's CallbackTaskResult made from the raw result; 2.22's

@@ -302,7 +302,7 @@ class TestFeatures(PlaybookRun):
         inc = self.t('include role')
         extra = self.t('extra greet task')
         self.assertEqual(extra['scopes'], [{'kind': 'role', 'id': inc['task'], 'name': 'greet', 'via': 'include_role',
-                                             'path': inc['path']}])
+                                            'path': inc['path']}])
         self.assertEqual(extra['role'], 'greet')
 
     def test_import_role_scope(self):

@@ -15,6 +15,7 @@ import threading
 import unittest
 from unittest import mock
 
+from . import support as S
 from .test_shim_unit import shim
 
 OPENSSL = '/usr/bin/openssl'
@@ -156,7 +157,7 @@ class TestWssClient(unittest.TestCase):
         with mock.patch.object(ssl.SSLContext, 'wrap_socket', recording):
             w = shim.FrameWriter('wss://127.0.0.1:%d' % srv.port, 100, tls=self.tls)
             w.start()
-            self.assertTrue(w.offer(b'{"t":"x"}\n'))  # the caller's thread only queues
+            self.assertTrue(S.enqueue(w, b'{"t":"x"}\n'))  # the caller's thread only queues
             self.assertTrue(w.drain(10))
             w.close()
         self.assertEqual(threads, ['otel-sidecar-writer'])

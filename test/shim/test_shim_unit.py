@@ -193,7 +193,7 @@ class TestWriter(unittest.TestCase):
             w = shim.FrameWriter(self.work.sock, 1000)
             w.start()
             for i in range(500):
-                self.assertTrue(w.offer(b'{"i":%d}\n' % i))
+                self.assertTrue(S.enqueue(w, b'{"i":%d}\n' % i))
             self.assertTrue(w.drain(5))
             w.close()
             listener.wait_eof(5)
@@ -217,15 +217,15 @@ class TestWriter(unittest.TestCase):
         try:
             w = shim.FrameWriter(self.work.sock, 1000)
             w.FLUSH_INTERVAL = 3600  # only WAKE_AT, drain and close may wake it
-            w._cv = Counting(threading.Lock())
+            w._cv = Counting(w._lock)  # the lock the callback path takes
             w.start()
             for i in range(w.WAKE_AT - 1):
-                w.offer(b'{"i":%d}\n' % i)
+                S.enqueue(w, b'{"i":%d}\n' % i)
             self.assertEqual(w._cv.notified, 0)
-            w.offer(b'{"i":%d}\n' % (w.WAKE_AT - 1))
+            S.enqueue(w, b'{"i":%d}\n' % (w.WAKE_AT - 1))
             self.assertEqual(w._cv.notified, 1)
             for i in range(w.WAKE_AT, w.WAKE_AT + 10):
-                w.offer(b'{"i":%d}\n' % i)
+                S.enqueue(w, b'{"i":%d}\n' % i)
             self.assertTrue(w.drain(5))
             w.close()
             listener.wait_eof(5)
@@ -239,10 +239,10 @@ class TestWriter(unittest.TestCase):
         w.CONNECT_BACKOFF = (0.01,)
         w.start()
         for _ in range(5):
-            w.offer(b'{}\n')
+            S.enqueue(w, b'{}\n')
         self.assertTrue(w.drain(5))
         for _ in range(5):
-            w.offer(b'{}\n')
+            S.enqueue(w, b'{}\n')
         self.assertTrue(w.drain(5))
         w.close()
         self.assertEqual(w.dropped, 10)
@@ -257,10 +257,10 @@ class TestWriter(unittest.TestCase):
             w.start()
             payload = b'x' * 100000 + b'\n'
             for _ in range(200):
-                w.offer(payload)  # must return at once even though nobody reads
+                S.enqueue(w, payload)  # must return at once even though nobody reads
             self.assertGreater(w.dropped, 0)
             self.assertFalse(w.drain(0.2))
-            self.assertGreater(w.discard_queued() + w.unsent(), 0)
+            self.assertGreater(w.discard_queued() + S.unsent(w), 0)
             # the listener never reads: a close() that waited for it would never return
             closing = threading.Thread(target=w.close)
             closing.start()
@@ -622,7 +622,7 @@ class TestSpoolWriter(unittest.TestCase):
             w = shim.FrameWriter(self.work.sock, 1000, spool_path=self.spool)
             w.start()
             for i in range(300):
-                w.offer(b'{"i":%d}\n' % i)
+                S.enqueue(w, b'{"i":%d}\n' % i)
             self.assertTrue(w.drain(5))
             with open(self.spool, 'rb') as f:
                 self.assertEqual(f.read(), b''.join(b'{"i":%d}\n' % i for i in range(300)))
@@ -645,7 +645,7 @@ class TestSpoolWriter(unittest.TestCase):
             w.start()
             payload = b'x' * 100000 + b'\n'
             for _ in range(50):
-                self.assertTrue(w.offer(payload))  # never blocks, never full
+                self.assertTrue(S.enqueue(w, payload))  # never blocks, never full
             # the listener never reads: the writer drains only by giving the connection up
             self.assertTrue(w.drain(60))
             self.assertFalse(w.all_sent)
@@ -668,7 +668,7 @@ class TestSpoolWriter(unittest.TestCase):
             w = shim.FrameWriter(self.work.sock, 1000, spool_path=os.path.join(blocker, 'spool', 'r.ndjson'))
             w.start()
             for i in range(20):
-                w.offer(b'{"i":%d}\n' % i)
+                S.enqueue(w, b'{"i":%d}\n' % i)
             self.assertTrue(w.drain(5))
             w.close()
             listener.wait_eof(5)
@@ -689,7 +689,7 @@ class TestSpoolWriter(unittest.TestCase):
         w.CONNECT_BACKOFF = (0.01,)
         w.start()
         for _ in range(7):
-            w.offer(b'{}\n')
+            S.enqueue(w, b'{}\n')
         self.assertTrue(w.drain(5))
         w.close()
         self.assertEqual(w.dropped, 7)
@@ -713,7 +713,7 @@ class TestSpoolWriter(unittest.TestCase):
                     break
             w = shim.FrameWriter(self.work.sock, 100, spool_path=self.spool, send_timeout=0.3)
             w.start()
-            w.offer(b'{}\n')
+            S.enqueue(w, b'{}\n')
             # nothing ever accepts: the writer drains only by giving the connection up
             self.assertTrue(w.drain(60))
             w.close()
@@ -731,7 +731,7 @@ class TestSpoolWriter(unittest.TestCase):
         w = shim.FrameWriter(os.path.join(self.work.path, 'missing.sock'), 100, spool_path=self.spool)
         w.CONNECT_BACKOFF = (0.5, 10.0, 10.0)
         w.start()
-        w.offer(b'{}\n')
+        S.enqueue(w, b'{}\n')
         self.assertTrue(w.give_up_connection('at exit'))
         self.assertTrue(w.drain(3))  # not 20 s of retries
         w.close()
@@ -745,7 +745,7 @@ class TestSpoolWriter(unittest.TestCase):
         w = shim.FrameWriter(os.path.join(self.work.path, 'missing.sock'), 100, spool_path=self.spool)
         w.CONNECT_BACKOFF = (0.01,)
         w.start()
-        w.offer(b'{}\n')
+        S.enqueue(w, b'{}\n')
         self.assertTrue(w.drain(5))
         w.close()
         self.assertFalse(os.path.exists(os.path.join(self.work.path, 'elsewhere')))
@@ -823,7 +823,7 @@ class TestSpoolCap(unittest.TestCase):
                              spool_cap=shim.spool_cap_from(1024, 7))
         w.CONNECT_BACKOFF = (0.01,)
         w.start()
-        w.offer(b'{}\n')
+        S.enqueue(w, b'{}\n')
         self.assertTrue(w.drain(5))
         w.close()
         capped = [m for m in w.pending_warnings if 'over its cap' in m]
@@ -991,11 +991,11 @@ class TestReconnect(unittest.TestCase):
         w = self.writer()
         w.start()
         for i in range(5):
-            w.offer(frame_line(i))
+            S.enqueue(w, frame_line(i))
         self.assertTrue(w.drain(10))
         self.assertTrue(ss.event('first-gone').wait(10))
         for i in range(5, 12):  # after the loss: into the spool, sent after the resume
-            w.offer(frame_line(i))
+            S.enqueue(w, frame_line(i))
         self.assertTrue(S.until(lambda: w.resumes == 1, 30))
         self.assertTrue(w.drain(10))
         self.assertTrue(w.all_sent)
@@ -1030,7 +1030,7 @@ class TestReconnect(unittest.TestCase):
         w = self.writer()
         w.start()
         for i in range(3):
-            w.offer(frame_line(i))
+            S.enqueue(w, frame_line(i))
         self.assertTrue(w.drain(10))
         self.assertTrue(ss.event('first-gone').wait(10))
         self.assertFalse(w.acked)
@@ -1058,13 +1058,13 @@ class TestReconnect(unittest.TestCase):
         ss = self.sidecar = ScriptedSidecar(self.work.sock, [first, stuck])
         w = self.writer(send_timeout=30.0)
         w.start()
-        w.offer(frame_line(0))
+        S.enqueue(w, frame_line(0))
         self.assertTrue(ss.event('first-gone').wait(30))
-        w.offer(frame_line(1))  # its write finds the connection gone
+        S.enqueue(w, frame_line(1))  # its write finds the connection gone
         self.assertTrue(ss.event('holding').wait(30))  # the writer thread waits in the handshake now
         for i in range(2, 2002):
-            self.assertTrue(w.offer(frame_line(i)))  # returns at once, every time
-        self.assertEqual(w.unsent(), 2000)
+            self.assertTrue(S.enqueue(w, frame_line(i)))  # returns at once, every time
+        self.assertEqual(S.unsent(w), 2000)
         self.assertEqual(w.resumes, 0)
         w.close()
 
@@ -1079,12 +1079,12 @@ class TestReconnect(unittest.TestCase):
         ss = self.sidecar = ScriptedSidecar(self.work.sock, [old, old])
         w = self.writer()
         w.start()
-        w.offer(frame_line(0))
-        w.offer(frame_line(1))
+        S.enqueue(w, frame_line(0))
+        S.enqueue(w, frame_line(1))
         self.assertTrue(w.drain(10))
         self.assertTrue(S.until(lambda: w._lost, 10))
         for i in range(2, 6):
-            w.offer(frame_line(i))
+            S.enqueue(w, frame_line(i))
         self.assertTrue(w.drain(10))
         self.assertIsNone(w._retry_at)
         self.assertFalse(w.await_ack('r1', 0.5))  # at exit neither: its replayer gets the file

@@ -9,7 +9,6 @@ import unittest
 from . import support as S
 from .test_shim_unit import CallbackCase, shim
 
-from ansible.inventory.host import Host
 from ansible.parsing import vault as V
 
 PASSWORD = b'otel-unit-test-password'
