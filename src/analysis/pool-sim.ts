@@ -83,98 +83,162 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
       });
     return fifoPool(jobs, o);
   }
-  const all: SimJob[] = jobs.slice();
-  const n = all.length;
-  const readyFirst = (x: number, y: number): boolean => {
-    const a = all[x] as SimJob;
-    const b = all[y] as SimJob;
-    return a.ready < b.ready || (a.ready === b.ready && (a.seq < b.seq || (a.seq === b.seq && x < y)));
-  };
-  // without next jobs the order is known up front: sorted once, then read in turn
-  let sorted: number[] | undefined;
-  let read = 0;
-  const heap = o.next ? new Heap<number>(readyFirst) : undefined;
-  if (heap) for (let i = 0; i < n; i++) heap.push(i);
-  else {
-    sorted = Array.from({ length: n }, (_, i) => i);
-    sorted.sort((x, y) => (readyFirst(x, y) ? -1 : readyFirst(y, x) ? 1 : 0));
-  }
-  const top = (): number | undefined => (heap ? heap.top : sorted?.[read]);
-  const at: number[] = new Array<number>(n).fill(0); // when a job's whole run ends
-  const until: number[] = new Array<number>(n).fill(0); // the CPU clock at which its CPU part ends
-  const began: number[] = new Array<number>(n).fill(0); // when it took a worker
-  const ending = new Heap<number>((x, y) => (at[x] as number) < (at[y] as number) || ((at[x] as number) === (at[y] as number) && x < y));
-  const computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
-  let served = 0;
-  let free = Math.max(1, o.pool);
+  return new SharedPool(jobs, o).run();
+}
+
+/**
+ * `simulatePool`'s event loop where CPUs are short or jobs bring next ones. Its state is in fields
+ * so that each phase of a step is a method; a step still allocates nothing.
+ */
+class SharedPool {
+  private readonly all: SimJob[];
+  /** The jobs given (next jobs are numbered after them). */
+  private readonly n: number;
+  // Jobs not started yet, first ready first: with next jobs a heap; without, the order is known
+  // up front, sorted once, then read in turn.
+  private readonly heap: Heap<number> | undefined;
+  private readonly sorted: number[] | undefined;
+  private read = 0;
+  private readonly at: number[]; // when a job's whole run ends
+  private readonly until: number[]; // the CPU clock at which its CPU part ends
+  private readonly began: number[]; // when it took a worker
+  private readonly ending: Heap<number>;
+  private readonly computing: Heap<number>;
+  private served = 0;
+  private free: number;
   // The controller prepares each next job (its variables, the fork: the start-up cost) on a CPU
   // too, once it started the one before and while there is one to come: meanwhile it shares the CPUs.
-  let prepLeft = 0; // CPU time it still needs before it can start the next job (the first's is in its ready time)
-  let preparing = false;
-  let prepUntil = 0; // the CPU clock at which it is done, while preparing
-  const first = top();
-  let now = first === undefined ? 0 : (all[first] as SimJob).ready;
-  let last = 0;
-  for (;;) {
-    // start what can start now
-    for (let h = top(); prepLeft <= 0 && free > 0 && h !== undefined && (all[h] as SimJob).ready <= now; h = top()) {
-      if (heap) heap.pop();
-      else read += 1;
-      free -= 1;
+  private prepLeft = 0; // CPU time it still needs before it can start the next job (the first's is in its ready time)
+  private preparing = false;
+  private prepUntil = 0; // the CPU clock at which it is done, while preparing
+  private now: number;
+  private last = 0;
+
+  constructor(
+    jobs: readonly SimJob[],
+    private readonly o: PoolOptions,
+  ) {
+    const all: SimJob[] = jobs.slice();
+    const n = all.length;
+    this.all = all;
+    this.n = n;
+    const readyFirst = (x: number, y: number): boolean => {
+      const a = all[x] as SimJob;
+      const b = all[y] as SimJob;
+      return a.ready < b.ready || (a.ready === b.ready && (a.seq < b.seq || (a.seq === b.seq && x < y)));
+    };
+    this.heap = o.next ? new Heap<number>(readyFirst) : undefined;
+    if (this.heap) for (let i = 0; i < n; i++) this.heap.push(i);
+    else {
+      this.sorted = Array.from({ length: n }, (_, i) => i);
+      this.sorted.sort((x, y) => (readyFirst(x, y) ? -1 : readyFirst(y, x) ? 1 : 0));
+    }
+    const at: number[] = new Array<number>(n).fill(0);
+    const until: number[] = new Array<number>(n).fill(0);
+    this.at = at;
+    this.until = until;
+    this.began = new Array<number>(n).fill(0);
+    this.ending = new Heap<number>((x, y) => (at[x] as number) < (at[y] as number) || ((at[x] as number) === (at[y] as number) && x < y));
+    this.computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
+    this.free = Math.max(1, o.pool);
+    const first = this.top();
+    this.now = first === undefined ? 0 : (all[first] as SimJob).ready;
+  }
+
+  run(): number {
+    for (;;) {
+      this.startReady();
+      this.prepare();
+      const sharing = this.computing.size + (this.preparing ? 1 : 0);
+      const rate = sharing > 0 ? Math.min(1, this.o.cpus / sharing) : 0;
+      const t = this.nextEvent(rate);
+      if (t === Number.POSITIVE_INFINITY) return this.last;
+      this.served += (t - this.now) * rate;
+      this.now = t;
+      this.cpuPartsOver();
+      this.endJobs();
+    }
+  }
+
+  /** The first job not started yet, if any. */
+  private top(): number | undefined {
+    return this.heap ? this.heap.top : this.sorted?.[this.read];
+  }
+
+  /** Starts what can start now: ready jobs, while a worker is free and the controller has prepared one. */
+  private startReady(): void {
+    const { all, until, at, now } = this;
+    for (let h = this.top(); this.prepLeft <= 0 && this.free > 0 && h !== undefined && (all[h] as SimJob).ready <= now; h = this.top()) {
+      if (this.heap) this.heap.pop();
+      else this.read += 1;
+      this.free -= 1;
       const job = all[h] as SimJob;
-      began[h] = now;
+      this.began[h] = now;
       if (job.cpu > 0) {
-        until[h] = served + job.cpu;
-        computing.push(h);
+        until[h] = this.served + job.cpu;
+        this.computing.push(h);
       } else {
         at[h] = now + job.rest;
-        ending.push(h);
+        this.ending.push(h);
       }
-      prepLeft = o.dispatchNs;
+      this.prepLeft = this.o.dispatchNs;
     }
+  }
+
+  /** Whether the controller is preparing a next job now (and so takes a share of the CPUs). */
+  private prepare(): void {
     // a free strategy's controller goes on round its hosts whether or not one is ready yet
-    const wantPrep = prepLeft > 0 && (top() !== undefined || (o.next !== undefined && computing.size + ending.size > 0));
-    if (wantPrep && !preparing) {
-      preparing = true;
-      prepUntil = served + prepLeft;
-    } else if (!wantPrep && preparing) {
-      preparing = false;
+    const wantPrep = this.prepLeft > 0 && (this.top() !== undefined || (this.o.next !== undefined && this.computing.size + this.ending.size > 0));
+    if (wantPrep && !this.preparing) {
+      this.preparing = true;
+      this.prepUntil = this.served + this.prepLeft;
+    } else if (!wantPrep && this.preparing) {
+      this.preparing = false;
     }
-    const sharing = computing.size + (preparing ? 1 : 0);
-    const rate = sharing > 0 ? Math.min(1, o.cpus / sharing) : 0;
-    const cpuDone = computing.size > 0 ? now + ((until[computing.top as number] as number) - served) / rate : Number.POSITIVE_INFINITY;
-    const prepDone = preparing ? now + (prepUntil - served) / rate : Number.POSITIVE_INFINITY;
-    const h = top();
-    const startAt = prepLeft <= 0 && free > 0 && h !== undefined ? Math.max((all[h] as SimJob).ready, now) : Number.POSITIVE_INFINITY;
-    const t = Math.min(cpuDone, prepDone, ending.size > 0 ? (at[ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
-    if (t === Number.POSITIVE_INFINITY) return last;
-    served += (t - now) * rate;
-    now = t;
-    // CPU parts over (within half a nanosecond's rounding)
-    if (preparing) {
-      prepLeft = prepUntil - served;
-      if (prepLeft <= 0.5) {
-        prepLeft = 0;
-        preparing = false;
+  }
+
+  /** The time of the next event at this CPU `rate`: a CPU part or the preparation done, a job's end, a job's start. */
+  private nextEvent(rate: number): number {
+    const { computing, now, served } = this;
+    const cpuDone = computing.size > 0 ? now + ((this.until[computing.top as number] as number) - served) / rate : Number.POSITIVE_INFINITY;
+    const prepDone = this.preparing ? now + (this.prepUntil - served) / rate : Number.POSITIVE_INFINITY;
+    const h = this.top();
+    const startAt = this.prepLeft <= 0 && this.free > 0 && h !== undefined ? Math.max((this.all[h] as SimJob).ready, now) : Number.POSITIVE_INFINITY;
+    return Math.min(cpuDone, prepDone, this.ending.size > 0 ? (this.at[this.ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
+  }
+
+  /** The preparation and the jobs' CPU parts that are over now (within half a nanosecond's rounding). */
+  private cpuPartsOver(): void {
+    const { computing, until, served, now, o } = this;
+    if (this.preparing) {
+      this.prepLeft = this.prepUntil - served;
+      if (this.prepLeft <= 0.5) {
+        this.prepLeft = 0;
+        this.preparing = false;
       }
     }
     while (computing.size > 0 && (until[computing.top as number] as number) - served <= 0.5) {
       const i = computing.pop() as number;
-      if (o.cpuWall && i < n) o.cpuWall[i] = now - (began[i] as number);
-      at[i] = now + (all[i] as SimJob).rest;
-      ending.push(i);
+      if (o.cpuWall && i < this.n) o.cpuWall[i] = now - (this.began[i] as number);
+      this.at[i] = now + (this.all[i] as SimJob).rest;
+      this.ending.push(i);
     }
+  }
+
+  /** Jobs over now free their workers; each may bring its host's next job. */
+  private endJobs(): void {
+    const { ending, at, now, all } = this;
     while (ending.size > 0 && (at[ending.top as number] as number) <= now) {
       const i = ending.pop() as number;
-      free += 1;
-      last = Math.max(last, now);
-      const after = o.next?.(all[i] as SimJob, now);
+      this.free += 1;
+      this.last = Math.max(this.last, now);
+      const after = this.o.next?.(all[i] as SimJob, now);
       if (after) {
         all.push(after);
         at.push(0);
-        until.push(0);
-        began.push(0);
-        heap?.push(all.length - 1);
+        this.until.push(0);
+        this.began.push(0);
+        this.heap?.push(all.length - 1);
       }
     }
   }
