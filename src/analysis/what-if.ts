@@ -279,54 +279,12 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
   const throttleNs = path.steps.map(() => 0);
   const cpuNs = path.steps.map(() => 0);
   const savedAt = wanted.map(() => 0);
-  const UNLIMITED = Number.MAX_SAFE_INTEGER;
-  const stepOf = new Map(path.steps.map((s, i) => [s.taskSpanId, i]));
+  const ctx: ForkContext = { tl, path, stepOf: new Map(path.steps.map((s, i) => [s.taskSpanId, i])), wanted, dispatchNs, cpu, hosts };
+  const out: ForkSavings = { savedAt, forkBoundNs, throttleNs, cpuNs };
   tl.plays.forEach((play, p) => {
     const pool = pools[p] as number;
-    if (play.strategy === 'linear') {
-      for (const t of play.tasks) {
-        if (t.host.length === 0) continue;
-        const sim = taskSimulator(t, tl.hosts, dispatchNs, play.endNs, taskPool(pool, t), cpu);
-        const now = sim(taskPool(pool, t));
-        // at most what the task took on the path: the model never saves more than was spent
-        const at = stepOf.get(t.spanId) ?? -1;
-        const spent = at >= 0 ? Math.max(0, (path.steps[at] as PathStep).endNs - t.startNs) : 0;
-        wanted.forEach((f, k) => {
-          const then = sim(taskPool(Math.min(f, t.host.length), t));
-          // fewer forks than the run had: a negative saving, the run estimated longer
-          savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - then);
-        });
-        if (at >= 0) {
-          const unlimited = sim(taskPool(UNLIMITED, t));
-          forkBoundNs[at] = Math.min(spent, Math.max(0, now - unlimited));
-          if (t.throttle > 0 && t.throttle < t.host.length) {
-            const unthrottled = sim(UNLIMITED);
-            throttleNs[at] = Math.min(spent - (forkBoundNs[at] as number), Math.max(0, unlimited - unthrottled));
-          }
-          if (cpu !== NO_CPU) {
-            const spare = spent - (forkBoundNs[at] as number) - (throttleNs[at] as number);
-            cpuNs[at] = Math.min(spare, Math.max(0, now - sim(taskPool(pool, t), false)));
-          }
-        }
-      }
-      return;
-    }
-    const chains = freeChains(play, fullStretches(play.tasks, pool, play.endNs));
-    const pinned = play.strategy === 'host_pinned';
-    const now = simulateFree(chains, pinned, pool, dispatchNs, cpu);
-    const spent = play.endNs - play.startNs;
-    wanted.forEach((f, k) => {
-      savedAt[k] = (savedAt[k] as number) + Math.min(spent, now - simulateFree(chains, pinned, f, dispatchNs, cpu));
-    });
-    const unlimited = Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, Math.max(hosts, 1), dispatchNs, cpu)));
-    // a free play's saving sits on its chain's fork waits
-    let left = unlimited;
-    path.steps.forEach((s, i) => {
-      if (s.play !== p || left <= 0) return;
-      const take = Math.min(left, s.forkWaitNs);
-      forkBoundNs[i] = take;
-      left -= take;
-    });
+    if (play.strategy !== 'linear') freePlaySavings(play, p, pool, ctx, out);
+    else for (const t of play.tasks) if (t.host.length > 0) linearTaskSavings(t, play.endNs, pool, ctx, out);
   });
   return {
     forks,
@@ -339,4 +297,71 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
     throttleNs,
     cpuNs,
   };
+}
+
+/** What `whatIfForks` fixed once for every play: the run, its path, the candidate fork counts, the cost model. */
+interface ForkContext {
+  tl: Timeline;
+  path: CriticalPath;
+  /** A path step's index by its task span id. */
+  stepOf: Map<string, number>;
+  wanted: number[];
+  dispatchNs: number;
+  cpu: CpuModel;
+  hosts: number;
+}
+
+/** What the plays add up to: per candidate the time saved, per path step what forks, throttle and CPU cost it. */
+interface ForkSavings {
+  savedAt: number[];
+  forkBoundNs: number[];
+  throttleNs: number[];
+  cpuNs: number[];
+}
+
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+/** One task of a linear play (a barrier after each task): simulated alone under each pool size. */
+function linearTaskSavings(t: TimelineTask, playEndNs: number, pool: number, c: ForkContext, out: ForkSavings): void {
+  const sim = taskSimulator(t, c.tl.hosts, c.dispatchNs, playEndNs, taskPool(pool, t), c.cpu);
+  const now = sim(taskPool(pool, t));
+  // at most what the task took on the path: the model never saves more than was spent
+  const at = c.stepOf.get(t.spanId) ?? -1;
+  const spent = at >= 0 ? Math.max(0, (c.path.steps[at] as PathStep).endNs - t.startNs) : 0;
+  c.wanted.forEach((f, k) => {
+    const then = sim(taskPool(Math.min(f, t.host.length), t));
+    // fewer forks than the run had: a negative saving, the run estimated longer
+    out.savedAt[k] = (out.savedAt[k] as number) + Math.min(spent, now - then);
+  });
+  if (at < 0) return;
+  const unlimited = sim(taskPool(UNLIMITED, t));
+  out.forkBoundNs[at] = Math.min(spent, Math.max(0, now - unlimited));
+  if (t.throttle > 0 && t.throttle < t.host.length) {
+    const unthrottled = sim(UNLIMITED);
+    out.throttleNs[at] = Math.min(spent - (out.forkBoundNs[at] as number), Math.max(0, unlimited - unthrottled));
+  }
+  if (c.cpu !== NO_CPU) {
+    const spare = spent - (out.forkBoundNs[at] as number) - (out.throttleNs[at] as number);
+    out.cpuNs[at] = Math.min(spare, Math.max(0, now - sim(taskPool(pool, t), false)));
+  }
+}
+
+/** A free or host_pinned play (no barriers): its hosts' chains simulated as a whole under each pool size. */
+function freePlaySavings(play: TimelinePlay, p: number, pool: number, c: ForkContext, out: ForkSavings): void {
+  const chains = freeChains(play, fullStretches(play.tasks, pool, play.endNs));
+  const pinned = play.strategy === 'host_pinned';
+  const now = simulateFree(chains, pinned, pool, c.dispatchNs, c.cpu);
+  const spent = play.endNs - play.startNs;
+  c.wanted.forEach((f, k) => {
+    out.savedAt[k] = (out.savedAt[k] as number) + Math.min(spent, now - simulateFree(chains, pinned, f, c.dispatchNs, c.cpu));
+  });
+  const unlimited = Math.min(spent, Math.max(0, now - simulateFree(chains, pinned, Math.max(c.hosts, 1), c.dispatchNs, c.cpu)));
+  // a free play's saving sits on its chain's fork waits
+  let left = unlimited;
+  c.path.steps.forEach((s, i) => {
+    if (s.play !== p || left <= 0) return;
+    const take = Math.min(left, s.forkWaitNs);
+    out.forkBoundNs[i] = take;
+    left -= take;
+  });
 }
