@@ -116,29 +116,36 @@ export function comparisonJson(c: Comparison): unknown {
   };
 }
 
+/** The notes column of one task's row: every verdict on it, in a fixed order. */
+function taskNotes(t: TaskChange): string {
+  const notes: string[] = [];
+  if (t.slower) notes.push('SLOWER');
+  if (t.newlyFailed.length) notes.push(`newly failed: ${hosts(t.newlyFailed)}`);
+  if (t.fixed.length) notes.push(`fixed: ${hosts(t.fixed)}`);
+  if (t.drift.length && !t.notIdempotent) notes.push(`drift: ${hosts(t.drift)}`);
+  if (t.notIdempotent) notes.push('not idempotent');
+  if (t.state === 'renamed') notes.push(`renamed from ${t.was}`);
+  if (t.state === 'added' || t.state === 'removed') notes.push(t.state);
+  return notes.join('; ');
+}
+
+/** One task's row of the table; a side the task is missing from shows a dash. */
+function taskRow(t: TaskChange): string[] {
+  const change = t.deltaNs === undefined ? '' : `${t.deltaNs >= 0 ? '+' : '-'}${formatDuration(Math.abs(t.deltaNs))}${ratio(t.ratio)}`;
+  return [
+    taskLabel(t),
+    t.base ? formatDuration(t.base.maxNs) : '—',
+    t.next ? formatDuration(t.next.maxNs) : '—',
+    change,
+    t.next ? formatDuration(t.next.p50Ns) : '—',
+    String(t.next?.hosts ?? t.base?.hosts ?? 0),
+    taskNotes(t),
+  ];
+}
+
 /** `compare` on a terminal (or plain): one row per task, then the summary lines. */
 export function comparisonTable(c: Comparison): string {
-  const rows: string[][] = [['task', 'base max', 'new max', 'change', 'new p50', 'hosts', 'notes']];
-  for (const t of c.tasks) {
-    const notes: string[] = [];
-    if (t.slower) notes.push('SLOWER');
-    if (t.newlyFailed.length) notes.push(`newly failed: ${hosts(t.newlyFailed)}`);
-    if (t.fixed.length) notes.push(`fixed: ${hosts(t.fixed)}`);
-    if (t.drift.length && !t.notIdempotent) notes.push(`drift: ${hosts(t.drift)}`);
-    if (t.notIdempotent) notes.push('not idempotent');
-    if (t.state === 'renamed') notes.push(`renamed from ${t.was}`);
-    if (t.state === 'added' || t.state === 'removed') notes.push(t.state);
-    const change = t.deltaNs === undefined ? '' : `${t.deltaNs >= 0 ? '+' : '-'}${formatDuration(Math.abs(t.deltaNs))}${ratio(t.ratio)}`;
-    rows.push([
-      taskLabel(t),
-      t.base ? formatDuration(t.base.maxNs) : '—',
-      t.next ? formatDuration(t.next.maxNs) : '—',
-      change,
-      t.next ? formatDuration(t.next.p50Ns) : '—',
-      String(t.next?.hosts ?? t.base?.hosts ?? 0),
-      notes.join('; '),
-    ]);
-  }
+  const rows: string[][] = [['task', 'base max', 'new max', 'change', 'new p50', 'hosts', 'notes'], ...c.tasks.map(taskRow)];
   const widths = rows[0]!.map((_, i) => Math.min(48, Math.max(...rows.map((r) => (r[i] ?? '').length))));
   const fit = (s: string, w: number): string => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   const table = rows.map((r) =>

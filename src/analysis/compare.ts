@@ -163,43 +163,7 @@ export function changedStreak(args: string, changedNow: boolean, earlier: TaskHi
  */
 export function compareRuns(base: RunDigest, next: RunDigest, history: RunDigest[] = [], t: CompareThresholds = DEFAULT_THRESHOLDS): Comparison {
   const earlier = taskHistory(history.filter((d) => d.traceId !== next.traceId && !d.interrupted));
-  const tasks = matchTasks(base.tasks, next.tasks).map(({ base: b, next: n, renamed }): TaskChange => {
-    const g = (n ?? b) as TaskGroup;
-    const change: TaskChange = {
-      name: g.name,
-      play: g.play,
-      scopes: g.scopes,
-      handler: g.handler,
-      state: !b ? 'added' : !n ? 'removed' : renamed ? 'renamed' : 'same',
-      slower: false,
-      newlyFailed: [],
-      fixed: [],
-      drift: [],
-      notIdempotent: false,
-      baseSpanIds: b?.instances.map((x) => x.spanId) ?? [],
-      nextSpanIds: n?.instances.map((x) => x.spanId) ?? [],
-    };
-    if (renamed && b) change.was = b.name;
-    if (b) change.base = durations(b);
-    if (n) {
-      change.next = durations(n);
-      change.slowestHost = slowestHost(n);
-      for (const [h, rs] of n.hosts) {
-        const before = b?.hosts.get(h);
-        if (failed(rs) && !failed(before)) change.newlyFailed.push(h);
-        if (before && failed(before) && !failed(rs)) change.fixed.push(h);
-        if (before && changed(rs) && !changed(before) && !failed(before)) change.drift.push(h);
-      }
-      // a renamed task's earlier runs had its old name
-      const old = b && renamed ? earlier(b.key) : [];
-      const past = earlier(n.key).map((x, i) => x ?? old[i]);
-      const streak = changedStreak(n.args, anyChanged(n), past);
-      if (streak > 0) change.changedRuns = streak;
-      change.notIdempotent = streak >= IDEMPOTENCE_RUNS || n.instances.some((x) => x.changesEveryRun);
-      if (b && change.base && change.next) slowerRule(change, change.next, change.base, past, t);
-    }
-    return change;
-  });
+  const tasks = matchTasks(base.tasks, next.tasks).map(({ base: b, next: n, renamed }) => compareTask(b, n, renamed, earlier, t));
   const c: Comparison = {
     base: head(base),
     next: head(next),
@@ -226,6 +190,66 @@ export function compareRuns(base: RunDigest, next: RunDigest, history: RunDigest
   c.regressions = t.failOn.filter((k) => found[k]);
   c.regressed = c.regressions.length > 0;
   return c;
+}
+
+/** One matched task (`b` and/or `n`): its state, ids, and every verdict the new run allows. */
+function compareTask(
+  b: TaskGroup | undefined,
+  n: TaskGroup | undefined,
+  renamed: boolean | undefined,
+  earlier: (key: string) => TaskHistory,
+  t: CompareThresholds,
+): TaskChange {
+  const g = (n ?? b) as TaskGroup;
+  const change: TaskChange = {
+    name: g.name,
+    play: g.play,
+    scopes: g.scopes,
+    handler: g.handler,
+    state: !b ? 'added' : !n ? 'removed' : renamed ? 'renamed' : 'same',
+    slower: false,
+    newlyFailed: [],
+    fixed: [],
+    drift: [],
+    notIdempotent: false,
+    baseSpanIds: b?.instances.map((x) => x.spanId) ?? [],
+    nextSpanIds: n?.instances.map((x) => x.spanId) ?? [],
+  };
+  if (renamed && b) change.was = b.name;
+  if (b) change.base = durations(b);
+  if (n) newRunVerdicts(change, b, n, renamed, earlier, t);
+  return change;
+}
+
+/** What the new run's group `n` tells: its times, the hosts' verdicts, idempotence, and (with a base) slower or not. */
+function newRunVerdicts(
+  change: TaskChange,
+  b: TaskGroup | undefined,
+  n: TaskGroup,
+  renamed: boolean | undefined,
+  earlier: (key: string) => TaskHistory,
+  t: CompareThresholds,
+): void {
+  change.next = durations(n);
+  change.slowestHost = slowestHost(n);
+  hostVerdicts(change, b, n);
+  // a renamed task's earlier runs had its old name
+  const old = b && renamed ? earlier(b.key) : [];
+  const past = earlier(n.key).map((x, i) => x ?? old[i]);
+  const streak = changedStreak(n.args, anyChanged(n), past);
+  if (streak > 0) change.changedRuns = streak;
+  change.notIdempotent = streak >= IDEMPOTENCE_RUNS || n.instances.some((x) => x.changesEveryRun);
+  if (b && change.base) slowerRule(change, change.next, change.base, past, t);
+}
+
+/** Per host of the new run: newly failed, fixed, or drifted (changed now, ok and unchanged before). */
+function hostVerdicts(change: TaskChange, b: TaskGroup | undefined, n: TaskGroup): void {
+  for (const [h, rs] of n.hosts) {
+    const before = b?.hosts.get(h);
+    if (failed(rs) && !failed(before)) change.newlyFailed.push(h);
+    if (before && failed(before) && !failed(rs)) change.fixed.push(h);
+    if (before && changed(rs) && !changed(before) && !failed(before)) change.drift.push(h);
+  }
 }
 
 /** Sets usual, ratio, delta and slower: against the baseline, or the task's own p90 with enough earlier runs. */

@@ -3,7 +3,7 @@
 import { limitText, partsLine, stepHost, stepTask, whatIfLine } from '../analysis/path-text.js';
 import { stepShare, topContributors, type PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { HostSpanStatus } from '../model/attributes.js';
-import type { ReportRun } from './report-model.js';
+import type { ReportRun, ReportTask } from './report-model.js';
 import type { Comparison, TaskChange } from '../analysis/compare.js';
 import { baselineLines, taskLabel } from '../analysis/compare-text.js';
 
@@ -165,30 +165,42 @@ function pageBaseline(c: Comparison): { page: PageBaseline; bySpan: Map<string, 
 
 const MAX_MESSAGE = 2_000;
 
-export function pageData(run: ReportRun): PageData {
-  const t0Ns = Math.min(...run.playbooks.map((p) => p.startNs));
-  const ms = (ns: number): number => Math.round((ns - t0Ns) / 1e5) / 10;
-  const intern = <T>(table: T[], index: Map<T, number>, v: T): number => {
-    let i = index.get(v);
+/** A table of distinct values (host names, messages) the page refers to by index. */
+class Interned<T> {
+  readonly values: T[] = [];
+  private readonly index = new Map<T, number>();
+  id(v: T): number {
+    let i = this.index.get(v);
     if (i === undefined) {
-      i = table.length;
-      table.push(v);
-      index.set(v, i);
+      i = this.values.length;
+      this.values.push(v);
+      this.index.set(v, i);
     }
     return i;
-  };
-  const hosts: string[] = [];
-  const hostIndex = new Map<string, number>();
-  const messages: string[] = [];
-  const messageIndex = new Map<string, number>();
-  const statusIndex = new Map(STATUSES.map((s, i) => [s, i]));
+  }
+}
+
+/** What every task's row shares: the run's origin and the interned tables. */
+interface PageTables {
+  t0Ns: number;
+  hosts: Interned<string>;
+  messages: Interned<string>;
+  statusIndex: Map<HostSpanStatus, number>;
+}
+
+type PageTask = PageData['playbooks'][number]['plays'][number]['tasks'][number];
+
+export function pageData(run: ReportRun): PageData {
+  const t0Ns = Math.min(...run.playbooks.map((p) => p.startNs));
+  const ms = (ns: number): number => msAfter(t0Ns, ns);
+  const tables: PageTables = { t0Ns, hosts: new Interned(), messages: new Interned(), statusIndex: new Map(STATUSES.map((s, i) => [s, i])) };
   return {
     v: 1,
     t0: Number.isFinite(t0Ns) ? Math.round(t0Ns / 1e6) : 0,
     traceUrl: run.traceUrl,
     statuses: STATUSES,
-    hosts,
-    messages,
+    hosts: tables.hosts.values,
+    messages: tables.messages.values,
     playbooks: run.playbooks.map((pb) => {
       const onPath = pathHosts(pb.analysis);
       const bl = pb.baseline ? pageBaseline(pb.baseline) : undefined;
@@ -208,29 +220,37 @@ export function pageData(run: ReportRun): PageData {
           name: play.name,
           s: ms(play.startNs),
           e: ms(play.endNs),
-          tasks: play.tasks.map((t) => {
-            const r: number[] = [];
-            for (const x of t.results) {
-              const m = x.message ? intern(messages, messageIndex, x.message.length > MAX_MESSAGE ? `${x.message.slice(0, MAX_MESSAGE - 1)}…` : x.message) : -1;
-              r.push(intern(hosts, hostIndex, x.host), statusIndex.get(x.status) ?? 0, ms(x.startNs), Math.round((x.endNs - x.startNs) / 1e5) / 10, m);
-            }
-            const cp = t.spanId === undefined ? undefined : onPath.get(t.spanId);
-            const b = t.spanId === undefined ? undefined : bl?.bySpan.get(t.spanId);
-            return {
-              name: t.name,
-              s: ms(t.startNs),
-              e: ms(t.endNs),
-              action: t.action,
-              role: t.role,
-              ...(t.handler ? { handler: true as const } : {}),
-              r,
-              ...(cp ? { cp } : {}),
-              ...(b ? { b } : {}),
-            };
-          }),
+          tasks: play.tasks.map((t) =>
+            pageTask(t, tables, t.spanId === undefined ? undefined : onPath.get(t.spanId), t.spanId === undefined ? undefined : bl?.bySpan.get(t.spanId)),
+          ),
         })),
       };
     }),
+  };
+}
+
+/** ms after the run's start, to a tenth: what the page shows, and a third of the JSON of ns. */
+function msAfter(t0Ns: number, ns: number): number {
+  return Math.round((ns - t0Ns) / 1e5) / 10;
+}
+
+/** One task: its times, and its host results as five numbers each (messages cut at MAX_MESSAGE). */
+function pageTask(t: ReportTask, p: PageTables, cp: string[] | undefined, b: PageTaskBaseline | undefined): PageTask {
+  const r: number[] = [];
+  for (const x of t.results) {
+    const m = x.message ? p.messages.id(x.message.length > MAX_MESSAGE ? `${x.message.slice(0, MAX_MESSAGE - 1)}…` : x.message) : -1;
+    r.push(p.hosts.id(x.host), p.statusIndex.get(x.status) ?? 0, msAfter(p.t0Ns, x.startNs), Math.round((x.endNs - x.startNs) / 1e5) / 10, m);
+  }
+  return {
+    name: t.name,
+    s: msAfter(p.t0Ns, t.startNs),
+    e: msAfter(p.t0Ns, t.endNs),
+    action: t.action,
+    role: t.role,
+    ...(t.handler ? { handler: true as const } : {}),
+    r,
+    ...(cp ? { cp } : {}),
+    ...(b ? { b } : {}),
   };
 }
 
