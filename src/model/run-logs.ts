@@ -116,25 +116,28 @@ export class RunLogs implements RunObserver {
     const base = this.taskAttributes(e, status);
     const where = `[${e.host}] ${e.task}${e.label === undefined ? '' : ` (${e.label})`}`;
     const error = isErrorStatus(status as HostSpanStatus);
-    if (error || status === 'ignored') {
-      // As on the span: error.type is the host (or item) status, failed, unreachable or rescued.
-      const a: Attributes = { ...base, [ATTR.ERROR_TYPE]: error ? status : undefined };
-      const stderr = text(res?.stderr);
-      if (stderr !== undefined) a[ATTR.TASK_STDERR_TAIL] = tail(stderr, STDERR_TAIL_LINES);
-      // The exception the span's `exception` event holds (failures only, not the ignored ones).
-      if (error && this.o.exceptions)
-        Object.assign(a, exceptionAttributes(`ansible.${status === 'unreachable' ? 'unreachable' : 'failed'}`, res, e.message ?? status));
-      // Handled failures (ignored, rescued) are warnings: the exceptions logs severity for an exception the code handles.
-      const severity: Severity = status === 'ignored' || status === 'rescued' ? 'WARN' : 'ERROR';
-      const note = status === 'ignored' || status === 'rescued' ? ` (${status})` : '';
-      this.emit(e, 'failure', e.endNs, severity, EVENT.FAILURE, `${where}: ${e.message ?? status}${note}`, a);
-    }
+    if (error || status === 'ignored') this.failure(e, status, error, base, where);
     if (withWarnings) this.warnings(e, res, base, where);
     if (!this.o.taskOutput) return;
     for (const stream of [IOSTREAM.STDOUT, IOSTREAM.STDERR]) {
       const body = text(res?.[stream]);
       if (body !== undefined) this.emit(e, stream, e.endNs, 'INFO', EVENT.OUTPUT, body, { ...base, [ATTR.LOG_IOSTREAM]: stream });
     }
+  }
+
+  /** A failed, unreachable, rescued or ignored result's record (handled failures as warnings). */
+  private failure(e: ResultEvent, status: HostSpanStatus | ItemResultEvent['status'], error: boolean, base: Attributes, where: string): void {
+    const res = e.result;
+    // As on the span: error.type is the host (or item) status, failed, unreachable or rescued.
+    const a: Attributes = { ...base, [ATTR.ERROR_TYPE]: error ? status : undefined };
+    const stderr = text(res?.stderr);
+    if (stderr !== undefined) a[ATTR.TASK_STDERR_TAIL] = tail(stderr, STDERR_TAIL_LINES);
+    // The exception the span's `exception` event holds (failures only, not the ignored ones).
+    if (error && this.o.exceptions)
+      Object.assign(a, exceptionAttributes(`ansible.${status === 'unreachable' ? 'unreachable' : 'failed'}`, res, e.message ?? status));
+    // Handled failures (ignored, rescued) are warnings: the exceptions logs severity for an exception the code handles.
+    const handled = status === 'ignored' || status === 'rescued';
+    this.emit(e, 'failure', e.endNs, handled ? 'WARN' : 'ERROR', EVENT.FAILURE, `${where}: ${e.message ?? status}${handled ? ` (${status})` : ''}`, a);
   }
 
   private warnings(e: ResultEvent, res: ResultSubset | undefined, base: Attributes, where: string): void {

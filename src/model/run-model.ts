@@ -1,22 +1,13 @@
 import type { Frame, FrameOf, HostStats, ResultSubset, Scope } from '../protocol/frames.js';
-import {
-  ATTR,
-  EXCEPTION_EVENT,
-  PIPELINE_ACTION,
-  RESULT,
-  TASK_RESULT,
-  TASK_TYPE,
-  type CicdResult,
-  type CicdTaskResult,
-  type HostSpanStatus,
-} from './attributes.js';
-import { argsAttributes, asText, codeAttributes, exceptionAttributes, resultMessage } from './result-text.js';
+import { ATTR, EXCEPTION_EVENT, PIPELINE_ACTION, RESULT, type CicdResult, type HostSpanStatus } from './attributes.js';
+import { argsAttributes, asText, exceptionAttributes, resultMessage } from './result-text.js';
 import { SpanNode } from './span-node.js';
 import { CountingTraceWriter } from './counting-writer.js';
 import { DeferredSpan } from './deferred-span.js';
 import { isHostSpanChoice, PROBLEM_STATUSES, SLOWEST_HOSTS, Slowest, TaskHostFacts, taskMode, type HostSpanChoice } from './host-spans.js';
 import { hostResultAttributes, hostSpanStatus, hostStartAttributes, isErrorStatus, isIncludeAction } from './host-span.js';
 import { exitOutcome } from './exit-codes.js';
+import { nextTaskRunId, scopeSpanNames, taskOutcome, taskSpanName, taskStartAttributes } from './task-span.js';
 import { playbooksOf } from './command-line.js';
 import { spanUrl } from './trace-url.js';
 import type { Attributes, SpanStatus, TraceWriter } from './trace-writer.js';
@@ -631,47 +622,20 @@ export class RunModel<S> {
       }
       parent = this.freeScope(play, scopes, f.ts);
     } else {
-      for (const open of play.openTasks) {
-        if (open.openHosts === 0) this.closeTask(play, open, f.ts, undefined);
-        else open.superseded = true; // hosts still busy on it
-      }
+      this.supersedeTasks(play, f.ts);
       parent = this.syncScopes(play, scopes, f.ts);
     }
     const argsAttrs = argsAttributes(f.args);
-    // ansible shows role tasks as "role : name"; under a role span the plain name reads better.
-    const name = (f.role && f.name?.startsWith(`${f.role} : `) ? f.name.slice(f.role.length + 3) : f.name) || f.action || 'task';
-    // A task runs again under the same uuid (each serial batch, each flush of a handler, a role
-    // reused): its task run id must still be unique in the pipeline run. The first run keeps the
-    // uuid; the next ones add `#2`, `#3`, counted from the frames, so a replay gives the same ids.
-    const runNo = (play.taskRuns.get(f.task) ?? 0) + 1;
-    play.taskRuns.set(f.task, runNo);
-    const runId = runNo === 1 ? f.task : `${f.task}#${runNo}`;
-    // as the scope spans are named: what tasks are matched by across runs (src/analysis/task-match.ts)
-    const scopeNames = this.digests ? scopes.map((s) => `${s.kind === 'include' ? 'include' : 'role'} ${s.name}`) : undefined;
+    const name = taskSpanName(f);
+    const runId = nextTaskRunId(play.taskRuns, f.task);
+    const scopeNames = this.digests ? scopeSpanNames(scopes) : undefined;
     const path = f.path ?? undefined;
     const baseline = this.baseline?.taskStart({ play: play.name, scopes: scopeNames ?? [], name, handler: f.handler || undefined, action: f.action, path });
     const node = parent.child({
       name,
       kind: 'internal',
       startNs: f.ts,
-      attributes: {
-        [ATTR.TASK_NAME]: name,
-        [ATTR.TASK_UUID]: f.task,
-        [ATTR.TASK_MODULE]: f.action,
-        [ATTR.TASK_ACTION]: f.action,
-        [ATTR.TASK_ROLE]: f.role ?? undefined,
-        [ATTR.TASK_TAGS]: f.tags?.length ? f.tags.map(String) : undefined,
-        [ATTR.TASK_HANDLER]: f.handler ?? false,
-        [ATTR.TASK_NO_LOG]: f.no_log || undefined,
-        [ATTR.PLAY_NAME]: play.name,
-        [ATTR.CICD_PIPELINE_TASK_NAME]: name,
-        [ATTR.CICD_PIPELINE_TASK_RUN_ID]: runId,
-        // A check-mode run only tests what would change; any other run deploys it.
-        [ATTR.CICD_PIPELINE_TASK_TYPE]: this.hello?.check ? TASK_TYPE.TEST : TASK_TYPE.DEPLOY,
-        [ATTR.TASK_THROTTLE]: f.throttle || undefined,
-        ...codeAttributes(f.path),
-        ...argsAttrs,
-      },
+      attributes: taskStartAttributes(f, name, runId, play.name, this.hello?.check === true, argsAttrs),
       links: baseline?.links,
     });
     if (this.traceUrl) node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_URL_FULL]: spanUrl(this.traceUrl, node.traceId, node.spanId) });
@@ -700,23 +664,28 @@ export class RunModel<S> {
     play.tasks.set(f.task, task);
     if (freeKey !== undefined) play.freeTasks.set(freeKey, task);
     play.openTasks.add(task);
+    this.notifyTaskStart(play, task, f, scopeNames);
+  }
+
+  /** The observer hears of a task run's start (metrics, logs, the timeline the analyses read). */
+  private notifyTaskStart(play: PlayState<S>, task: TaskState<S>, f: FrameOf<'task_start'>, scopeNames: string[] | undefined): void {
     this.observer.taskStart?.({
       ...this.ref(),
       play: play.name,
-      task: name,
+      task: task.name,
       taskUuid: f.task,
       action: f.action,
-      role,
-      handler,
+      role: task.role,
+      handler: task.handler,
       startNs: f.ts,
-      spanId: node.spanId,
+      spanId: task.node.spanId,
       throttle: f.throttle || undefined,
       workerCpu: f.worker_cpu ?? undefined,
       controllerCpu: f.controller_cpu ?? undefined,
       machineCpu: f.machine_cpu ?? undefined,
       scopes: scopeNames,
-      path,
-      args: argsAttrs,
+      path: f.path ?? undefined,
+      args: task.argsAttrs,
     });
   }
 
@@ -779,6 +748,14 @@ export class RunModel<S> {
     }
   }
 
+  /** A linear task starting: the ones before it end, or, with hosts still busy on them, end with their last host. */
+  private supersedeTasks(play: PlayState<S>, ts: number): void {
+    for (const open of play.openTasks) {
+      if (open.openHosts === 0) this.closeTask(play, open, ts, undefined);
+      else open.superseded = true;
+    }
+  }
+
   private taskFor(uuid: string, ts: number): TaskState<S> {
     const play = this.ensurePlay(ts);
     const task = play.tasks.get(uuid);
@@ -803,15 +780,33 @@ export class RunModel<S> {
     const held = task.held;
     task.held = undefined;
     if (held) this.release(held, held.hs.host === path?.host && !task.hosts.has(held.hs.host));
+    this.endHostSpans(task, ts, cut, path?.host);
+    play.openTasks.delete(task);
+    task.hosts.clear();
+    for (const slow of task.slowest.take()) slow.create();
+    task.node.set({ ...task.facts.attributes(), [ATTR.TASK_HOSTS_SPANS]: mode });
+    const digest = task.baseline && this.digests?.task(task.node.traceId, task.node.spanId);
+    if (digest) task.node.set((this.baseline as LiveBaseline).taskEnd(task.baseline as BaselineInstance, digest));
+    task.facts = new TaskHostFacts(); // the durations go: play.tasks keeps the task itself until the play ends
+    const { result, errorType, failures } = taskOutcome(task.results, interrupted);
+    task.node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: result, [ATTR.ERROR_TYPE]: errorType, ...(interrupted ? { [ATTR.RUN_INTERRUPTED]: true } : {}) });
+    const endNs = interrupted ? ts : task.node.lastNs;
+    if (interrupted) task.node.end(endNs, { code: 'error', message: cut });
+    else if (failures) task.node.end(endNs, { code: 'error', message: `failed on ${failures} host${failures === 1 ? '' : 's'}` });
+    else task.node.end(endNs, { code: 'unset' });
+  }
+
+  /** The task's hosts still open when it ends: ended as interrupted (`cut`) or unset; `pathHost`'s span is kept. */
+  private endHostSpans(task: TaskState<S>, ts: number, cut: string | undefined, pathHost: string | undefined): void {
     for (const hs of task.hosts.values()) {
       if (hs.node.ended) continue;
       // A host the task ended without a result for is a problem: `problems` keeps its span.
-      if (mode === 'problems') hs.node.create();
-      if (hs.host === path?.host) {
+      if (task.spanMode === 'problems') hs.node.create();
+      if (hs.host === pathHost) {
         hs.node.set({ [ATTR.CRITICAL_PATH]: true });
         hs.node.create();
       }
-      if (interrupted) {
+      if (cut !== undefined) {
         hs.node.set({ [ATTR.RUN_INTERRUPTED]: true, [ATTR.TASK_HOST_STATUS]: 'failed', [ATTR.ERROR_TYPE]: 'interrupted' });
         this.exception(hs.node, ts, 'ansible.interrupted', undefined, cut);
         hs.node.end(ts, { code: 'error', message: cut });
@@ -820,26 +815,6 @@ export class RunModel<S> {
       }
       this.forgetHost(hs);
     }
-    play.openTasks.delete(task);
-    task.hosts.clear();
-    for (const slow of task.slowest.take()) slow.create();
-    task.node.set({ ...task.facts.attributes(), [ATTR.TASK_HOSTS_SPANS]: mode });
-    const digest = task.baseline && this.digests?.task(task.node.traceId, task.node.spanId);
-    if (digest) task.node.set((this.baseline as LiveBaseline).taskEnd(task.baseline as BaselineInstance, digest));
-    task.facts = new TaskHostFacts(); // the durations go: play.tasks keeps the task itself until the play ends
-    const r = task.results;
-    // A rescued failure is ERROR on its host span only (the block's rescue handled it).
-    const failures = (r.failed ?? 0) + (r.unreachable ?? 0);
-    const total = Object.values(r).reduce((a, b) => a + (b ?? 0), 0);
-    let result: CicdTaskResult = failures ? TASK_RESULT.FAILURE : total > 0 && r.skipped === total ? TASK_RESULT.SKIP : TASK_RESULT.SUCCESS;
-    if (interrupted) result = TASK_RESULT.ERROR;
-    // error.type, conditionally required on a failed or errored task run: the same values as the root's.
-    const errorType = interrupted ? 'interrupted' : failures ? (r.failed ? 'failed' : 'unreachable') : undefined;
-    task.node.set({ [ATTR.CICD_PIPELINE_TASK_RUN_RESULT]: result, [ATTR.ERROR_TYPE]: errorType, ...(interrupted ? { [ATTR.RUN_INTERRUPTED]: true } : {}) });
-    const endNs = interrupted ? ts : task.node.lastNs;
-    if (interrupted) task.node.end(endNs, { code: 'error', message: cut });
-    else if (failures) task.node.end(endNs, { code: 'error', message: `failed on ${failures} host${failures === 1 ? '' : 's'}` });
-    else task.node.end(endNs, { code: 'unset' });
   }
 
   /** A linear task ending at `ts`: the host it waited for (src/analysis decides), if it had hosts. */
@@ -930,48 +905,65 @@ export class RunModel<S> {
     // Decided before the observer hears of it: its records point at the span this host keeps.
     if (hold) this.hold({ hs, endNs: f.ts, end, status, durationNs });
     else this.settleHostSpan(hs, status, durationNs);
-    if (this.observer.hostResult) {
-      // Field by field, not even a spread of the frozen ref: this runs once per frame.
-      const ref = this.ref();
-      const rc = f.res?.rc;
-      this.observer.hostResult({
-        runId: ref.runId,
-        pipelineRunId: ref.pipelineRunId,
-        playbook: ref.playbook,
-        playbookPath: ref.playbookPath,
-        traceId: ref.traceId,
-        rootSpanId: ref.rootSpanId,
-        play: play.name,
-        task: t.name,
-        taskUuid: t.uuid,
-        taskRunId: t.runId,
-        module,
-        role: t.role,
-        handler: t.handler,
-        host: f.host,
-        status,
-        startNs: hs.node.startNs,
-        endNs: f.ts,
-        message,
-        rc: typeof rc === 'number' ? rc : undefined,
-        items: hs.items,
-        retries: hs.retries,
-        spanId: hs.node.spanId,
-        changed: f.changed ?? false,
-        result: f.res,
-        taskSpanId: t.node.spanId,
-        delegatedTo: f.delegated_to ?? undefined,
-      });
-    }
-    hs.task.results[status] = (hs.task.results[status] ?? 0) + 1;
-    this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
-    if (status === 'failed' || status === 'unreachable') {
-      play.failedHosts.add(f.host);
-      if (status === 'failed' || play.errorType === undefined) play.errorType = status;
-    }
+    this.notifyHostResult(play, hs, f, status, module, message);
+    this.countHostResult(play, hs.task, f.host, status);
     if (hs.task.openHosts > 0) return;
     if (hs.task.superseded) this.closeTask(play, hs.task, f.ts, undefined);
     else if (play.free && play.hostCount !== undefined && taskResults(hs.task) >= play.hostCount) this.closeTask(play, hs.task, f.ts, undefined);
+  }
+
+  /** A host result counted on its task, the run's summary, and (failed or unreachable) its play. */
+  private countHostResult(play: PlayState<S>, task: TaskState<S>, host: string, status: HostSpanStatus): void {
+    task.results[status] = (task.results[status] ?? 0) + 1;
+    this.summary.hostResults[status] = (this.summary.hostResults[status] ?? 0) + 1;
+    if (status === 'failed' || status === 'unreachable') {
+      play.failedHosts.add(host);
+      if (status === 'failed' || play.errorType === undefined) play.errorType = status;
+    }
+  }
+
+  /** The observer hears of a host result (exporters of metrics, logs, the baseline). */
+  private notifyHostResult(
+    play: PlayState<S>,
+    hs: HostState<S>,
+    f: FrameOf<'host_result'>,
+    status: HostSpanStatus,
+    module: string | undefined,
+    message: string | undefined,
+  ): void {
+    if (!this.observer.hostResult) return;
+    const t = hs.task;
+    // Field by field, not even a spread of the frozen ref: this runs once per frame.
+    const ref = this.ref();
+    const rc = f.res?.rc;
+    this.observer.hostResult({
+      runId: ref.runId,
+      pipelineRunId: ref.pipelineRunId,
+      playbook: ref.playbook,
+      playbookPath: ref.playbookPath,
+      traceId: ref.traceId,
+      rootSpanId: ref.rootSpanId,
+      play: play.name,
+      task: t.name,
+      taskUuid: t.uuid,
+      taskRunId: t.runId,
+      module,
+      role: t.role,
+      handler: t.handler,
+      host: f.host,
+      status,
+      startNs: hs.node.startNs,
+      endNs: f.ts,
+      message,
+      rc: typeof rc === 'number' ? rc : undefined,
+      items: hs.items,
+      retries: hs.retries,
+      spanId: hs.node.spanId,
+      changed: f.changed ?? false,
+      result: f.res,
+      taskSpanId: t.node.spanId,
+      delegatedTo: f.delegated_to ?? undefined,
+    });
   }
 
   /**
