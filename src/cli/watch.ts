@@ -44,10 +44,9 @@ export function watchCommand(url: string, o: WatchOptions, env: Env): Promise<nu
       if (!tty) {
         if (lines.length) out.write(`${lines.join('\n')}\n`);
       } else if (lines.length || m.type === 'state') {
-        const block = m.type === 'state' ? ttyBlock(m.runs, paint, Math.max(20, out.columns || config.columns || 80)) : undefined;
-        out.write(clearBlock() + lines.map((l) => `${l}\n`).join('') + (block ? block.map((l) => `${l}\n`).join('') : ''));
-        if (block) drawn = block.length;
-        else drawn = 0;
+        const block = m.type === 'state' ? ttyBlock(m.runs, paint, Math.max(20, out.columns || config.columns || 80)) : [];
+        out.write(clearBlock() + [...lines, ...block].map((l) => `${l}\n`).join(''));
+        drawn = block.length;
       }
       if (m.type === 'ended' && o.runs !== undefined && ++ended >= o.runs) finish(0);
     };

@@ -142,26 +142,19 @@ export class ConsoleSummarySink implements Sink {
     }
   }
 
-  playbookEnd(e: PlaybookEndEvent): void {
-    this.endPlay();
-    const t = this.tally;
-    const outcome = e.interrupted ? 'INTERRUPTED' : e.result === 'success' ? 'SUCCESS' : 'FAILED';
-    this.banner(`PLAYBOOK COMPLETE: ${printable(e.playbook)} ${this.paint(e.result === 'success' ? 'green' : 'red', outcome)}`);
-    this.line(`Duration: ${formatDuration(e.endNs - e.startNs)}`);
-    const counts = ORDER.filter((s) => t.counts[s]).map((s) => this.paint(STATUS_STYLE[s], `${t.counts[s]} ${s}`));
-    this.line(`Tasks executed: ${t.tasks.size}${counts.length ? ` (host results: ${counts.join(', ')})` : ''}`);
-    if (t.failures.length) {
-      this.line(this.paint('red', `Failed tasks: ${t.failures.length}`));
-      for (const f of t.failures) {
-        this.line(
-          `  ${printable(f.task)} [${printable(f.host)}]${f.status === 'unreachable' ? ' unreachable' : ''}${f.message ? `: ${printable(firstLine(f.message))}` : ''}`,
-        );
-      }
-    } else {
-      this.line('Failed tasks: 0');
+  /** The recap's failures: every failed or unreachable host result, with its message's first line. */
+  private failedTasks(failures: PlaybookTally['failures']): void {
+    if (!failures.length) return this.line('Failed tasks: 0');
+    this.line(this.paint('red', `Failed tasks: ${failures.length}`));
+    for (const f of failures) {
+      this.line(
+        `  ${printable(f.task)} [${printable(f.host)}]${f.status === 'unreachable' ? ' unreachable' : ''}${f.message ? `: ${printable(firstLine(f.message))}` : ''}`,
+      );
     }
-    // where the time went: the three parts, the top contributors, the what-if (src/analysis)
-    if (e.analysis) for (const l of pathSummaryLines(e.analysis)) this.line(printable(l.charAt(0).toUpperCase() + l.slice(1)));
+  }
+
+  /** The recap's slowest tasks and hosts (the hosts by their results' time summed). */
+  private slowest(t: PlaybookTally): void {
     const tasks = [...t.tasks.values()].sort((a, b) => b.endNs - b.startNs - (a.endNs - a.startNs)).slice(0, SLOWEST_TASKS);
     if (tasks.length) {
       this.line('Slowest tasks:');
@@ -176,6 +169,20 @@ export class ConsoleSummarySink implements Sink {
       for (const [host, h] of hosts)
         this.line(`  ${pad(formatDuration(h.ns), 8, 'right')}  ${printable(host)}${this.paint('dim', `  (${h.results} result${h.results === 1 ? '' : 's'})`)}`);
     }
+  }
+
+  playbookEnd(e: PlaybookEndEvent): void {
+    this.endPlay();
+    const t = this.tally;
+    const outcome = e.interrupted ? 'INTERRUPTED' : e.result === 'success' ? 'SUCCESS' : 'FAILED';
+    this.banner(`PLAYBOOK COMPLETE: ${printable(e.playbook)} ${this.paint(e.result === 'success' ? 'green' : 'red', outcome)}`);
+    this.line(`Duration: ${formatDuration(e.endNs - e.startNs)}`);
+    const counts = ORDER.filter((s) => t.counts[s]).map((s) => this.paint(STATUS_STYLE[s], `${t.counts[s]} ${s}`));
+    this.line(`Tasks executed: ${t.tasks.size}${counts.length ? ` (host results: ${counts.join(', ')})` : ''}`);
+    this.failedTasks(t.failures);
+    // where the time went: the three parts, the top contributors, the what-if (src/analysis)
+    if (e.analysis) for (const l of pathSummaryLines(e.analysis)) this.line(printable(l.charAt(0).toUpperCase() + l.slice(1)));
+    this.slowest(t);
     const link = traceLink(this.traceUrl, e);
     this.line(`Trace: ${e.traceId}${link ? `  ${link}` : ''}`);
     this.tally = ConsoleSummarySink.fresh();

@@ -46,35 +46,11 @@ export class ScopeTracker {
 
   taskStart(uuid: string, path: string | undefined, role: string | undefined, action: string | undefined, handler: boolean): Scope[] {
     const file = fileOf(path);
-    if (handler) {
-      this.stack = role
-        ? [{ kind: 'role', id: this.roleIds.get(role) ?? this.roleId(role), name: role, via: 'roles', tasks: new Set(), paths: new Set() }]
-        : [];
-    } else {
+    if (handler) this.stack = role ? [this.scope('role', this.roleIds.get(role) ?? this.roleId(role), role, 'roles')] : [];
+    else {
       while (this.stack.length && !this.contains(this.stack[this.stack.length - 1]!, uuid, path, role)) this.stack.pop();
-      const inc = file ? this.pending.findIndex((p) => p.file === file) : -1;
-      if (inc >= 0) {
-        const p = this.pending.splice(inc, 1)[0]!;
-        this.stack.push({
-          kind: 'include',
-          id: p.id,
-          name: p.name,
-          via: 'include_tasks',
-          file: p.file,
-          parentFile: p.parentFile,
-          before: new Set(this.files),
-          tasks: new Set(),
-          paths: new Set(),
-        });
-      }
-      if (role && !this.stack.some((s) => s.kind === 'role' && s.name === role)) {
-        const prev = this.previous;
-        const included = prev && /(^|\.)include_role$/.test(prev.action ?? '');
-        const via = included ? 'include_role' : this.plainTaskSeen ? 'import_role' : 'roles';
-        const id = included ? prev.uuid : this.roleId(role);
-        this.roleIds.set(role, id);
-        this.stack.push({ kind: 'role', id, name: role, via, tasks: new Set(), paths: new Set() });
-      }
+      if (file) this.openInclude(file);
+      if (role && !this.stack.some((s) => s.kind === 'role' && s.name === role)) this.openRole(role);
       if (!role && this.stack.length === 0) this.plainTaskSeen = true;
     }
     for (const s of this.stack) {
@@ -84,6 +60,28 @@ export class ScopeTracker {
     if (file) this.files.add(file);
     this.previous = { uuid, action };
     return this.stack.map(({ kind, id, name, via }) => ({ kind, id, name, via }));
+  }
+
+  /** The first task from a file an include event named opens that include's scope. */
+  private openInclude(file: string): void {
+    const inc = this.pending.findIndex((p) => p.file === file);
+    if (inc < 0) return;
+    const p = this.pending.splice(inc, 1)[0]!;
+    this.stack.push({ ...this.scope('include', p.id, p.name, 'include_tasks'), file: p.file, parentFile: p.parentFile, before: new Set(this.files) });
+  }
+
+  /** A role not open yet: included when the task before was include_role, imported after a plain task, else from `roles:`. */
+  private openRole(role: string): void {
+    const prev = this.previous;
+    const included = prev && /(^|\.)include_role$/.test(prev.action ?? '');
+    const via = included ? 'include_role' : this.plainTaskSeen ? 'import_role' : 'roles';
+    const id = included ? prev.uuid : this.roleId(role);
+    this.roleIds.set(role, id);
+    this.stack.push(this.scope('role', id, role, via));
+  }
+
+  private scope(kind: Scope['kind'], id: string, name: string, via: Scope['via']): OpenScope {
+    return { kind, id, name, via, tasks: new Set(), paths: new Set() };
   }
 
   private roleId(role: string): string {
