@@ -5,6 +5,7 @@ import { SlackSink } from '../sinks/slack.js';
 import { DEFAULT_WEBHOOK_EVENTS, parseWebhookEvents, WebhookSink } from '../sinks/webhook.js';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
+import { outputName } from '../export/ledger/output-marks.js';
 
 export interface NotificationOptions {
   slackWebhookUrl?: string;
@@ -53,6 +54,7 @@ export function notificationSinks(o: NotificationOptions, env: NodeJS.ProcessEnv
         notifyOnSuccess: o.slackNotifySuccess ?? isTrue(env.SLACK_NOTIFY_SUCCESS),
         traceUrl,
         rollupWindowMs: (o.slackRollupWindow ?? 10) * 1000,
+        mark: outputName('slack', slackUrl),
       }),
     );
   }
@@ -71,6 +73,7 @@ export function notificationSinks(o: NotificationOptions, env: NodeJS.ProcessEnv
         events: list ? parseWebhookEvents(list) : new Set(DEFAULT_WEBHOOK_EVENTS),
         secret: env.ANSIBLE_OTEL_WEBHOOK_SECRET || undefined,
         traceUrl,
+        mark: outputName('webhook', webhookUrl),
       }),
     );
   }

@@ -33,6 +33,11 @@ const ledgerDir = (): Option =>
     '--ledger-dir <dir>',
     'delivery ledger: what each destination took, so a replay after a crash sends no span or log record twice ("off" disables; default: ledger/ in the queue dir)',
   ).env('ANSIBLE_OTEL_LEDGER_DIR');
+const force = (): Option =>
+  new Option(
+    '--force',
+    'send again what the ledger and the output marks say was sent before (by default a run already sent is skipped, and a run partly sent sends only the rest)',
+  ).default(false);
 const ledgerRetention = (): Option =>
   new Option(
     '--ledger-retention <days>',
@@ -134,6 +139,8 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
+  .addOption(ledgerDir())
+  .addOption(force())
   .action(async (files: string[], o) => {
     process.exit(await replayCommand(files, o));
   });
@@ -145,6 +152,8 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
+  .addOption(ledgerDir())
+  .addOption(force())
   .action(async (dir: string, o) => {
     process.exit(await importCommand(dir, o));
   });

@@ -23,6 +23,8 @@ export async function replayCommand(files: string[], o: ReplayOptions): Promise<
       }),
       config,
       log,
+      false,
+      o.force,
     );
   } catch (err) {
     log.error(`cannot read frames: ${(err as Error).message}`);

@@ -24,6 +24,10 @@ export class RunSettlement {
     private readonly log: Logger,
     /** Ledger files and run marks not written for this long are removed (--ledger-retention). */
     private readonly retentionMs: number,
+    /** Output marks (output-marks.ts): pruned with the rest. */
+    private readonly outputMarksDir?: string,
+    /** These runs are marked done: what is held for them elsewhere (the output gate) can go. */
+    private readonly onDone: (runId: string) => void = () => {},
   ) {}
 
   done(runId: string): boolean {
@@ -46,12 +50,14 @@ export class RunSettlement {
     }
     const removable = new Set(runs.flatMap(ownTraceIds));
     for (const s of this.signals) s.release(traceIds, removable);
+    for (const run of runs) this.onDone(run.runId);
     return true;
   }
 
   /** Drops ledger entries and run marks not written for the retention: no spool waits that long. */
   prune(): void {
-    for (const dir of [...this.signals.flatMap((s) => s.ledgerDirs), ...(this.marks ? [this.marks.dir] : [])]) pruneOlderThan(dir, this.retentionMs);
+    const marks = [this.marks?.dir, this.outputMarksDir].filter((d): d is string => d !== undefined);
+    for (const dir of [...this.signals.flatMap((s) => s.ledgerDirs), ...marks]) pruneOlderThan(dir, this.retentionMs);
   }
 }
 
