@@ -3,9 +3,12 @@ import { resolveConfig, type SidecarFlags } from '../root/config.js';
 import { SidecarRoot } from '../root/sidecar-root.js';
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
+import { eventsFileSink } from '../sinks/events-file.js';
 
 export interface ServeOptions extends SidecarFlags, NotificationOptions {
   socket?: string;
+  /** --events-file: every run's events as JSON lines, appended here. */
+  eventsFile?: string;
 }
 
 /** `ansible-otel serve`: long-lived, many concurrent runs; SIGTERM/SIGINT flush and exit 0. */
@@ -20,7 +23,8 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   const config = resolveConfig({ spoolScanMs: 10_000, ...o }, log);
   const socketPath = o.socket ?? defaultSocketPath();
   await prepareSocketPath(socketPath);
-  const sidecar = new SidecarRoot(config, log, { sinks: notificationSinks(o, process.env, log), socketPath });
+  const sinks = [...(o.eventsFile ? [eventsFileSink(o.eventsFile)] : []), ...notificationSinks(o, process.env, log)];
+  const sidecar = new SidecarRoot(config, log, { sinks, socketPath });
   await sidecar.start();
   const ws = sidecar.websocket
     ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})`

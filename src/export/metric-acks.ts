@@ -13,19 +13,21 @@ interface Waiter {
 }
 
 export class MetricAcks {
-  private readonly pushers = new Set<object>();
+  /** Each push exporter, with the time of the last collection it had acknowledged (ms; 0: none yet). */
+  private readonly pushers = new Map<object, number>();
   /** At most one a checkpoint under way (the output gate runs one at a time), plus a shutdown's. */
   private waiters: Waiter[] = [];
 
   /** A push exporter whose acknowledged exports count. */
   register(exporter: object): void {
-    this.pushers.add(exporter);
+    this.pushers.set(exporter, 0);
   }
 
   /** `exporter` had an export acknowledged: the waiters its collection comes after count it. */
   exported(exporter: object, metrics: ResourceMetrics): void {
     const at = collectedAt(metrics);
     if (at === undefined) return;
+    if (at > (this.pushers.get(exporter) ?? 0)) this.pushers.set(exporter, at);
     this.waiters = this.waiters.filter((w) => {
       if (at > w.after) w.left.delete(exporter);
       if (w.left.size) return true;
@@ -35,13 +37,16 @@ export class MetricAcks {
   }
 
   /**
-   * Resolves once what was recorded until now is in an acknowledged export at every push
-   * destination. Without one (a scrape endpoint, the textfile, none), at once: the metrics stay
-   * in this process (docs/reliability.md says what that means after a crash).
+   * Resolves once what was recorded up to `since` (ms) is in an acknowledged export at every
+   * push destination: at once if each has had a later collection acknowledged already (the
+   * export right after the results, not the one after that: the window between an export and
+   * its mark stays narrow). Without a push destination (a scrape endpoint, the textfile, none),
+   * at once: the metrics stay in this process (docs/reliability.md says what that means).
    */
-  taken(): Promise<void> {
-    if (this.pushers.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ after: Date.now(), left: new Set(this.pushers), resolve }));
+  taken(since: number = Date.now()): Promise<void> {
+    const left = new Set([...this.pushers].filter(([, at]) => at <= since).map(([exporter]) => exporter));
+    if (left.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ after: since, left, resolve }));
   }
 }
 

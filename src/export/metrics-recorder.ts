@@ -38,7 +38,7 @@ export interface RecorderOptions {
    * Resolves once what was recorded so far is in an acknowledged export (metric-acks.ts): then
    * the recorder is an output the output marks keep a replay's results from counting twice.
    */
-  taken?: () => Promise<void>;
+  taken?: (since: number) => Promise<void>;
 }
 
 /** The attribute objects of one (status, playbook, play, module, host) series, built once per collection interval. */
@@ -146,8 +146,8 @@ export class MetricsRecorder implements Sink {
     beforeEachCollection(meter, () => this.letGoOfSeries());
   }
 
-  taken(): Promise<void> {
-    return this.o.taken?.() ?? Promise.resolve();
+  taken(since: number): Promise<void> {
+    return this.o.taken?.(since) ?? Promise.resolve();
   }
 
   private host(host: string): Attributes {

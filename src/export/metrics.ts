@@ -94,7 +94,7 @@ export class Metrics implements Component<MetricsReport> {
     if (!provider) return;
     const meter = provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
     // First, before the textfile: the sinks see each event in this order, as before.
-    this.sinks.unshift(new MetricsRecorder(meter, { hostAttribute: this.hostAttribute, taken: () => this.acks.taken() }));
+    this.sinks.unshift(new MetricsRecorder(meter, { hostAttribute: this.hostAttribute, taken: (since) => this.acks.taken(since) }));
     observeSelf(meter, () => ({ ...this.self(), metricExportsFailed: this.failed() }));
   }
 

@@ -201,6 +201,19 @@ describe('metric acknowledgements', () => {
     expect(done).toBe(true);
   });
 
+  it('count an export acknowledged after the events and before the call: no wait for the next one', async () => {
+    const acks = new MetricAcks();
+    const otlp = {};
+    acks.register(otlp);
+    const handedAt = Date.now() - 50;
+    acks.exported(otlp, collection(handedAt + 10));
+    await acks.taken(handedAt);
+    let done = false;
+    void acks.taken(handedAt + 20).then(() => (done = true)); // handed after that collection: waits
+    await Promise.resolve();
+    expect(done).toBe(false);
+  });
+
   it('without a push destination, at once', async () => {
     await new MetricAcks().taken();
   });

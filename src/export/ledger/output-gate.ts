@@ -12,8 +12,11 @@ import { markSlot, type OutputMark, type OutputMarks } from './output-marks.js';
 export interface MarkedSink extends Sink {
   /** The output's name in the marks (output-marks.ts `outputName`). */
   readonly mark: string;
-  /** Resolves once everything handed to it so far is taken (delivered, written, or in an acknowledged export). */
-  taken(): Promise<void>;
+  /**
+   * Resolves once everything handed to it up to `since` (ms since the epoch: when the last of
+   * it was handed) is taken: delivered, written, or in an acknowledged export.
+   */
+  taken(since: number): Promise<void>;
 }
 
 export function isMarked(sink: Sink): sink is MarkedSink {
@@ -42,6 +45,8 @@ interface RunState {
 
 interface Output {
   sink: MarkedSink;
+  /** When it was last handed an event (ms): a metric export of a collection after it has it. */
+  lastHandedAt: number;
   timer?: NodeJS.Timeout;
   running?: Promise<void>;
 }
@@ -71,7 +76,7 @@ export class OutputGate {
 
   /** The sink behind the gate: same name and shutdown, each event passed on unless its output had it. */
   wrap(sink: MarkedSink): Sink {
-    const out: Output = { sink };
+    const out: Output = { sink, lastHandedAt: 0 };
     this.outputs.push(out);
     const gated: Sink & Record<string, unknown> = { name: sink.name };
     if (sink.shutdown) gated.shutdown = (deadlineMs: number) => sink.shutdown!(deadlineMs);
@@ -93,6 +98,7 @@ export class OutputGate {
       return false;
     }
     if (seq > (st.handed.get(slot) ?? -1)) st.handed.set(slot, seq);
+    out.lastHandedAt = Date.now();
     this.schedule(out);
     return true;
   }
@@ -176,9 +182,10 @@ export class OutputGate {
     if (out.running) return out.running;
     const marks = this.unmarked(out.sink.mark);
     if (marks.length === 0) return Promise.resolve();
+    const since = out.lastHandedAt;
     out.running = (async () => {
       try {
-        await out.sink.taken();
+        await out.sink.taken(since);
         await this.marks.record(marks);
         for (const m of marks) {
           const st = this.runs.get(m.runId);
