@@ -1,6 +1,6 @@
 // The output marks and the gate in front of the event-fed outputs (metrics, Slack, the webhook,
 // the events file, the history): an output is given each frame's events once, across replays.
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -39,7 +39,7 @@ const result = (host: string) => ({ host }) as HostResultEvent;
 function sidecar(dir: string, o: { force?: boolean } = {}) {
   const cursor = new FrameCursor();
   const marks = new OutputMarks(dir);
-  const gate = new OutputGate(marks, cursor, { force: o.force, checkpointDelayMs: 0 });
+  const gate = new OutputGate(marks, cursor, { force: o.force, checkpointSpacingMs: 0 });
   const output = new Output('webhook');
   const gated = gate.wrap(output);
   const model = {};
@@ -72,6 +72,24 @@ describe('output marks', () => {
     await marks.record([{ runId: 'r', output: 'metrics', seq: 7 }]);
     expect(Object.fromEntries(marks.read('r'))).toEqual({ metrics: 9, 'history/end': RUN_END });
     expect(marks.read('never')).toEqual(new Map());
+  });
+
+  it('a past hour keeps one line per run and output slot, the highest; reads give the same', async () => {
+    const dir = tempDir();
+    let now = 5 * 3_600_000;
+    const marks = new OutputMarks(dir, () => now);
+    for (const seq of [1, 2, 3]) await marks.record([{ runId: 'r', output: 'metrics', seq }]);
+    await marks.record([
+      { runId: 'r', output: 'metrics', seq: RUN_END },
+      { runId: 's', output: 'webhook', seq: 9 },
+    ]);
+    const before = Object.fromEntries(marks.read('r'));
+    now += 3_600_000; // the next hour's first write compacts the hour before
+    await marks.record([{ runId: 't', output: 'history', seq: 1 }]);
+    expect(readdirSync(dir).sort()).toEqual(['marks-5.c', 'marks-6']);
+    expect(Object.fromEntries(marks.read('r'))).toEqual(before);
+    expect(Object.fromEntries(marks.read('s'))).toEqual({ webhook: 9 });
+    expect(readFileSync(join(dir, 'marks-5.c'), 'utf8').split('\n').filter(Boolean).length).toBe(3);
   });
 
   it('refuse a name that could break a line', async () => {

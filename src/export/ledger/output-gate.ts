@@ -25,8 +25,13 @@ export function isMarked(sink: Sink): sink is MarkedSink {
 
 /** Runs whose marks are held at most (a run's state goes once it ended and its marks are on disk). */
 export const RUNS_KEPT = 10_000;
-/** Marks are written this long after the first event handed since the last write: a batch, one fsync. */
-const CHECKPOINT_DELAY_MS = 100;
+/**
+ * A checkpoint starts at once after an event (the time between an output taking something and
+ * its mark reaching disk is a window for a duplicate after a crash), but at most once per this
+ * many ms per output: under a stream of events, what comes meanwhile goes in the next one (one
+ * fsync, a line per run), which bounds the work per second whatever the rate of events.
+ */
+const CHECKPOINT_SPACING_MS = 50;
 
 const METHODS = ['playbookStart', 'playStart', 'taskStart', 'hostStart', 'hostResult', 'itemResult', 'retry', 'playbookEnd'] as const;
 
@@ -47,6 +52,8 @@ interface Output {
   sink: MarkedSink;
   /** When it was last handed an event (ms): a metric export of a collection after it has it. */
   lastHandedAt: number;
+  /** When its last checkpoint started (ms). */
+  lastStart: number;
   timer?: NodeJS.Timeout;
   running?: Promise<void>;
 }
@@ -56,7 +63,8 @@ export interface OutputGateOptions {
   force?: boolean;
   /** A mark could not be written (said once by the caller): the output may take those events again after a crash. */
   onError?: (message: string) => void;
-  checkpointDelayMs?: number;
+  /** Least time between two checkpoints of an output (default CHECKPOINT_SPACING_MS). */
+  checkpointSpacingMs?: number;
 }
 
 export class OutputGate {
@@ -64,19 +72,19 @@ export class OutputGate {
   readonly suppressed = new Map<string, number>();
   private readonly runs = new Map<string, RunState>();
   private readonly outputs: Output[] = [];
-  private readonly delayMs: number;
+  private readonly spacingMs: number;
 
   constructor(
     private readonly marks: OutputMarks,
     private readonly cursor: FrameCursor,
     private readonly o: OutputGateOptions = {},
   ) {
-    this.delayMs = o.checkpointDelayMs ?? CHECKPOINT_DELAY_MS;
+    this.spacingMs = o.checkpointSpacingMs ?? CHECKPOINT_SPACING_MS;
   }
 
   /** The sink behind the gate: same name and shutdown, each event passed on unless its output had it. */
   wrap(sink: MarkedSink): Sink {
-    const out: Output = { sink, lastHandedAt: 0 };
+    const out: Output = { sink, lastHandedAt: 0, lastStart: 0 };
     this.outputs.push(out);
     const gated: Sink & Record<string, unknown> = { name: sink.name };
     if (sink.shutdown) gated.shutdown = (deadlineMs: number) => sink.shutdown!(deadlineMs);
@@ -158,10 +166,13 @@ export class OutputGate {
 
   private schedule(out: Output): void {
     if (out.timer || out.running) return;
-    out.timer = setTimeout(() => {
-      out.timer = undefined;
-      void this.checkpoint(out);
-    }, this.delayMs);
+    out.timer = setTimeout(
+      () => {
+        out.timer = undefined;
+        void this.checkpoint(out);
+      },
+      Math.max(0, out.lastStart + this.spacingMs - Date.now()),
+    );
     out.timer.unref();
   }
 
@@ -183,6 +194,7 @@ export class OutputGate {
     const marks = this.unmarked(out.sink.mark);
     if (marks.length === 0) return Promise.resolve();
     const since = out.lastHandedAt;
+    out.lastStart = Date.now();
     out.running = (async () => {
       try {
         await out.sink.taken(since);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendSyncedAsync } from '../../util/durable-file.js';
+import { appendSyncedAsync, writeSynced } from '../../util/durable-file.js';
 import { RUN_END } from '../../model/frame-cursor.js';
 /** Marks of one hour share a file, as run marks do: one file an hour, not one a run. */
 const SEGMENT_MS = 3_600_000;
-const SEGMENT = /^marks-\d+$/;
+/** `marks-<hour>`, appended to in its hour; `marks-<hour>.c`, the same hour compacted once it is past. */
+const SEGMENT = /^marks-(\d+)(\.c)?$/;
 /** `<run hash> <output> <seq|end>`: a line a crash cut short matches nothing and is ignored. */
 const LINE = /^([0-9a-f]{32}) ([a-z0-9-]{1,40}) (\d{1,16}|end)$/;
 /** An output's name in a mark: short, fixed, never a path or a URL (those are hashed into it). */
@@ -28,6 +29,11 @@ export interface OutputMark {
  * resumed or replayed run) reads the files, once, when it starts.
  */
 export class OutputMarks {
+  /** Writes one after another: a compaction never runs beside an append of this process. */
+  private tail: Promise<void> = Promise.resolve();
+  /** The hour this process last compacted the hours before. */
+  private compactedBefore = -1;
+
   constructor(
     readonly dir: string,
     private readonly now: () => number = Date.now,
@@ -70,13 +76,61 @@ export class OutputMarks {
   }
 
   /** Resolves once the marks are on disk (one write, one fsync for all of them). */
-  async record(marks: readonly OutputMark[]): Promise<void> {
-    if (marks.length === 0) return;
-    for (const m of marks) if (!OUTPUT_NAME.test(m.output)) throw new Error(`not an output name: ${JSON.stringify(m.output)}`);
-    const path = join(this.dir, `marks-${Math.floor(this.now() / SEGMENT_MS)}`);
+  record(marks: readonly OutputMark[]): Promise<void> {
+    if (marks.length === 0) return Promise.resolve();
+    for (const m of marks) if (!OUTPUT_NAME.test(m.output)) return Promise.reject(new Error(`not an output name: ${JSON.stringify(m.output)}`));
+    const next = this.tail.then(() => this.append(marks));
+    this.tail = next.catch(() => {});
+    return next;
+  }
+
+  private async append(marks: readonly OutputMark[]): Promise<void> {
+    const hour = Math.floor(this.now() / SEGMENT_MS);
+    if (hour !== this.compactedBefore) {
+      this.compactedBefore = hour;
+      this.compactBefore(hour);
+    }
+    const path = join(this.dir, `marks-${hour}`);
     const text = marks.map((m) => `${runHash(m.runId)} ${m.output} ${m.seq >= RUN_END ? 'end' : Math.floor(m.seq)}\n`).join('');
     // A line a crash tore is never glued to the next one: every write starts on a fresh line.
     await appendSyncedAsync(path, `\n${text}`, !existsSync(path));
+  }
+
+  /**
+   * The hours before `hour` keep one line per run and output slot, the highest (all a read
+   * uses): a run's outputs mark it at every checkpoint, and the files would otherwise keep every
+   * one of those lines for the whole retention. Sidecars sharing the directory may compact the
+   * same hour at once: each writes the same lines under its own temporary name. A sidecar whose
+   * clock is behind could still append to a past hour's file as it is compacted: that line is
+   * lost, and a replay after a crash may give its output those events again (not lose them).
+   */
+  compactBefore(hour: number): void {
+    let files: string[];
+    try {
+      files = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const file of files) {
+      const m = SEGMENT.exec(file);
+      if (!m || m[2] || Number(m[1]) >= hour) continue;
+      try {
+        const compacted = `${file}.c`;
+        const text = [compacted, file].map((f) => (existsSync(join(this.dir, f)) ? readFileSync(join(this.dir, f), 'latin1') : '')).join('\n');
+        const best = new Map<string, { line: string; seq: number }>();
+        for (const line of text.split('\n')) {
+          const l = LINE.exec(line);
+          if (!l) continue;
+          const seq = l[3] === 'end' ? RUN_END : Number(l[3]);
+          const key = `${l[1]} ${markSlot(l[2]!, seq)}`;
+          if (seq > (best.get(key)?.seq ?? -1)) best.set(key, { line, seq });
+        }
+        writeSynced(this.dir, compacted, [...best.values()].map((b) => `${b.line}\n`).join(''), `.${compacted}.${process.pid}.tmp`);
+        unlinkSync(join(this.dir, file));
+      } catch {
+        // gone meanwhile (another sidecar compacted it, or the retention took it): nothing to do
+      }
+    }
   }
 }
 
