@@ -39,6 +39,8 @@ export interface RecorderOptions {
    * the recorder is an output the output marks keep a replay's results from counting twice.
    */
   taken?: (since: number) => Promise<void>;
+  /** Its name in the output marks (default `metrics`): which destinations took what is marked. */
+  mark?: string;
 }
 
 /** The attribute objects of one (status, playbook, play, module, host) series, built once per collection interval. */
@@ -104,7 +106,7 @@ export class MetricsRecorder implements Sink {
     meter: Meter,
     private readonly o: RecorderOptions,
   ) {
-    this.mark = o.taken ? 'metrics' : undefined;
+    this.mark = o.taken ? (o.mark ?? 'metrics') : undefined;
     const taskAdvice = { advice: { explicitBucketBoundaries: TASK_BUCKETS } };
     // Counts of whole things are integers (semconv's metric_value_type int for the CI/CD ones).
     const int = { valueType: ValueType.INT };

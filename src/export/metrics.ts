@@ -11,6 +11,7 @@ import type { OtelEnv } from './otel-env.js';
 import { observeSelf, type SelfState } from './self-metrics.js';
 import type { Component } from '../util/lifecycle.js';
 import { MetricAcks } from './metric-acks.js';
+import { outputName } from './ledger/output-marks.js';
 
 export interface MetricsOptions {
   /** The OTEL_* configuration and the resource every signal shares (from the composition root). */
@@ -94,7 +95,15 @@ export class Metrics implements Component<MetricsReport> {
     if (!provider) return;
     const meter = provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
     // First, before the textfile: the sinks see each event in this order, as before.
-    this.sinks.unshift(new MetricsRecorder(meter, { hostAttribute: this.hostAttribute, taken: (since) => this.acks.taken(since) }));
+    // Marked per set of push destinations: an import to another backend counts the run there.
+    const pushed = this.readers.filter((r) => r.counting).map((r) => r.target);
+    this.sinks.unshift(
+      new MetricsRecorder(meter, {
+        hostAttribute: this.hostAttribute,
+        taken: (since) => this.acks.taken(since),
+        mark: outputName('metrics', pushed.sort().join('\n')),
+      }),
+    );
     observeSelf(meter, () => ({ ...this.self(), metricExportsFailed: this.failed() }));
   }
 

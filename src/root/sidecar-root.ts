@@ -140,7 +140,16 @@ export class SidecarRoot {
         onError: (message) =>
           log.once('output-marks', `${message}: an output's share of a run is not recorded; a replay may give it those events again (said once)`),
       });
-    this.settlement = new RunSettlement([this.tracing, this.logs], marks, log, c.ledgerRetentionMs, outputMarks?.dir, (runId) => this.gate?.release(runId));
+    const destinations = [...this.tracing.targets, ...this.logs.targets].sort().join('\n');
+    this.settlement = new RunSettlement(
+      [this.tracing, this.logs],
+      marks,
+      log,
+      c.ledgerRetentionMs,
+      outputMarks?.dir,
+      (runId) => this.gate?.release(runId),
+      destinations,
+    );
     // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
     this.sdk = startSdk({
       disabled: c.otel.disabled,

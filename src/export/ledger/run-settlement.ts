@@ -28,10 +28,21 @@ export class RunSettlement {
     private readonly outputMarksDir?: string,
     /** These runs are marked done: what is held for them elsewhere (the output gate) can go. */
     private readonly onDone: (runId: string) => void = () => {},
+    /**
+     * The destinations (span and log targets) a mark speaks for: a run out whole at these is not
+     * out at others (`replay --traces-file other.jsonl`, another backend), which still get it.
+     */
+    private readonly destinations = '',
   ) {}
 
   done(runId: string): boolean {
-    return this.marks?.done(runId) ?? false;
+    if (!this.marks) return false;
+    // A mark without destinations is an older version's (a live run's): it stands for any.
+    return this.marks.done(this.key(runId)) || this.marks.done(runId);
+  }
+
+  private key(runId: string): string {
+    return this.destinations ? `${runId}\n${this.destinations}` : runId;
   }
 
   /** Resolves true once every span of these runs is exported and recorded; false if one failed. */
@@ -40,7 +51,7 @@ export class RunSettlement {
     const settled = await Promise.all(this.signals.map((s) => s.settle(traceIds)));
     if (settled.includes(false)) return false;
     try {
-      for (const run of runs) this.marks?.mark(run.runId);
+      for (const run of runs) this.marks?.mark(this.key(run.runId));
     } catch (error) {
       this.log.once(
         `marks:${this.marks?.dir}`,
