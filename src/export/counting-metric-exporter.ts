@@ -30,6 +30,7 @@ export class CountingMetricExporter extends ExportTally implements PushMetricExp
       // A failure is counted and said once by the tally; the reader would only log each one again.
       this.tally(result, 1);
       if (result.code === ExportResultCode.SUCCESS) this.acks?.exported(this, metrics);
+      else this.acks?.failed(this, metrics);
       done({ code: ExportResultCode.SUCCESS });
     });
   }

@@ -4,12 +4,16 @@
 // results are in the metrics, so a replay does not count them again.
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
+/** A metric export the marks waited for failed: what was recorded is not taken (nothing to mark, nothing to say). */
+export class NotTaken extends Error {}
+
 interface Waiter {
   /** Collections made at or before this time (ms) do not count: they may lack what was recorded. */
   after: number;
   /** Push exporters that have not acknowledged a later collection yet. */
   left: Set<object>;
   resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 export class MetricAcks {
@@ -36,17 +40,29 @@ export class MetricAcks {
     });
   }
 
+  /** `exporter`'s export failed (and no disk queue took it): the waiters it was to answer are not taken. */
+  failed(exporter: object, metrics: ResourceMetrics): void {
+    const at = collectedAt(metrics);
+    if (at === undefined) return;
+    this.waiters = this.waiters.filter((w) => {
+      if (at <= w.after || !w.left.has(exporter)) return true;
+      w.reject(new NotTaken(`a metric export failed`));
+      return false;
+    });
+  }
+
   /**
    * Resolves once what was recorded up to `since` (ms) is in an acknowledged export at every
    * push destination: at once if each has had a later collection acknowledged already (the
    * export right after the results, not the one after that: the window between an export and
    * its mark stays narrow). Without a push destination (a scrape endpoint, the textfile, none),
    * at once: the metrics stay in this process (docs/reliability.md says what that means).
+   * Rejects with NotTaken when an export of a later collection failed.
    */
   taken(since: number = Date.now()): Promise<void> {
     const left = new Set([...this.pushers].filter(([, at]) => at <= since).map(([exporter]) => exporter));
     if (left.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ after: since, left, resolve }));
+    return new Promise((resolve, reject) => this.waiters.push({ after: since, left, resolve, reject }));
   }
 }
 

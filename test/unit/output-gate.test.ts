@@ -8,7 +8,7 @@ import { OutputGate, RUNS_KEPT, type MarkedSink } from '../../src/export/ledger/
 import { OutputMarks } from '../../src/export/ledger/output-marks.js';
 import { FrameCursor, RUN_END } from '../../src/model/frame-cursor.js';
 import type { HostResultEvent } from '../../src/model/run-observer.js';
-import { MetricAcks } from '../../src/export/metric-acks.js';
+import { MetricAcks, NotTaken } from '../../src/export/metric-acks.js';
 import { tempDir } from '../helpers/sidecar-run.js';
 import { until } from '../helpers/until.js';
 
@@ -230,6 +230,17 @@ describe('metric acknowledgements', () => {
     void acks.taken(handedAt + 20).then(() => (done = true)); // handed after that collection: waits
     await Promise.resolve();
     expect(done).toBe(false);
+  });
+
+  it('a failed export of a later collection says not taken (nothing to mark); a success stays required', async () => {
+    const acks = new MetricAcks();
+    const otlp = {};
+    acks.register(otlp);
+    const since = Date.now();
+    const taken = acks.taken(since);
+    acks.failed(otlp, collection(since - 1)); // made before: says nothing of it
+    acks.failed(otlp, collection(since + 1));
+    await expect(taken).rejects.toBeInstanceOf(NotTaken);
   });
 
   it('without a push destination, at once', async () => {

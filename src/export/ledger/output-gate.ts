@@ -7,6 +7,7 @@
 import { RUN_END, type FrameCursor } from '../../model/frame-cursor.js';
 import type { Sink } from '../../sinks/sink.js';
 import { markSlot, type OutputMark, type OutputMarks } from './output-marks.js';
+import { NotTaken } from '../metric-acks.js';
 
 /** An output the gate can mark: it says when what it was handed so far is taken. */
 export interface MarkedSink extends Sink {
@@ -206,11 +207,12 @@ export class OutputGate {
         }
         this.letGo(marks.map((m) => m.runId));
       } catch (error) {
-        this.o.onError?.(`output marks ${this.marks.dir}: ${(error as Error)?.message ?? error}`);
+        // Not taken (a metric export failed): nothing to mark, and the export's own report says it.
+        if (!(error instanceof NotTaken)) this.o.onError?.(`output marks ${this.marks.dir}: ${(error as Error)?.message ?? error}`);
       } finally {
         out.running = undefined;
       }
-      // Events handed meanwhile get their own checkpoint.
+      // Events handed meanwhile (or not taken this time) get their own checkpoint.
       if (this.unmarked(out.sink.mark).length) this.schedule(out);
     })();
     return out.running;
