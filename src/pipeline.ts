@@ -7,6 +7,7 @@ import type { TraceWriter } from './model/trace-writer.js';
 import type { RunObserver } from './model/run-observer.js';
 import type { Logger } from './util/log.js';
 import type { SelfState } from './export/self-metrics.js';
+import { RUN_END, type FrameCursor } from './model/frame-cursor.js';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -35,6 +36,8 @@ export interface PipelineOptions extends RunModelOptions {
   /** Runs already out whole (run marks): a resume of one is acked at once, never applied again. */
   resumeGate?: { done(runId: string): boolean };
   resumeGraceMs?: number;
+  /** Set around every frame's events: the output gate tells by it which frame an event is of. */
+  cursor?: FrameCursor;
 }
 
 /** One run and where it stands. */
@@ -48,6 +51,8 @@ interface RunEntry<S> {
   ended: boolean;
   /** Waiting for a resume since its connection closed. */
   timer?: NodeJS.Timeout;
+  /** An earlier sidecar may have had this run (a spool file, a resume, a replay): its outputs' marks are read. */
+  mayRepeat: boolean;
 }
 
 /**
@@ -152,9 +157,9 @@ export class Pipeline<S> implements LineHandler {
       return false;
     }
     try {
-      run.apply(frame);
+      this.within(e, frame.seq, () => run.apply(frame));
     } catch (err) {
-      this.fail(run, `${frame.t} #${frame.seq}: ${errorText(err)}`, conn);
+      this.fail(e, `${frame.t} #${frame.seq}: ${errorText(err)}`, conn);
       return false;
     }
     if (frame.seq > e.lastSeq) e.lastSeq = frame.seq;
@@ -171,8 +176,15 @@ export class Pipeline<S> implements LineHandler {
     clearTimeout(e.timer);
   }
 
-  private start(conn: Connection, runId: string): RunEntry<S> {
-    const e: RunEntry<S> = { model: new RunModel(this.writer, runId, this.observer, this.modelOptions), conn, lastSeq: -1, ended: false };
+  /** Applies `fn` with the cursor on the run's frame `seq`: the events it gives are that frame's. */
+  private within<T>(e: RunEntry<S>, seq: number, fn: () => T): T {
+    const cursor = this.modelOptions.cursor;
+    return cursor ? cursor.at(e.model.runId, seq, e.mayRepeat, e.model, fn) : fn();
+  }
+
+  /** A live connection's run starts new here; a stored one (spool file, replay, import) may have been seen. */
+  private start(conn: Connection, runId: string, mayRepeat = !conn.reply): RunEntry<S> {
+    const e: RunEntry<S> = { model: new RunModel(this.writer, runId, this.observer, this.modelOptions), conn, lastSeq: -1, ended: false, mayRepeat };
     this.runs.set(conn.id, e);
     this.counters.runsStarted += 1;
     return e;
@@ -213,7 +225,8 @@ export class Pipeline<S> implements LineHandler {
       this.log.info(`run ${frame.run} resumed on connection ${conn.id}: it was exported whole before; acked`);
       return true;
     }
-    this.resumable.set(frame.run, this.start(conn, frame.run));
+    // A shim carrying its spool to this sidecar: the one before may have had part of the run.
+    this.resumable.set(frame.run, this.start(conn, frame.run, true));
     conn.reply?.(resumedLine(frame.run, -1));
     this.log.info(
       `run ${frame.run} resumed on connection ${conn.id}${frame.leftover ? ' (left over by an earlier ansible-playbook)' : ''}: new here, from its first frame`,
@@ -231,12 +244,13 @@ export class Pipeline<S> implements LineHandler {
   }
 
   /** Counts and reports a failed run and ends it; the connection's later frames are refused quietly. */
-  private fail(run: RunModel<S>, failure: string, conn?: Connection): void {
+  private fail(e: RunEntry<S>, failure: string, conn?: Connection): void {
+    const run = e.model;
     this.counters.runsFailed += 1;
     if (conn) this.complained.add(conn.id);
     this.log.warn(`run ${run.runId}: failed on frame ${failure}: its open spans end as ERROR, its later frames are refused`);
     try {
-      run.abort(failure);
+      this.within(e, RUN_END, () => run.abort(failure));
     } catch (err) {
       this.log.warn(`run ${run.runId}: ending it after the failure failed too: ${errorText(err)}`);
     }
@@ -311,9 +325,9 @@ export class Pipeline<S> implements LineHandler {
     e.ended = true;
     const run = e.model;
     try {
-      run.finish();
+      this.within(e, RUN_END, () => run.finish());
     } catch (err) {
-      this.fail(run, `end of run: ${errorText(err)}`);
+      this.fail(e, `end of run: ${errorText(err)}`);
     }
     this.counters.runsEnded += 1;
     this.counters.framesMissingEnded += run.result().framesMissing;

@@ -35,7 +35,7 @@ export async function importCommand(dir: string, o: ImportOptions, env: Env): Pr
     log.warn(`no ansible-runner job events found under ${dir}`);
     return 0;
   }
-  const { delivered } = await exportFrames(checked(frames, log), config, log, true);
+  const { delivered } = await exportFrames(checked(frames, log), config, log, true, o.force);
   return delivered ? 0 : 1; // the report above says what did not go out
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_WEBHOOK_EVENTS, parseWebhookEvents, WebhookSink } from '../sink
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import type { NotificationFlags, SidecarConfig } from '../root/config.js';
+import { outputName } from '../export/ledger/output-marks.js';
 
 export type NotificationOptions = NotificationFlags;
 
@@ -44,6 +45,7 @@ export function notificationSinks(config: Pick<SidecarConfig, 'notifications' | 
         notifyOnSuccess: slack.notifySuccess,
         traceUrl,
         rollupWindowMs: slack.rollupWindowMs,
+        mark: outputName('slack', slack.url),
       }),
     );
   }
@@ -59,6 +61,7 @@ export function notificationSinks(config: Pick<SidecarConfig, 'notifications' | 
         events: webhook.events ? parseWebhookEvents(webhook.events) : new Set(DEFAULT_WEBHOOK_EVENTS),
         secret: webhook.secret,
         traceUrl,
+        mark: outputName('webhook', webhook.url),
       }),
     );
   }

@@ -40,6 +40,13 @@ const ledgerDir = (): Option =>
     '--ledger-dir <dir>',
     'delivery ledger: what each destination took, so a replay after a crash sends no span or log record twice ("off" disables; default: ledger/ in the queue dir)',
   ).env('ANSIBLE_OTEL_LEDGER_DIR');
+const eventsFile = (): Option =>
+  new Option('--events-file <path>', 'append every event as a JSON line (the --format json schema) to this file').env('ANSIBLE_OTEL_EVENTS_FILE');
+const force = (): Option =>
+  new Option(
+    '--force',
+    'send again what the ledger and the output marks say was sent before; without it, a run already sent is skipped and a run partly sent sends only the rest',
+  ).default(false);
 const ledgerRetention = (): Option =>
   new Option(
     '--ledger-retention <days>',
@@ -105,7 +112,7 @@ program
       .default('default')
       .env('ANSIBLE_OTEL_FORMAT'),
   )
-  .addOption(new Option('--events-file <path>', 'append every event as a JSON line (the --format json schema) to this file').env('ANSIBLE_OTEL_EVENTS_FILE'))
+  .addOption(eventsFile())
   .option('--report <path>', 'write the HTML report of the run here when it ends')
   .option(
     '--baseline <auto|file>',
@@ -124,6 +131,7 @@ program
   .description('long-lived sidecar for many concurrent runs; SIGTERM flushes and exits 0')
   .option('--socket <path>', 'Unix socket to listen on (default $XDG_RUNTIME_DIR/ansible-otel/sidecar.sock, else ~/.cache/ansible-otel/sidecar.sock)')
   .addOption(tracesFile())
+  .addOption(eventsFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
   .addOption(ledgerDir())
@@ -141,6 +149,8 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
+  .addOption(ledgerDir())
+  .addOption(force())
   .action(async (files: string[], o) => {
     process.exit(await replayCommand(files, o, env));
   });
@@ -152,6 +162,8 @@ program
   .addOption(tracesFile())
   .addOption(flushTimeout())
   .addOption(queueDir())
+  .addOption(ledgerDir())
+  .addOption(force())
   .action(async (dir: string, o) => {
     process.exit(await importCommand(dir, o, env));
   });

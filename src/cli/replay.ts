@@ -24,6 +24,8 @@ export async function replayCommand(files: string[], o: ReplayOptions, env: Env)
       }),
       config,
       log,
+      false,
+      o.force,
     );
   } catch (err) {
     log.error(`cannot read frames: ${(err as Error).message}`);

@@ -4,9 +4,12 @@ import { SidecarRoot } from '../root/sidecar-root.js';
 import { Logger } from '../util/log.js';
 import { notificationSinks, type NotificationOptions } from './notification-sinks.js';
 import type { Env } from '../util/environment.js';
+import { eventsFileSink } from '../sinks/events-file.js';
 
 export interface ServeOptions extends SidecarFlags, NotificationOptions {
   socket?: string;
+  /** --events-file: every run's events as JSON lines, appended here. */
+  eventsFile?: string;
 }
 
 /** `ansible-otel serve`: long-lived, many concurrent runs; SIGTERM/SIGINT flush and exit 0. */
@@ -21,7 +24,8 @@ export async function serveCommand(o: ServeOptions, env: Env): Promise<number> {
   const config = resolveConfig({ spoolScanMs: 10_000, ...o }, log, env);
   const socketPath = o.socket ?? config.defaultSocketPath;
   await prepareSocketPath(socketPath);
-  const sidecar = new SidecarRoot(config, log, { sinks: notificationSinks(config, log), socketPath });
+  const sinks = [...(o.eventsFile ? [eventsFileSink(o.eventsFile)] : []), ...notificationSinks(config, log)];
+  const sidecar = new SidecarRoot(config, log, { sinks, socketPath });
   await sidecar.start();
   const ws = sidecar.websocket
     ? ` and ${sidecar.websocket.url} (shims: /frames, watchers: /watch${o.wsToken ? ', token required' : ''}${o.wsTlsClientCa ? ', client certificate required' : ''})`

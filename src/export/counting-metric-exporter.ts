@@ -8,6 +8,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { ExportTally } from './export-tally.js';
+import type { MetricAcks } from './metric-acks.js';
 
 /** Counts failed metric exports and says the first one, so a dead collector is never silent. */
 export class CountingMetricExporter extends ExportTally implements PushMetricExporter {
@@ -17,14 +18,19 @@ export class CountingMetricExporter extends ExportTally implements PushMetricExp
     onFirstFailure: (target: string, message: string) => void,
     /** For exporters that take no aggregation option (console). */
     private readonly aggregation?: AggregationSelector,
+    /** Told of every acknowledged export (the output marks wait on it). */
+    private readonly acks?: MetricAcks,
   ) {
     super(target, onFirstFailure);
+    acks?.register(this);
   }
 
   export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
     this.inner.export(metrics, (result) => {
       // A failure is counted and said once by the tally; the reader would only log each one again.
       this.tally(result, 1);
+      if (result.code === ExportResultCode.SUCCESS) this.acks?.exported(this, metrics);
+      else this.acks?.failed(this, metrics);
       done({ code: ExportResultCode.SUCCESS });
     });
   }

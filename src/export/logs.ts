@@ -22,6 +22,8 @@ export interface LogsOptions extends LogExporterOptions {
   exceptions?: boolean;
   /** Ledger root (as for spans): a record a destination took is not sent there again. Undefined: none. */
   ledgerDir?: string;
+  /** `--force`: the ledger records but filters nothing. */
+  ledgerResend?: boolean;
 }
 
 export interface LogsReport {
@@ -60,6 +62,7 @@ export class Logs implements Component<LogsReport> {
           o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'logs', c.target), ITEM_ID.logRecord),
           logRecordKey,
           ledgerErrorLog(o.log, 'log records', c.target),
+          o.ledgerResend,
         ),
     );
     this.exporters = choices.map(

@@ -18,6 +18,7 @@ import { OtlpJsonFileMetricExporter } from './otlp-json-file-metric-exporter.js'
 import { otlpMetricExporter } from './otlp-exporters.js';
 import type { OtelEnv } from './otel-env.js';
 import type { Logger } from '../util/log.js';
+import type { MetricAcks } from './metric-acks.js';
 
 export interface MetricReaderChoice {
   reader: MetricReader;
@@ -45,6 +46,8 @@ export interface MetricExporterOptions {
   otherOutput: boolean;
   /** Disk queue root for exports the backend does not take (shared with traces); undefined: none. */
   queueDir?: string;
+  /** Told of every acknowledged push export (the output marks wait on it). */
+  acks?: MetricAcks;
 }
 
 /** The spec's OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, for the exporters that do not read it themselves. */
@@ -64,13 +67,21 @@ function aggregationOf(otel: OtelEnv, log: Logger): AggregationSelector {
 }
 
 /** Seconds between pushes (OTEL_METRIC_EXPORT_INTERVAL, default 60 s); `run` pushes once more at shutdown. */
-function periodic(otel: OtelEnv, exporter: PushMetricExporter, target: string, log: Logger, aggregation?: AggregationSelector): MetricReaderChoice {
+function periodic(
+  otel: OtelEnv,
+  exporter: PushMetricExporter,
+  target: string,
+  log: Logger,
+  aggregation?: AggregationSelector,
+  acks?: MetricAcks,
+): MetricReaderChoice {
   const { intervalMillis: intervalMs, timeoutMillis: timeoutMs } = otel.metricExport;
   const counting = new CountingMetricExporter(
     exporter,
     target,
     (t, message) => log.warn(`exporting metrics to ${t} failed: ${message} (said once; counted in the summary)`),
     aggregation,
+    acks,
   );
   return {
     reader: new PeriodicExportingMetricReader({ exporter: counting, exportIntervalMillis: intervalMs, exportTimeoutMillis: timeoutMs }),
@@ -97,10 +108,10 @@ export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoic
   const aggregation = aggregationOf(otel, log);
   const temporality = temporalityOf(otel);
   const file = (path: string): MetricReaderChoice =>
-    periodic(otel, new OtlpJsonFileMetricExporter(resolve(path), temporality, aggregation), `${resolve(path)} (OTLP/JSON lines)`, log);
+    periodic(otel, new OtlpJsonFileMetricExporter(resolve(path), temporality, aggregation), `${resolve(path)} (OTLP/JSON lines)`, log, undefined, o.acks);
   const otlp = (): MetricReaderChoice => {
     const { exporter, target, durable } = otlpMetricExporter(otel.metrics.otlp, { queueDir: o.queueDir, log, temporality, aggregation });
-    return { ...periodic(otel, exporter, target, log), durable };
+    return { ...periodic(otel, exporter, target, log, undefined, o.acks), durable };
   };
   const names = otel.metrics.exporters;
   if (names === undefined) {
@@ -112,7 +123,8 @@ export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoic
   for (const name of new Set(names)) {
     if (name === 'none') continue;
     if (name === 'otlp') chosen.push(otlp());
-    else if (name === 'console') chosen.push(periodic(otel, new ConsoleMetricExporter({ temporalitySelector: temporality }), 'console', log, aggregation));
+    else if (name === 'console')
+      chosen.push(periodic(otel, new ConsoleMetricExporter({ temporalitySelector: temporality }), 'console', log, aggregation, o.acks));
     else if (name === 'prometheus') {
       if (o.prometheusPort === undefined) chosen.push(prometheus(o));
     } else log.once(`metrics-exporter:${name}`, `OTEL_METRICS_EXPORTER value "${name}" is not supported (use otlp, console, prometheus or none); ignored`);

@@ -34,6 +34,13 @@ export const PATH_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1200, 18
 export interface RecorderOptions {
   /** Add ansible.task.host.name to per-host instruments: one series per host, so opt-in only. */
   hostAttribute: boolean;
+  /**
+   * Resolves once what was recorded so far is in an acknowledged export (metric-acks.ts): then
+   * the recorder is an output the output marks keep a replay's results from counting twice.
+   */
+  taken?: (since: number) => Promise<void>;
+  /** Its name in the output marks (default `metrics`): which destinations took what is marked. */
+  mark?: string;
 }
 
 /** The attribute objects of one (status, playbook, play, module, host) series, built once per collection interval. */
@@ -75,6 +82,8 @@ export const SERIES_KEPT = 4_096;
  */
 export class MetricsRecorder implements Sink {
   readonly name = 'metrics';
+  /** Its name in the output marks, when it can tell what is taken (`taken`). */
+  readonly mark: string | undefined;
   private readonly taskDuration: Histogram;
   private readonly hostResults: SummedCounter;
   private readonly items: SummedCounter;
@@ -97,6 +106,7 @@ export class MetricsRecorder implements Sink {
     meter: Meter,
     private readonly o: RecorderOptions,
   ) {
+    this.mark = o.taken ? (o.mark ?? 'metrics') : undefined;
     const taskAdvice = { advice: { explicitBucketBoundaries: TASK_BUCKETS } };
     // Counts of whole things are integers (semconv's metric_value_type int for the CI/CD ones).
     const int = { valueType: ValueType.INT };
@@ -136,6 +146,10 @@ export class MetricsRecorder implements Sink {
       ...pathAdvice,
     });
     beforeEachCollection(meter, () => this.letGoOfSeries());
+  }
+
+  taken(since: number): Promise<void> {
+    return this.o.taken?.(since) ?? Promise.resolve();
   }
 
   private host(host: string): Attributes {

@@ -10,6 +10,8 @@ import type { Resource } from '@opentelemetry/resources';
 import type { OtelEnv } from './otel-env.js';
 import { observeSelf, type SelfState } from './self-metrics.js';
 import type { Component } from '../util/lifecycle.js';
+import { MetricAcks } from './metric-acks.js';
+import { outputName } from './ledger/output-marks.js';
 
 export interface MetricsOptions {
   /** The OTEL_* configuration and the resource every signal shares (from the composition root). */
@@ -53,6 +55,8 @@ export class Metrics implements Component<MetricsReport> {
   private readonly resource: Resource;
   private readonly hostAttribute: boolean;
   private readonly self: MetricsOptions['self'];
+  /** Acknowledged push exports: what the recorder's output marks wait on. */
+  private readonly acks = new MetricAcks();
 
   constructor(o: MetricsOptions) {
     const resource = o.resource;
@@ -66,6 +70,7 @@ export class Metrics implements Component<MetricsReport> {
       queueDir: o.queueDir,
       defaultMetricsFile: o.defaultMetricsFile,
       otherOutput: o.textfile !== undefined,
+      acks: this.acks,
     });
     this.hostAttribute = o.hostAttribute;
     this.self = o.self;
@@ -88,7 +93,15 @@ export class Metrics implements Component<MetricsReport> {
     if (!provider) return;
     const meter = provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
     // First, before the textfile: the sinks see each event in this order, as before.
-    this.sinks.unshift(new MetricsRecorder(meter, { hostAttribute: this.hostAttribute }));
+    // Marked per set of push destinations: an import to another backend counts the run there.
+    const pushed = this.readers.filter((r) => r.counting).map((r) => r.target);
+    this.sinks.unshift(
+      new MetricsRecorder(meter, {
+        hostAttribute: this.hostAttribute,
+        taken: (since) => this.acks.taken(since),
+        mark: outputName('metrics', pushed.sort().join('\n')),
+      }),
+    );
     observeSelf(meter, () => ({ ...this.self(), metricExportsFailed: this.failed() }));
   }
 

@@ -19,6 +19,8 @@ export interface ExporterOptions {
   queueDir?: string;
   /** Span ledger root (exactly once per destination across crashes); undefined: off. */
   ledgerDir?: string;
+  /** `--force`: the ledger records what goes out but filters nothing: everything is sent again. */
+  ledgerResend?: boolean;
   log: Logger;
 }
 

@@ -65,6 +65,7 @@ export class Tracing implements Component<ExportReport> {
           o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'spans', c.target)),
           spanKey,
           ledgerErrorLog(o.log, 'spans', c.target),
+          o.ledgerResend,
         ),
     );
     this.exporters = choices.map(

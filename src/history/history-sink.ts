@@ -4,14 +4,24 @@ import type { PlaybookEndEvent } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import type { HistoryStore } from './history-store.js';
+import { outputName } from '../export/ledger/output-marks.js';
 
+/** Marked (output-marks.ts) once appended: a replayed run's playbook is not appended again. */
 export class HistorySink implements Sink {
   readonly name = 'run history';
+  readonly mark: string;
 
   constructor(
     private readonly store: HistoryStore,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.mark = outputName('history', store.dir);
+  }
+
+  /** Every append started so far has settled (appended, or failed and said). */
+  taken(): Promise<void> {
+    return this.store.idle();
+  }
 
   playbookEnd(e: PlaybookEndEvent): void {
     if (!e.digest) return;

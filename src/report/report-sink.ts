@@ -4,9 +4,18 @@ import { dirname, resolve } from 'node:path';
 import type { Sink } from '../sinks/sink.js';
 import { ReportBuilder } from './report-builder.js';
 import { renderReportHtml } from './render-html.js';
+import { outputName } from '../export/ledger/output-marks.js';
 
+/**
+ * Marked (output-marks.ts) once the file is written, all of it at once: a run whose report was
+ * written is not put into the report of a later `run` that replays its spool; one whose sidecar
+ * died before writing it is, whole.
+ */
 export class ReportSink extends ReportBuilder implements Sink {
   readonly name = 'report';
+  readonly mark: string;
+  private written!: () => void;
+  private readonly whenWritten = new Promise<void>((resolve) => (this.written = resolve));
 
   constructor(
     readonly path: string,
@@ -14,6 +23,12 @@ export class ReportSink extends ReportBuilder implements Sink {
     private readonly onWritten: (path: string) => void = () => {},
   ) {
     super();
+    this.mark = outputName('report', resolve(path));
+  }
+
+  /** What it was handed is taken once the file is written (at shutdown); never, if that fails. */
+  taken(): Promise<void> {
+    return this.whenWritten;
   }
 
   async shutdown(): Promise<void> {
@@ -21,6 +36,7 @@ export class ReportSink extends ReportBuilder implements Sink {
     const path = resolve(this.path);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, renderReportHtml({ playbooks: this.playbooks, traceUrl: this.traceUrl }));
+    this.written();
     this.onWritten(path);
   }
 }

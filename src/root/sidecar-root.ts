@@ -14,6 +14,10 @@ import { Pipeline } from '../pipeline.js';
 import { Tracing } from '../export/tracing.js';
 import { RunMarks } from '../export/ledger/run-marks.js';
 import { RunSettlement } from '../export/ledger/run-settlement.js';
+import { OutputMarks } from '../export/ledger/output-marks.js';
+import { isMarked, OutputGate } from '../export/ledger/output-gate.js';
+import { FrameCursor } from '../model/frame-cursor.js';
+import { withinDeadline } from '../util/deadline.js';
 import { Metrics } from '../export/metrics.js';
 import { Logs } from '../export/logs.js';
 import { resourceDetectors, sidecarResources } from '../export/resource.js';
@@ -42,8 +46,13 @@ export interface RootParts {
   sinks?: Sink[];
   /** run and serve: take live runs on this Unix socket (and the WebSocket edge if configured). */
   socketPath?: string;
-  /** replay has no metrics (a replayed run's counters would count it twice); import and live runs do. */
+  /** replay has no metrics; import and live runs do. */
   metrics?: boolean;
+  /**
+   * replay and import --force: send the runs again, whatever the ledger and the marks say (what
+   * goes out is recorded as usual).
+   */
+  force?: boolean;
 }
 
 export class SidecarRoot {
@@ -60,6 +69,10 @@ export class SidecarRoot {
   private readonly recorder: FrameRecorder | undefined;
   private readonly spool: SpoolReplayer<Span> | undefined;
   private readonly settlement: RunSettlement | undefined;
+  /** Keeps from each output what it took of a run before (a replay after a crash, a second `replay`). */
+  private readonly gate: OutputGate | undefined;
+  /** replay and import: runs skipped whole, already out whole before. */
+  runsSkipped = 0;
   private readonly sdk: SdkProviders;
   private pruneTimer: NodeJS.Timeout | undefined;
   /** run and serve: the run history every live playbook is appended to. */
@@ -78,8 +91,10 @@ export class SidecarRoot {
     const c = config;
     const live = parts.socketPath !== undefined;
     const { resource, metricsResource } = sidecarResources(resourceDetectors(c.otel.resourceDetectors, log), c.ci, c.metrics.runEntity);
-    // A replay re-sends what it re-creates: no ledger, so the same spans go out again on purpose.
-    const ledgerDir = live ? c.ledgerDir : undefined;
+    // Every command keeps the ledger: `replay` and `import` of a run already sent send nothing
+    // again, unless told --force (which still records what it sends).
+    const ledgerDir = c.ledgerDir;
+    const force = parts.force === true;
     this.tracing = new Tracing({
       otel: c.otel,
       resource,
@@ -87,6 +102,7 @@ export class SidecarRoot {
       defaultTracesFile: DEFAULT_TRACES_FILE,
       queueDir: c.queueDir,
       ledgerDir,
+      ledgerResend: force,
       log,
     });
     this.metrics =
@@ -111,9 +127,28 @@ export class SidecarRoot {
       taskOutput: c.taskOutput,
       exceptions: c.otel.exceptions.logs,
       ledgerDir,
+      ledgerResend: force,
     });
     const marks = ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs'));
-    this.settlement = live ? new RunSettlement([this.tracing, this.logs], marks, log, c.ledgerRetentionMs) : undefined;
+    const outputMarks = ledgerDir === undefined ? undefined : new OutputMarks(join(ledgerDir, 'outputs'));
+    const cursor = new FrameCursor();
+    this.gate =
+      outputMarks &&
+      new OutputGate(outputMarks, cursor, {
+        force,
+        onError: (message) =>
+          log.once('output-marks', `${message}: an output's share of a run is not recorded; a replay may give it those events again (said once)`),
+      });
+    const destinations = [...this.tracing.targets, ...this.logs.targets].sort().join('\n');
+    this.settlement = new RunSettlement(
+      [this.tracing, this.logs],
+      marks,
+      log,
+      c.ledgerRetentionMs,
+      outputMarks?.dir,
+      (runId) => this.gate?.release(runId),
+      destinations,
+    );
     // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
     this.sdk = startSdk({
       disabled: c.otel.disabled,
@@ -129,7 +164,8 @@ export class SidecarRoot {
     this.metrics?.attach(this.sdk.meterProvider);
     this.logs.attach(this.sdk.loggerProvider);
     this.history = live && c.historyDir ? new HistoryStore(c.historyDir, (key, message) => log.once(`history:${key}`, message)) : undefined;
-    this.sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? []), ...(this.history ? [new HistorySink(this.history, log)] : [])];
+    const sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? []), ...(this.history ? [new HistorySink(this.history, log)] : [])];
+    this.sinks = sinks.map((sink) => (this.gate && isMarked(sink) ? this.gate.wrap(sink) : sink));
     this.watch = live && c.websocket ? new WatchHub({ intervalMs: 250 }) : undefined;
     const observers = [...this.sinks, this.logs.observer, ...(this.watch ? [this.watch.observer] : [])];
     const fanout = new ObserverFanout(observers, (method, error) =>
@@ -148,6 +184,7 @@ export class SidecarRoot {
         exceptionEvents: c.otel.exceptions.spanEvents,
         digest: this.history !== undefined,
         baseline: live ? this.baselineLookup() : undefined,
+        cursor,
       },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
@@ -188,6 +225,7 @@ export class SidecarRoot {
 
   private runEnded(run: RunSummary): void {
     this.runsEnded += 1;
+    this.gate?.runEnded(run.runId);
     printRunSummary(this.log, run, this.config.traceUrl);
     if (this.server) appendJobSummary(this.config.jobSummaryFile, this.config.traceUrl, run); // a live run's CI job, not a later replay's
   }
@@ -229,7 +267,7 @@ export class SidecarRoot {
     }
     const outputs: Component<unknown>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs];
     for (const c of outputs) await c.start();
-    if (this.settlement) {
+    if (this.settlement && this.server) {
       this.settlement.prune();
       this.pruneTimer = setInterval(() => this.settlement!.prune(), 3_600_000).unref();
     }
@@ -239,16 +277,34 @@ export class SidecarRoot {
     void this.spool?.start();
   }
 
-  /** replay and import: stored frames through the live pipeline; returns how many runs they held. */
-  async feed(frames: AsyncIterable<Frame> | Iterable<Frame>): Promise<number> {
-    const connections = new Map<string, { id: number }>();
+  /**
+   * replay and import: stored frames through the live pipeline; returns how many runs they held.
+   * A run out whole before (its run mark) is skipped unless `force`d; the others end here (cut
+   * short: as interrupted) and, once out, are marked done, as a spool file's runs are.
+   */
+  async feed(frames: AsyncIterable<Frame> | Iterable<Frame>, force = false): Promise<number> {
+    const connections = new Map<string, { id: number } | null>();
     for await (const frame of frames) {
       let conn = connections.get(frame.run);
-      if (!conn) connections.set(frame.run, (conn = { id: connections.size + 1 }));
+      if (conn === undefined) {
+        conn = !force && this.settlement?.done(frame.run) ? null : { id: connections.size + 1 };
+        connections.set(frame.run, conn);
+        if (!conn) {
+          this.runsSkipped += 1;
+          this.log.info(`run ${frame.run} was sent whole before: skipped (--force sends it again)`);
+        }
+      }
+      if (!conn) continue;
       this.pipeline.applyFrame(conn, frame);
       // A file reads far faster than a backend takes spans: wait as a socket would, never overflow the export queue.
       if (this.backpressure.behind()) await this.backpressure.whenClear();
     }
+    const runs: RunSummary[] = [];
+    for (const conn of connections.values()) {
+      const run = conn && this.pipeline.onClose(conn);
+      if (run) runs.push(run);
+    }
+    if (runs.length && this.settlement) await withinDeadline(this.settlement.settle(runs), this.config.flushTimeoutMs);
     return connections.size;
   }
 
@@ -270,12 +326,20 @@ export class SidecarRoot {
       ...(await shutdownAll(this.watch ? [this.watch] : [], flushMs)),
       ...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], flushMs)),
     ];
+    // Before the outputs flush: what their flush delivers (the last metric export) is what marks it.
+    const marking = this.gate?.flush();
+    await nextMillisecond(); // a metric collection of the flush must come after the marks' wait began (metric-acks.ts)
+    const end = Date.now() + flushMs;
     const [late, traces, metrics, logs] = await Promise.all([
       shutdownAll(this.sinks, flushMs),
       this.tracing.shutdown(flushMs),
       this.metrics?.shutdown(flushMs),
       this.logs.shutdown(flushMs),
     ]);
+    // The outputs have flushed: what they took is marked within a few fsyncs (the rest of the
+    // flush deadline, at least MARKS_WRITE_MS). What one did not take (a collector down: its own
+    // report says so) stays unmarked, for a replay to give it again: at least once.
+    if (marking) await withinDeadline(marking, Math.max(MARKS_WRITE_MS, end - Date.now()));
     this.sdk.unregister();
     for (const s of [...closing, ...late]) this.log.warn(stragglerMessage(s, flushMs));
     printExportReport(this.log, traces, flushMs / 1000);
@@ -283,4 +347,13 @@ export class SidecarRoot {
     printLogsReport(this.log, logs, flushMs / 1000);
     return [...traces.perTarget, ...logs.perTarget].every((t) => t.failed === 0 && t.dropped === 0);
   }
+}
+
+/** What the output marks get after the outputs' flush to write what they took (a few fsyncs). */
+const MARKS_WRITE_MS = 200;
+
+/** Resolves once Date.now() has moved on: the metric SDK stamps collections in whole milliseconds. */
+async function nextMillisecond(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() === now) await new Promise((resolve) => setImmediate(resolve));
 }

@@ -20,6 +20,8 @@ export interface DeliveryReport {
 /** What a sink hands its requests to. */
 export interface Delivery {
   send(request: OutgoingRequest): void;
+  /** Resolves once every request sent so far is delivered or given up (what the output marks wait for). */
+  settled(): Promise<void>;
   /** Delivers what is queued within the deadline; what is left is counted, never waited for. */
   shutdown(deadlineMs: number): Promise<DeliveryReport>;
 }
@@ -80,6 +82,10 @@ export class HttpDelivery implements Delivery {
   private readonly abort = new AbortController();
   private warned = false;
   private readonly report: DeliveryReport = { delivered: 0, failed: 0, undelivered: 0 };
+  /** Requests handed over, and those done with (delivered or given up): the queue is in order. */
+  private handed = 0;
+  private finished = 0;
+  private readonly waiters: { upTo: number; resolve: () => void }[] = [];
 
   constructor(o: HttpDeliveryOptions) {
     this.o = { ...DEFAULTS, ...o, ...withoutCredentials(o.url, o.headers) };
@@ -93,8 +99,20 @@ export class HttpDelivery implements Delivery {
       this.warnOnce(`notification queue full (${this.o.maxQueue}); further messages are dropped`);
       return;
     }
+    this.handed += 1;
     this.queue.push(request);
     this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  settled(): Promise<void> {
+    if (this.finished >= this.handed) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ upTo: this.handed, resolve }));
+  }
+
+  /** `n` more requests are done with: the waiters they complete go. */
+  private done(n: number): void {
+    this.finished += n;
+    while (this.waiters.length && this.waiters[0]!.upTo <= this.finished) this.waiters.shift()!.resolve();
   }
 
   async shutdown(deadlineMs: number): Promise<DeliveryReport> {
@@ -104,6 +122,9 @@ export class HttpDelivery implements Delivery {
     await this.draining;
     this.report.undelivered += this.queue.length;
     if (this.queue.length) this.warnOnce(`${this.queue.length} message(s) not delivered within the ${deadlineMs / 1000} s deadline`);
+    // Given up: never delivered by this process. Marked as taken all the same, or the waiters would
+    // wait forever; a replay does not send them either (docs/reliability.md names this window).
+    this.done(this.queue.length);
     this.queue.length = 0;
     return { ...this.report };
   }
@@ -120,6 +141,7 @@ export class HttpDelivery implements Delivery {
         this.warnOnce((error as Error).message);
       }
       this.queue.shift();
+      this.done(1);
     }
   }
 

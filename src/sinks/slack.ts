@@ -16,6 +16,8 @@ export interface SlackOptions {
   traceUrl?: string;
   /** After a message, further failures wait this long and go out together. */
   rollupWindowMs?: number;
+  /** Its name in the output marks (output-marks.ts), so a replayed run is not announced again. */
+  mark?: string;
 }
 
 interface PlaybookState {
@@ -28,11 +30,32 @@ interface PlaybookState {
 
 export class SlackSink implements Sink {
   readonly name = 'slack';
+  readonly mark: string | undefined;
   private readonly playbooks = new Map<string, PlaybookState>();
   private readonly windowMs: number;
+  /** taken() callers waiting for held failures to be sent (resolved when no window holds any). */
+  private heldWaiters: (() => void)[] = [];
 
   constructor(private readonly o: SlackOptions) {
     this.windowMs = o.rollupWindowMs ?? 10_000;
+    this.mark = o.mark;
+  }
+
+  /** Everything handed so far is sent: failures a rollup window holds first go out with it. */
+  async taken(): Promise<void> {
+    if (this.holding()) await new Promise<void>((resolve) => this.heldWaiters.push(resolve));
+    await this.o.delivery.settled();
+  }
+
+  private holding(): boolean {
+    for (const st of this.playbooks.values()) if (st.pending.length) return true;
+    return false;
+  }
+
+  /** A window sent what it held: taken() waiters go on once no window holds anything. */
+  private sentHeld(): void {
+    if (this.holding() || !this.heldWaiters.length) return;
+    for (const resolve of this.heldWaiters.splice(0)) resolve();
   }
 
   playbookStart(e: PlaybookStartEvent): void {
@@ -70,6 +93,7 @@ export class SlackSink implements Sink {
       st.timer = undefined;
       if (!st.pending.length) return; // quiet window: the next failure alerts at once again
       this.o.delivery.send({ body: rollupMessage(st.context, st.pending.splice(0)) });
+      this.sentHeld();
       this.openWindow(st);
     }, this.windowMs);
     st.timer.unref();
@@ -80,6 +104,7 @@ export class SlackSink implements Sink {
     clearTimeout(st.timer);
     st.timer = undefined;
     if (st.pending.length) this.o.delivery.send({ body: rollupMessage(st.context, st.pending.splice(0)) });
+    this.sentHeld();
   }
 
   private state(e: RunRef): PlaybookState {

@@ -27,6 +27,8 @@ export interface WebhookOptions {
   /** Shared secret: adds `X-Ansible-Otel-Signature: sha256=<hex HMAC of the body>`. */
   secret?: string;
   traceUrl?: string;
+  /** Its name in the output marks (output-marks.ts), so a replayed run's events are not posted again. */
+  mark?: string;
 }
 
 /** `a,b` or `all` → the event set; unknown names are an error the CLI reports before starting. */
@@ -47,8 +49,16 @@ export function signature(secret: string, body: string): string {
 
 export class WebhookSink implements Sink {
   readonly name = 'webhook';
+  readonly mark: string | undefined;
 
-  constructor(private readonly o: WebhookOptions) {}
+  constructor(private readonly o: WebhookOptions) {
+    this.mark = o.mark;
+  }
+
+  /** Every event posted so far is delivered (or given up). */
+  taken(): Promise<void> {
+    return this.o.delivery.settled();
+  }
 
   playbookStart(e: PlaybookStartEvent): void {
     this.post('playbook_started', e, e.startNs, { ansible_version: e.ansibleVersion, check_mode: e.check, controller: e.controller, user: e.user });

@@ -53,8 +53,8 @@ export async function appendSyncedAsync(path: string, data: string, created: boo
 }
 
 /** Writes `path` whole or not at all (temp file, fsync, rename, directory fsync). */
-export function writeSynced(dir: string, name: string, data: Uint8Array | string): void {
-  const tmp = join(dir, `.${name}.tmp`);
+export function writeSynced(dir: string, name: string, data: Uint8Array | string, tmpName = `.${name}.tmp`): void {
+  const tmp = join(dir, tmpName);
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);

@@ -109,7 +109,8 @@ describe('a burst of 5,000 host results', () => {
     writeFileSync(file, burst());
     receiver.failWith = 400; // not retryable: refused for good
     try {
-      const r = await runCli(['replay', '--queue-dir', 'off', '--flush-timeout', '5', file], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url }));
+      // The test before sent the same burst to this receiver, and the ledger says so: sent again on purpose.
+      const r = await runCli(['replay', '--force', '--queue-dir', 'off', '--flush-timeout', '5', file], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url }));
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/failed|not delivered/);
     } finally {

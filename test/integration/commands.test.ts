@@ -1,6 +1,6 @@
 // Several playbooks in one command, TRACEPARENT, check mode, a SIGKILLed ansible-playbook.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
@@ -52,9 +52,10 @@ describe('one command, several playbooks', () => {
 function killedRun(
   tmp: string,
   onSpawn?: (cli: ChildProcess) => void,
+  env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }),
 ): { result: Promise<CliResult>; sleeping: Promise<void>; endOrphanedSleep: () => Promise<void> } {
   const frames = join(tmp, 'frames.ndjson');
-  const result = runPlaybooks(['killed.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp }), {
+  const result = runPlaybooks(['killed.yml'], env, {
     sidecarArgs: ['--record-frames', frames],
     onSpawn,
   });
@@ -71,15 +72,20 @@ function killedRun(
   return { result, sleeping: until(hostStarted, 180_000, 'the host start of "Sleep for a long time"'), endOrphanedSleep };
 }
 
+/** SIGKILL to the controller of the killed.yml run under way. */
+function killController(): void {
+  // the oldest python ansible-playbook process of this test is the controller, not a worker
+  const pid = execFileSync('pgrep', ['-o', '-f', `^[^ ]*python[^ ]* [^ ]*ansible-playbook .*${join('test', 'playbooks', 'killed.yml')}`])
+    .toString()
+    .trim();
+  process.kill(Number(pid), 'SIGKILL');
+}
+
 describe('a run whose ansible-playbook is SIGKILLed mid-task', () => {
   it('exports every span, the open ones ERROR and marked interrupted', async () => {
     const { result, sleeping, endOrphanedSleep } = killedRun(tempDir());
     await sleeping;
-    // the oldest python ansible-playbook process of this test is the controller, not a worker
-    const pid = execFileSync('pgrep', ['-o', '-f', `^[^ ]*python[^ ]* [^ ]*ansible-playbook .*${join('test', 'playbooks', 'killed.yml')}`])
-      .toString()
-      .trim();
-    process.kill(Number(pid), 'SIGKILL');
+    killController();
     await endOrphanedSleep();
     const r = await result;
     expect(r.code).toBe(137);
@@ -123,5 +129,45 @@ describe('signals sent to ansible-otel run', () => {
     const root = roots[roots.length - 1]!;
     expect(root.attributes['ansible.run.interrupted']).toBe(true);
     expect(spansOfTrace(root.traceId).one('Sleep for a long time').status.code).toBe(STATUS.ERROR);
+  });
+});
+
+describe("a killed run's spool, replayed by the next unrelated `ansible-otel run`", () => {
+  it("counts none of the killed run's exported results into the metrics again", async () => {
+    const tmp = tempDir();
+    const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tmp });
+    const from = receiver.metricRequests.length;
+    /** ansible.task.host.results of killed.yml, per sidecar process (its last cumulative count). */
+    const killedResults = (): Map<string, number> => {
+      const last = new Map<string, Map<string, number>>();
+      for (const r of receiver.metricRequests.slice(from)) {
+        for (const p of r.points) {
+          if (p.metric !== 'ansible.task.host.results' || p.attributes['ansible.playbook.name'] !== 'killed.yml') continue;
+          const process = String(p.resource['service.instance.id']);
+          const series = last.get(process) ?? new Map<string, number>();
+          series.set(JSON.stringify(p.attributes), p.value ?? 0);
+          last.set(process, series);
+        }
+      }
+      return new Map([...last].map(([process, series]) => [process, [...series.values()].reduce((a, b) => a + b, 0)]));
+    };
+    const { result, sleeping, endOrphanedSleep } = killedRun(tmp, undefined, env);
+    await sleeping;
+    killController();
+    await endOrphanedSleep();
+    expect((await result).code).toBe(137);
+    // No ack for a run cut off: its spool stays, for whichever sidecar comes next.
+    expect(readdirSync(env.ANSIBLE_OTEL_SPOOL_DIR!)).toHaveLength(1);
+    const first = killedResults();
+    expect(first.size).toBe(1); // the results the killed run's own sidecar exported at its exit
+    const counted = [...first.values()][0]!;
+    expect(counted).toBeGreaterThan(0);
+
+    const next = await runPlaybooks(['small-b.yml'], env);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/replayed the spooled run/);
+    expect(readdirSync(env.ANSIBLE_OTEL_SPOOL_DIR!)).toEqual([]);
+    // The replay went through the next run's sidecar, whose metrics hold none of those results.
+    expect([...killedResults().values()]).toEqual([counted]);
   });
 });

@@ -25,10 +25,40 @@ describe('ansible-otel replay', () => {
     expect(liveSpans.length).toBe(4);
     appendFileSync(frames, '{"v":1,"t":"host_result" this line is damaged\n');
 
-    const replay = await runCli(['replay', frames], env);
+    // The live sidecar's ledger has the run as sent whole: sent again only on purpose.
+    const replay = await runCli(['replay', '--force', frames], env);
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stderr).toMatch(/frames\.ndjson:\d+: bad_json/);
     expect(replay.stderr.match(/warning/g)).toHaveLength(1);
     expect(ids(receiver.spans)).toEqual(ids(liveSpans));
+  });
+
+  it('sends a recording once: a second replay sends nothing, --force sends it again', async () => {
+    receiver.spans.splice(0); // the test before leaves its replay's
+    receiver.logRecords.splice(0);
+    const frames = join(tempDir(), 'frames.ndjson');
+    const live = await runPlaybooks(['small-a.yml'], cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TEST_TMP: tempDir() }), {
+      sidecarArgs: ['--record-frames', frames],
+    });
+    expect(live.code, live.stderr).toBe(0);
+    const liveSpans = receiver.spans.splice(0);
+    receiver.logRecords.splice(0);
+    // Another ledger than the live sidecar's: to it, the run was never sent.
+    const env = cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: url });
+    const first = await runCli(['replay', frames], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(ids(receiver.spans.splice(0))).toEqual(ids(liveSpans));
+    const logs = receiver.logRecords.splice(0).length;
+    expect(logs).toBeGreaterThan(0);
+
+    const second = await runCli(['replay', frames], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/was sent whole before: skipped \(--force sends it again\)/);
+    expect(receiver.spans.length + receiver.logRecords.length).toBe(0);
+
+    const forced = await runCli(['replay', '--force', frames], env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(ids(receiver.spans.splice(0))).toEqual(ids(liveSpans));
+    expect(receiver.logRecords.splice(0).length).toBe(logs);
   });
 });

@@ -54,6 +54,9 @@ function hostResults(dir: string): Record<string, number> {
 let imported: SpanTree;
 let live: SpanTree;
 let importRun: CliResult;
+/** The import's environment (its ledger, in its queue dir) and traces file: a second import uses both. */
+let importEnv: NodeJS.ProcessEnv;
+let importTraces: string;
 let pdd: string;
 const work = tempDir('otel-runner-');
 
@@ -108,9 +111,10 @@ beforeAll(async () => {
   for (const f of readdirSync(cutEvents)) if (JSON.parse(readFileSync(join(cutEvents, f), 'utf8')).event === 'playbook_on_stats') rmSync(join(cutEvents, f));
   writeFileSync(join(pdd, 'artifacts', 'serial', 'job_events', '999-partial.json'), '{"event": "runner_on_ok", "counter": 999, "event_da');
 
-  const importTraces = join(work, 'imported.jsonl');
+  importTraces = join(work, 'imported.jsonl');
   mkdirSync(join(work, 'import'));
-  importRun = await runCli(['import', pdd, '--traces-file', importTraces], cleanEnv(), undefined, join(work, 'import'));
+  importEnv = cleanEnv();
+  importRun = await runCli(['import', pdd, '--traces-file', importTraces], importEnv, undefined, join(work, 'import'));
   imported = spansOf(importTraces);
   live = spansOf(liveTraces);
 }, 300_000);
@@ -185,5 +189,18 @@ describe('ansible-otel import of ansible-runner artifacts', () => {
     expect(cut).toHaveLength(1);
     expect(cut[0]!.attributes['ansible.run.interrupted']).toBe(true);
     expect(importRun.stderr).toMatch(/ended before its playbook finished/);
+  });
+
+  // Last: it appends to the import's outputs.
+  it('a second import of the same artifacts sends nothing; --force sends them again', async () => {
+    const spans = (): number => spansOf(importTraces).spans.length;
+    const before = spans();
+    const again = await runCli(['import', pdd, '--traces-file', importTraces], importEnv, undefined, join(work, 'import'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr.match(/was sent whole before: skipped/g), again.stderr).toHaveLength(4);
+    expect(spans()).toBe(before);
+    const forced = await runCli(['import', '--force', pdd, '--traces-file', importTraces], importEnv, undefined, join(work, 'import'));
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(spans()).toBe(2 * before);
   });
 });

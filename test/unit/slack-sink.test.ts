@@ -9,6 +9,7 @@ class MemoryDelivery implements Delivery {
   send(r: OutgoingRequest): void {
     this.sent.push(JSON.parse(r.body));
   }
+  async settled() {}
   async shutdown() {
     return { delivered: this.sent.length, failed: 0, undelivered: 0 };
   }

@@ -62,6 +62,8 @@ export class LedgerExporter<T> implements ItemExporter<T> {
     private readonly key: ItemKey<T>,
     /** A ledger write failed (said by the caller, once): delivered, but a replay may send it again. */
     private readonly onLedgerError: (message: string) => void = () => {},
+    /** `--force`: what the destination has is sent again (and recorded, as any export). */
+    private readonly resend = false,
   ) {}
 
   export(items: T[], done: (result: ExportResult) => void): void {
@@ -75,7 +77,7 @@ export class LedgerExporter<T> implements ItemExporter<T> {
         if (!t) {
           let flying = this.inFlight.get(k[0]);
           if (!flying) this.inFlight.set(k[0], (flying = new Set()));
-          t = { known: this.ledger?.known(k[0]), flying, ids: [] };
+          t = { known: this.resend ? undefined : this.ledger?.known(k[0]), flying, ids: [] };
           byTrace.set(k[0], t);
         }
         if (t.flying.has(k[1]) || t.known?.has(k[1])) continue;

@@ -24,10 +24,25 @@ export class RunSettlement {
     private readonly log: Logger,
     /** Ledger files and run marks not written for this long are removed (--ledger-retention). */
     private readonly retentionMs: number,
+    /** Output marks (output-marks.ts): pruned with the rest. */
+    private readonly outputMarksDir?: string,
+    /** These runs are marked done: what is held for them elsewhere (the output gate) can go. */
+    private readonly onDone: (runId: string) => void = () => {},
+    /**
+     * The destinations (span and log targets) a mark speaks for: a run out whole at these is not
+     * out at others (`replay --traces-file other.jsonl`, another backend), which still get it.
+     */
+    private readonly destinations = '',
   ) {}
 
   done(runId: string): boolean {
-    return this.marks?.done(runId) ?? false;
+    if (!this.marks) return false;
+    // A mark without destinations is an older version's (a live run's): it stands for any.
+    return this.marks.done(this.key(runId)) || this.marks.done(runId);
+  }
+
+  private key(runId: string): string {
+    return this.destinations ? `${runId}\n${this.destinations}` : runId;
   }
 
   /** Resolves true once every span of these runs is exported and recorded; false if one failed. */
@@ -36,7 +51,7 @@ export class RunSettlement {
     const settled = await Promise.all(this.signals.map((s) => s.settle(traceIds)));
     if (settled.includes(false)) return false;
     try {
-      for (const run of runs) this.marks?.mark(run.runId);
+      for (const run of runs) this.marks?.mark(this.key(run.runId));
     } catch (error) {
       this.log.once(
         `marks:${this.marks?.dir}`,
@@ -46,12 +61,14 @@ export class RunSettlement {
     }
     const removable = new Set(runs.flatMap(ownTraceIds));
     for (const s of this.signals) s.release(traceIds, removable);
+    for (const run of runs) this.onDone(run.runId);
     return true;
   }
 
   /** Drops ledger entries and run marks not written for the retention: no spool waits that long. */
   prune(): void {
-    for (const dir of [...this.signals.flatMap((s) => s.ledgerDirs), ...(this.marks ? [this.marks.dir] : [])]) pruneOlderThan(dir, this.retentionMs);
+    const marks = [this.marks?.dir, this.outputMarksDir].filter((d): d is string => d !== undefined);
+    for (const dir of [...this.signals.flatMap((s) => s.ledgerDirs), ...marks]) pruneOlderThan(dir, this.retentionMs);
   }
 }
 
