@@ -4,12 +4,13 @@
 // (throughput, memory, latency). A row whose section did not run says so.
 import type { LatencyResult } from './latency.js';
 import { modeName, type ShimOverheadResult, type ShimSample } from './shim-overhead.js';
-import { pairDiffs, pairRatios, range } from './shim-report.js';
+import { pairDiffs, pairRatios, range, signed } from './shim-report.js';
 import { fmt, median } from './stats.js';
 import type { PipelineResult, RawSdkResult } from './throughput.js';
 
 export interface SummaryInput {
   startedAt: string;
+  machine: { loadAverage: number[] };
   shim?: ShimOverheadResult;
   pipeline?: PipelineResult;
   pipelineSmall?: PipelineResult;
@@ -39,21 +40,22 @@ function shimRows(s: ShimOverheadResult | undefined, when: string): string[] {
     const main = pairDiffs(runs, base, 'mainCpuS');
     const baseMain = median(base.map((x) => x.mainCpuS ?? NaN));
     const rss = (median(runs.map((x) => x.vmHwmKiB)) - median(base.map((x) => x.vmHwmKiB))) / 1024;
-    return `| ${label} | no callback | wall ${fmt(median(wall), 3)}× (${range(wall)}) | main thread +${fmt((median(main) / baseMain) * 100, 1)} % (${fmt(median(main), 2)} s); all threads ${fmt(median(cpu), 3)}× | controller RSS +${fmt(rss, 1)} MiB | | ${where} |`;
+    return `| ${label} | no callback | wall ${fmt(median(wall), 3)}× (${range(wall)}) | main thread +${fmt((median(main) / baseMain) * 100, 1)} % (${signed(median(main))} s, ${signed(Math.min(...main))} to ${signed(Math.max(...main))}); all threads ${fmt(median(cpu), 3)}× | controller RSS +${fmt(rss, 1)} MiB | | ${where} |`;
   });
 }
 
 export function summarySection(r: SummaryInput): string[] {
   const when = r.startedAt.slice(0, 16).replace('T', ' ');
+  const load = `load average ${fmt(r.machine.loadAverage[0] ?? NaN, 1)} at the start`;
   const p = r.pipeline;
   const raw = r.raw;
   const l = r.latency;
   const throughput =
     p && raw
-      ? `| sidecar (\`serve\`), ${fmt(p.frames)} frames | raw OTel JS SDK, the same spans | end-to-end ${fmt(p.endToEndSeconds / raw.endToEndSeconds, 2)}× (${fmt(p.receivedSpans / p.endToEndSeconds)} vs ${fmt(raw.receivedSpans / raw.endToEndSeconds)} spans/s) | | | | ${when} |`
+      ? `| sidecar (\`serve\`), ${fmt(p.frames)} frames | raw OTel JS SDK, the same spans | end-to-end ${fmt(p.endToEndSeconds / raw.endToEndSeconds, 2)}× its time (${fmt(p.receivedSpans / p.endToEndSeconds)} vs ${fmt(raw.receivedSpans / raw.endToEndSeconds)} spans/s) | | | | ${when} |`
       : `| sidecar (\`serve\`) | raw OTel JS SDK, the same spans | ${NOT_RUN} (section 2) | | | | |`;
   const memory = p
-    ? `| sidecar memory | run size ×${fmt(r.pipelineSmall ? p.frames / r.pipelineSmall.frames : 1)} | | | peak RSS ${fmt(p.peakRssMiB, 1)} MiB at ${fmt(p.frames)} frames${r.pipelineSmall ? `, ${fmt(r.pipelineSmall.peakRssMiB, 1)} MiB at ${fmt(r.pipelineSmall.frames)}` : ''} | | ${when} |`
+    ? `| sidecar memory | ${r.pipelineSmall ? `a run ${fmt(p.frames / r.pipelineSmall.frames)}× smaller` : ''} | | | peak RSS ${fmt(p.peakRssMiB, 1)} MiB at ${fmt(p.frames)} frames${r.pipelineSmall ? `, ${fmt(r.pipelineSmall.peakRssMiB, 1)} MiB at ${fmt(r.pipelineSmall.frames)}` : ''} | | ${when} |`
     : `| sidecar memory | | ${NOT_RUN} (section 3) | | | | |`;
   const latency = l
     ? `| sidecar latency, ${fmt(l.rate)} host results/s | frame written → span at an OTLP receiver | | | | p50 ${fmt(l.p50Ms)} ms, p99 ${fmt(l.p99Ms)} ms | ${when} |`
@@ -63,7 +65,7 @@ export function summarySection(r: SummaryInput): string[] {
     '',
     '| | against | time | CPU (controller) | memory | latency | measured (UTC) |',
     '|---|---|---|---|---|---|---|',
-    ...shimRows(r.shim, when),
+    ...shimRows(r.shim, `${when}, ${load}`),
     throughput,
     memory,
     latency,
