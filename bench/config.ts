@@ -6,7 +6,7 @@ export interface BenchConfig {
   sections: Set<string>;
   /** Playbooks of the shim section: HOSTSxTASKSfFORKS, comma-separated. */
   shimWorkloads: string;
-  /** Modes of the shim section: none (always), floor (an empty callback), live, absent, stalled. */
+  /** Modes of the shim section: none (always), floor (an empty callback), live, absent, stalled, and the peers ara and cg (bench/peers.ts). */
   shimModes: string;
   /** pinned, unpinned or both. */
   shimPins: string;

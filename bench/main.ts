@@ -1,5 +1,5 @@
 // `npm run bench`: runs the sections, writes BENCHMARKS.md. Sizes: bench/config.ts.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configVariables, readConfig } from './config.js';
@@ -19,7 +19,7 @@ import { soak } from './soak.js';
 
 const log = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
-/** Results are kept next to the temp dirs, so `--render FILE` can rewrite BENCHMARKS.md (e.g. after editing bench/analysis.md) without measuring again. */
+/** Results are kept next to the temp dirs, so `--render FILE` can rewrite BENCHMARKS.md (e.g. after a change to the renderer) without measuring again. */
 const RESULTS = join(tmpdir(), 'ansible-otel-bench-results.json');
 
 async function main(): Promise<void> {
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
         `shim overhead: ${config.shimWorkloads}, ${config.shimPins}, ${config.shimReps} reps of ${config.shimModes}${config.shimBefore ? ` (and before: ${config.shimBefore})` : ''}`,
       );
       r.shim = await shimOverhead(join(work, 'playbook'), shimOptions(config));
+      for (const line of r.shim.skipped) log(line);
     }
     if (config.sections.has('throughput')) {
       const small = { hosts: Math.max(1, Math.round(stream.hosts * config.smallFraction)), tasks: stream.tasks };
@@ -107,13 +108,12 @@ function write(r: BenchResults, out: string): void {
     'npm run bench',
     `BENCH_SHIM_REPS=${config.shimReps} BENCH_SHIM_WORKLOADS=${config.shimWorkloads} BENCH_SHIM_MODES=${config.shimModes} BENCH_SHIM_PINS=${config.shimPins}${config.shimBefore ? ` BENCH_SHIM_BEFORE=${config.shimBefore}` : ''} BENCH_STREAM_HOSTS=${config.streamHosts} BENCH_STREAM_TASKS=${config.streamTasks} BENCH_LATENCY_RATE=${config.latencyRate} BENCH_LATENCY_SECONDS=${config.latencySeconds} npm run bench   # this run`,
     '# one section: BENCH_SECTIONS=throughput npm run bench  (shim, throughput, latency, profile, size, runs, whatif, soak)',
+    '# the shim beside its peers: BENCH_SECTIONS=shim BENCH_SHIM_MODES=live,ara,cg npm run bench  (ara: apt-get install python3-ara ara-server; cg: sh bench/peers/build-cg.sh; bench/README.md)',
     `# the what-if accuracy alone (section 8): npm run bench -- --sections whatif --whatif-pairs ${config.whatifPairs} --output whatif.md`,
     '# the shim micro-benchmark: /usr/bin/python3 test/shim/bench_shim.py 20000',
     "# a callback right after a fork of ansible's (copy-on-write faults): /usr/bin/python3 test/shim/bench_fork.py 150",
   ];
-  const notes = join(ROOT, 'bench', 'analysis.md');
-  const analysis = existsSync(notes) ? readFileSync(notes, 'utf8') : '';
-  writeFileSync(out, renderReport(r, commands, analysis));
+  writeFileSync(out, renderReport(r, commands));
   log(`wrote ${out} (${r.minutes.toFixed(1)} min; results also in ${RESULTS}, re-render with --render)`);
 }
 

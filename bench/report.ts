@@ -14,6 +14,7 @@ import { traceSizeSection } from './trace-size-report.js';
 import { whatIfSection, type WhatIfResult } from './what-if.js';
 import type { SoakResult } from './soak.js';
 import { soakSection } from './soak-report.js';
+import { summarySection } from './summary-report.js';
 
 export interface BenchResults {
   config: BenchConfig;
@@ -135,12 +136,14 @@ function profileSection(p: NonNullable<BenchResults['sidecarProfile']>): string[
   ];
 }
 
-export function renderReport(r: BenchResults, commands: string[], analysis: string): string {
+/** The generated report; the hand-written lab notebook stays in bench/analysis.md, linked from it. */
+export function renderReport(r: BenchResults, commands: string[]): string {
   const lines = [
     '# Benchmarks',
     '',
     'Written by `npm run bench` (bench/, see bench/main.ts); sizes are set by `BENCH_*` variables or flags (`--shim-reps 1`).',
     '',
+    ...summarySection(r),
     ...machineSection(r),
     '## Commands',
     '',
@@ -157,6 +160,6 @@ export function renderReport(r: BenchResults, commands: string[], analysis: stri
   if (r.manyRuns) lines.push(...manyRunsSection(r.manyRuns, GOALS.p99Ms));
   if (r.whatIf) lines.push(...whatIfSection(r.whatIf));
   if (r.soak) lines.push(...soakSection(r.soak));
-  if (analysis) lines.push(analysis.trim(), '');
+  lines.push('## Lab notebook', '', 'How these figures were measured and read, what was tried, and what is left: [bench/analysis.md](bench/analysis.md).', '');
   return `${lines.join('\n')}\n`;
 }

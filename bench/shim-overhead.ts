@@ -4,12 +4,14 @@
 // bench/max_rss.py (wall, CPU, the controller's main thread, peak RSS). Pinned runs put the
 // playbook on CPU 0 and the sidecar and its receiver on CPU 1, so the sidecar's CPU cannot show up
 // as shim overhead. With a "before" plugin directory, its shim runs interleaved with this one.
+// The peers (ARA, community.general.opentelemetry: bench/peers.ts) run in the same rotation.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { benchEnv } from './env.js';
 import { writePlaybook } from './playbook.js';
+import { isPeer, PEER_MODES, type Peer, type PeerMode, preparePeer } from './peers.js';
 import { LoopbackReceiver } from './receiver-client.js';
 import { type ShimStats, shimProfile, type ShimProfile } from './shim-stats.js';
 import { ROOT, SidecarProcess } from './sidecar-process.js';
@@ -19,14 +21,19 @@ const run = promisify(execFile);
 
 export const SIDECAR_MODES = ['none', 'floor', 'live', 'absent', 'stalled'] as const;
 export type SidecarMode = (typeof SIDECAR_MODES)[number];
+/** Every mode of the section: the shim's and its peers'. */
+export const SHIM_MODES = [...SIDECAR_MODES, ...PEER_MODES] as const;
+export type BenchMode = (typeof SHIM_MODES)[number];
 export type Pinning = 'pinned' | 'unpinned';
 
-export const MODE_LABEL: Record<SidecarMode, string> = {
+export const MODE_LABEL: Record<BenchMode, string> = {
   none: 'no callback (baseline)',
   floor: 'empty callback (what ansible spends on any)',
   live: 'shim + live sidecar',
   absent: 'shim, no sidecar (spooling)',
   stalled: 'shim + sidecar that stops reading',
+  ara: 'ARA (offline client, sqlite)',
+  cg: 'community.general.opentelemetry (OTLP http)',
 };
 
 /** One playbook size: hosts × tasks at forks. */
@@ -38,7 +45,7 @@ export interface Workload {
 
 /** A mode: which sidecar, and which shim (this tree's, or the "before" one). */
 export interface ShimMode {
-  sidecar: SidecarMode;
+  sidecar: BenchMode;
   before: boolean;
 }
 
@@ -69,12 +76,14 @@ export interface ShimOverheadResult {
   before?: string;
   command: string;
   samples: ShimSample[];
+  /** Peers asked for but not run, each with why and how to get it. */
+  skipped: string[];
   profile?: ShimProfile;
 }
 
 export interface ShimBenchOptions {
   workloads: Workload[];
-  modes: SidecarMode[];
+  modes: BenchMode[];
   pins: Pinning[];
   reps: number;
   /** A plugin directory with the shim to compare against (e.g. main's, copied to /tmp). */
@@ -88,7 +97,7 @@ const FLOOR_DIR = join(ROOT, 'bench', 'floor-callback');
 /** The shim wrapped from outside with the bench's accounting (bench/shim-stats-callback/otel_sidecar_bench.py). */
 const STATS_DIR = join(ROOT, 'bench', 'shim-stats-callback');
 /** Modes without the shim: no stats file, and no "before" twin. */
-const withoutShim = (m: SidecarMode): boolean => m === 'none' || m === 'floor';
+const withoutShim = (m: BenchMode): boolean => m === 'none' || m === 'floor' || isPeer(m);
 export const workloadName = (w: Workload): string => `${w.hosts}x${w.tasks}f${w.forks}`;
 
 export function parseWorkloads(spec: string): Workload[] {
@@ -108,7 +117,8 @@ export function checkFloorEvents(): void {
   if (differ.length) throw new Error(`bench/floor-callback/otel_floor.py and the shim take different events: ${differ.join(', ')}`);
 }
 
-function modeEnv(mode: ShimMode, dir: string, statsFile: string, before?: string): NodeJS.ProcessEnv {
+function modeEnv(mode: ShimMode, dir: string, statsFile: string, before?: string, peer?: Peer): NodeJS.ProcessEnv {
+  if (peer) return benchEnv(peer.env);
   if (mode.sidecar === 'none') return benchEnv();
   if (mode.sidecar === 'floor') return benchEnv({ ANSIBLE_CALLBACK_PLUGINS: FLOOR_DIR, ANSIBLE_CALLBACKS_ENABLED: 'otel_floor' });
   return benchEnv({
@@ -126,7 +136,15 @@ async function pin(pids: number[], cpus: string): Promise<void> {
 }
 
 export async function shimOverhead(dir: string, o: ShimBenchOptions): Promise<ShimOverheadResult> {
-  const modes: ShimMode[] = o.modes.flatMap((sidecar): ShimMode[] =>
+  const peers = new Map<PeerMode, Peer>();
+  const skipped: string[] = [];
+  for (const m of o.modes.filter(isPeer)) {
+    const peer = await preparePeer(m, dir);
+    if (typeof peer === 'string') skipped.push(peer);
+    else peers.set(m, peer);
+  }
+  const runnable = o.modes.filter((m) => !isPeer(m) || peers.has(m));
+  const modes: ShimMode[] = runnable.flatMap((sidecar): ShimMode[] =>
     withoutShim(sidecar) || !o.before
       ? [{ sidecar, before: false }]
       : [
@@ -146,7 +164,7 @@ export async function shimOverhead(dir: string, o: ShimBenchOptions): Promise<Sh
       const pb = writePlaybook(join(dir, workloadName(w)), w);
       const ansible = ['ansible-playbook', '-f', String(w.forks), '-i', pb.inventory, pb.playbook];
       for (const p of o.pins) {
-        await pin([receiver.pid, live.pid], p === 'pinned' ? '1' : '0,1');
+        await pin([receiver.pid, live.pid, ...[...peers.values()].flatMap((x) => x.pids)], p === 'pinned' ? '1' : '0,1');
         const prefix = p === 'pinned' ? ['taskset', '-c', '0'] : [];
         command = `[taskset -c 0] python3 bench/max_rss.py OUT.json -- ${ansible.join(' ')}`;
         for (let rep = 0; rep < o.reps; rep++) {
@@ -155,7 +173,16 @@ export async function shimOverhead(dir: string, o: ShimBenchOptions): Promise<Sh
           for (const mode of order) {
             const base = join(dir, `${workloadName(w)}-${p}-${modeName(mode).replace(':', '-')}-${rep}`);
             const argv = [...prefix, 'python3', WRAPPER, `${base}.json`, '--', ...ansible];
-            await run(argv[0] as string, argv.slice(1), { env: modeEnv(mode, dir, `${base}.stats.json`, o.before), cwd: dir, maxBuffer: 64 << 20 });
+            const peer = isPeer(mode.sidecar) ? peers.get(mode.sidecar) : undefined;
+            const recorded = await peer?.recorded();
+            const out = await run(argv[0] as string, argv.slice(1), {
+              env: modeEnv(mode, dir, `${base}.stats.json`, o.before, peer),
+              cwd: dir,
+              maxBuffer: 64 << 20,
+            });
+            // A callback that fails to load is only a warning to ansible: a peer that recorded nothing was not measured.
+            if (peer && (await peer.recorded()) === recorded)
+              throw new Error(`${mode.sidecar} recorded nothing in ${workloadName(w)}#${rep}:\n${out.stdout.slice(-2000)}${out.stderr.slice(-2000)}`);
             const r = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as {
               wall_s: number;
               vm_hwm_kib: number;
@@ -183,8 +210,9 @@ export async function shimOverhead(dir: string, o: ShimBenchOptions): Promise<Sh
       }
       if (o.profile && !profile) profile = await shimProfile(dir, ansible, modeEnv({ sidecar: 'live', before: false }, dir, join(dir, 'profile.stats.json')));
     }
-    return { workloads: o.workloads, pins: o.pins, modes, reps: o.reps, before: o.before, command, samples, profile };
+    return { workloads: o.workloads, pins: o.pins, modes, reps: o.reps, before: o.before, command, samples, skipped, profile };
   } finally {
+    for (const peer of peers.values()) await peer.close();
     await stalled.close();
     await live.stop();
     await receiver.stop();

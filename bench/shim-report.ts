@@ -6,10 +6,10 @@ import { fmt, median } from './stats.js';
 
 const GOALS = { live: 1.02, absent: 1.03, mainShare: 0.01, addedRssMiB: 5 };
 const verdict = (ok: boolean): string => (ok ? '**met**' : '**missed**');
-const range = (v: number[]): string => `${fmt(Math.min(...v), 3)}–${fmt(Math.max(...v), 3)}`;
+export const range = (v: number[]): string => `${fmt(Math.min(...v), 3)}–${fmt(Math.max(...v), 3)}`;
 
 /** Per repetition: the mode's figure over the baseline's of the same repetition (an interleaved pair). */
-function pairRatios(runs: ShimSample[], base: ShimSample[], k: 'wallS' | 'cpuS'): number[] {
+export function pairRatios(runs: ShimSample[], base: ShimSample[], k: 'wallS' | 'cpuS'): number[] {
   return runs.flatMap((s) => {
     const b = base.find((x) => x.rep === s.rep);
     return b ? [s[k] / b[k]] : [];
@@ -17,14 +17,14 @@ function pairRatios(runs: ShimSample[], base: ShimSample[], k: 'wallS' | 'cpuS')
 }
 
 /** Per repetition: the mode's figure minus the other mode's of the same repetition. */
-function pairDiffs(runs: ShimSample[], base: ShimSample[], k: 'mainCpuS'): number[] {
+export function pairDiffs(runs: ShimSample[], base: ShimSample[], k: 'mainCpuS'): number[] {
   return runs.flatMap((s) => {
     const b = base.find((x) => x.rep === s.rep);
     return b && s[k] !== null && b[k] !== null ? [s[k] - b[k]] : [];
   });
 }
 
-const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${fmt(Math.abs(v), 2)}`;
+export const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${fmt(Math.abs(v), 2)}`;
 
 function block(s: ShimOverheadResult, workload: string, pin: string): string[] {
   const of = (mode: string): ShimSample[] => s.samples.filter((x) => x.workload === workload && x.pin === pin && x.mode === mode);
@@ -48,15 +48,15 @@ function block(s: ShimOverheadResult, workload: string, pin: string): string[] {
       `| ${modeLabel(mode)} | ${fmt(median(runs.map((x) => x.wallS)), 2)} | ${fmt(median(wr), 3)} (${range(wr)}) | ${fmt(median(runs.map((x) => x.cpuS)), 2)} | ${fmt(median(cr), 3)} (${range(cr)}) | ${fmt(median(runs.map((x) => x.mainCpuS ?? NaN)), 2)} | ${fmt(median(runs.map((x) => x.mainSwitches ?? NaN)))} | ${fmt(rss, 1)} | ${fmt(rss - baseRss, 1)} |`,
     );
   }
-  out.push(
-    '',
-    "The shim's own accounting (medians; the shim wrapped from outside by `bench/shim-stats-callback/otel_sidecar_bench.py`, which writes `ANSIBLE_OTEL_BENCH_STATS`): entry points timed with `perf_counter_ns` on the controller's main thread, their CPU time and its share of that thread's CPU time (in brackets: their wall time over it, an upper bound that counts preemption); garbage collections that ran inside them; the main thread's voluntary context switches inside them (waits: the GIL, a lock, I/O) and involuntary ones (preempted by the OS) and its minor page faults there (`getrusage(RUSAGE_THREAD)`); the writer thread's CPU clock, wake-ups and minor page faults (`/proc/self/task/<tid>/stat`).",
-    '',
-  );
-  out.push(
-    '| mode | frames | entry calls | shim main-thread ms (wall) | of it CPU ms | of it GC ms | CPU µs per call | share of main-thread CPU (wall: upper bound) | main thread in the shim: waits / preempted | page faults in the shim | exit handler ms | writer CPU ms | writer wake-ups | writer page faults |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  );
+  const accounted = s.samples.some((x) => x.workload === workload && x.pin === pin && x.stats);
+  if (accounted)
+    out.push(
+      '',
+      "The shim's own accounting (medians; the shim wrapped from outside by `bench/shim-stats-callback/otel_sidecar_bench.py`, which writes `ANSIBLE_OTEL_BENCH_STATS`): entry points timed with `perf_counter_ns` on the controller's main thread, their CPU time and its share of that thread's CPU time (in brackets: their wall time over it, an upper bound that counts preemption); garbage collections that ran inside them; the main thread's voluntary context switches inside them (waits: the GIL, a lock, I/O) and involuntary ones (preempted by the OS) and its minor page faults there (`getrusage(RUSAGE_THREAD)`); the writer thread's CPU clock, wake-ups and minor page faults (`/proc/self/task/<tid>/stat`).",
+      '',
+      '| mode | frames | entry calls | shim main-thread ms (wall) | of it CPU ms | of it GC ms | CPU µs per call | share of main-thread CPU (wall: upper bound) | main thread in the shim: waits / preempted | page faults in the shim | exit handler ms | writer CPU ms | writer wake-ups | writer page faults |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
   const shares: Record<string, number> = {};
   for (const mode of s.modes) {
     const costs = of(modeName(mode)).flatMap((x) => (x.stats ? [shimCost(x.stats)] : []));
@@ -98,6 +98,7 @@ export function shimSection(s: ShimOverheadResult): string[] {
     '',
   ];
   for (const w of [...new Set(s.samples.map((x) => x.workload))]) for (const p of s.pins) out.push(...block(s, w, p));
+  for (const line of s.skipped ?? []) out.push(`${line}.`, '');
   const bad = s.samples.filter((x) => x.exit);
   if (bad.length) out.push(`**Runs that failed**: ${bad.map((x) => `${x.workload}/${x.pin}/${x.mode}#${x.rep} exit ${x.exit}`).join(', ')}.`, '');
   out.push(

@@ -97,6 +97,32 @@ describe('benchmarks at tiny sizes', () => {
     expect(r.profile?.callbackCalls).toBeGreaterThan(0);
   });
 
+  it('peers: ARA and community.general.opentelemetry run in the rotation, each recording the run, or are skipped saying how to get them', async () => {
+    const { shimOverhead } = await load.shim();
+    const r = await shimOverhead(join(work, 'peers'), {
+      workloads: [{ hosts: 2, tasks: 3, forks: 2 }],
+      modes: ['none', 'ara', 'cg'],
+      pins: ['pinned'],
+      reps: 1,
+      profile: false,
+    });
+    // shimOverhead throws when a peer that ran recorded nothing (no playbook in ARA's database, no span at cg's receiver)
+    const ran = r.samples.map((s) => s.mode);
+    for (const peer of ['ara', 'cg']) expect([peer, ran.includes(peer)]).toEqual([peer, !r.skipped.some((l) => l.startsWith(`${peer} skipped:`))]);
+    expect(r.samples.every((s) => s.exit === 0 && s.stats === undefined && s.wallS > 0)).toBe(true);
+    const { renderReport } = await load.report();
+    const { readConfig } = await load.config();
+    const { describeMachine } = await load.machine();
+    const md = renderReport({ config: readConfig([], {}), machine: describeMachine(), startedAt: '2026-12-07T13:00:00Z', minutes: 0, shim: r }, [
+      'npm run bench',
+    ]);
+    const row = (label: string): string => md.split('\n').find((l) => l.startsWith(`| ${label}`)) ?? '';
+    expect(row('this project')).toContain('not in this run');
+    expect(row('community.general')).toMatch(ran.includes('cg') ? /wall \d\.\d{3}× .*2x3f2 pinned, 1 pairs/ : /not in this run/);
+    expect(row('ARA')).toMatch(ran.includes('ara') ? /wall \d\.\d{3}× .*controller RSS/ : /not in this run/);
+    expect(md).toContain('[bench/analysis.md](bench/analysis.md)');
+  });
+
   it('throughput: 20,000 frames through serve arrive as every span; the raw SDK sends the same number', async () => {
     const { pipelineThroughput, rawSdkThroughput } = await load.throughput();
     const { streamShape } = await load.stream();
@@ -193,9 +219,8 @@ describe('benchmarks at tiny sizes', () => {
         sidecarProfile: { command: 'x', ...prof },
       },
       ['npm run bench'],
-      '',
     );
-    for (const heading of ['## Machine', '## Commands', '## 2. Sidecar throughput', '## 3. Sidecar memory', '## 5. Sidecar CPU profile'])
+    for (const heading of ['## At a glance', '## Machine', '## Commands', '## 2. Sidecar throughput', '## 3. Sidecar memory', '## 5. Sidecar CPU profile'])
       expect(md).toContain(heading);
   });
 });

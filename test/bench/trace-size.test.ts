@@ -59,7 +59,7 @@ describe('trace size', () => {
     const { traceSizeSection } = await load.report();
     expect(traceSizeSection(t).join('\n')).toContain(`${t.fleet.spans.toLocaleString('en-US')} spans`);
     const [{ renderReport }, { readConfig }, { describeMachine }] = await Promise.all([load.bench(), load.config(), load.machine()]);
-    const md = renderReport({ config: readConfig([], {}), machine: describeMachine(), startedAt: 'now', minutes: 0, traceSize: t }, ['npm run bench'], '');
+    const md = renderReport({ config: readConfig([], {}), machine: describeMachine(), startedAt: 'now', minutes: 0, traceSize: t }, ['npm run bench']);
     expect(md).toContain('## 6. Trace size');
     expect(readConfig([], {}).sections.has('size')).toBe(true);
   }, 120_000);

@@ -4,7 +4,7 @@
 ansible-core's controller forks a worker process per host and task and calls the callbacks on
 its main thread in between. After a fork every page the controller writes is copied first, and
 CPython writes to every object it touches (reference counts), so a callback pays one minor page
-fault per page it touches, on top of its own work (BENCHMARKS.md, "Shim (issue 14)"). This
+fault per page it touches, on top of its own work (bench/analysis.md, "Shim (issue 14)"). This
 script measures that in isolation, on a heap the size of a controller's:
 
 - the cost of one copy-on-write fault on this machine;
