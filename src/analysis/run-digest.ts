@@ -50,8 +50,22 @@ export interface RunDigest {
   durationNs: number;
   result: CicdResult;
   interrupted?: true;
+  /**
+   * Set when the run had more host results than a digest holds (DIGEST_MAX_HOST_RESULTS): the
+   * later ones are not in it, so it is neither kept in the history nor compared.
+   */
+  tooLarge?: true;
   tasks: TaskDigest[];
 }
+
+/**
+ * The host results one digest holds. A digest lives until its playbook ends, so it is the one
+ * per-run structure that grows with the run: at about 150 bytes of heap a host result, a run of
+ * 1,000,000 results held 150 MB (and V8 let the heap grow past 1 GB before collecting). A record
+ * of this many is over the history's record bound anyway (16 MiB at 88 bytes a host result,
+ * docs/scale.md), so the history could not keep a bigger one.
+ */
+export const DIGEST_MAX_HOST_RESULTS = 200_000;
 
 /**
  * 16 hex digits of sha256 over the task's args as the task span carries them (names, values as
@@ -70,6 +84,7 @@ export function argsDigest(attributes: Attributes | Record<string, unknown>): st
 
 interface Building {
   digest: RunDigest;
+  hostResults: number;
   bySpan: Map<string, TaskDigest>;
   byUuid: Map<string, TaskDigest>;
 }
@@ -118,7 +133,7 @@ export class DigestRecorder implements RunObserver {
       result: 'error',
       tasks: [],
     };
-    this.open.set(e.traceId, { digest, bySpan: new Map(), byUuid: new Map() });
+    this.open.set(e.traceId, { digest, hostResults: 0, bySpan: new Map(), byUuid: new Map() });
     this.inner.playbookStart?.(e);
   }
 
@@ -142,9 +157,10 @@ export class DigestRecorder implements RunObserver {
   hostResult(e: HostResultEvent): void {
     const b = this.open.get(e.traceId);
     const t = b && ((e.taskSpanId !== undefined ? b.bySpan.get(e.taskSpanId) : undefined) ?? b.byUuid.get(e.taskUuid));
-    if (t) {
-      t.hosts[e.host] = { s: e.status, c: e.changed || e.status === 'changed' ? 1 : 0, d: Math.max(0, e.endNs - e.startNs) };
+    if (t && b) {
       t.durationNs = Math.max(t.durationNs, e.endNs - t.startNs);
+      if (++b.hostResults > DIGEST_MAX_HOST_RESULTS) b.digest.tooLarge = true;
+      else t.hosts[e.host] = { s: e.status, c: e.changed || e.status === 'changed' ? 1 : 0, d: Math.max(0, e.endNs - e.startNs) };
     }
     this.inner.hostResult?.(e);
   }

@@ -70,6 +70,10 @@ export class HistoryStore {
   }
 
   private async appendNow(d: RunDigest): Promise<void> {
+    if (d.tooLarge) {
+      this.warn('too-large', `run history: ${d.playbook} had more host results than a record holds: not kept`);
+      return;
+    }
     const line = `${JSON.stringify(d)}\n`;
     if (Buffer.byteLength(line) > this.limits.maxBytes / 4) {
       this.warn('too-large', `run history: the record of ${d.playbook} (${Buffer.byteLength(line)} bytes) is over a quarter of the history's cap: not kept`);

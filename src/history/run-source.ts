@@ -3,7 +3,7 @@
 // history file, or a history entry (`last`, `last-success`, a trace id). Each becomes the digests
 // of the run's playbooks (src/analysis/run-digest.ts) through the path a live run takes.
 import { existsSync, readFileSync } from 'node:fs';
-import { DigestRecorder, type RunDigest } from '../analysis/run-digest.js';
+import { DIGEST_MAX_HOST_RESULTS, DigestRecorder, type RunDigest } from '../analysis/run-digest.js';
 import { readFrameFiles } from '../ingest/frame-files.js';
 import { RunModel } from '../model/run-model.js';
 import { badLinesWarning, readTracesFile } from '../report/otlp-json-lines.js';
@@ -55,6 +55,8 @@ export async function loadRun(
   else if (isRunDigest(sample)) runs = historyFileRuns(arg);
   else throw new SourceError(`${arg}: neither OTLP/JSON traces, nor frames, nor run history records`);
   if (runs.length === 0) throw new SourceError(`${arg}: no playbook run in it`);
+  const big = runs.find((r) => r.tooLarge);
+  if (big) throw new SourceError(`${arg}: ${big.playbook} has over ${DIGEST_MAX_HOST_RESULTS.toLocaleString('en-US')} host results, too large to compare`);
   return { runs, what: arg };
 }
 

@@ -16,7 +16,7 @@ import type { HeldHost, HostState, PlayState, PlaybookState, RunSummary, ScopeSt
 import { CriticalPathObserver } from '../analysis/path-observer.js';
 import { chainHostOf, endsLater, taskOnPath } from '../analysis/critical-path.js';
 import { rootAttributes } from '../analysis/playbook-analysis.js';
-import { DigestRecorder } from '../analysis/run-digest.js';
+import { DIGEST_MAX_HOST_RESULTS, DigestRecorder, type RunDigest } from '../analysis/run-digest.js';
 import { LiveBaseline, type BaselineInstance, type BaselineLookup } from '../analysis/baseline.js';
 import type { BaselineOutcome } from '../analysis/compare.js';
 import { runKey } from '../analysis/run-key.js';
@@ -495,8 +495,7 @@ export class RunModel<S> {
     const settled = pb.settled;
     const endNs = Math.max(ts, pb.node.lastNs);
     const digest = this.digests?.finish({ traceId: pb.node.traceId, startNs: pb.node.startNs, endNs, result, interrupted: outcome.cut });
-    const baseline: BaselineOutcome | undefined =
-      this.baseline && digest ? { comparison: this.baseline.compare(digest) } : this.baselineMissing ? { missing: this.baselineMissing } : undefined;
+    const baseline = this.baselineOutcome(digest);
     this.baseline = undefined;
     this.summary.traces.push({
       traceId: pb.node.traceId,
@@ -794,6 +793,13 @@ export class RunModel<S> {
     if (interrupted) task.node.end(endNs, { code: 'error', message: cut });
     else if (failures) task.node.end(endNs, { code: 'error', message: `failed on ${failures} host${failures === 1 ? '' : 's'}` });
     else task.node.end(endNs, { code: 'unset' });
+  }
+
+  /** The playbook's comparison with its baseline, or why there is none. */
+  private baselineOutcome(digest: RunDigest | undefined): BaselineOutcome | undefined {
+    if (this.baseline && digest?.tooLarge) return { missing: `over ${DIGEST_MAX_HOST_RESULTS.toLocaleString('en-US')} host results, too large to compare` };
+    if (this.baseline && digest) return { comparison: this.baseline.compare(digest) };
+    return this.baselineMissing ? { missing: this.baselineMissing } : undefined;
   }
 
   /** The task's hosts still open when it ends: ended as interrupted (`cut`) or unset; `pathHost`'s span is kept. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { baselineLines } from '../../src/analysis/compare-text.js';
 import { compareRuns, DEFAULT_THRESHOLDS } from '../../src/analysis/compare.js';
-import type { RunDigest } from '../../src/analysis/run-digest.js';
+import { DIGEST_MAX_HOST_RESULTS, DigestRecorder, type RunDigest } from '../../src/analysis/run-digest.js';
 import { keyId, runKey } from '../../src/analysis/run-key.js';
 import { autoBaseline } from '../../src/history/baseline-source.js';
 import { HistoryStore } from '../../src/history/history-store.js';
@@ -205,5 +205,34 @@ describe('the run history on disk', () => {
     writeFileSync(join(dir, 'note.txt'), 'not a history file');
     await small.append(other);
     expect(small.all().map((d) => d.runId)).toEqual(['o']);
+  });
+});
+
+describe('a digest is bounded', () => {
+  it('holds at most DIGEST_MAX_HOST_RESULTS host results; a bigger run is marked too large, and the history keeps no record of it', async () => {
+    const digests: RunDigest[] = [];
+    const r = new DigestRecorder({}, (d) => digests.push(d));
+    const traceId = 't'.repeat(32);
+    r.playbookStart({ traceId, runId: 'big', playbook: 'big.yml', playbookPath: '/srv/big.yml', rootSpanId: 'r', startNs: 0 } as any);
+    const perTask = 50_000;
+    const tasks = Math.ceil(DIGEST_MAX_HOST_RESULTS / perTask) + 1;
+    for (let t = 0; t < tasks; t++) {
+      r.taskStart({ traceId, play: 'p', task: `task ${t}`, spanId: `s${t}`, taskUuid: `u${t}`, startNs: t * 10 } as any);
+      for (let h = 0; h < perTask; h++)
+        r.hostResult({ traceId, taskSpanId: `s${t}`, taskUuid: `u${t}`, host: `h${h}`, status: 'ok', startNs: t * 10, endNs: t * 10 + 5 } as any);
+    }
+    r.playbookEnd({ traceId, startNs: 0, endNs: tasks * 10, result: 'success' } as any);
+    const [d] = digests;
+    expect(d?.tooLarge).toBe(true);
+    const held = (d as RunDigest).tasks.reduce((n, t) => n + Object.keys(t.hosts).length, 0);
+    expect(held).toBe(DIGEST_MAX_HOST_RESULTS);
+    // every task still has its duration: only host entries past the bound are left out
+    expect((d as RunDigest).tasks.map((t) => t.durationNs)).toEqual(Array.from({ length: tasks }, () => 5));
+    const warnings: string[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'otel-history-'));
+    const store = new HistoryStore(dir, (_key, m) => warnings.push(m));
+    await store.append(d as RunDigest);
+    expect(store.runs(d?.keyId ?? 'unkeyed')).toEqual([]);
+    expect(warnings).toEqual(['run history: big.yml had more host results than a record holds: not kept']);
   });
 });
