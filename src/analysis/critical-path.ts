@@ -155,17 +155,53 @@ export const taskPool = (playPool: number, t: TimelineTask): number => (t.thrott
 
 /** Busy workers at most at any time in a play (what the forks were, as far as the timeline shows). */
 export function maxConcurrency(play: TimelinePlay): number {
-  const edges: [number, number][] = [];
-  for (const t of play.tasks)
-    for (let i = 0; i < t.host.length; i++) {
-      edges.push([t.start[i] as number, 1]);
-      edges.push([hostEnd(t, i, play.endNs), -1]);
+  return maxBusy(play.tasks, play.endNs);
+}
+
+/**
+ * The most host runs of `tasks` at once. Starts and ends sorted apart (typed arrays, no object a
+ * host run) and swept together; an end at the same time as a start comes first.
+ */
+function maxBusy(tasks: TimelineTask[], openEndNs: number): number {
+  let n = 0;
+  for (const t of tasks) n += t.host.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  let k = 0;
+  for (const t of tasks)
+    for (let i = 0; i < t.host.length; i++, k++) {
+      starts[k] = t.start[i] as number;
+      ends[k] = hostEnd(t, i, openEndNs);
     }
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  starts.sort();
+  ends.sort();
   let busy = 0;
   let max = 0;
-  for (const [, d] of edges) max = Math.max(max, (busy += d));
+  for (let i = 0, j = 0; i < n; )
+    if ((ends[j] as number) <= (starts[i] as number)) {
+      busy -= 1;
+      j += 1;
+    } else {
+      busy += 1;
+      i += 1;
+      if (busy > max) max = busy;
+    }
   return max;
+}
+
+/**
+ * The workers of a linear play at one task's end, for the live path. Without the run's forks
+ * that is the most host runs at once so far; a linear play's tasks follow one another, so it is
+ * the largest of each task's own, kept per play as its tasks end. Counting the whole play again
+ * at every task's end made a run without forks (an older shim, an import) quadratic: tasks² ×
+ * hosts, most of a 100-task, 1,000-host stream's CPU time.
+ */
+const linearPools = new WeakMap<TimelinePlay, number>();
+function linearPlayPool(tl: Timeline, play: TimelinePlay, t: TimelineTask): number {
+  if (tl.forks !== undefined) return playPool(tl, play);
+  const pool = Math.max(1, linearPools.get(play) ?? 0, maxBusy([t], play.endNs));
+  linearPools.set(play, pool);
+  return pool;
 }
 
 /** Hosts of a play (of its largest batch for `serial`). */
@@ -280,10 +316,11 @@ export function taskOnPath(
   t: TimelineTask,
   openEndNs: number,
 ): { host: string; forkWaitNs: number; workNs: number } | undefined {
+  const pool = taskPool(linearPlayPool(tl, play, t), t);
   const last = lastHostOf(t, tl.hosts, openEndNs);
   if (last < 0) return undefined;
   const s = Math.max(t.startNs, t.start[last] as number);
   const e = Math.max(s, hostEnd(t, last, openEndNs));
-  const full = fullStretches([t], taskPool(playPool(tl, play), t), openEndNs);
+  const full = fullStretches([t], pool, openEndNs);
   return { host: tl.hosts[t.host[last] as number] as string, forkWaitNs: overlap(full, t.startNs, s), workNs: e - s };
 }
