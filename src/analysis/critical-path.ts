@@ -99,13 +99,12 @@ function chains(play: TimelinePlay): Map<number, Chain> {
 }
 
 /**
- * The stretches during which every worker was busy, as sorted [start, end, start, end, …]: `pool`
- * workers; a host counts from its worker start to its result (its play's end without one).
+ * The worker starts and the ends (results; `openEndNs` without one) of `tasks`' host runs, each
+ * sorted: typed arrays sort numbers without a comparator and hold no object a host run.
  */
-export function fullStretches(tasks: readonly TimelineTask[], pool: number, openEndNs: number): number[] {
+function sortedRuns(tasks: readonly TimelineTask[], openEndNs: number): { starts: Float64Array; ends: Float64Array } {
   let n = 0;
   for (const t of tasks) n += t.host.length;
-  // starts and ends sorted apart (typed arrays sort numbers without a comparator), then merged
   const starts = new Float64Array(n);
   const ends = new Float64Array(n);
   let k = 0;
@@ -114,8 +113,16 @@ export function fullStretches(tasks: readonly TimelineTask[], pool: number, open
       starts[k] = t.start[i] as number;
       ends[k] = hostEnd(t, i, openEndNs);
     }
-  starts.sort();
-  ends.sort();
+  return { starts: starts.sort(), ends: ends.sort() };
+}
+
+/**
+ * The stretches during which every worker was busy, as sorted [start, end, start, end, …]: `pool`
+ * workers; a host counts from its worker start to its result (its play's end without one).
+ */
+export function fullStretches(tasks: readonly TimelineTask[], pool: number, openEndNs: number): number[] {
+  const { starts, ends } = sortedRuns(tasks, openEndNs);
+  const n = starts.length;
   const full: number[] = [];
   let busy = 0;
   for (let s = 0, e = 0; s < n || e < n; ) {
@@ -158,23 +165,10 @@ export function maxConcurrency(play: TimelinePlay): number {
   return maxBusy(play.tasks, play.endNs);
 }
 
-/**
- * The most host runs of `tasks` at once. Starts and ends sorted apart (typed arrays, no object a
- * host run) and swept together; an end at the same time as a start comes first.
- */
-function maxBusy(tasks: TimelineTask[], openEndNs: number): number {
-  let n = 0;
-  for (const t of tasks) n += t.host.length;
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  let k = 0;
-  for (const t of tasks)
-    for (let i = 0; i < t.host.length; i++, k++) {
-      starts[k] = t.start[i] as number;
-      ends[k] = hostEnd(t, i, openEndNs);
-    }
-  starts.sort();
-  ends.sort();
+/** The most host runs of `tasks` at once: their starts and ends swept together, an end first at equal times. */
+function maxBusy(tasks: readonly TimelineTask[], openEndNs: number): number {
+  const { starts, ends } = sortedRuns(tasks, openEndNs);
+  const n = starts.length;
   let busy = 0;
   let max = 0;
   for (let i = 0, j = 0; i < n; )
