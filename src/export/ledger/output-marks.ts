@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'no
 import { join } from 'node:path';
 import { appendSyncedAsync, writeSynced } from '../../util/durable-file.js';
 import { RUN_END } from '../../model/frame-cursor.js';
+import { markName } from './run-marks.js';
 /** Marks of one hour share a file, as run marks do: one file an hour, not one a run. */
 const SEGMENT_MS = 3_600_000;
 /** `marks-<hour>`, appended to in its hour; `marks-<hour>.c`, the same hour compacted once it is past. */
@@ -46,7 +47,7 @@ export class OutputMarks {
    * the run's end (an interrupted run's end is its own: a replay may know frames past the cut).
    */
   read(runId: string): Map<string, number> {
-    const name = runHash(runId);
+    const name = markName(runId);
     const marks = new Map<string, number>();
     let files: string[];
     try {
@@ -91,7 +92,7 @@ export class OutputMarks {
       this.compactBefore(hour);
     }
     const path = join(this.dir, `marks-${hour}`);
-    const text = marks.map((m) => `${runHash(m.runId)} ${m.output} ${m.seq >= RUN_END ? 'end' : Math.floor(m.seq)}\n`).join('');
+    const text = marks.map((m) => `${markName(m.runId)} ${m.output} ${m.seq >= RUN_END ? 'end' : Math.floor(m.seq)}\n`).join('');
     // A line a crash tore is never glued to the next one: every write starts on a fresh line.
     await appendSyncedAsync(path, `\n${text}`, !existsSync(path));
   }
@@ -137,11 +138,6 @@ export class OutputMarks {
 /** Where an output's mark of a frame lives in a run's marks: its frames, or its end. */
 export function markSlot(output: string, seq: number): string {
   return seq >= RUN_END ? `${output}/end` : output;
-}
-
-/** Run ids come from the frames: hashed (as in run marks), so none can name a path or break a line. */
-function runHash(runId: string): string {
-  return createHash('sha256').update(runId).digest('hex').slice(0, 32);
 }
 
 /** An output with many instances (an events file's path, a webhook's URL): its name with a hash of which. */

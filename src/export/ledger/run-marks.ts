@@ -52,7 +52,7 @@ export class RunMarks {
   }
 }
 
-/** Run ids come from the frames: hashed, so no id can name a path or break a line. */
-function markName(runId: string): string {
+/** Run ids come from the frames: hashed, so no id can name a path or break a line (the output marks' too). */
+export function markName(runId: string): string {
   return createHash('sha256').update(runId).digest('hex').slice(0, 32);
 }
