@@ -31,7 +31,7 @@ export async function exportFrames(
   await root.start();
   let runs: number;
   try {
-    runs = await root.feed(frames, force);
+    runs = await root.feed(frames);
   } catch (err) {
     await root.shutdown(0); // what was fed still goes out, and the report says so
     throw err;

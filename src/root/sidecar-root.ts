@@ -73,6 +73,8 @@ export class SidecarRoot {
   private readonly gate: OutputGate | undefined;
   /** replay and import: runs skipped whole, already out whole before. */
   runsSkipped = 0;
+  /** replay and import --force: the ledger and the marks hold nothing back. */
+  private readonly force: boolean;
   private readonly sdk: SdkProviders;
   private pruneTimer: NodeJS.Timeout | undefined;
   /** run and serve: the run history every live playbook is appended to. */
@@ -95,6 +97,7 @@ export class SidecarRoot {
     // again, unless told --force (which still records what it sends).
     const ledgerDir = c.ledgerDir;
     const force = parts.force === true;
+    this.force = force;
     this.tracing = new Tracing({
       otel: c.otel,
       resource,
@@ -279,15 +282,15 @@ export class SidecarRoot {
 
   /**
    * replay and import: stored frames through the live pipeline; returns how many runs they held.
-   * A run out whole before (its run mark) is skipped unless `force`d; the others end here (cut
-   * short: as interrupted) and, once out, are marked done, as a spool file's runs are.
+   * A run out whole before (its run mark) is skipped unless the root was built with `force`; the
+   * others end here (cut short: as interrupted) and, once out, are marked done, as a spool file's runs are.
    */
-  async feed(frames: AsyncIterable<Frame> | Iterable<Frame>, force = false): Promise<number> {
+  async feed(frames: AsyncIterable<Frame> | Iterable<Frame>): Promise<number> {
     const connections = new Map<string, { id: number } | null>();
     for await (const frame of frames) {
       let conn = connections.get(frame.run);
       if (conn === undefined) {
-        conn = !force && this.settlement?.done(frame.run) ? null : { id: connections.size + 1 };
+        conn = !this.force && this.settlement?.done(frame.run) ? null : { id: connections.size + 1 };
         connections.set(frame.run, conn);
         if (!conn) {
           this.runsSkipped += 1;
