@@ -206,18 +206,19 @@ export function simulateFree(chains: ChainStep[][], pinned: boolean, pool: numbe
     // (simulatePool sorts them by readiness)
     return simulatePool(whole, { pool, dispatchNs, cpus: Number.POSITIVE_INFINITY });
   }
-  type Step = SimJob & { h: number; k: number };
-  const step = (h: number, k: number, ready: number): Step => ({ ...job(ready, (hosts[h] as ChainStep[])[k]!.work, h, cpu), h, k });
+  // A job's seq is its host; the step each host is at is counted beside the jobs.
+  const at = new Uint32Array(hosts.length);
   return simulatePool(
-    hosts.map((c, h) => step(h, 0, (c[0] as ChainStep).gap)),
+    hosts.map((c, h) => job((c[0] as ChainStep).gap, (c[0] as ChainStep).work, h, cpu)),
     {
       pool,
       dispatchNs,
       cpus: cpu.cpus,
       next: (done, endNs) => {
-        const { h, k } = done as Step;
-        const after = hosts[h]?.[k + 1];
-        return after ? step(h, k + 1, endNs + after.gap) : undefined;
+        const h = done.seq;
+        const k = ((at[h] as number) += 1);
+        const after = hosts[h]?.[k];
+        return after ? job(endNs + after.gap, after.work, h, cpu) : undefined;
       },
     },
   );
