@@ -69,13 +69,13 @@ export interface RunModelOptions {
    * ANSIBLE_OTEL_TRACE_URL: with it the root and task spans link to themselves in the trace UI
    * (`cicd.pipeline.run.url.full`, `cicd.pipeline.task.run.url.full`); without it they have no URL.
    */
-  traceUrl?: string;
+  traceUrl?: string | undefined;
   /** `exception` span events for failures (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN unset or `logs/dup`). Default true. */
   exceptionEvents?: boolean;
   /** Each playbook's digest on its end event (the run history needs it; a baseline implies it). */
   digest?: boolean;
   /** run --baseline: each playbook's baseline, looked up when it starts (links, ratios, the comparison at its end). */
-  baseline?: BaselineLookup;
+  baseline?: BaselineLookup | undefined;
 }
 
 /**
