@@ -65,7 +65,7 @@ export interface ShimSample {
   mainSwitches: number | null;
   vmHwmKiB: number;
   exit: number;
-  stats?: ShimStats;
+  stats?: ShimStats | undefined;
 }
 
 export interface ShimOverheadResult {
@@ -73,12 +73,12 @@ export interface ShimOverheadResult {
   pins: Pinning[];
   modes: ShimMode[];
   reps: number;
-  before?: string;
+  before?: string | undefined;
   command: string;
   samples: ShimSample[];
   /** Peers asked for but not run, each with why and how to get it. */
   skipped: string[];
-  profile?: ShimProfile;
+  profile?: ShimProfile | undefined;
 }
 
 export interface ShimBenchOptions {

@@ -31,14 +31,14 @@ interface Measured {
   /** The playbook's wall time (its root span), s. */
   wallS: number;
   /** ansible-otel's estimate for `to` forks from this run (only for the `from` runs), s. */
-  estimateS?: number;
+  estimateS?: number | undefined;
   /** The run's critical path parts, s. */
   hostWorkS: number;
   forkWaitS: number;
   controllerS: number;
   forkStartupS: number;
   /** What other processes kept busy of the controller's CPUs while it ran (ansible.run.other_cpu), CPUs. */
-  otherCpu?: number;
+  otherCpu?: number | undefined;
 }
 
 export interface WhatIfResult {

@@ -50,7 +50,7 @@ interface RunEntry<S> {
   /** Reported (onRunEnd) already. */
   ended: boolean;
   /** Waiting for a resume since its connection closed. */
-  timer?: NodeJS.Timeout;
+  timer?: NodeJS.Timeout | undefined;
   /** An earlier sidecar may have had this run (a spool file, a resume, a replay): its outputs' marks are read. */
   mayRepeat: boolean;
 }

@@ -7,7 +7,7 @@ import type { Attributes, SpanLink } from '../model/trace-writer.js';
 import { changedStreak, compareRuns, IDEMPOTENCE_RUNS, taskHistory, type CompareThresholds, type Comparison, type TaskHistory } from './compare.js';
 import type { RunDigest, TaskDigest } from './run-digest.js';
 import type { RunKey } from './run-key.js';
-import { groupTasks, taskKey, type TaskGroup } from './task-match.js';
+import { groupTasks, taskKey, type TaskGroup, type TaskIdentity } from './task-match.js';
 
 export interface BaselineContext {
   base: RunDigest;
@@ -17,13 +17,14 @@ export interface BaselineContext {
 }
 
 /** A playbook's baseline, looked up when it starts; a string when there is none: why. */
-export type BaselineLookup = (start: { playbookPath: string; playbook: string; key?: RunKey }) => BaselineContext | string;
+export type BaselineLookup = (start: { playbookPath: string; playbook: string; key: RunKey | undefined }) => BaselineContext | string;
 
 const link = (traceId: string, spanId: string): SpanLink => ({ traceId, spanId, attributes: { [ATTR.LINK_TYPE]: 'baseline' } });
 
 /** One task span's baseline: its instance in the baseline run and its earlier runs. The run model keeps it with the task. */
 export interface BaselineInstance {
-  base?: TaskDigest;
+  /** Undefined: the baseline run has no such task. */
+  base: TaskDigest | undefined;
   past: TaskHistory;
   links: SpanLink[];
 }
@@ -46,7 +47,7 @@ export class LiveBaseline {
   }
 
   /** A task span is about to start: its baseline instance, and the link to it if it has one. */
-  taskStart(t: Pick<TaskDigest, 'play' | 'scopes' | 'name' | 'handler' | 'action' | 'path'>): BaselineInstance {
+  taskStart(t: TaskIdentity): BaselineInstance {
     const key = taskKey(t);
     const n = this.seen.get(key) ?? 0;
     this.seen.set(key, n + 1);

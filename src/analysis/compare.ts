@@ -231,7 +231,8 @@ function newRunVerdicts(
   t: CompareThresholds,
 ): void {
   change.next = durations(n);
-  change.slowestHost = slowestHost(n);
+  const slowest = slowestHost(n);
+  if (slowest !== undefined) change.slowestHost = slowest;
   hostVerdicts(change, b, n);
   // a renamed task's earlier runs had its old name
   const old = b && renamed ? earlier(b.key) : [];

@@ -10,9 +10,9 @@ export interface PathStep {
   taskUuid: string;
   taskSpanId: string;
   handler: boolean;
-  role?: string;
+  role?: string | undefined;
   host: string;
-  delegatedTo?: string;
+  delegatedTo?: string | undefined;
   /** The controller's time on the path just before this step (since the previous step, or the playbook's start). */
   controllerNs: number;
   /** Task start (free: the host's previous result) → worker start, less the controller's part. */

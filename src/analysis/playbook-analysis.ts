@@ -16,7 +16,7 @@ export interface Limit {
   /** …as a share of the wall time (0–1). */
   share: number;
   /** The slow host, the batches, the throttled task. */
-  detail?: string;
+  detail?: string | undefined;
 }
 
 export interface PlaybookAnalysis extends ForkEstimates {
@@ -29,7 +29,7 @@ export interface PlaybookAnalysis extends ForkEstimates {
   hostWorkNs: number;
   forkWaitNs: number;
   controllerNs: number;
-  plays: { name: string; strategy: StrategyKind; chainHost?: string }[];
+  plays: { name: string; strategy: StrategyKind; chainHost?: string | undefined }[];
   /** The path, in time order. */
   steps: PathStep[];
   /** Largest first. */
@@ -39,10 +39,10 @@ export interface PlaybookAnalysis extends ForkEstimates {
   /** Read back from a trace's root span (its host spans were sampled), not computed from a timeline. */
   recorded?: boolean;
   /** The controller's CPUs and one host's worker CPU per task (s), when the shim measured them. */
-  cpus?: number;
-  workerCpu?: number;
+  cpus?: number | undefined;
+  workerCpu?: number | undefined;
   /** The mean CPUs other processes kept busy of the controller's while the tasks ran, when measured. */
-  otherCpu?: number;
+  otherCpu?: number | undefined;
 }
 
 /** Below this share of the wall time, more forks "buy nothing" worth saying. */

@@ -10,8 +10,8 @@ export interface TaskGroup {
   scopes: string[];
   name: string;
   handler: boolean;
-  action?: string;
-  path?: string;
+  action: string | undefined;
+  path: string | undefined;
   /** The instances' args digests, sorted and joined: equal when the args are. */
   args: string;
   instances: TaskDigest[];
@@ -26,8 +26,18 @@ export interface TaskPair {
   renamed?: boolean;
 }
 
+/** What a task is known by across runs: a TaskDigest, or a task starting live (action and path may be unknown). */
+export interface TaskIdentity {
+  play: string;
+  scopes: string[];
+  name: string;
+  handler?: boolean | undefined;
+  action?: string | undefined;
+  path?: string | undefined;
+}
+
 /** A task's identity in its run: play, handler or not, its scopes, its name. */
-export function taskKey(t: Pick<TaskDigest, 'play' | 'scopes' | 'name' | 'handler'>): string {
+export function taskKey(t: TaskIdentity): string {
   return [t.play, t.handler ? 'handler' : 'task', ...t.scopes, t.name].join('\u0000');
 }
 
@@ -78,7 +88,7 @@ export function matchTasks(base: TaskDigest[], next: TaskDigest[]): TaskPair[] {
   const pairs: TaskPair[] = groupTasks(next).map((g) => {
     const b = byKey.get(g.key);
     if (b) used.add(b);
-    return { base: b, next: g };
+    return b ? { base: b, next: g } : { next: g };
   });
   const renamedBy = (same: (a: TaskGroup, b: TaskGroup) => boolean): void => {
     for (const p of pairs) {

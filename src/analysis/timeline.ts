@@ -25,17 +25,17 @@ export interface TimelineTask {
   /** The task span: a task uuid can run more than once (serial batches, handlers, the free strategy). */
   spanId: string;
   handler: boolean;
-  role?: string;
+  role?: string | undefined;
   startNs: number;
   /** The play's serial batch it ran in, from 1. */
   batch: number;
   /** Its `throttle`, 0 for none (or unknown). */
   throttle: number;
   /** CPU seconds the run's finished workers had used when it started, if the shim said. */
-  workerCpu?: number;
+  workerCpu?: number | undefined;
   /** The controller process's own CPU seconds, and the busy seconds of its CPUs since boot, if the shim said. */
-  controllerCpu?: number;
-  machineCpu?: number;
+  controllerCpu?: number | undefined;
+  machineCpu?: number | undefined;
   /** Per host, in dispatch order: the host (index into Timeline.hosts), its worker start, its result (NaN: none came). */
   host: number[];
   start: number[];
@@ -54,7 +54,7 @@ export interface TimelinePlay {
   serial: boolean;
   batches: number;
   /** The largest batch's host count the shim reported. */
-  batchHosts?: number;
+  batchHosts?: number | undefined;
   tasks: TimelineTask[];
 }
 
@@ -65,13 +65,13 @@ export interface Timeline {
   endNs: number;
   interrupted: boolean;
   /** The run's forks as the shim reported them; undefined for older shims, imports and traces without it. */
-  forks?: number;
+  forks?: number | undefined;
   /** The controller's CPUs, if the shim said. */
-  cpus?: number;
+  cpus?: number | undefined;
   /** Mean CPU seconds of one host's worker per task (to the µs), from the tasks' `workerCpu`; undefined if unknown. */
-  workerCpu?: number;
+  workerCpu?: number | undefined;
   /** Mean CPUs other processes kept busy of the controller's while the tasks ran (to 10⁻⁴); undefined if unknown. */
-  otherCpu?: number;
+  otherCpu?: number | undefined;
   hosts: string[];
   plays: TimelinePlay[];
 }

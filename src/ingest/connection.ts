@@ -1,8 +1,8 @@
 /** One shim connection (Unix socket or WebSocket); the pipeline keeps one run per id. */
 export interface Connection {
   readonly id: number;
-  /** Writes one NDJSON line back to the shim (the ack); absent for replays of files. */
-  readonly reply?: (line: string) => void;
+  /** Writes one NDJSON line back to the shim (the ack); undefined for replays of files. */
+  readonly reply?: ((line: string) => void) | undefined;
   /**
    * A lost connection may come back (a WebSocket across pods): a run whose shim resumes is kept
    * open for a while when it closes (docs/protocol.md, "Reconnect and resume"). A Unix socket closes only when

@@ -17,9 +17,9 @@ export interface WsServerOptions {
   host: string;
   port: number;
   /** Bearer token every upgrade must carry; required off loopback. */
-  token?: string;
+  token?: string | undefined;
   /** https/wss instead of http/ws; required off loopback unless `insecure`. */
-  tls?: WsTls;
+  tls?: WsTls | undefined;
   /** Off loopback without TLS: the user accepts token and frames in cleartext. */
   insecure?: boolean;
   /** Largest WebSocket message; a bigger one closes the connection (1009). Frames may span messages. */

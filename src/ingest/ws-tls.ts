@@ -35,5 +35,5 @@ export function readWsTls(o: WsTlsFiles): WsTls | undefined {
   parsed('--ws-tls-key', o.wsTlsKey, () => createPrivateKey(key));
   if (clientCa) parsed('--ws-tls-client-ca', o.wsTlsClientCa!, () => new X509Certificate(clientCa));
   parsed('--ws-tls-key', o.wsTlsKey, () => createSecureContext({ cert, key })); // the key belongs to the certificate
-  return { cert, key, clientCa };
+  return clientCa ? { cert, key, clientCa } : { cert, key };
 }

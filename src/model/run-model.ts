@@ -56,8 +56,8 @@ interface HeldInclude<S> {
 /** How a playbook's root ends: its result and, unless it succeeded, why. */
 interface Outcome {
   result: CicdResult;
-  errorType?: string;
-  message?: string;
+  errorType?: string | undefined;
+  message?: string | undefined;
   /** Cut short before its stats: open spans end as ERROR with `message`. */
   cut: boolean;
 }
@@ -69,13 +69,13 @@ export interface RunModelOptions {
    * ANSIBLE_OTEL_TRACE_URL: with it the root and task spans link to themselves in the trace UI
    * (`cicd.pipeline.run.url.full`, `cicd.pipeline.task.run.url.full`); without it they have no URL.
    */
-  traceUrl?: string;
+  traceUrl?: string | undefined;
   /** `exception` span events for failures (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN unset or `logs/dup`). Default true. */
   exceptionEvents?: boolean;
   /** Each playbook's digest on its end event (the run history needs it; a baseline implies it). */
   digest?: boolean;
   /** run --baseline: each playbook's baseline, looked up when it starts (links, ratios, the comparison at its end). */
-  baseline?: BaselineLookup;
+  baseline?: BaselineLookup | undefined;
 }
 
 /**
@@ -760,7 +760,16 @@ export class RunModel<S> {
     const task = play.tasks.get(uuid);
     if (task && !task.node.ended) return task;
     // A result for a task whose start we never saw (or that already closed): give it a span.
-    this.onTaskStart({ v: 1, t: 'task_start', run: this.runId, seq: -1, ts, task: uuid, name: task?.name ?? `task ${uuid}`, action: task?.action });
+    this.onTaskStart({
+      v: 1,
+      t: 'task_start',
+      run: this.runId,
+      seq: -1,
+      ts,
+      task: uuid,
+      name: task?.name ?? `task ${uuid}`,
+      ...(task?.action !== undefined && { action: task.action }),
+    });
     return play.tasks.get(uuid) as TaskState<S>;
   }
 

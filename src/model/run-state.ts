@@ -16,7 +16,7 @@ export interface PlaybookState<S> {
   name: string;
   ref: RunRef;
   stats: Record<string, Partial<HostStats>>;
-  play?: PlayState<S>;
+  play?: PlayState<S> | undefined;
   /** Its stats came (at `ts`): the plays are over, the root waits for how the command ends. */
   settled?: { ts: number; failed: string[]; unreachable: string[] };
   /** The run's span count before this trace's root: the trace's size is what came after. */
@@ -29,7 +29,7 @@ export interface PlayState<S> {
   name: string;
   batches: number;
   /** Hosts of the current batch (the shim's `host_count`), for `--host-spans auto:N`. */
-  hostCount?: number;
+  hostCount: number | undefined;
   /** A free strategy (free, host_pinned): hosts run the tasks on their own timelines. */
   free: boolean;
   /** Linear: the open role/include spans, outermost first (the stack the current task is in). */
@@ -76,9 +76,9 @@ export interface TaskState<S> {
   /** `problems` mode: the slowest hosts without a span yet, created when the task ends. */
   slowest: Slowest<DeferredSpan<S>>;
   /** Linear plays: the host span of the latest result, ended when it is known whether it is the task's last. */
-  held?: HeldHost<S>;
+  held?: HeldHost<S> | undefined;
   /** run --baseline: its baseline instance (src/analysis/baseline.ts). */
-  baseline?: BaselineInstance;
+  baseline: BaselineInstance | undefined;
 }
 
 /** A host span whose result came, not yet ended (RunModel.hold). */
@@ -110,9 +110,9 @@ export interface TraceSummary {
   /** The host span mode of the run (--host-spans, or its shim's choice). */
   hostSpans: HostSpanChoice;
   /** Where the time went (src/analysis), when it could be computed. */
-  analysis?: PlaybookAnalysis;
+  analysis?: PlaybookAnalysis | undefined;
   /** run --baseline: what changed since the baseline, or why there was none. */
-  baseline?: BaselineOutcome;
+  baseline?: BaselineOutcome | undefined;
 }
 
 export interface RunSummary {

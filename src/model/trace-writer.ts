@@ -9,12 +9,12 @@ export type StatusCodeName = 'unset' | 'ok' | 'error';
 
 export interface SpanStatus {
   code: StatusCodeName;
-  message?: string;
+  message?: string | undefined;
 }
 
 export interface RemoteParent {
   traceparent: string;
-  tracestate?: string;
+  tracestate?: string | undefined;
 }
 
 /**
@@ -27,6 +27,7 @@ export interface SpanLink {
   attributes?: Attributes;
 }
 
+/** The model fills these field by field (per frame, no spreads): an optional one may be `undefined`. */
 export interface StartSpanOptions<S> {
   /**
    * Stable identity of the span within its run (the same frames give the same keys), so a
@@ -38,10 +39,10 @@ export interface StartSpanOptions<S> {
   /** In-process parent; absent for a playbook root span. */
   parent?: S;
   /** W3C parent for root spans (TRACEPARENT of the run). */
-  remoteParent?: RemoteParent;
+  remoteParent?: RemoteParent | undefined;
   startNs: number;
   attributes: Attributes;
-  links?: SpanLink[];
+  links?: SpanLink[] | undefined;
 }
 
 export interface TraceWriter<S> {

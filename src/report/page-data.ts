@@ -43,11 +43,11 @@ export interface PageData {
 
 /** A task's baseline column: the slowest host's time in both runs (ms), the ratio, what changed. */
 export interface PageTaskBaseline {
-  /** Slowest host in the baseline run (ms); absent for an added task. */
-  m?: number;
+  /** Slowest host in the baseline run (ms); undefined (absent from the JSON) for an added task. */
+  m?: number | undefined;
   /** …and in this run. */
   n: number;
-  r?: number;
+  r?: number | undefined;
   /** slower, newly-failed, fixed, drift, not-idempotent, renamed, added. */
   f: string[];
   /** Hosts each flag is about. */
@@ -64,7 +64,8 @@ export interface PageBaseline {
   /** The summary's lines, the head first. */
   lines: string[];
   removed: string[];
-  rows: { task: string; m?: number; n?: number; r?: number; f: string[] }[];
+  /** Times and ratio as in PageTaskBaseline: undefined ones are absent from the JSON. */
+  rows: { task: string; m?: number | undefined; n?: number | undefined; r?: number | undefined; f: string[] }[];
 }
 
 /** The critical path as the page shows it: times in ms, the sentences as the summaries word them. */
@@ -197,7 +198,7 @@ export function pageData(run: ReportRun): PageData {
   return {
     v: 1,
     t0: Number.isFinite(t0Ns) ? Math.round(t0Ns / 1e6) : 0,
-    traceUrl: run.traceUrl,
+    ...(run.traceUrl !== undefined && { traceUrl: run.traceUrl }),
     statuses: STATUSES,
     hosts: tables.hosts.values,
     messages: tables.messages.values,
@@ -245,8 +246,8 @@ function pageTask(t: ReportTask, p: PageTables, cp: string[] | undefined, b: Pag
     name: t.name,
     s: msAfter(p.t0Ns, t.startNs),
     e: msAfter(p.t0Ns, t.endNs),
-    action: t.action,
-    role: t.role,
+    ...(t.action !== undefined && { action: t.action }),
+    ...(t.role !== undefined && { role: t.role }),
     ...(t.handler ? { handler: true as const } : {}),
     r,
     ...(cp ? { cp } : {}),

@@ -1,6 +1,7 @@
 // The report's data model: one run (one or more playbooks) as playbook → play → task → host
 // results. Built only by ReportBuilder, from RunObserver events — live during `run --report`, or
-// replayed from an OTLP/JSON lines traces file by `ansible-otel report`.
+// replayed from an OTLP/JSON lines traces file by `ansible-otel report`. Like the events it is built
+// from, an optional field may hold `undefined`; the page (page-data.ts) leaves such keys out.
 import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { CicdResult, HostSpanStatus } from '../model/attributes.js';
 import type { Comparison } from '../analysis/compare.js';
@@ -10,14 +11,14 @@ export interface ReportHostResult {
   status: HostSpanStatus;
   startNs: number;
   endNs: number;
-  message?: string;
+  message?: string | undefined;
 }
 
 export interface ReportTask {
   name: string;
   uuid: string;
-  action?: string;
-  role?: string;
+  action?: string | undefined;
+  role?: string | undefined;
   handler: boolean;
   startNs: number;
   /** Its last host result (or its start, if none came). */
@@ -48,13 +49,13 @@ export interface ReportPlaybook {
   interrupted: boolean;
   plays: ReportPlay[];
   /** Where the time went, once the playbook ended. */
-  analysis?: PlaybookAnalysis;
+  analysis?: PlaybookAnalysis | undefined;
   /** What changed since the baseline (run --baseline, compare --report): the baseline column. */
-  baseline?: Comparison;
+  baseline?: Comparison | undefined;
 }
 
 export interface ReportRun {
   playbooks: ReportPlaybook[];
   /** ANSIBLE_OTEL_TRACE_URL, `{trace_id}` still in it. */
-  traceUrl?: string;
+  traceUrl?: string | undefined;
 }

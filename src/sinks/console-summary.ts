@@ -34,7 +34,7 @@ interface Failure {
   task: string;
   host: string;
   status: HostSpanStatus;
-  message?: string;
+  message?: string | undefined;
 }
 
 interface PlaybookTally {
@@ -44,14 +44,14 @@ interface PlaybookTally {
   hosts: Map<string, { ns: number; results: number }>;
   failures: Failure[];
   counts: Partial<Record<HostSpanStatus, number>>;
-  play?: PlayTiming;
+  play?: PlayTiming | undefined;
 }
 
 const ORDER: HostSpanStatus[] = ['ok', 'changed', 'failed', 'unreachable', 'ignored', 'rescued', 'skipped'];
 
 export interface ConsoleSummaryOptions extends ConsoleSinkOptions {
   /** ANSIBLE_OTEL_TRACE_URL: `{trace_id}` is replaced. */
-  traceUrl?: string;
+  traceUrl?: string | undefined;
 }
 
 export class ConsoleSummarySink implements Sink {

@@ -6,15 +6,15 @@ export interface Failure {
   host: string;
   task: string;
   status: 'failed' | 'unreachable';
-  message?: string;
+  message?: string | undefined;
 }
 
 export interface MessageContext {
   playbook: string;
   runId: string;
-  channel?: string;
+  channel?: string | undefined;
   /** The trace link, when ANSIBLE_OTEL_TRACE_URL is configured. */
-  traceLink?: string;
+  traceLink?: string | undefined;
 }
 
 const COLOR = { failure: '#d92d20', interrupted: '#f79009', success: '#12b76a' } as const;

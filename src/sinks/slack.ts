@@ -9,11 +9,11 @@ import { alertMessage, rollupMessage, summaryMessage, type Failure, type Message
 
 export interface SlackOptions {
   delivery: Delivery;
-  channel?: string;
+  channel?: string | undefined;
   /** Also announce playbooks that succeeded (failures and interruptions always are). */
   notifyOnSuccess: boolean;
   /** ANSIBLE_OTEL_TRACE_URL: `{trace_id}` is replaced. */
-  traceUrl?: string;
+  traceUrl?: string | undefined;
   /** After a message, further failures wait this long and go out together. */
   rollupWindowMs?: number;
   /** Its name in the output marks (output-marks.ts), so a replayed run is not announced again. */
@@ -22,10 +22,10 @@ export interface SlackOptions {
 
 interface PlaybookState {
   context: MessageContext;
-  controller?: string;
+  controller?: string | undefined;
   pending: Failure[];
   /** Set while a window is open: failures are held, not sent. */
-  timer?: NodeJS.Timeout;
+  timer?: NodeJS.Timeout | undefined;
 }
 
 export class SlackSink implements Sink {

@@ -25,8 +25,8 @@ export interface WebhookOptions {
   delivery: Delivery;
   events: ReadonlySet<WebhookEvent>;
   /** Shared secret: adds `X-Ansible-Otel-Signature: sha256=<hex HMAC of the body>`. */
-  secret?: string;
-  traceUrl?: string;
+  secret?: string | undefined;
+  traceUrl?: string | undefined;
   /** Its name in the output marks (output-marks.ts), so a replayed run's events are not posted again. */
   mark?: string;
 }

@@ -1,4 +1,6 @@
 // The live state of running playbooks for watchers: a RunObserver, no I/O, clock passed in.
+// Views are filled field by field from the events: an optional field may hold `undefined`, which
+// the JSON sent to watchers leaves out.
 import type { CicdResult, HostSpanStatus } from '../model/attributes.js';
 import type {
   HostResultEvent,
@@ -18,12 +20,12 @@ export interface LiveTask {
   startNs: number;
   hostsDone: number;
   /** Hosts expected: the batch minus hosts already out of the play; undefined when unknown (handlers, old shims). */
-  hostsTotal?: number;
+  hostsTotal?: number | undefined;
   hostsRunning: number;
   failed: number;
   durationMs: number;
   /** The host that took (or is taking) longest on this task. */
-  slowest?: { host: string; ms: number; running: boolean };
+  slowest?: { host: string; ms: number; running: boolean } | undefined;
 }
 
 /** One playbook (one trace) of a run. */
@@ -31,15 +33,15 @@ export interface LiveRun {
   traceId: string;
   runId: string;
   playbook: string;
-  controller?: string;
-  user?: string;
+  controller?: string | undefined;
+  user?: string | undefined;
   startNs: number;
   elapsedMs: number;
   state: 'running' | 'ended';
-  result?: CicdResult;
-  play?: string;
-  batch?: number;
-  task?: LiveTask;
+  result?: CicdResult | undefined;
+  play?: string | undefined;
+  batch?: number | undefined;
+  task?: LiveTask | undefined;
   tasksDone: number;
   /** Failed or unreachable host results so far (not ignored, not rescued). */
   failures: number;
@@ -55,7 +57,7 @@ interface TaskState {
   handler: boolean;
   startNs: number;
   endNs: number;
-  hostsTotal?: number;
+  hostsTotal?: number | undefined;
   done: number;
   failed: number;
   running: Map<string, number>;
@@ -63,17 +65,17 @@ interface TaskState {
 }
 
 interface RunState {
-  ref: { traceId: string; runId: string; playbook: string; controller?: string; user?: string };
+  ref: { traceId: string; runId: string; playbook: string; controller: string | undefined; user: string | undefined };
   startNs: number;
   lastNs: number;
   endNs?: number;
   result?: CicdResult;
   play?: string;
   batch?: number;
-  batchHosts?: number;
+  batchHosts?: number | undefined;
   /** Hosts out of the current play batch (failed or unreachable); ansible runs no more tasks on them. */
   out: Set<string>;
-  task?: TaskState;
+  task?: TaskState | undefined;
   tasksDone: number;
   failures: number;
   hosts: Set<string>;

@@ -14,10 +14,10 @@ export interface WatchClientHandlers {
 /** wss:// only: PEM files' contents. */
 export interface WatchTls {
   /** CAs that alone verify the sidecar; without them, Node's own plus NODE_EXTRA_CA_CERTS. */
-  ca?: Buffer;
+  ca?: Buffer | undefined;
   /** Client certificate and key, for a sidecar with --ws-tls-client-ca. */
-  cert?: Buffer;
-  key?: Buffer;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
 }
 
 /** ws://host:port means ws://host:port/watch. */

@@ -40,7 +40,7 @@ export function endLine(r: LiveRun, paint: Paint): string {
   return `${runLabel(r)} ended: ${paint(style, result)} after ${formatDuration(nsFromMs(r.elapsedMs))} · ${plural(r.tasksDone, 'task')} · ${plural(r.hostsSeen, 'host')} · ${failures}`;
 }
 
-function startLine(r: { playbook: string; runId: string; controller?: string; user?: string }): string {
+function startLine(r: Pick<LiveRun, 'playbook' | 'runId' | 'controller' | 'user'>): string {
   const where = r.controller ? ` on ${printable(r.controller)}${r.user ? ` as ${printable(r.user)}` : ''}` : '';
   return `${runLabel(r)} started${where}`;
 }
@@ -60,7 +60,7 @@ export class PlainView {
 
   lines(m: WatchMessage, nowMs: number): string[] {
     const out: string[] = [];
-    const started = (r: { traceId: string; playbook: string; runId: string; controller?: string; user?: string }): void => {
+    const started = (r: Pick<LiveRun, 'traceId' | 'playbook' | 'runId' | 'controller' | 'user'>): void => {
       if (this.seen.has(r.traceId)) return;
       this.seen.add(r.traceId);
       this.lastPrintMs.set(r.traceId, nowMs);

@@ -10,9 +10,9 @@ export interface ResultLine {
   host: string;
   status: LineStatus;
   /** `(item=…)` as printed, for loop items; undefined for a host's own result. */
-  item?: string;
+  item?: string | undefined;
   /** `[h1 -> h2]`: the delegate. */
-  delegate?: string;
+  delegate?: string | undefined;
   /** Followed by `...ignoring`. */
   ignoring: boolean;
   /** 0-based line number in the output. */
@@ -27,7 +27,7 @@ export interface TaskBlock {
   play: number;
   results: ResultLine[];
   /** `included: FILE for h1, h2 [=> (item=…)]` lines. */
-  included: { file: string; hosts: string[]; item?: string }[];
+  included: { file: string; hosts: string[]; item?: string | undefined }[];
   /** `FAILED - RETRYING: [h1]: name (N retries left).` per host. */
   retries: Map<string, number>;
   /** `ASYNC OK|FAILED|POLL on h1: jid=…` per host. */

@@ -95,7 +95,7 @@ export function runFrames(run: string, tasks: TaskPlan[], startMs = 0, argv = ['
 export interface ModelRun {
   digest: RunDigest;
   writer: RunWriter;
-  baseline?: BaselineOutcome;
+  baseline?: BaselineOutcome | undefined;
 }
 
 /** The run through the run model (digests on; a baseline lookup if given). */

@@ -20,7 +20,7 @@ export interface OtlpLogRecord {
   eventName?: string;
   attributes: Record<string, AttrValue>;
   resource: Record<string, AttrValue>;
-  schemaUrl?: string;
+  schemaUrl?: string | undefined;
 }
 
 /** A decoded ExportLogsServiceRequest (as a JSON object) into flat records. */

@@ -18,15 +18,15 @@ export interface OtlpPoint {
   monotonic: boolean | undefined;
   attributes: Record<string, AttrValue>;
   /** Sum and gauge points. */
-  value?: number;
+  value?: number | undefined;
   /** Histogram points. */
-  count?: number;
-  sum?: number;
-  bounds?: number[];
+  count?: number | undefined;
+  sum?: number | undefined;
+  bounds?: number[] | undefined;
   resource: Record<string, AttrValue>;
   /** Sum and gauge points: whether the value came as an integer or a double. */
-  valueType?: 'int' | 'double';
-  schemaUrl?: string;
+  valueType?: 'int' | 'double' | undefined;
+  schemaUrl?: string | undefined;
 }
 
 const num = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));

@@ -72,7 +72,7 @@ export function runShimmed(playbook: string, endpoint: string, env: NodeJS.Proce
 export function runPlaybooks(
   playbooks: string[],
   env: NodeJS.ProcessEnv,
-  o: { sidecarArgs?: string[]; ansibleArgs?: string[]; onSpawn?: (c: ChildProcess) => void; cwd?: string } = {},
+  o: { sidecarArgs?: string[]; ansibleArgs?: string[]; onSpawn?: ((c: ChildProcess) => void) | undefined; cwd?: string } = {},
 ): Promise<CliResult> {
   const files = playbooks.map((p) => join(PLAYBOOKS, p));
   return runCli(['run', ...(o.sidecarArgs ?? []), '--', 'ansible-playbook', '-i', INVENTORY, ...(o.ansibleArgs ?? []), ...files], env, o.onSpawn, o.cwd);

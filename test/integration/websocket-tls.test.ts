@@ -31,9 +31,9 @@ interface Serve {
 }
 
 interface ClientTls {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
+  ca?: Buffer | undefined;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
 }
 
 /**

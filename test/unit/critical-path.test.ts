@@ -24,7 +24,7 @@ interface Played {
   end: PlaybookEndEvent;
 }
 
-function play(fs: Frame[], hostSpans?: HostSpanChoice, finish = true): Played {
+function play(fs: Frame[], hostSpans: HostSpanChoice = 'all', finish = true): Played {
   const w = new MemoryWriter();
   const ends: PlaybookEndEvent[] = [];
   const model = new RunModel(w, 'run-cp', { playbookEnd: (e) => ends.push(e) }, { hostSpans });

@@ -16,7 +16,7 @@ interface Played {
   hostResults: HostResultEvent[];
 }
 
-function play(frames: Frame[], hostSpans?: HostSpanChoice): Played {
+function play(frames: Frame[], hostSpans: HostSpanChoice = 'all'): Played {
   const w = new MemoryWriter();
   const records: LogRecordOp[] = [];
   const hostResults: HostResultEvent[] = [];

@@ -41,7 +41,7 @@ function setup(done: string[] = []) {
   const writer = new MemoryWriter();
   const said: string[] = [];
   const ended: RunSummary[] = [];
-  const last: { run: string; seq: number; reply?: (l: string) => void }[] = [];
+  const last: { run: string; seq: number; reply?: ((l: string) => void) | undefined }[] = [];
   const pipeline = new Pipeline(
     writer,
     new Logger((l) => said.push(l)),

@@ -9,8 +9,8 @@ export interface RunnerArtifact {
   /** artifacts/<ident> */
   dir: string;
   events: RunnerEvent[];
-  command?: string[];
-  cwd?: string;
+  command?: string[] | undefined;
+  cwd?: string | undefined;
 }
 
 export interface ArtifactProblem {

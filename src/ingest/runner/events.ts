@@ -29,8 +29,8 @@ export interface RunnerRunInfo {
   /** The runner ident (artifacts/<ident>). */
   ident: string;
   /** artifacts/<ident>/command: the command line and the directory ansible-playbook ran in. */
-  command?: string[];
-  cwd?: string;
+  command?: string[] | undefined;
+  cwd?: string | undefined;
   /** As the shim's max_result_bytes (default 4096). */
   maxResultBytes?: number;
 }

@@ -5,9 +5,11 @@ import type { Scope } from '../../protocol/frames.js';
 import { fileOf } from './event-fields.js';
 
 interface OpenScope extends Scope {
+  /** How it was opened: an import always knows (roles, import_role, include_role, include_tasks). */
+  via: string;
   /** include: the included file, the includer's file, the files seen before it opened. */
   file?: string;
-  parentFile?: string;
+  parentFile?: string | undefined;
   before?: Set<string>;
   tasks: Set<string>;
   /** Task paths (file:line) run in this instance: ansible-core 2.19 gives an included role's tasks new uuids, so a repeated path, not only a repeated uuid, starts a new instance. */
@@ -17,12 +19,12 @@ interface OpenScope extends Scope {
 /** Role and include scopes from what runner events carry (role name, task file, include events). */
 export class ScopeTracker {
   private stack: OpenScope[] = [];
-  private pending: { id: string; file: string; name: string; parentFile?: string }[] = [];
+  private pending: { id: string; file: string; name: string; parentFile: string | undefined }[] = [];
   private files = new Set<string>();
   private roleIds = new Map<string, string>();
   private roleCount = 0;
   private plainTaskSeen = false;
-  private previous: { uuid: string; action?: string } | undefined;
+  private previous: { uuid: string; action: string | undefined } | undefined;
 
   constructor(private play = '') {}
 
@@ -80,7 +82,7 @@ export class ScopeTracker {
     this.stack.push(this.scope('role', id, role, via));
   }
 
-  private scope(kind: Scope['kind'], id: string, name: string, via: Scope['via']): OpenScope {
+  private scope(kind: Scope['kind'], id: string, name: string, via: string): OpenScope {
     return { kind, id, name, via, tasks: new Set(), paths: new Set() };
   }
 
