@@ -60,10 +60,11 @@ export interface RunDigest {
 
 /**
  * The host results one digest holds. A digest lives until its playbook ends, so it is the one
- * per-run structure that grows with the run: at about 150 bytes of heap a host result, a run of
- * 1,000,000 results held 150 MB (and V8 let the heap grow past 1 GB before collecting). A record
- * of this many is over the history's record bound anyway (16 MiB at 88 bytes a host result,
- * docs/scale.md), so the history could not keep a bigger one.
+ * per-run structure that grows with the run: as objects (a HostRun a result, a key in its task's
+ * hosts) it took about 150 bytes of heap a host result, and a run of 1,000,000 results held
+ * 150 MB (V8 let the heap grow past 1 GB before collecting). Built in columns (HostColumns) it
+ * takes about 24; a record of this many is still over the history's record bound (16 MiB at 88
+ * bytes a host result, docs/scale.md), so the history could not keep a bigger one.
  */
 export const DIGEST_MAX_HOST_RESULTS = 200_000;
 
@@ -82,11 +83,47 @@ export function argsDigest(attributes: Attributes | Record<string, unknown>): st
     .slice(0, 16);
 }
 
+/**
+ * A task's host results while its playbook runs, in columns: its `hosts` as objects would hold
+ * a HostRun and a dictionary entry a result until the playbook ends (about 150 bytes of heap, and
+ * a run's history made serve's peak RSS 75 MiB higher at 200,000 results); columns of host names
+ * (one string a host, shared), statuses (constants), changed and durations take about 24. The
+ * objects are built when the digest is read: at the playbook's end, or for a task at its end.
+ */
+class HostColumns {
+  private readonly host: string[] = [];
+  private readonly status: HostSpanStatus[] = [];
+  private readonly changed: (0 | 1)[] = [];
+  private readonly ns: number[] = [];
+
+  push(host: string, status: HostSpanStatus, changed: 0 | 1, ns: number): void {
+    this.host.push(host);
+    this.status.push(status);
+    this.changed.push(changed);
+    this.ns.push(ns);
+  }
+
+  /** As `hosts` had them assigned in turn: a host's first result places it, its last one counts. */
+  hosts(): Record<string, HostRun> {
+    const out: Record<string, HostRun> = {};
+    for (let i = 0; i < this.host.length; i++)
+      out[this.host[i] as string] = { s: this.status[i] as HostSpanStatus, c: this.changed[i] as 0 | 1, d: this.ns[i] as number };
+    return out;
+  }
+}
+
+interface OpenTask {
+  digest: TaskDigest;
+  columns: HostColumns;
+}
+
 interface Building {
   digest: RunDigest;
   hostResults: number;
-  bySpan: Map<string, TaskDigest>;
-  byUuid: Map<string, TaskDigest>;
+  bySpan: Map<string, OpenTask>;
+  byUuid: Map<string, OpenTask>;
+  /** One string a host name for the columns, not one a result (each frame parses its own). */
+  names: Map<string, string>;
 }
 
 /**
@@ -102,9 +139,10 @@ export class DigestRecorder implements RunObserver {
     private readonly onDigest: (d: RunDigest) => void = () => {},
   ) {}
 
-  /** A task instance of an open playbook, by its span id. */
+  /** A task instance of an open playbook, by its span id, with its host results so far. */
   task(traceId: string, spanId: string): TaskDigest | undefined {
-    return this.open.get(traceId)?.bySpan.get(spanId);
+    const t = this.open.get(traceId)?.bySpan.get(spanId);
+    return t && { ...t.digest, hosts: t.columns.hosts() };
   }
 
   /** The playbook ended: its digest, and it is let go. */
@@ -112,6 +150,7 @@ export class DigestRecorder implements RunObserver {
     const b = this.open.get(e.traceId);
     if (!b) return undefined;
     this.open.delete(e.traceId);
+    for (const t of b.bySpan.values()) t.digest.hosts = t.columns.hosts();
     const d = b.digest;
     d.durationNs = e.endNs - d.startNs;
     d.result = e.result;
@@ -133,7 +172,7 @@ export class DigestRecorder implements RunObserver {
       result: 'error',
       tasks: [],
     };
-    this.open.set(e.traceId, { digest, hostResults: 0, bySpan: new Map(), byUuid: new Map() });
+    this.open.set(e.traceId, { digest, hostResults: 0, bySpan: new Map(), byUuid: new Map(), names: new Map() });
     this.inner.playbookStart?.(e);
   }
 
@@ -148,8 +187,9 @@ export class DigestRecorder implements RunObserver {
       if (args) t.args = args;
       if (e.changesEveryRun) t.changesEveryRun = true;
       b.digest.tasks.push(t);
-      b.bySpan.set(e.spanId, t);
-      b.byUuid.set(e.taskUuid, t);
+      const open = { digest: t, columns: new HostColumns() };
+      b.bySpan.set(e.spanId, open);
+      b.byUuid.set(e.taskUuid, open);
     }
     this.inner.taskStart?.(e);
   }
@@ -158,9 +198,13 @@ export class DigestRecorder implements RunObserver {
     const b = this.open.get(e.traceId);
     const t = b && ((e.taskSpanId !== undefined ? b.bySpan.get(e.taskSpanId) : undefined) ?? b.byUuid.get(e.taskUuid));
     if (t && b) {
-      t.durationNs = Math.max(t.durationNs, e.endNs - t.startNs);
+      t.digest.durationNs = Math.max(t.digest.durationNs, e.endNs - t.digest.startNs);
       if (++b.hostResults > DIGEST_MAX_HOST_RESULTS) b.digest.tooLarge = true;
-      else t.hosts[e.host] = { s: e.status, c: e.changed || e.status === 'changed' ? 1 : 0, d: Math.max(0, e.endNs - e.startNs) };
+      else {
+        let host = b.names.get(e.host);
+        if (host === undefined) b.names.set(e.host, (host = e.host));
+        t.columns.push(host, e.status, e.changed || e.status === 'changed' ? 1 : 0, Math.max(0, e.endNs - e.startNs));
+      }
     }
     this.inner.hostResult?.(e);
   }
