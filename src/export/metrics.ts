@@ -57,6 +57,8 @@ export class Metrics implements Component<MetricsReport> {
   private readonly self: MetricsOptions['self'];
   /** Acknowledged push exports: what the recorder's output marks wait on. */
   private readonly acks = new MetricAcks();
+  /** Whether the shutdown's final push finished within its deadline (false until it did). */
+  private flushed = false;
 
   constructor(o: MetricsOptions) {
     const resource = o.resource;
@@ -129,10 +131,15 @@ export class Metrics implements Component<MetricsReport> {
 
   /** Pushes the final values and stops the endpoints; the textfile is a sink, shut down with the sinks. */
   async shutdown(deadlineMs: number): Promise<MetricsReport> {
-    const flushed = this.provider ? await withinDeadline(this.provider.shutdown(), deadlineMs) : true;
+    this.flushed = this.provider ? await withinDeadline(this.provider.shutdown(), deadlineMs) : true;
     for (const r of this.readers) r.durable?.spill();
     await Promise.all(this.readers.map((r) => r.prometheus?.shutdown(deadlineMs)));
+    return this.report();
+  }
+
+  /** What the pushes did so far (after shutdown: whether the last one made it). */
+  report(): MetricsReport {
     const lastError = this.readers.map((r) => r.counting?.lastError).find(Boolean);
-    return { targets: this.targets, failed: this.failed(), lastError, flushed };
+    return { targets: this.targets, failed: this.failed(), lastError, flushed: this.flushed };
   }
 }

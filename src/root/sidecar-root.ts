@@ -28,7 +28,7 @@ import type { RunSummary } from '../model/run-model.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
-import { shutdownAll, stragglerMessage, type Component, type IngestEdge } from '../util/lifecycle.js';
+import { shutdownAll, stragglerMessage, type Component, type IngestEdge, type Straggler } from '../util/lifecycle.js';
 import { DEFAULT_LOGS_FILE, DEFAULT_METRICS_FILE, DEFAULT_TRACES_FILE, type SidecarConfig } from './config.js';
 import { appendJobSummary } from './job-summary.js';
 import { printExportReport, printLogsReport, printMetricsReport, printRunSummary } from './summary.js';
@@ -55,7 +55,13 @@ export interface RootParts {
   force?: boolean;
 }
 
-export class SidecarRoot {
+/**
+ * The sidecar as one Component: `start` brings every part up in order, `shutdown` takes them down
+ * in the reverse order within one deadline and resolves to whether every span and log record was
+ * delivered or is waiting in the disk queue (what replay and import exit with).
+ */
+export class SidecarRoot implements Component<boolean> {
+  readonly name = 'sidecar';
   readonly tracing: Tracing;
   readonly metrics: Metrics | undefined;
   readonly logs: Logs;
@@ -268,8 +274,8 @@ export class SidecarRoot {
         return undefined;
       });
     }
-    const outputs: Component<unknown>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs];
-    for (const c of outputs) await c.start();
+    const outputs: Partial<Component<unknown>>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs, ...this.sinks];
+    for (const c of outputs) await c.start?.();
     if (this.settlement && this.server) {
       this.settlement.prune();
       this.pruneTimer = setInterval(() => this.settlement!.prune(), 3_600_000).unref();
@@ -312,43 +318,43 @@ export class SidecarRoot {
   }
 
   /**
-   * The edges let open runs finish for `graceMs`; what is still open then ends as interrupted;
-   * the outputs get the flush timeout to hand everything over; the report says what went where
-   * and what did not make it. Resolves to whether every span and log record was delivered or
-   * is waiting in the disk queue (what replay and import exit with).
+   * In order: the edges take no more runs and cut the open ones, the spooled run being replayed
+   * gets its export, what is still open ends as interrupted, the watchers see it, the edges close;
+   * then the outputs (sinks and signals) hand everything over within `deadlineMs` (the flush
+   * timeout), the output marks record what they took, the SDK stops, and the report says what went
+   * where. The report is written whatever happened before it (a part that threw is one more line).
+   * Resolves to whether every span and log record was delivered or is waiting in the disk queue.
    */
-  async shutdown(graceMs: number): Promise<boolean> {
-    await Promise.all(this.edges.map((e) => e.drain(graceMs)));
-    const flushMs = this.config.flushTimeoutMs;
-    // A spooled run being replayed waits on its export like a live one: it gets the flush timeout.
-    await this.spool?.shutdown(flushMs);
-    clearInterval(this.pruneTimer);
-    this.pipeline.endAll();
-    // Watchers see the runs that were cut off end, then the edges close.
-    const closing = [
-      ...(await shutdownAll(this.watch ? [this.watch] : [], flushMs)),
-      ...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], flushMs)),
-    ];
-    // Before the outputs flush: what their flush delivers (the last metric export) is what marks it.
-    const marking = this.gate?.flush();
-    await nextMillisecond(); // a metric collection of the flush must come after the marks' wait began (metric-acks.ts)
-    const end = Date.now() + flushMs;
-    const [late, traces, metrics, logs] = await Promise.all([
-      shutdownAll(this.sinks, flushMs),
-      this.tracing.shutdown(flushMs),
-      this.metrics?.shutdown(flushMs),
-      this.logs.shutdown(flushMs),
-    ]);
-    // The outputs have flushed: what they took is marked within a few fsyncs (the rest of the
-    // flush deadline, at least MARKS_WRITE_MS). What one did not take (a collector down: its own
-    // report says so) stays unmarked, for a replay to give it again: at least once.
-    if (marking) await withinDeadline(marking, Math.max(MARKS_WRITE_MS, end - Date.now()));
-    this.sdk.unregister();
-    for (const s of [...closing, ...late]) this.log.warn(stragglerMessage(s, flushMs));
-    printExportReport(this.log, traces, flushMs / 1000);
-    if (metrics) printMetricsReport(this.log, metrics, flushMs / 1000);
-    printLogsReport(this.log, logs, flushMs / 1000);
-    return [...traces.perTarget, ...logs.perTarget].every((t) => t.failed === 0 && t.dropped === 0);
+  async shutdown(deadlineMs: number): Promise<boolean> {
+    const stragglers: Straggler[] = [];
+    try {
+      await Promise.all(this.edges.map((e) => e.drain()));
+      // A spooled run being replayed waits on its export like a live one: it gets the deadline.
+      await this.spool?.shutdown(deadlineMs);
+      clearInterval(this.pruneTimer);
+      this.pipeline.endAll();
+      // Watchers see the runs that were cut off end, then the edges close.
+      stragglers.push(...(await shutdownAll(this.watch ? [this.watch] : [], deadlineMs)));
+      stragglers.push(...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], deadlineMs)));
+      // Before the outputs flush: what their flush delivers (the last metric export) is what marks it.
+      const marking = this.gate?.flush();
+      await nextMillisecond(); // a metric collection of the flush must come after the marks' wait began (metric-acks.ts)
+      const end = Date.now() + deadlineMs;
+      stragglers.push(...(await shutdownAll([...this.sinks, this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs], deadlineMs)));
+      // The outputs have flushed: what they took is marked within a few fsyncs (the rest of the
+      // flush deadline, at least MARKS_WRITE_MS). What one did not take (a collector down: its own
+      // report says so) stays unmarked, for a replay to give it again: at least once.
+      if (marking) await withinDeadline(marking, Math.max(MARKS_WRITE_MS, end - Date.now()));
+      this.sdk.unregister();
+    } catch (error) {
+      stragglers.push({ name: this.name, error });
+    } finally {
+      for (const s of stragglers) this.log.warn(stragglerMessage(s, deadlineMs));
+      printExportReport(this.log, this.tracing.report(), deadlineMs / 1000);
+      if (this.metrics) printMetricsReport(this.log, this.metrics.report(), deadlineMs / 1000);
+      printLogsReport(this.log, this.logs.report(), deadlineMs / 1000);
+    }
+    return [...this.tracing.report().perTarget, ...this.logs.report().perTarget].every((t) => t.failed === 0 && t.dropped === 0);
   }
 }
 

@@ -47,7 +47,11 @@ export class JsonLinesFile {
     await this.writing;
   }
 
-  /** Writes what is queued and closes the file; resolves with the first write error, if any. */
+  /**
+   * Writes what is queued and closes the file; resolves with the first write error, if any. Not a
+   * Component's shutdown: the file is a part of its owners (the file exporters, the events file,
+   * the frame recorder), which hold the deadline and report the error in their own terms.
+   */
   async close(): Promise<Error | undefined> {
     await this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
