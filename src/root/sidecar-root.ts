@@ -324,9 +324,9 @@ export class SidecarRoot implements Component<boolean> {
   /**
    * In order: the edges take no more runs and cut the open ones, the spooled run being replayed
    * gets its export, what is still open ends as interrupted, the watchers see it, the edges close;
-   * then the outputs (sinks and signals) hand everything over within `deadlineMs` (the flush
-   * timeout), the output marks record what they took, the SDK stops, and the report says what went
-   * where. The report is written whatever happened before it (a part that threw is one more line).
+   * then the SDK (NodeSDK flushes every provider), the sinks and the signals hand everything over
+   * within `deadlineMs` (the flush timeout), the output marks record what they took, and the
+   * report says what went where. The report is written whatever happened before it (a part that threw is one more line).
    * Resolves to whether every span and log record was delivered or is waiting in the disk queue.
    */
   async shutdown(deadlineMs: number): Promise<boolean> {
