@@ -3,7 +3,6 @@
 // hot path; shutdown writes what is left.
 import { resolve } from 'node:path';
 import { JsonLinesFile } from '../util/json-lines-file.js';
-import { byDeadline } from '../util/deadline.js';
 import { jsonLines } from './event-json.js';
 import type { MarkedSink } from '../export/ledger/output-gate.js';
 import { outputName } from '../export/ledger/output-marks.js';
@@ -25,9 +24,6 @@ export function eventsFileSink(path: string): MarkedSink {
     mark: outputName('events', resolve(path)),
     taken: () => file.flush(),
     ...jsonLines((line) => void file.append(line.slice(0, -1))),
-    async shutdown(deadlineMs: number) {
-      const error = await byDeadline(file.close(), deadlineMs, 'writing the last events');
-      if (error) throw new Error(`could not write every event: ${error.message}`);
-    },
+    shutdown: (deadlineMs: number) => file.closeWithin(deadlineMs, 'every event'),
   };
 }
