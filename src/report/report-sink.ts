@@ -15,7 +15,7 @@ import { byDeadline } from '../util/deadline.js';
 export class ReportSink extends ReportBuilder implements Sink {
   readonly name = 'report';
   readonly mark: string;
-  private written!: () => void;
+  private written: () => void = () => {};
   private readonly whenWritten = new Promise<void>((resolve) => (this.written = resolve));
 
   constructor(
