@@ -48,7 +48,7 @@ export async function runCommand(command: string[], o: RunOptions, env: Env): Pr
     // Nothing reported and the command failed: it stopped before ansible loaded its callbacks (a
     // playbook that does not parse). Its trace is the command itself, with the exit code's result.
     if (!reported && exitCode !== 0) await sidecar.feed(commandRunFrames(command, exitCode, startNs, endNs, randomUUID().replaceAll('-', '')));
-    await sidecar.shutdown(0);
+    await sidecar.shutdown(config.flushTimeoutMs);
     if (!reported && exitCode !== 0) log.warn(`${command[0]} exited ${exitCode} before ansible reported a playbook: its trace holds the command alone`);
     else if (!reported) log.warn(`no ansible run reported to the sidecar (was ${command[0]} an ansible-playbook or ansible command?)`);
     return exitCode;

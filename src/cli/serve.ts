@@ -35,6 +35,6 @@ export async function serveCommand(o: ServeOptions, env: Env): Promise<number> {
   );
   await stopped;
   log.info('shutting down: open runs end as interrupted');
-  await sidecar.shutdown(0);
+  await sidecar.shutdown(config.flushTimeoutMs);
   return 0;
 }

@@ -12,6 +12,14 @@ import type { MetricAcks } from './metric-acks.js';
 
 /** Counts failed metric exports and says the first one, so a dead collector is never silent. */
 export class CountingMetricExporter extends ExportTally implements PushMetricExporter {
+  private whenClosed: () => void = () => {};
+  /**
+   * Resolves once the reader shut this exporter down, which it does after its final export
+   * (PeriodicExportingMetricReader.onShutdown): how the metrics know their last push is out
+   * while NodeSDK shuts the reader down (a reader shuts down only once).
+   */
+  readonly closed = new Promise<void>((resolve) => (this.whenClosed = resolve));
+
   constructor(
     readonly inner: PushMetricExporter,
     target: string,
@@ -48,6 +56,6 @@ export class CountingMetricExporter extends ExportTally implements PushMetricExp
   }
 
   shutdown(): Promise<void> {
-    return this.inner.shutdown();
+    return this.inner.shutdown().finally(() => this.whenClosed());
   }
 }

@@ -12,11 +12,11 @@ export interface LogExporterOptions {
   /** The OTEL_* configuration, resolved once (otel-env.ts). */
   otel: OtelEnv;
   /** A logs file option, if the CLI grows one: always written. */
-  logsFile?: string;
+  logsFile?: string | undefined;
   /** Where the embedded default writes (`ansible-otel-logs.jsonl`, beside the traces file). */
   defaultLogsFile: string;
   /** Disk queue root shared with traces and metrics; undefined: no queue. */
-  queueDir?: string;
+  queueDir?: string | undefined;
   log: Logger;
 }
 

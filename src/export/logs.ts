@@ -1,122 +1,92 @@
 import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
-import type { DurableLogExporter } from './durable/durable-log-exporter.js';
-import type { Resource } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, type LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { LoggerProvider } from '@opentelemetry/api-logs';
+import { BatchLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { RunLogs } from '../model/run-logs.js';
 import type { RunObserver } from '../model/run-observer.js';
-import { targetReport, type TargetReport } from './target-report.js';
+import type { TargetReport } from './target-report.js';
 import { CountingLogRecordExporter } from './counting-log-exporter.js';
 import { chooseLogExporters, type LogExporterOptions } from './log-exporters.js';
 import { OtelLogWriter } from './otel-log-writer.js';
 import type { Component } from '../util/lifecycle.js';
-import { DeliveryLedger, ITEM_ID } from './ledger/delivery-ledger.js';
-import { destinationDir } from './ledger/ledger-dir.js';
-import { LedgerExporter, ledgerErrorLog, ledgerDirs, logRecordKey, settleLedgers, shutdownLedgered } from './ledger/ledger-exporter.js';
+import { ITEM_ID } from './ledger/delivery-ledger.js';
+import { logRecordKey } from './ledger/ledger-exporter.js';
+import { SignalOutput } from './signal-output.js';
 
-export interface LogsOptions extends LogExporterOptions {
-  /** The resource every signal shares (built by the composition root, src/root/sidecar-root.ts). */
-  resource: Resource;
+export interface LogOutputOptions extends LogExporterOptions {
+  /** Ledger root (as for spans): a record a destination took is not sent there again. Undefined: none. */
+  ledgerDir?: string | undefined;
+  /** `--force`: the ledger records but filters nothing. */
+  ledgerResend?: boolean | undefined;
+}
+
+export interface LogsOptions {
   /** Task stdout/stderr as INFO records. */
   taskOutput: boolean;
   /** Exceptions as log records (OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN logs, logs/dup): `exception.*` on failure records. */
-  exceptions?: boolean;
-  /** Ledger root (as for spans): a record a destination took is not sent there again. Undefined: none. */
-  ledgerDir?: string;
-  /** `--force`: the ledger records but filters nothing. */
-  ledgerResend?: boolean;
+  exceptions: boolean;
+  /** OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT, applied to the body too (the SDK clips attributes with it). */
+  bodyLimit: number;
 }
 
 export interface LogsReport {
   emitted: number;
   targets: string[];
   perTarget: TargetReport[];
-  lastError?: string;
+  lastError?: string | undefined;
+}
+
+/** The logs' export side, built before NodeSDK: per destination a BatchLogRecordProcessor over the counting, ledger and durable exporters. */
+export class LogOutput extends SignalOutput<ReadableLogRecord, CountingLogRecordExporter, BatchLogRecordProcessor> {
+  constructor(o: LogOutputOptions) {
+    const blrp = o.otel.blrp;
+    super({
+      ledgerName: 'logs',
+      items: 'log records',
+      choices: chooseLogExporters(o),
+      key: logRecordKey,
+      itemId: ITEM_ID.logRecord,
+      ledgerDir: o.ledgerDir,
+      ledgerResend: o.ledgerResend,
+      log: o.log,
+      count: (inner, target, onFirstFailure) => new CountingLogRecordExporter(inner, target, onFirstFailure),
+      batch: (exporter) => new BatchLogRecordProcessor({ exporter, ...blrp }),
+    });
+  }
 }
 
 /**
- * The logs signal: a LoggerProvider (the traces' resource) with a batch processor per exporter,
- * fed by the run model's log records (RunLogs); shutdown-with-deadline flushes and reports.
+ * The logs signal: the run model's log records (RunLogs) through a writer on NodeSDK's logger
+ * provider (the traces' resource), over the log output; shutdown-with-deadline flushes and reports.
  */
 export class Logs implements Component<LogsReport> {
   readonly name = 'logs';
   /** Give it the run events; empty when no exporter is configured (nothing is mapped then). */
-  observer: RunObserver = {};
-  private readonly exporters: CountingLogRecordExporter[];
-  private readonly durable: (DurableLogExporter | undefined)[];
-  private readonly ledgers: LedgerExporter<ReadableLogRecord>[];
-  private provider!: LoggerProvider;
-  private writer!: OtelLogWriter;
-  /** The processors and limits NodeSDK puts in the logger provider. */
-  readonly logRecordProcessors: LogRecordProcessor[];
-  readonly logRecordLimits: { attributeValueLengthLimit: number; attributeCountLimit: number };
-  private readonly taskOutput: boolean;
-  private readonly exceptions: boolean;
+  readonly observer: RunObserver;
+  private readonly writer: OtelLogWriter;
 
-  constructor(o: LogsOptions) {
-    const choices = chooseLogExporters(o);
-    this.durable = choices.map((c) => c.durable);
-    this.ledgers = choices.map(
-      (c) =>
-        new LedgerExporter(
-          c.exporter,
-          o.ledgerDir === undefined ? undefined : new DeliveryLedger(destinationDir(o.ledgerDir, 'logs', c.target), ITEM_ID.logRecord),
-          logRecordKey,
-          ledgerErrorLog(o.log, 'log records', c.target),
-          o.ledgerResend,
-        ),
-    );
-    this.exporters = choices.map(
-      (c, i) =>
-        new CountingLogRecordExporter(this.ledgers[i]!, c.target, (target, message) =>
-          o.log.warn(`exporting log records to ${target} failed: ${message} (said once; counted in the summary)`),
-        ),
-    );
-    const blrp = o.otel.blrp;
-    this.logRecordLimits = o.otel.logRecordLimits;
-    this.logRecordProcessors = this.exporters.map((exporter) => new BatchLogRecordProcessor({ exporter, ...blrp }));
-    this.taskOutput = o.taskOutput;
-    this.exceptions = o.exceptions ?? false;
-  }
-
-  attach(provider: LoggerProvider): void {
-    this.provider = provider;
-    this.writer = new OtelLogWriter(provider.getLogger(SCOPE_NAME, undefined, SCOPE_OPTIONS), this.logRecordLimits.attributeValueLengthLimit);
-    this.observer = this.exporters.length ? new RunLogs(this.writer, { taskOutput: this.taskOutput, exceptions: this.exceptions }) : {};
+  constructor(
+    readonly output: LogOutput,
+    provider: LoggerProvider,
+    o: LogsOptions,
+  ) {
+    this.writer = new OtelLogWriter(provider.getLogger(SCOPE_NAME, undefined, SCOPE_OPTIONS), o.bodyLimit);
+    this.observer = output.exporters.length ? new RunLogs(this.writer, { taskOutput: o.taskOutput, exceptions: o.exceptions }) : {};
   }
 
   get targets(): string[] {
-    return this.exporters.map((e) => e.target);
+    return this.output.targets;
   }
 
   async start(): Promise<void> {}
 
-  get ledgerDirs(): string[] {
-    return ledgerDirs(this.ledgers);
-  }
-
-  /** True once every log record of these traces is exported to every destination and in its ledger. */
-  settle(traceIds: readonly string[]): Promise<boolean> {
-    return settleLedgers(() => this.provider.forceFlush(), this.ledgers, traceIds);
-  }
-  /** These traces are settled: the ledgers let go of them (memory; the files of `removable` ones). */
-  release(traceIds: readonly string[], removable: ReadonlySet<string>): void {
-    for (const l of this.ledgers) l.release(traceIds, removable);
-  }
-
-  /** What the ledgers hold in memory, per destination. */
-  get ledgerHeld(): LedgerExporter<never>['held'][] {
-    return this.ledgers.map((l) => l.held);
-  }
-
-  /** Flushes and shuts down; what is not out by the deadline is reported as dropped. */
+  /** Flushed and shut down (NodeSDK's shutdown, begun by the root); what is not out by the deadline is reported as dropped. */
   async shutdown(deadlineMs: number): Promise<LogsReport> {
-    await shutdownLedgered(() => this.provider.shutdown(), this.durable, this.ledgers, deadlineMs);
+    await this.output.shutdown(deadlineMs);
     return this.report();
   }
 
   report(): LogsReport {
     const emitted = this.writer.emitted;
-    const perTarget = this.exporters.map((e, i) => targetReport(e, this.durable[i], emitted, this.ledgers[i]!.skipped));
-    return { emitted, targets: this.targets, perTarget, lastError: this.exporters.find((e) => e.lastError)?.lastError };
+    return { emitted, targets: this.targets, perTarget: this.output.perTarget(emitted), lastError: this.output.lastError };
   }
 }

@@ -36,16 +36,16 @@ export interface MetricExporterOptions {
   otel: OtelEnv;
   log: Logger;
   /** --prometheus-port: a scrape endpoint whatever OTEL_METRICS_EXPORTER says. */
-  prometheusPort?: number;
-  prometheusHost?: string;
+  prometheusPort?: number | undefined;
+  prometheusHost?: string | undefined;
   /** Bearer token the scrape endpoint asks for (required off loopback). */
-  prometheusToken?: string;
+  prometheusToken?: string | undefined;
   /** Where the embedded default writes when nothing else is configured for metrics. */
   defaultMetricsFile: string;
   /** Another metrics output is configured (e.g. the Prometheus textfile): no default file. */
   otherOutput: boolean;
   /** Disk queue root for exports the backend does not take (shared with traces); undefined: none. */
-  queueDir?: string;
+  queueDir?: string | undefined;
   /** Told of every acknowledged push export (the output marks wait on it). */
   acks?: MetricAcks;
 }

@@ -1,5 +1,6 @@
 import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
-import type { IMetricReader, MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { MeterProvider } from '@opentelemetry/api';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import { withinDeadline } from '../util/deadline.js';
@@ -13,55 +14,28 @@ import type { Component } from '../util/lifecycle.js';
 import { MetricAcks } from './metric-acks.js';
 import { outputName } from './ledger/output-marks.js';
 
-export interface MetricsOptions {
-  /** The OTEL_* configuration and the resource every signal shares (from the composition root). */
+export interface MetricOutputOptions {
+  /** The OTEL_* configuration (from the composition root). */
   otel: OtelEnv;
-  resource: Resource;
   log: Logger;
-  /** --metrics-host-attribute / ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true: one series per host. */
-  hostAttribute: boolean;
-  prometheusPort?: number;
-  prometheusHost?: string;
-  prometheusToken?: string;
+  prometheusPort?: number | undefined;
+  prometheusHost?: string | undefined;
+  prometheusToken?: string | undefined;
   /** Disk queue root shared with traces (--queue-dir). */
-  queueDir?: string;
-  /** --prometheus-textfile / ANSIBLE_OTEL_PROMETHEUS_TEXTFILE. */
-  textfile?: string;
+  queueDir?: string | undefined;
+  /** --prometheus-textfile: another output, so no default file. */
+  textfile?: string | undefined;
   defaultMetricsFile: string;
-  /** The sidecar's own counters, read at collection time. */
-  self: () => Omit<SelfState, 'metricExportsFailed'>;
 }
 
-export interface MetricsReport {
-  targets: string[];
-  /** Push exports that failed, over every exporter. */
-  failed: number;
-  lastError?: string;
-  /** Whether the last push finished within the deadline. */
-  flushed: boolean;
-}
-
-/**
- * The metrics side of the sidecar: one MeterProvider (the traces' resource) with the readers
- * OTEL_* and the options ask for, the recorder fed by the run model, the textfile; start and
- * shutdown-with-deadline (which pushes the final values).
- */
-export class Metrics implements Component<MetricsReport> {
-  readonly name = 'metrics';
-  readonly sinks: Sink[] = [];
-  private readonly readers: MetricReaderChoice[];
-  private provider: MeterProvider | undefined;
-  private readonly textfile: PrometheusTextfile | undefined;
-  private readonly resource: Resource;
-  private readonly hostAttribute: boolean;
-  private readonly self: MetricsOptions['self'];
+/** The metrics' export side, built before NodeSDK: the readers OTEL_* and the options ask for. */
+export class MetricOutput {
+  readonly choices: MetricReaderChoice[];
   /** Acknowledged push exports: what the recorder's output marks wait on. */
-  private readonly acks = new MetricAcks();
+  readonly acks = new MetricAcks();
 
-  constructor(o: MetricsOptions) {
-    const resource = o.resource;
-    this.resource = resource;
-    this.readers = chooseMetricReaders({
+  constructor(o: MetricOutputOptions) {
+    this.choices = chooseMetricReaders({
       otel: o.otel,
       log: o.log,
       prometheusPort: o.prometheusPort,
@@ -72,37 +46,78 @@ export class Metrics implements Component<MetricsReport> {
       otherOutput: o.textfile !== undefined,
       acks: this.acks,
     });
-    this.hostAttribute = o.hostAttribute;
-    this.self = o.self;
+  }
+
+  /** The readers NodeSDK puts in the meter provider (none: no provider). */
+  get readers(): IMetricReader[] {
+    return this.choices.map((r) => r.reader);
+  }
+}
+
+export interface MetricsOptions {
+  /** The resource every signal shares (from the composition root). */
+  resource: Resource;
+  log: Logger;
+  /** --metrics-host-attribute / ANSIBLE_OTEL_METRICS_HOST_ATTRIBUTE=true: one series per host. */
+  hostAttribute: boolean;
+  /** --prometheus-textfile / ANSIBLE_OTEL_PROMETHEUS_TEXTFILE. */
+  textfile?: string | undefined;
+  /** The sidecar's own counters, read at collection time. */
+  self: () => Omit<SelfState, 'metricExportsFailed'>;
+}
+
+export interface MetricsReport {
+  targets: string[];
+  /** Push exports that failed, over every exporter. */
+  failed: number;
+  lastError?: string | undefined;
+  /** Whether the last push finished within the deadline. */
+  flushed: boolean;
+}
+
+/**
+ * The metrics side of the sidecar: the recorder fed by the run model and the self-metrics on
+ * NodeSDK's meter provider (over the output's readers), the textfile; start and
+ * shutdown-with-deadline (which waits for the final push).
+ */
+export class Metrics implements Component<MetricsReport> {
+  readonly name = 'metrics';
+  readonly sinks: Sink[] = [];
+  private readonly readers: MetricReaderChoice[];
+  private readonly textfile: PrometheusTextfile | undefined;
+  private readonly resource: Resource;
+  /** Whether the shutdown's final push finished within its deadline (false until it did). */
+  private flushed = false;
+
+  /** `provider`: NodeSDK's, over `output.readers`; none when there is no reader. */
+  constructor(
+    readonly output: MetricOutput,
+    provider: MeterProvider | undefined,
+    o: MetricsOptions,
+  ) {
+    const resource = o.resource;
+    this.resource = resource;
+    this.readers = output.choices;
+    if (provider) {
+      const meter = provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
+      // First, before the textfile: the sinks see each event in this order, as before.
+      // Marked per set of push destinations: an import to another backend counts the run there.
+      const pushed = this.readers.filter((r) => r.counting).map((r) => r.target);
+      this.sinks.push(
+        new MetricsRecorder(meter, {
+          hostAttribute: o.hostAttribute,
+          taken: (since) => output.acks.taken(since),
+          mark: outputName('metrics', pushed.sort().join('\n')),
+        }),
+      );
+      observeSelf(meter, () => ({ ...o.self(), metricExportsFailed: this.failed() }));
+    }
     if (o.textfile) {
       this.textfile = new PrometheusTextfile(o.textfile, resource, { hostAttribute: o.hostAttribute }, (m) =>
         o.log.warn(`writing the Prometheus textfile failed: ${m}`),
       );
       this.sinks.push(this.textfile);
     }
-  }
-
-  /** The readers NodeSDK puts in the meter provider (none: no provider). */
-  get metricReaders(): IMetricReader[] {
-    return this.readers.map((r) => r.reader);
-  }
-
-  /** The provider NodeSDK built from `metricReaders`: the recorder and the self-metrics go on its meter. */
-  attach(provider: MeterProvider | undefined): void {
-    this.provider = provider;
-    if (!provider) return;
-    const meter = provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
-    // First, before the textfile: the sinks see each event in this order, as before.
-    // Marked per set of push destinations: an import to another backend counts the run there.
-    const pushed = this.readers.filter((r) => r.counting).map((r) => r.target);
-    this.sinks.unshift(
-      new MetricsRecorder(meter, {
-        hostAttribute: this.hostAttribute,
-        taken: (since) => this.acks.taken(since),
-        mark: outputName('metrics', pushed.sort().join('\n')),
-      }),
-    );
-    observeSelf(meter, () => ({ ...this.self(), metricExportsFailed: this.failed() }));
   }
 
   get targets(): string[] {
@@ -127,12 +142,20 @@ export class Metrics implements Component<MetricsReport> {
     }
   }
 
-  /** Pushes the final values and stops the endpoints; the textfile is a sink, shut down with the sinks. */
+  /**
+   * Waits within the deadline for the final push, which NodeSDK's shutdown of the meter provider
+   * (begun by the root) makes, then stops the endpoints; the textfile is a sink, shut down with the sinks.
+   */
   async shutdown(deadlineMs: number): Promise<MetricsReport> {
-    const flushed = this.provider ? await withinDeadline(this.provider.shutdown(), deadlineMs) : true;
+    this.flushed = await withinDeadline(Promise.all(this.readers.map((r) => r.counting?.closed)), deadlineMs);
     for (const r of this.readers) r.durable?.spill();
     await Promise.all(this.readers.map((r) => r.prometheus?.shutdown(deadlineMs)));
+    return this.report();
+  }
+
+  /** What the pushes did so far (after shutdown: whether the last one made it). */
+  report(): MetricsReport {
     const lastError = this.readers.map((r) => r.counting?.lastError).find(Boolean);
-    return { targets: this.targets, failed: this.failed(), lastError, flushed };
+    return { targets: this.targets, failed: this.failed(), lastError, flushed: this.flushed };
   }
 }

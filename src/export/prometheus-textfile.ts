@@ -177,8 +177,10 @@ export class PrometheusTextfile implements Sink {
     }
   }
 
+  /** The last rewrite within the deadline; the in-memory provider stops at once (it exports nowhere). */
   async shutdown(deadlineMs: number): Promise<void> {
-    await withinDeadline(this.writing, deadlineMs);
+    const written = await withinDeadline(this.writing, deadlineMs);
     await this.provider.shutdown();
+    if (!written) throw new Error(`writing ${this.path} did not finish within ${deadlineMs / 1000} s`);
   }
 }

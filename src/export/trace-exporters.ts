@@ -12,15 +12,15 @@ export interface ExporterOptions {
   /** The OTEL_* configuration, resolved once (otel-env.ts). */
   otel: OtelEnv;
   /** --traces-file: always write OTLP/JSON lines here too. */
-  tracesFile?: string;
+  tracesFile?: string | undefined;
   /** Where the embedded default writes when no OTLP endpoint is configured anywhere. */
   defaultTracesFile: string;
   /** Disk queue root for OTLP batches the backend does not take; undefined: no queue. */
-  queueDir?: string;
+  queueDir?: string | undefined;
   /** Span ledger root (exactly once per destination across crashes); undefined: off. */
-  ledgerDir?: string;
+  ledgerDir?: string | undefined;
   /** `--force`: the ledger records what goes out but filters nothing: everything is sent again. */
-  ledgerResend?: boolean;
+  ledgerResend?: boolean | undefined;
   log: Logger;
 }
 

@@ -5,6 +5,7 @@ import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import type { HistoryStore } from './history-store.js';
 import { outputName } from '../export/ledger/output-marks.js';
+import { byDeadline } from '../util/deadline.js';
 
 /** Marked (output-marks.ts) once appended: a replayed run's playbook is not appended again. */
 export class HistorySink implements Sink {
@@ -32,8 +33,8 @@ export class HistorySink implements Sink {
       );
   }
 
-  /** The last appends on disk (the root's shutdownAll holds the deadline). */
-  shutdown(): Promise<void> {
-    return this.store.idle();
+  /** The last appends on disk within the deadline. */
+  shutdown(deadlineMs: number): Promise<void> {
+    return byDeadline(this.store.idle(), deadlineMs, 'appending the last runs');
   }
 }

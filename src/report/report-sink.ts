@@ -5,6 +5,7 @@ import type { Sink } from '../sinks/sink.js';
 import { ReportBuilder } from './report-builder.js';
 import { renderReportHtml } from './render-html.js';
 import { outputName } from '../export/ledger/output-marks.js';
+import { byDeadline } from '../util/deadline.js';
 
 /**
  * Marked (output-marks.ts) once the file is written, all of it at once: a run whose report was
@@ -14,7 +15,7 @@ import { outputName } from '../export/ledger/output-marks.js';
 export class ReportSink extends ReportBuilder implements Sink {
   readonly name = 'report';
   readonly mark: string;
-  private written!: () => void;
+  private written: () => void = () => {};
   private readonly whenWritten = new Promise<void>((resolve) => (this.written = resolve));
 
   constructor(
@@ -31,8 +32,12 @@ export class ReportSink extends ReportBuilder implements Sink {
     return this.whenWritten;
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(deadlineMs: number): Promise<void> {
     if (this.playbooks.length === 0) return; // nothing ran: no empty report over an older one
+    await byDeadline(this.write(), deadlineMs, `writing ${this.path}`);
+  }
+
+  private async write(): Promise<void> {
     const path = resolve(this.path);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, renderReportHtml({ playbooks: this.playbooks, traceUrl: this.traceUrl }));

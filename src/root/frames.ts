@@ -33,8 +33,8 @@ export async function exportFrames(
   try {
     runs = await root.feed(frames);
   } catch (err) {
-    await root.shutdown(0); // what was fed still goes out, and the report says so
+    await root.shutdown(config.flushTimeoutMs); // what was fed still goes out, and the report says so
     throw err;
   }
-  return { runs, delivered: await root.shutdown(0) };
+  return { runs, delivered: await root.shutdown(config.flushTimeoutMs) };
 }

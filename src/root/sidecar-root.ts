@@ -11,24 +11,24 @@ import { readWsTls } from '../ingest/ws-tls.js';
 import { WatchHub } from '../watch/watch-hub.js';
 import { SpoolReplayer } from '../ingest/spool-replayer.js';
 import { Pipeline } from '../pipeline.js';
-import { Tracing } from '../export/tracing.js';
+import { SpanOutput, Tracing } from '../export/tracing.js';
 import { RunMarks } from '../export/ledger/run-marks.js';
 import { RunSettlement } from '../export/ledger/run-settlement.js';
 import { OutputMarks } from '../export/ledger/output-marks.js';
 import { isMarked, OutputGate } from '../export/ledger/output-gate.js';
 import { FrameCursor } from '../model/frame-cursor.js';
 import { withinDeadline } from '../util/deadline.js';
-import { Metrics } from '../export/metrics.js';
-import { Logs } from '../export/logs.js';
+import { MetricOutput, Metrics } from '../export/metrics.js';
+import { LogOutput, Logs } from '../export/logs.js';
 import { resourceDetectors, sidecarResources } from '../export/resource.js';
-import { startSdk, type SdkProviders } from '../export/node-sdk.js';
+import { OtelSdk, sdkDiagnostics } from '../export/node-sdk.js';
 import type { Frame, FrameOf } from '../protocol/frames.js';
 import { ackLine } from '../protocol/replies.js';
 import type { RunSummary } from '../model/run-model.js';
 import { ObserverFanout } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
-import { shutdownAll, stragglerMessage, type Component, type IngestEdge } from '../util/lifecycle.js';
+import { shutdownAll, stragglerMessage, type Component, type IngestEdge, type Straggler } from '../util/lifecycle.js';
 import { DEFAULT_LOGS_FILE, DEFAULT_METRICS_FILE, DEFAULT_TRACES_FILE, type SidecarConfig } from './config.js';
 import { appendJobSummary } from './job-summary.js';
 import { printExportReport, printLogsReport, printMetricsReport, printRunSummary } from './summary.js';
@@ -55,7 +55,13 @@ export interface RootParts {
   force?: boolean;
 }
 
-export class SidecarRoot {
+/**
+ * The sidecar as one Component: `start` brings every part up in order, `shutdown` takes them down
+ * in the reverse order within one deadline and resolves to whether every span and log record was
+ * delivered or is waiting in the disk queue (what replay and import exit with).
+ */
+export class SidecarRoot implements Component<boolean> {
+  readonly name = 'sidecar';
   readonly tracing: Tracing;
   readonly metrics: Metrics | undefined;
   readonly logs: Logs;
@@ -75,7 +81,8 @@ export class SidecarRoot {
   runsSkipped = 0;
   /** replay and import --force: the ledger and the marks hold nothing back. */
   private readonly force: boolean;
-  private readonly sdk: SdkProviders;
+  /** NodeSDK and its providers: built (and so started) before the writers, shut down with the outputs. */
+  private readonly sdk: OtelSdk;
   private pruneTimer: NodeJS.Timeout | undefined;
   /** run and serve: the run history every live playbook is appended to. */
   private readonly history: HistoryStore | undefined;
@@ -98,9 +105,12 @@ export class SidecarRoot {
     const ledgerDir = c.ledgerDir;
     const force = parts.force === true;
     this.force = force;
-    this.tracing = new Tracing({
+    sdkDiagnostics(log);
+    // The export side of each signal first (processors, readers), then NodeSDK builds the
+    // providers over them, then the signals' writers go on those providers: no part waits for a
+    // provider to be handed to it later.
+    const spans = new SpanOutput({
       otel: c.otel,
-      resource,
       tracesFile: c.tracesFile,
       defaultTracesFile: DEFAULT_TRACES_FILE,
       queueDir: c.queueDir,
@@ -108,29 +118,43 @@ export class SidecarRoot {
       ledgerResend: force,
       log,
     });
-    this.metrics =
+    const metricOutput =
       parts.metrics === false
         ? undefined
-        : new Metrics({
-            otel: c.otel,
-            resource: metricsResource,
-            log,
-            ...c.metrics,
-            queueDir: c.queueDir,
-            defaultMetricsFile: DEFAULT_METRICS_FILE,
-            self: () => ({ ...this.pipeline.selfState(), spoolRunsEvicted: this.spoolRunsEvicted, spans: this.tracing.report() }),
-          });
-    this.logs = new Logs({
+        : new MetricOutput({ otel: c.otel, log, ...c.metrics, queueDir: c.queueDir, defaultMetricsFile: DEFAULT_METRICS_FILE });
+    const logRecords = new LogOutput({
       otel: c.otel,
-      resource,
       queueDir: c.queueDir,
       log,
       logsFile: c.logsFile,
       defaultLogsFile: DEFAULT_LOGS_FILE,
-      taskOutput: c.taskOutput,
-      exceptions: c.otel.exceptions.logs,
       ledgerDir,
       ledgerResend: force,
+    });
+    this.sdk = new OtelSdk({
+      disabled: c.otel.disabled,
+      resource,
+      metricsResource,
+      idGenerator: spans.idGenerator,
+      spanProcessors: spans.processors,
+      metricReaders: metricOutput?.readers ?? [],
+      logRecordProcessors: logRecords.processors,
+      logRecordLimits: c.otel.logRecordLimits,
+    });
+    this.tracing = new Tracing(spans, this.sdk.tracerProvider, resource);
+    this.metrics =
+      metricOutput &&
+      new Metrics(metricOutput, this.sdk.meterProvider, {
+        resource: metricsResource,
+        log,
+        hostAttribute: c.metrics.hostAttribute,
+        textfile: c.metrics.textfile,
+        self: () => ({ ...this.pipeline.selfState(), spoolRunsEvicted: this.spoolRunsEvicted, spans: this.tracing.report() }),
+      });
+    this.logs = new Logs(logRecords, this.sdk.loggerProvider, {
+      taskOutput: c.taskOutput,
+      exceptions: c.otel.exceptions.logs,
+      bodyLimit: c.otel.logRecordLimits.attributeValueLengthLimit,
     });
     const marks = ledgerDir === undefined ? undefined : new RunMarks(join(ledgerDir, 'runs'));
     const outputMarks = ledgerDir === undefined ? undefined : new OutputMarks(join(ledgerDir, 'outputs'));
@@ -142,9 +166,9 @@ export class SidecarRoot {
         onError: (message) =>
           log.once('output-marks', `${message}: an output's share of a run is not recorded; a replay may give it those events again (said once)`),
       });
-    const destinations = [...this.tracing.targets, ...this.logs.targets].sort().join('\n');
+    const destinations = [...spans.targets, ...logRecords.targets].sort().join('\n');
     this.settlement = new RunSettlement(
-      [this.tracing, this.logs],
+      [spans, logRecords],
       marks,
       log,
       c.ledgerRetentionMs,
@@ -152,20 +176,6 @@ export class SidecarRoot {
       (runId) => this.gate?.release(runId),
       destinations,
     );
-    // NodeSDK turns our processors, readers and ids into the providers (node-sdk.ts).
-    this.sdk = startSdk({
-      disabled: c.otel.disabled,
-      resource,
-      metricsResource,
-      idGenerator: this.tracing.idGenerator,
-      spanProcessors: this.tracing.spanProcessors,
-      metricReaders: this.metrics?.metricReaders ?? [],
-      logRecordProcessors: this.logs.logRecordProcessors,
-      logRecordLimits: this.logs.logRecordLimits,
-    });
-    this.tracing.attach(this.sdk.tracerProvider);
-    this.metrics?.attach(this.sdk.meterProvider);
-    this.logs.attach(this.sdk.loggerProvider);
     this.history = live && c.historyDir ? new HistoryStore(c.historyDir, (key, message) => log.once(`history:${key}`, message)) : undefined;
     const sinks = [...(parts.sinks ?? []), ...(this.metrics?.sinks ?? []), ...(this.history ? [new HistorySink(this.history, log)] : [])];
     this.sinks = sinks.map((sink) => (this.gate && isMarked(sink) ? this.gate.wrap(sink) : sink));
@@ -191,7 +201,7 @@ export class SidecarRoot {
       },
     );
     // The SDK must never drop spans because we read faster than the backend takes them.
-    this.backpressure = backlogPressure(() => this.tracing.backlog, this.tracing.backlogLimit);
+    this.backpressure = backlogPressure(() => spans.backlog, spans.backlogLimit);
     this.recorder = live && c.recordFrames ? new FrameRecorder(this.pipeline, c.recordFrames) : undefined;
     const handler = this.recorder ?? this.pipeline;
     this.server = live
@@ -268,8 +278,8 @@ export class SidecarRoot {
         return undefined;
       });
     }
-    const outputs: Component<unknown>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs];
-    for (const c of outputs) await c.start();
+    const outputs: Partial<Component<unknown>>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs, ...this.sinks];
+    for (const c of outputs) await c.start?.();
     if (this.settlement && this.server) {
       this.settlement.prune();
       this.pruneTimer = setInterval(() => this.settlement!.prune(), 3_600_000).unref();
@@ -312,43 +322,45 @@ export class SidecarRoot {
   }
 
   /**
-   * The edges let open runs finish for `graceMs`; what is still open then ends as interrupted;
-   * the outputs get the flush timeout to hand everything over; the report says what went where
-   * and what did not make it. Resolves to whether every span and log record was delivered or
-   * is waiting in the disk queue (what replay and import exit with).
+   * In order: the edges take no more runs and cut the open ones, the spooled run being replayed
+   * gets its export, what is still open ends as interrupted, the watchers see it, the edges close;
+   * then the SDK (NodeSDK flushes every provider), the sinks and the signals hand everything over
+   * within `deadlineMs` (the flush timeout), the output marks record what they took, and the
+   * report says what went where. The report is written whatever happened before it (a part that threw is one more line).
+   * Resolves to whether every span and log record was delivered or is waiting in the disk queue.
    */
-  async shutdown(graceMs: number): Promise<boolean> {
-    await Promise.all(this.edges.map((e) => e.drain(graceMs)));
-    const flushMs = this.config.flushTimeoutMs;
-    // A spooled run being replayed waits on its export like a live one: it gets the flush timeout.
-    await this.spool?.shutdown(flushMs);
-    clearInterval(this.pruneTimer);
-    this.pipeline.endAll();
-    // Watchers see the runs that were cut off end, then the edges close.
-    const closing = [
-      ...(await shutdownAll(this.watch ? [this.watch] : [], flushMs)),
-      ...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], flushMs)),
-    ];
-    // Before the outputs flush: what their flush delivers (the last metric export) is what marks it.
-    const marking = this.gate?.flush();
-    await nextMillisecond(); // a metric collection of the flush must come after the marks' wait began (metric-acks.ts)
-    const end = Date.now() + flushMs;
-    const [late, traces, metrics, logs] = await Promise.all([
-      shutdownAll(this.sinks, flushMs),
-      this.tracing.shutdown(flushMs),
-      this.metrics?.shutdown(flushMs),
-      this.logs.shutdown(flushMs),
-    ]);
-    // The outputs have flushed: what they took is marked within a few fsyncs (the rest of the
-    // flush deadline, at least MARKS_WRITE_MS). What one did not take (a collector down: its own
-    // report says so) stays unmarked, for a replay to give it again: at least once.
-    if (marking) await withinDeadline(marking, Math.max(MARKS_WRITE_MS, end - Date.now()));
-    this.sdk.unregister();
-    for (const s of [...closing, ...late]) this.log.warn(stragglerMessage(s, flushMs));
-    printExportReport(this.log, traces, flushMs / 1000);
-    if (metrics) printMetricsReport(this.log, metrics, flushMs / 1000);
-    printLogsReport(this.log, logs, flushMs / 1000);
-    return [...traces.perTarget, ...logs.perTarget].every((t) => t.failed === 0 && t.dropped === 0);
+  async shutdown(deadlineMs: number): Promise<boolean> {
+    const stragglers: Straggler[] = [];
+    try {
+      await Promise.all(this.edges.map((e) => e.drain()));
+      // A spooled run being replayed waits on its export like a live one: it gets the deadline.
+      await this.spool?.shutdown(deadlineMs);
+      clearInterval(this.pruneTimer);
+      this.pipeline.endAll();
+      // Watchers see the runs that were cut off end, then the edges close.
+      stragglers.push(...(await shutdownAll(this.watch ? [this.watch] : [], deadlineMs)));
+      stragglers.push(...(await shutdownAll([...this.edges, ...(this.recorder ? [this.recorder] : [])], deadlineMs)));
+      // Before the outputs flush: what their flush delivers (the last metric export) is what marks it.
+      const marking = this.gate?.flush();
+      await nextMillisecond(); // a metric collection of the flush must come after the marks' wait began (metric-acks.ts)
+      const end = Date.now() + deadlineMs;
+      // The SDK first: NodeSDK's shutdown flushes every provider, and each signal waits for its own
+      // share of it (its processors or readers) before it spills and reports.
+      const outputs = [this.sdk, ...this.sinks, this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs];
+      stragglers.push(...(await shutdownAll(outputs, deadlineMs)));
+      // The outputs have flushed: what they took is marked within a few fsyncs (the rest of the
+      // flush deadline, at least MARKS_WRITE_MS). What one did not take (a collector down: its own
+      // report says so) stays unmarked, for a replay to give it again: at least once.
+      if (marking) await withinDeadline(marking, Math.max(MARKS_WRITE_MS, end - Date.now()));
+    } catch (error) {
+      stragglers.push({ name: this.name, error });
+    } finally {
+      for (const s of stragglers) this.log.warn(stragglerMessage(s, deadlineMs));
+      printExportReport(this.log, this.tracing.report(), deadlineMs / 1000);
+      if (this.metrics) printMetricsReport(this.log, this.metrics.report(), deadlineMs / 1000);
+      printLogsReport(this.log, this.logs.report(), deadlineMs / 1000);
+    }
+    return [...this.tracing.report().perTarget, ...this.logs.report().perTarget].every((t) => t.failed === 0 && t.dropped === 0);
   }
 }
 

@@ -24,9 +24,6 @@ export function eventsFileSink(path: string): MarkedSink {
     mark: outputName('events', resolve(path)),
     taken: () => file.flush(),
     ...jsonLines((line) => void file.append(line.slice(0, -1))),
-    async shutdown() {
-      const error = await file.close();
-      if (error) throw new Error(`could not write every event: ${error.message}`);
-    },
+    shutdown: (deadlineMs: number) => file.closeWithin(deadlineMs, 'every event'),
   };
 }

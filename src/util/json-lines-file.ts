@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, write } from 'node:fs';
 import { dirname } from 'node:path';
+import { byDeadline } from './deadline.js';
 
 /** Lines waiting for the next write go out once this many bytes are waiting, or on the next turn of the loop. */
 const FLUSH_BYTES = 64 * 1024;
@@ -47,12 +48,22 @@ export class JsonLinesFile {
     await this.writing;
   }
 
-  /** Writes what is queued and closes the file; resolves with the first write error, if any. */
+  /**
+   * Writes what is queued and closes the file; resolves with the first write error, if any. Not a
+   * Component's shutdown: the file is a part of its owners (the file exporters, the events file,
+   * the frame recorder), which hold the deadline (`closeWithin`) and report the error.
+   */
   async close(): Promise<Error | undefined> {
     await this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     return this.error;
+  }
+
+  /** A shutdown's close: within the deadline, and a write that failed or did not finish is the error ("every event"). */
+  async closeWithin(deadlineMs: number, what: string): Promise<void> {
+    const error = await byDeadline(this.close(), deadlineMs, `writing ${what}`);
+    if (error) throw new Error(`could not write ${what}: ${error.message}`);
   }
 
   private newBatch(): Batch {

@@ -52,9 +52,11 @@ export function stragglerMessage(s: Straggler, deadlineMs: number): string {
 
 /**
  * An edge that takes runs from shims (Unix socket, WebSocket). The root drains every edge
- * first — no new runs, open ones get the grace period to end — so the runs cut off can be
- * ended as interrupted before the outputs stop.
+ * first — no new runs, the open ones cut — so the runs cut off can be ended as interrupted
+ * before the outputs stop. No grace here: `run` already gave the command's last frames theirs
+ * (LAST_FRAMES_GRACE_MS, before its shutdown), and a stopped `serve` ends open runs as
+ * interrupted at once (docs/reliability.md, "Shutdown").
  */
 export interface IngestEdge extends Component {
-  drain(deadlineMs: number): Promise<void>;
+  drain(): Promise<void>;
 }

@@ -57,6 +57,10 @@ export class WatchClient {
     this.connect();
   }
 
+  /**
+   * Not a Component: the client is the `watch` command's, not a part of the sidecar; it hands
+   * nothing over, so stopping is closing the socket at once, with no deadline to keep.
+   */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -46,4 +46,15 @@ describe('JsonLinesFile', () => {
     expect((await file.append('{}'))?.message).toContain('EEXIST');
     expect((await file.close())?.message).toContain('EEXIST');
   });
+
+  it("closed by its owner's shutdown, fails with what it could not write, in the owner's words", async () => {
+    const notADir = join(tempDir(), 'file');
+    writeFileSync(notADir, '');
+    const file = new JsonLinesFile(join(notADir, 'x.jsonl'));
+    void file.append('{}');
+    await expect(file.closeWithin(1000, 'every event')).rejects.toThrow(/^could not write every event: .*EEXIST/);
+    const fine = new JsonLinesFile(join(tempDir(), 'y.jsonl'));
+    void fine.append('{}');
+    await expect(fine.closeWithin(1000, 'every event')).resolves.toBeUndefined();
+  });
 });

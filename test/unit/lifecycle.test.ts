@@ -2,6 +2,7 @@
 // make it within the deadline is reported by name instead of holding the process.
 import { describe, expect, it } from 'vitest';
 import { shutdownAll, stragglerMessage, type Component } from '../../src/util/lifecycle.js';
+import { byDeadline } from '../../src/util/deadline.js';
 
 const component = (name: string, shutdown: (deadlineMs: number) => Promise<void>): Component => ({ name, start: async () => {}, shutdown });
 
@@ -24,5 +25,13 @@ describe('shutdownAll', () => {
 
   it('reports nothing when every part stopped in time', async () => {
     expect(await shutdownAll([component('logs', async () => {}), { name: 'console' }], 1000)).toEqual([]);
+  });
+});
+
+describe('byDeadline', () => {
+  it("gives the work's result in time, and past the deadline an error naming what was left", async () => {
+    expect(await byDeadline(Promise.resolve(7), 1000, 'writing x')).toBe(7);
+    await expect(byDeadline(new Promise(() => {}), 20, 'writing the last events')).rejects.toThrow('writing the last events did not finish within 0.02 s');
+    await expect(byDeadline(Promise.reject(new Error('disk full')), 1000, 'writing x')).rejects.toThrow('disk full');
   });
 });

@@ -133,6 +133,24 @@ describe('the output gate', () => {
     expect(next.output.got).toEqual(['h1']);
   });
 
+  it('passes the output’s start and shutdown through, as the output itself', async () => {
+    const calls: string[] = [];
+    const output = new Output('events');
+    const gate = new OutputGate(new OutputMarks(tempDir()), new FrameCursor());
+    const lifecycle = Object.assign(output, {
+      start: async function (this: Output) {
+        calls.push(`start ${this.mark}`);
+      },
+      shutdown: async function (this: Output, deadlineMs: number) {
+        calls.push(`shutdown ${this.mark} ${deadlineMs}`);
+      },
+    });
+    const gated = gate.wrap(lifecycle);
+    await gated.start?.();
+    await gated.shutdown?.(250);
+    expect(calls).toEqual(['start events', 'shutdown events 250']);
+  });
+
   it('reads no marks for a live run that is new here', async () => {
     const dir = tempDir();
     await new OutputMarks(dir).record([{ runId: 'run', output: 'webhook', seq: 5 }]);

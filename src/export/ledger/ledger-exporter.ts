@@ -28,7 +28,7 @@ export const logRecordKey: ItemKey<ReadableLogRecord> = (record) => {
 };
 
 /** What SpanExporter and LogRecordExporter have in common. */
-interface ItemExporter<T> {
+export interface ItemExporter<T> {
   export(items: T[], done: (result: ExportResult) => void): void;
   forceFlush?(): Promise<void>;
   shutdown(): Promise<void>;
@@ -215,12 +215,12 @@ export async function settleLedgers(flush: () => Promise<void>, ledgers: readonl
 }
 
 /**
- * A signal's shutdown: the provider flushes within the deadline, what is still on its way goes
+ * A signal's shutdown: its processors flush within the deadline, what is still on its way goes
  * to the disk queues (`spill`), and the ledgers write down the spilled batches (fsync'd off the
  * event loop) before the report. An export still in flight without a disk queue is not waited for.
  */
 export async function shutdownLedgered(
-  shutdown: () => Promise<void>,
+  shutdown: () => Promise<unknown>,
   durable: readonly ({ spill(): void } | undefined)[],
   ledgers: readonly Settling[],
   deadlineMs: number,

@@ -83,12 +83,14 @@ export class OutputGate {
     this.spacingMs = o.checkpointSpacingMs ?? CHECKPOINT_SPACING_MS;
   }
 
-  /** The sink behind the gate: same name and shutdown, each event passed on unless its output had it. */
+  /** The sink behind the gate: same name, start and shutdown, each event passed on unless its output had it. */
   wrap(sink: MarkedSink): Sink {
     const out: Output = { sink, lastHandedAt: 0, lastStart: 0 };
     this.outputs.push(out);
     const gated: Sink & Record<string, unknown> = { name: sink.name };
-    if (sink.shutdown) gated.shutdown = (deadlineMs: number) => sink.shutdown!(deadlineMs);
+    const { start, shutdown } = sink;
+    if (start) gated.start = () => start.call(sink);
+    if (shutdown) gated.shutdown = (deadlineMs: number) => shutdown.call(sink, deadlineMs);
     for (const method of METHODS) {
       const fn = sink[method] as ((e: unknown) => void) | undefined;
       if (fn) gated[method] = (e: unknown) => this.pass(out) && fn.call(sink, e);
