@@ -87,7 +87,7 @@ export interface ShimBenchOptions {
   pins: Pinning[];
   reps: number;
   /** A plugin directory with the shim to compare against (e.g. main's, copied to /tmp). */
-  before?: string;
+  before?: string | undefined;
   profile: boolean;
 }
 

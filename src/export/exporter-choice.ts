@@ -19,7 +19,7 @@ export interface ChoiceOptions {
   /** OTEL_SDK_DISABLED: only our own file option still writes. */
   disabled: boolean;
   /** --traces-file and the like: always written, whatever else is configured. */
-  file?: string;
+  file?: string | undefined;
   /** Where the embedded default writes. */
   defaultFile: string;
   /** For the warning about an exporter name we do not have. */

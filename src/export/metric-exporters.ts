@@ -28,7 +28,7 @@ export interface MetricReaderChoice {
   /** The Prometheus endpoint, started with the sidecar. */
   prometheus?: ScrapeEndpoint;
   /** Set when exports the backend does not take wait on disk. */
-  durable?: DurableMetricExporter;
+  durable?: DurableMetricExporter | undefined;
 }
 
 export interface MetricExporterOptions {

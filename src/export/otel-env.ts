@@ -46,7 +46,8 @@ export interface OtelEnv {
   /** OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION, lower case (explicit_bucket_histogram when unset). */
   histogramAggregation: string;
   /** OTEL_EXPORTER_PROMETHEUS_HOST / _PORT. */
-  prometheus: { host?: string; port?: number };
+  /** OTEL_EXPORTER_PROMETHEUS_HOST and _PORT, when set. */
+  prometheus: { host: string | undefined; port: number | undefined };
   /** OTEL_NODE_RESOURCE_DETECTORS as a list (resource.ts picks our default when unset). */
   resourceDetectors: string[] | undefined;
   /** OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN: where exceptions are recorded (see exceptionSignal). */

@@ -1,4 +1,15 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Context, type HrTime, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+  type Context,
+  type HrTime,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Attributes, RemoteParent, SpanStatus, StartSpanOptions, TraceWriter } from '../model/trace-writer.js';
 import type { KeyedIdGenerator } from './keyed-id-generator.js';
@@ -42,11 +53,14 @@ export class OtelTraceWriter implements TraceWriter<Span> {
     let ctx = ROOT_CONTEXT;
     if (o.parent) ctx = trace.setSpan(ROOT_CONTEXT, o.parent);
     else if (o.remoteParent) ctx = remoteContext(o.remoteParent);
-    const links = o.links?.map((l) => ({
-      context: { traceId: l.traceId, spanId: l.spanId, traceFlags: TraceFlags.SAMPLED },
-      attributes: l.attributes && clean(l.attributes),
-    }));
-    const span = this.ids.withKey(o.key, () => this.tracer.startSpan(o.name, { kind: KIND[o.kind], startTime: hrTime(o.startNs), links }, ctx));
+    const options: SpanOptions = { kind: KIND[o.kind], startTime: hrTime(o.startNs) };
+    // Links are rare (a task's baseline): only those spans carry the key.
+    if (o.links)
+      options.links = o.links.map((l) => ({
+        context: { traceId: l.traceId, spanId: l.spanId, traceFlags: TraceFlags.SAMPLED },
+        ...(l.attributes && { attributes: clean(l.attributes) }),
+      }));
+    const span = this.ids.withKey(o.key, () => this.tracer.startSpan(o.name, options, ctx));
     // Set after the start, not passed to it: startSpan copies start attributes twice
     // (sanitizeAttributes, before and after sampling) for the sampler, and none of the samplers
     // OTEL_TRACES_SAMPLER can choose reads them. Undefined values are skipped by setAttribute.

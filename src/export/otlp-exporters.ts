@@ -30,7 +30,7 @@ export interface OtlpChoice<E, D> {
 
 interface OtlpOptions {
   /** Disk queue root; undefined: the SDK's exporter, nothing kept across an outage. */
-  queueDir?: string;
+  queueDir?: string | undefined;
   log: Logger;
 }
 

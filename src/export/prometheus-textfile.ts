@@ -6,7 +6,7 @@ import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import { ATTR, type HostSpanStatus } from '../model/attributes.js';
-import type { HostResultEvent, PlaybookEndEvent, PlaybookStartEvent, RunObserver } from '../model/run-observer.js';
+import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, PlaybookStartEvent, RetryEvent } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
 import { countsAsChanged, MetricsRecorder, type RecorderOptions } from './metrics-recorder.js';
 import { withinDeadline } from '../util/deadline.js';
@@ -136,8 +136,12 @@ export class PrometheusTextfile implements Sink {
     this.recorder.hostResult(e);
   }
 
-  itemResult: RunObserver['itemResult'] = (e) => this.recorder.itemResult(e);
-  retry: RunObserver['retry'] = (e) => this.recorder.retry(e);
+  itemResult(e: ItemResultEvent): void {
+    this.recorder.itemResult(e);
+  }
+  retry(e: RetryEvent): void {
+    this.recorder.retry(e);
+  }
 
   playbookEnd(e: PlaybookEndEvent): void {
     this.recorder.playbookEnd(e);

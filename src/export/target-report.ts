@@ -9,7 +9,8 @@ export interface TargetReport {
   failed: number;
   /** Waiting in the disk queue for a backend that did not take them. */
   queued: number;
-  queueDir?: string;
+  /** Where they wait, when any do. */
+  queueDir?: string | undefined;
   /** Ended but none of the above: dropped by a full export queue, or cut by the deadline. */
   dropped: number;
   /** Of `delivered`: not sent by this sidecar, because the delivery ledger says an earlier one delivered them. */

@@ -11,9 +11,9 @@ export interface WsTls {
 }
 
 export interface WsTlsFiles {
-  wsTlsCert?: string;
-  wsTlsKey?: string;
-  wsTlsClientCa?: string;
+  wsTlsCert?: string | undefined;
+  wsTlsKey?: string | undefined;
+  wsTlsClientCa?: string | undefined;
 }
 
 function parsed(flag: string, path: string, check: () => unknown): void {

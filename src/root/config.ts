@@ -82,11 +82,11 @@ export interface CommandEnv {
   /** The environment main read, frozen: `run` starts its command with it, and `env` reads ansible's own variables in it. */
   env: Env;
   /** ANSIBLE_OTEL_TRACE_URL: the trace UI's address, `{trace_id}` (and `{span_id}`) in it. */
-  traceUrl?: string;
+  traceUrl?: string | undefined;
   /** NO_COLOR, ANSIBLE_NOCOLOR, ANSIBLE_FORCE_COLOR. */
   color: ColorEnv;
   /** COLUMNS: the terminal's width when the stream does not say. */
-  columns?: number;
+  columns?: number | undefined;
   /** serve's and env's socket when --socket is not given ($XDG_RUNTIME_DIR, else ~/.cache). */
   defaultSocketPath: string;
 }
@@ -96,43 +96,50 @@ export interface CiConfig {
   /** The resource's cicd.* and vcs.* attributes. */
   ci: Record<string, string>;
   /** GITHUB_STEP_SUMMARY: a live run's result goes into the job summary. */
-  jobSummaryFile?: string;
+  jobSummaryFile?: string | undefined;
 }
 
 /** Slack and webhook notifications, flags first, then their variables (secrets are env-only). */
 export interface NotificationConfig {
-  slack?: { url: string; channel?: string; notifySuccess: boolean; rollupWindowMs: number };
-  webhook?: { url: string; token?: string; events?: string; secret?: string };
+  slack?: { url: string; channel?: string | undefined; notifySuccess: boolean; rollupWindowMs: number } | undefined;
+  webhook?: { url: string; token?: string | undefined; events?: string | undefined; secret?: string | undefined } | undefined;
 }
 
 /** Everything the composition root builds from, typed, checked and frozen. */
 export interface SidecarConfig extends CommandEnv, CiConfig {
   /** OTEL_*: exporters, protocols, batch and export settings, resource detectors (otel-env.ts). */
   otel: OtelEnv;
-  tracesFile?: string;
-  logsFile?: string;
+  tracesFile?: string | undefined;
+  logsFile?: string | undefined;
   taskOutput: boolean;
   flushTimeoutMs: number;
   maxFrameBytes: number;
-  recordFrames?: string;
+  recordFrames?: string | undefined;
   spoolDir: string;
   spoolScanMs: number;
-  queueDir?: string;
-  ledgerDir?: string;
+  queueDir?: string | undefined;
+  ledgerDir?: string | undefined;
   /** Ledger files and run marks not written for this long are removed (default 14 days). */
   ledgerRetentionMs: number;
   /** Which host spans a task gets, unless a run's shim chooses (its hello's `host_spans`). */
   hostSpans: HostSpanChoice;
   /** The run history's directory (run and serve append to it); undefined: off. */
-  historyDir?: string;
+  historyDir?: string | undefined;
   /** run --baseline: `auto` or what to read the baseline from. */
-  baseline?: string;
+  baseline?: string | undefined;
   thresholds: CompareThresholds;
   /** --prometheus-token, else ANSIBLE_OTEL_PROMETHEUS_TOKEN. */
-  metrics: { hostAttribute: boolean; runEntity: boolean; textfile?: string; prometheusPort?: number; prometheusHost?: string; prometheusToken?: string };
+  metrics: {
+    hostAttribute: boolean;
+    runEntity: boolean;
+    textfile?: string | undefined;
+    prometheusPort?: number | undefined;
+    prometheusHost?: string | undefined;
+    prometheusToken?: string | undefined;
+  };
   notifications: NotificationConfig;
   /** serve --ws-port: the WebSocket edge. */
-  websocket?: WsTlsFiles & { port: number; host: string; token?: string; insecure: boolean; maxPayload: number; heartbeatMs: number };
+  websocket?: (WsTlsFiles & { port: number; host: string; token?: string | undefined; insecure: boolean; maxPayload: number; heartbeatMs: number }) | undefined;
 }
 
 /** A setting the sidecar cannot start with; its message is the one line the operator reads (exit 2). */

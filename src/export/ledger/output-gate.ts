@@ -55,13 +55,15 @@ interface Output {
   lastHandedAt: number;
   /** When its last checkpoint started (ms). */
   lastStart: number;
-  timer?: NodeJS.Timeout;
-  running?: Promise<void>;
+  /** A checkpoint waiting for its interval; cleared when it runs. */
+  timer?: NodeJS.Timeout | undefined;
+  /** The checkpoint writing now; cleared when it is written. */
+  running?: Promise<void> | undefined;
 }
 
 export interface OutputGateOptions {
   /** `--force`: the marks are written but not read: the outputs take the run again. */
-  force?: boolean;
+  force?: boolean | undefined;
   /** A mark could not be written (said once by the caller): the output may take those events again after a crash. */
   onError?: (message: string) => void;
   /** Least time between two checkpoints of an output (default CHECKPOINT_SPACING_MS). */
