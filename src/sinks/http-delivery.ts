@@ -148,31 +148,39 @@ export class HttpDelivery implements Delivery {
   /** One request, retried on network errors, timeouts, 429 and 5xx; other answers are final. */
   private async deliver(request: OutgoingRequest): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      let retryAfterMs: number | undefined;
-      let problem: string;
-      try {
-        const res = await this.fetch(this.o.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'ansible-otel', ...this.o.headers, ...request.headers },
-          body: request.body,
-          signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]),
-        });
-        await res.arrayBuffer().catch(() => undefined); // free the connection
-        if (res.ok) return;
-        problem = `HTTP ${res.status}`;
-        if (res.status !== 429 && res.status < 500) throw new Permanent(problem);
-        const after = Number(res.headers.get('retry-after'));
-        if (Number.isFinite(after) && after > 0) retryAfterMs = after * 1000;
-      } catch (error) {
-        if (error instanceof Permanent || this.stopped) throw error;
-        const e = error as Error & { cause?: { code?: string } };
-        // A TypeError without a cause is a request fetch cannot even build: retrying won't help.
-        if (e instanceof TypeError && !e.cause) throw new Permanent(e.message);
-        problem = e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs / 1000} s` : (e.cause?.code ?? e.message);
-      }
-      if (attempt >= this.o.retries) throw new Error(`${problem} after ${attempt + 1} attempts`);
+      const failed = await this.attempt(request);
+      if (failed === undefined) return;
+      if (attempt >= this.o.retries) throw new Error(`${failed.problem} after ${attempt + 1} attempts`);
       // the server's own word is not jittered: coming back earlier than it asked is pointless
+      const { retryAfterMs } = failed;
       await this.sleep(retryAfterMs === undefined ? backoffMs(this.o.backoff, attempt) : Math.min(this.o.backoff.maxMs, retryAfterMs));
+    }
+  }
+
+  /**
+   * One attempt: undefined once delivered, else what went wrong when another attempt may help;
+   * throws when none can (Permanent: a final answer, a request fetch cannot build) or when stopped.
+   */
+  private async attempt(request: OutgoingRequest): Promise<{ problem: string; retryAfterMs?: number | undefined } | undefined> {
+    try {
+      const res = await this.fetch(this.o.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'ansible-otel', ...this.o.headers, ...request.headers },
+        body: request.body,
+        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]),
+      });
+      await res.arrayBuffer().catch(() => undefined); // free the connection
+      if (res.ok) return undefined;
+      const problem = `HTTP ${res.status}`;
+      if (res.status !== 429 && res.status < 500) throw new Permanent(problem);
+      const after = Number(res.headers.get('retry-after'));
+      return { problem, retryAfterMs: Number.isFinite(after) && after > 0 ? after * 1000 : undefined };
+    } catch (error) {
+      if (error instanceof Permanent || this.stopped) throw error;
+      const e = error as Error & { cause?: { code?: string } };
+      // A TypeError without a cause is a request fetch cannot even build: retrying won't help.
+      if (e instanceof TypeError && !e.cause) throw new Permanent(e.message);
+      return { problem: e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs / 1000} s` : (e.cause?.code ?? e.message) };
     }
   }
 
