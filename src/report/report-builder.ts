@@ -16,19 +16,7 @@ export class ReportBuilder {
   private readonly open = new Map<string, Open>();
 
   playbookStart(e: PlaybookStartEvent): void {
-    const playbook: ReportPlaybook = {
-      name: e.playbook,
-      path: e.playbookPath,
-      traceId: e.traceId,
-      rootSpanId: e.rootSpanId,
-      runId: e.runId,
-      startNs: e.startNs,
-      endNs: e.startNs,
-      interrupted: false,
-      plays: [],
-    };
-    this.playbooks.push(playbook);
-    this.open.set(e.traceId, { playbook, tasks: new Map(), bySpan: new Map() });
+    this.opened(e, e.startNs, e.startNs);
   }
 
   playStart(e: PlayStartEvent): void {
@@ -83,23 +71,25 @@ export class ReportBuilder {
 
   /** A playbook whose start was not seen (a traces file cut short) still gets a place. */
   private of(e: RunRef): Open {
-    let o = this.open.get(e.traceId);
-    if (!o) {
-      const playbook: ReportPlaybook = {
-        name: e.playbook,
-        path: e.playbookPath,
-        traceId: e.traceId,
-        rootSpanId: e.rootSpanId,
-        runId: e.runId,
-        startNs: Number.MAX_SAFE_INTEGER,
-        endNs: 0,
-        interrupted: false,
-        plays: [],
-      };
-      this.playbooks.push(playbook);
-      o = { playbook, tasks: new Map(), bySpan: new Map() };
-      this.open.set(e.traceId, o);
-    }
+    return this.open.get(e.traceId) ?? this.opened(e, Number.MAX_SAFE_INTEGER, 0);
+  }
+
+  /** A new playbook of the report, open from now on. */
+  private opened(e: RunRef, startNs: number, endNs: number): Open {
+    const playbook: ReportPlaybook = {
+      name: e.playbook,
+      path: e.playbookPath,
+      traceId: e.traceId,
+      rootSpanId: e.rootSpanId,
+      runId: e.runId,
+      startNs,
+      endNs,
+      interrupted: false,
+      plays: [],
+    };
+    this.playbooks.push(playbook);
+    const o: Open = { playbook, tasks: new Map(), bySpan: new Map() };
+    this.open.set(e.traceId, o);
     return o;
   }
 
