@@ -3,9 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'no
 import { join } from 'node:path';
 import { appendSyncedAsync, writeSynced } from '../../util/durable-file.js';
 import { RUN_END } from '../../model/frame-cursor.js';
-import { markName } from './run-marks.js';
-/** Marks of one hour share a file, as run marks do: one file an hour, not one a run. */
-const SEGMENT_MS = 3_600_000;
+import { markName, SEGMENT_MS, segmentTexts } from './run-marks.js';
 /** `marks-<hour>`, appended to in its hour; `marks-<hour>.c`, the same hour compacted once it is past. */
 const SEGMENT = /^marks-(\d+)(\.c)?$/;
 /** `<run hash> <output> <seq|end>`: a line a crash cut short matches nothing and is ignored. */
@@ -49,20 +47,7 @@ export class OutputMarks {
   read(runId: string): Map<string, number> {
     const name = markName(runId);
     const marks = new Map<string, number>();
-    let files: string[];
-    try {
-      files = readdirSync(this.dir);
-    } catch {
-      return marks;
-    }
-    for (const file of files) {
-      if (!SEGMENT.test(file)) continue;
-      let text: string;
-      try {
-        text = readFileSync(join(this.dir, file), 'latin1');
-      } catch {
-        continue; // expired meanwhile
-      }
+    for (const text of segmentTexts(this.dir, SEGMENT)) {
       // Most files hold nothing of this run: look for its hash before splitting lines.
       if (!text.includes(name)) continue;
       for (const line of text.split('\n')) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { appendSynced } from '../../util/durable-file.js';
 
 /** Marks of one hour share a file: the directory holds one file an hour, not one a run (#23). */
-const SEGMENT_MS = 3_600_000;
+export const SEGMENT_MS = 3_600_000;
 const SEGMENT = /^runs-\d+$/;
 
 /**
@@ -28,20 +28,7 @@ export class RunMarks {
     const name = markName(runId);
     if (existsSync(join(this.dir, `run-${name}`))) return true; // one file a run, as earlier versions marked it
     const line = `${name}\n`;
-    let files: string[];
-    try {
-      files = readdirSync(this.dir);
-    } catch {
-      return false;
-    }
-    for (const file of files) {
-      if (!SEGMENT.test(file)) continue;
-      try {
-        if (readFileSync(join(this.dir, file), 'latin1').includes(line)) return true;
-      } catch {
-        // expired meanwhile
-      }
-    }
+    for (const text of segmentTexts(this.dir, SEGMENT)) if (text.includes(line)) return true;
     return false;
   }
 
@@ -49,6 +36,29 @@ export class RunMarks {
   mark(runId: string): void {
     const path = join(this.dir, `runs-${Math.floor(this.now() / SEGMENT_MS)}`);
     appendSynced(path, `${markName(runId)}\n`, !existsSync(path));
+  }
+}
+
+/**
+ * The texts of the hourly files of `dir` whose names match `segment`, each read whole: none when
+ * the directory is gone, and a file that expired meanwhile is skipped.
+ */
+export function* segmentTexts(dir: string, segment: RegExp): Generator<string> {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const file of files) {
+    if (!segment.test(file)) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(dir, file), 'latin1');
+    } catch {
+      continue; // expired meanwhile
+    }
+    yield text;
   }
 }
 
