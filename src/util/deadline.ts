@@ -1,21 +1,10 @@
-/** Waits for `work` or `deadlineMs`, whichever comes first; true when the work finished in time. */
-export async function withinDeadline(work: Promise<unknown>, deadlineMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), deadlineMs);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true,
-        () => true,
-      ),
-      deadline,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Waits for `work` or `deadlineMs`, whichever comes first; true when the work finished in time (failed or not). */
+export function withinDeadline(work: Promise<unknown>, deadlineMs: number): Promise<boolean> {
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  return byDeadline(settled, deadlineMs, 'the work').catch(() => false);
 }
 
 /**
