@@ -19,6 +19,7 @@ import { otlpMetricExporter } from './otlp-exporters.js';
 import type { OtelEnv } from './otel-env.js';
 import type { Logger } from '../util/log.js';
 import type { MetricAcks } from './metric-acks.js';
+import { withHistogram, type DurationHistogram } from './duration-histogram.js';
 
 export interface MetricReaderChoice {
   reader: MetricReader;
@@ -48,6 +49,8 @@ export interface MetricExporterOptions {
   queueDir?: string | undefined;
   /** Told of every acknowledged push export (the output marks wait on it). */
   acks?: MetricAcks;
+  /** The task durations every reader gets points of (explicitHistograms), by a producer of its own. */
+  durations?: DurationHistogram | undefined;
 }
 
 /** The spec's OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, for the exporters that do not read it themselves. */
@@ -66,25 +69,30 @@ function aggregationOf(otel: OtelEnv, log: Logger): AggregationSelector {
   return (type) => (exponential && type === InstrumentType.HISTOGRAM ? { type: AggregationType.EXPONENTIAL_HISTOGRAM } : { type: AggregationType.DEFAULT });
 }
 
+/**
+ * Whether histograms are explicit-bucket ones, which the recorder can aggregate itself for the
+ * readers (duration-histogram.ts); base-2 exponential ones are left to the SDK instrument, for
+ * every reader alike (one variable sets it for all; Prometheus then gets the SDK's explicit buckets).
+ */
+export function explicitHistograms(otel: OtelEnv): boolean {
+  return otel.histogramAggregation !== 'base2_exponential_bucket_histogram';
+}
+
 /** Seconds between pushes (OTEL_METRIC_EXPORT_INTERVAL, default 60 s); `run` pushes once more at shutdown. */
-function periodic(
-  otel: OtelEnv,
-  exporter: PushMetricExporter,
-  target: string,
-  log: Logger,
-  aggregation?: AggregationSelector,
-  acks?: MetricAcks,
-): MetricReaderChoice {
-  const { intervalMillis: intervalMs, timeoutMillis: timeoutMs } = otel.metricExport;
+function periodic(o: MetricExporterOptions, exporter: PushMetricExporter, target: string, aggregation?: AggregationSelector): MetricReaderChoice {
+  const { intervalMillis: exportIntervalMillis, timeoutMillis: exportTimeoutMillis } = o.otel.metricExport;
   const counting = new CountingMetricExporter(
     exporter,
     target,
-    (t, message) => log.warn(`exporting metrics to ${t} failed: ${message} (said once; counted in the summary)`),
+    (t, message) => o.log.warn(`exporting metrics to ${t} failed: ${message} (said once; counted in the summary)`),
     aggregation,
-    acks,
+    o.acks,
   );
   return {
-    reader: new PeriodicExportingMetricReader({ exporter: counting, exportIntervalMillis: intervalMs, exportTimeoutMillis: timeoutMs }),
+    reader: withHistogram(
+      o.durations,
+      (metricProducers) => new PeriodicExportingMetricReader({ exporter: counting, exportIntervalMillis, exportTimeoutMillis, metricProducers }),
+    ),
     target,
     counting,
   };
@@ -94,7 +102,7 @@ function prometheus(o: MetricExporterOptions): MetricReaderChoice {
   // Loopback unless asked otherwise: the endpoint has no authentication.
   const host = o.prometheusHost ?? o.otel.prometheus.host ?? '127.0.0.1';
   const port = o.prometheusPort ?? o.otel.prometheus.port ?? 9464;
-  const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
+  const exporter = withHistogram(o.durations, (metricProducers) => new PrometheusExporter({ host, port, preventServerStart: true, metricProducers }));
   const endpoint = new ScrapeEndpoint(exporter, host, port, o.prometheusToken);
   return { reader: exporter, prometheus: endpoint, target: endpoint.target };
 }
@@ -108,10 +116,10 @@ export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoic
   const aggregation = aggregationOf(otel, log);
   const temporality = temporalityOf(otel);
   const file = (path: string): MetricReaderChoice =>
-    periodic(otel, new OtlpJsonFileMetricExporter(resolve(path), temporality, aggregation), `${resolve(path)} (OTLP/JSON lines)`, log, undefined, o.acks);
+    periodic(o, new OtlpJsonFileMetricExporter(resolve(path), temporality, aggregation), `${resolve(path)} (OTLP/JSON lines)`);
   const otlp = (): MetricReaderChoice => {
     const { exporter, target, durable } = otlpMetricExporter(otel.metrics.otlp, { queueDir: o.queueDir, log, temporality, aggregation });
-    return { ...periodic(otel, exporter, target, log, undefined, o.acks), durable };
+    return { ...periodic(o, exporter, target), durable };
   };
   const names = otel.metrics.exporters;
   if (names === undefined) {
@@ -123,8 +131,7 @@ export function chooseMetricReaders(o: MetricExporterOptions): MetricReaderChoic
   for (const name of new Set(names)) {
     if (name === 'none') continue;
     if (name === 'otlp') chosen.push(otlp());
-    else if (name === 'console')
-      chosen.push(periodic(otel, new ConsoleMetricExporter({ temporalitySelector: temporality }), 'console', log, aggregation, o.acks));
+    else if (name === 'console') chosen.push(periodic(o, new ConsoleMetricExporter({ temporalitySelector: temporality }), 'console', aggregation));
     else if (name === 'prometheus') {
       if (o.prometheusPort === undefined) chosen.push(prometheus(o));
     } else log.once(`metrics-exporter:${name}`, `OTEL_METRICS_EXPORTER value "${name}" is not supported (use otlp, console, prometheus or none); ignored`);

@@ -8,6 +8,7 @@ import { ATTR, ERROR_OTHER, RESULT, RUN_STATE_EXECUTING } from '../model/attribu
 import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, PlaybookStartEvent, RetryEvent } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
 import { beforeEachCollection, SummedCounter } from './summed-counter.js';
+import type { DurationHistogram, DurationSeries, HistogramDescriptor } from './duration-histogram.js';
 
 /** Instrument names (docs/metrics.md lists each with its unit, attributes and a PromQL query). */
 export const METRIC = {
@@ -26,6 +27,13 @@ export const METRIC = {
 
 /** Seconds, not the SDK's millisecond defaults: a task takes from tens of ms to an hour. */
 export const TASK_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+/** The task duration histogram, recorded per host result: by the SDK instrument or by a DurationHistogram. */
+export const TASK_DURATION: HistogramDescriptor = {
+  name: METRIC.TASK_DURATION,
+  unit: 's',
+  description: 'Duration of a task on one host, runner start to result',
+  boundaries: TASK_BUCKETS,
+};
 /** A playbook takes from seconds to hours. */
 export const PLAYBOOK_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 /** A critical path's fork wait or controller time: from nothing to most of a long playbook. */
@@ -41,11 +49,19 @@ export interface RecorderOptions {
   taken?: (since: number) => Promise<void>;
   /** Its name in the output marks (default `metrics`): which destinations took what is marked. */
   mark?: string;
+  /**
+   * Where task durations go when the readers have its producer (duration-histogram.ts): no
+   * attribute hashing per result. Without it, the SDK instrument (e.g. for exponential histograms).
+   */
+  durations?: DurationHistogram | undefined;
 }
 
 /** The attribute objects of one (status, playbook, play, module, host) series, built once per collection interval. */
 interface HostSeries {
+  key: string;
   duration: Attributes;
+  /** Its series in `durations`, looked up at the first host result. */
+  durations?: DurationSeries;
   /** host.results' attributes, by ansible.task.changed: [false, true]. */
   results: [Attributes | undefined, Attributes | undefined];
   items?: Attributes;
@@ -84,7 +100,8 @@ export class MetricsRecorder implements Sink {
   readonly name = 'metrics';
   /** Its name in the output marks, when it can tell what is taken (`taken`). */
   readonly mark: string | undefined;
-  private readonly taskDuration: Histogram;
+  /** Undefined when `durations` records them. */
+  private readonly taskDuration: Histogram | undefined;
   private readonly hostResults: SummedCounter;
   private readonly items: SummedCounter;
   private readonly retries: Counter;
@@ -107,15 +124,11 @@ export class MetricsRecorder implements Sink {
     private readonly o: RecorderOptions,
   ) {
     this.mark = o.taken ? (o.mark ?? 'metrics') : undefined;
-    const taskAdvice = { advice: { explicitBucketBoundaries: TASK_BUCKETS } };
     // Counts of whole things are integers (semconv's metric_value_type int for the CI/CD ones).
     const int = { valueType: ValueType.INT };
     const playbookAdvice = { advice: { explicitBucketBoundaries: PLAYBOOK_BUCKETS } };
-    this.taskDuration = meter.createHistogram(METRIC.TASK_DURATION, {
-      unit: 's',
-      description: 'Duration of a task on one host, runner start to result',
-      ...taskAdvice,
-    });
+    const { name, unit, description, boundaries } = TASK_DURATION;
+    if (!o.durations) this.taskDuration = meter.createHistogram(name, { unit, description, advice: { explicitBucketBoundaries: boundaries } });
     this.hostResults = new SummedCounter(
       meter.createCounter(METRIC.HOST_RESULTS, { unit: '{result}', description: 'Host results of tasks, by status', ...int }),
     );
@@ -175,7 +188,7 @@ export class MetricsRecorder implements Sink {
         ...(e.module ? { [ATTR.TASK_MODULE]: e.module } : {}),
         ...this.host(e.host),
       };
-      s = { duration, results: [undefined, undefined] };
+      s = { key, duration, results: [undefined, undefined] };
       this.series.set(key, s);
     }
     return s;
@@ -186,7 +199,10 @@ export class MetricsRecorder implements Sink {
     return this.series.size;
   }
 
-  /** The sums so far go to the SDK (bounded by its cardinality limit), and the cache starts over. */
+  /**
+   * The sums so far go to the SDK (bounded by its cardinality limit), and the cache starts over.
+   * The task durations' series stay in `durations` (cumulative points keep their start time).
+   */
   private letGoOfSeries(): void {
     this.hostResults.flush();
     this.items.flush();
@@ -195,7 +211,9 @@ export class MetricsRecorder implements Sink {
 
   hostResult(e: HostResultEvent): void {
     const s = this.hostSeries(e);
-    this.taskDuration.record(seconds(e.startNs, e.endNs), s.duration);
+    const taken = seconds(e.startNs, e.endNs);
+    if (this.o.durations) (s.durations ??= this.o.durations.seriesOf(s.key, () => s.duration)).record(taken);
+    else this.taskDuration?.record(taken, s.duration);
     // changed only on the counter: its sum over "true" is the PLAY RECAP's changed column
     const changed = countsAsChanged(e);
     const i = changed ? 1 : 0;

@@ -4,8 +4,9 @@ import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Sink } from '../sinks/sink.js';
 import type { Logger } from '../util/log.js';
 import { withinDeadline } from '../util/deadline.js';
-import { chooseMetricReaders, type MetricReaderChoice } from './metric-exporters.js';
-import { MetricsRecorder } from './metrics-recorder.js';
+import { chooseMetricReaders, explicitHistograms, type MetricReaderChoice } from './metric-exporters.js';
+import { MetricsRecorder, TASK_DURATION } from './metrics-recorder.js';
+import { DurationHistogram } from './duration-histogram.js';
 import { PrometheusTextfile } from './prometheus-textfile.js';
 import type { Resource } from '@opentelemetry/resources';
 import type { OtelEnv } from './otel-env.js';
@@ -33,8 +34,11 @@ export class MetricOutput {
   readonly choices: MetricReaderChoice[];
   /** Acknowledged push exports: what the recorder's output marks wait on. */
   readonly acks = new MetricAcks();
+  /** The task durations the recorder aggregates and every reader reports (none: the SDK instrument). */
+  readonly durations: DurationHistogram | undefined;
 
   constructor(o: MetricOutputOptions) {
+    this.durations = explicitHistograms(o.otel) ? new DurationHistogram(TASK_DURATION) : undefined;
     this.choices = chooseMetricReaders({
       otel: o.otel,
       log: o.log,
@@ -45,6 +49,7 @@ export class MetricOutput {
       defaultMetricsFile: o.defaultMetricsFile,
       otherOutput: o.textfile !== undefined,
       acks: this.acks,
+      durations: this.durations,
     });
   }
 
@@ -108,6 +113,7 @@ export class Metrics implements Component<MetricsReport> {
           hostAttribute: o.hostAttribute,
           taken: (since) => output.acks.taken(since),
           mark: outputName('metrics', pushed.sort().join('\n')),
+          durations: output.durations,
         }),
       );
       observeSelf(meter, () => ({ ...o.self(), metricExportsFailed: this.failed() }));

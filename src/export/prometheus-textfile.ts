@@ -8,7 +8,8 @@ import type { Resource } from '@opentelemetry/resources';
 import { ATTR, type HostSpanStatus } from '../model/attributes.js';
 import type { HostResultEvent, ItemResultEvent, PlaybookEndEvent, PlaybookStartEvent, RetryEvent } from '../model/run-observer.js';
 import type { Sink } from '../sinks/sink.js';
-import { countsAsChanged, MetricsRecorder, type RecorderOptions } from './metrics-recorder.js';
+import { countsAsChanged, MetricsRecorder, TASK_DURATION, type RecorderOptions } from './metrics-recorder.js';
+import { DurationHistogram, withHistogram } from './duration-histogram.js';
 import { withinDeadline } from '../util/deadline.js';
 
 const STATUSES: HostSpanStatus[] = ['ok', 'changed', 'failed', 'ignored', 'skipped', 'unreachable', 'rescued'];
@@ -63,7 +64,7 @@ export class PrometheusTextfile implements Sink {
   readonly name = 'prometheus textfile';
   readonly path: string;
   private readonly provider: MeterProvider;
-  private readonly reader = new PullReader();
+  private readonly reader: PullReader;
   private readonly recorder: MetricsRecorder;
   /** Runs going on now (a lifetime that ends with the playbook). */
   private readonly open = new Map<string, RunTally>();
@@ -80,9 +81,12 @@ export class PrometheusTextfile implements Sink {
     private readonly onFirstFailure: (message: string) => void,
   ) {
     this.path = resolve(path);
+    // explicit buckets, cumulative: what Prometheus text has
+    const durations = new DurationHistogram(TASK_DURATION);
+    this.reader = withHistogram(durations, (metricProducers) => new PullReader({ metricProducers }));
     this.provider = new MeterProvider({ resource, readers: [this.reader] });
     const meter = this.provider.getMeter(SCOPE_NAME, undefined, SCOPE_OPTIONS);
-    this.recorder = new MetricsRecorder(meter, o);
+    this.recorder = new MetricsRecorder(meter, { ...o, durations });
     this.observeLastRuns(meter);
   }
 
