@@ -1,5 +1,5 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
-import { hrTime } from '@opentelemetry/core';
+import { millisToHrTime } from '@opentelemetry/core';
 import {
   AggregationTemporality,
   DataPointType,
@@ -41,6 +41,9 @@ export interface HistogramDescriptor {
  */
 export const HISTOGRAM_SERIES_KEPT = 2_000;
 const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
+
+/** The time as the SDK's points have it (MetricCollector: millisToHrTime(Date.now())). */
+const now = (): HrTime => millisToHrTime(Date.now());
 
 /** Index of the bucket `(b[i-1], b[i]]` holding `value`: upper bounds inclusive, as the SDK's binarySearchUB. */
 export function bucketOf(boundaries: readonly number[], value: number): number {
@@ -132,7 +135,7 @@ export class DurationHistogram {
   }
 
   private newSeries(attributes: Attributes): DurationSeries {
-    return new DurationSeries(this.descriptor.boundaries, attributes, hrTime(), this.deltaReaders);
+    return new DurationSeries(this.descriptor.boundaries, attributes, now(), this.deltaReaders);
   }
 
   /** Series kept now, the overflow series included. */
@@ -179,21 +182,21 @@ class DurationProducer implements MetricProducer {
   ) {}
 
   collect(): Promise<CollectionResult> {
-    const now = hrTime();
+    const endTime = now();
     this.temporality ??= this.temporalityOf();
     const { boundaries } = this.histogram.descriptor;
     const dataPoints: DataPoint<Histogram>[] = [];
     for (const s of this.histogram.all()) {
       if (this.slot === undefined) {
         // cumulative, or a delta reader's first collection: everything since the series started
-        if (s.total.count > 0) dataPoints.push({ attributes: s.attributes, startTime: s.start, endTime: now, value: s.total.value(boundaries) });
+        if (s.total.count > 0) dataPoints.push({ attributes: s.attributes, startTime: s.start, endTime, value: s.total.value(boundaries) });
       } else if (s.sinceCollection[this.slot]!.count > 0) {
         const value = this.histogram.takeSinceCollection(s, this.slot).value(boundaries);
-        dataPoints.push({ attributes: s.attributes, startTime: this.lastCollection!, endTime: now, value });
+        dataPoints.push({ attributes: s.attributes, startTime: this.lastCollection!, endTime, value });
       }
     }
     if (this.temporality === AggregationTemporality.DELTA) this.slot ??= this.histogram.addDeltaReader();
-    this.lastCollection = now;
+    this.lastCollection = endTime;
     const scopeMetrics = dataPoints.length ? [this.scopeMetrics(dataPoints)] : [];
     // the reader keeps the SDK's resource and takes only the scope metrics of a producer
     return Promise.resolve({ resourceMetrics: { resource: emptyResource(), scopeMetrics }, errors: [] });

@@ -23,6 +23,13 @@ export interface OtlpPoint {
   count?: number | undefined;
   sum?: number | undefined;
   bounds?: number[] | undefined;
+  /** Histogram points: counts per bucket, min and max. */
+  bucketCounts?: number[] | undefined;
+  min?: number | undefined;
+  max?: number | undefined;
+  /** Start and end of the point (unix ns, as decimal strings: beyond a double's precision). */
+  startNs?: string | undefined;
+  endNs?: string | undefined;
   resource: Record<string, AttrValue>;
   /** Sum and gauge points: whether the value came as an integer or a double. */
   valueType?: 'int' | 'double' | undefined;
@@ -53,6 +60,11 @@ export function pointsOfRequest(req: any): OtlpPoint[] {
             count: num(p.count),
             sum: num(p.sum),
             bounds: p.explicitBounds?.map(Number),
+            bucketCounts: p.bucketCounts?.map(Number),
+            min: num(p.min),
+            max: num(p.max),
+            startNs: p.startTimeUnixNano === undefined ? undefined : String(p.startTimeUnixNano),
+            endNs: p.timeUnixNano === undefined ? undefined : String(p.timeUnixNano),
             resource,
             valueType: p.asInt !== undefined ? 'int' : p.asDouble !== undefined ? 'double' : undefined,
             schemaUrl: sm.schemaUrl || undefined,

@@ -119,6 +119,10 @@ describe('Prometheus', () => {
     const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const check = promtool(['check', 'metrics'], scraped);
     expect(check.code, check.out).toBe(0);
+    // the histogram's +Inf bucket is its count, and Prometheus agrees on the total
+    const total = (re: RegExp) => [...scraped.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(total(/^ansible_task_duration_bucket\{[^}]*le="\+Inf"[^}]*\} (\S+)/gm)).toBe(2);
+    expect(total(/^ansible_task_duration_count\{[^}]*\} (\S+)/gm)).toBe(2);
 
     expect(await serve.stop()).toBe(0);
     await exitOf(prometheus, 'SIGTERM');
