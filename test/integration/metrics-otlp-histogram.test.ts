@@ -28,7 +28,8 @@ const printedResults = (stdout: string): number =>
 
 const durationsOf = (requests: { points: OtlpPoint[] }[]) => requests.map((q) => q.points.filter((p) => p.metric === 'ansible.task.duration'));
 const count = (points: OtlpPoint[]) => points.reduce((n, p) => n + p.count!, 0);
-const hostSpans = (spans: OtlpSpan[]) => spans.filter((s) => s.attributes['ansible.task.host.status'] !== undefined && s.attributes['ansible.task.item.label'] === undefined);
+const hostSpans = (spans: OtlpSpan[]) =>
+  spans.filter((s) => s.attributes['ansible.task.host.status'] !== undefined && s.attributes['ansible.task.item.label'] === undefined);
 const seconds = (s: OtlpSpan) => Number(s.endNs - s.startNs) / 1e9;
 
 describe('the task duration histogram over OTLP', () => {
