@@ -21,9 +21,10 @@ export class CountingSpanExporter extends ExportTally implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.handed += spans.length;
+    const n = spans.length; // not the spans: they can go once taken (batch-handoff.ts)
+    this.handed += n;
     this.inner.export(spans, (result) => {
-      this.tally(result, spans.length);
+      this.tally(result, n);
       done(result);
     });
   }

@@ -13,8 +13,9 @@ export class CountingLogRecordExporter extends ExportTally implements LogRecordE
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    const n = records.length; // not the records: they can go once taken (batch-handoff.ts)
     this.inner.export(records, (result) => {
-      this.tally(result, records.length);
+      this.tally(result, n);
       done(result);
     });
   }

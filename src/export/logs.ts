@@ -1,3 +1,4 @@
+import { BatchHandoff } from './batch-handoff.js';
 import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import { BatchLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -49,7 +50,7 @@ export class LogOutput extends SignalOutput<ReadableLogRecord, CountingLogRecord
       ledgerResend: o.ledgerResend,
       log: o.log,
       count: (inner, target, onFirstFailure) => new CountingLogRecordExporter(inner, target, onFirstFailure),
-      batch: (exporter) => new BatchLogRecordProcessor({ exporter, ...blrp }),
+      batch: (exporter) => new BatchLogRecordProcessor({ exporter: new BatchHandoff(exporter), ...blrp }),
     });
   }
 }

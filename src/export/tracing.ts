@@ -1,3 +1,4 @@
+import { BatchHandoff } from './batch-handoff.js';
 import { SCOPE_NAME, SCOPE_OPTIONS } from './scope.js';
 import type { TracerProvider } from '@opentelemetry/api';
 import { BatchSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -47,7 +48,7 @@ export class SpanOutput extends SignalOutput<ReadableSpan, CountingSpanExporter,
       ledgerResend: o.ledgerResend,
       log: o.log,
       count: (inner, target, onFirstFailure) => new CountingSpanExporter(inner, target, onFirstFailure),
-      batch: (exporter) => new QueueGauge(new BatchSpanProcessor(exporter, bsp), exporter, bsp.maxQueueSize),
+      batch: (exporter) => new QueueGauge(new BatchSpanProcessor(new BatchHandoff(exporter), bsp), exporter, bsp.maxQueueSize),
     });
     this.backlogLimit = Math.floor(bsp.maxQueueSize / 2);
   }

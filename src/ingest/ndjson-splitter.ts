@@ -16,8 +16,14 @@ export class NdjsonSplitter {
   push(chunk: Buffer): void {
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      this.take(chunk.subarray(start, nl));
-      this.emit();
+      // Most lines lie wholly inside one chunk: decoded straight from it, with no slice or
+      // parts array to allocate and collect (one line a frame, a million frames a run).
+      if (this.size === 0 && !this.skipping && nl - start <= this.maxLineBytes) {
+        if (nl > start) this.onLine(chunk.toString('utf8', start, nl));
+      } else {
+        this.take(chunk.subarray(start, nl));
+        this.emit();
+      }
       start = nl + 1;
     }
     if (start < chunk.length) this.take(chunk.subarray(start));
@@ -45,7 +51,7 @@ export class NdjsonSplitter {
   private emit(): void {
     if (this.skipping) this.onOversized(this.size);
     else if (this.size > 0) this.onLine(this.parts.length === 1 ? (this.parts[0] as Buffer).toString('utf8') : Buffer.concat(this.parts).toString('utf8'));
-    this.parts = [];
+    if (this.parts.length > 0) this.parts = [];
     this.size = 0;
     this.skipping = false;
   }

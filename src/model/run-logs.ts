@@ -113,16 +113,19 @@ export class RunLogs implements RunObserver {
 
   private resultRecords(e: ResultEvent, status: HostSpanStatus | ItemResultEvent['status'], withWarnings: boolean): void {
     const res = e.result;
+    const error = isErrorStatus(status as HostSpanStatus);
+    const failure = error || status === 'ignored';
+    const warned = withWarnings && (res?.warnings !== undefined || res?.deprecations !== undefined);
+    const stdout = this.o.taskOutput ? text(res?.stdout) : undefined;
+    const stderr = this.o.taskOutput ? text(res?.stderr) : undefined;
+    // Most results say nothing to the logs: then nothing is built for them (one a frame).
+    if (!failure && !warned && stdout === undefined && stderr === undefined) return;
     const base = this.taskAttributes(e, status);
     const where = `[${e.host}] ${e.task}${e.label === undefined ? '' : ` (${e.label})`}`;
-    const error = isErrorStatus(status as HostSpanStatus);
-    if (error || status === 'ignored') this.failure(e, status, error, base, where);
-    if (withWarnings) this.warnings(e, res, base, where);
-    if (!this.o.taskOutput) return;
-    for (const stream of [IOSTREAM.STDOUT, IOSTREAM.STDERR]) {
-      const body = text(res?.[stream]);
-      if (body !== undefined) this.emit(e, stream, e.endNs, 'INFO', EVENT.OUTPUT, body, { ...base, [ATTR.LOG_IOSTREAM]: stream });
-    }
+    if (failure) this.failure(e, status, error, base, where);
+    if (warned) this.warnings(e, res, base, where);
+    if (stdout !== undefined) this.emit(e, IOSTREAM.STDOUT, e.endNs, 'INFO', EVENT.OUTPUT, stdout, { ...base, [ATTR.LOG_IOSTREAM]: IOSTREAM.STDOUT });
+    if (stderr !== undefined) this.emit(e, IOSTREAM.STDERR, e.endNs, 'INFO', EVENT.OUTPUT, stderr, { ...base, [ATTR.LOG_IOSTREAM]: IOSTREAM.STDERR });
   }
 
   /** A failed, unreachable, rescued or ignored result's record (handled failures as warnings). */
@@ -141,7 +144,7 @@ export class RunLogs implements RunObserver {
   }
 
   private warnings(e: ResultEvent, res: ResultSubset | undefined, base: Attributes, where: string): void {
-    for (const [i, w] of entries(res?.warnings).entries()) this.emit(e, `warning ${i}`, e.endNs, 'WARN', EVENT.WARNING, `${where}: ${asText(w)}`, base);
+    for (const [i, w] of entries(res?.warnings).entries()) this.emit(e, `warning ${i}`, e.endNs, 'WARN', EVENT.WARNING, `${where}: ${asText(w)}`, { ...base });
     for (const [i, d] of entries(res?.deprecations).entries()) {
       const o = typeof d === 'object' && d !== null ? (d as Record<string, unknown>) : { msg: d };
       this.emit(e, `deprecation ${i}`, e.endNs, 'WARN', EVENT.DEPRECATION, `${where}: ${asText(o.msg ?? d)}`, {
@@ -181,6 +184,7 @@ export class RunLogs implements RunObserver {
    * `slot`: which record of its event this is. With the span, host, item label and time it makes
    * the record's `log.record.uid`, the same each time the run's frames are mapped (a replay after
    * a crash): the log ledger sends a record once, and a backend may drop a second copy.
+   * `attributes` is the record's own object (the uid is set on it), never one shared.
    */
   private emit(
     e: { traceId: string; spanId: string; host?: string; label?: string },
@@ -191,8 +195,8 @@ export class RunLogs implements RunObserver {
     body: string,
     attributes: Attributes,
   ): void {
-    const uid = recordUid([e.traceId, e.spanId, e.host ?? '', e.label ?? '', String(timeNs), slot]);
-    this.writer.emit({ timeNs, severity, body, eventName, traceId: e.traceId, spanId: e.spanId, attributes: { ...attributes, [ATTR.LOG_RECORD_UID]: uid } });
+    attributes[ATTR.LOG_RECORD_UID] = recordUid([e.traceId, e.spanId, e.host ?? '', e.label ?? '', String(timeNs), slot]);
+    this.writer.emit({ timeNs, severity, body, eventName, traceId: e.traceId, spanId: e.spanId, attributes });
   }
 }
 

@@ -45,6 +45,9 @@ const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
 const finiteOrUndefined = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const INTERRUPTED = 'run ended before this finished (ansible-playbook killed, or its connection lost)';
 
+/** Which held include a host result is the second result of: its task and host. */
+const includeKey = (f: { task: string; host: string }): string => `${f.task}\u0000${f.host}`;
+
 /** An include's `ok` result, held until its file or role is known to have loaded (onHostResult). */
 interface HeldInclude<S> {
   hs: HostState<S>;
@@ -859,7 +862,23 @@ export class RunModel<S> {
     task.hosts.set(host, hs);
     task.openHosts += 1;
     this.openHostByName.set(host, hs);
-    this.observer.hostStart?.({ ...this.ref(), task: task.name, taskUuid: task.uuid, host, startNs: ts, taskSpanId: task.node.spanId });
+    if (this.observer.hostStart) {
+      // Field by field, as notifyHostResult: a spread of the ref is slow, and this runs once per host run.
+      const ref = this.ref();
+      this.observer.hostStart({
+        runId: ref.runId,
+        pipelineRunId: ref.pipelineRunId,
+        playbook: ref.playbook,
+        playbookPath: ref.playbookPath,
+        traceId: ref.traceId,
+        rootSpanId: ref.rootSpanId,
+        task: task.name,
+        taskUuid: task.uuid,
+        host,
+        startNs: ts,
+        taskSpanId: task.node.spanId,
+      });
+    }
     return hs;
   }
 
@@ -881,11 +900,11 @@ export class RunModel<S> {
   }
 
   private onHostResult(f: FrameOf<'host_result'>): void {
-    const key = `${f.task}\u0000${f.host}`;
-    const held = this.heldIncludes.get(key);
+    // Looked up only while an include waits: no key string a frame for the look-up of nothing.
+    const held = this.heldIncludes.size > 0 ? this.heldIncludes.get(includeKey(f)) : undefined;
     if (held) {
       // the include's second result: its file or role could not be loaded
-      this.heldIncludes.delete(key);
+      this.heldIncludes.delete(includeKey(f));
       return this.completeHostResult(held.hs, f);
     }
     const hs = this.openHost(f.task, f.host, f.ts);
@@ -894,7 +913,7 @@ export class RunModel<S> {
       // load is a second result for the same host (or, before 2.19 for include_role, an error
       // only). The span ends at this result either way.
       hs.node.touch(f.ts);
-      this.heldIncludes.set(key, { hs, frame: f });
+      this.heldIncludes.set(includeKey(f), { hs, frame: f });
       return;
     }
     this.completeHostResult(hs, f);

@@ -78,4 +78,20 @@ describe('NDJSON splitter', () => {
     expect(lines).toEqual(['abc', 'def', 'ok', 'last']);
     expect(oversized).toEqual([20]);
   });
+
+  it('takes lines inside one chunk as they are: empty ones skipped, the limit inclusive, UTF-8 split across chunks intact', () => {
+    const lines: string[] = [];
+    const oversized: number[] = [];
+    const s = new NdjsonSplitter(
+      10,
+      (l) => lines.push(l),
+      (n) => oversized.push(n),
+    );
+    const e = Buffer.from('é'); // two bytes: the chunk boundary falls between them
+    s.push(Buffer.concat([Buffer.from('\n\n0123456789\n01234567890\nx'), e.subarray(0, 1)]));
+    s.push(Buffer.concat([e.subarray(1), Buffer.from('y\n\nz\n')]));
+    s.end();
+    expect(lines).toEqual(['0123456789', 'xéy', 'z']);
+    expect(oversized).toEqual([11]);
+  });
 });
