@@ -5,7 +5,6 @@ import { OtlpJsonFileLogExporter } from './otlp-json-file-exporter.js';
 import { otlpLogExporter, type OtlpChoice } from './otlp-exporters.js';
 import type { OtelEnv } from './otel-env.js';
 import type { Logger } from '../util/log.js';
-import type { OtlpEncoder } from './durable/otlp-encoder.js';
 
 export type LogExporterChoice = OtlpChoice<LogRecordExporter, DurableLogExporter>;
 
@@ -18,8 +17,6 @@ export interface LogExporterOptions {
   defaultLogsFile: string;
   /** Disk queue root shared with traces and metrics; undefined: no queue. */
   queueDir?: string | undefined;
-  /** The encoder thread shared with traces; undefined: encoded in place. */
-  encoder?: OtlpEncoder | undefined;
   log: Logger;
 }
 
@@ -30,7 +27,7 @@ export function chooseLogExporters(o: LogExporterOptions): LogExporterChoice[] {
     {
       file: (path) => new OtlpJsonFileLogExporter(path),
       console: () => new ConsoleLogRecordExporter(),
-      otlp: (endpoint) => otlpLogExporter(endpoint, { queueDir: o.queueDir, encoder: o.encoder, log: o.log }),
+      otlp: (endpoint) => otlpLogExporter(endpoint, { queueDir: o.queueDir, log: o.log }),
     },
   );
 }

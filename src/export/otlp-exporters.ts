@@ -18,7 +18,6 @@ import type { Logger } from '../util/log.js';
 import { durableLogExporter, type DurableLogExporter } from './durable/durable-log-exporter.js';
 import { durableMetricExporter, type DurableMetricExporter } from './durable/durable-metric-exporter.js';
 import { durableTraceExporter, type DurableSpanExporter } from './durable/durable-trace-exporter.js';
-import type { OtlpEncoder } from './durable/otlp-encoder.js';
 import { describeEndpoint, type OtlpEndpoint } from './otel-env.js';
 
 export interface OtlpChoice<E, D> {
@@ -32,8 +31,6 @@ export interface OtlpChoice<E, D> {
 interface OtlpOptions {
   /** Disk queue root; undefined: the SDK's exporter, nothing kept across an outage. */
   queueDir?: string | undefined;
-  /** The encoder thread of spans' and log records' protobuf (durable exporters only). */
-  encoder?: OtlpEncoder | undefined;
   log: Logger;
 }
 
@@ -41,7 +38,7 @@ const target = (e: OtlpEndpoint): string => stripUrlCredentials(describeEndpoint
 
 export function otlpSpanExporter(e: OtlpEndpoint, o: OtlpOptions): OtlpChoice<SpanExporter, DurableSpanExporter> {
   if (o.queueDir) {
-    const durable = durableTraceExporter({ url: e.url, protocol: e.protocol, queueRoot: o.queueDir, log: o.log, encoder: o.encoder });
+    const durable = durableTraceExporter({ url: e.url, protocol: e.protocol, queueRoot: o.queueDir, log: o.log });
     return { exporter: durable, durable, target: target(e) };
   }
   const Exporter = { grpc: TraceGrpc, 'http/json': TraceHttpJson, 'http/protobuf': TraceHttpProto }[e.protocol];
@@ -50,7 +47,7 @@ export function otlpSpanExporter(e: OtlpEndpoint, o: OtlpOptions): OtlpChoice<Sp
 
 export function otlpLogExporter(e: OtlpEndpoint, o: OtlpOptions): OtlpChoice<LogRecordExporter, DurableLogExporter> {
   if (o.queueDir) {
-    const durable = durableLogExporter({ url: e.url, protocol: e.protocol, queueRoot: o.queueDir, log: o.log, encoder: o.encoder });
+    const durable = durableLogExporter({ url: e.url, protocol: e.protocol, queueRoot: o.queueDir, log: o.log });
     return { exporter: durable, durable, target: target(e) };
   }
   const Exporter = { grpc: LogsGrpc, 'http/json': LogsHttpJson, 'http/protobuf': LogsHttpProto }[e.protocol];

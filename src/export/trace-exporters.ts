@@ -4,7 +4,6 @@ import type { DurableSpanExporter } from './durable/durable-trace-exporter.js';
 import { chooseExporters } from './exporter-choice.js';
 import { otlpSpanExporter, type OtlpChoice } from './otlp-exporters.js';
 import type { OtelEnv } from './otel-env.js';
-import type { OtlpEncoder } from './durable/otlp-encoder.js';
 import type { Logger } from '../util/log.js';
 
 export type ExporterChoice = OtlpChoice<SpanExporter, DurableSpanExporter>;
@@ -18,8 +17,6 @@ export interface ExporterOptions {
   defaultTracesFile: string;
   /** Disk queue root for OTLP batches the backend does not take; undefined: no queue. */
   queueDir?: string | undefined;
-  /** The encoder thread the durable exporters hand protobuf encoding to; undefined: encoded in place. */
-  encoder?: OtlpEncoder | undefined;
   /** Span ledger root (exactly once per destination across crashes); undefined: off. */
   ledgerDir?: string | undefined;
   /** `--force`: the ledger records what goes out but filters nothing: everything is sent again. */
@@ -34,7 +31,7 @@ export function chooseTraceExporters(o: ExporterOptions): ExporterChoice[] {
     {
       file: (path) => new OtlpJsonFileSpanExporter(path),
       console: () => new ConsoleSpanExporter(),
-      otlp: (endpoint) => otlpSpanExporter(endpoint, { queueDir: o.queueDir, encoder: o.encoder, log: o.log }),
+      otlp: (endpoint) => otlpSpanExporter(endpoint, { queueDir: o.queueDir, log: o.log }),
     },
   );
 }

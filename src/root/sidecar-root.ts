@@ -12,7 +12,6 @@ import { WatchHub } from '../watch/watch-hub.js';
 import { SpoolReplayer } from '../ingest/spool-replayer.js';
 import { Pipeline } from '../pipeline.js';
 import { SpanOutput, Tracing } from '../export/tracing.js';
-import { OtlpEncoder } from '../export/durable/otlp-encoder.js';
 import { RunMarks } from '../export/ledger/run-marks.js';
 import { RunSettlement } from '../export/ledger/run-settlement.js';
 import { OutputMarks } from '../export/ledger/output-marks.js';
@@ -84,8 +83,6 @@ export class SidecarRoot implements Component<boolean> {
   private readonly force: boolean;
   /** NodeSDK and its providers: built (and so started) before the writers, shut down with the outputs. */
   private readonly sdk: OtelSdk;
-  /** The protobuf encoder thread of the durable exporters; undefined without a disk queue. */
-  private readonly encoder: OtlpEncoder | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   /** run and serve: the run history every live playbook is appended to. */
   private readonly history: HistoryStore | undefined;
@@ -112,15 +109,11 @@ export class SidecarRoot implements Component<boolean> {
     // The export side of each signal first (processors, readers), then NodeSDK builds the
     // providers over them, then the signals' writers go on those providers: no part waits for a
     // provider to be handed to it later.
-    // One encoder thread for the durable exporters' protobuf (spans and log records): the second core.
-    this.encoder = c.queueDir ? new OtlpEncoder(log) : undefined;
-    const encoder = this.encoder;
     const spans = new SpanOutput({
       otel: c.otel,
       tracesFile: c.tracesFile,
       defaultTracesFile: DEFAULT_TRACES_FILE,
       queueDir: c.queueDir,
-      encoder,
       ledgerDir,
       ledgerResend: force,
       log,
@@ -132,7 +125,6 @@ export class SidecarRoot implements Component<boolean> {
     const logRecords = new LogOutput({
       otel: c.otel,
       queueDir: c.queueDir,
-      encoder,
       log,
       logsFile: c.logsFile,
       defaultLogsFile: DEFAULT_LOGS_FILE,
@@ -286,13 +278,7 @@ export class SidecarRoot implements Component<boolean> {
         return undefined;
       });
     }
-    const outputs: Partial<Component<unknown>>[] = [
-      ...(this.encoder ? [this.encoder] : []),
-      this.tracing,
-      ...(this.metrics ? [this.metrics] : []),
-      this.logs,
-      ...this.sinks,
-    ];
+    const outputs: Partial<Component<unknown>>[] = [this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs, ...this.sinks];
     for (const c of outputs) await c.start?.();
     if (this.settlement && this.server) {
       this.settlement.prune();
@@ -362,8 +348,6 @@ export class SidecarRoot implements Component<boolean> {
       // share of it (its processors or readers) before it spills and reports.
       const outputs = [this.sdk, ...this.sinks, this.tracing, ...(this.metrics ? [this.metrics] : []), this.logs];
       stragglers.push(...(await shutdownAll(outputs, deadlineMs)));
-      // After the signals: they spilled what was still being encoded (encoded in place), so nothing waits on the thread.
-      stragglers.push(...(await shutdownAll(this.encoder ? [this.encoder] : [], deadlineMs)));
       // The outputs have flushed: what they took is marked within a few fsyncs (the rest of the
       // flush deadline, at least MARKS_WRITE_MS). What one did not take (a collector down: its own
       // report says so) stays unmarked, for a replay to give it again: at least once.

@@ -1,10 +1,9 @@
 // The disk queue under an outage: nothing lost, nothing sent twice, and a restart sends what
 // an earlier sidecar left behind — over OTLP/HTTP and OTLP/gRPC (503 ↔ UNAVAILABLE is retried,
 // 400 ↔ INVALID_ARGUMENT is not).
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +15,7 @@ import { Logger } from '../../src/util/log.js';
 import { OtlpReceiver, type OtlpReceiving } from '../helpers/otlp-receiver.js';
 import { OtlpGrpcReceiver } from '../helpers/otlp-grpc-receiver.js';
 import type { OtlpProtocol } from '../../src/export/otel-env.js';
-import { ROOT, tempDir } from '../helpers/sidecar-run.js';
-import { OtlpEncoder } from '../../src/export/durable/otlp-encoder.js';
+import { tempDir } from '../helpers/sidecar-run.js';
 import { until } from '../helpers/until.js';
 
 const transports: [OtlpProtocol, OtlpReceiving, (base: string) => string][] = [
@@ -157,98 +155,5 @@ describe('durable log export over OTLP/gRPC', () => {
       ['failed: h2', span.traceId, span.spanId],
     ]);
     await e.shutdown();
-  });
-});
-
-describe('protobuf encoding on the encoder thread', () => {
-  // The compiled worker: the package runs it from dist/ (npm test builds dist before the tests).
-  const WORKER = join(ROOT, 'dist', 'export', 'durable', 'encoder-worker.js');
-  const receiver = new OtlpReceiver();
-  let url: string;
-  beforeAll(async () => {
-    url = `${await receiver.start()}/v1/traces`;
-  });
-  afterAll(() => receiver.stop());
-
-  const same = (bytes: Uint8Array, expected: Uint8Array | undefined) => expect(Buffer.from(bytes)).toEqual(Buffer.from(expected as Uint8Array));
-
-  function logRecords(n: number) {
-    const memory = new InMemoryLogRecordExporter();
-    const logger = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] }).getLogger('t');
-    for (let i = 0; i < n; i++) logger.emit({ body: `record ${i}`, severityText: 'INFO', attributes: { i } });
-    return memory.getFinishedLogRecords();
-  }
-
-  it('gives the serializer’s bytes for spans and log records, from the worker thread', async () => {
-    const encoder = new OtlpEncoder(new Logger(() => {}), WORKER);
-    await encoder.start();
-    expect(encoder.onWorker).toBe(true);
-    const batches = [spans(3, 'a'), spans(512, 'b'), spans(1, 'c')];
-    const records = logRecords(4);
-    const [logBytes, ...spanBytes] = await Promise.all([encoder.encodeLogs(records), ...batches.map((b) => encoder.encodeSpans(b))]);
-    same(logBytes as Uint8Array, ProtobufLogsSerializer.serializeRequest(records));
-    for (const [i, b] of batches.entries()) same(spanBytes[i] as Uint8Array, ProtobufTraceSerializer.serializeRequest(b));
-    await encoder.shutdown(1_000);
-    expect(encoder.onWorker).toBe(false);
-  });
-
-  it('says once that the worker died and encodes what it had, and all after, on the main thread', async () => {
-    const dying = join(tempDir(), 'dying-worker.mjs');
-    writeFileSync(dying, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(3));\n");
-    const said: string[] = [];
-    const encoder = new OtlpEncoder(new Logger((line) => said.push(line)), dying);
-    await encoder.start();
-    const batches = [spans(2, 'x'), spans(3, 'y')];
-    const bytes = await Promise.all(batches.map((b) => encoder.encodeSpans(b)));
-    for (const [i, b] of batches.entries()) same(bytes[i] as Uint8Array, ProtobufTraceSerializer.serializeRequest(b));
-    same(await encoder.encodeSpans(batches[0] as ReadableSpan[]), ProtobufTraceSerializer.serializeRequest(batches[0] as ReadableSpan[]));
-    expect(encoder.onWorker).toBe(false);
-    expect(said).toEqual(['ansible-otel: warning: the OTLP encoder thread exited with code 3: encoding on the main thread from now on\n']);
-    await encoder.shutdown(1_000);
-  });
-
-  it('sends and queues batches in the order exported whatever order their bytes come in, and spills those still being encoded', async () => {
-    const dir = tempDir();
-    const encodings: (() => void)[] = [];
-    // Bytes the test hands over when it chooses: the encoder thread's answers, in any order.
-    const encode = (batch: ReadableSpan[]) =>
-      new Promise<Uint8Array>((resolve) => encodings.push(() => resolve(ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array)));
-    const sender = new OtlpByteSender('traces', 'http/protobuf', url, ProtobufTraceSerializer);
-    const e = new DurableSpanExporter(ProtobufTraceSerializer, sender, new DiskQueue(dir, 64 * 1024 * 1024), () => {}, encode);
-    const settled: string[] = [];
-    const exported = (batch: ReadableSpan[]) =>
-      new Promise<number>((resolve) =>
-        e.export(batch, (r) => {
-          settled.push(`${batch[0]?.name}:${r.code}`);
-          resolve(r.code);
-        }),
-      );
-    receiver.failWith = 503;
-    const first = exported(spans(1, 'first'));
-    encodings[0]?.();
-    expect(await first).toBe(0);
-    expect(e.stats().queuedBatches).toBe(1);
-    // Behind a batch on disk, each new one queues there at once: the disk order is the order sent.
-    const three = [exported(spans(2, 'b0-')), exported(spans(2, 'b1-')), exported(spans(2, 'b2-'))];
-    encodings[3]?.();
-    encodings[2]?.();
-    await new Promise((r) => setImmediate(r));
-    expect(settled).toEqual(['first0:0']);
-    encodings[1]?.();
-    expect(await Promise.all(three)).toEqual([0, 0, 0]);
-    expect(settled).toEqual(['first0:0', 'b0-0:0', 'b1-0:0', 'b2-0:0']);
-    // The deadline came with two batches still at the encoder: encoded here, on disk, taken.
-    const late = [exported(spans(2, 's0-')), exported(spans(1, 's1-'))];
-    e.spill();
-    expect(await Promise.all(late)).toEqual([0, 0]);
-    encodings[4]?.(); // the worker's late answer changes nothing
-    await new Promise((r) => setImmediate(r));
-    expect(settled).toEqual(['first0:0', 'b0-0:0', 'b1-0:0', 'b2-0:0', 's0-0:0', 's1-0:0']);
-    expect(e.stats()).toMatchObject({ queuedBatches: 6, queuedItems: 10 });
-    receiver.failWith = undefined;
-    await until(() => e.stats().queuedBatches === 0, 60_000);
-    expect(receiver.spans.map((s) => s.name)).toEqual(['first0', 'b0-0', 'b0-1', 'b1-0', 'b1-1', 'b2-0', 'b2-1', 's0-0', 's0-1', 's1-0']);
-    await e.shutdown();
-    receiver.spans.length = 0;
   });
 });

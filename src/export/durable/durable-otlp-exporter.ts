@@ -22,16 +22,6 @@ export interface DurableStats {
  */
 export const QUEUE_BACKOFF: BackoffPolicy = { firstMs: 1_000, maxMs: 30_000, jitter: 'equal' };
 
-/** A batch exported while its bytes are made on the encoder thread. */
-interface Encoding<T> {
-  batch: T;
-  done: (result: ExportResult) => void;
-  /** The bytes came (undefined bytes: the serializer had nothing to send). */
-  ready: boolean;
-  bytes: Uint8Array | undefined;
-  error?: Error | undefined;
-}
-
 /**
  * An OTLP exporter — spans or metrics, the same mechanism — that loses nothing to an outage: a
  * batch the backend does not take (down, 5xx, 429, timeouts after the library's own retries)
@@ -48,9 +38,6 @@ export class DurableOtlpExporter<T> {
   /** Batches on their way to the backend: spilled to disk if the sidecar must stop first. */
   private readonly inFlight = new Set<{ bytes: Uint8Array; items: number; done: (result: ExportResult) => void }>();
 
-  /** Batches at the encoder thread, oldest first: forwarded in this order whenever their bytes come. */
-  private readonly encoding: Encoding<T>[] = [];
-
   constructor(
     private readonly serializer: ISerializer<T, unknown>,
     private readonly sender: OtlpByteSender,
@@ -58,36 +45,13 @@ export class DurableOtlpExporter<T> {
     private readonly onProblem: (message: string) => void,
     /** Items in a batch (spans, data points), for the counts in the summary. */
     private readonly count: (batch: T) => number,
-    /** The batch's protobuf bytes off this thread (otlp-encoder.ts); undefined: the serializer here. */
-    private readonly encode?: (batch: T) => Promise<Uint8Array>,
   ) {
     if (queue.length > 0) this.schedule(0);
   }
 
   export(batch: T, done: (result: ExportResult) => void): void {
-    if (!this.encode) return this.forward(this.serializer.serializeRequest(batch), this.count(batch), done);
-    // Encoded on the encoder thread; sent (or queued) in the order exported, whichever batch's bytes come first.
-    const entry: Encoding<T> = { batch, done, ready: false, bytes: undefined };
-    this.encoding.push(entry);
-    void this.encode(batch).then(
-      (bytes) => this.encoded(entry, bytes),
-      (error: Error) => this.encoded(entry, undefined, error),
-    );
-  }
-
-  private encoded(entry: Encoding<T>, bytes: Uint8Array | undefined, error?: Error): void {
-    entry.bytes = bytes;
-    entry.error = error;
-    entry.ready = true;
-    while (this.encoding[0]?.ready) {
-      const head = this.encoding.shift() as Encoding<T>;
-      // The serializer itself refused the batch (it would here too): the batch fails, in its turn.
-      if (head.error) head.done({ code: ExportResultCode.FAILED, error: head.error });
-      else this.forward(head.bytes, this.count(head.batch), head.done);
-    }
-  }
-
-  private forward(bytes: Uint8Array | undefined, items: number, done: (result: ExportResult) => void): void {
+    const bytes = this.serializer.serializeRequest(batch);
+    const items = this.count(batch);
     if (!bytes) return done({ code: ExportResultCode.SUCCESS });
     // Keep order: while older batches wait on disk, new ones queue behind them.
     if (this.queue.length > 0) return this.enqueue(bytes, items, done);
@@ -115,29 +79,15 @@ export class DurableOtlpExporter<T> {
    * that is the one window of a graceful stop.
    */
   spill(): void {
-    const flights = [...this.inFlight];
-    this.inFlight.clear();
-    for (const f of flights) this.spillOne(() => f.bytes, f.items, f.done);
-    // Batches still at the encoder thread are newer than those in flight: encoded here, they queue behind them.
-    for (const e of this.encoding.splice(0))
-      this.spillOne(
-        () => {
-          if (e.error) throw e.error;
-          return e.ready ? e.bytes : this.serializer.serializeRequest(e.batch);
-        },
-        this.count(e.batch),
-        e.done,
-      );
-  }
-
-  private spillOne(bytes: () => Uint8Array | undefined, items: number, done: (result: ExportResult) => void): void {
-    try {
-      const b = bytes();
-      if (b) this.queue.push(b, items);
-      done({ code: ExportResultCode.SUCCESS });
-    } catch (error) {
-      this.onProblem(`cannot spill to ${this.queue.dir}: ${(error as Error).message}`);
-      done({ code: ExportResultCode.FAILED, error: error as Error });
+    for (const flight of this.inFlight) {
+      this.inFlight.delete(flight);
+      try {
+        this.queue.push(flight.bytes, flight.items);
+        flight.done({ code: ExportResultCode.SUCCESS });
+      } catch (error) {
+        this.onProblem(`cannot spill to ${this.queue.dir}: ${(error as Error).message}`);
+        flight.done({ code: ExportResultCode.FAILED, error: error as Error });
+      }
     }
   }
 

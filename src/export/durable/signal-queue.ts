@@ -7,7 +7,6 @@ import type { Logger } from '../../util/log.js';
 import type { Env } from '../../util/environment.js';
 import { DiskQueue } from './disk-queue.js';
 import { OtlpByteSender } from './otlp-byte-sender.js';
-import type { OtlpEncoder } from './otlp-encoder.js';
 import type { OtlpProtocol, Signal } from '../otel-env.js';
 
 /** Default cap of one queue: an outage of a busy controller fits, a full disk does not happen. */
@@ -18,19 +17,6 @@ export const defaultQueueDir = (env: Env): string => defaultStateDir('queue', en
 
 /** The queue root from --queue-dir (or its ANSIBLE_OTEL_QUEUE_DIR); "off" disables the disk queue. */
 export const queueDirFrom = (option: string | undefined, env: Env): string | undefined => stateDirFrom(option, 'queue', env);
-
-/** What a factory of a durable exporter (spans, log records) is given. */
-export interface DurableExporterOptions {
-  url: string;
-  protocol: OtlpProtocol;
-  queueRoot: string;
-  log: Logger;
-  /** The protobuf encoder thread (http/json stays on the main thread); undefined: encoded in place. */
-  encoder?: OtlpEncoder | undefined;
-}
-
-/** The encoder thread's part for this protocol: protobuf (HTTP or gRPC) only. */
-export const encoderFor = (o: DurableExporterOptions): OtlpEncoder | undefined => (o.protocol === 'http/json' ? undefined : o.encoder);
 
 export interface SignalQueueOptions<T> {
   signal: Signal;
