@@ -1,7 +1,7 @@
 // The throughput stream once through a build's `serve`, with serve's CPU per thread read from
 // /proc/<pid>/task/*/stat while it runs (the main thread is the one whose id is serve's pid).
-// Run: npm run build && npx tsc -p bench/tsconfig.json && H=2000 nice node bench/serve-threads.mjs dist
-// (or another tree's dist/, interleaved, for a before and after).
+// Run: npm run build && npx tsc -p bench/tsconfig.json && H=2000 nice node bench/serve-threads.mjs dist ['{"OTEL_X":"y"}']
+// (or another tree's dist/, interleaved, for a before and after; the JSON is serve's extra environment).
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -45,7 +45,7 @@ const timer = setInterval(() => {
     }
   } catch {}
 }, 100);
-const r = await pipelineThroughput({ hosts: Number(process.env.H ?? 2000), tasks: 100 }, { env: {}, nodeArgs: [] });
+const r = await pipelineThroughput({ hosts: Number(process.env.H ?? 2000), tasks: 100 }, { env: JSON.parse(process.argv[3] ?? '{}'), nodeArgs: [] });
 clearInterval(timer);
 const threads = [...last.values()];
 const main = threads.find((t) => t.main)?.ms ?? 0;

@@ -1,5 +1,6 @@
-// The encoder worker's thread (otlp-encoder.ts starts it): compact batches in, the OTLP
-// protobuf bytes out, moved back (transferred, not copied), in the order they came.
+// An encoder thread: compact batches in, the OTLP protobuf bytes out, moved back (transferred,
+// not copied), in the order they came. bench/encode-crossing.ts runs it; the sidecar's own use
+// (otlp-encoder.ts in c576837) was reverted until it wins end to end (bench/analysis.md, issue 31).
 import { parentPort } from 'node:worker_threads';
 import { encodeCompact, type CompactBatch } from './compact-batch.js';
 
