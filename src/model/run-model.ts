@@ -862,23 +862,7 @@ export class RunModel<S> {
     task.hosts.set(host, hs);
     task.openHosts += 1;
     this.openHostByName.set(host, hs);
-    if (this.observer.hostStart) {
-      // Field by field, as notifyHostResult: a spread of the ref is slow, and this runs once per host run.
-      const ref = this.ref();
-      this.observer.hostStart({
-        runId: ref.runId,
-        pipelineRunId: ref.pipelineRunId,
-        playbook: ref.playbook,
-        playbookPath: ref.playbookPath,
-        traceId: ref.traceId,
-        rootSpanId: ref.rootSpanId,
-        task: task.name,
-        taskUuid: task.uuid,
-        host,
-        startNs: ts,
-        taskSpanId: task.node.spanId,
-      });
-    }
+    this.observer.hostStart?.({ ...this.ref(), task: task.name, taskUuid: task.uuid, host, startNs: ts, taskSpanId: task.node.spanId });
     return hs;
   }
 
