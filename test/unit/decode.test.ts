@@ -62,35 +62,33 @@ describe('frame decoder', () => {
   });
 });
 
+/** Lines and oversized-line sizes a splitter of `maxLineBytes` makes of these chunks, then the end. */
+function split(maxLineBytes: number, chunks: Buffer[]): { lines: string[]; oversized: number[] } {
+  const lines: string[] = [];
+  const oversized: number[] = [];
+  const s = new NdjsonSplitter(
+    maxLineBytes,
+    (l) => lines.push(l),
+    (n) => oversized.push(n),
+  );
+  for (const chunk of chunks) s.push(chunk);
+  s.end();
+  return { lines, oversized };
+}
+
 describe('NDJSON splitter', () => {
   it('joins lines split across chunks and skips oversized ones without buffering them', () => {
-    const lines: string[] = [];
-    const oversized: number[] = [];
-    const s = new NdjsonSplitter(
-      10,
-      (l) => lines.push(l),
-      (n) => oversized.push(n),
-    );
-    s.push(Buffer.from('abc\nde'));
-    s.push(Buffer.from('f\n0123456789ABCDEF'));
-    s.push(Buffer.from('GHIJ\nok\nlast'));
-    s.end();
+    const { lines, oversized } = split(10, [Buffer.from('abc\nde'), Buffer.from('f\n0123456789ABCDEF'), Buffer.from('GHIJ\nok\nlast')]);
     expect(lines).toEqual(['abc', 'def', 'ok', 'last']);
     expect(oversized).toEqual([20]);
   });
 
   it('takes lines inside one chunk as they are: empty ones skipped, the limit inclusive, UTF-8 split across chunks intact', () => {
-    const lines: string[] = [];
-    const oversized: number[] = [];
-    const s = new NdjsonSplitter(
-      10,
-      (l) => lines.push(l),
-      (n) => oversized.push(n),
-    );
     const e = Buffer.from('é'); // two bytes: the chunk boundary falls between them
-    s.push(Buffer.concat([Buffer.from('\n\n0123456789\n01234567890\nx'), e.subarray(0, 1)]));
-    s.push(Buffer.concat([e.subarray(1), Buffer.from('y\n\nz\n')]));
-    s.end();
+    const { lines, oversized } = split(10, [
+      Buffer.concat([Buffer.from('\n\n0123456789\n01234567890\nx'), e.subarray(0, 1)]),
+      Buffer.concat([e.subarray(1), Buffer.from('y\n\nz\n')]),
+    ]);
     expect(lines).toEqual(['0123456789', 'xéy', 'z']);
     expect(oversized).toEqual([11]);
   });
