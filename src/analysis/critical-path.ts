@@ -35,6 +35,8 @@ export interface CriticalPath {
   steps: PathStep[];
   /** Per play: the host whose chain ended last (free and host_pinned plays), else undefined. */
   chainHost: (string | undefined)[];
+  /** Per play: the workers it had (playPool), counted once for every analysis of the path. */
+  pools: number[];
 }
 
 /**
@@ -65,20 +67,41 @@ export function lastHostOf(t: TimelineTask, hosts: readonly string[], openEndNs:
   return best;
 }
 
-/** Hosts of a task in the order they were given a worker (ties by name: the same from frames and from a traces file). */
-export function dispatchOrder(t: TimelineTask, hosts: readonly string[]): number[] {
+/**
+ * Hosts of a task in the order they were given a worker (ties by name: the same from frames and
+ * from a traces file), as positions into its columns. A live run's hosts come in that order
+ * already: then the order is a view of one shared 0, 1, 2, … and a task holds none of its own.
+ */
+export function dispatchOrder(t: TimelineTask, hosts: readonly string[]): Uint32Array {
+  const n = t.host.length;
   let order = orders.get(t);
-  if (!order || order.length !== t.host.length) {
-    order = t.host.map((_, i) => i);
-    // hosts come in start order from a live run: then the sort has nothing to do
-    order.sort((a, b) => (t.start[a] as number) - (t.start[b] as number) || cmp(hosts[t.host[a] as number] as string, hosts[t.host[b] as number] as string));
-    orders.set(t, order);
+  if (order?.length === n) return order;
+  const before = (a: number, b: number): number =>
+    (t.start[a] as number) - (t.start[b] as number) || cmp(hosts[t.host[a] as number] as string, hosts[t.host[b] as number] as string);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = before(i - 1, i) <= 0;
+  if (sorted) order = identity(n);
+  else {
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort(before);
   }
+  orders.set(t, order);
   return order;
 }
 
 /** Each task's dispatch order, computed once (the analyses ask for it several times). */
-const orders = new WeakMap<TimelineTask, number[]>();
+const orders = new WeakMap<TimelineTask, Uint32Array>();
+
+/** 0, 1, …, n − 1: a view of one array kept as long as the most hosts a task has had. */
+let counting = new Uint32Array(0);
+function identity(n: number): Uint32Array {
+  if (counting.length < n) {
+    counting = new Uint32Array(Math.max(n, 2 * counting.length));
+    for (let i = 0; i < counting.length; i++) counting[i] = i;
+  }
+  return counting.subarray(0, n);
+}
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -225,6 +248,7 @@ export function playPool(tl: Timeline, play: TimelinePlay): number {
 export function criticalPath(tl: Timeline): CriticalPath {
   const steps: PathStep[] = [];
   const chainHost: (string | undefined)[] = [];
+  const pools = tl.plays.map((play) => playPool(tl, play));
   let cursor = tl.startNs;
   let controller = 0;
   let forkWait = 0;
@@ -263,7 +287,7 @@ export function criticalPath(tl: Timeline): CriticalPath {
   tl.plays.forEach((play, p) => {
     if (play.strategy === 'linear') {
       chainHost.push(undefined);
-      const pool = playPool(tl, play);
+      const pool = pools[p] as number;
       for (const t of play.tasks) {
         const last = lastHostOf(t, tl.hosts, play.endNs);
         if (last >= 0) step(p, t, last, play.endNs, t.startNs, fullStretches([t], taskPool(pool, t), play.endNs));
@@ -274,12 +298,12 @@ export function criticalPath(tl: Timeline): CriticalPath {
     const best = chainWinner(tl, play, byHost);
     chainHost.push(best === undefined ? undefined : tl.hosts[best]);
     if (best === undefined) return;
-    const full = fullStretches(play.tasks, playPool(tl, play), play.endNs);
+    const full = fullStretches(play.tasks, pools[p] as number, play.endNs);
     for (const [t, i] of byHost.get(best) as Chain) step(p, t, i, play.endNs, play.startNs, full);
   });
   if (tl.endNs > cursor) controller += tl.endNs - cursor;
   const endNs = Math.max(tl.endNs, cursor);
-  return { startNs: tl.startNs, endNs, wallNs: endNs - tl.startNs, hostWorkNs: work, forkWaitNs: forkWait, controllerNs: controller, steps, chainHost };
+  return { startNs: tl.startNs, endNs, wallNs: endNs - tl.startNs, hostWorkNs: work, forkWaitNs: forkWait, controllerNs: controller, steps, chainHost, pools };
 }
 
 /** free / host_pinned: the host whose chain of tasks ended last (its index in Timeline.hosts). */

@@ -7,12 +7,15 @@ import { Heap, simulatePool, type SimJob } from './pool-sim.js';
 import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
 
 /** The median (0 of none). */
-export const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => (xs.length === 0 ? 0 : medianInPlace(Float64Array.from(xs)));
+
+/** The median of `xs` (0 of none), sorting them where they are: a typed array sorts without a comparator or a copy. */
+function medianInPlace(xs: Float64Array): number {
   if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
+  xs.sort();
+  const mid = xs.length >> 1;
+  return xs.length % 2 ? (xs[mid] as number) : ((xs[mid - 1] as number) + (xs[mid] as number)) / 2;
+}
 
 /** The controller's CPUs and what one host's worker uses of them per task (ns); none known: never short. */
 export interface CpuModel {
@@ -30,15 +33,23 @@ export const NO_CPU: CpuModel = { cpus: Number.POSITIVE_INFINITY, perJobNs: 0 };
  * share of the CPUs it had then, beside the workers busy (just started: computing) — each gap
  * times that share, the median of those. Never short of CPUs, the two are the same.
  */
-export function dispatchCost(tl: Timeline, cpu: CpuModel = NO_CPU): { ns: number; samples: number; cpuNs: number } {
-  const gaps: number[] = [];
-  const cpuGaps: number[] = [];
-  for (const play of tl.plays) {
-    const pool = playPool(tl, play);
-    if (play.strategy !== 'linear') continue; // a free play's gaps mix in its other hosts' results
+export function dispatchCost(
+  tl: Timeline,
+  cpu: CpuModel = NO_CPU,
+  pools: readonly number[] = tl.plays.map((play) => playPool(tl, play)),
+): { ns: number; samples: number; cpuNs: number } {
+  // at most one gap a host run: 16 bytes each, not a boxed number in a growing array (a run of
+  // 2,000,000 host results made 150 MB of garbage here at its end)
+  let most = 0;
+  for (const play of tl.plays) if (play.strategy === 'linear') for (const t of play.tasks) most += t.host.length;
+  const gaps = new Float64Array(most);
+  const cpuGaps = new Float64Array(most);
+  let n = 0;
+  tl.plays.forEach((play, p) => {
+    if (play.strategy !== 'linear') return; // a free play's gaps mix in its other hosts' results
     for (const t of play.tasks) {
       const order = dispatchOrder(t, tl.hosts);
-      const p = taskPool(pool, t);
+      const pool = taskPool(pools[p] as number, t);
       // the ends of the hosts started so far, to count the workers busy right after each start
       const ends = new Heap<number>((x, y) => x < y);
       for (let k = 1; k < order.length; k++) {
@@ -46,15 +57,16 @@ export function dispatchCost(tl: Timeline, cpu: CpuModel = NO_CPU): { ns: number
         const at = t.start[prev] as number;
         ends.push(hostEnd(t, prev, play.endNs));
         while (ends.size > 0 && (ends.top as number) <= at) ends.pop();
-        if (ends.size < p) {
+        if (ends.size < pool) {
           const gap = (t.start[order[k] as number] as number) - at;
-          gaps.push(gap);
-          cpuGaps.push(gap * Math.min(1, cpu.cpus / (ends.size + 1)));
+          gaps[n] = gap;
+          cpuGaps[n] = gap * Math.min(1, cpu.cpus / (ends.size + 1));
+          n += 1;
         }
       }
     }
-  }
-  return { ns: median(gaps), samples: gaps.length, cpuNs: median(cpuGaps) };
+  });
+  return { ns: medianInPlace(gaps.subarray(0, n)), samples: n, cpuNs: medianInPlace(cpuGaps.subarray(0, n)) };
 }
 
 /**
@@ -81,9 +93,14 @@ const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob 
  * started while `pool` hosts were still without a result, one of them had already let its worker
  * go: the one whose result came first, at that start at the latest. The others: start → result.
  */
-export function workerTimes(t: TimelineTask, order: readonly number[], pool: number, openEndNs: number): number[] {
-  const ends = order.map((i) => hostEnd(t, i, openEndNs));
-  const held = order.map((i, k) => (ends[k] as number) - (t.start[i] as number));
+export function workerTimes(t: TimelineTask, order: ArrayLike<number>, pool: number, openEndNs: number): number[] {
+  const ends = new Float64Array(order.length);
+  const held = new Array<number>(order.length);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k] as number;
+    ends[k] = hostEnd(t, i, openEndNs);
+    held[k] = (ends[k] as number) - (t.start[i] as number);
+  }
   const running = new Heap<number>((x, y) => (ends[x] as number) < (ends[y] as number) || ((ends[x] as number) === (ends[y] as number) && x < y));
   for (let k = 0; k < order.length; k++) {
     const at = t.start[order[k] as number] as number;
@@ -267,14 +284,14 @@ export function forkCandidates(forks: number, hosts: number): number[] {
  */
 export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[]): WhatIf {
   const forksKnown = tl.forks !== undefined;
-  const pools = tl.plays.map((p) => playPool(tl, p));
+  const pools = path.pools;
   const forks = forksKnown ? (tl.forks as number) : Math.max(1, ...pools);
   let hosts = 1;
   for (const p of tl.plays) for (const t of p.tasks) hosts = Math.max(hosts, t.host.length);
   for (const p of tl.plays) if (p.strategy !== 'linear') hosts = Math.max(hosts, new Set(p.tasks.flatMap((t) => t.host)).size);
   const cpu = cpuModel(tl);
   // what the run measured (reported), and the controller's CPU work it is (simulated)
-  const { ns: measuredDispatchNs, samples, cpuNs: dispatchNs } = dispatchCost(tl, cpu);
+  const { ns: measuredDispatchNs, samples, cpuNs: dispatchNs } = dispatchCost(tl, cpu, pools);
   const wanted = counts ?? forkCandidates(forks, hosts);
   const forkBoundNs = path.steps.map(() => 0);
   const throttleNs = path.steps.map(() => 0);

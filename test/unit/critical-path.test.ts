@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { PlaybookAnalysis } from '../../src/analysis/playbook-analysis.js';
 import { whatIfLine } from '../../src/analysis/path-text.js';
 import type { Timeline, TimelineTask } from '../../src/analysis/timeline.js';
-import { dispatchCost, workerTimes } from '../../src/analysis/what-if.js';
+import { dispatchOrder } from '../../src/analysis/critical-path.js';
+import { dispatchCost, median, workerTimes } from '../../src/analysis/what-if.js';
 import { RunModel } from '../../src/model/run-model.js';
 import type { HostSpanChoice } from '../../src/model/host-spans.js';
 import type { PlaybookEndEvent } from '../../src/model/run-observer.js';
@@ -451,5 +452,37 @@ describe('the answer from a traces file (ansible-otel report)', () => {
     expect(back.options.map((o) => [o.forks, ms(o.wallNs)])).toEqual([[4, 32]]);
     expect(back.limits).toEqual([{ kind: 'forks', share: 0.2, ns: 8 * MS, detail: 'forks 2' }]);
     expect([back.forks, back.forksLimit, ms(back.dispatchNs)]).toEqual([2, true, 1]);
+  });
+});
+
+describe('what-if: the hosts in dispatch order', () => {
+  const hosts = ['b', 'a', 'c'];
+
+  it('is the columns as they are when the hosts came in start order: a view, nothing held per task', () => {
+    const t = { host: [1, 0, 2], start: [1, 2, 2], end: [5, 6, 7] } as TimelineTask;
+    const order = dispatchOrder(t, hosts);
+    expect(Array.from(order)).toEqual([0, 1, 2]);
+    expect(dispatchOrder({ ...t } as TimelineTask, hosts).buffer).toBe(order.buffer); // one array shared
+  });
+
+  it('sorts by worker start, ties by host name, as a traces file gives them', () => {
+    // c at 3, then b and a both at 1 (a before b by name), given out of order
+    const t = { host: [2, 0, 1], start: [3, 1, 1], end: [5, 6, 7] } as TimelineTask;
+    expect(Array.from(dispatchOrder(t, hosts))).toEqual([2, 1, 0]);
+  });
+
+  it('asks the same task once: a later call returns the same order', () => {
+    const t = { host: [2, 0], start: [3, 1], end: [5, 6] } as TimelineTask;
+    expect(dispatchOrder(t, hosts)).toBe(dispatchOrder(t, hosts));
+  });
+});
+
+describe('what-if: the median', () => {
+  it('is the middle value, the mean of the two middle ones for an even count, 0 of none; its input untouched', () => {
+    const xs = [5, 1, 3, 2];
+    expect(median(xs)).toBe(2.5);
+    expect(xs).toEqual([5, 1, 3, 2]);
+    expect(median([7, -1, 3])).toBe(3);
+    expect(median([])).toBe(0);
   });
 });
