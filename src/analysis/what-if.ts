@@ -38,12 +38,13 @@ export function dispatchCost(
   cpu: CpuModel = NO_CPU,
   pools: readonly number[] = tl.plays.map((play) => playPool(tl, play)),
 ): { ns: number; samples: number; cpuNs: number } {
-  // at most one gap a host run: 16 bytes each, not a boxed number in a growing array (a run of
-  // 2,000,000 host results made 150 MB of garbage here at its end)
+  // at most one gap a host run: 8 bytes each (16 where CPUs were short), not a boxed number in a
+  // growing array (a run of 2,000,000 host results made 150 MB of garbage here at its end)
   let most = 0;
   for (const play of tl.plays) if (play.strategy === 'linear') for (const t of play.tasks) most += t.host.length;
   const gaps = new Float64Array(most);
-  const cpuGaps = new Float64Array(most);
+  // the same gaps at the CPU share; a second array only once a share is below 1 (CPUs were short)
+  let cpuGaps: Float64Array | undefined;
   let n = 0;
   tl.plays.forEach((play, p) => {
     if (play.strategy !== 'linear') return; // a free play's gaps mix in its other hosts' results
@@ -59,14 +60,21 @@ export function dispatchCost(
         while (ends.size > 0 && (ends.top as number) <= at) ends.pop();
         if (ends.size < pool) {
           const gap = (t.start[order[k] as number] as number) - at;
+          const share = Math.min(1, cpu.cpus / (ends.size + 1));
+          if (share < 1 && !cpuGaps) {
+            cpuGaps = new Float64Array(most);
+            cpuGaps.set(gaps.subarray(0, n));
+          }
           gaps[n] = gap;
-          cpuGaps[n] = gap * Math.min(1, cpu.cpus / (ends.size + 1));
+          if (cpuGaps) cpuGaps[n] = gap * share;
           n += 1;
         }
       }
     }
   });
-  return { ns: medianInPlace(gaps.subarray(0, n)), samples: n, cpuNs: medianInPlace(cpuGaps.subarray(0, n)) };
+  const cpuNs = cpuGaps ? medianInPlace(cpuGaps.subarray(0, n)) : undefined;
+  const ns = medianInPlace(gaps.subarray(0, n));
+  return { ns, samples: n, cpuNs: cpuNs ?? ns };
 }
 
 /**

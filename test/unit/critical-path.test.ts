@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PlaybookAnalysis } from '../../src/analysis/playbook-analysis.js';
 import { whatIfLine } from '../../src/analysis/path-text.js';
-import type { Timeline, TimelineTask } from '../../src/analysis/timeline.js';
-import { dispatchOrder } from '../../src/analysis/critical-path.js';
+import type { Timeline, TimelinePlay, TimelineTask } from '../../src/analysis/timeline.js';
+import { dispatchOrder, maxConcurrency } from '../../src/analysis/critical-path.js';
 import { dispatchCost, median, workerTimes } from '../../src/analysis/what-if.js';
 import { RunModel } from '../../src/model/run-model.js';
 import type { HostSpanChoice } from '../../src/model/host-spans.js';
@@ -418,6 +418,16 @@ describe('what-if: the fork start-up cost in CPU time', () => {
     expect(dispatchCost(tl, { cpus: 2, perJobNs: 4 * MS })).toEqual({ ns: 1 * MS, samples: 1, cpuNs: 1 * MS });
     expect(dispatchCost(tl)).toEqual({ ns: 1 * MS, samples: 1, cpuNs: 1 * MS });
   });
+
+  it('takes a gap at its CPU share only where the CPUs were short, the gaps before at full speed', () => {
+    // 3 forks, 2 CPUs: b 1 ms after a (a busy: 2 on 2 CPUs, full speed), c 2 ms after b (a and b
+    // busy: the controller had 2/3 of a CPU): gaps 1 and 2 ms, at the CPU share 1 and 4/3 ms
+    const t = { name: 'Build', startNs: 0, throttle: 0, host: [0, 1, 2], start: [0, 1, 3].map((x) => x * MS), end: [100, 100, 100].map((x) => x * MS) };
+    const three = { forks: 3, hosts: ['a', 'b', 'c'], plays: [{ strategy: 'linear', startNs: 0, endNs: 100 * MS, tasks: [t] }] } as unknown as Timeline;
+    const d = dispatchCost(three, { cpus: 2, perJobNs: 1 });
+    expect([d.ns, d.samples]).toEqual([1.5 * MS, 2]);
+    expect(d.cpuNs).toBeCloseTo((1 * MS + (4 / 3) * MS) / 2, 3);
+  });
 });
 
 describe('the answer from a traces file (ansible-otel report)', () => {
@@ -484,5 +494,37 @@ describe('what-if: the median', () => {
     expect(xs).toEqual([5, 1, 3, 2]);
     expect(median([7, -1, 3])).toBe(3);
     expect(median([])).toBe(0);
+  });
+});
+
+describe('what-if: the most hosts at work at once in a play', () => {
+  // the oracle: at every start, the host runs that cover it (an end first at equal times)
+  const byBruteForce = (tasks: TimelineTask[], endNs: number): number => {
+    const runs = tasks.flatMap((t) => t.host.map((_, i) => [t.start[i] as number, Number.isNaN(t.end[i] as number) ? endNs : (t.end[i] as number)]));
+    return Math.max(0, ...runs.map(([s]) => runs.filter(([a, b]) => (a as number) <= (s as number) && (b as number) > (s as number)).length));
+  };
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+
+  it('is the same task by task as over the whole play, for tasks apart in time and for overlapping ones', () => {
+    for (let round = 0; round < 200; round++) {
+      const overlapping = round % 2 === 1;
+      let at = 0;
+      const tasks = Array.from({ length: 1 + rand(5) }, () => {
+        const n = 1 + rand(6);
+        const start = Array.from({ length: n }, () => at + rand(5));
+        const end = start.map((s) => (rand(10) === 0 ? Number.NaN : s + 1 + rand(8)));
+        const last = Math.max(...end.map((e, i) => (Number.isNaN(e) ? (start[i] as number) : e)));
+        at = overlapping ? at + rand(4) : last;
+        return { host: start.map((_, i) => i), start, end } as unknown as TimelineTask;
+      });
+      // a cut host (NaN) runs to the play's end: it overlaps every later task
+      const endNs = at + 20;
+      const play = { strategy: 'linear', endNs, tasks } as unknown as TimelinePlay;
+      expect(maxConcurrency(play)).toBe(byBruteForce(tasks, endNs));
+    }
   });
 });
