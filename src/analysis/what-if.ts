@@ -38,43 +38,58 @@ export function dispatchCost(
   cpu: CpuModel = NO_CPU,
   pools: readonly number[] = tl.plays.map((play) => playPool(tl, play)),
 ): { ns: number; samples: number; cpuNs: number } {
-  // at most one gap a host run: 8 bytes each (16 where CPUs were short), not a boxed number in a
-  // growing array (a run of 2,000,000 host results made 150 MB of garbage here at its end)
   let most = 0;
   for (const play of tl.plays) if (play.strategy === 'linear') for (const t of play.tasks) most += t.host.length;
-  const gaps = new Float64Array(most);
-  // the same gaps at the CPU share; a second array only once a share is below 1 (CPUs were short)
-  let cpuGaps: Float64Array | undefined;
-  let n = 0;
+  const gaps = new Gaps(most);
   tl.plays.forEach((play, p) => {
     if (play.strategy !== 'linear') return; // a free play's gaps mix in its other hosts' results
-    for (const t of play.tasks) {
-      const order = dispatchOrder(t, tl.hosts);
-      const pool = taskPool(pools[p] as number, t);
-      // the ends of the hosts started so far, to count the workers busy right after each start
-      const ends = new Heap<number>((x, y) => x < y);
-      for (let k = 1; k < order.length; k++) {
-        const prev = order[k - 1] as number;
-        const at = t.start[prev] as number;
-        ends.push(hostEnd(t, prev, play.endNs));
-        while (ends.size > 0 && (ends.top as number) <= at) ends.pop();
-        if (ends.size < pool) {
-          const gap = (t.start[order[k] as number] as number) - at;
-          const share = Math.min(1, cpu.cpus / (ends.size + 1));
-          if (share < 1 && !cpuGaps) {
-            cpuGaps = new Float64Array(most);
-            cpuGaps.set(gaps.subarray(0, n));
-          }
-          gaps[n] = gap;
-          if (cpuGaps) cpuGaps[n] = gap * share;
-          n += 1;
-        }
-      }
-    }
+    for (const t of play.tasks) taskGaps(t, tl.hosts, play.endNs, taskPool(pools[p] as number, t), cpu, gaps);
   });
-  const cpuNs = cpuGaps ? medianInPlace(cpuGaps.subarray(0, n)) : undefined;
-  const ns = medianInPlace(gaps.subarray(0, n));
-  return { ns, samples: n, cpuNs: cpuNs ?? ns };
+  return gaps.medians();
+}
+
+/** A linear task's gaps between worker starts where the next host did not wait for a worker. */
+function taskGaps(t: TimelineTask, hosts: readonly string[], openEndNs: number, pool: number, cpu: CpuModel, gaps: Gaps): void {
+  const order = dispatchOrder(t, hosts);
+  // the ends of the hosts started so far, to count the workers busy right after each start
+  const ends = new Heap<number>((x, y) => x < y);
+  for (let k = 1; k < order.length; k++) {
+    const prev = order[k - 1] as number;
+    const at = t.start[prev] as number;
+    ends.push(hostEnd(t, prev, openEndNs));
+    while (ends.size > 0 && (ends.top as number) <= at) ends.pop();
+    if (ends.size < pool) gaps.add((t.start[order[k] as number] as number) - at, Math.min(1, cpu.cpus / (ends.size + 1)));
+  }
+}
+
+/**
+ * The fork start-up gaps, at full speed and at the controller's CPU share: at most one a host
+ * run, 8 bytes each, not a boxed number in a growing array (a run of 2,000,000 host results made
+ * 150 MB of garbage here at its end); the second column only once a share is below 1.
+ */
+class Gaps {
+  private readonly full: Float64Array;
+  private shared: Float64Array | undefined;
+  private n = 0;
+
+  constructor(private readonly most: number) {
+    this.full = new Float64Array(most);
+  }
+
+  add(gap: number, share: number): void {
+    if (share < 1 && !this.shared) {
+      this.shared = new Float64Array(this.most);
+      this.shared.set(this.full.subarray(0, this.n));
+    }
+    this.full[this.n] = gap;
+    if (this.shared) this.shared[this.n] = gap * share;
+    this.n += 1;
+  }
+
+  medians(): { ns: number; samples: number; cpuNs: number } {
+    const ns = medianInPlace(this.full.subarray(0, this.n));
+    return { ns, samples: this.n, cpuNs: this.shared ? medianInPlace(this.shared.subarray(0, this.n)) : ns };
+  }
 }
 
 /**
