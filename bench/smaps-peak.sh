@@ -1,8 +1,9 @@
 #!/bin/bash
 # Where a process's peak RSS is: waits for the first process whose command line matches $1
-# (pgrep -f), polls its VmRSS every second and keeps /proc/<pid>/smaps of the highest in $2
-# (default /tmp/smaps-peak.txt). Run it beside a bench, e.g.
-#   bench/smaps-peak.sh 'main.cjs serve --socket /tmp/otel-bench-' & H=10000 node bench/probe-tree.mjs "$PWD"
+# (pgrep -f; one letter as [p], so that the pattern does not match this command itself), polls
+# its VmRSS every second and keeps /proc/<pid>/smaps of the highest in $2 (default
+# /tmp/smaps-peak.txt). Run it beside a bench, e.g.
+#   bench/smaps-peak.sh 'serve --socket /tm[p]/otel-bench-' & H=10000 node bench/probe-tree.mjs "$PWD"
 set -u
 pattern=$1
 out=${2:-/tmp/smaps-peak.txt}

@@ -40,7 +40,10 @@ export interface RawSdkResult {
 
 const QUIET_MS = 15_000;
 
-export async function pipelineThroughput(size: StreamSize, o: { cpuProfDir?: string; env?: Record<string, string> } = {}): Promise<PipelineResult> {
+export async function pipelineThroughput(
+  size: StreamSize,
+  o: { cpuProfDir?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<PipelineResult> {
   const shape = streamShape(size);
   const receiver = await LoopbackReceiver.start('count');
   const dir = mkdtempSync(join(tmpdir(), 'otel-bench-'));
