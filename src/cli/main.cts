@@ -11,14 +11,13 @@ import v8 = require('node:v8');
 //
 // The only place that reads process.env: every command resolves its config from the object
 // handed here (src/root/config.ts), and `run` starts its command with it.
-
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 // V8 lets its old generation grow to up to 4× what the last mark-compact kept before it marks
 // again. serve keeps 40–60 MB live while a stream promotes objects that die soon after (a span
 // lives through two scavenges on its way to an export batch), so most of its peak RSS was that
 // slack: 380 MiB at 1,000,105 frames, its time unchanged at 1.5× (263 MiB; the end-of-run
-// analysis of a 2,000,000-result run 372 → 215 MiB). bench/analysis.md, "heap growing". A
+// analysis of a 2,000,000-result run 372 → 215 MiB; bench/analysis.md, issue 31 "night"). A
 // user's own `node --heap-growing-percent=…` wins.
 if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) v8.setFlagsFromString('--heap-growing-percent=50');
 void import('./program.js').then((cli) => cli.main(process.env));
