@@ -5,9 +5,11 @@
 // bench/tsconfig.json); run trees interleaved, e.g.
 //   for t in /tmp/before "$PWD" /tmp/before "$PWD"; do H=10000 node bench/probe-tree.mjs $t; done
 //   for a in --heap-growing-percent=0 ''; do NODE_ARGS=$a H=10000 node bench/probe-tree.mjs; done
+// PROF_DIR=<dir>: serve writes a V8 CPU profile there when it exits (bench/profile-parts.mjs reads it).
 const tree = process.argv[2] ?? process.cwd();
 const { pipelineThroughput } = await import(`${tree}/dist/bench/throughput.js`);
 const env = JSON.parse(process.argv[3] ?? '{}');
 const nodeArgs = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
-const r = await pipelineThroughput({ hosts: Number(process.env.H ?? 2000), tasks: 100 }, { env, nodeArgs });
+const cpuProfDir = process.env.PROF_DIR || undefined;
+const r = await pipelineThroughput({ hosts: Number(process.env.H ?? 2000), tasks: 100 }, { env, nodeArgs, cpuProfDir });
 console.log(tree, nodeArgs.join(' '), r.endToEndSeconds.toFixed(1), 's', r.peakRssMiB.toFixed(1), 'MiB', r.receivedSpans, 'spans');
