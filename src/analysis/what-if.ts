@@ -7,7 +7,7 @@ import { Heap, simulatePool, type SimJob } from './pool-sim.js';
 import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
 
 /** The median (0 of none). */
-export const median = (xs: number[]): number => (xs.length === 0 ? 0 : medianInPlace(Float64Array.from(xs)));
+export const median = (xs: number[]): number => medianInPlace(Float64Array.from(xs));
 
 /** The median of `xs` (0 of none), sorting them where they are: a typed array sorts without a comparator or a copy. */
 function medianInPlace(xs: Float64Array): number {
