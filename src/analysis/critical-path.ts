@@ -1,6 +1,7 @@
 // The critical path of one playbook: the chain of waits and work that decided its wall time, in
 // three parts that add up to it exactly — host work, fork wait and the controller's own time.
 // Pure: a timeline in (timeline.ts), the path out; what the strategies do is in docs/critical-path.md.
+import { ScratchColumn } from './scratch.js';
 import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
 
 export interface PathStep {
@@ -121,15 +122,19 @@ function chains(play: TimelinePlay): Map<number, Chain> {
   return byHost;
 }
 
+const runStarts = new ScratchColumn();
+const runEnds = new ScratchColumn();
+
 /**
  * The worker starts and the ends (results; `openEndNs` without one) of `tasks`' host runs, each
- * sorted: typed arrays sort numbers without a comparator and hold no object a host run.
+ * sorted: typed arrays sort numbers without a comparator and hold no object a host run. Valid
+ * until the next call (scratch columns: read them before).
  */
 function sortedRuns(tasks: readonly TimelineTask[], openEndNs: number): { starts: Float64Array; ends: Float64Array } {
   let n = 0;
   for (const t of tasks) n += t.host.length;
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
+  const starts = runStarts.take(n);
+  const ends = runEnds.take(n);
   let k = 0;
   for (const t of tasks)
     for (let i = 0; i < t.host.length; i++, k++) {
@@ -247,9 +252,14 @@ function linearPlayPool(tl: Timeline, play: TimelinePlay, t: TimelineTask): numb
 export function playHosts(play: TimelinePlay): number {
   let n = 0;
   for (const t of play.tasks) n = Math.max(n, t.host.length);
-  const distinct = new Set<number>();
-  if (play.strategy !== 'linear') for (const t of play.tasks) for (const h of t.host) distinct.add(h);
-  return Math.max(n, distinct.size, play.batchHosts ?? 0);
+  return Math.max(n, play.strategy !== 'linear' ? distinctHosts(play) : 0, play.batchHosts ?? 0);
+}
+
+/** The hosts a play's tasks ran on, each once. */
+export function distinctHosts(play: TimelinePlay): number {
+  const seen = new Set<number>();
+  for (const t of play.tasks) for (const h of t.host) seen.add(h);
+  return seen.size;
 }
 
 /** The workers a play had: the run's forks, at most its hosts; without forks, the most that were busy at once. */

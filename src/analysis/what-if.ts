@@ -2,8 +2,9 @@
 // strategy, each host's work as measured, the controller's own time as measured, and between two
 // workers it starts the fork start-up cost measured in this run. Pure and exact: the same
 // timeline gives the same estimate, to the nanosecond.
-import { dispatchOrder, fullStretches, overlap, playPool, taskPool, type CriticalPath, type PathStep } from './critical-path.js';
+import { dispatchOrder, distinctHosts, fullStretches, overlap, playPool, taskPool, type CriticalPath, type PathStep } from './critical-path.js';
 import { Heap, simulatePool, type SimJob } from './pool-sim.js';
+import { ScratchColumn } from './scratch.js';
 import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
 
 /** The median (0 of none). */
@@ -109,6 +110,8 @@ const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob 
   return { ready, cpu: c, rest: workNs - c, seq };
 };
 
+const workerEnds = new ScratchColumn();
+
 /**
  * How long each host (in dispatch order) held its worker. A worker is free when its process
  * ends; the controller reports the result later, when its loop gets to it (on a loaded
@@ -117,7 +120,7 @@ const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob 
  * go: the one whose result came first, at that start at the latest. The others: start → result.
  */
 export function workerTimes(t: TimelineTask, order: ArrayLike<number>, pool: number, openEndNs: number): number[] {
-  const ends = new Float64Array(order.length);
+  const ends = workerEnds.take(order.length);
   const held = new Array<number>(order.length);
   for (let k = 0; k < order.length; k++) {
     const i = order[k] as number;
@@ -311,7 +314,7 @@ export function whatIfForks(tl: Timeline, path: CriticalPath, counts?: number[])
   const forks = forksKnown ? (tl.forks as number) : Math.max(1, ...pools);
   let hosts = 1;
   for (const p of tl.plays) for (const t of p.tasks) hosts = Math.max(hosts, t.host.length);
-  for (const p of tl.plays) if (p.strategy !== 'linear') hosts = Math.max(hosts, new Set(p.tasks.flatMap((t) => t.host)).size);
+  for (const p of tl.plays) if (p.strategy !== 'linear') hosts = Math.max(hosts, distinctHosts(p));
   const cpu = cpuModel(tl);
   // what the run measured (reported), and the controller's CPU work it is (simulated)
   const { ns: measuredDispatchNs, samples, cpuNs: dispatchNs } = dispatchCost(tl, cpu, pools);

@@ -500,7 +500,7 @@ describe('what-if: the median', () => {
 describe('what-if: the most hosts at work at once in a play', () => {
   // the oracle: at every start, the host runs that cover it (an end first at equal times)
   const byBruteForce = (tasks: TimelineTask[], endNs: number): number => {
-    const runs = tasks.flatMap((t) => t.host.map((_, i) => [t.start[i] as number, Number.isNaN(t.end[i] as number) ? endNs : (t.end[i] as number)]));
+    const runs = tasks.flatMap((t) => Array.from(t.host, (_, i) => [t.start[i] as number, Number.isNaN(t.end[i] as number) ? endNs : (t.end[i] as number)]));
     return Math.max(0, ...runs.map(([s]) => runs.filter(([a, b]) => (a as number) <= (s as number) && (b as number) > (s as number)).length));
   };
   let seed = 7;
