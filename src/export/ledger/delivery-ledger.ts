@@ -1,22 +1,29 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendSyncedAsync } from '../../util/durable-file.js';
 import { HexIdSet } from './hex-id-set.js';
+import { IdFingerprints } from './id-fingerprints.js';
 
 /**
  * The bound of the ids kept in memory, over the traces used last, in bytes of their tables
- * (HexIdSet.bytes: 18–36 bytes a span id, 34–68 a log record uid, with the table's slack): about
- * 460,000–930,000 span ids or 250,000–490,000 log record uids. Counted in bytes, not traces: 100
+ * (IdFingerprints.bytes: 8–16 bytes an id, with the table's slack; HexIdSet.bytes of a trace a
+ * replay read back: 18–36 a span id, 34–68 a log record uid): about 1,000,000–2,000,000 ids of
+ * traces being written, 460,000–930,000 span ids of a replay. Counted in bytes, not traces: 100
  * concurrent runs interleave in every export batch, and a cache of fewer traces than that re-read
  * their files on every batch; not in ids either: a small trace costs more than its ids (#23).
  * A trace bigger than the bound alone is kept while it is the one in use.
  */
 export const CACHE_BYTES = 16 * 1024 * 1024;
 const TRACE_ID = /^[0-9a-f]{32}$/;
+/** A trace file is read this much at a time. */
+const READ_CHUNK_BYTES = 256 * 1024;
 /** The ids a ledger keeps: span ids, or log records' `log.record.uid`. */
 export const ITEM_ID = { span: /^[0-9a-f]{16}$/, logRecord: /^[0-9a-f]{32}$/ } as const;
 
 /** What the cache holds now (for the regression test of #23 and the bench). */
+/** A trace's ids in memory: fingerprints while this process writes it, exact once a replay's ids came again. */
+type TraceIds = IdFingerprints | HexIdSet;
+
 export interface LedgerCacheSize {
   traces: number;
   ids: number;
@@ -32,7 +39,7 @@ export interface LedgerCacheSize {
  * cache at once (`forget`), and their files too when the run's mark covers them (`remove`).
  */
 export class DeliveryLedger {
-  private readonly cache = new Map<string, HexIdSet>();
+  private readonly cache = new Map<string, TraceIds>();
   private cachedBytes = 0;
   /** Traces whose file ends in a line a crash cut short: the next append starts a new line. */
   private readonly torn = new Set<string>();
@@ -46,30 +53,38 @@ export class DeliveryLedger {
   }
 
   has(traceId: string, id: string): boolean {
-    return this.ids(traceId).has(id);
+    return this.known(traceId).has(id);
   }
 
-  /** The ids of one trace on disk now, for a caller checking many at once (an export batch). */
-  known(traceId: string): Pick<HexIdSet, 'has'> {
-    return this.ids(traceId);
+  /**
+   * The ids of one trace on disk now, for a caller checking many at once (an export batch, in
+   * one go: no record lands between its calls). An id its fingerprints may hold is looked up in
+   * the trace's file, whose ids are then kept exact (a replay: the ids that follow are taken too).
+   */
+  known(traceId: string): { has(id: string): boolean } {
+    const set = this.ids(traceId);
+    if (set instanceof HexIdSet) return set;
+    return { has: (id) => set.mayHave(id) && this.exact(traceId).has(id) };
   }
 
   /** Resolves once the ids are on disk (and only then are they known: `has` says true). */
   async record(traceId: string, ids: string[]): Promise<void> {
     if (!TRACE_ID.test(traceId)) throw new Error(`not a trace id: ${JSON.stringify(traceId)}`);
-    const known = this.ids(traceId);
+    const known = this.known(traceId);
     const fresh = ids.filter((id) => !known.has(id));
     if (fresh.length === 0) return;
     const path = join(this.dir, traceId);
     const cut = this.torn.delete(traceId) ? '\n' : '';
-    await appendSyncedAsync(path, `${cut}${fresh.join('\n')}\n`, known.size === 0 && !existsSync(path));
+    await appendSyncedAsync(path, `${cut}${fresh.join('\n')}\n`, this.ids(traceId).size === 0 && !existsSync(path));
     // Evicted meanwhile: its file has them, the next `ids` reads it; read again meanwhile (maybe
     // before this write landed): that set is the one to complete.
     const cached = this.cache.get(traceId);
     if (!cached) return;
     const before = cached.bytes;
-    for (const id of fresh) cached.add(id);
+    // a full table of fingerprints: a larger one from the file, which has these ids now
+    const whole = fresh.every((id) => cached.add(id));
     this.cachedBytes += cached.bytes - before;
+    if (!whole) this.replace(traceId, this.read(traceId, this.fingerprints));
     this.evict();
   }
 
@@ -107,24 +122,84 @@ export class DeliveryLedger {
     return { traces: this.cache.size, ids, bytes: this.cachedBytes };
   }
 
-  private ids(traceId: string): HexIdSet {
+  private get digits(): 16 | 32 {
+    return this.itemId === ITEM_ID.logRecord ? 32 : 16;
+  }
+
+  private ids(traceId: string): TraceIds {
     let set = this.cache.get(traceId);
     if (set) {
       this.cache.delete(traceId); // re-inserted below: Map order is the LRU order
     } else {
-      set = new HexIdSet(this.itemId === ITEM_ID.logRecord ? 32 : 16);
-      try {
-        const text = readFileSync(join(this.dir, traceId), 'utf8');
-        for (const line of text.split('\n')) if (this.itemId.test(line)) set.add(line);
-        if (text && !text.endsWith('\n')) this.torn.add(traceId);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+      set = this.read(traceId, this.fingerprints);
       this.cachedBytes += set.bytes;
     }
     this.cache.set(traceId, set);
     this.evict();
     return set;
+  }
+
+  /** The trace's ids kept exact from now on (read from its file). */
+  private exact(traceId: string): HexIdSet {
+    const set = this.ids(traceId);
+    return set instanceof HexIdSet
+      ? set
+      : this.replace(
+          traceId,
+          this.read(traceId, () => new HexIdSet(this.digits)),
+        );
+  }
+
+  /** A set of fingerprints with room for `ids` ids and as many again. */
+  private readonly fingerprints = (ids: number): IdFingerprints => new IdFingerprints(this.digits, IdFingerprints.slotsFor(ids));
+
+  /** `set` in the cache for the trace, in place of what it held. */
+  private replace<S extends TraceIds>(traceId: string, set: S): S {
+    this.cachedBytes += set.bytes - (this.cache.get(traceId)?.bytes ?? 0);
+    this.cache.set(traceId, set);
+    this.evict();
+    return set;
+  }
+
+  /**
+   * The ids in the trace's file, in a set `make` gives for as many as the file may hold (every id
+   * line is `digits` + 1 bytes: a set sized so is never full); a last line a crash cut short is
+   * noted (`torn`). Read in chunks, a line at a time: the file of a run of 1,000,000 host results
+   * is 17 MB, and as one string split in lines it was that and a million strings more at once.
+   * Up to the size it had when opened: a write landing meanwhile adds its ids when it is done.
+   */
+  private read<S extends TraceIds>(traceId: string, make: (ids: number) => S): S {
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, traceId), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return make(0);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const set = make(Math.floor(size / (this.digits + 1)));
+      const chunk = Buffer.allocUnsafe(Math.min(size, READ_CHUNK_BYTES));
+      let cut = ''; // the start of a line the chunk before ended in
+      for (let pos = 0; pos < size; ) {
+        const n = readSync(fd, chunk, 0, Math.min(chunk.length, size - pos), pos);
+        if (n === 0) break;
+        pos += n;
+        const bytes = chunk.subarray(0, n);
+        let from = 0;
+        for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, from)) {
+          const line = cut + bytes.toString('latin1', from, nl);
+          cut = '';
+          if (this.itemId.test(line)) set.add(line);
+          from = nl + 1;
+        }
+        cut += bytes.toString('latin1', from, n);
+      }
+      if (cut) this.torn.add(traceId);
+      return set;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** The traces used longest ago leave until the cache is within its bound (the newest always stays). */

@@ -44,14 +44,16 @@ export class HexIdSet {
     return this.slotOf(this.probe) >= 0;
   }
 
-  add(id: string): void {
+  /** Always true (it grows): the same shape as IdFingerprints.add. */
+  add(id: string): boolean {
     if (!this.parse(id)) {
       this.others.add(id);
-      return;
+      return true;
     }
-    if (this.slotOf(this.probe) >= 0) return;
+    if (this.slotOf(this.probe) >= 0) return true;
     if ((this.count + 1) * 2 > this.used.length) this.grow();
     this.put(this.probe);
+    return true;
   }
 
   /** Reads `id` into `probe`; false when it is not lowercase hex of this set's width. */
