@@ -5,6 +5,8 @@
 // their time, and free their worker. A job may bring the next job of its host (the free strategy).
 // Times in ns from the simulation's own origin, so the doubles stay exact.
 
+import { ScratchColumn } from './scratch.js';
+
 /** A binary min-heap ordered by `less`. */
 export class Heap<T> {
   private readonly a: T[] = [];
@@ -88,6 +90,22 @@ export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
   return new SharedPool(jobs, o).run();
 }
 
+/** Columns of one simulation at a time, reused (scratch.ts): a run's analysis simulates each task several times. */
+const jobEnds = new ScratchColumn();
+const cpuEnds = new ScratchColumn();
+const jobStarts = new ScratchColumn();
+const workersFree = new ScratchColumn();
+
+/** Whether the jobs are first ready first already (ties by seq): a linear task's all are ready at once, in dispatch order. */
+function inReadyOrder(jobs: readonly SimJob[]): boolean {
+  for (let i = 1; i < jobs.length; i++) {
+    const a = jobs[i - 1] as SimJob;
+    const b = jobs[i] as SimJob;
+    if (a.ready > b.ready || (a.ready === b.ready && a.seq > b.seq)) return false;
+  }
+  return true;
+}
+
 /**
  * `simulatePool`'s event loop where CPUs are short or jobs bring next ones. Its state is in fields
  * so that each phase of a step is a method; a step still allocates nothing.
@@ -97,11 +115,12 @@ class SharedPool {
   // Jobs not started yet, first ready first: with next jobs a heap; without, the order is known
   // up front, sorted once, then read in turn.
   private readonly heap: Heap<number> | undefined;
+  /** Undefined without a heap: the jobs were in that order already (a linear task's). */
   private readonly sorted: number[] | undefined;
   private read = 0;
-  private readonly at: number[]; // when a job's whole run ends
-  private readonly until: number[]; // the CPU clock at which its CPU part ends
-  private readonly began: number[]; // when it took a worker
+  private readonly at: Float64Array; // when a job's whole run ends
+  private readonly until: Float64Array; // the CPU clock at which its CPU part ends
+  private readonly began: Float64Array; // when it took a worker
   private readonly ending: Heap<number>;
   private readonly computing: Heap<number>;
   private served = 0;
@@ -112,13 +131,15 @@ class SharedPool {
   private preparing = false;
   private prepUntil = 0; // the CPU clock at which it is done, while preparing
   private now: number;
+  private next = 0;
   private last = 0;
 
   constructor(
     jobs: readonly SimJob[],
     private readonly o: PoolOptions,
   ) {
-    const all: SimJob[] = jobs.slice();
+    // a copy only where next jobs take their host's slot (endJobs)
+    const all: SimJob[] = o.next ? jobs.slice() : (jobs as SimJob[]);
     const n = all.length;
     this.all = all;
     const readyFirst = (x: number, y: number): boolean => {
@@ -128,15 +149,16 @@ class SharedPool {
     };
     this.heap = o.next ? new Heap<number>(readyFirst) : undefined;
     if (this.heap) for (let i = 0; i < n; i++) this.heap.push(i);
-    else {
+    else if (!inReadyOrder(all)) {
       this.sorted = Array.from({ length: n }, (_, i) => i);
       this.sorted.sort((x, y) => (readyFirst(x, y) ? -1 : readyFirst(y, x) ? 1 : 0));
     }
-    const at: number[] = new Array<number>(n).fill(0);
-    const until: number[] = new Array<number>(n).fill(0);
+    // each slot is written before it is read (a job's start writes `began` and `until` or `at`)
+    const at = jobEnds.take(n);
+    const until = cpuEnds.take(n);
     this.at = at;
     this.until = until;
-    this.began = new Array<number>(n).fill(0);
+    this.began = jobStarts.take(n);
     this.ending = new Heap<number>((x, y) => (at[x] as number) < (at[y] as number) || ((at[x] as number) === (at[y] as number) && x < y));
     this.computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
     this.free = Math.max(1, o.pool);
@@ -150,7 +172,8 @@ class SharedPool {
       this.prepare();
       const sharing = this.computing.size + (this.preparing ? 1 : 0);
       const rate = sharing > 0 ? Math.min(1, this.o.cpus / sharing) : 0;
-      const t = this.nextEvent(rate);
+      this.nextEvent(rate);
+      const t = this.next;
       if (t === Number.POSITIVE_INFINITY) return this.last;
       this.served += (t - this.now) * rate;
       this.now = t;
@@ -161,7 +184,9 @@ class SharedPool {
 
   /** The first job not started yet, if any. */
   private top(): number | undefined {
-    return this.heap ? this.heap.top : this.sorted?.[this.read];
+    if (this.heap) return this.heap.top;
+    if (this.sorted) return this.sorted[this.read];
+    return this.read < this.all.length ? this.read : undefined;
   }
 
   /** Starts what can start now: ready jobs, while a worker is free and the controller has prepared one. */
@@ -196,14 +221,17 @@ class SharedPool {
     }
   }
 
-  /** The time of the next event at this CPU `rate`: a CPU part or the preparation done, a job's end, a job's start. */
-  private nextEvent(rate: number): number {
+  /**
+   * The time of the next event at this CPU `rate` into `next` (a field: a double returned is a
+   * number boxed, a step): a CPU part or the preparation done, a job's end, a job's start.
+   */
+  private nextEvent(rate: number): void {
     const { computing, now, served } = this;
     const cpuDone = computing.size > 0 ? now + ((this.until[computing.top as number] as number) - served) / rate : Number.POSITIVE_INFINITY;
     const prepDone = this.preparing ? now + (this.prepUntil - served) / rate : Number.POSITIVE_INFINITY;
     const h = this.top();
     const startAt = this.prepLeft <= 0 && this.free > 0 && h !== undefined ? Math.max((this.all[h] as SimJob).ready, now) : Number.POSITIVE_INFINITY;
-    return Math.min(cpuDone, prepDone, this.ending.size > 0 ? (this.at[this.ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
+    this.next = Math.min(cpuDone, prepDone, this.ending.size > 0 ? (this.at[this.ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
   }
 
   /** The preparation and the jobs' CPU parts that are over now (within half a nanosecond's rounding). */
@@ -249,16 +277,25 @@ class SharedPool {
  * takes the worker free first, one start-up cost after the one before. O(jobs · log pool).
  */
 function fifoPool(jobs: readonly SimJob[], o: PoolOptions): number {
-  const order = jobs.slice().sort((x, y) => x.ready - y.ready || x.seq - y.seq);
-  const free = new Heap<number>((x, y) => x < y);
-  for (let i = 0; i < Math.max(1, o.pool); i++) free.push(Number.NEGATIVE_INFINITY);
+  const order = inReadyOrder(jobs) ? jobs : jobs.slice().sort((x, y) => x.ready - y.ready || x.seq - y.seq);
+  // when each worker is free, a min-heap in a typed column (no number boxed a step); more
+  // workers than jobs would stay free throughout
+  const k = Math.max(1, Math.min(o.pool, order.length));
+  const free = workersFree.take(k).fill(Number.NEGATIVE_INFINITY);
   let lastStart = Number.NEGATIVE_INFINITY;
   let last = 0;
   for (const job of order) {
-    const start = Math.max(job.ready, free.top as number, lastStart + o.dispatchNs);
+    const start = Math.max(job.ready, free[0] as number, lastStart + o.dispatchNs);
     const end = start + job.cpu + job.rest;
-    free.pop();
-    free.push(end);
+    // the worker free first takes the job: it is free again at `end`
+    let i = 0;
+    for (let l = 1; l < k; l = 2 * i + 1) {
+      const m = l + 1 < k && (free[l + 1] as number) < (free[l] as number) ? l + 1 : l;
+      if ((free[m] as number) >= end) break;
+      free[i] = free[m] as number;
+      i = m;
+    }
+    free[i] = end;
     lastStart = start;
     last = Math.max(last, end);
   }

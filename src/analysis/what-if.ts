@@ -154,12 +154,17 @@ function calibratedJobs(works: number[], first: number, cpu: CpuModel, runPool: 
   if (cpu === NO_CPU) return jobs;
   const cpuWall: number[] = new Array<number>(jobs.length).fill(0);
   simulatePool(jobs, { pool: Math.max(1, Math.min(runPool, jobs.length)), dispatchNs, cpus: cpu.cpus, cpuWall });
-  return jobs.map((j, k) => {
+  // the jobs are this function's own: set in place (a task of 10,000 hosts: 10,000 objects fewer)
+  jobs.forEach((j, k) => {
     const w = works[k] as number;
     const took = cpuWall[k] as number;
     // shorter than its CPU part shared would take: it needed less CPU than the mean, as much as it had
-    return took > w ? { ...j, cpu: (j.cpu * w) / took, rest: 0 } : { ...j, rest: w - took };
+    if (took > w) {
+      j.cpu = (j.cpu * w) / took;
+      j.rest = 0;
+    } else j.rest = w - took;
   });
+  return jobs;
 }
 
 /**
