@@ -7,20 +7,27 @@
 
 import { ScratchColumn } from './scratch.js';
 
-/** A binary min-heap ordered by `less`. */
-export class Heap<T> {
+/**
+ * A binary min-heap of numbers ordered by `less`. Its array never shrinks: a pop leaves the slot
+ * past the end as it was, so a heap that fills and empties over and over (a pool's running jobs,
+ * a simulation a task and fork count) allocates only while it grows to its largest, not each time.
+ */
+export class Heap<T extends number = number> {
   private readonly a: T[] = [];
+  private n = 0;
   constructor(private readonly less: (x: T, y: T) => boolean) {}
   get size(): number {
-    return this.a.length;
+    return this.n;
   }
   get top(): T | undefined {
-    return this.a[0];
+    return this.n > 0 ? this.a[0] : undefined;
   }
   push(v: T): void {
     const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
+    let i = this.n++;
+    if (i < a.length) a[i] = v;
+    else a.push(v);
+    while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(v, a[p] as T)) break;
       a[i] = a[p] as T;
@@ -29,17 +36,18 @@ export class Heap<T> {
     }
   }
   pop(): T | undefined {
+    if (this.n === 0) return undefined;
     const a = this.a;
     const top = a[0];
-    const last = a.pop() as T;
-    if (a.length === 0) return top;
-    a[0] = last;
+    const n = --this.n;
+    if (n === 0) return top;
+    a[0] = a[n] as T;
     for (let i = 0; ; ) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < a.length && this.less(a[l] as T, a[m] as T)) m = l;
-      if (r < a.length && this.less(a[r] as T, a[m] as T)) m = r;
+      if (l < n && this.less(a[l] as T, a[m] as T)) m = l;
+      if (r < n && this.less(a[r] as T, a[m] as T)) m = r;
       if (m === i) return top;
       const t = a[i] as T;
       a[i] = a[m] as T;
@@ -60,14 +68,78 @@ export interface SimJob {
   seq: number;
 }
 
+/**
+ * Jobs as columns, job i at position i: a task of 10,000 hosts is four typed arrays, not 10,000
+ * objects of boxed numbers that live through all its simulations — at a big run's end those were
+ * what V8's young generation kept promoting into the old one (serve's RSS up by 50 MiB at once).
+ */
+export class SimJobs {
+  readonly ready: Float64Array;
+  readonly cpu: Float64Array;
+  readonly rest: Float64Array;
+  readonly seq: Float64Array;
+
+  constructor(readonly length: number) {
+    const all = new Float64Array(4 * length);
+    this.ready = all.subarray(0, length);
+    this.cpu = all.subarray(length, 2 * length);
+    this.rest = all.subarray(2 * length, 3 * length);
+    this.seq = all.subarray(3 * length);
+  }
+
+  static of(jobs: readonly SimJob[]): SimJobs {
+    const out = new SimJobs(jobs.length);
+    jobs.forEach((j, i) => {
+      out.put(i, j);
+    });
+    return out;
+  }
+
+  put(i: number, j: SimJob): void {
+    this.set(i, j.ready, j.cpu, j.rest, j.seq);
+  }
+
+  set(i: number, ready: number, cpu: number, rest: number, seq: number): void {
+    this.ready[i] = ready;
+    this.cpu[i] = cpu;
+    this.rest[i] = rest;
+    this.seq[i] = seq;
+  }
+
+  copy(): SimJobs {
+    const out = new SimJobs(this.length);
+    out.ready.set(this.ready);
+    out.cpu.set(this.cpu);
+    out.rest.set(this.rest);
+    out.seq.set(this.seq);
+    return out;
+  }
+
+  /** Whether job x becomes ready before job y (ties: by seq, then by position). */
+  readyBefore(x: number, y: number): boolean {
+    const a = this.ready[x] as number;
+    const b = this.ready[y] as number;
+    if (a !== b) return a < b;
+    const s = this.seq[x] as number;
+    const t = this.seq[y] as number;
+    return s < t || (s === t && x < y);
+  }
+
+  /** Whether the jobs are first ready first already: a linear task's are all ready at once, in dispatch order. */
+  inReadyOrder(): boolean {
+    for (let i = 1; i < this.length; i++) if (this.readyBefore(i, i - 1)) return false;
+    return true;
+  }
+}
+
 export interface PoolOptions {
   pool: number;
   /** The fork start-up cost: the least time between two jobs taking a worker. */
   dispatchNs: number;
   /** The controller's CPUs shared by the jobs in their CPU part (Infinity: never short). */
   cpus: number;
-  /** The job that follows a finished one on its host, if any (its `ready` set from `endNs`). */
-  next?: (job: SimJob, endNs: number) => SimJob | undefined;
+  /** The job that follows a finished one (of `seq`, its host) on its host, if any (its `ready` set from `endNs`). */
+  next?: (seq: number, endNs: number) => SimJob | undefined;
   /** Filled in, if given (without `next`): per job in the order given, the time from its start to the end of its CPU part. */
   cpuWall?: number[];
 }
@@ -79,15 +151,14 @@ export interface PoolOptions {
  * start value plus its CPU time. O(jobs · log jobs); queues and heaps hold job numbers, the times
  * in arrays beside them, so a step allocates nothing.
  */
-export function simulatePool(jobs: readonly SimJob[], o: PoolOptions): number {
+export function simulatePool(given: SimJobs | readonly SimJob[], o: PoolOptions): number {
+  const jobs = given instanceof SimJobs ? given : SimJobs.of(given);
   if (!o.next && (o.cpus === Number.POSITIVE_INFINITY || o.cpus >= o.pool)) {
-    if (o.cpuWall)
-      jobs.forEach((j, i) => {
-        (o.cpuWall as number[])[i] = j.cpu;
-      });
+    if (o.cpuWall) for (let i = 0; i < jobs.length; i++) o.cpuWall[i] = jobs.cpu[i] as number;
     return fifoPool(jobs, o);
   }
-  return new SharedPool(jobs, o).run();
+  // next jobs take their host's slot (endJobs): on a copy
+  return new SharedPool(o.next && jobs === given ? jobs.copy() : jobs, o).run();
 }
 
 /** Columns of one simulation at a time, reused (scratch.ts): a run's analysis simulates each task several times. */
@@ -96,22 +167,11 @@ const cpuEnds = new ScratchColumn();
 const jobStarts = new ScratchColumn();
 const workersFree = new ScratchColumn();
 
-/** Whether the jobs are first ready first already (ties by seq): a linear task's all are ready at once, in dispatch order. */
-function inReadyOrder(jobs: readonly SimJob[]): boolean {
-  for (let i = 1; i < jobs.length; i++) {
-    const a = jobs[i - 1] as SimJob;
-    const b = jobs[i] as SimJob;
-    if (a.ready > b.ready || (a.ready === b.ready && a.seq > b.seq)) return false;
-  }
-  return true;
-}
-
 /**
  * `simulatePool`'s event loop where CPUs are short or jobs bring next ones. Its state is in fields
  * so that each phase of a step is a method; a step still allocates nothing.
  */
 class SharedPool {
-  private readonly all: SimJob[];
   // Jobs not started yet, first ready first: with next jobs a heap; without, the order is known
   // up front, sorted once, then read in turn.
   private readonly heap: Heap<number> | undefined;
@@ -135,21 +195,14 @@ class SharedPool {
   private last = 0;
 
   constructor(
-    jobs: readonly SimJob[],
+    private readonly jobs: SimJobs,
     private readonly o: PoolOptions,
   ) {
-    // a copy only where next jobs take their host's slot (endJobs)
-    const all: SimJob[] = o.next ? jobs.slice() : (jobs as SimJob[]);
-    const n = all.length;
-    this.all = all;
-    const readyFirst = (x: number, y: number): boolean => {
-      const a = all[x] as SimJob;
-      const b = all[y] as SimJob;
-      return a.ready < b.ready || (a.ready === b.ready && (a.seq < b.seq || (a.seq === b.seq && x < y)));
-    };
+    const n = jobs.length;
+    const readyFirst = (x: number, y: number): boolean => jobs.readyBefore(x, y);
     this.heap = o.next ? new Heap<number>(readyFirst) : undefined;
     if (this.heap) for (let i = 0; i < n; i++) this.heap.push(i);
-    else if (!inReadyOrder(all)) {
+    else if (!jobs.inReadyOrder()) {
       this.sorted = Array.from({ length: n }, (_, i) => i);
       this.sorted.sort((x, y) => (readyFirst(x, y) ? -1 : readyFirst(y, x) ? 1 : 0));
     }
@@ -163,7 +216,7 @@ class SharedPool {
     this.computing = new Heap<number>((x, y) => (until[x] as number) < (until[y] as number) || ((until[x] as number) === (until[y] as number) && x < y));
     this.free = Math.max(1, o.pool);
     const first = this.top();
-    this.now = first === undefined ? 0 : (all[first] as SimJob).ready;
+    this.now = first === undefined ? 0 : (jobs.ready[first] as number);
   }
 
   run(): number {
@@ -186,23 +239,23 @@ class SharedPool {
   private top(): number | undefined {
     if (this.heap) return this.heap.top;
     if (this.sorted) return this.sorted[this.read];
-    return this.read < this.all.length ? this.read : undefined;
+    return this.read < this.jobs.length ? this.read : undefined;
   }
 
   /** Starts what can start now: ready jobs, while a worker is free and the controller has prepared one. */
   private startReady(): void {
-    const { all, until, at, now } = this;
-    for (let h = this.top(); this.prepLeft <= 0 && this.free > 0 && h !== undefined && (all[h] as SimJob).ready <= now; h = this.top()) {
+    const { jobs, until, at, now } = this;
+    for (let h = this.top(); this.prepLeft <= 0 && this.free > 0 && h !== undefined && (jobs.ready[h] as number) <= now; h = this.top()) {
       if (this.heap) this.heap.pop();
       else this.read += 1;
       this.free -= 1;
-      const job = all[h] as SimJob;
+      const cpu = jobs.cpu[h] as number;
       this.began[h] = now;
-      if (job.cpu > 0) {
-        until[h] = this.served + job.cpu;
+      if (cpu > 0) {
+        until[h] = this.served + cpu;
         this.computing.push(h);
       } else {
-        at[h] = now + job.rest;
+        at[h] = now + (jobs.rest[h] as number);
         this.ending.push(h);
       }
       this.prepLeft = this.o.dispatchNs;
@@ -230,7 +283,7 @@ class SharedPool {
     const cpuDone = computing.size > 0 ? now + ((this.until[computing.top as number] as number) - served) / rate : Number.POSITIVE_INFINITY;
     const prepDone = this.preparing ? now + (this.prepUntil - served) / rate : Number.POSITIVE_INFINITY;
     const h = this.top();
-    const startAt = this.prepLeft <= 0 && this.free > 0 && h !== undefined ? Math.max((this.all[h] as SimJob).ready, now) : Number.POSITIVE_INFINITY;
+    const startAt = this.prepLeft <= 0 && this.free > 0 && h !== undefined ? Math.max(this.jobs.ready[h] as number, now) : Number.POSITIVE_INFINITY;
     this.next = Math.min(cpuDone, prepDone, this.ending.size > 0 ? (this.at[this.ending.top as number] as number) : Number.POSITIVE_INFINITY, startAt);
   }
 
@@ -247,25 +300,25 @@ class SharedPool {
     while (computing.size > 0 && (until[computing.top as number] as number) - served <= 0.5) {
       const i = computing.pop() as number;
       if (o.cpuWall) o.cpuWall[i] = now - (this.began[i] as number);
-      this.at[i] = now + (this.all[i] as SimJob).rest;
+      this.at[i] = now + (this.jobs.rest[i] as number);
       this.ending.push(i);
     }
   }
 
   /** Jobs over now free their workers; each may bring its host's next job. */
   private endJobs(): void {
-    const { ending, at, now, all } = this;
+    const { ending, at, now, jobs } = this;
     while (ending.size > 0 && (at[ending.top as number] as number) <= now) {
       const i = ending.pop() as number;
       this.free += 1;
       this.last = Math.max(this.last, now);
-      const after = this.o.next?.(all[i] as SimJob, now);
+      const after = this.o.next?.(jobs.seq[i] as number, now);
       if (after) {
         // The ended job's slot takes its host's next: a host has one job in the pool at a time,
         // so the arrays stay at one slot a host, not one a host run (a free play of 10,000 hosts
         // x 100 tasks held 1,000,000). The slot's number breaks no tie that matters: jobs of
         // one host never wait together, and jobs that end or compute alike are taken all at once.
-        all[i] = after;
+        jobs.put(i, after);
         this.heap?.push(i);
       }
     }
@@ -276,17 +329,24 @@ class SharedPool {
  * The same without CPUs to share (never short of them) and without next jobs: each job in turn
  * takes the worker free first, one start-up cost after the one before. O(jobs · log pool).
  */
-function fifoPool(jobs: readonly SimJob[], o: PoolOptions): number {
-  const order = inReadyOrder(jobs) ? jobs : jobs.slice().sort((x, y) => x.ready - y.ready || x.seq - y.seq);
+function fifoPool(jobs: SimJobs, o: PoolOptions): number {
+  const n = jobs.length;
+  let order: Uint32Array | undefined;
+  if (!jobs.inReadyOrder()) {
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((x, y) => (jobs.readyBefore(x, y) ? -1 : 1));
+  }
   // when each worker is free, a min-heap in a typed column (no number boxed a step); more
   // workers than jobs would stay free throughout
-  const k = Math.max(1, Math.min(o.pool, order.length));
+  const k = Math.max(1, Math.min(o.pool, n));
   const free = workersFree.take(k).fill(Number.NEGATIVE_INFINITY);
   let lastStart = Number.NEGATIVE_INFINITY;
   let last = 0;
-  for (const job of order) {
-    const start = Math.max(job.ready, free[0] as number, lastStart + o.dispatchNs);
-    const end = start + job.cpu + job.rest;
+  for (let q = 0; q < n; q++) {
+    const j = order ? (order[q] as number) : q;
+    const start = Math.max(jobs.ready[j] as number, free[0] as number, lastStart + o.dispatchNs);
+    const end = start + (jobs.cpu[j] as number) + (jobs.rest[j] as number);
     // the worker free first takes the job: it is free again at `end`
     let i = 0;
     for (let l = 1; l < k; l = 2 * i + 1) {

@@ -3,7 +3,7 @@
 // workers it starts the fork start-up cost measured in this run. Pure and exact: the same
 // timeline gives the same estimate, to the nanosecond.
 import { dispatchOrder, distinctHosts, fullStretches, overlap, playPool, taskPool, type CriticalPath, type PathStep } from './critical-path.js';
-import { Heap, simulatePool, type SimJob } from './pool-sim.js';
+import { Heap, SimJobs, simulatePool, type SimJob } from './pool-sim.js';
 import { ScratchColumn } from './scratch.js';
 import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
 
@@ -149,21 +149,26 @@ export function workerTimes(t: TimelineTask, order: ArrayLike<number>, pool: num
  * less CPU to do, no more than its time allowed.) Then more workers stretch the CPU parts from
  * what they took in the run, not from nothing, and the run's own forks give the run.
  */
-function calibratedJobs(works: number[], first: number, cpu: CpuModel, runPool: number, dispatchNs: number): SimJob[] {
-  const jobs = works.map((w, k) => job(first, w, k, cpu));
+function calibratedJobs(works: number[], first: number, cpu: CpuModel, runPool: number, dispatchNs: number): SimJobs {
+  const n = works.length;
+  const jobs = new SimJobs(n);
+  for (let k = 0; k < n; k++) {
+    const w = works[k] as number;
+    const c = Math.min(w, cpu.perJobNs);
+    jobs.set(k, first, c, w - c, k);
+  }
   if (cpu === NO_CPU) return jobs;
-  const cpuWall: number[] = new Array<number>(jobs.length).fill(0);
-  simulatePool(jobs, { pool: Math.max(1, Math.min(runPool, jobs.length)), dispatchNs, cpus: cpu.cpus, cpuWall });
-  // the jobs are this function's own: set in place (a task of 10,000 hosts: 10,000 objects fewer)
-  jobs.forEach((j, k) => {
+  const cpuWall: number[] = new Array<number>(n).fill(0);
+  simulatePool(jobs, { pool: Math.max(1, Math.min(runPool, n)), dispatchNs, cpus: cpu.cpus, cpuWall });
+  for (let k = 0; k < n; k++) {
     const w = works[k] as number;
     const took = cpuWall[k] as number;
     // shorter than its CPU part shared would take: it needed less CPU than the mean, as much as it had
     if (took > w) {
-      j.cpu = (j.cpu * w) / took;
-      j.rest = 0;
-    } else j.rest = w - took;
-  });
+      jobs.cpu[k] = ((jobs.cpu[k] as number) * w) / took;
+      jobs.rest[k] = 0;
+    } else jobs.rest[k] = w - took;
+  }
   return jobs;
 }
 
@@ -185,7 +190,7 @@ export function taskSimulator(
   const first = order.length ? (t.start[order[0] as number] as number) - t.startNs : 0; // the first host: as it went
   const works = workerTimes(t, order, runPool, openEndNs);
   const known = new Map<string, number>();
-  let jobs: SimJob[] | undefined;
+  let jobs: SimJobs | undefined;
   return (pool, shared = true) => {
     if (works.length === 0) return 0;
     const p = Math.max(1, Math.min(pool, works.length));
@@ -262,8 +267,7 @@ export function simulateFree(chains: ChainStep[][], pinned: boolean, pool: numbe
       pool,
       dispatchNs,
       cpus: cpu.cpus,
-      next: (done, endNs) => {
-        const h = done.seq;
+      next: (h, endNs) => {
         const k = ((at[h] as number) += 1);
         const after = hosts[h]?.[k];
         return after ? job(endNs + after.gap, after.work, h, cpu) : undefined;

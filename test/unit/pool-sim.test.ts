@@ -1,7 +1,7 @@
 // The worker pool simulator on tiny job sets worked out by hand: workers, the fork start-up cost,
 // the controller's CPUs shared by the jobs in their CPU part, and a host's next job (free).
 import { describe, expect, it } from 'vitest';
-import { simulatePool, type SimJob } from '../../src/analysis/pool-sim.js';
+import { SimJobs, simulatePool, type SimJob } from '../../src/analysis/pool-sim.js';
 
 const jobs = (n: number, cpu: number, rest: number, ready = 0): SimJob[] => Array.from({ length: n }, (_, seq) => ({ ready, cpu, rest, seq }));
 
@@ -39,9 +39,34 @@ describe('the worker pool simulator', () => {
   });
 
   it("a host's next job is ready its gap after the last one ended", () => {
-    const first: SimJob = { ready: 0, cpu: 0, rest: 5, seq: 0 };
-    const next = (done: SimJob, endNs: number): SimJob | undefined => (done === first ? { ready: endNs + 2, cpu: 0, rest: 3, seq: 0 } : undefined);
+    const first: SimJob = { ready: 0, cpu: 0, rest: 5, seq: 7 };
+    const ended: number[] = [];
+    const next = (seq: number, endNs: number): SimJob | undefined => {
+      ended.push(seq);
+      return ended.length === 1 ? { ready: endNs + 2, cpu: 0, rest: 3, seq } : undefined;
+    };
     expect(simulatePool([first], { pool: 1, dispatchNs: 0, cpus: 1, next })).toBe(10);
+    expect(ended).toEqual([7, 7]); // the host's first job, then its next
+  });
+
+  it('gives the same answers from columns as from job objects, in any order they come', () => {
+    const given: SimJob[] = [
+      { ready: 3, cpu: 2, rest: 4, seq: 1 },
+      { ready: 0, cpu: 1, rest: 9, seq: 0 },
+      { ready: 3, cpu: 0, rest: 2, seq: 0 },
+      { ready: 1, cpu: 5, rest: 1, seq: 2 },
+    ];
+    const sorted = SimJobs.of([given[1], given[3], given[2], given[0]] as SimJob[]);
+    expect(sorted.inReadyOrder()).toBe(true);
+    expect(SimJobs.of(given).inReadyOrder()).toBe(false);
+    for (const o of [
+      { pool: 2, dispatchNs: 1, cpus: 1 },
+      { pool: 1, dispatchNs: 0, cpus: Number.POSITIVE_INFINITY },
+      { pool: 3, dispatchNs: 2, cpus: 2 },
+    ])
+      expect(simulatePool(given, o)).toBe(simulatePool(sorted, o));
+    // worked by hand, one worker, no start-up cost: 0–10, 10–16, then the two ready at 3 by seq: 16–18, 18–24
+    expect(simulatePool(given, { pool: 1, dispatchNs: 0, cpus: Number.POSITIVE_INFINITY })).toBe(24);
   });
 
   it('ends at 0 without jobs', () => {
