@@ -50,6 +50,24 @@ describe.each([16, 32] as const)('fingerprints of %i-digit hex ids', (digits) =>
     expect(set.mayHave('0'.repeat(digits))).toBe(true);
   });
 
+  it('reads a file line from its bytes as the same id, and skips a line that is not one', () => {
+    const next = seededRandom(digits + 3);
+    const ids = Array.from({ length: 50 }, () => hex(next, digits));
+    const lines = [...ids, ids[0]!.toUpperCase(), ids[1]!.slice(1), `${ids[2]!.slice(0, -1)}g`, ''];
+    const bytes = Buffer.from(`${lines.join('\n')}\n`, 'latin1');
+    const fromBytes = new IdFingerprints(digits, 256);
+    let from = 0;
+    for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, from)) {
+      expect(fromBytes.addLine(bytes, from, nl)).toBe(true);
+      from = nl + 1;
+    }
+    expect(fromBytes.size).toBe(50);
+    const fromStrings = new IdFingerprints(digits, 256);
+    for (const id of ids) fromStrings.add(id);
+    for (const id of [...ids, ...Array.from({ length: 200 }, () => hex(next, digits))]) expect(fromBytes.mayHave(id)).toBe(fromStrings.mayHave(id));
+    expect(fromBytes.mayHave(ids[1]!.slice(1))).toBe(false);
+  });
+
   it('sizes its table a quarter to a half full', () => {
     for (const n of [0, 1, 7, 8, 1000, 1 << 20]) {
       const slots = IdFingerprints.slotsFor(n);

@@ -188,9 +188,12 @@ export class DeliveryLedger {
         const bytes = chunk.subarray(0, n);
         let from = 0;
         for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, from)) {
-          const line = cut + bytes.toString('latin1', from, nl);
-          cut = '';
-          if (this.itemId.test(line)) set.add(line);
+          if (cut === '' && set instanceof IdFingerprints) set.addLine(bytes, from, nl);
+          else {
+            const line = cut + bytes.toString('latin1', from, nl);
+            cut = '';
+            if (this.itemId.test(line)) set.add(line);
+          }
           from = nl + 1;
         }
         cut += bytes.toString('latin1', from, n);

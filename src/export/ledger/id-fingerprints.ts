@@ -55,6 +55,20 @@ export class IdFingerprints {
       this.others.add(id);
       return true;
     }
+    return this.insert();
+  }
+
+  /**
+   * A line of a trace's file, `bytes[from, end)`, added if it is an id of this set's width (what
+   * else a file has — a line a crash cut short — is not an id taken); read straight from the
+   * bytes, no string a line. False when the table is full, as `add`.
+   */
+  addLine(bytes: Uint8Array, from: number, end: number): boolean {
+    return !this.locateBytes(bytes, from, end) || this.insert();
+  }
+
+  /** The id `locate` read, into the table unless it is there; false when the table is full. */
+  private insert(): boolean {
     if (this.slotOf() >= 0) return true;
     if ((this.count + 1) * 2 > this.table.length) return false;
     this.put();
@@ -79,10 +93,25 @@ export class IdFingerprints {
     const print = hexWord(id, id.length - 8);
     if (head < 0 || print < 0) return false;
     for (let i = 8; i < id.length - 8; i++) if (hexDigit(id.charCodeAt(i)) < 0) return false;
+    this.place(head, print);
+    return true;
+  }
+
+  /** `locate` of the ASCII bytes `[from, end)`. */
+  private locateBytes(bytes: Uint8Array, from: number, end: number): boolean {
+    if (end - from !== this.words * 8) return false;
+    const head = hexWordAt(bytes, from);
+    const print = hexWordAt(bytes, end - 8);
+    if (head < 0 || print < 0) return false;
+    for (let i = from + 8; i < end - 8; i++) if (hexDigit(bytes[i] as number) < 0) return false;
+    this.place(head, print);
+    return true;
+  }
+
+  private place(head: number, print: number): void {
     const h = Math.imul(head, 0x9e3779b1);
     this.start = h ^ (h >>> 15);
     this.print = print === 0 ? 1 : print;
-    return true;
   }
 
   /** The slot holding `print` on the way from `start`, or -1. */
@@ -106,6 +135,17 @@ function hexWord(id: string, from: number): number {
   let v = 0;
   for (let i = from; i < from + 8; i++) {
     const d = hexDigit(id.charCodeAt(i));
+    if (d < 0) return -1;
+    v = (v << 4) | d;
+  }
+  return v >>> 0;
+}
+
+/** `hexWord` of ASCII bytes. */
+function hexWordAt(bytes: Uint8Array, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 8; i++) {
+    const d = hexDigit(bytes[i] as number);
     if (d < 0) return -1;
     v = (v << 4) | d;
   }
