@@ -175,7 +175,7 @@ class SharedPool {
   // Jobs not started yet, first ready first: with next jobs a heap; without, the order is known
   // up front, sorted once, then read in turn.
   private readonly heap: Heap<number> | undefined;
-  /** Undefined without a heap: the jobs were in that order already (a linear task's). */
+  /** Undefined with a heap, or when the jobs came in that order already (a linear task's). */
   private readonly sorted: number[] | undefined;
   private read = 0;
   private readonly at: Float64Array; // when a job's whole run ends

@@ -20,10 +20,10 @@ const READ_CHUNK_BYTES = 256 * 1024;
 /** The ids a ledger keeps: span ids, or log records' `log.record.uid`. */
 export const ITEM_ID = { span: /^[0-9a-f]{16}$/, logRecord: /^[0-9a-f]{32}$/ } as const;
 
-/** What the cache holds now (for the regression test of #23 and the bench). */
 /** A trace's ids in memory: fingerprints while this process writes it, exact once a replay's ids came again. */
 type TraceIds = IdFingerprints | HexIdSet;
 
+/** What the cache holds now (for the regression test of #23 and the bench). */
 export interface LedgerCacheSize {
   traces: number;
   ids: number;
