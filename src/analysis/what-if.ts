@@ -104,9 +104,12 @@ export function cpuModel(tl: Timeline): CpuModel {
   return { cpus: left > 0 ? left : tl.cpus, perJobNs: tl.workerCpu * 1e9 };
 }
 
-/** A job of `workNs`: its CPU part first, at most all of it. */
+/** A job's CPU part (done first): at most all of its `workNs`. */
+const cpuPart = (workNs: number, cpu: CpuModel): number => Math.min(workNs, cpu.perJobNs);
+
+/** A job of `workNs`: its CPU part first, then the rest. */
 const job = (ready: number, workNs: number, seq: number, cpu: CpuModel): SimJob => {
-  const c = Math.min(workNs, cpu.perJobNs);
+  const c = cpuPart(workNs, cpu);
   return { ready, cpu: c, rest: workNs - c, seq };
 };
 
@@ -154,7 +157,7 @@ function calibratedJobs(works: number[], first: number, cpu: CpuModel, runPool: 
   const jobs = new SimJobs(n);
   for (let k = 0; k < n; k++) {
     const w = works[k] as number;
-    const c = Math.min(w, cpu.perJobNs);
+    const c = cpuPart(w, cpu);
     jobs.set(k, first, c, w - c, k);
   }
   if (cpu === NO_CPU) return jobs;

@@ -60,14 +60,9 @@ export class HexIdSet {
   private parse(id: string): boolean {
     if (id.length !== this.words * 8) return false;
     for (let w = 0; w < this.words; w++) {
-      let v = 0;
-      for (let i = w * 8, end = i + 8; i < end; i++) {
-        const c = id.charCodeAt(i);
-        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-        if (d < 0) return false;
-        v = (v << 4) | d;
-      }
-      this.probe[w] = v >>> 0;
+      const v = hexWord(id, w * 8);
+      if (v < 0) return false;
+      this.probe[w] = v;
     }
     return true;
   }
@@ -105,4 +100,31 @@ export class HexIdSet {
     this.count = 0;
     for (let s = 0; s < used.length; s++) if (used[s]) this.put(table.subarray(s * this.words, (s + 1) * this.words));
   }
+}
+
+/** The value of 8 lowercase hex digits at `from`, or -1. */
+export function hexWord(id: string, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 8; i++) {
+    const d = hexDigit(id.charCodeAt(i));
+    if (d < 0) return -1;
+    v = (v << 4) | d;
+  }
+  return v >>> 0;
+}
+
+/** `hexWord` of ASCII bytes. */
+export function hexWordAt(bytes: Uint8Array, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 8; i++) {
+    const d = hexDigit(bytes[i] as number);
+    if (d < 0) return -1;
+    v = (v << 4) | d;
+  }
+  return v >>> 0;
+}
+
+/** A lowercase hex digit's value, or -1. */
+export function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
 }

@@ -1,3 +1,5 @@
+import { hexDigit, hexWord, hexWordAt } from './hex-id-set.js';
+
 /** Slots of a new set: it doubles as it fills, so a small trace costs a small table. */
 const FIRST_SLOTS = 16;
 /** What a set costs beside its table (the object, the typed-array header, the Set), roughly. */
@@ -129,27 +131,3 @@ export class IdFingerprints {
     this.count += 1;
   }
 }
-
-/** The value of 8 lowercase hex digits at `from`, or -1. */
-function hexWord(id: string, from: number): number {
-  let v = 0;
-  for (let i = from; i < from + 8; i++) {
-    const d = hexDigit(id.charCodeAt(i));
-    if (d < 0) return -1;
-    v = (v << 4) | d;
-  }
-  return v >>> 0;
-}
-
-/** `hexWord` of ASCII bytes. */
-function hexWordAt(bytes: Uint8Array, from: number): number {
-  let v = 0;
-  for (let i = from; i < from + 8; i++) {
-    const d = hexDigit(bytes[i] as number);
-    if (d < 0) return -1;
-    v = (v << 4) | d;
-  }
-  return v >>> 0;
-}
-
-const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1);
