@@ -76,7 +76,7 @@ export const ABORTS: Case[] = [
     id: 'sigkill',
     covers: 'abort: ansible-playbook SIGKILLed halfway',
     playbooks: ['killed.yml'],
-    stop: { marker: 'marker', signal: 'SIGKILL' },
+    stop: { marker: 'marker', signal: 'SIGKILL', task: 'slow' },
     ordered: true,
   },
 ];

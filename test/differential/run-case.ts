@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAnsibleOutput, type AnsibleOutput } from '../helpers/ansible-output.js';
 import { spansOfJsonLines, type OtlpSpan } from '../helpers/otlp-spans.js';
-import { cleanEnv, runCli, runProcess, ROOT, tempDir, type CliResult } from '../helpers/sidecar-run.js';
+import { cleanEnv, hostStartRecorded, runCli, runProcess, ROOT, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { until } from '../helpers/until.js';
 
 export const CORPUS = join(ROOT, 'test', 'corpus');
@@ -23,8 +23,13 @@ export interface Case {
   args?: string[];
   /** An ad-hoc `ansible` command instead: its arguments (the inventory is added). */
   adhoc?: string[];
-  /** Waits for OTEL_TEST_TMP/<marker>, then sends the signal to ansible-playbook (the controller process). */
-  stop?: { marker: string; signal: 'SIGINT' | 'SIGKILL' };
+  /**
+   * Waits for OTEL_TEST_TMP/<marker>, then sends the signal to ansible-playbook (the controller
+   * process). A traced run also waits until the sidecar has the host start of `task` (the task
+   * that leaves the marker): a SIGKILLed controller loses the frames its shim had not written yet
+   * (up to 0.2 s of them, docs/reliability.md), which ansible may have printed already.
+   */
+  stop?: { marker: string; signal: 'SIGINT' | 'SIGKILL'; task?: string };
   /** free / host_pinned: a second -f 5 run, whose tree must have the same shape. */
   twice?: boolean;
   /** Under linear the task banners come in the order of the task spans. */
@@ -54,14 +59,16 @@ function commandLine(c: Case, forks: number): string[] {
 }
 
 /** Sends the case's signal to the controller once its marker exists. */
-async function stopper(c: Case, tmp: string, child: ChildProcess, wrapped: boolean): Promise<void> {
+async function stopper(c: Case, tmp: string, child: ChildProcess, frames?: string): Promise<void> {
   if (!c.stop) return;
   const marker = join(tmp, c.stop.marker);
   await until(() => existsSync(marker) || child.exitCode !== null, 120_000, `${marker}`);
+  const task = c.stop.task;
+  if (frames && task) await until(() => hostStartRecorded(frames, task) || child.exitCode !== null, 120_000, `the host start of "${task}"`);
   if (child.exitCode !== null) return;
   let pid = child.pid!;
-  if (wrapped) {
-    // the controller is the wrapper's child (a 2.19 /bin/sh wrapper execs python in place)
+  if (frames) {
+    // a traced run: the controller is the wrapper's child (a 2.19 /bin/sh wrapper execs python in place)
     pid = Number(
       execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
         .trim()
@@ -79,7 +86,7 @@ async function plainRun(c: Case, forks: number): Promise<CaseRuns['plain']> {
   const tmp = tempDir('corpus-plain-');
   const [cmd, ...args] = commandLine(c, forks) as [string, ...string[]];
   let stopping: Promise<void> = Promise.resolve();
-  const raw = await runProcess(cmd, args, environment(tmp), (child) => (stopping = stopper(c, tmp, child, false)), tmp);
+  const raw = await runProcess(cmd, args, environment(tmp), (child) => (stopping = stopper(c, tmp, child)), tmp);
   await stopping;
   // node reports a signal death as code null: the shell's 128 + N, as `ansible-otel run` returns it
   const code = raw.code ?? (c.stop ? (SIGNAL_CODE[c.stop.signal] ?? null) : null);
@@ -89,11 +96,12 @@ async function plainRun(c: Case, forks: number): Promise<CaseRuns['plain']> {
 async function tracedRun(c: Case, forks: number): Promise<TracedRun> {
   const tmp = tempDir('corpus-traced-');
   const traces = join(tmp, 'traces.jsonl');
+  const frames = join(tmp, 'frames.ndjson');
   let stopping: Promise<void> = Promise.resolve();
   const raw = await runCli(
-    ['run', '--quiet', '--traces-file', traces, '--', ...commandLine(c, forks)],
+    ['run', '--quiet', '--traces-file', traces, '--record-frames', frames, '--', ...commandLine(c, forks)],
     environment(tmp),
-    (child) => (stopping = stopper(c, tmp, child, true)),
+    (child) => (stopping = stopper(c, tmp, child, frames)),
     tmp,
   );
   await stopping;

@@ -1,6 +1,6 @@
 // Runs the built CLI around a real ansible-playbook, with a clean environment.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ANSIBLE_BIN, pathWith } from './ansible-version.js';
@@ -76,4 +76,26 @@ export function runPlaybooks(
 ): Promise<CliResult> {
   const files = playbooks.map((p) => join(PLAYBOOKS, p));
   return runCli(['run', ...(o.sidecarArgs ?? []), '--', 'ansible-playbook', '-i', INVENTORY, ...(o.ansibleArgs ?? []), ...files], env, o.onSpawn, o.cwd);
+}
+
+/**
+ * Whether a `--record-frames` file holds a `host_start` of the task named `task`: the sidecar has
+ * every frame up to it. A test that SIGKILLs the controller waits for this, because a killed
+ * controller loses what its shim had not written yet (up to 0.2 s of frames, docs/reliability.md).
+ */
+export function hostStartRecorded(framesFile: string, task: string): boolean {
+  if (!existsSync(framesFile)) return false;
+  const uuids = new Set<string>();
+  for (const line of readFileSync(framesFile, 'utf8').split('\n')) {
+    if (!line.includes('"t":"task_start"') && !line.includes('"t":"host_start"')) continue;
+    let f: { t?: unknown; name?: unknown; task?: unknown };
+    try {
+      f = JSON.parse(line);
+    } catch {
+      continue; // the last line, half written
+    }
+    if (f.t === 'task_start' && f.name === task && typeof f.task === 'string') uuids.add(f.task);
+    else if (f.t === 'host_start' && typeof f.task === 'string' && uuids.has(f.task)) return true;
+  }
+  return false;
 }

@@ -1,10 +1,10 @@
 // Several playbooks in one command, TRACEPARENT, check mode, a SIGKILLed ansible-playbook.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
-import { cleanEnv, runPlaybooks, tempDir, type CliResult } from '../helpers/sidecar-run.js';
+import { cleanEnv, hostStartRecorded, runPlaybooks, tempDir, type CliResult } from '../helpers/sidecar-run.js';
 import { until } from '../helpers/until.js';
 import { SpanTree } from '../helpers/span-tree.js';
 import { KIND, STATUS } from '../helpers/otlp-spans.js';
@@ -59,17 +59,16 @@ function killedRun(
     sidecarArgs: ['--record-frames', frames],
     onSpawn,
   });
-  const hostStarted = (): boolean => {
-    const text = existsSync(frames) ? readFileSync(frames, 'utf8') : '';
-    const at = text.indexOf('"name":"Sleep for a long time"');
-    return at >= 0 && text.includes('"t":"host_start"', at);
-  };
   let ended = false;
   void result.finally(() => (ended = true));
   // An orphaned `sleep 25` would hold the run's stdout pipe: end it (once it exists) so the test need not wait.
   const endOrphanedSleep = (): Promise<void> =>
     until(() => ended || spawnSync('pkill', ['-f', '^sleep 25$']).status === 0, 180_000, 'the run to end or its orphaned sleep 25');
-  return { result, sleeping: until(hostStarted, 180_000, 'the host start of "Sleep for a long time"'), endOrphanedSleep };
+  return {
+    result,
+    sleeping: until(() => hostStartRecorded(frames, 'Sleep for a long time'), 180_000, 'the host start of "Sleep for a long time"'),
+    endOrphanedSleep,
+  };
 }
 
 /** SIGKILL to the controller of the killed.yml run under way. */
