@@ -3,9 +3,10 @@
 // report, summaries, metrics) shows this one result.
 import { ATTR } from '../model/attributes.js';
 import type { Attributes } from '../model/trace-writer.js';
-import { criticalPath, dispatchOrder, type PathStep } from './critical-path.js';
-import { hostEnd, type StrategyKind, type Timeline } from './timeline.js';
-import { median, whatIfForks, type ForkEstimates } from './what-if.js';
+import { criticalPath, type PathStep } from './critical-path.js';
+import { ScratchColumn } from './scratch.js';
+import { hostEnd, type StrategyKind, type Timeline, type TimelineTask } from './timeline.js';
+import { medianInPlace, whatIfForks, type ForkEstimates } from './what-if.js';
 
 export type LimitKind = 'forks' | 'controller' | 'cpu' | 'slow_host' | 'serial' | 'throttle' | 'host_work';
 
@@ -50,6 +51,16 @@ export const FORKS_MATTER = 0.05;
 /** A host is "the slow one" when its work takes at least this many times its task's other hosts' median. */
 export const SLOW_FACTOR = 2;
 
+const otherHosts = new ScratchColumn();
+
+/** The median work of a task's hosts other than `host`: what a slow host is measured against. */
+function othersMedian(tl: Timeline, t: TimelineTask, host: string, openEndNs: number): number {
+  const others = otherHosts.take(t.host.length);
+  let k = 0;
+  for (let j = 0; j < t.host.length; j++) if (tl.hosts[t.host[j] as number] !== host) others[k++] = hostEnd(t, j, openEndNs) - (t.start[j] as number);
+  return medianInPlace(others.subarray(0, k));
+}
+
 /** `counts`: the fork counts to estimate (default: ×2, ×4 and one per host, those above the run's). */
 export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalysis {
   const path = criticalPath(tl);
@@ -63,7 +74,9 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
   const slowByHost = new Map<string, number>();
   let throttled: string | undefined;
   const serialPlays = new Set<number>();
-  path.steps.forEach((s, i) => {
+  // a loop, not forEach: sums a closure writes are numbers boxed in its context, one per write
+  for (let i = 0; i < path.steps.length; i++) {
+    const s = path.steps[i] as PathStep;
     const fb = w.forkBoundNs[i] ?? 0;
     const th = w.throttleNs[i] ?? 0;
     const cp = w.cpuNs[i] ?? 0;
@@ -76,15 +89,13 @@ export function analyzeTimeline(tl: Timeline, counts?: number[]): PlaybookAnalys
     if (play?.serial && play.batches > 1) {
       serial += own;
       serialPlays.add(s.play);
-      return;
+      continue;
     }
     const t = tasks.get(s.taskSpanId);
-    if (!t || t.host.length < 2 || play?.strategy !== 'linear') return;
-    const others: number[] = [];
-    for (const j of dispatchOrder(t, tl.hosts)) if (tl.hosts[t.host[j] as number] !== s.host) others.push(hostEnd(t, j, play.endNs) - (t.start[j] as number));
-    const typical = median(others);
+    if (!t || t.host.length < 2 || play?.strategy !== 'linear') continue;
+    const typical = othersMedian(tl, t, s.host, play.endNs);
     if (s.workNs >= SLOW_FACTOR * typical && s.workNs > typical) slowByHost.set(s.host, (slowByHost.get(s.host) ?? 0) + Math.min(own, s.workNs - typical));
-  });
+  }
   let slowHost: string | undefined;
   for (const [h, ns] of slowByHost) if (!slowHost || ns > (slowByHost.get(slowHost) as number)) slowHost = h;
   // one slow host: the excess of that host alone (others' excesses count as host work)

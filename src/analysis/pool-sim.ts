@@ -190,7 +190,7 @@ class SharedPool {
   private prepLeft = 0; // CPU time it still needs before it can start the next job (the first's is in its ready time)
   private preparing = false;
   private prepUntil = 0; // the CPU clock at which it is done, while preparing
-  private now: number;
+  private now = 0; // a value here, not undefined first: V8 would box each double stored to it
   private next = 0;
   private last = 0;
 

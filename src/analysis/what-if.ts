@@ -7,11 +7,8 @@ import { Heap, SimJobs, simulatePool, type SimJob } from './pool-sim.js';
 import { ScratchColumn } from './scratch.js';
 import { hostEnd, type Timeline, type TimelinePlay, type TimelineTask } from './timeline.js';
 
-/** The median (0 of none). */
-export const median = (xs: number[]): number => medianInPlace(Float64Array.from(xs));
-
 /** The median of `xs` (0 of none), sorting them where they are: a typed array sorts without a comparator or a copy. */
-function medianInPlace(xs: Float64Array): number {
+export function medianInPlace(xs: Float64Array): number {
   if (xs.length === 0) return 0;
   xs.sort();
   const mid = xs.length >> 1;

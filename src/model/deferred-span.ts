@@ -11,7 +11,7 @@ type ChildOptions<S> = Omit<StartSpanOptions<S>, 'parent' | 'key' | 'remoteParen
  * follows the frames either way: the task span ends when its last host does, span or not.
  */
 export class DeferredSpan<S> {
-  lastNs: number;
+  lastNs = 0; // a value here: see SpanNode.lastNs
   ended = false;
   private node: SpanNode<S> | undefined;
   /** Work waiting for the span; undefined once created or discarded. */

@@ -5,7 +5,9 @@ import type { Attributes, SpanStatus, StartSpanOptions, TraceWriter } from './tr
  * so a parent never ends before its children.
  */
 export class SpanNode<S> {
-  lastNs: number;
+  // A value here, not only in the constructor: a field declared without one starts undefined,
+  // and V8 then boxes every double stored to it: a new HeapNumber a store, one per frame or more.
+  lastNs = 0;
   ended = false;
   private children = 0;
 
