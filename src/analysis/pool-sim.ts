@@ -79,8 +79,11 @@ export class SimJobs {
   readonly rest: Float64Array;
   readonly seq: Float64Array;
 
-  constructor(readonly length: number) {
-    const all = new Float64Array(4 * length);
+  /** `all`: where the columns go, 4 × length numbers (a scratch column); a new array without. */
+  constructor(
+    readonly length: number,
+    all: Float64Array = new Float64Array(4 * length),
+  ) {
     this.ready = all.subarray(0, length);
     this.cpu = all.subarray(length, 2 * length);
     this.rest = all.subarray(2 * length, 3 * length);

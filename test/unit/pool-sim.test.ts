@@ -69,6 +69,20 @@ describe('the worker pool simulator', () => {
     expect(simulatePool(given, { pool: 1, dispatchNs: 0, cpus: Number.POSITIVE_INFINITY })).toBe(24);
   });
 
+  it('keeps its columns in the array it is given (a scratch column), one after the other', () => {
+    const all = new Float64Array(8).fill(-1);
+    const given: SimJob[] = [
+      { ready: 1, cpu: 2, rest: 3, seq: 4 },
+      { ready: 5, cpu: 6, rest: 7, seq: 8 },
+    ];
+    const jobs = new SimJobs(2, all);
+    for (const [i, j] of given.entries()) jobs.put(i, j);
+    expect([...all]).toEqual([1, 5, 2, 6, 3, 7, 4, 8]);
+    // worked by hand, one worker: 1–6, then 6–19 (ready at 5, taken when the first ends)
+    expect(simulatePool(jobs, { pool: 1, dispatchNs: 0, cpus: 1 })).toBe(19);
+    expect(simulatePool(given, { pool: 1, dispatchNs: 0, cpus: 1 })).toBe(19);
+  });
+
   it('ends at 0 without jobs', () => {
     expect(simulatePool([], { pool: 2, dispatchNs: 0, cpus: 1 })).toBe(0);
   });
