@@ -11,6 +11,7 @@ import { replaySpans, selectTraces } from '../report/replay-spans.js';
 import { isRunDigest, type HistoryStore } from './history-store.js';
 import { KeyedIdWriter } from './keyed-id-writer.js';
 import type { Frame } from '../protocol/frames.js';
+import { thousands } from '../util/thousands.js';
 
 export class SourceError extends Error {}
 
@@ -56,7 +57,7 @@ export async function loadRun(
   else throw new SourceError(`${arg}: neither OTLP/JSON traces, nor frames, nor run history records`);
   if (runs.length === 0) throw new SourceError(`${arg}: no playbook run in it`);
   const big = runs.find((r) => r.tooLarge);
-  if (big) throw new SourceError(`${arg}: ${big.playbook} has over ${DIGEST_MAX_HOST_RESULTS.toLocaleString('en-US')} host results, too large to compare`);
+  if (big) throw new SourceError(`${arg}: ${big.playbook} has over ${thousands(DIGEST_MAX_HOST_RESULTS)} host results, too large to compare`);
   return { runs, what: arg };
 }
 

@@ -20,6 +20,7 @@ import { DIGEST_MAX_HOST_RESULTS, DigestRecorder, type RunDigest } from '../anal
 import { LiveBaseline, type BaselineInstance, type BaselineLookup } from '../analysis/baseline.js';
 import type { BaselineOutcome } from '../analysis/compare.js';
 import { runKey } from '../analysis/run-key.js';
+import { thousands } from '../util/thousands.js';
 
 export type { RunSummary, TraceSummary } from './run-state.js';
 
@@ -809,7 +810,7 @@ export class RunModel<S> {
 
   /** The playbook's comparison with its baseline, or why there is none. */
   private baselineOutcome(digest: RunDigest | undefined): BaselineOutcome | undefined {
-    if (this.baseline && digest?.tooLarge) return { missing: `over ${DIGEST_MAX_HOST_RESULTS.toLocaleString('en-US')} host results, too large to compare` };
+    if (this.baseline && digest?.tooLarge) return { missing: `over ${thousands(DIGEST_MAX_HOST_RESULTS)} host results, too large to compare` };
     if (this.baseline && digest) return { comparison: this.baseline.compare(digest) };
     return this.baselineMissing ? { missing: this.baselineMissing } : undefined;
   }

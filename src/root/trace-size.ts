@@ -1,5 +1,6 @@
 // Whether a trace is larger than backends take: the figures of docs/scale.md §2–3.
 import type { TraceSummary } from '../model/run-model.js';
+import { thousands } from '../util/thousands.js';
 
 /** OTLP protobuf bytes per span of ours, rounded up from the measured 549–617 (docs/scale.md §2). */
 const BYTES_PER_SPAN = 600;
@@ -23,5 +24,5 @@ export function traceSizeWarning(t: TraceSummary): string | undefined {
   if (!over.length) return undefined;
   const next = NEXT_MODE[t.hostSpans.startsWith('auto:') ? 'problems' : t.hostSpans];
   const size = `≈ ${(bytes / 1e6).toFixed(1)} MB of OTLP protobuf`;
-  return `${t.playbook}: ${t.spans.toLocaleString('en')} spans in one trace (${size}), more than ${over.join(' and ')}${next ? `; ${next} would cut it (docs/scale.md)` : ''}`;
+  return `${t.playbook}: ${thousands(t.spans)} spans in one trace (${size}), more than ${over.join(' and ')}${next ? `; ${next} would cut it (docs/scale.md)` : ''}`;
 }
