@@ -102,8 +102,11 @@ export class TimelineRecorder {
   private hostIndex = new Map<string, number>();
   private readonly tasksBySpan = new Map<string, TimelineTask>();
   private readonly latestByUuid = new Map<string, TimelineTask>();
-  /** Host index → where its running entry is. */
-  private readonly running = new Map<number, { task: TimelineTask; at: number }>();
+  // Host index → the task it runs now (worker started, no result yet) and its entry's place there.
+  // Columns, not a Map: a task of 10,000 hosts started at once and ending one by one made a Map
+  // rehash into a table half its size each time deletes left it a quarter full.
+  private readonly runningTask: (TimelineTask | undefined)[] = [];
+  private readonly runningAt: number[] = [];
   private playUuid: string | undefined;
 
   playbookStart(e: PlaybookStartEvent): void {
@@ -123,7 +126,8 @@ export class TimelineRecorder {
     this.hostIndex = new Map();
     this.tasksBySpan.clear();
     this.latestByUuid.clear();
-    this.running.clear();
+    this.runningTask.length = 0;
+    this.runningAt.length = 0;
     this.playUuid = undefined;
   }
 
@@ -177,22 +181,19 @@ export class TimelineRecorder {
   hostStart(e: HostStartEvent): void {
     const task = this.taskOf(e.taskSpanId, e.taskUuid, e.task, e.startNs);
     const h = this.host(e.host);
-    this.running.set(h, { task, at: this.push(task, h, e.startNs, Number.NaN) });
+    this.runningTask[h] = task;
+    this.runningAt[h] = this.push(task, h, e.startNs, Number.NaN);
   }
 
   hostResult(e: HostResultEvent): void {
     const task = this.taskOf(e.taskSpanId, e.taskUuid, e.task, e.startNs);
     const h = this.host(e.host);
-    const open = this.running.get(h);
-    let at: number;
-    if (open && open.task === task && Number.isNaN(task.end[open.at] as number)) {
-      at = open.at;
-      task.end[at] = e.endNs;
-    } else {
-      // no worker start seen (a traces file, an import): the result brings both
-      at = this.push(task, h, e.startNs, e.endNs);
-    }
-    if (open?.task === task) this.running.delete(h);
+    const running = this.runningTask[h] === task;
+    let at = running ? (this.runningAt[h] as number) : -1;
+    if (running && Number.isNaN(task.end[at] as number)) task.end[at] = e.endNs;
+    // no worker start seen (a traces file, an import): the result brings both
+    else at = this.push(task, h, e.startNs, e.endNs);
+    if (running) this.runningTask[h] = undefined;
     if (e.delegatedTo) (task.delegated ??= new Map()).set(at, e.delegatedTo);
   }
 
@@ -203,7 +204,8 @@ export class TimelineRecorder {
     this.current = undefined;
     this.tasksBySpan.clear();
     this.latestByUuid.clear();
-    this.running.clear();
+    this.runningTask.length = 0;
+    this.runningAt.length = 0;
     tl.endNs = Math.max(endNs, tl.startNs);
     tl.interrupted = interrupted;
     tl.plays.forEach((p, i) => {

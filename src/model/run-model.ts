@@ -21,6 +21,7 @@ import { LiveBaseline, type BaselineInstance, type BaselineLookup } from '../ana
 import type { BaselineOutcome } from '../analysis/compare.js';
 import { runKey } from '../analysis/run-key.js';
 import { thousands } from '../util/thousands.js';
+import { SteadyMap } from './steady-map.js';
 
 export type { RunSummary, TraceSummary } from './run-state.js';
 
@@ -90,7 +91,8 @@ export interface RunModelOptions {
 export class RunModel<S> {
   private hello: FrameOf<'hello'> | undefined;
   private playbook: PlaybookState<S> | undefined;
-  private readonly openHostByName = new Map<string, HostState<S>>();
+  /** The open host of each host name (a SteadyMap: cleared when its playbook ends). */
+  private readonly openHostByName = new SteadyMap<string, HostState<S>>();
   private readonly hostByJob = new Map<string, HostState<S>>();
   private readonly pendingIncludes = new Map<string, number>();
   private readonly heldIncludes = new Map<string, HeldInclude<S>>();
@@ -655,7 +657,7 @@ export class RunModel<S> {
       handler,
       argsAttrs,
       scopeIds: f.scopes?.map((scope) => scope.id) ?? [],
-      hosts: new Map(),
+      hosts: new SteadyMap(),
       openHosts: 0,
       superseded: false,
       results: {},

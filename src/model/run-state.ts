@@ -10,6 +10,7 @@ import type { PlaybookAnalysis } from '../analysis/playbook-analysis.js';
 import type { Attributes, SpanStatus } from './trace-writer.js';
 import type { BaselineInstance } from '../analysis/baseline.js';
 import type { BaselineOutcome } from '../analysis/compare.js';
+import type { SteadyMap } from './steady-map.js';
 
 export interface PlaybookState<S> {
   node: SpanNode<S>;
@@ -64,7 +65,8 @@ export interface TaskState<S> {
   argsAttrs: Attributes;
   /** The ids of its scopes (roles, includes), outermost first. */
   scopeIds: string[];
-  hosts: Map<string, HostState<S>>;
+  /** Its open hosts by name (a SteadyMap: cleared when the task closes). */
+  hosts: SteadyMap<string, HostState<S>>;
   openHosts: number;
   /** A later task has started; end as soon as the last open host is done. */
   superseded: boolean;
