@@ -91,8 +91,9 @@ export const hostEnd = (t: TimelineTask, i: number, openEndNs: number): number =
 };
 
 /**
- * Records one playbook at a time from run events. Memory: the columns above, plus one entry per
- * host running now and one per task instance of the playbook (to place a result on its task).
+ * Records one playbook at a time from run events. Memory: the columns above, plus two slots per
+ * host of the playbook (the task it runs now) and one entry per task instance of the playbook
+ * (to place a result on its task).
  */
 /** The run reference of the events a timeline makes up for frames it never saw the start of. */
 const NO_RUN = { runId: '', pipelineRunId: '', playbook: '', playbookPath: '', traceId: '', rootSpanId: '' } as const;

@@ -4,8 +4,8 @@
  * it a quarter full. A task of 10,000 hosts started together and ending one by one did that for
  * its hosts, and then grew it all again for the next task: 0.4 GB of tables over 1,000,000
  * results, large objects that stayed in serve's RSS until V8 collected them. Here the table
- * stays as large as the most keys it held, and the owner's `clear` (a task's or a play's end)
- * bounds that.
+ * stays as large as the most keys it held, and the owner's `clear` (a task's close, a
+ * playbook's end) bounds that.
  */
 export class SteadyMap<K, V> {
   private readonly slots = new Map<K, V | undefined>();
