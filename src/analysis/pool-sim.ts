@@ -133,6 +133,14 @@ export class SimJobs {
     for (let i = 1; i < this.length; i++) if (this.readyBefore(i, i - 1)) return false;
     return true;
   }
+
+  /** The job numbers first ready first; undefined when that is their own order (no copy, no sort). */
+  readyOrder(): Uint32Array | undefined {
+    if (this.inReadyOrder()) return undefined;
+    const order = new Uint32Array(this.length);
+    for (let i = 0; i < this.length; i++) order[i] = i;
+    return order.sort((x, y) => (this.readyBefore(x, y) ? -1 : this.readyBefore(y, x) ? 1 : 0));
+  }
 }
 
 export interface PoolOptions {
@@ -179,7 +187,7 @@ class SharedPool {
   // up front, sorted once, then read in turn.
   private readonly heap: Heap<number> | undefined;
   /** Undefined with a heap, or when the jobs came in that order already (a linear task's). */
-  private readonly sorted: number[] | undefined;
+  private readonly sorted: Uint32Array | undefined;
   private read = 0;
   private readonly at: Float64Array; // when a job's whole run ends
   private readonly until: Float64Array; // the CPU clock at which its CPU part ends
@@ -202,13 +210,9 @@ class SharedPool {
     private readonly o: PoolOptions,
   ) {
     const n = jobs.length;
-    const readyFirst = (x: number, y: number): boolean => jobs.readyBefore(x, y);
-    this.heap = o.next ? new Heap<number>(readyFirst) : undefined;
+    this.heap = o.next ? new Heap<number>((x, y) => jobs.readyBefore(x, y)) : undefined;
     if (this.heap) for (let i = 0; i < n; i++) this.heap.push(i);
-    else if (!jobs.inReadyOrder()) {
-      this.sorted = Array.from({ length: n }, (_, i) => i);
-      this.sorted.sort((x, y) => (readyFirst(x, y) ? -1 : readyFirst(y, x) ? 1 : 0));
-    }
+    else this.sorted = jobs.readyOrder();
     // each slot is written before it is read (a job's start writes `began` and `until` or `at`)
     const at = jobEnds.take(n);
     const until = cpuEnds.take(n);
@@ -334,12 +338,7 @@ class SharedPool {
  */
 function fifoPool(jobs: SimJobs, o: PoolOptions): number {
   const n = jobs.length;
-  let order: Uint32Array | undefined;
-  if (!jobs.inReadyOrder()) {
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((x, y) => (jobs.readyBefore(x, y) ? -1 : 1));
-  }
+  const order = jobs.readyOrder();
   // when each worker is free, a min-heap in a typed column (no number boxed a step); more
   // workers than jobs would stay free throughout
   const k = Math.max(1, Math.min(o.pool, n));
